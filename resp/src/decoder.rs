@@ -1,0 +1,509 @@
+//! The incremental scanner and the decoding entry points.
+
+use alloc::vec::Vec;
+use bytes::{Bytes, BytesMut};
+
+use crate::error::DecodeError;
+use crate::frame::{Frame, FrameRef};
+use crate::limits::Limits;
+use crate::number::{self, Len};
+use crate::tape::{self, Aggregate, Token};
+
+/// Decodes RESP2 and RESP3 frames from a byte stream, incrementally.
+///
+/// Each call is given the buffer from the start of the current frame. When
+/// the frame is not complete the call returns `Ok(None)` and keeps its scan
+/// state, so the next call, given the same bytes and more, resumes where it
+/// stopped: a frame delivered in many small reads is scanned once.
+///
+/// Frames are validated completely before anything is built, against the
+/// decoder's [`Limits`]. After an error the stream is out of step and must
+/// be dropped; the decoder itself is reset and can serve another stream.
+///
+/// ```
+/// use redwire_resp::{Decoder, Frame};
+///
+/// let mut decoder = Decoder::default();
+/// let stream = b"*2\r\n$3\r\nfoo\r\n:42\r\n+OK\r\n";
+///
+/// // Bytes arrive in two reads; the first leaves the frame incomplete.
+/// assert_eq!(decoder.decode(&stream[..9]).unwrap(), None);
+/// let (frame, used) = decoder.decode(stream).unwrap().unwrap();
+/// assert_eq!(frame, Frame::Array(vec![Frame::BulkString(&b"foo"[..]), Frame::Integer(42)]));
+///
+/// let (next, _) = decoder.decode(&stream[used..]).unwrap().unwrap();
+/// assert_eq!(next, Frame::SimpleString(&b"OK"[..]));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Decoder {
+    limits: Limits,
+    /// Offset of the next unscanned value (or of the pending payload's start).
+    pos: usize,
+    /// Offset where the search for the current line's CR continues.
+    line_from: usize,
+    /// A payload whose header was read and whose bytes have not all arrived.
+    pending: Option<Payload>,
+    /// Aggregates and streamed strings opened and not yet closed.
+    stack: Vec<Level>,
+    /// Every value validated so far in this frame.
+    tape: Vec<Token>,
+    /// Values counted against [`Limits::max_frame_elements`].
+    elements: usize,
+    /// An attribute map just closed: a value must follow it.
+    after_attribute: bool,
+    /// Bytes looked at since the last reset (tests prove scans linear).
+    #[cfg(test)]
+    examined: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Payload {
+    kind: PayloadKind,
+    start: usize,
+    end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PayloadKind {
+    Bulk,
+    BulkError,
+    Verbatim,
+    Chunk,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    /// Tape index of the header token, patched when a streamed level closes.
+    header: usize,
+    kind: LevelKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LevelKind {
+    /// A counted aggregate with this many values still to come.
+    Counted { remaining: usize, attribute: bool },
+    /// A streamed aggregate (`*?`, `%?`, …) holding this many values so far.
+    Streamed { aggregate: Aggregate, seen: usize },
+    /// A streamed string holding this many chunks so far.
+    StreamedString { chunks: usize },
+}
+
+impl Decoder {
+    /// A decoder enforcing `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// The limits this decoder enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Forgets any partly scanned frame, to start on a new stream.
+    pub fn reset(&mut self) {
+        self.pos = 0;
+        self.line_from = 0;
+        self.pending = None;
+        self.stack.clear();
+        self.tape.clear();
+        self.elements = 0;
+        self.after_attribute = false;
+        #[cfg(test)]
+        {
+            self.examined = 0;
+        }
+    }
+
+    /// Decodes the frame at the start of `buf` into a [`FrameRef`] borrowing
+    /// from `buf`, with the number of bytes it took; `Ok(None)` when the
+    /// frame is not complete yet.
+    pub fn decode<'a>(
+        &mut self,
+        buf: &'a [u8],
+    ) -> Result<Option<(FrameRef<'a>, usize)>, DecodeError> {
+        let Some(len) = self.scan(buf)? else {
+            return Ok(None);
+        };
+        let frame = tape::build(&self.tape, &mut |start, end| &buf[start..end]);
+        self.reset();
+        Ok(Some((frame, len)))
+    }
+
+    /// Decodes the frame at the start of `buf` and splits its bytes off
+    /// `buf`; the frame's payloads are slices of those bytes, not copies.
+    /// `Ok(None)` (with `buf` untouched) when the frame is not complete yet.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use redwire_resp::{Decoder, Frame};
+    ///
+    /// let mut buf = BytesMut::from(&b"$5\r\nhello\r\n:1\r\n"[..]);
+    /// let frame = Decoder::default().decode_bytes(&mut buf).unwrap().unwrap();
+    /// assert_eq!(frame, Frame::BulkString(bytes::Bytes::from_static(b"hello")));
+    /// assert_eq!(&buf[..], b":1\r\n");
+    /// ```
+    pub fn decode_bytes(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+        let Some(len) = self.scan(buf)? else {
+            return Ok(None);
+        };
+        let bytes: Bytes = buf.split_to(len).freeze();
+        let frame = tape::build(&self.tape, &mut |start, end| bytes.slice(start..end));
+        self.reset();
+        Ok(Some(frame))
+    }
+
+    /// The length of the complete frame at the start of `buf`, validated but
+    /// not built (to forward raw replies); `Ok(None)` when not complete yet.
+    pub fn frame_len(&mut self, buf: &[u8]) -> Result<Option<usize>, DecodeError> {
+        let len = self.scan(buf)?;
+        if len.is_some() {
+            self.reset();
+        }
+        Ok(len)
+    }
+
+    /// Scans on from the kept state; on success the tape holds the frame.
+    fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, DecodeError> {
+        let scanned = self.scan_values(buf);
+        if scanned.is_err() {
+            self.reset();
+        }
+        scanned
+    }
+
+    fn scan_values(&mut self, buf: &[u8]) -> Result<Option<usize>, DecodeError> {
+        loop {
+            if let Some(payload) = self.pending {
+                let Some(terminator) = buf.get(payload.end..payload.end + 2) else {
+                    return Ok(None);
+                };
+                self.examine(2);
+                if terminator != b"\r\n" {
+                    return Err(DecodeError::MissingCrlf);
+                }
+                self.pending = None;
+                self.pos = payload.end + 2;
+                if self.payload_done(buf, payload)? {
+                    return Ok(Some(self.pos));
+                }
+                continue;
+            }
+            let Some(line_end) = self.find_line(buf)? else {
+                return Ok(None);
+            };
+            let type_byte = buf[self.pos];
+            let line = &buf[self.pos + 1..line_end];
+            self.examine(1 + line.len());
+            let start = self.pos;
+            self.pos = line_end + 2;
+            if self.value(type_byte, line, start)? {
+                return Ok(Some(self.pos));
+            }
+        }
+    }
+
+    /// Finds the CR of the line at `pos`, resuming an earlier search; checks
+    /// the LF after it and the line limit.
+    #[inline]
+    fn find_line(&mut self, buf: &[u8]) -> Result<Option<usize>, DecodeError> {
+        let from = self.line_from.max(self.pos + 1);
+        let max = self.limits.line_len();
+        let Some(rest) = buf.get(from..) else {
+            return Ok(None);
+        };
+        let Some(offset) = memchr::memchr(b'\r', rest) else {
+            self.examine(rest.len());
+            if buf.len() - self.pos - 1 > max {
+                return Err(DecodeError::LineTooLong { max });
+            }
+            self.line_from = buf.len();
+            return Ok(None);
+        };
+        let cr = from + offset;
+        self.examine(offset + 1);
+        if cr - self.pos - 1 > max {
+            return Err(DecodeError::LineTooLong { max });
+        }
+        match buf.get(cr + 1) {
+            None => {
+                self.line_from = cr;
+                Ok(None)
+            }
+            Some(b'\n') => {
+                self.examine(1);
+                self.line_from = 0;
+                Ok(Some(cr))
+            }
+            Some(_) => Err(DecodeError::MissingCrlf),
+        }
+    }
+
+    /// Handles one line; returns whether it completed the frame.
+    fn value(&mut self, type_byte: u8, line: &[u8], start: usize) -> Result<bool, DecodeError> {
+        let inside_streamed_string = matches!(
+            self.stack.last(),
+            Some(Level {
+                kind: LevelKind::StreamedString { .. },
+                ..
+            })
+        );
+        if inside_streamed_string && type_byte != b';' {
+            return Err(DecodeError::UnexpectedStreamToken(type_byte));
+        }
+        if type_byte == b';' || type_byte == b'.' {
+            return self.stream_token(type_byte, line);
+        }
+        self.after_attribute = false;
+        self.elements += 1;
+        if self.elements > self.limits.frame_elements() {
+            return Err(DecodeError::TooManyElements {
+                max: self.limits.frame_elements(),
+            });
+        }
+        let text = (start + 1, start + 1 + line.len());
+        let token = match type_byte {
+            b'+' => Token::SimpleString(text.0, text.1),
+            b'-' => Token::Error(text.0, text.1),
+            b':' => Token::Integer(number::parse_i64(line).ok_or(DecodeError::InvalidInteger)?),
+            b'$' | b'!' | b'=' => return self.payload_header(type_byte, line),
+            b'*' | b'~' | b'>' | b'%' | b'|' => return self.aggregate_header(type_byte, line),
+            b'_' if line.is_empty() => Token::Null,
+            b'_' => return Err(DecodeError::InvalidNull),
+            b'#' => match line {
+                b"t" => Token::Boolean(true),
+                b"f" => Token::Boolean(false),
+                _ => return Err(DecodeError::InvalidBoolean),
+            },
+            b',' => Token::Double(number::parse_double(line).ok_or(DecodeError::InvalidDouble)?),
+            b'(' if number::is_big_number(line) => Token::BigNumber(text.0, text.1),
+            b'(' => return Err(DecodeError::InvalidBigNumber),
+            other => return Err(DecodeError::InvalidType(other)),
+        };
+        self.tape.push(token);
+        Ok(self.value_done())
+    }
+
+    fn payload_header(&mut self, type_byte: u8, line: &[u8]) -> Result<bool, DecodeError> {
+        match number::parse_len(line) {
+            Some(Len::Count(len)) => {
+                let kind = match type_byte {
+                    b'$' => PayloadKind::Bulk,
+                    b'!' => PayloadKind::BulkError,
+                    _ => PayloadKind::Verbatim,
+                };
+                self.expect_payload(kind, len)?;
+                Ok(false)
+            }
+            Some(Len::Null) if type_byte == b'$' => {
+                self.tape.push(Token::NullBulk);
+                Ok(self.value_done())
+            }
+            Some(Len::Streamed) if type_byte == b'$' => {
+                self.open(
+                    Token::StreamedString(0),
+                    LevelKind::StreamedString { chunks: 0 },
+                )?;
+                Ok(false)
+            }
+            _ => Err(DecodeError::InvalidLength),
+        }
+    }
+
+    fn expect_payload(&mut self, kind: PayloadKind, len: u64) -> Result<(), DecodeError> {
+        let max = self.limits.bulk_len();
+        if len > max as u64 {
+            return Err(DecodeError::BulkTooLong { len, max });
+        }
+        let start = self.pos;
+        self.pending = Some(Payload {
+            kind,
+            start,
+            end: start + len as usize,
+        });
+        Ok(())
+    }
+
+    /// Records a payload whose CRLF was checked; returns whether the frame is complete.
+    fn payload_done(&mut self, buf: &[u8], payload: Payload) -> Result<bool, DecodeError> {
+        let Payload { kind, start, end } = payload;
+        let token = match kind {
+            PayloadKind::Bulk => Token::BulkString(start, end),
+            PayloadKind::BulkError => Token::BulkError(start, end),
+            PayloadKind::Verbatim => match buf.get(start..start + 4) {
+                Some([a, b, c, b':']) if end - start >= 4 => {
+                    Token::Verbatim([*a, *b, *c], start + 4, end)
+                }
+                _ => return Err(DecodeError::InvalidVerbatim),
+            },
+            PayloadKind::Chunk => {
+                self.tape.push(Token::Chunk(start, end));
+                if let Some(Level {
+                    kind: LevelKind::StreamedString { chunks },
+                    ..
+                }) = self.stack.last_mut()
+                {
+                    *chunks += 1;
+                }
+                return Ok(false);
+            }
+        };
+        self.tape.push(token);
+        Ok(self.value_done())
+    }
+
+    fn aggregate_header(&mut self, type_byte: u8, line: &[u8]) -> Result<bool, DecodeError> {
+        let aggregate = match type_byte {
+            b'*' => Aggregate::Array,
+            b'~' => Aggregate::Set,
+            b'>' => Aggregate::Push,
+            b'%' => Aggregate::Map,
+            _ => Aggregate::Attribute,
+        };
+        let pairs = matches!(aggregate, Aggregate::Map | Aggregate::Attribute);
+        match number::parse_len(line) {
+            Some(Len::Count(len)) => {
+                let max = self.limits.aggregate_len();
+                if len > max as u64 {
+                    return Err(DecodeError::AggregateTooLong { len, max });
+                }
+                let count = len as usize;
+                let values = if pairs {
+                    count.checked_mul(2)
+                } else {
+                    Some(count)
+                }
+                .ok_or(DecodeError::AggregateTooLong { len, max })?;
+                let attribute = aggregate == Aggregate::Attribute;
+                if values == 0 {
+                    self.tape.push(Token::Aggregate(aggregate, 0));
+                    if attribute {
+                        self.after_attribute = true;
+                        return Ok(false);
+                    }
+                    return Ok(self.value_done());
+                }
+                self.open(
+                    Token::Aggregate(aggregate, count),
+                    LevelKind::Counted {
+                        remaining: values,
+                        attribute,
+                    },
+                )?;
+                Ok(false)
+            }
+            Some(Len::Null) if aggregate == Aggregate::Array => {
+                self.tape.push(Token::NullArray);
+                Ok(self.value_done())
+            }
+            Some(Len::Streamed) => {
+                self.open(
+                    Token::Aggregate(aggregate, 0),
+                    LevelKind::Streamed { aggregate, seen: 0 },
+                )?;
+                Ok(false)
+            }
+            _ => Err(DecodeError::InvalidLength),
+        }
+    }
+
+    /// Pushes a header token and opens its level.
+    fn open(&mut self, header: Token, kind: LevelKind) -> Result<(), DecodeError> {
+        let max = self.limits.depth();
+        if self.stack.len() >= max {
+            return Err(DecodeError::TooDeep { max });
+        }
+        self.stack.push(Level {
+            header: self.tape.len(),
+            kind,
+        });
+        self.tape.push(header);
+        Ok(())
+    }
+
+    /// A `;` chunk header or a `.` end marker.
+    fn stream_token(&mut self, type_byte: u8, line: &[u8]) -> Result<bool, DecodeError> {
+        let Some(&Level { header, kind }) = self.stack.last() else {
+            return Err(DecodeError::UnexpectedStreamToken(type_byte));
+        };
+        match (type_byte, kind) {
+            (b';', LevelKind::StreamedString { chunks }) => match number::parse_len(line) {
+                Some(Len::Count(0)) => {
+                    self.stack.pop();
+                    self.tape[header] = Token::StreamedString(chunks);
+                    Ok(self.value_done())
+                }
+                Some(Len::Count(len)) => {
+                    self.expect_payload(PayloadKind::Chunk, len)?;
+                    Ok(false)
+                }
+                _ => Err(DecodeError::InvalidLength),
+            },
+            (b'.', LevelKind::Streamed { aggregate, seen }) if line.is_empty() => {
+                if self.after_attribute {
+                    return Err(DecodeError::AttributeWithoutValue);
+                }
+                let count = match aggregate {
+                    Aggregate::Map | Aggregate::Attribute if seen % 2 == 1 => {
+                        return Err(DecodeError::OddMapElements)
+                    }
+                    Aggregate::Map | Aggregate::Attribute => seen / 2,
+                    _ => seen,
+                };
+                self.stack.pop();
+                self.tape[header] = Token::Aggregate(aggregate, count);
+                if aggregate == Aggregate::Attribute {
+                    self.after_attribute = true;
+                    return Ok(false);
+                }
+                Ok(self.value_done())
+            }
+            _ => Err(DecodeError::UnexpectedStreamToken(type_byte)),
+        }
+    }
+
+    /// Counts a finished value into the levels above it, closing those it
+    /// fills; returns whether the frame is complete.
+    fn value_done(&mut self) -> bool {
+        loop {
+            let Some(level) = self.stack.last_mut() else {
+                return true;
+            };
+            match &mut level.kind {
+                LevelKind::Streamed { seen, .. } => {
+                    *seen += 1;
+                    return false;
+                }
+                LevelKind::Counted {
+                    remaining,
+                    attribute,
+                } => {
+                    *remaining -= 1;
+                    if *remaining > 0 {
+                        return false;
+                    }
+                    let attribute = *attribute;
+                    self.stack.pop();
+                    if attribute {
+                        // The described value follows; the attribute fills no slot.
+                        self.after_attribute = true;
+                        return false;
+                    }
+                }
+                // A streamed string holds chunks only; values never finish inside it.
+                LevelKind::StreamedString { .. } => return false,
+            }
+        }
+    }
+
+    #[inline]
+    #[cfg_attr(not(test), allow(clippy::unused_self, unused_variables))]
+    fn examine(&mut self, bytes: usize) {
+        #[cfg(test)]
+        {
+            self.examined += bytes;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The tape a scan records, and the frame built from it.
+//!
+//! The scanner is the only code that reads bytes: it records every value it
+//! validates as a [`Token`] holding offsets into the frame. Once the frame is
+//! complete, [`build`] turns the tape into a [`Frame`], asking the caller to
+//! turn offsets into payloads (a borrowed slice, a `Bytes::slice`, a `Vec`).
+//! Offsets are relative to the frame start, so they stay valid while the
+//! buffer grows between incremental scans.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use crate::frame::{Attributed, Frame};
+
+/// The aggregate types, which share a header form and differ in meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aggregate {
+    Array,
+    Set,
+    Push,
+    Map,
+    Attribute,
+}
+
+/// One validated value; `usize` pairs are `start..end` offsets in the frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Token {
+    SimpleString(usize, usize),
+    Error(usize, usize),
+    Integer(i64),
+    BulkString(usize, usize),
+    BulkError(usize, usize),
+    Verbatim([u8; 3], usize, usize),
+    BigNumber(usize, usize),
+    Double(f64),
+    Boolean(bool),
+    Null,
+    NullBulk,
+    NullArray,
+    /// Followed by `count` values (pairs for maps and attributes; the value an
+    /// attribute describes follows its pairs).
+    Aggregate(Aggregate, usize),
+    /// Followed by `count` [`Token::Chunk`]s.
+    StreamedString(usize),
+    Chunk(usize, usize),
+}
+
+/// Builds the frame the tape describes, calling `payload(start, end)` for
+/// every payload.
+pub(crate) fn build<B>(tape: &[Token], payload: &mut impl FnMut(usize, usize) -> B) -> Frame<B> {
+    let mut next = 0;
+    value(tape, &mut next, payload)
+}
+
+fn value<B>(
+    tape: &[Token],
+    next: &mut usize,
+    payload: &mut impl FnMut(usize, usize) -> B,
+) -> Frame<B> {
+    let token = tape[*next];
+    *next += 1;
+    match token {
+        Token::SimpleString(s, e) => Frame::SimpleString(payload(s, e)),
+        Token::Error(s, e) => Frame::Error(payload(s, e)),
+        Token::Integer(n) => Frame::Integer(n),
+        // A chunk is always consumed by its streamed-string header below.
+        Token::BulkString(s, e) | Token::Chunk(s, e) => Frame::BulkString(payload(s, e)),
+        Token::BulkError(s, e) => Frame::BulkError(payload(s, e)),
+        Token::Verbatim(format, s, e) => Frame::VerbatimString {
+            format,
+            text: payload(s, e),
+        },
+        Token::BigNumber(s, e) => Frame::BigNumber(payload(s, e)),
+        Token::Double(v) => Frame::Double(v),
+        Token::Boolean(v) => Frame::Boolean(v),
+        Token::Null => Frame::Null,
+        Token::NullBulk => Frame::NullBulk,
+        Token::NullArray => Frame::NullArray,
+        Token::Aggregate(kind, count) => match kind {
+            Aggregate::Array => Frame::Array(values(tape, next, count, payload)),
+            Aggregate::Set => Frame::Set(values(tape, next, count, payload)),
+            Aggregate::Push => Frame::Push(values(tape, next, count, payload)),
+            Aggregate::Map => Frame::Map(pairs(tape, next, count, payload)),
+            Aggregate::Attribute => {
+                let attributes = pairs(tape, next, count, payload);
+                let frame = value(tape, next, payload);
+                Frame::Attributed(Box::new(Attributed { attributes, frame }))
+            }
+        },
+        Token::StreamedString(count) => {
+            let chunks = tape[*next..*next + count]
+                .iter()
+                .map(|chunk| match *chunk {
+                    Token::Chunk(s, e) => payload(s, e),
+                    // The scanner records only chunks after a streamed-string header.
+                    _ => payload(0, 0),
+                })
+                .collect();
+            *next += count;
+            Frame::StreamedString(chunks)
+        }
+    }
+}
+
+fn values<B>(
+    tape: &[Token],
+    next: &mut usize,
+    count: usize,
+    payload: &mut impl FnMut(usize, usize) -> B,
+) -> Vec<Frame<B>> {
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        items.push(value(tape, next, payload));
+    }
+    items
+}
+
+fn pairs<B>(
+    tape: &[Token],
+    next: &mut usize,
+    count: usize,
+    payload: &mut impl FnMut(usize, usize) -> B,
+) -> Vec<(Frame<B>, Frame<B>)> {
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        let key = value(tape, next, payload);
+        items.push((key, value(tape, next, payload)));
+    }
+    items
+}
