@@ -205,7 +205,7 @@ pub fn encoded_len<B: AsRef<[u8]>>(frame: &Frame<B>) -> usize {
         Frame::Attributed(a) => pairs_len(&a.attributes) + encoded_len(&a.frame),
         Frame::StreamedString(chunks) => {
             let chunks = chunks.iter().map(AsRef::as_ref).filter(|c| !c.is_empty());
-            5 + chunks.map(|c| blob_len(c.len())).sum::<usize>() + 4
+            4 + chunks.map(|c| blob_len(c.len())).sum::<usize>() + 4
         }
     }
 }
@@ -272,7 +272,7 @@ fn check<B: AsRef<[u8]>>(frame: &Frame<B>) -> Result<(), EncodeError> {
             return Err(EncodeError::InvalidVerbatimFormat)
         }
         Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
-            items.iter().try_for_each(check)?
+            items.iter().try_for_each(check)?;
         }
         Frame::Map(pairs) => check_pairs(pairs)?,
         Frame::Attributed(a) => {

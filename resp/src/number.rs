@@ -72,19 +72,24 @@ pub(crate) fn is_big_number(text: &[u8]) -> bool {
 }
 
 /// Parses a RESP3 double: `[+-]digits[.digits][(e|E)[+-]digits]`, or `inf`,
-/// `-inf`, `+inf`, `nan`. The grammar is checked before the conversion, which
-/// alone would also accept forms such as `infinity` or `.5`.
+/// `-inf`, `+inf`, or a NaN as servers before 7.2 may write it (`nan`,
+/// `-nan`, `NAN`, `nan(chars)`). The grammar is checked before the
+/// conversion, which alone would also accept forms such as `infinity` or `.5`.
 pub(crate) fn parse_double(line: &[u8]) -> Option<f64> {
-    match line {
-        b"inf" | b"+inf" => return Some(f64::INFINITY),
-        b"-inf" => return Some(f64::NEG_INFINITY),
-        b"nan" | b"-nan" => return Some(f64::NAN),
-        _ => {}
-    }
     let mut rest = match line {
         [b'-' | b'+', rest @ ..] => rest,
         _ => line,
     };
+    if rest == b"inf" {
+        return Some(if line[0] == b'-' {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    if is_nan(rest) {
+        return Some(f64::NAN);
+    }
     let digits = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
     let whole = digits(rest);
     if whole == 0 {
@@ -113,6 +118,21 @@ pub(crate) fn parse_double(line: &[u8]) -> Option<f64> {
         return None;
     }
     core::str::from_utf8(line).ok()?.parse().ok()
+}
+
+/// `nan` in any case, optionally followed by libc's `(chars)`.
+fn is_nan(text: &[u8]) -> bool {
+    let Some((nan, rest)) = text.split_at_checked(3) else {
+        return false;
+    };
+    nan.eq_ignore_ascii_case(b"nan")
+        && match rest {
+            [] => true,
+            [b'(', inner @ .., b')'] => inner
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_'),
+            _ => false,
+        }
 }
 
 /// Room for any `i64`/`u64` in decimal, or any `f64` as [`format_f64`] writes it.
@@ -220,15 +240,26 @@ mod tests {
         assert_eq!(parse_double(b"+2.5E+2"), Some(250.0));
         assert_eq!(parse_double(b"inf"), Some(f64::INFINITY));
         assert_eq!(parse_double(b"-inf"), Some(f64::NEG_INFINITY));
-        assert!(parse_double(b"nan").is_some_and(f64::is_nan));
+        for nan in [
+            &b"nan"[..],
+            b"-nan",
+            b"NAN",
+            b"NaN",
+            b"nan(0x7ff)",
+            b"nan(abc_1)",
+        ] {
+            assert!(parse_double(nan).is_some_and(f64::is_nan), "{nan:?}");
+        }
         for bad in [
             &b"1e400x"[..],
             b"",
+            b"-",
             b"1.",
             b".5",
             b"1e",
             b"infinity",
-            b"NaN",
+            b"nan(",
+            b"nanx",
             b"0x10",
             b"1 ",
         ] {

@@ -1,0 +1,277 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! Hostile and malformed input: each gives a typed error, at once, with
+//! bounded memory, fed whole or in pieces; never a panic, hang or overflow.
+
+mod support;
+
+use redwire_resp::{DecodeError, Decoder, Frame, Limits, MAX_DEPTH_CAP};
+use support::{decode_all, decode_all_with, decode_in_pieces};
+
+fn nested(depth: usize) -> Vec<u8> {
+    let mut input = b"*1\r\n".repeat(depth);
+    input.extend_from_slice(b":1\r\n");
+    input
+}
+
+#[allow(clippy::too_many_lines)] // one row per hostile input
+fn hostile_table() -> Vec<(&'static str, Vec<u8>, DecodeError)> {
+    vec![
+        (
+            "array of 2^32-1 elements",
+            b"*4294967295\r\n".to_vec(),
+            DecodeError::AggregateTooLong {
+                len: 4_294_967_295,
+                max: 1 << 30,
+            },
+        ),
+        (
+            "bulk of 9999999999999 bytes",
+            b"$9999999999999\r\n".to_vec(),
+            DecodeError::BulkTooLong {
+                len: 9_999_999_999_999,
+                max: 512 * 1024 * 1024,
+            },
+        ),
+        (
+            "100 000 nested arrays",
+            nested(100_000),
+            DecodeError::TooDeep { max: 128 },
+        ),
+        (
+            "1 MiB without CRLF",
+            vec![b'+'; 1 << 20],
+            DecodeError::LineTooLong { max: 64 * 1024 },
+        ),
+        (
+            "bulk length -2",
+            b"$-2\r\n".to_vec(),
+            DecodeError::InvalidLength,
+        ),
+        (
+            "integer of 30 digits",
+            b":123456789012345678901234567890\r\n".to_vec(),
+            DecodeError::InvalidInteger,
+        ),
+        (
+            "bulk with a wrong terminator",
+            b"$3\r\nfooXY".to_vec(),
+            DecodeError::MissingCrlf,
+        ),
+        (
+            "bulk longer than announced",
+            b"$3\r\nfoobar\r\n".to_vec(),
+            DecodeError::MissingCrlf,
+        ),
+        (
+            "streamed map with an odd count",
+            b"%?\r\n+a\r\n:1\r\n+b\r\n.\r\n".to_vec(),
+            DecodeError::OddMapElements,
+        ),
+        (
+            "double 1e400x",
+            b",1e400x\r\n".to_vec(),
+            DecodeError::InvalidDouble,
+        ),
+        (
+            "unknown type byte",
+            b"@hi\r\n".to_vec(),
+            DecodeError::InvalidType(b'@'),
+        ),
+        (
+            "CR without LF",
+            b"+OK\rX\n".to_vec(),
+            DecodeError::MissingCrlf,
+        ),
+        (
+            "length with letters",
+            b"*2x\r\n".to_vec(),
+            DecodeError::InvalidLength,
+        ),
+        (
+            "empty length",
+            b"$\r\n".to_vec(),
+            DecodeError::InvalidLength,
+        ),
+        ("null map", b"%-1\r\n".to_vec(), DecodeError::InvalidLength),
+        (
+            "streamed bulk error",
+            b"!?\r\n".to_vec(),
+            DecodeError::InvalidLength,
+        ),
+        ("boolean x", b"#x\r\n".to_vec(), DecodeError::InvalidBoolean),
+        (
+            "null with data",
+            b"_x\r\n".to_vec(),
+            DecodeError::InvalidNull,
+        ),
+        (
+            "big number with a dot",
+            b"(1.5\r\n".to_vec(),
+            DecodeError::InvalidBigNumber,
+        ),
+        (
+            "verbatim without a format",
+            b"=3\r\ntxt\r\n".to_vec(),
+            DecodeError::InvalidVerbatim,
+        ),
+        (
+            "verbatim without a colon",
+            b"=5\r\ntxt_x\r\n".to_vec(),
+            DecodeError::InvalidVerbatim,
+        ),
+        (
+            "end marker outside a stream",
+            b".\r\n".to_vec(),
+            DecodeError::UnexpectedStreamToken(b'.'),
+        ),
+        (
+            "chunk outside a stream",
+            b";3\r\nabc\r\n".to_vec(),
+            DecodeError::UnexpectedStreamToken(b';'),
+        ),
+        (
+            "value inside a streamed string",
+            b"$?\r\n+x\r\n".to_vec(),
+            DecodeError::UnexpectedStreamToken(b'+'),
+        ),
+        (
+            "end marker in a counted array",
+            b"*2\r\n:1\r\n.\r\n".to_vec(),
+            DecodeError::UnexpectedStreamToken(b'.'),
+        ),
+        (
+            "attribute describing nothing",
+            b"*?\r\n|1\r\n+a\r\n+b\r\n.\r\n".to_vec(),
+            DecodeError::AttributeWithoutValue,
+        ),
+    ]
+}
+
+#[test]
+fn every_hostile_input_gives_its_typed_error_whole_and_in_pieces() {
+    for (name, input, expected) in hostile_table() {
+        assert_eq!(decode_all(&input).unwrap_err(), expected, "{name} (whole)");
+        for piece in [1, 7, 4096] {
+            assert_eq!(
+                decode_in_pieces(&input, piece).unwrap_err(),
+                expected,
+                "{name} (pieces of {piece})"
+            );
+        }
+    }
+}
+
+#[test]
+fn errors_are_reported_from_the_header_before_the_payload_arrives() {
+    // Only the header is present: the limit fires without waiting for data.
+    let mut decoder = Decoder::default();
+    assert!(matches!(
+        decoder.decode(b"$600000000\r\n"),
+        Err(DecodeError::BulkTooLong { .. })
+    ));
+    assert!(matches!(
+        decoder.decode(b"*1\r\n*4294967295\r\n"),
+        Err(DecodeError::AggregateTooLong { .. })
+    ));
+    // The line limit fires once the line is longer than allowed, not at its end.
+    let mut line = b"+".to_vec();
+    line.extend(std::iter::repeat_n(b'a', 64 * 1024 + 1));
+    assert_eq!(
+        decoder.decode(&line),
+        Err(DecodeError::LineTooLong { max: 64 * 1024 })
+    );
+}
+
+#[test]
+fn a_large_announced_length_under_the_limit_waits_without_reserving() {
+    // 2^30 elements are allowed, but none has arrived: the decoder waits,
+    // holding one level of state, and decodes what does arrive.
+    let mut decoder = Decoder::default();
+    assert_eq!(decoder.decode(b"*1073741824\r\n:1\r\n").unwrap(), None);
+    let mut decoder = Decoder::default();
+    assert_eq!(decoder.decode(b"$536870912\r\nabc").unwrap(), None);
+}
+
+#[test]
+fn each_limit_is_configurable() {
+    let tight = Limits::default()
+        .max_depth(2)
+        .max_bulk_len(4)
+        .max_aggregate_len(3)
+        .max_frame_elements(5)
+        .max_line_len(8);
+    let cases: [(&[u8], DecodeError); 5] = [
+        (b"*1\r\n*1\r\n*1\r\n:1\r\n", DecodeError::TooDeep { max: 2 }),
+        (
+            b"$5\r\nhello\r\n",
+            DecodeError::BulkTooLong { len: 5, max: 4 },
+        ),
+        (b"*4\r\n", DecodeError::AggregateTooLong { len: 4, max: 3 }),
+        (
+            b"*3\r\n*2\r\n:1\r\n:2\r\n:3\r\n:4\r\n",
+            DecodeError::TooManyElements { max: 5 },
+        ),
+        (b"+123456789\r\n", DecodeError::LineTooLong { max: 8 }),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(decode_all_with(tight, input).unwrap_err(), expected);
+    }
+    // At the limits, the same shapes decode.
+    assert!(decode_all_with(tight, b"*1\r\n*1\r\n:1\r\n").is_ok());
+    assert!(decode_all_with(tight, b"$4\r\nhell\r\n").is_ok());
+    assert!(decode_all_with(tight, b"+12345678\r\n").is_ok());
+    // A map's limit counts pairs; its element limit counts keys and values.
+    assert!(decode_all_with(tight, b"%2\r\n:1\r\n:2\r\n:3\r\n:4\r\n").is_ok());
+}
+
+#[test]
+fn depth_is_capped_so_building_and_dropping_stay_shallow() {
+    let limits = Limits::default().max_depth(usize::MAX);
+    assert_eq!(limits.depth(), MAX_DEPTH_CAP);
+    assert_eq!(
+        decode_all_with(limits, &nested(MAX_DEPTH_CAP + 1)).unwrap_err(),
+        DecodeError::TooDeep { max: MAX_DEPTH_CAP }
+    );
+    // The deepest frame the cap admits is built, compared and dropped on a
+    // thread with a 2 MiB stack (a tokio worker's default), in a debug build too.
+    let deepest = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let input = nested(MAX_DEPTH_CAP);
+            let mut decoder = Decoder::new(limits);
+            let (frame, used) = decoder.decode(&input).unwrap().unwrap();
+            assert_eq!(used, input.len());
+            let mut depth = 0;
+            let mut at = &frame;
+            while let Frame::Array(items) = at {
+                depth += 1;
+                at = &items[0];
+            }
+            depth
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(deepest, MAX_DEPTH_CAP);
+}
+
+#[test]
+fn the_decoder_resets_after_an_error_and_serves_a_new_stream() {
+    let mut decoder = Decoder::default();
+    assert!(decoder.decode(b"*2\r\n:1\r\n@x\r\n").is_err());
+    let (frame, _) = decoder.decode(b"+fresh\r\n").unwrap().unwrap();
+    assert_eq!(frame, Frame::SimpleString(&b"fresh"[..]));
+}
+
+#[test]
+fn incomplete_input_is_not_an_error() {
+    let complete = b"*3\r\n$5\r\nhello\r\n%1\r\n+k\r\n,1.5\r\n$?\r\n;2\r\nab\r\n;0\r\n";
+    for end in 0..complete.len() {
+        assert_eq!(
+            Decoder::default().decode(&complete[..end]).unwrap(),
+            None,
+            "prefix {end}"
+        );
+    }
+    assert!(Decoder::default().decode(complete).unwrap().is_some());
+}
