@@ -57,6 +57,11 @@ mod limits;
 mod number;
 mod tape;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(feature = "codec")]
 pub use codec::{CodecError, RespCodec};
 pub use decoder::Decoder;
