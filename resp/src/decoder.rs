@@ -56,6 +56,9 @@ pub struct Decoder {
     examined: usize,
 }
 
+/// Bytes searched for CR by a plain loop before memchr takes over.
+const SHORT_LINE: usize = 24;
+
 #[derive(Debug, Clone, Copy)]
 struct Payload {
     kind: PayloadKind,
@@ -116,15 +119,15 @@ impl Decoder {
     /// Decodes the frame at the start of `buf` into a [`FrameRef`] borrowing
     /// from `buf`, with the number of bytes it took; `Ok(None)` when the
     /// frame is not complete yet.
+    #[inline]
     pub fn decode<'a>(
         &mut self,
         buf: &'a [u8],
     ) -> Result<Option<(FrameRef<'a>, usize)>, DecodeError> {
-        let Some(len) = self.scan(buf)? else {
+        let Some((len, leaf)) = self.next_frame(buf)? else {
             return Ok(None);
         };
-        let frame = tape::build(&self.tape, &mut |start, end| &buf[start..end]);
-        self.reset();
+        let frame = self.build(leaf, &mut |start, end| &buf[start..end]);
         Ok(Some((frame, len)))
     }
 
@@ -141,14 +144,15 @@ impl Decoder {
     /// assert_eq!(frame, Frame::BulkString(bytes::Bytes::from_static(b"hello")));
     /// assert_eq!(&buf[..], b":1\r\n");
     /// ```
+    #[inline]
     pub fn decode_bytes(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
-        let Some(len) = self.scan(buf)? else {
+        let Some((len, leaf)) = self.next_frame(buf)? else {
             return Ok(None);
         };
         let bytes: Bytes = buf.split_to(len).freeze();
-        let frame = tape::build(&self.tape, &mut |start, end| bytes.slice(start..end));
-        self.reset();
-        Ok(Some(frame))
+        Ok(Some(
+            self.build(leaf, &mut |start, end| bytes.slice(start..end)),
+        ))
     }
 
     /// The length of the complete frame at the start of `buf`, validated but
@@ -159,6 +163,75 @@ impl Decoder {
             self.reset();
         }
         Ok(len)
+    }
+
+    /// Finds the next complete frame: its length, and either the lone
+    /// top-level leaf it is (the most common reply, taken without the tape)
+    /// or `None` when the tape describes it.
+    #[inline]
+    fn next_frame(&mut self, buf: &[u8]) -> Result<Option<(usize, Option<Token>)>, DecodeError> {
+        if let Some(leaf) = self.top_level_leaf(buf) {
+            return leaf.map(|(token, len)| Some((len, Some(token))));
+        }
+        Ok(self.scan(buf)?.map(|len| (len, None)))
+    }
+
+    /// Builds the frame `next_frame` found and readies for the next one.
+    #[inline]
+    fn build<B>(
+        &mut self,
+        leaf: Option<Token>,
+        payload: &mut impl FnMut(usize, usize) -> B,
+    ) -> Frame<B> {
+        if let Some(token) = leaf {
+            return tape::build(&[token], payload);
+        }
+        let frame = tape::build(&self.tape, payload);
+        self.reset();
+        frame
+    }
+
+    /// A simple string, error, integer, null bulk or complete bulk string
+    /// alone at the start of a fresh frame, validated as the scanner would;
+    /// `None` for anything else, left to the scanner.
+    #[inline]
+    fn top_level_leaf(&mut self, buf: &[u8]) -> Option<Result<(Token, usize), DecodeError>> {
+        let fresh =
+            self.pos == 0 && self.line_from == 0 && self.stack.is_empty() && self.pending.is_none();
+        if !fresh || self.limits.frame_elements() == 0 {
+            return None;
+        }
+        let line_end = match self.find_line(buf) {
+            Ok(Some(line_end)) => line_end,
+            Ok(None) => return None,
+            Err(e) => {
+                self.reset();
+                return Some(Err(e));
+            }
+        };
+        let line = &buf[1..line_end];
+        let len = line_end + 2;
+        let token = match buf[0] {
+            b'+' => Token::SimpleString(1, line_end),
+            b'-' => Token::Error(1, line_end),
+            b':' => match number::parse_i64(line) {
+                Some(n) => Token::Integer(n),
+                None => return Some(Err(DecodeError::InvalidInteger)),
+            },
+            b'$' => match number::parse_len(line) {
+                Some(Len::Null) => Token::NullBulk,
+                Some(Len::Count(n)) if n <= self.limits.bulk_len() as u64 => {
+                    let end = len + n as usize;
+                    match buf.get(end..end + 2) {
+                        Some(b"\r\n") => return Some(Ok((Token::BulkString(len, end), end + 2))),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(Ok((token, len)))
     }
 
     /// Scans on from the kept state; on success the tape holds the frame.
@@ -173,19 +246,11 @@ impl Decoder {
     fn scan_values(&mut self, buf: &[u8]) -> Result<Option<usize>, DecodeError> {
         loop {
             if let Some(payload) = self.pending {
-                let Some(terminator) = buf.get(payload.end..payload.end + 2) else {
-                    return Ok(None);
-                };
-                self.examine(2);
-                if terminator != b"\r\n" {
-                    return Err(DecodeError::MissingCrlf);
+                match self.complete_payload(buf, payload)? {
+                    Some(true) => return Ok(Some(self.pos)),
+                    Some(false) => {}
+                    None => return Ok(None),
                 }
-                self.pending = None;
-                self.pos = payload.end + 2;
-                if self.payload_done(buf, payload)? {
-                    return Ok(Some(self.pos));
-                }
-                continue;
             }
             let Some(line_end) = self.find_line(buf)? else {
                 return Ok(None);
@@ -195,7 +260,7 @@ impl Decoder {
             self.examine(1 + line.len());
             let start = self.pos;
             self.pos = line_end + 2;
-            if self.value(type_byte, line, start)? {
+            if self.value(buf, type_byte, line, start)? {
                 return Ok(Some(self.pos));
             }
         }
@@ -210,7 +275,11 @@ impl Decoder {
         let Some(rest) = buf.get(from..) else {
             return Ok(None);
         };
-        let Some(offset) = memchr::memchr(b'\r', rest) else {
+        // Most lines are a few bytes: a plain loop beats memchr's setup there.
+        let short = rest.len().min(SHORT_LINE);
+        let found = rest[..short].iter().position(|&b| b == b'\r');
+        let found = found.or_else(|| memchr::memchr(b'\r', &rest[short..]).map(|i| i + short));
+        let Some(offset) = found else {
             self.examine(rest.len());
             if buf.len() - self.pos - 1 > max {
                 return Err(DecodeError::LineTooLong { max });
@@ -238,7 +307,13 @@ impl Decoder {
     }
 
     /// Handles one line; returns whether it completed the frame.
-    fn value(&mut self, type_byte: u8, line: &[u8], start: usize) -> Result<bool, DecodeError> {
+    fn value(
+        &mut self,
+        buf: &[u8],
+        type_byte: u8,
+        line: &[u8],
+        start: usize,
+    ) -> Result<bool, DecodeError> {
         let inside_streamed_string = matches!(
             self.stack.last(),
             Some(Level {
@@ -250,7 +325,7 @@ impl Decoder {
             return Err(DecodeError::UnexpectedStreamToken(type_byte));
         }
         if type_byte == b';' || type_byte == b'.' {
-            return self.stream_token(type_byte, line);
+            return self.stream_token(buf, type_byte, line);
         }
         self.after_attribute = false;
         self.elements += 1;
@@ -264,7 +339,7 @@ impl Decoder {
             b'+' => Token::SimpleString(text.0, text.1),
             b'-' => Token::Error(text.0, text.1),
             b':' => Token::Integer(number::parse_i64(line).ok_or(DecodeError::InvalidInteger)?),
-            b'$' | b'!' | b'=' => return self.payload_header(type_byte, line),
+            b'$' | b'!' | b'=' => return self.payload_header(buf, type_byte, line),
             b'*' | b'~' | b'>' | b'%' | b'|' => return self.aggregate_header(type_byte, line),
             b'_' if line.is_empty() => Token::Null,
             b'_' => return Err(DecodeError::InvalidNull),
@@ -282,7 +357,12 @@ impl Decoder {
         Ok(self.value_done())
     }
 
-    fn payload_header(&mut self, type_byte: u8, line: &[u8]) -> Result<bool, DecodeError> {
+    fn payload_header(
+        &mut self,
+        buf: &[u8],
+        type_byte: u8,
+        line: &[u8],
+    ) -> Result<bool, DecodeError> {
         match number::parse_len(line) {
             Some(Len::Count(len)) => {
                 let kind = match type_byte {
@@ -290,8 +370,7 @@ impl Decoder {
                     b'!' => PayloadKind::BulkError,
                     _ => PayloadKind::Verbatim,
                 };
-                self.expect_payload(kind, len)?;
-                Ok(false)
+                self.expect_payload(buf, kind, len)
             }
             Some(Len::Null) if type_byte == b'$' => {
                 self.tape.push(Token::NullBulk);
@@ -308,18 +387,47 @@ impl Decoder {
         }
     }
 
-    fn expect_payload(&mut self, kind: PayloadKind, len: u64) -> Result<(), DecodeError> {
+    /// Takes in a payload of `len` bytes starting at `pos`: at once when it
+    /// has arrived (the common case), else it is kept pending.
+    fn expect_payload(
+        &mut self,
+        buf: &[u8],
+        kind: PayloadKind,
+        len: u64,
+    ) -> Result<bool, DecodeError> {
         let max = self.limits.bulk_len();
         if len > max as u64 {
             return Err(DecodeError::BulkTooLong { len, max });
         }
         let start = self.pos;
-        self.pending = Some(Payload {
+        let payload = Payload {
             kind,
             start,
             end: start + len as usize,
-        });
-        Ok(())
+        };
+        Ok(self.complete_payload(buf, payload)?.unwrap_or(false))
+    }
+
+    /// Checks the CRLF after `payload` and records it; `None` (and the
+    /// payload kept pending) when its bytes have not all arrived, else
+    /// whether the frame is complete.
+    #[inline]
+    fn complete_payload(
+        &mut self,
+        buf: &[u8],
+        payload: Payload,
+    ) -> Result<Option<bool>, DecodeError> {
+        let Some(terminator) = buf.get(payload.end..payload.end + 2) else {
+            self.pending = Some(payload);
+            return Ok(None);
+        };
+        self.examine(2);
+        if terminator != b"\r\n" {
+            return Err(DecodeError::MissingCrlf);
+        }
+        self.pending = None;
+        self.pos = payload.end + 2;
+        self.payload_done(buf, payload).map(Some)
     }
 
     /// Records a payload whose CRLF was checked; returns whether the frame is complete.
@@ -420,7 +528,12 @@ impl Decoder {
     }
 
     /// A `;` chunk header or a `.` end marker.
-    fn stream_token(&mut self, type_byte: u8, line: &[u8]) -> Result<bool, DecodeError> {
+    fn stream_token(
+        &mut self,
+        buf: &[u8],
+        type_byte: u8,
+        line: &[u8],
+    ) -> Result<bool, DecodeError> {
         let Some(&Level { header, kind }) = self.stack.last() else {
             return Err(DecodeError::UnexpectedStreamToken(type_byte));
         };
@@ -431,10 +544,7 @@ impl Decoder {
                     self.tape[header] = Token::StreamedString(chunks);
                     Ok(self.value_done())
                 }
-                Some(Len::Count(len)) => {
-                    self.expect_payload(PayloadKind::Chunk, len)?;
-                    Ok(false)
-                }
+                Some(Len::Count(len)) => self.expect_payload(buf, PayloadKind::Chunk, len),
                 _ => Err(DecodeError::InvalidLength),
             },
             (b'.', LevelKind::Streamed { aggregate, seen }) if line.is_empty() => {

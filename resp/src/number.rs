@@ -19,20 +19,59 @@ pub(crate) fn parse_len(line: &[u8]) -> Option<Len> {
     }
 }
 
+/// Fewer digits than this cannot overflow a `u64`, so need no checks.
+const SAFE_DIGITS: usize = 19;
+
 #[inline]
 fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
+    let checked = digits.len() >= SAFE_DIGITS;
     let mut value: u64 = 0;
-    for &byte in digits {
+    // Eight digits at a time keep the multiply chain short for long numbers.
+    let mut chunks = digits.chunks_exact(8);
+    for chunk in &mut chunks {
+        let eight = eight_digits(chunk)?;
+        value = if checked {
+            value.checked_mul(100_000_000)?.checked_add(eight)?
+        } else {
+            value * 100_000_000 + eight
+        };
+    }
+    for &byte in chunks.remainder() {
         let digit = byte.wrapping_sub(b'0');
         if digit > 9 {
             return None;
         }
-        value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+        value = if checked {
+            value.checked_mul(10)?.checked_add(u64::from(digit))?
+        } else {
+            value * 10 + u64::from(digit)
+        };
     }
     Some(value)
+}
+
+/// The value of eight ASCII digits, combined pairwise in one register;
+/// `None` if any byte is not a digit.
+#[inline]
+fn eight_digits(chunk: &[u8]) -> Option<u64> {
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(chunk);
+    let text = u64::from_le_bytes(bytes);
+    // Every byte is 0x30..=0x39: its high nibble is 3, and adding 6 keeps it 3.
+    let high_nibbles = 0xF0F0_F0F0_F0F0_F0F0;
+    let threes = 0x3030_3030_3030_3030;
+    if text & high_nibbles != threes
+        || text.wrapping_add(0x0606_0606_0606_0606) & high_nibbles != threes
+    {
+        return None;
+    }
+    let mut value = text - threes;
+    value = (value * 10 + (value >> 8)) & 0x00FF_00FF_00FF_00FF;
+    value = (value * 100 + (value >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((value * 10_000 + (value >> 32)) & 0xFFFF_FFFF)
 }
 
 /// Parses an optionally signed decimal `i64` in one checked pass.
@@ -43,23 +82,12 @@ pub(crate) fn parse_i64(line: &[u8]) -> Option<i64> {
         [b'+', rest @ ..] => (false, rest),
         _ => (false, line),
     };
-    if digits.is_empty() {
-        return None;
+    let magnitude = parse_u64(digits)?;
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
     }
-    let mut value: i64 = 0;
-    for &byte in digits {
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        value = value.checked_mul(10)?;
-        value = if negative {
-            value.checked_sub(i64::from(digit))?
-        } else {
-            value.checked_add(i64::from(digit))?
-        };
-    }
-    Some(value)
 }
 
 /// Whether `text` is an optionally signed, non-empty run of decimal digits.
@@ -220,6 +248,18 @@ mod tests {
         assert_eq!(parse_i64(b"-"), None);
         assert_eq!(parse_i64(b"1a"), None);
         assert_eq!(parse_i64(b" 1"), None);
+        assert_eq!(parse_i64(b"12345678"), Some(12_345_678));
+        assert_eq!(parse_i64(b"1234567890123456"), Some(1_234_567_890_123_456));
+        assert_eq!(parse_i64(b"-00000000000000000001"), Some(-1));
+        for bad in [
+            &b"1234567/"[..],
+            b"1234567:",
+            b"/2345678",
+            b"12345678 ",
+            b"1234 678",
+        ] {
+            assert_eq!(parse_i64(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

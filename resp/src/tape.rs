@@ -52,6 +52,8 @@ pub(crate) fn build<B>(tape: &[Token], payload: &mut impl FnMut(usize, usize) ->
     value(tape, &mut next, payload)
 }
 
+/// One value; leaves are built here, inlined into the loops over elements.
+#[inline]
 fn value<B>(
     tape: &[Token],
     next: &mut usize,
@@ -63,7 +65,7 @@ fn value<B>(
         Token::SimpleString(s, e) => Frame::SimpleString(payload(s, e)),
         Token::Error(s, e) => Frame::Error(payload(s, e)),
         Token::Integer(n) => Frame::Integer(n),
-        // A chunk is always consumed by its streamed-string header below.
+        // A chunk is always consumed by its streamed-string header.
         Token::BulkString(s, e) | Token::Chunk(s, e) => Frame::BulkString(payload(s, e)),
         Token::BulkError(s, e) => Frame::BulkError(payload(s, e)),
         Token::Verbatim(format, s, e) => Frame::VerbatimString {
@@ -76,17 +78,7 @@ fn value<B>(
         Token::Null => Frame::Null,
         Token::NullBulk => Frame::NullBulk,
         Token::NullArray => Frame::NullArray,
-        Token::Aggregate(kind, count) => match kind {
-            Aggregate::Array => Frame::Array(values(tape, next, count, payload)),
-            Aggregate::Set => Frame::Set(values(tape, next, count, payload)),
-            Aggregate::Push => Frame::Push(values(tape, next, count, payload)),
-            Aggregate::Map => Frame::Map(pairs(tape, next, count, payload)),
-            Aggregate::Attribute => {
-                let attributes = pairs(tape, next, count, payload);
-                let frame = value(tape, next, payload);
-                Frame::Attributed(Box::new(Attributed { attributes, frame }))
-            }
-        },
+        Token::Aggregate(kind, count) => aggregate(tape, next, kind, count, payload),
         Token::StreamedString(count) => {
             let chunks = tape[*next..*next + count]
                 .iter()
@@ -98,6 +90,28 @@ fn value<B>(
                 .collect();
             *next += count;
             Frame::StreamedString(chunks)
+        }
+    }
+}
+
+/// An aggregate and, recursively, its elements.
+#[inline(never)]
+fn aggregate<B>(
+    tape: &[Token],
+    next: &mut usize,
+    kind: Aggregate,
+    count: usize,
+    payload: &mut impl FnMut(usize, usize) -> B,
+) -> Frame<B> {
+    match kind {
+        Aggregate::Array => Frame::Array(values(tape, next, count, payload)),
+        Aggregate::Set => Frame::Set(values(tape, next, count, payload)),
+        Aggregate::Push => Frame::Push(values(tape, next, count, payload)),
+        Aggregate::Map => Frame::Map(pairs(tape, next, count, payload)),
+        Aggregate::Attribute => {
+            let attributes = pairs(tape, next, count, payload);
+            let frame = value(tape, next, payload);
+            Frame::Attributed(Box::new(Attributed { attributes, frame }))
         }
     }
 }
