@@ -1,0 +1,21 @@
+//! Real `redis-server` processes for tests: started on free loopback ports in
+//! temporary directories, stopped (by their own pid) when dropped.
+//!
+//! ```no_run
+//! use redwire_testkit::{Server, ServerOptions};
+//!
+//! let server = Server::start(ServerOptions::default().password("s3cret")).unwrap();
+//! println!("redis://:s3cret@127.0.0.1:{}", server.port());
+//! // The process is stopped when `server` is dropped.
+//! ```
+//!
+//! The `redis-server` binary comes from `$REDIS_SERVER` or `PATH` (Debian's
+//! `redis-server` package). The `redwire-testkit` command starts the same
+//! servers for the Lua and Python suites and prints where they listen.
+#![forbid(unsafe_code)]
+
+mod server;
+mod tls;
+
+pub use server::{AclUser, Server, ServerOptions, StartError};
+pub use tls::TlsFiles;

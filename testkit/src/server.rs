@@ -1,0 +1,326 @@
+//! One `redis-server` process and the options it was started with.
+
+use std::fmt;
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::tls::TlsFiles;
+
+/// How long a server may take to say it is ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Fresh ports tried when another process takes the chosen one first.
+const PORT_ATTEMPTS: usize = 5;
+
+/// An ACL user the server is started with, allowed every command and key.
+#[derive(Debug, Clone)]
+pub struct AclUser {
+    /// The user name.
+    pub name: String,
+    /// The user's password.
+    pub password: String,
+}
+
+/// What kind of server to start. The default is a plain server with no
+/// password on a TCP loopback port.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    password: Option<String>,
+    acl_user: Option<AclUser>,
+    unix_socket: bool,
+    tls: bool,
+    tls_client_auth: bool,
+    args: Vec<(String, String)>,
+}
+
+impl ServerOptions {
+    /// Requires this password (`requirepass`) for the default user. Default: none.
+    #[must_use]
+    pub fn password(mut self, password: &str) -> Self {
+        self.password = Some(password.to_owned());
+        self
+    }
+
+    /// Adds an ACL user with full rights. Default: none.
+    #[must_use]
+    pub fn acl_user(mut self, name: &str, password: &str) -> Self {
+        self.acl_user = Some(AclUser {
+            name: name.to_owned(),
+            password: password.to_owned(),
+        });
+        self
+    }
+
+    /// Also listens on a unix socket in the server's directory. Default: off.
+    #[must_use]
+    pub fn unix_socket(mut self) -> Self {
+        self.unix_socket = true;
+        self
+    }
+
+    /// Serves TLS only, with certificates generated for this server. Default: off.
+    #[must_use]
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// With [`tls`](Self::tls): requires clients to present a certificate
+    /// signed by the generated CA. Default: off.
+    #[must_use]
+    pub fn tls_client_auth(mut self) -> Self {
+        self.tls = true;
+        self.tls_client_auth = true;
+        self
+    }
+
+    /// Any other configuration directive, e.g. `("maxclients", "5")`.
+    #[must_use]
+    pub fn config(mut self, name: &str, value: &str) -> Self {
+        self.args.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// Why a server could not be started.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// No `redis-server` binary: install Debian's `redis-server` package.
+    NotInstalled(String),
+    /// Preparing the directory, configuration or certificates failed.
+    Io(std::io::Error),
+    /// The server exited or did not become ready; the end of its log.
+    Failed(String),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotInstalled(binary) => write!(
+                f,
+                "{binary} not found: install it with `apt-get install -y redis-server` or set REDIS_SERVER"
+            ),
+            Self::Io(e) => write!(f, "preparing redis-server: {e}"),
+            Self::Failed(log) => write!(f, "redis-server did not start: {log}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<std::io::Error> for StartError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// A running `redis-server`, stopped when dropped.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    port: u16,
+    options: ServerOptions,
+    tls: Option<TlsFiles>,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts a server on a free loopback port and waits until it accepts
+    /// connections.
+    pub fn start(options: ServerOptions) -> Result<Self, StartError> {
+        let dir = tempfile::Builder::new()
+            .prefix("redwire-redis-")
+            .tempdir()?;
+        let tls = if options.tls {
+            Some(TlsFiles::generate(dir.path())?)
+        } else {
+            None
+        };
+        let mut last_failure = String::new();
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port()?;
+            match spawn(dir.path(), port, &options, tls.as_ref())? {
+                Ok(child) => {
+                    return Ok(Self {
+                        child,
+                        port,
+                        options,
+                        tls,
+                        dir,
+                    })
+                }
+                Err(log) if log.contains("Address already in use") => last_failure = log,
+                Err(log) => return Err(StartError::Failed(log)),
+            }
+        }
+        Err(StartError::Failed(last_failure))
+    }
+
+    /// The loopback address the server listens on.
+    pub fn host(&self) -> &'static str {
+        "127.0.0.1"
+    }
+
+    /// The TCP port (the TLS port for a TLS server).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The unix socket path, when started with [`ServerOptions::unix_socket`].
+    pub fn unix_socket(&self) -> Option<PathBuf> {
+        self.options
+            .unix_socket
+            .then(|| socket_path(self.dir.path()))
+    }
+
+    /// The generated certificates, when started with [`ServerOptions::tls`].
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
+    }
+
+    /// The ACL user, when started with [`ServerOptions::acl_user`].
+    pub fn acl_user(&self) -> Option<&AclUser> {
+        self.options.acl_user.as_ref()
+    }
+
+    /// The `requirepass` password, when started with [`ServerOptions::password`].
+    pub fn password(&self) -> Option<&str> {
+        self.options.password.as_deref()
+    }
+
+    /// Stops the server now, by its pid, and waits for it to exit.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        // Only our own child is signalled; it may already have exited.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+fn socket_path(dir: &Path) -> PathBuf {
+    dir.join("redis.sock")
+}
+
+fn binary() -> String {
+    std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned())
+}
+
+/// Writes the configuration, starts the process and waits for it to be
+/// ready: `Ok(Err(log))` when it exited or stalled.
+fn spawn(
+    dir: &Path,
+    port: u16,
+    options: &ServerOptions,
+    tls: Option<&TlsFiles>,
+) -> Result<Result<Child, String>, StartError> {
+    let log = dir.join("redis.log");
+    let _ = std::fs::remove_file(&log);
+    let config = dir.join("redis.conf");
+    let mut file = std::fs::File::create(&config)?;
+    let quoted = |value: &str| format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut lines = vec![
+        ("bind".to_owned(), "127.0.0.1 -::1".to_owned()),
+        ("protected-mode".to_owned(), "no".to_owned()),
+        ("save".to_owned(), quoted("")),
+        ("appendonly".to_owned(), "no".to_owned()),
+        ("dir".to_owned(), quoted(&dir.display().to_string())),
+        ("logfile".to_owned(), quoted(&log.display().to_string())),
+    ];
+    match tls {
+        Some(files) => {
+            lines.push(("port".to_owned(), "0".to_owned()));
+            lines.push(("tls-port".to_owned(), port.to_string()));
+            lines.push((
+                "tls-cert-file".to_owned(),
+                quoted(&files.server_cert.display().to_string()),
+            ));
+            lines.push((
+                "tls-key-file".to_owned(),
+                quoted(&files.server_key.display().to_string()),
+            ));
+            lines.push((
+                "tls-ca-cert-file".to_owned(),
+                quoted(&files.ca_cert.display().to_string()),
+            ));
+            let auth = if options.tls_client_auth { "yes" } else { "no" };
+            lines.push(("tls-auth-clients".to_owned(), auth.to_owned()));
+        }
+        None => lines.push(("port".to_owned(), port.to_string())),
+    }
+    if let Some(password) = &options.password {
+        lines.push(("requirepass".to_owned(), quoted(password)));
+    }
+    if let Some(user) = &options.acl_user {
+        lines.push((
+            "user".to_owned(),
+            format!(
+                "{} on {} ~* &* +@all",
+                user.name,
+                quoted(&format!(">{}", user.password))
+            ),
+        ));
+    }
+    if options.unix_socket {
+        lines.push((
+            "unixsocket".to_owned(),
+            quoted(&socket_path(dir).display().to_string()),
+        ));
+        lines.push(("unixsocketperm".to_owned(), "700".to_owned()));
+    }
+    lines.extend(options.args.iter().cloned());
+    for (name, value) in &lines {
+        writeln!(file, "{name} {value}")?;
+    }
+    drop(file);
+
+    let binary = binary();
+    let mut child = match Command::new(&binary)
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StartError::NotInstalled(binary))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("Ready to accept connections") {
+            return Ok(Ok(child));
+        }
+        if child.try_wait()?.is_some() || started.elapsed() > READY_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            let tail: Vec<&str> = text.lines().rev().take(5).collect();
+            return Ok(Err(tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

@@ -1,0 +1,141 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! The testkit starts real servers of each kind and stops exactly them.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use redwire_testkit::{Server, ServerOptions};
+
+/// Sends one inline command and returns the reply's first line, or a bulk
+/// reply's payload.
+fn ask(stream: &mut (impl Read + Write), command: &str) -> String {
+    stream
+        .write_all(format!("{command}\r\n").as_bytes())
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    if line.starts_with('$') {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    line.trim_end().to_owned()
+}
+
+fn tcp(server: &Server) -> TcpStream {
+    let stream = TcpStream::connect((server.host(), server.port())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+}
+
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+}
+
+#[test]
+fn a_plain_server_answers_and_is_stopped_on_drop() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pid = server.pid();
+    assert_eq!(ask(&mut tcp(&server), "PING"), "+PONG");
+    drop(server);
+    assert!(!alive(pid), "redis-server {pid} still running");
+}
+
+#[test]
+fn two_servers_get_different_ports() {
+    let a = Server::start(ServerOptions::default()).unwrap();
+    let b = Server::start(ServerOptions::default()).unwrap();
+    assert_ne!(a.port(), b.port());
+    assert_eq!(ask(&mut tcp(&b), "PING"), "+PONG");
+}
+
+#[test]
+fn a_password_is_required() {
+    let server = Server::start(ServerOptions::default().password("s3cret")).unwrap();
+    assert!(ask(&mut tcp(&server), "PING").starts_with("-NOAUTH"));
+    let mut stream = tcp(&server);
+    assert_eq!(ask(&mut stream, "AUTH s3cret"), "+OK");
+}
+
+#[test]
+fn an_acl_user_can_log_in() {
+    let server = Server::start(ServerOptions::default().acl_user("alice", "wonder land")).unwrap();
+    let mut stream = tcp(&server);
+    assert_eq!(ask(&mut stream, "AUTH alice \"wonder land\""), "+OK");
+    assert_eq!(ask(&mut stream, "ACL WHOAMI"), "alice");
+}
+
+#[test]
+fn a_unix_socket_answers() {
+    let server = Server::start(ServerOptions::default().unix_socket()).unwrap();
+    let mut stream = UnixStream::connect(server.unix_socket().unwrap()).unwrap();
+    assert_eq!(ask(&mut stream, "PING"), "+PONG");
+}
+
+#[test]
+fn a_tls_server_refuses_plaintext_and_ships_its_certificates() {
+    let server = Server::start(ServerOptions::default().tls_client_auth()).unwrap();
+    let files = server.tls_files().unwrap();
+    for file in [&files.ca_cert, &files.client_cert, &files.client_key] {
+        assert!(std::fs::read_to_string(file)
+            .unwrap()
+            .starts_with("-----BEGIN"));
+    }
+    // A plaintext PING gets no RESP reply from a TLS port.
+    let mut stream = tcp(&server);
+    stream.write_all(b"PING\r\n").unwrap();
+    let mut reply = [0u8; 16];
+    let got = stream.read(&mut reply).unwrap_or(0);
+    assert!(
+        got == 0 || reply[0] != b'+',
+        "plaintext answered: {:?}",
+        &reply[..got]
+    );
+}
+
+#[test]
+fn the_cli_prints_json_and_stops_the_server_when_stdin_closes() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redwire-testkit"))
+        .args(["up", "standalone", "--password", "pw", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let field = |name: &str| -> u32 {
+        let at = line.find(&format!("\"{name}\":")).unwrap() + name.len() + 3;
+        line[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (port, pid) = (field("port"), field("pid"));
+    assert!(line.contains("\"password\":\"pw\""), "{line}");
+    let mut stream = TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
+    assert_eq!(ask(&mut stream, "AUTH pw"), "+OK");
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    assert!(!alive(pid), "redis-server {pid} still running");
+}
+
+#[test]
+fn the_cli_rejects_unknown_options() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redwire-testkit"))
+        .args(["up", "standalone", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option --bogus"));
+}
