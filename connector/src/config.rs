@@ -1,0 +1,411 @@
+//! What to connect to and how: endpoint, credentials, database, TLS,
+//! timeouts, protocol and command policy.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// Where the server is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// A host name or IP address and a TCP port.
+    Tcp {
+        /// Host name or IP address.
+        host: String,
+        /// TCP port, 1..65535.
+        port: u16,
+    },
+    /// A unix socket path.
+    Unix(PathBuf),
+    /// A master or replica found through Redis Sentinel.
+    Sentinel(Sentinel),
+}
+
+/// A Sentinel-managed server: which one, and the sentinels to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Sentinel {
+    /// The name the sentinels monitor the master under.
+    pub master_name: String,
+    /// Which server of the set to connect to.
+    pub role: Role,
+    /// Sentinel addresses, tried in order.
+    pub sentinels: Vec<(String, u16)>,
+    /// ACL user on the sentinels (not the data nodes).
+    pub username: Option<String>,
+    /// Password on the sentinels (not the data nodes).
+    pub password: Option<Password>,
+}
+
+/// Which server of a Sentinel set to connect to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The master (`m`).
+    Master,
+    /// A healthy replica (`s`).
+    Replica,
+    /// The master, else a replica (`a`).
+    Any,
+}
+
+/// The RESP version to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// RESP2, the default of every server.
+    #[default]
+    Resp2,
+    /// RESP3, negotiated with `HELLO 3` (Redis 6+).
+    Resp3,
+}
+
+/// A password, kept out of `Debug` and `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a password.
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(password.into())
+    }
+
+    /// The password itself, to send in `AUTH`.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// TLS settings. Certificates are verified unless [`TlsOptions::insecure`] is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsOptions {
+    /// PEM file of the CA(s) to trust; `None` trusts the built-in web roots.
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate chain for mutual TLS.
+    pub client_cert: Option<PathBuf>,
+    /// PEM private key of the client certificate.
+    pub client_key: Option<PathBuf>,
+    /// The name to verify and send as SNI; `None` uses the host.
+    pub server_name: Option<String>,
+    /// Skips certificate verification (encrypts but trusts anyone). Default off.
+    pub insecure: bool,
+}
+
+/// A connection's configuration.
+///
+/// Built from a DSN or a `host:port[/db]` string with [`str::parse`], or
+/// from [`Config::default`] (`127.0.0.1:6379`, db 0), then adjusted with the
+/// setters, which override whatever the DSN said. `Debug` and `Display`
+/// never show passwords.
+///
+/// ```
+/// use std::time::Duration;
+/// use redwire::{Config, Endpoint};
+///
+/// let config: Config = "rediss://app:s3cret@cache.internal:6380/2?connect_timeout=250".parse()?;
+/// let config = config.db(3).read_timeout(Duration::from_secs(1))?;
+/// assert_eq!(config.endpoint(), &Endpoint::Tcp { host: "cache.internal".into(), port: 6380 });
+/// assert_eq!(config.get_db(), 3);
+/// assert_eq!(config.to_string(), "rediss://app:***@cache.internal:6380/3");
+/// # Ok::<(), redwire::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) db: u32,
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<Password>,
+    pub(crate) tls: Option<TlsOptions>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) send_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) protocol: Protocol,
+    pub(crate) client_name: Option<String>,
+    pub(crate) proxy: bool,
+    pub(crate) disabled_commands: Vec<String>,
+    pub(crate) bind: Option<IpAddr>,
+}
+
+/// The connect timeout when none is set.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            endpoint: Endpoint::Tcp {
+                host: "127.0.0.1".to_owned(),
+                port: 6379,
+            },
+            db: 0,
+            username: None,
+            password: None,
+            tls: None,
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            send_timeout: None,
+            read_timeout: None,
+            protocol: Protocol::Resp2,
+            client_name: None,
+            proxy: false,
+            disabled_commands: Vec::new(),
+            bind: None,
+        }
+    }
+}
+
+impl Config {
+    /// Connects to `host:port` over TCP. Default `127.0.0.1:6379`.
+    pub fn tcp(self, host: &str, port: u16) -> Result<Self, ConfigError> {
+        if host.is_empty() {
+            return Err(ConfigError::invalid("host", "a non-empty string", host));
+        }
+        if port == 0 {
+            return Err(ConfigError::invalid("port", "an integer 1..65535", port));
+        }
+        Ok(Self {
+            endpoint: Endpoint::Tcp {
+                host: host.to_owned(),
+                port,
+            },
+            ..self
+        })
+    }
+
+    /// Connects to a unix socket. Default: TCP.
+    #[must_use]
+    pub fn unix(self, path: impl Into<PathBuf>) -> Self {
+        Self {
+            endpoint: Endpoint::Unix(path.into()),
+            ..self
+        }
+    }
+
+    /// Finds the server through Redis Sentinel. Default: TCP.
+    #[must_use]
+    pub fn sentinel(self, sentinel: Sentinel) -> Self {
+        Self {
+            endpoint: Endpoint::Sentinel(sentinel),
+            ..self
+        }
+    }
+
+    /// Selects this database after connecting. Default 0.
+    #[must_use]
+    pub fn db(self, db: u32) -> Self {
+        Self { db, ..self }
+    }
+
+    /// Authenticates with `AUTH password` (the default user). Default: no AUTH.
+    pub fn password(self, password: &str) -> Result<Self, ConfigError> {
+        if password.is_empty() {
+            return Err(ConfigError::invalid("password", "a non-empty string", ""));
+        }
+        Ok(Self {
+            password: Some(Password::new(password)),
+            ..self
+        })
+    }
+
+    /// Authenticates as an ACL user with `AUTH user password`. Default: no AUTH.
+    pub fn user(self, username: &str, password: &str) -> Result<Self, ConfigError> {
+        if username.is_empty() {
+            return Err(ConfigError::invalid("username", "a non-empty string", ""));
+        }
+        Ok(Self {
+            username: Some(username.to_owned()),
+            ..self.password(password)?
+        })
+    }
+
+    /// Speaks TLS with these options. Default: plaintext.
+    #[must_use]
+    pub fn tls(self, tls: TlsOptions) -> Self {
+        Self {
+            tls: Some(tls),
+            ..self
+        }
+    }
+
+    /// Bounds resolving, connecting, the TLS handshake and the handshake
+    /// commands together. Default [`DEFAULT_CONNECT_TIMEOUT`] (5 s).
+    pub fn connect_timeout(self, timeout: Duration) -> Result<Self, ConfigError> {
+        Ok(Self {
+            connect_timeout: Some(positive("connect_timeout", timeout)?),
+            ..self
+        })
+    }
+
+    /// Bounds writing one request. Default: none.
+    pub fn send_timeout(self, timeout: Duration) -> Result<Self, ConfigError> {
+        Ok(Self {
+            send_timeout: Some(positive("send_timeout", timeout)?),
+            ..self
+        })
+    }
+
+    /// Bounds waiting for a reply. Default: none (blocking commands wait).
+    pub fn read_timeout(self, timeout: Duration) -> Result<Self, ConfigError> {
+        Ok(Self {
+            read_timeout: Some(positive("read_timeout", timeout)?),
+            ..self
+        })
+    }
+
+    /// Negotiates this protocol with `HELLO`. Default [`Protocol::Resp2`].
+    #[must_use]
+    pub fn protocol(self, protocol: Protocol) -> Self {
+        Self { protocol, ..self }
+    }
+
+    /// Names the connection (`CLIENT SETNAME`). Default: unnamed.
+    #[must_use]
+    pub fn client_name(self, name: &str) -> Self {
+        Self {
+            client_name: Some(name.to_owned()),
+            ..self
+        }
+    }
+
+    /// Talks to a twemproxy-style proxy: no `SELECT`, no `DISCARD`, and the
+    /// commands such proxies lack are refused before sending. Default off.
+    #[must_use]
+    pub fn proxy(self, proxy: bool) -> Self {
+        Self { proxy, ..self }
+    }
+
+    /// Refuses these commands (any case) before anything is sent. Default: none.
+    #[must_use]
+    pub fn disabled_commands<S: AsRef<str>>(self, commands: &[S]) -> Self {
+        Self {
+            disabled_commands: commands
+                .iter()
+                .map(|c| c.as_ref().to_ascii_uppercase())
+                .collect(),
+            ..self
+        }
+    }
+
+    /// Binds the local end of TCP connections to this address. Default: any.
+    #[must_use]
+    pub fn bind(self, address: IpAddr) -> Self {
+        Self {
+            bind: Some(address),
+            ..self
+        }
+    }
+
+    /// Where the server is.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The database selected after connecting.
+    pub fn get_db(&self) -> u32 {
+        self.db
+    }
+
+    /// The ACL user, if any.
+    pub fn get_username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// The password, if any.
+    pub fn get_password(&self) -> Option<&Password> {
+        self.password.as_ref()
+    }
+
+    /// The TLS options, when TLS is on.
+    pub fn get_tls(&self) -> Option<&TlsOptions> {
+        self.tls.as_ref()
+    }
+
+    /// Connect, send and read timeouts.
+    pub fn timeouts(&self) -> (Option<Duration>, Option<Duration>, Option<Duration>) {
+        (self.connect_timeout, self.send_timeout, self.read_timeout)
+    }
+
+    /// The protocol negotiated after connecting.
+    pub fn get_protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The connection name, if any.
+    pub fn get_client_name(&self) -> Option<&str> {
+        self.client_name.as_deref()
+    }
+
+    /// Whether proxy mode is on.
+    pub fn is_proxy(&self) -> bool {
+        self.proxy
+    }
+
+    /// The user's disabled commands, upper case.
+    pub fn get_disabled_commands(&self) -> &[String] {
+        &self.disabled_commands
+    }
+
+    /// The local bind address, if any.
+    pub fn get_bind(&self) -> Option<IpAddr> {
+        self.bind
+    }
+}
+
+fn positive(field: &'static str, timeout: Duration) -> Result<Duration, ConfigError> {
+    if timeout.is_zero() {
+        return Err(ConfigError::invalid(
+            field,
+            "a positive duration",
+            format!("{timeout:?}"),
+        ));
+    }
+    Ok(timeout)
+}
+
+/// The DSN form, with `***` for passwords.
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials =
+            |f: &mut fmt::Formatter<'_>, user: Option<&str>, password: Option<&Password>| match (
+                user, password,
+            ) {
+                (Some(user), _) => write!(f, "{user}:***@"),
+                (None, Some(_)) => f.write_str(":***@"),
+                (None, None) => Ok(()),
+            };
+        match &self.endpoint {
+            Endpoint::Tcp { host, port } => {
+                f.write_str(if self.tls.is_some() {
+                    "rediss://"
+                } else {
+                    "redis://"
+                })?;
+                credentials(f, self.username.as_deref(), self.password.as_ref())?;
+                if host.contains(':') {
+                    write!(f, "[{host}]:{port}/{}", self.db)
+                } else {
+                    write!(f, "{host}:{port}/{}", self.db)
+                }
+            }
+            Endpoint::Unix(path) => write!(f, "unix://{}?db={}", path.display(), self.db),
+            Endpoint::Sentinel(s) => {
+                f.write_str("sentinel://")?;
+                credentials(f, self.username.as_deref(), self.password.as_ref())?;
+                let role = match s.role {
+                    Role::Master => 'm',
+                    Role::Replica => 's',
+                    Role::Any => 'a',
+                };
+                write!(f, "{}:{role}/{}", s.master_name, self.db)
+            }
+        }
+    }
+}

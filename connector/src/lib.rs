@@ -1,0 +1,27 @@
+//! A Redis and Valkey client on the redwire core. This release holds its
+//! configuration: every accepted form, validated with errors that name the
+//! field and the rule; connections, pipelines, pools, sentinel and cluster
+//! build on it.
+//!
+//! ```
+//! use redwire::{Config, Endpoint, Role};
+//!
+//! let config: Config = "sentinel://mymaster:s/1?sentinels=10.0.0.1:26379,10.0.0.2:26379".parse()?;
+//! let Endpoint::Sentinel(sentinel) = config.endpoint() else { unreachable!() };
+//! assert_eq!((sentinel.master_name.as_str(), sentinel.role), ("mymaster", Role::Replica));
+//! assert_eq!(sentinel.sentinels.len(), 2);
+//!
+//! let err = "redis://localhost:70000".parse::<Config>().unwrap_err();
+//! assert_eq!(err.to_string(), r#"invalid port: must be an integer 1..65535, got "70000""#);
+//! # Ok::<(), redwire::ConfigError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod config;
+mod dsn;
+mod error;
+
+pub use config::{
+    Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions, DEFAULT_CONNECT_TIMEOUT,
+};
+pub use error::ConfigError;
