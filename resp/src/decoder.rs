@@ -252,6 +252,7 @@ impl Decoder {
                     None => return Ok(None),
                 }
             }
+            self.bulk_run(buf);
             let Some(line_end) = self.find_line(buf)? else {
                 return Ok(None);
             };
@@ -263,6 +264,62 @@ impl Decoder {
             if self.value(buf, type_byte, line, start)? {
                 return Ok(Some(self.pos));
             }
+        }
+    }
+
+    /// Takes bulk strings that arrived whole inside a counted aggregate with
+    /// more values to come (the shape of most array replies) in a tight
+    /// loop. It stops at anything else, or the aggregate's last value, and
+    /// leaves that (errors included) to the general path.
+    #[inline]
+    fn bulk_run(&mut self, buf: &[u8]) {
+        if self.line_from != 0 {
+            return;
+        }
+        let Some(Level {
+            kind:
+                LevelKind::Counted {
+                    remaining,
+                    attribute: false,
+                },
+            ..
+        }) = self.stack.last_mut()
+        else {
+            return;
+        };
+        let (mut left, mut pos, mut elements) = (*remaining, self.pos, self.elements);
+        let (max_bulk, max_elements) = (self.limits.bulk_len(), self.limits.frame_elements());
+        while left > 1 && elements < max_elements {
+            let Some([b'$', header @ ..]) = buf.get(pos..) else {
+                break;
+            };
+            let Some(cr) = header.iter().take(SHORT_LINE).position(|&b| b == b'\r') else {
+                break;
+            };
+            let Some(Len::Count(len)) = number::parse_len(&header[..cr]) else {
+                break;
+            };
+            if len > max_bulk as u64 || header.get(cr + 1) != Some(&b'\n') {
+                break;
+            }
+            let start = pos + cr + 3;
+            let end = start + len as usize;
+            if buf.get(end..end + 2) != Some(b"\r\n") {
+                break;
+            }
+            self.tape.push(Token::BulkString(start, end));
+            self.examine(cr + 4);
+            (left, pos, elements) = (left - 1, end + 2, elements + 1);
+        }
+        if pos != self.pos {
+            if let Some(Level {
+                kind: LevelKind::Counted { remaining, .. },
+                ..
+            }) = self.stack.last_mut()
+            {
+                *remaining = left;
+            }
+            (self.pos, self.elements, self.after_attribute) = (pos, elements, false);
         }
     }
 

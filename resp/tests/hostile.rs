@@ -216,6 +216,13 @@ fn each_limit_is_configurable() {
     for (input, expected) in cases {
         assert_eq!(decode_all_with(tight, input).unwrap_err(), expected);
     }
+    // The element limit holds inside a run of bulk strings too.
+    let few = Limits::default().max_frame_elements(3);
+    assert_eq!(
+        decode_all_with(few, b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n").unwrap_err(),
+        DecodeError::TooManyElements { max: 3 }
+    );
+    assert!(decode_all_with(few, b"*2\r\n$1\r\na\r\n$1\r\nb\r\n").is_ok());
     // At the limits, the same shapes decode.
     assert!(decode_all_with(tight, b"*1\r\n*1\r\n:1\r\n").is_ok());
     assert!(decode_all_with(tight, b"$4\r\nhell\r\n").is_ok());
