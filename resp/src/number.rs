@@ -22,7 +22,7 @@ pub(crate) fn parse_len(line: &[u8]) -> Option<Len> {
 /// Fewer digits than this cannot overflow a `u64`, so need no checks.
 const SAFE_DIGITS: usize = 19;
 
-#[inline(always)]
+#[inline]
 fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
