@@ -184,7 +184,7 @@ impl Decoder {
         payload: &mut impl FnMut(usize, usize) -> B,
     ) -> Frame<B> {
         if let Some(token) = leaf {
-            return tape::build(&[token], payload);
+            return tape::leaf(token, payload);
         }
         let frame = tape::build(&self.tape, payload);
         self.reset();

