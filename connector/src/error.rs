@@ -1,4 +1,4 @@
-//! Errors of building a configuration.
+//! Errors: of configuration, and of connecting and talking to a server.
 
 use std::fmt;
 
@@ -59,3 +59,205 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// The step of talking to a server that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Resolving the host name.
+    Resolve,
+    /// Opening the TCP or unix socket.
+    Connect,
+    /// The TLS handshake.
+    Tls,
+    /// `AUTH` (or `HELLO … AUTH`).
+    Auth,
+    /// `SELECT`.
+    Select,
+    /// The other handshake commands (`HELLO`, `CLIENT SETNAME`).
+    Handshake,
+    /// Writing a request.
+    Send,
+    /// Reading a reply.
+    Read,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Resolve => "resolve",
+            Self::Connect => "connect",
+            Self::Tls => "TLS handshake",
+            Self::Auth => "auth",
+            Self::Select => "select",
+            Self::Handshake => "handshake",
+            Self::Send => "send",
+            Self::Read => "read",
+        })
+    }
+}
+
+/// An error reply from the server, e.g. `WRONGTYPE Operation against a key…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerError {
+    message: String,
+}
+
+impl ServerError {
+    pub(crate) fn new(message: &[u8]) -> Self {
+        Self {
+            message: String::from_utf8_lossy(message).into_owned(),
+        }
+    }
+
+    /// The whole message, as the server sent it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error code: the message's first word (`ERR`, `WRONGTYPE`, `NOSCRIPT`, `MOVED`, …).
+    pub fn code(&self) -> &str {
+        self.message.split(' ').next().unwrap_or_default()
+    }
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// Why a connection or a request failed: the phase, and for which endpoint.
+///
+/// Credentials never appear in it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration cannot be used.
+    Config(ConfigError),
+    /// An I/O error in `phase` (a reset, a refused connection, a certificate
+    /// the TLS handshake rejected, the server closing the connection).
+    Io {
+        /// Where it happened.
+        phase: Phase,
+        /// The server, as `host:port` or a socket path.
+        endpoint: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// `phase` took longer than its timeout.
+    Timeout {
+        /// Where it happened.
+        phase: Phase,
+        /// The server.
+        endpoint: String,
+        /// The timeout that expired.
+        after: std::time::Duration,
+    },
+    /// The server refused a handshake command (wrong password, unknown db…).
+    Refused {
+        /// `Auth`, `Select` or `Handshake`.
+        phase: Phase,
+        /// The server.
+        endpoint: String,
+        /// The server's reply.
+        reply: ServerError,
+    },
+    /// The server sent bytes that are not RESP; the connection is dropped.
+    Protocol {
+        /// The server.
+        endpoint: String,
+        /// What was wrong.
+        source: redwire_resp::DecodeError,
+    },
+    /// The server answered the command with an error reply.
+    Server(ServerError),
+    /// The connection failed earlier, or a request on it was cancelled
+    /// mid-flight, so its replies can no longer be matched to requests.
+    Broken {
+        /// The server.
+        endpoint: String,
+    },
+    /// The command is disabled by configuration or proxy mode; nothing was sent.
+    Disabled {
+        /// The command, upper case.
+        command: String,
+    },
+    /// Every host of a list failed; each host's error, in order.
+    NoHosts(Vec<Error>),
+}
+
+impl Error {
+    /// Whether the connection that returned this error may still be used:
+    /// only after an error reply or a refused (unsent) command.
+    pub fn keeps_connection(&self) -> bool {
+        matches!(self, Self::Server(_) | Self::Disabled { .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(e) => e.fmt(f),
+            Self::Io {
+                phase,
+                endpoint,
+                source,
+            } => write!(f, "{phase} failed for {endpoint}: {source}"),
+            Self::Timeout {
+                phase,
+                endpoint,
+                after,
+            } => {
+                write!(f, "{phase} timed out after {after:?} for {endpoint}")?;
+                if *phase == Phase::Tls {
+                    // A plaintext server waits silently for the end of a line
+                    // that a TLS hello never sends.
+                    f.write_str(" (does the server speak TLS on this port?)")?;
+                }
+                Ok(())
+            }
+            Self::Refused {
+                phase,
+                endpoint,
+                reply,
+            } => write!(f, "{phase} refused by {endpoint}: {reply}"),
+            Self::Protocol { endpoint, source } => {
+                write!(f, "protocol error from {endpoint}: {source}")
+            }
+            Self::Server(e) => e.fmt(f),
+            Self::Broken { endpoint } => write!(
+                f,
+                "connection to {endpoint} is broken (an earlier request failed or was cancelled)"
+            ),
+            Self::Disabled { command } => write!(f, "command {command} is disabled"),
+            Self::NoHosts(errors) => {
+                f.write_str("no hosts available")?;
+                for (i, e) in errors.iter().enumerate() {
+                    write!(f, "{} {e}", if i == 0 { ":" } else { ";" })?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Config(e) => Some(e),
+            Self::Io { source, .. } => Some(source),
+            Self::Protocol { source, .. } => Some(source),
+            Self::Refused { reply, .. } | Self::Server(reply) => Some(reply),
+            _ => None,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}

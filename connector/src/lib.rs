@@ -1,7 +1,7 @@
-//! A Redis and Valkey client on the redwire core. This release holds its
-//! configuration: every accepted form, validated with errors that name the
-//! field and the rule; connections, pipelines, pools, sentinel and cluster
-//! build on it.
+//! A Redis and Valkey client on the redwire core: configuration from every
+//! accepted form, validated with errors that name the field and the rule,
+//! and connections over TCP, unix sockets and TLS running commands,
+//! pipelines, raw RESP and scripts. Pools, sentinel and cluster build on it.
 //!
 //! ```
 //! use redwire::{Config, Endpoint, Role};
@@ -18,10 +18,19 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod connection;
 mod dsn;
 mod error;
+mod pipeline;
+mod policy;
+mod tls;
+mod transport;
 
 pub use config::{
     Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions, DEFAULT_CONNECT_TIMEOUT,
 };
-pub use error::ConfigError;
+pub use connection::Connection;
+pub use error::{ConfigError, Error, Phase, ServerError};
+pub use pipeline::Pipeline;
+pub use policy::TWEMPROXY_UNSUPPORTED;
+pub use redwire_resp::{Arg, Args, Frame};

@@ -54,7 +54,11 @@ pub(crate) fn build<B>(tape: &[Token], payload: &mut impl FnMut(usize, usize) ->
 
 /// One value; leaves are built inline, aggregates recursively.
 #[inline]
-fn value<B>(tape: &[Token], next: &mut usize, payload: &mut impl FnMut(usize, usize) -> B) -> Frame<B> {
+fn value<B>(
+    tape: &[Token],
+    next: &mut usize,
+    payload: &mut impl FnMut(usize, usize) -> B,
+) -> Frame<B> {
     let token = tape[*next];
     *next += 1;
     match token {

@@ -1,0 +1,481 @@
+//! One connection to one server: handshake, commands, pipelines, raw RESP,
+//! scripts. Requests are strictly one at a time (`&mut self`).
+
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use redwire_resp::{encode_command, Args, Decoder, Frame};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::config::{Config, Endpoint, Protocol};
+use crate::error::{Error, Phase, ServerError};
+use crate::pipeline::Pipeline;
+use crate::policy::Policy;
+use crate::transport::{self, Transport};
+
+/// Bytes reserved in the read buffer before each socket read.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Whether replies still match requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// No request in flight.
+    Ready,
+    /// A request was written and its replies are not all read. Seen at the
+    /// start of the next request, it means the last one was cancelled.
+    Busy,
+    /// Out of step for good: an I/O, protocol or timeout error happened.
+    Broken,
+}
+
+/// A connection to one Redis or Valkey server.
+///
+/// Made by [`Connection::connect`], which runs the handshake (`AUTH`,
+/// `HELLO 3`, `CLIENT SETNAME`, `SELECT`) in one round trip. After an I/O
+/// error, a protocol error, a timeout, or a request future dropped before
+/// its reply was read, the connection refuses every further request with
+/// [`Error::Broken`]: a reply never reaches the wrong caller.
+#[derive(Debug)]
+pub struct Connection {
+    transport: Transport,
+    endpoint: String,
+    decoder: Decoder,
+    read: BytesMut,
+    write: BytesMut,
+    state: State,
+    send_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    policy: Policy,
+    /// RESP3 pushes that arrived while a reply was awaited, for [`Connection::read`].
+    pushes: VecDeque<Frame>,
+    /// Script name → (source, SHA1).
+    scripts: HashMap<String, (String, String)>,
+}
+
+/// The endpoint as errors name it.
+pub(crate) fn endpoint_name(endpoint: &Endpoint) -> String {
+    match endpoint {
+        Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
+        Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+        Endpoint::Unix(path) => path.display().to_string(),
+        Endpoint::Sentinel(s) => format!("sentinel master {}", s.master_name),
+    }
+}
+
+impl Connection {
+    /// Connects and runs the handshake, all within the connect timeout.
+    pub async fn connect(config: &Config) -> Result<Self, Error> {
+        let endpoint = endpoint_name(config.endpoint());
+        let _span = tracing::debug_span!("redwire.connect", endpoint = %endpoint).entered();
+        let phase = Cell::new(Phase::Resolve);
+        let establish = Self::establish(config, endpoint.clone(), &phase);
+        match config.connect_timeout {
+            Some(after) => tokio::time::timeout(after, establish)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Timeout {
+                        phase: phase.get(),
+                        endpoint,
+                        after,
+                    })
+                }),
+            None => establish.await,
+        }
+    }
+
+    async fn establish(
+        config: &Config,
+        endpoint: String,
+        phase: &Cell<Phase>,
+    ) -> Result<Self, Error> {
+        let transport = match config.endpoint() {
+            Endpoint::Tcp { host, port } => {
+                let stream = transport::tcp(config, host, *port, &endpoint).await?;
+                match &config.tls {
+                    Some(options) => {
+                        phase.set(Phase::Tls);
+                        Transport::Tls(Box::new(
+                            crate::tls::handshake(options, host, stream, &endpoint).await?,
+                        ))
+                    }
+                    None => Transport::Tcp(stream),
+                }
+            }
+            Endpoint::Unix(path) => {
+                phase.set(Phase::Connect);
+                Transport::Unix(transport::unix(path, &endpoint).await?)
+            }
+            Endpoint::Sentinel(_) => {
+                return Err(crate::error::ConfigError::invalid(
+                    "endpoint",
+                    "a TCP or unix endpoint (sentinel discovery is not available yet)",
+                    &endpoint,
+                )
+                .into())
+            }
+        };
+        tracing::debug!("connected");
+        let mut connection = Self {
+            transport,
+            endpoint,
+            decoder: Decoder::default(),
+            read: BytesMut::with_capacity(READ_CHUNK),
+            write: BytesMut::with_capacity(1024),
+            state: State::Ready,
+            send_timeout: config.send_timeout,
+            read_timeout: config.read_timeout,
+            policy: Policy::new(config),
+            pushes: VecDeque::new(),
+            scripts: HashMap::new(),
+        };
+        connection.handshake(config, phase).await?;
+        Ok(connection)
+    }
+
+    /// `HELLO 3` (with AUTH and SETNAME) or `AUTH` and `CLIENT SETNAME`, then
+    /// `SELECT`, written at once; each reply checked in order.
+    async fn handshake(&mut self, config: &Config, phase: &Cell<Phase>) -> Result<(), Error> {
+        let mut steps = Vec::new();
+        let auth = config.password.as_ref().map(|password| {
+            let mut args = Vec::new();
+            // `AUTH user pass`, or `AUTH pass` for the default user.
+            if let Some(user) = config.username.as_deref().filter(|u| *u != "default") {
+                args.push(user.to_owned());
+            }
+            args.push(password.expose().to_owned());
+            args
+        });
+        let name = config.client_name.as_ref().filter(|_| !config.proxy);
+        if config.protocol == Protocol::Resp3 {
+            let mut hello = vec!["HELLO".to_owned(), "3".to_owned()];
+            if let Some(auth) = &auth {
+                hello.push("AUTH".to_owned());
+                if auth.len() == 1 {
+                    hello.push("default".to_owned());
+                }
+                hello.extend(auth.iter().cloned());
+            }
+            if let Some(name) = name {
+                hello.extend(["SETNAME".to_owned(), name.clone()]);
+            }
+            let phase = if auth.is_some() {
+                Phase::Auth
+            } else {
+                Phase::Handshake
+            };
+            steps.push((phase, hello));
+        } else {
+            if let Some(auth) = auth {
+                steps.push((Phase::Auth, [vec!["AUTH".to_owned()], auth].concat()));
+            }
+            if let Some(name) = name {
+                steps.push((
+                    Phase::Handshake,
+                    vec!["CLIENT".to_owned(), "SETNAME".to_owned(), name.clone()],
+                ));
+            }
+        }
+        if config.db != 0 && !config.proxy {
+            steps.push((
+                Phase::Select,
+                vec!["SELECT".to_owned(), config.db.to_string()],
+            ));
+        }
+        if steps.is_empty() {
+            return Ok(());
+        }
+        phase.set(steps[0].0);
+        self.write.clear();
+        for (_, args) in &steps {
+            encode_command(&mut self.write, args);
+        }
+        self.begin()?;
+        self.flush().await?;
+        for (step, _) in &steps {
+            phase.set(*step);
+            let reply = self.next_reply().await?;
+            if let Some(message) = error_message(&reply) {
+                self.state = State::Broken;
+                return Err(Error::Refused {
+                    phase: *step,
+                    endpoint: self.endpoint.clone(),
+                    reply: ServerError::new(message),
+                });
+            }
+        }
+        self.state = State::Ready;
+        Ok(())
+    }
+
+    /// Runs one command: its reply, with a null reply as a null frame and an
+    /// error reply as [`Error::Server`].
+    ///
+    /// ```no_run
+    /// # async fn demo(connection: &mut redwire::Connection) -> Result<(), redwire::Error> {
+    /// connection.cmd(&("SET", "greeting", "hello")).await?;
+    /// let value = connection.cmd(&("GET", "greeting")).await?;
+    /// assert_eq!(value.as_bytes(), Some(&b"hello"[..]));
+    /// # Ok(()) }
+    /// ```
+    pub async fn cmd<A: Args + ?Sized>(&mut self, args: &A) -> Result<Frame, Error> {
+        self.policy.check(args)?;
+        self.write.clear();
+        encode_command(&mut self.write, args);
+        self.begin()?;
+        self.flush().await?;
+        let reply = self.next_reply().await?;
+        self.state = State::Ready;
+        match error_message(&reply) {
+            Some(message) => Err(Error::Server(ServerError::new(message))),
+            None => Ok(reply),
+        }
+    }
+
+    /// Sends every queued command in one write and reads one reply per
+    /// command, in order; an error reply stays in its place. An I/O error
+    /// fails the whole call. An empty pipeline sends nothing.
+    pub async fn pipeline(
+        &mut self,
+        pipeline: &Pipeline,
+    ) -> Result<Vec<Result<Frame, ServerError>>, Error> {
+        if let Some(command) = pipeline.disabled(&self.policy) {
+            return Err(Error::Disabled { command });
+        }
+        if pipeline.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.begin()?;
+        self.flush_bytes(pipeline.bytes()).await?;
+        let mut replies = Vec::with_capacity(pipeline.len());
+        for _ in 0..pipeline.len() {
+            let reply = self.next_reply().await?;
+            replies.push(match error_message(&reply) {
+                Some(message) => Err(ServerError::new(message)),
+                None => Ok(reply),
+            });
+        }
+        self.state = State::Ready;
+        Ok(replies)
+    }
+
+    /// Reads one raw reply: a pub/sub message, a `MONITOR` line, a RESP3
+    /// push. Waits up to the read timeout.
+    pub async fn read(&mut self) -> Result<Frame, Error> {
+        if let Some(push) = self.pushes.pop_front() {
+            return Ok(push);
+        }
+        self.begin()?;
+        let frame = self.read_frame().await?;
+        self.state = State::Ready;
+        Ok(frame)
+    }
+
+    /// Writes pre-encoded RESP as it is and reads `replies` raw replies (the
+    /// nginx redis2 model). The bytes are not inspected: disabled commands
+    /// are not refused here.
+    pub async fn send_raw(&mut self, bytes: &[u8], replies: usize) -> Result<Vec<Frame>, Error> {
+        self.begin()?;
+        self.flush_bytes(bytes).await?;
+        let mut frames = Vec::with_capacity(replies);
+        for _ in 0..replies {
+            frames.push(self.read_frame().await?);
+        }
+        self.state = State::Ready;
+        Ok(frames)
+    }
+
+    /// Loads a Lua script (`SCRIPT LOAD`) and remembers its SHA1 under `name`.
+    pub async fn load_script(&mut self, name: &str, source: &str) -> Result<String, Error> {
+        let reply = self.cmd(&("SCRIPT", "LOAD", source)).await?;
+        let sha = reply
+            .as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .ok_or_else(|| {
+                Error::Server(ServerError::new(b"ERR SCRIPT LOAD did not return a SHA1"))
+            })?;
+        self.scripts
+            .insert(name.to_owned(), (source.to_owned(), sha.clone()));
+        Ok(sha)
+    }
+
+    /// Runs a loaded script by SHA1 (`EVALSHA`); when the server has lost
+    /// it (`NOSCRIPT`), loads it again and retries once.
+    pub async fn run_script<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &mut self,
+        name: &str,
+        keys: &[K],
+        args: &[V],
+    ) -> Result<Frame, Error> {
+        let Some((source, sha)) = self.scripts.get(name).cloned() else {
+            return Err(Error::Server(ServerError::new(
+                format!("ERR no script loaded under the name {name:?}").as_bytes(),
+            )));
+        };
+        let command = |sha: &str| -> Vec<Vec<u8>> {
+            let mut command = vec![
+                b"EVALSHA".to_vec(),
+                sha.as_bytes().to_vec(),
+                keys.len().to_string().into_bytes(),
+            ];
+            command.extend(keys.iter().map(|k| k.as_ref().to_vec()));
+            command.extend(args.iter().map(|a| a.as_ref().to_vec()));
+            command
+        };
+        match self.cmd(&command(&sha)).await {
+            Err(Error::Server(e)) if e.code() == "NOSCRIPT" => {
+                let sha = self.load_script(name, &source).await?;
+                self.cmd(&command(&sha)).await
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the connection refuses requests for good.
+    pub fn is_broken(&self) -> bool {
+        self.state != State::Ready
+    }
+
+    /// The server, as errors name it.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Marks a request in flight, refusing if the connection is unusable.
+    fn begin(&mut self) -> Result<(), Error> {
+        match self.state {
+            State::Ready => {
+                self.state = State::Busy;
+                Ok(())
+            }
+            // A request future was dropped mid-flight: its reply may still come.
+            State::Busy | State::Broken => {
+                self.state = State::Broken;
+                Err(Error::Broken {
+                    endpoint: self.endpoint.clone(),
+                })
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), Error> {
+        let bytes = std::mem::take(&mut self.write);
+        let result = self.flush_bytes(&bytes).await;
+        self.write = bytes;
+        result
+    }
+
+    async fn flush_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let transport = &mut self.transport;
+        let write = async {
+            transport.write_all(bytes).await?;
+            transport.flush().await
+        };
+        let result = with_timeout(self.send_timeout, write).await;
+        self.fail_on(result, Phase::Send)
+    }
+
+    /// The next reply to a request, setting RESP3 pushes aside.
+    async fn next_reply(&mut self) -> Result<Frame, Error> {
+        loop {
+            let frame = self.read_frame().await?;
+            if matches!(frame, Frame::Push(_)) {
+                self.pushes.push_back(frame);
+                continue;
+            }
+            return Ok(frame);
+        }
+    }
+
+    async fn read_frame(&mut self) -> Result<Frame, Error> {
+        let (transport, decoder, read) = (&mut self.transport, &mut self.decoder, &mut self.read);
+        let receive = async {
+            loop {
+                if let Some(frame) = decoder.decode_bytes(read).map_err(Received::Protocol)? {
+                    return Ok(frame);
+                }
+                read.reserve(READ_CHUNK);
+                if transport.read_buf(read).await.map_err(Received::Io)? == 0 {
+                    return Err(Received::Io(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "connection closed by the server",
+                    )));
+                }
+            }
+        };
+        let outcome = match self.read_timeout {
+            Some(after) => tokio::time::timeout(after, receive)
+                .await
+                .unwrap_or(Err(Received::Timeout(after))),
+            None => receive.await,
+        };
+        outcome.map_err(|e| {
+            self.state = State::Broken;
+            let endpoint = self.endpoint.clone();
+            match e {
+                Received::Io(source) => Error::Io {
+                    phase: Phase::Read,
+                    endpoint,
+                    source,
+                },
+                Received::Protocol(source) => Error::Protocol { endpoint, source },
+                Received::Timeout(after) => Error::Timeout {
+                    phase: Phase::Read,
+                    endpoint,
+                    after,
+                },
+            }
+        })
+    }
+
+    fn fail_on(
+        &mut self,
+        result: Result<std::io::Result<()>, Duration>,
+        phase: Phase,
+    ) -> Result<(), Error> {
+        let endpoint = || self.endpoint.clone();
+        let error = match result {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(source)) => Error::Io {
+                phase,
+                endpoint: endpoint(),
+                source,
+            },
+            Err(after) => Error::Timeout {
+                phase,
+                endpoint: endpoint(),
+                after,
+            },
+        };
+        self.state = State::Broken;
+        Err(error)
+    }
+}
+
+/// How reading a reply went wrong.
+enum Received {
+    Io(std::io::Error),
+    Protocol(redwire_resp::DecodeError),
+    Timeout(Duration),
+}
+
+/// Runs `future` within `timeout`; `Err(timeout)` when it expires.
+async fn with_timeout<T>(
+    timeout: Option<Duration>,
+    future: impl Future<Output = T>,
+) -> Result<T, Duration> {
+    match timeout {
+        Some(after) => tokio::time::timeout(after, future).await.map_err(|_| after),
+        None => Ok(future.await),
+    }
+}
+
+/// The message of an error reply (`-` or `!`).
+fn error_message(frame: &Frame) -> Option<&[u8]> {
+    match frame {
+        Frame::Error(b) | Frame::BulkError(b) => Some(b),
+        _ => None,
+    }
+}

@@ -1,0 +1,77 @@
+//! Commands queued to be sent in one write.
+
+use std::ops::Range;
+
+use bytes::BytesMut;
+use redwire_resp::{encode_command, Args};
+
+use crate::policy::Policy;
+
+/// Commands encoded as they are queued, sent by
+/// [`Connection::pipeline`](crate::Connection::pipeline) in one write.
+///
+/// ```
+/// use redwire::Pipeline;
+///
+/// let mut pipeline = Pipeline::new();
+/// pipeline.cmd(&("SET", "a", 1)).cmd(&("INCR", "a")).cmd(&["GET", "a"]);
+/// assert_eq!(pipeline.len(), 3);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Pipeline {
+    bytes: BytesMut,
+    /// Each command's name, as a range of `names`.
+    name_ranges: Vec<Range<usize>>,
+    names: Vec<u8>,
+}
+
+impl Pipeline {
+    /// An empty pipeline.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues one command.
+    pub fn cmd<A: Args + ?Sized>(&mut self, args: &A) -> &mut Self {
+        encode_command(&mut self.bytes, args);
+        let start = self.names.len();
+        let mut first = true;
+        args.for_each_arg(&mut |arg| {
+            if std::mem::take(&mut first) {
+                self.names.extend_from_slice(arg);
+            }
+        });
+        self.name_ranges.push(start..self.names.len());
+        self
+    }
+
+    /// How many commands are queued.
+    pub fn len(&self) -> usize {
+        self.name_ranges.len()
+    }
+
+    /// Whether no command is queued.
+    pub fn is_empty(&self) -> bool {
+        self.name_ranges.is_empty()
+    }
+
+    /// Empties the pipeline, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.name_ranges.clear();
+        self.names.clear();
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The first queued command `policy` refuses, upper case.
+    pub(crate) fn disabled(&self, policy: &Policy) -> Option<String> {
+        self.name_ranges
+            .iter()
+            .map(|range| &self.names[range.clone()])
+            .find(|name| policy.refuses(name))
+            .map(|name| String::from_utf8_lossy(name).to_ascii_uppercase())
+    }
+}

@@ -1,0 +1,116 @@
+//! The byte stream under a connection: TCP, a unix socket, or TLS over TCP.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpSocket, TcpStream, UnixStream};
+
+use crate::config::Config;
+use crate::error::{Error, Phase};
+
+/// An open stream to a server.
+#[derive(Debug)]
+pub(crate) enum Transport {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// Resolves `host` and connects to the first address that accepts, from
+/// the configured local address if any, with `TCP_NODELAY`.
+pub(crate) async fn tcp(
+    config: &Config,
+    host: &str,
+    port: u16,
+    endpoint: &str,
+) -> Result<TcpStream, Error> {
+    let io = |phase, source| Error::Io {
+        phase,
+        endpoint: endpoint.to_owned(),
+        source,
+    };
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| io(Phase::Resolve, e))?
+        .collect();
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "host resolves to no address");
+    for address in addresses {
+        let socket = if address.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        }
+        .map_err(|e| io(Phase::Connect, e))?;
+        if let Some(bind) = config.bind {
+            socket
+                .bind(SocketAddr::new(bind, 0))
+                .map_err(|e| io(Phase::Connect, e))?;
+        }
+        match socket.connect(address).await {
+            Ok(stream) => {
+                stream
+                    .set_nodelay(true)
+                    .map_err(|e| io(Phase::Connect, e))?;
+                return Ok(stream);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(io(Phase::Connect, last))
+}
+
+/// Connects to a unix socket.
+pub(crate) async fn unix(path: &std::path::Path, endpoint: &str) -> Result<UnixStream, Error> {
+    UnixStream::connect(path).await.map_err(|source| Error::Io {
+        phase: Phase::Connect,
+        endpoint: endpoint.to_owned(),
+        source,
+    })
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Unix(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Unix(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Self::Unix(s) => Pin::new(s).poll_flush(cx),
+            Self::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Unix(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}

@@ -1,0 +1,394 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! Connections against real `redis-server`s started by the testkit.
+
+use std::time::{Duration, Instant};
+
+use redwire::{Config, Connection, Error, Frame, Phase, Pipeline, TlsOptions};
+use redwire_testkit::{Server, ServerOptions};
+
+fn url(server: &Server) -> String {
+    format!("redis://{}:{}", server.host(), server.port())
+}
+
+async fn connect(text: &str) -> Connection {
+    let config: Config = text.parse().unwrap();
+    Connection::connect(&config)
+        .await
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// A timeout in `phase` that fired no earlier than `set` and well before 3× it.
+fn assert_timed_out(err: &Error, phase: Phase, took: Duration, set: Duration) {
+    assert!(
+        matches!(err, Error::Timeout { phase: p, after, .. } if *p == phase && *after == set),
+        "{err}"
+    );
+    assert!(
+        took >= set && took < 3 * set,
+        "took {took:?} for a timeout of {set:?}"
+    );
+}
+
+fn bytes(frame: &Frame) -> &[u8] {
+    frame
+        .as_bytes()
+        .unwrap_or_else(|| panic!("not a string: {frame:?}"))
+}
+
+#[tokio::test]
+async fn commands_return_values_nulls_and_server_errors() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    assert_eq!(bytes(&c.cmd(&("SET", "k", "v")).await.unwrap()), b"OK");
+    assert_eq!(bytes(&c.cmd(&("GET", "k")).await.unwrap()), b"v");
+    assert!(c.cmd(&("GET", "missing")).await.unwrap().is_null());
+    assert_eq!(
+        c.cmd(&("INCRBY", "n", 41)).await.unwrap(),
+        Frame::Integer(41)
+    );
+    let Err(Error::Server(e)) = c.cmd(&("LPUSH", "k", "x")).await else {
+        panic!("an error reply")
+    };
+    assert_eq!(e.code(), "WRONGTYPE");
+    // An error reply leaves the connection usable.
+    assert!(!c.is_broken());
+    assert_eq!(c.cmd(&("INCR", "n")).await.unwrap(), Frame::Integer(42));
+}
+
+#[tokio::test]
+async fn auth_with_password_and_the_ways_it_fails() {
+    let server = Server::start(ServerOptions::default().password("s3cret")).unwrap();
+    let address = format!("{}:{}", server.host(), server.port());
+    let mut c = connect(&format!("redis://:s3cret@{address}")).await;
+    assert_eq!(bytes(&c.cmd(&["PING"]).await.unwrap()), b"PONG");
+
+    let wrong: Config = format!("redis://:nope@{address}").parse().unwrap();
+    let err = Connection::connect(&wrong).await.unwrap_err();
+    let Error::Refused { phase, reply, .. } = &err else {
+        panic!("refused: {err}")
+    };
+    assert_eq!(*phase, Phase::Auth);
+    assert_eq!(reply.code(), "WRONGPASS");
+    assert!(!err.to_string().contains("nope"), "{err}");
+
+    let unauthenticated = connect(&format!("redis://{address}"))
+        .await
+        .cmd(&["PING"])
+        .await;
+    assert!(matches!(unauthenticated, Err(Error::Server(e)) if e.code() == "NOAUTH"));
+
+    let plain = Server::start(ServerOptions::default()).unwrap();
+    let err = Connection::connect(
+        &format!("redis://:extra@{}:{}", plain.host(), plain.port())
+            .parse()
+            .unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Refused {
+                phase: Phase::Auth,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_acl_user_is_who_the_server_sees() {
+    let server = Server::start(ServerOptions::default().acl_user("alice", "wonder")).unwrap();
+    for protocol in ["2", "3"] {
+        let mut c = connect(&format!(
+            "{}?protocol={protocol}",
+            url(&server).replace("://", "://alice:wonder@")
+        ))
+        .await;
+        assert_eq!(bytes(&c.cmd(&["ACL", "WHOAMI"]).await.unwrap()), b"alice");
+    }
+}
+
+#[tokio::test]
+async fn select_isolates_databases() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut one = connect(&format!("{}/1", url(&server))).await;
+    let mut two = connect(&format!("{}/2", url(&server))).await;
+    one.cmd(&("SET", "only-in-1", "x")).await.unwrap();
+    assert!(two.cmd(&("GET", "only-in-1")).await.unwrap().is_null());
+    assert_eq!(bytes(&one.cmd(&("GET", "only-in-1")).await.unwrap()), b"x");
+}
+
+#[tokio::test]
+async fn resp3_replies_are_typed() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&format!("{}?protocol=3&client_name=typed", url(&server))).await;
+    c.cmd(&("HSET", "h", "f", "v")).await.unwrap();
+    let Frame::Map(pairs) = c.cmd(&("HGETALL", "h")).await.unwrap() else {
+        panic!("a map")
+    };
+    assert_eq!(
+        (bytes(&pairs[0].0), bytes(&pairs[0].1)),
+        (&b"f"[..], &b"v"[..])
+    );
+    assert_eq!(
+        bytes(&c.cmd(&["CLIENT", "GETNAME"]).await.unwrap()),
+        b"typed"
+    );
+    assert!(matches!(
+        c.cmd(&("GET", "missing")).await.unwrap(),
+        Frame::Null
+    ));
+}
+
+#[tokio::test]
+async fn tls_verified_refused_with_a_wrong_ca_and_mutual() {
+    let server = Server::start(ServerOptions::default().tls()).unwrap();
+    let files = server.tls_files().unwrap();
+    let config = |ca: &std::path::Path| -> Config {
+        let mut tls = TlsOptions::default();
+        tls.ca_file = Some(ca.to_owned());
+        Config::default()
+            .tcp("127.0.0.1", server.port())
+            .unwrap()
+            .tls(tls)
+    };
+    let mut c = Connection::connect(&config(&files.ca_cert)).await.unwrap();
+    assert_eq!(bytes(&c.cmd(&["PING"]).await.unwrap()), b"PONG");
+
+    let other = Server::start(ServerOptions::default().tls()).unwrap();
+    let err = Connection::connect(&config(&other.tls_files().unwrap().ca_cert))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Io {
+                phase: Phase::Tls,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let mutual = Server::start(ServerOptions::default().tls_client_auth()).unwrap();
+    let files = mutual.tls_files().unwrap();
+    let base = format!(
+        "rediss://127.0.0.1:{}?ca_file={}",
+        mutual.port(),
+        files.ca_cert.display()
+    );
+    let without: Config = base.parse().unwrap();
+    let err = match Connection::connect(&without).await {
+        Ok(mut c) => c.cmd(&["PING"]).await.unwrap_err(),
+        Err(e) => e,
+    };
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+    let with = format!(
+        "{base}&client_cert={}&client_key={}",
+        files.client_cert.display(),
+        files.client_key.display()
+    );
+    assert_eq!(
+        bytes(&connect(&with).await.cmd(&["PING"]).await.unwrap()),
+        b"PONG"
+    );
+}
+
+#[tokio::test]
+async fn rediss_against_a_plaintext_server_fails_within_the_connect_timeout() {
+    // A plaintext server answers a TLS hello only if its random bytes hold a
+    // line break; otherwise it waits, and the connect timeout ends the wait.
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let config: Config = format!(
+        "rediss://127.0.0.1:{}?insecure=true&connect_timeout=500",
+        server.port()
+    )
+    .parse()
+    .unwrap();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let err = Connection::connect(&config).await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "took {:?}",
+            started.elapsed()
+        );
+        match &err {
+            Error::Io {
+                phase: Phase::Tls, ..
+            } => {}
+            Error::Timeout {
+                phase: Phase::Tls, ..
+            } => {
+                assert!(
+                    err.to_string().contains("does the server speak TLS"),
+                    "{err}"
+                );
+            }
+            other => panic!("not a TLS failure: {other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn unix_sockets_and_a_missing_path() {
+    let server = Server::start(ServerOptions::default().unix_socket()).unwrap();
+    let path = server.unix_socket().unwrap();
+    let mut c = connect(&format!("unix://{}?db=3", path.display())).await;
+    assert_eq!(bytes(&c.cmd(&["PING"]).await.unwrap()), b"PONG");
+    let err = Connection::connect(&"/nonexistent/redis.sock".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Io {
+                phase: Phase::Connect,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("/nonexistent/redis.sock"), "{err}");
+}
+
+#[tokio::test]
+async fn the_connect_timeout_fires_when_the_handshake_stalls() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            held.push(listener.accept().await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    });
+    let config: Config = format!("redis://:pw@127.0.0.1:{port}?connect_timeout=300")
+        .parse()
+        .unwrap();
+    let started = Instant::now();
+    let err = Connection::connect(&config).await.unwrap_err();
+    let took = started.elapsed();
+    assert_timed_out(&err, Phase::Auth, took, Duration::from_millis(300));
+    hold.abort();
+}
+
+#[tokio::test]
+async fn the_read_timeout_fires_on_blpop_and_breaks_the_connection() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&format!("{}?read_timeout=300", url(&server))).await;
+    let started = Instant::now();
+    let err = c.cmd(&("BLPOP", "empty", 0)).await.unwrap_err();
+    let took = started.elapsed();
+    assert_timed_out(&err, Phase::Read, took, Duration::from_millis(300));
+    assert!(c.is_broken());
+    assert!(matches!(c.cmd(&["PING"]).await, Err(Error::Broken { .. })));
+}
+
+#[tokio::test]
+async fn a_cancelled_request_breaks_the_connection() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(100), c.cmd(&("BLPOP", "empty", 1))).await;
+    assert!(cancelled.is_err());
+    // The BLPOP reply would arrive later: the connection must not hand it to PING.
+    assert!(matches!(c.cmd(&["PING"]).await, Err(Error::Broken { .. })));
+}
+
+#[tokio::test]
+async fn pipelines_keep_errors_in_place() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    let mut p = Pipeline::new();
+    p.cmd(&("SET", "a", "1"))
+        .cmd(&("INCR", "a"))
+        .cmd(&("LPUSH", "a", "x"))
+        .cmd(&("GET", "missing"))
+        .cmd(&("GET", "a"));
+    let replies = c.pipeline(&p).await.unwrap();
+    assert_eq!(replies.len(), 5);
+    assert_eq!(bytes(replies[0].as_ref().unwrap()), b"OK");
+    assert_eq!(replies[1].as_ref().unwrap(), &Frame::Integer(2));
+    assert_eq!(replies[2].as_ref().unwrap_err().code(), "WRONGTYPE");
+    assert!(replies[3].as_ref().unwrap().is_null());
+    assert_eq!(bytes(replies[4].as_ref().unwrap()), b"2");
+    assert!(c.pipeline(&Pipeline::new()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn raw_resp_is_sent_as_is() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    let replies = c
+        .send_raw(
+            b"*3\r\n$3\r\nSET\r\n$1\r\nr\r\n$2\r\nok\r\n*2\r\n$3\r\nGET\r\n$1\r\nr\r\n",
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (bytes(&replies[0]), bytes(&replies[1])),
+        (&b"OK"[..], &b"ok"[..])
+    );
+}
+
+#[tokio::test]
+async fn scripts_survive_script_flush() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    let sha = c
+        .load_script("double", "return tonumber(ARGV[1]) * 2 + #KEYS")
+        .await
+        .unwrap();
+    assert_eq!(sha.len(), 40);
+    assert_eq!(
+        c.run_script("double", &["k"], &["20"]).await.unwrap(),
+        Frame::Integer(41)
+    );
+    c.cmd(&["SCRIPT", "FLUSH"]).await.unwrap();
+    assert_eq!(
+        c.run_script("double", &["k", "l"], &["5"]).await.unwrap(),
+        Frame::Integer(12)
+    );
+}
+
+fn calls(info: &Frame, command: &str) -> bool {
+    String::from_utf8_lossy(bytes(info)).contains(&format!("cmdstat_{command}:"))
+}
+
+#[tokio::test]
+async fn disabled_and_proxy_refused_commands_send_nothing() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut observer = connect(&url(&server)).await;
+    let mut c = connect(&format!("{}?disabled_commands=flushall,Keys", url(&server))).await;
+    for command in ["FLUSHALL", "flushall", "keys"] {
+        let err = c.cmd(&[command, "*"]).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("command {} is disabled", command.to_ascii_uppercase())
+        );
+    }
+    let mut p = Pipeline::new();
+    p.cmd(&("SET", "x", 1)).cmd(&["KEYS", "*"]);
+    assert!(matches!(c.pipeline(&p).await, Err(Error::Disabled { .. })));
+
+    let mut proxy = connect(&format!("{}/3?proxy=true", url(&server))).await;
+    assert!(matches!(
+        proxy.cmd(&["MULTI"]).await,
+        Err(Error::Disabled { .. })
+    ));
+    assert_eq!(
+        bytes(&proxy.cmd(&("SET", "through-proxy", 1)).await.unwrap()),
+        b"OK"
+    );
+
+    let stats = observer.cmd(&["INFO", "commandstats"]).await.unwrap();
+    for command in ["flushall", "keys", "multi", "select"] {
+        assert!(!calls(&stats, command), "{command} reached the server");
+    }
+    assert!(calls(&stats, "set"));
+}
