@@ -19,8 +19,10 @@
 
 mod config;
 mod connection;
+mod connector;
 mod dsn;
 mod error;
+mod hosts;
 mod pipeline;
 mod policy;
 mod tls;
@@ -30,7 +32,9 @@ pub use config::{
     Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions, DEFAULT_CONNECT_TIMEOUT,
 };
 pub use connection::Connection;
+pub use connector::Connector;
 pub use error::{ConfigError, Error, Phase, ServerError};
+pub use hosts::{try_hosts, NextUpstream};
 pub use pipeline::Pipeline;
 pub use policy::TWEMPROXY_UNSUPPORTED;
 pub use redwire_resp::{Arg, Args, Frame};

@@ -392,3 +392,20 @@ async fn disabled_and_proxy_refused_commands_send_nothing() {
     }
     assert!(calls(&stats, "set"));
 }
+
+#[tokio::test]
+async fn a_connectors_overrides_apply_to_one_connection_only() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let connector = redwire::Connector::new(format!("{}/2", url(&server)).parse().unwrap());
+    let mut five = connector.connect_with(|c| Ok(c.db(5))).await.unwrap();
+    let mut two = connector.connect().await.unwrap();
+    five.cmd(&("SET", "where", "five")).await.unwrap();
+    two.cmd(&("SET", "where", "two")).await.unwrap();
+    assert_eq!(bytes(&five.cmd(&("GET", "where")).await.unwrap()), b"five");
+    assert_eq!(connector.defaults().get_db(), 2);
+    let err = connector
+        .connect_with(|c| c.password(""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+}
