@@ -1,0 +1,342 @@
+//! End to end against one local `redis-server`: redwire against redis-rs
+//! (sync, and multiplexed async), fred, and `redis-benchmark` as the ceiling,
+//! in one run. Run with `cargo bench -p redwire-benches --bench client`;
+//! `benches/report.py client- redwire` prints the throughput table, and the
+//! run itself prints latency percentiles and the redis-benchmark ceiling.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stdout)] // a bench fails loudly
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use fred::prelude::{ClientLike, KeysInterface};
+use redwire_testkit::{Server, ServerOptions};
+
+const KEY: &str = "bench:key";
+const VALUE: &str = "0123456789abcdef";
+/// Pipelines hold this many SETs and as many GETs.
+const PIPELINE_HALF: usize = 100;
+/// Operations timed one by one for the latency percentiles.
+const LATENCY_OPS: usize = 20_000;
+
+/// One client under test: a name and how to run each workload.
+struct Clients {
+    runtime: tokio::runtime::Runtime,
+    redwire: redwire::Connection,
+    redis_sync: redis::Connection,
+    redis_async: redis::aio::MultiplexedConnection,
+    fred: fred::prelude::Client,
+}
+
+impl Clients {
+    fn connect(url: &str) -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = redis::Client::open(url).unwrap();
+        let (redwire, redis_async, fred) = runtime.block_on(async {
+            let redwire = redwire::Connection::connect(&url.parse().unwrap())
+                .await
+                .unwrap();
+            let redis_async = client.get_multiplexed_async_connection().await.unwrap();
+            let fred =
+                fred::prelude::Builder::from_config(fred::prelude::Config::from_url(url).unwrap())
+                    .build()
+                    .unwrap();
+            fred.init().await.unwrap();
+            (redwire, redis_async, fred)
+        });
+        Self {
+            runtime,
+            redwire,
+            redis_sync: client.get_connection().unwrap(),
+            redis_async,
+            fred,
+        }
+    }
+}
+
+/// Times `iters` runs of an async body inside the runtime.
+macro_rules! timed {
+    ($runtime:expr, $iters:expr, $body:block) => {
+        $runtime.block_on(async {
+            let started = Instant::now();
+            for _ in 0..$iters $body
+            started.elapsed()
+        })
+    };
+}
+
+fn sequential(c: &mut Criterion, clients: &mut Clients) {
+    for command in ["GET", "SET"] {
+        let mut group = c.benchmark_group(format!("client-sequential_{command}"));
+        group.throughput(Throughput::Elements(1));
+        let Clients {
+            runtime,
+            redwire,
+            redis_sync,
+            redis_async,
+            fred,
+        } = clients;
+        let get = command == "GET";
+        group.bench_function("redwire", |b| {
+            b.iter_custom(|iters| {
+                timed!(runtime, iters, {
+                    if get {
+                        redwire.cmd(&("GET", KEY)).await.unwrap();
+                    } else {
+                        redwire.cmd(&("SET", KEY, VALUE)).await.unwrap();
+                    }
+                })
+            });
+        });
+        group.bench_function("redis-rs-sync", |b| {
+            b.iter(|| {
+                if get {
+                    redis::cmd("GET")
+                        .arg(KEY)
+                        .query::<Option<Vec<u8>>>(redis_sync)
+                        .unwrap();
+                } else {
+                    redis::cmd("SET")
+                        .arg(KEY)
+                        .arg(VALUE)
+                        .query::<()>(redis_sync)
+                        .unwrap();
+                }
+            });
+        });
+        group.bench_function("redis-rs-multiplexed", |b| {
+            b.iter_custom(|iters| {
+                timed!(runtime, iters, {
+                    if get {
+                        redis::cmd("GET")
+                            .arg(KEY)
+                            .query_async::<Option<Vec<u8>>>(redis_async)
+                            .await
+                            .unwrap();
+                    } else {
+                        redis::cmd("SET")
+                            .arg(KEY)
+                            .arg(VALUE)
+                            .query_async::<()>(redis_async)
+                            .await
+                            .unwrap();
+                    }
+                })
+            });
+        });
+        group.bench_function("fred", |b| {
+            b.iter_custom(|iters| {
+                timed!(runtime, iters, {
+                    if get {
+                        fred.get::<Option<Vec<u8>>, _>(KEY).await.unwrap();
+                    } else {
+                        fred.set::<(), _, _>(KEY, VALUE, None, None, false)
+                            .await
+                            .unwrap();
+                    }
+                })
+            });
+        });
+        group.finish();
+    }
+}
+
+fn pipelined(c: &mut Criterion, clients: &mut Clients) {
+    let mut group = c.benchmark_group("client-pipeline_100set_100get");
+    group.throughput(Throughput::Elements(2 * PIPELINE_HALF as u64));
+    let Clients {
+        runtime,
+        redwire,
+        redis_sync,
+        redis_async,
+        fred,
+    } = clients;
+    let keys: Vec<String> = (0..PIPELINE_HALF).map(|i| format!("bench:p:{i}")).collect();
+    group.bench_function("redwire", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                let mut pipeline = redwire::Pipeline::new();
+                for key in &keys {
+                    pipeline.cmd(&("SET", key.as_str(), VALUE));
+                }
+                for key in &keys {
+                    pipeline.cmd(&("GET", key.as_str()));
+                }
+                let replies = redwire.pipeline(&pipeline).await.unwrap();
+                assert_eq!(replies.len(), 2 * PIPELINE_HALF);
+            })
+        });
+    });
+    let redis_pipeline = || {
+        let mut pipe = redis::pipe();
+        for key in &keys {
+            pipe.cmd("SET").arg(key).arg(VALUE);
+        }
+        for key in &keys {
+            pipe.cmd("GET").arg(key);
+        }
+        pipe
+    };
+    group.bench_function("redis-rs-sync", |b| {
+        b.iter(|| {
+            let replies: Vec<redis::Value> = redis_pipeline().query(redis_sync).unwrap();
+            assert_eq!(replies.len(), 2 * PIPELINE_HALF);
+        });
+    });
+    group.bench_function("redis-rs-multiplexed", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                let replies: Vec<redis::Value> =
+                    redis_pipeline().query_async(redis_async).await.unwrap();
+                assert_eq!(replies.len(), 2 * PIPELINE_HALF);
+            })
+        });
+    });
+    group.bench_function("fred", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                let pipeline = fred.pipeline();
+                for key in &keys {
+                    pipeline
+                        .set::<(), _, _>(key.as_str(), VALUE, None, None, false)
+                        .await
+                        .unwrap();
+                }
+                for key in &keys {
+                    pipeline.get::<(), _>(key.as_str()).await.unwrap();
+                }
+                let replies: Vec<fred::prelude::Value> = pipeline.all().await.unwrap();
+                assert_eq!(replies.len(), 2 * PIPELINE_HALF);
+            })
+        });
+    });
+    group.finish();
+}
+
+/// p50 and p99 of sequential GETs, each operation timed on its own.
+fn latency(clients: &mut Clients) {
+    println!("\n| client | sequential GET p50 | p99 |\n|---|---:|---:|");
+    let Clients {
+        runtime,
+        redwire,
+        redis_sync,
+        redis_async,
+        fred,
+    } = clients;
+    let report = |name: &str, mut samples: Vec<Duration>| {
+        samples.sort_unstable();
+        let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+        println!(
+            "| {name} | {:.1} µs | {:.1} µs |",
+            micros(at(0.50)),
+            micros(at(0.99))
+        );
+    };
+    let mut samples = Vec::with_capacity(LATENCY_OPS);
+    runtime.block_on(async {
+        for _ in 0..LATENCY_OPS {
+            let t = Instant::now();
+            redwire.cmd(&("GET", KEY)).await.unwrap();
+            samples.push(t.elapsed());
+        }
+    });
+    report("redwire", std::mem::take(&mut samples));
+    for _ in 0..LATENCY_OPS {
+        let t = Instant::now();
+        redis::cmd("GET")
+            .arg(KEY)
+            .query::<Option<Vec<u8>>>(redis_sync)
+            .unwrap();
+        samples.push(t.elapsed());
+    }
+    report("redis-rs-sync", std::mem::take(&mut samples));
+    runtime.block_on(async {
+        for _ in 0..LATENCY_OPS {
+            let t = Instant::now();
+            redis::cmd("GET")
+                .arg(KEY)
+                .query_async::<Option<Vec<u8>>>(redis_async)
+                .await
+                .unwrap();
+            samples.push(t.elapsed());
+        }
+    });
+    report("redis-rs-multiplexed", std::mem::take(&mut samples));
+    runtime.block_on(async {
+        for _ in 0..LATENCY_OPS {
+            let t = Instant::now();
+            fred.get::<Option<Vec<u8>>, _>(KEY).await.unwrap();
+            samples.push(t.elapsed());
+        }
+    });
+    report("fred", samples);
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// `redis-benchmark -P 100` on the same server: one connection (the shape
+/// of the pipeline bench) and its default 50.
+fn ceiling(server: &Server) {
+    println!("\n| redis-benchmark | SET ops/s | GET ops/s |\n|---|---:|---:|");
+    for clients in ["1", "50"] {
+        let port = server.port().to_string();
+        let output = std::process::Command::new("redis-benchmark")
+            .args([
+                "-h",
+                server.host(),
+                "-p",
+                &port,
+                "-t",
+                "set,get",
+                "-n",
+                "1000000",
+                "-P",
+                "100",
+                "-c",
+                clients,
+            ])
+            .args(["-d", &VALUE.len().to_string(), "--csv"])
+            .output();
+        let Ok(output) = output else {
+            println!("| -P 100 -c {clients} | redis-benchmark not installed | |");
+            continue;
+        };
+        let text = String::from_utf8_lossy(&output.stdout);
+        let rate = |test: &str| {
+            text.lines()
+                .find(|l| l.starts_with(&format!("\"{test}\"")))
+                .and_then(|l| l.split(',').nth(1))
+                .map_or_else(|| "?".to_owned(), |v| v.trim_matches('"').to_owned())
+        };
+        println!(
+            "| -P 100 -c {clients} | {} | {} |",
+            rate("SET"),
+            rate("GET")
+        );
+    }
+}
+
+fn main() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://{}:{}", server.host(), server.port());
+    let mut clients = Clients::connect(&url);
+    clients.runtime.block_on(async {
+        clients.redwire.cmd(&("SET", KEY, VALUE)).await.unwrap();
+    });
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30)
+        .configure_from_args();
+    sequential(&mut criterion, &mut clients);
+    pipelined(&mut criterion, &mut clients);
+    criterion.final_summary();
+    if !std::env::args().any(|a| a == "--test") {
+        latency(&mut clients);
+        ceiling(&server);
+    }
+}
