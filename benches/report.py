@@ -2,8 +2,9 @@
 """Prints criterion results of one `cargo bench` run as Markdown tables.
 
 Reads target/criterion/<group>/<function>/new/estimates.json (mean time per
-iteration) and each group's throughput, and shows for every group its frames/s
-and the ratio of the reference implementation to every other one.
+iteration) and each group's throughput, and shows for every group its rate
+and the ratio of the reference implementation to every other one ("per second"
+counts frames for the parser benches, commands for the client benches).
 Usage: benches/report.py PREFIX REFERENCE   e.g.  benches/report.py decode- redwire-borrowed
 """
 import json
@@ -25,7 +26,7 @@ for group in groups:
         continue
     ref_ns, _ = rows[reference]
     print(f"\n**{group.name[len(prefix):]}**\n")
-    print(f"| implementation | time per iteration | frames/s | {reference} is faster by |")
+    print(f"| implementation | time per iteration | per second | {reference} is faster by |")
     print("|---|---:|---:|---:|")
     for name, (ns, elements) in sorted(rows.items(), key=lambda r: r[1][0]):
         time = f"{ns / 1e3:.2f} µs" if ns >= 1e3 else f"{ns:.1f} ns"
