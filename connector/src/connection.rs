@@ -9,12 +9,23 @@ use std::time::Duration;
 use bytes::BytesMut;
 use redwire_resp::{encode_command, Args, Decoder, Frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tracing::Instrument;
 
 use crate::config::{Config, Endpoint, Protocol};
 use crate::error::{Error, Phase, ServerError};
 use crate::pipeline::Pipeline;
 use crate::policy::Policy;
 use crate::transport::{self, Transport};
+
+/// RESP3 pushes that answer a command rather than arrive out of band.
+const SUBSCRIPTION_REPLIES: [&str; 6] = [
+    "subscribe",
+    "psubscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "punsubscribe",
+    "sunsubscribe",
+];
 
 /// Bytes reserved in the read buffer before each socket read.
 const READ_CHUNK: usize = 16 * 1024;
@@ -69,9 +80,9 @@ impl Connection {
     /// Connects and runs the handshake, all within the connect timeout.
     pub async fn connect(config: &Config) -> Result<Self, Error> {
         let endpoint = endpoint_name(config.endpoint());
-        let _span = tracing::debug_span!("redwire.connect", endpoint = %endpoint).entered();
+        let span = tracing::debug_span!("redwire.connect", endpoint = %endpoint);
         let phase = Cell::new(Phase::Resolve);
-        let establish = Self::establish(config, endpoint.clone(), &phase);
+        let establish = Self::establish(config, endpoint.clone(), &phase).instrument(span);
         match config.connect_timeout {
             Some(after) => tokio::time::timeout(after, establish)
                 .await
@@ -221,6 +232,14 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn cmd<A: Args + ?Sized>(&mut self, args: &A) -> Result<Frame, Error> {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let mut name = None;
+            args.for_each_arg(&mut |arg| {
+                name.get_or_insert_with(|| String::from_utf8_lossy(arg).into_owned());
+            });
+            // The command name only: arguments may hold secrets.
+            tracing::trace!(endpoint = %self.endpoint, command = name.as_deref().unwrap_or(""), "command");
+        }
         self.policy.check(args)?;
         self.write.clear();
         encode_command(&mut self.write, args);
@@ -247,6 +266,7 @@ impl Connection {
         if pipeline.is_empty() {
             return Ok(Vec::new());
         }
+        tracing::trace!(endpoint = %self.endpoint, commands = pipeline.len(), "pipeline");
         self.begin()?;
         self.flush_bytes(pipeline.bytes()).await?;
         let mut replies = Vec::with_capacity(pipeline.len());
@@ -377,13 +397,21 @@ impl Connection {
         self.fail_on(result, Phase::Send)
     }
 
-    /// The next reply to a request, setting RESP3 pushes aside.
+    /// The next reply to a request, setting RESP3 pushes aside for
+    /// [`read`](Self::read), except subscription confirmations, which in
+    /// RESP3 are the replies to (un)subscribe commands.
     async fn next_reply(&mut self) -> Result<Frame, Error> {
         loop {
             let frame = self.read_frame().await?;
-            if matches!(frame, Frame::Push(_)) {
-                self.pushes.push_back(frame);
-                continue;
+            if let Frame::Push(items) = &frame {
+                let kind = items.first().and_then(Frame::as_bytes).unwrap_or_default();
+                if !SUBSCRIPTION_REPLIES
+                    .iter()
+                    .any(|k| k.as_bytes().eq_ignore_ascii_case(kind))
+                {
+                    self.pushes.push_back(frame);
+                    continue;
+                }
             }
             return Ok(frame);
         }

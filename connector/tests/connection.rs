@@ -29,6 +29,21 @@ fn assert_timed_out(err: &Error, phase: Phase, took: Duration, set: Duration) {
     );
 }
 
+/// Connecting fails in the TLS handshake.
+async fn assert_tls_refused(config: &Config) {
+    let err = Connection::connect(config).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Io {
+                phase: Phase::Tls,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
 fn bytes(frame: &Frame) -> &[u8] {
     frame
         .as_bytes()
@@ -158,19 +173,7 @@ async fn tls_verified_refused_with_a_wrong_ca_and_mutual() {
     assert_eq!(bytes(&c.cmd(&["PING"]).await.unwrap()), b"PONG");
 
     let other = Server::start(ServerOptions::default().tls()).unwrap();
-    let err = Connection::connect(&config(&other.tls_files().unwrap().ca_cert))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Io {
-                phase: Phase::Tls,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_tls_refused(&config(&other.tls_files().unwrap().ca_cert)).await;
 
     let mutual = Server::start(ServerOptions::default().tls_client_auth()).unwrap();
     let files = mutual.tls_files().unwrap();
@@ -408,4 +411,84 @@ async fn a_connectors_overrides_apply_to_one_connection_only() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");
+}
+
+#[tokio::test]
+async fn ipv6_loopback_and_a_local_bind_address() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut v6 = connect(&format!("redis://[::1]:{}", server.port())).await;
+    let info = v6.cmd(&["CLIENT", "INFO"]).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(bytes(&info)).contains("addr=[::1]:"),
+        "{info:?}"
+    );
+
+    let mut bound = connect(&format!("{}?bind=127.0.0.2", url(&server))).await;
+    let info = bound.cmd(&["CLIENT", "INFO"]).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(bytes(&info)).contains("addr=127.0.0.2:"),
+        "{info:?}"
+    );
+}
+
+#[tokio::test]
+async fn tls_server_name_override_and_the_insecure_option() {
+    let server = Server::start(ServerOptions::default().tls()).unwrap();
+    let ca = server.tls_files().unwrap().ca_cert.display().to_string();
+    let base = format!("rediss://127.0.0.1:{}?ca_file={ca}", server.port());
+    // The certificate names localhost: verified under that name, refused under another.
+    let mut named = connect(&format!("{base}&server_name=localhost")).await;
+    assert_eq!(bytes(&named.cmd(&["PING"]).await.unwrap()), b"PONG");
+    let wrong: Config = format!("{base}&server_name=elsewhere.example")
+        .parse()
+        .unwrap();
+    assert_tls_refused(&wrong).await;
+    // With no CA given the web roots do not know the test CA; insecure skips verification.
+    let untrusted: Config = format!("rediss://127.0.0.1:{}", server.port())
+        .parse()
+        .unwrap();
+    assert!(Connection::connect(&untrusted).await.is_err());
+    let mut insecure = connect(&format!(
+        "rediss://127.0.0.1:{}?insecure=true",
+        server.port()
+    ))
+    .await;
+    assert_eq!(bytes(&insecure.cmd(&["PING"]).await.unwrap()), b"PONG");
+}
+
+#[tokio::test]
+async fn read_returns_pubsub_messages() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    for protocol in ["2", "3"] {
+        let mut subscriber = connect(&format!(
+            "{}?protocol={protocol}&read_timeout=2000",
+            url(&server)
+        ))
+        .await;
+        // RESP2 confirms with an array, RESP3 with a push: either is the reply.
+        let (Frame::Array(confirmation) | Frame::Push(confirmation)) =
+            subscriber.cmd(&("SUBSCRIBE", "news")).await.unwrap()
+        else {
+            panic!("a confirmation")
+        };
+        assert_eq!(bytes(&confirmation[0]), b"subscribe");
+        let mut publisher = connect(&url(&server)).await;
+        assert_eq!(
+            publisher.cmd(&("PUBLISH", "news", "hello")).await.unwrap(),
+            Frame::Integer(1)
+        );
+        let message = loop {
+            let frame = subscriber.read().await.unwrap();
+            let (Frame::Array(items) | Frame::Push(items)) = frame else {
+                panic!("a message: {frame:?}")
+            };
+            if bytes(&items[0]) == b"message" {
+                break items;
+            }
+        };
+        assert_eq!(
+            (bytes(&message[1]), bytes(&message[2])),
+            (&b"news"[..], &b"hello"[..])
+        );
+    }
 }
