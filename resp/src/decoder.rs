@@ -49,8 +49,6 @@ pub struct Decoder {
     tape: Vec<Token>,
     /// Values counted against [`Limits::max_frame_elements`].
     elements: usize,
-    /// An attribute map just closed: a value must follow it.
-    after_attribute: bool,
     /// Bytes looked at over the decoder's life (tests prove scans linear).
     #[cfg(test)]
     examined: usize,
@@ -89,6 +87,9 @@ enum LevelKind {
     Streamed { aggregate: Aggregate, seen: usize },
     /// A streamed string holding this many chunks so far.
     StreamedString { chunks: usize },
+    /// An attribute map closed; the value it describes is awaited. A level
+    /// of its own so that chains of attributes count against the depth.
+    Described,
 }
 
 impl Decoder {
@@ -113,7 +114,6 @@ impl Decoder {
         self.stack.clear();
         self.tape.clear();
         self.elements = 0;
-        self.after_attribute = false;
     }
 
     /// Decodes the frame at the start of `buf` into a [`FrameRef`] borrowing
@@ -288,7 +288,11 @@ impl Decoder {
             return;
         };
         let (mut left, mut pos, mut elements) = (*remaining, self.pos, self.elements);
-        let (max_bulk, max_elements) = (self.limits.bulk_len(), self.limits.frame_elements());
+        let (max_bulk, max_elements, max_line) = (
+            self.limits.bulk_len(),
+            self.limits.frame_elements(),
+            self.limits.line_len(),
+        );
         while left > 1 && elements < max_elements {
             let Some([b'$', header @ ..]) = buf.get(pos..) else {
                 break;
@@ -299,7 +303,7 @@ impl Decoder {
             let Some(Len::Count(len)) = number::parse_len(&header[..cr]) else {
                 break;
             };
-            if len > max_bulk as u64 || header.get(cr + 1) != Some(&b'\n') {
+            if len > max_bulk as u64 || cr > max_line || header.get(cr + 1) != Some(&b'\n') {
                 break;
             }
             let start = pos + cr + 3;
@@ -319,7 +323,7 @@ impl Decoder {
             {
                 *remaining = left;
             }
-            (self.pos, self.elements, self.after_attribute) = (pos, elements, false);
+            (self.pos, self.elements) = (pos, elements);
         }
     }
 
@@ -384,13 +388,7 @@ impl Decoder {
         if type_byte == b';' || type_byte == b'.' {
             return self.stream_token(buf, type_byte, line);
         }
-        self.after_attribute = false;
-        self.elements += 1;
-        if self.elements > self.limits.frame_elements() {
-            return Err(DecodeError::TooManyElements {
-                max: self.limits.frame_elements(),
-            });
-        }
+        self.count_element()?;
         let text = (start + 1, start + 1 + line.len());
         let token = match type_byte {
             b'+' => Token::SimpleString(text.0, text.1),
@@ -411,7 +409,7 @@ impl Decoder {
             other => return Err(DecodeError::InvalidType(other)),
         };
         self.tape.push(token);
-        Ok(self.value_done())
+        self.value_done()
     }
 
     fn payload_header(
@@ -431,7 +429,7 @@ impl Decoder {
             }
             Some(Len::Null) if type_byte == b'$' => {
                 self.tape.push(Token::NullBulk);
-                Ok(self.value_done())
+                self.value_done()
             }
             Some(Len::Streamed) if type_byte == b'$' => {
                 self.open(
@@ -500,6 +498,7 @@ impl Decoder {
                 _ => return Err(DecodeError::InvalidVerbatim),
             },
             PayloadKind::Chunk => {
+                self.count_element()?;
                 self.tape.push(Token::Chunk(start, end));
                 if let Some(Level {
                     kind: LevelKind::StreamedString { chunks },
@@ -512,7 +511,7 @@ impl Decoder {
             }
         };
         self.tape.push(token);
-        Ok(self.value_done())
+        self.value_done()
     }
 
     fn aggregate_header(&mut self, type_byte: u8, line: &[u8]) -> Result<bool, DecodeError> {
@@ -541,10 +540,9 @@ impl Decoder {
                 if values == 0 {
                     self.tape.push(Token::Aggregate(aggregate, 0));
                     if attribute {
-                        self.after_attribute = true;
-                        return Ok(false);
+                        return self.describe();
                     }
-                    return Ok(self.value_done());
+                    return self.value_done();
                 }
                 self.open(
                     Token::Aggregate(aggregate, count),
@@ -557,7 +555,7 @@ impl Decoder {
             }
             Some(Len::Null) if aggregate == Aggregate::Array => {
                 self.tape.push(Token::NullArray);
-                Ok(self.value_done())
+                self.value_done()
             }
             Some(Len::Streamed) => {
                 self.open(
@@ -599,15 +597,13 @@ impl Decoder {
                 Some(Len::Count(0)) => {
                     self.stack.pop();
                     self.tape[header] = Token::StreamedString(chunks);
-                    Ok(self.value_done())
+                    self.value_done()
                 }
                 Some(Len::Count(len)) => self.expect_payload(buf, PayloadKind::Chunk, len),
                 _ => Err(DecodeError::InvalidLength),
             },
+            (_, LevelKind::Described) => Err(DecodeError::AttributeWithoutValue),
             (b'.', LevelKind::Streamed { aggregate, seen }) if line.is_empty() => {
-                if self.after_attribute {
-                    return Err(DecodeError::AttributeWithoutValue);
-                }
                 let count = match aggregate {
                     Aggregate::Map | Aggregate::Attribute if seen % 2 == 1 => {
                         return Err(DecodeError::OddMapElements)
@@ -618,10 +614,9 @@ impl Decoder {
                 self.stack.pop();
                 self.tape[header] = Token::Aggregate(aggregate, count);
                 if aggregate == Aggregate::Attribute {
-                    self.after_attribute = true;
-                    return Ok(false);
+                    return self.describe();
                 }
-                Ok(self.value_done())
+                self.value_done()
             }
             _ => Err(DecodeError::UnexpectedStreamToken(type_byte)),
         }
@@ -629,15 +624,24 @@ impl Decoder {
 
     /// Counts a finished value into the levels above it, closing those it
     /// fills; returns whether the frame is complete.
-    fn value_done(&mut self) -> bool {
+    fn value_done(&mut self) -> Result<bool, DecodeError> {
         loop {
             let Some(level) = self.stack.last_mut() else {
-                return true;
+                return Ok(true);
             };
             match &mut level.kind {
-                LevelKind::Streamed { seen, .. } => {
+                LevelKind::Streamed { aggregate, seen } => {
                     *seen += 1;
-                    return false;
+                    let max = self.limits.aggregate_len();
+                    let pairs = matches!(aggregate, Aggregate::Map | Aggregate::Attribute);
+                    let len = if pairs { *seen / 2 } else { *seen };
+                    if len > max {
+                        return Err(DecodeError::AggregateTooLong {
+                            len: len as u64,
+                            max,
+                        });
+                    }
+                    return Ok(false);
                 }
                 LevelKind::Counted {
                     remaining,
@@ -645,20 +649,46 @@ impl Decoder {
                 } => {
                     *remaining -= 1;
                     if *remaining > 0 {
-                        return false;
+                        return Ok(false);
                     }
                     let attribute = *attribute;
                     self.stack.pop();
                     if attribute {
                         // The described value follows; the attribute fills no slot.
-                        self.after_attribute = true;
-                        return false;
+                        return self.describe();
                     }
                 }
+                // The described value finished: it fills its parent's slot.
+                LevelKind::Described => {
+                    self.stack.pop();
+                }
                 // A streamed string holds chunks only; values never finish inside it.
-                LevelKind::StreamedString { .. } => return false,
+                LevelKind::StreamedString { .. } => return Ok(false),
             }
         }
+    }
+
+    /// Awaits the value an attribute map describes.
+    fn describe(&mut self) -> Result<bool, DecodeError> {
+        let max = self.limits.depth();
+        if self.stack.len() >= max {
+            return Err(DecodeError::TooDeep { max });
+        }
+        self.stack.push(Level {
+            header: self.tape.len(),
+            kind: LevelKind::Described,
+        });
+        Ok(false)
+    }
+
+    /// Counts one more value (or chunk) against the frame's limit.
+    fn count_element(&mut self) -> Result<(), DecodeError> {
+        self.elements += 1;
+        let max = self.limits.frame_elements();
+        if self.elements > max {
+            return Err(DecodeError::TooManyElements { max });
+        }
+        Ok(())
     }
 
     #[inline]

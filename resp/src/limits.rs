@@ -55,9 +55,11 @@ impl Limits {
 
     /// Longest bulk string, bulk error, verbatim string or streamed-string
     /// chunk, in bytes. Default 512 MiB, the server's `proto-max-bulk-len`.
+    /// Values above `isize::MAX / 2` are treated as `isize::MAX / 2`, so
+    /// that a payload's end offset never overflows.
     #[must_use]
     pub fn max_bulk_len(mut self, len: usize) -> Self {
-        self.bulk_len = len;
+        self.bulk_len = len.min(isize::MAX as usize / 2);
         self
     }
 

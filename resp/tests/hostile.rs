@@ -140,6 +140,15 @@ fn hostile_table() -> Vec<(&'static str, Vec<u8>, DecodeError)> {
             DecodeError::UnexpectedStreamToken(b'.'),
         ),
         (
+            "100 000 chained attributes",
+            {
+                let mut chain = b"|0\r\n".repeat(100_000);
+                chain.extend_from_slice(b"+x\r\n");
+                chain
+            },
+            DecodeError::TooDeep { max: 128 },
+        ),
+        (
             "attribute describing nothing",
             b"*?\r\n|1\r\n+a\r\n+b\r\n.\r\n".to_vec(),
             DecodeError::AttributeWithoutValue,
@@ -223,6 +232,32 @@ fn each_limit_is_configurable() {
         DecodeError::TooManyElements { max: 3 }
     );
     assert!(decode_all_with(few, b"*2\r\n$1\r\na\r\n$1\r\nb\r\n").is_ok());
+    // Chunks of a streamed string and values of a streamed aggregate count too.
+    assert_eq!(
+        decode_all_with(few, b"$?\r\n;1\r\na\r\n;1\r\nb\r\n;1\r\nc\r\n;0\r\n").unwrap_err(),
+        DecodeError::TooManyElements { max: 3 }
+    );
+    let short = Limits::default().max_aggregate_len(2);
+    assert_eq!(
+        decode_all_with(short, b"*?\r\n:1\r\n:2\r\n:3\r\n.\r\n").unwrap_err(),
+        DecodeError::AggregateTooLong { len: 3, max: 2 }
+    );
+    assert!(decode_all_with(short, b"%?\r\n:1\r\n:2\r\n:3\r\n:4\r\n.\r\n").is_ok());
+    // The line limit holds for headers inside a run of bulk strings.
+    let narrow = Limits::default().max_line_len(4);
+    assert_eq!(
+        decode_all_with(narrow, b"*2\r\n$00000001\r\na\r\n$1\r\nb\r\n").unwrap_err(),
+        DecodeError::LineTooLong { max: 4 }
+    );
+    // An unbounded bulk limit cannot overflow a payload's end offset.
+    let unbounded = Limits::default().max_bulk_len(usize::MAX);
+    assert_eq!(unbounded.bulk_len(), isize::MAX as usize / 2);
+    let mut decoder = redwire_resp::Decoder::new(unbounded);
+    assert!(matches!(
+        decoder.decode(b"$18446744073709551614\r\n"),
+        Err(DecodeError::BulkTooLong { .. })
+    ));
+    assert_eq!(decoder.decode(b"$4611686018427387900\r\n").unwrap(), None);
     // At the limits, the same shapes decode.
     assert!(decode_all_with(tight, b"*1\r\n*1\r\n:1\r\n").is_ok());
     assert!(decode_all_with(tight, b"$4\r\nhell\r\n").is_ok());
