@@ -252,7 +252,7 @@ fn each_limit_is_configurable() {
     // An unbounded bulk limit cannot overflow a payload's end offset.
     let unbounded = Limits::default().max_bulk_len(usize::MAX);
     assert_eq!(unbounded.bulk_len(), isize::MAX as usize / 2);
-    let mut decoder = redwire_resp::Decoder::new(unbounded);
+    let mut decoder = Decoder::new(unbounded);
     assert!(matches!(
         decoder.decode(b"$18446744073709551614\r\n"),
         Err(DecodeError::BulkTooLong { .. })
