@@ -180,7 +180,7 @@ impl Config {
         })
     }
 
-    /// Connects to a unix socket. Default: TCP.
+    /// Connects to a unix socket (TLS is for TCP only). Default: TCP.
     #[must_use]
     pub fn unix(self, path: impl Into<PathBuf>) -> Self {
         Self {
@@ -204,12 +204,14 @@ impl Config {
         Self { db, ..self }
     }
 
-    /// Authenticates with `AUTH password` (the default user). Default: no AUTH.
+    /// Authenticates with `AUTH password` as the default user (any user set
+    /// before is cleared). Default: no AUTH.
     pub fn password(self, password: &str) -> Result<Self, ConfigError> {
         if password.is_empty() {
             return Err(ConfigError::invalid("password", "a non-empty string", ""));
         }
         Ok(Self {
+            username: None,
             password: Some(Password::new(password)),
             ..self
         })
@@ -370,7 +372,8 @@ fn positive(field: &'static str, timeout: Duration) -> Result<Duration, ConfigEr
     Ok(timeout)
 }
 
-/// The DSN form, with `***` for passwords.
+/// A DSN naming the endpoint, user and database, with `***` for passwords:
+/// for logs, not for parsing back (query options are left out).
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let credentials =

@@ -12,20 +12,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing::Instrument;
 
 use crate::config::{Config, Endpoint, Protocol};
-use crate::error::{Error, Phase, ServerError};
+use crate::error::{ConfigError, Error, Phase, ServerError};
 use crate::pipeline::Pipeline;
 use crate::policy::Policy;
 use crate::transport::{self, Transport};
-
-/// RESP3 pushes that answer a command rather than arrive out of band.
-const SUBSCRIPTION_REPLIES: [&str; 6] = [
-    "subscribe",
-    "psubscribe",
-    "ssubscribe",
-    "unsubscribe",
-    "punsubscribe",
-    "sunsubscribe",
-];
 
 /// Bytes reserved in the read buffer before each socket read.
 const READ_CHUNK: usize = 16 * 1024;
@@ -49,7 +39,6 @@ enum State {
 /// error, a protocol error, a timeout, or a request future dropped before
 /// its reply was read, the connection refuses every further request with
 /// [`Error::Broken`]: a reply never reaches the wrong caller.
-#[derive(Debug)]
 pub struct Connection {
     transport: Transport,
     endpoint: String,
@@ -64,6 +53,16 @@ pub struct Connection {
     pushes: VecDeque<Frame>,
     /// Script name → (source, SHA1).
     scripts: HashMap<String, (String, String)>,
+}
+
+/// Shows the endpoint and state only: the buffers may hold credentials.
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("endpoint", &self.endpoint)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The endpoint as errors name it.
@@ -102,9 +101,20 @@ impl Connection {
         endpoint: String,
         phase: &Cell<Phase>,
     ) -> Result<Self, Error> {
+        if config.proxy && config.db != 0 {
+            return Err(ConfigError::invalid(
+                "db",
+                "0 in proxy mode (proxies have no SELECT)",
+                config.db,
+            )
+            .into());
+        }
+        if config.tls.is_some() && !matches!(config.endpoint(), Endpoint::Tcp { .. }) {
+            return Err(ConfigError::invalid("tls", "used with a TCP endpoint", &endpoint).into());
+        }
         let transport = match config.endpoint() {
             Endpoint::Tcp { host, port } => {
-                let stream = transport::tcp(config, host, *port, &endpoint).await?;
+                let stream = transport::tcp(config, host, *port, &endpoint, phase).await?;
                 match &config.tls {
                     Some(options) => {
                         phase.set(Phase::Tls);
@@ -120,7 +130,7 @@ impl Connection {
                 Transport::Unix(transport::unix(path, &endpoint).await?)
             }
             Endpoint::Sentinel(_) => {
-                return Err(crate::error::ConfigError::invalid(
+                return Err(ConfigError::invalid(
                     "endpoint",
                     "a TCP or unix endpoint (sentinel discovery is not available yet)",
                     &endpoint,
@@ -204,10 +214,14 @@ impl Connection {
             encode_command(&mut self.write, args);
         }
         self.begin()?;
-        self.flush().await?;
+        let flushed = self.flush().await;
+        // The handshake carries the password: wipe it from the buffer.
+        self.write.iter_mut().for_each(|byte| *byte = 0);
+        self.write.clear();
+        flushed?;
         for (step, _) in &steps {
             phase.set(*step);
-            let reply = self.next_reply().await?;
+            let reply = self.next_reply(None).await?;
             if let Some(message) = error_message(&reply) {
                 self.state = State::Broken;
                 return Err(Error::Refused {
@@ -232,25 +246,58 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn cmd<A: Args + ?Sized>(&mut self, args: &A) -> Result<Frame, Error> {
+        let shape = Shape::of(args);
+        if shape.count == 0 {
+            return Err(Error::EmptyCommand);
+        }
         if tracing::enabled!(tracing::Level::TRACE) {
-            let mut name = None;
-            args.for_each_arg(&mut |arg| {
-                name.get_or_insert_with(|| String::from_utf8_lossy(arg).into_owned());
-            });
             // The command name only: arguments may hold secrets.
-            tracing::trace!(endpoint = %self.endpoint, command = name.as_deref().unwrap_or(""), "command");
+            tracing::trace!(endpoint = %self.endpoint, command = %String::from_utf8_lossy(&shape.name), "command");
         }
         self.policy.check(args)?;
         self.write.clear();
         encode_command(&mut self.write, args);
         self.begin()?;
         self.flush().await?;
-        let reply = self.next_reply().await?;
+        let reply = self.next_reply(shape.subscription).await?;
+        if let Some(kind) = shape.subscription {
+            self.more_confirmations(kind, shape.count, &reply).await?;
+        }
         self.state = State::Ready;
         match error_message(&reply) {
             Some(message) => Err(Error::Server(ServerError::new(message))),
             None => Ok(reply),
         }
+    }
+
+    /// After the first confirmation of a (un)subscribe command, reads the
+    /// others (one per channel; for an unsubscribe from everything, until
+    /// none is left) and keeps them for [`read`](Self::read).
+    async fn more_confirmations(
+        &mut self,
+        kind: Subscription,
+        count: usize,
+        first: &Frame,
+    ) -> Result<(), Error> {
+        if error_message(first).is_some() {
+            return Ok(());
+        }
+        if count > 1 {
+            for _ in 2..count {
+                let confirmation = self.next_reply(Some(kind)).await?;
+                self.pushes.push_back(confirmation);
+            }
+            return Ok(());
+        }
+        if kind.is_unsubscribe() {
+            let mut remaining = subscription_count(first);
+            while remaining > 0 {
+                let confirmation = self.next_reply(Some(kind)).await?;
+                remaining = subscription_count(&confirmation);
+                self.pushes.push_back(confirmation);
+            }
+        }
+        Ok(())
     }
 
     /// Sends every queued command in one write and reads one reply per
@@ -263,6 +310,7 @@ impl Connection {
         if let Some(command) = pipeline.disabled(&self.policy) {
             return Err(Error::Disabled { command });
         }
+        pipeline.check_commands()?;
         if pipeline.is_empty() {
             return Ok(Vec::new());
         }
@@ -271,7 +319,7 @@ impl Connection {
         self.flush_bytes(pipeline.bytes()).await?;
         let mut replies = Vec::with_capacity(pipeline.len());
         for _ in 0..pipeline.len() {
-            let reply = self.next_reply().await?;
+            let reply = self.next_reply(None).await?;
             replies.push(match error_message(&reply) {
                 Some(message) => Err(ServerError::new(message)),
                 None => Ok(reply),
@@ -282,15 +330,20 @@ impl Connection {
     }
 
     /// Reads one raw reply: a pub/sub message, a `MONITOR` line, a RESP3
-    /// push. Waits up to the read timeout.
+    /// push. Waits up to the read timeout (none by default). Cancel-safe:
+    /// dropping it before a frame arrives loses nothing, so it can sit in a
+    /// `select!` loop.
     pub async fn read(&mut self) -> Result<Frame, Error> {
         if let Some(push) = self.pushes.pop_front() {
             return Ok(push);
         }
-        self.begin()?;
-        let frame = self.read_frame().await?;
-        self.state = State::Ready;
-        Ok(frame)
+        if self.state != State::Ready {
+            self.state = State::Broken;
+            return Err(Error::Broken {
+                endpoint: self.endpoint.clone(),
+            });
+        }
+        self.read_frame().await
     }
 
     /// Writes pre-encoded RESP as it is and reads `replies` raw replies (the
@@ -301,7 +354,7 @@ impl Connection {
         self.flush_bytes(bytes).await?;
         let mut frames = Vec::with_capacity(replies);
         for _ in 0..replies {
-            frames.push(self.read_frame().await?);
+            frames.push(self.next_reply(None).await?);
         }
         self.state = State::Ready;
         Ok(frames)
@@ -397,21 +450,19 @@ impl Connection {
         self.fail_on(result, Phase::Send)
     }
 
-    /// The next reply to a request, setting RESP3 pushes aside for
-    /// [`read`](Self::read), except subscription confirmations, which in
-    /// RESP3 are the replies to (un)subscribe commands.
-    async fn next_reply(&mut self) -> Result<Frame, Error> {
+    /// The next reply to a request. RESP3 pushes are set aside for
+    /// [`read`](Self::read); while a (un)subscribe command awaits its
+    /// confirmation, so are messages that arrive before it.
+    async fn next_reply(&mut self, awaiting: Option<Subscription>) -> Result<Frame, Error> {
         loop {
             let frame = self.read_frame().await?;
-            if let Frame::Push(items) = &frame {
-                let kind = items.first().and_then(Frame::as_bytes).unwrap_or_default();
-                if !SUBSCRIPTION_REPLIES
-                    .iter()
-                    .any(|k| k.as_bytes().eq_ignore_ascii_case(kind))
-                {
-                    self.pushes.push_back(frame);
-                    continue;
-                }
+            let aside = match awaiting {
+                Some(kind) => !kind.confirms(&frame) && error_message(&frame).is_none(),
+                None => matches!(frame, Frame::Push(_)),
+            };
+            if aside {
+                self.pushes.push_back(frame);
+                continue;
             }
             return Ok(frame);
         }
@@ -505,5 +556,81 @@ fn error_message(frame: &Frame) -> Option<&[u8]> {
     match frame {
         Frame::Error(b) | Frame::BulkError(b) => Some(b),
         _ => None,
+    }
+}
+
+/// A command's name and argument count, and whether it (un)subscribes.
+struct Shape {
+    name: Vec<u8>,
+    count: usize,
+    subscription: Option<Subscription>,
+}
+
+impl Shape {
+    fn of<A: Args + ?Sized>(args: &A) -> Self {
+        let mut shape = Self {
+            name: Vec::new(),
+            count: 0,
+            subscription: None,
+        };
+        args.for_each_arg(&mut |arg| {
+            if shape.count == 0 {
+                shape.subscription = Subscription::of(arg);
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    shape.name = arg.to_vec();
+                }
+            }
+            shape.count += 1;
+        });
+        shape
+    }
+}
+
+/// The (un)subscribe commands, whose confirmations come one per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Subscription(&'static str);
+
+impl Subscription {
+    const KINDS: [&'static str; 6] = [
+        "subscribe",
+        "psubscribe",
+        "ssubscribe",
+        "unsubscribe",
+        "punsubscribe",
+        "sunsubscribe",
+    ];
+
+    /// The kind a command name (any case) is, if any.
+    pub(crate) fn of(name: &[u8]) -> Option<Self> {
+        Self::KINDS
+            .iter()
+            .find(|kind| kind.as_bytes().eq_ignore_ascii_case(name))
+            .map(|kind| Self(kind))
+    }
+
+    fn is_unsubscribe(self) -> bool {
+        self.0.ends_with("unsubscribe")
+    }
+
+    /// Whether `frame` is a confirmation of this kind.
+    fn confirms(self, frame: &Frame) -> bool {
+        let (Frame::Array(items) | Frame::Push(items)) = frame else {
+            return false;
+        };
+        items
+            .first()
+            .and_then(Frame::as_bytes)
+            .is_some_and(|kind| kind.eq_ignore_ascii_case(self.0.as_bytes()))
+    }
+}
+
+/// The subscription count a confirmation reports (its third element).
+fn subscription_count(frame: &Frame) -> i64 {
+    match frame {
+        Frame::Array(items) | Frame::Push(items) => match items.get(2) {
+            Some(Frame::Integer(n)) => *n,
+            _ => 0,
+        },
+        _ => 0,
     }
 }

@@ -27,6 +27,9 @@ impl FromStr for Config {
             Some((body, query)) => (body, Some(query)),
             None => (input, None),
         };
+        if let Some((_, rest)) = input.split_once("://") {
+            refuse_stray_at(rest)?;
+        }
         let mut config = match body.split_once("://") {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
                 "redis" => server(rest, false)?,
@@ -50,6 +53,26 @@ impl FromStr for Config {
         }
         Ok(config)
     }
+}
+
+/// Refuses an `@` after the end of the authority (a `/` or `?`) when the
+/// authority holds none: it means a password with an unescaped `/` or `?`,
+/// and echoing any part of the DSN in an error could show that password.
+fn refuse_stray_at(rest: &str) -> Result<(), ConfigError> {
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    if rest.starts_with('/') || rest[..authority_end].contains('@') {
+        return Ok(());
+    }
+    let after = &rest[authority_end..];
+    let (path, query) = after.split_once('?').unwrap_or((after, ""));
+    let first_key = query.split(['=', '&']).next().unwrap_or_default();
+    if path.contains('@') || first_key.contains('@') {
+        return Err(ConfigError::dsn(
+            "userinfo",
+            "an @ after the host: percent-encode /, ? and @ in the user and password",
+        ));
+    }
+    Ok(())
 }
 
 /// `[[user]:[password]@]host[:port][/db]`.
@@ -175,8 +198,15 @@ fn host_port(authority: &str) -> Result<(String, u16), ConfigError> {
                 }
             },
         }
+    } else if authority.matches(':').count() > 1 {
+        return Err(ConfigError::dsn(
+            "host",
+            format!(
+                "{authority:?} looks like an IPv6 address: write it in brackets, e.g. [::1]:6379"
+            ),
+        ));
     } else {
-        match authority.rsplit_once(':') {
+        match authority.split_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
         }

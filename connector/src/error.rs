@@ -187,13 +187,27 @@ pub enum Error {
     },
     /// Every host of a list failed; each host's error, in order.
     NoHosts(Vec<Error>),
+    /// A command with no arguments at all: the server would never answer it.
+    EmptyCommand,
+    /// A (un)subscribe command in a pipeline, whose replies cannot be
+    /// counted there; send it with `cmd`.
+    SubscribeInPipeline {
+        /// The command, upper case.
+        command: String,
+    },
 }
 
 impl Error {
     /// Whether the connection that returned this error may still be used:
     /// only after an error reply or a refused (unsent) command.
     pub fn keeps_connection(&self) -> bool {
-        matches!(self, Self::Server(_) | Self::Disabled { .. })
+        matches!(
+            self,
+            Self::Server(_)
+                | Self::Disabled { .. }
+                | Self::EmptyCommand
+                | Self::SubscribeInPipeline { .. }
+        )
     }
 }
 
@@ -233,6 +247,10 @@ impl fmt::Display for Error {
                 "connection to {endpoint} is broken (an earlier request failed or was cancelled)"
             ),
             Self::Disabled { command } => write!(f, "command {command} is disabled"),
+            Self::EmptyCommand => f.write_str("a command needs at least its name"),
+            Self::SubscribeInPipeline { command } => {
+                write!(f, "{command} cannot be pipelined: send it with cmd")
+            }
             Self::NoHosts(errors) => {
                 f.write_str("no hosts available")?;
                 for (i, e) in errors.iter().enumerate() {

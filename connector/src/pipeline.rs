@@ -23,6 +23,8 @@ pub struct Pipeline {
     /// Each command's name, as a range of `names`.
     name_ranges: Vec<Range<usize>>,
     names: Vec<u8>,
+    /// Whether a command with no arguments at all was queued.
+    has_empty: bool,
 }
 
 impl Pipeline {
@@ -41,6 +43,7 @@ impl Pipeline {
                 self.names.extend_from_slice(arg);
             }
         });
+        self.has_empty |= first;
         self.name_ranges.push(start..self.names.len());
         self
     }
@@ -60,10 +63,27 @@ impl Pipeline {
         self.bytes.clear();
         self.name_ranges.clear();
         self.names.clear();
+        self.has_empty = false;
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Refuses empty commands and (un)subscribe commands.
+    pub(crate) fn check_commands(&self) -> Result<(), crate::Error> {
+        if self.has_empty {
+            return Err(crate::Error::EmptyCommand);
+        }
+        for range in &self.name_ranges {
+            let name = &self.names[range.clone()];
+            if crate::connection::Subscription::of(name).is_some() {
+                return Err(crate::Error::SubscribeInPipeline {
+                    command: String::from_utf8_lossy(name).to_ascii_uppercase(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The first queued command `policy` refuses, upper case.

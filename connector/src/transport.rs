@@ -1,5 +1,6 @@
 //! The byte stream under a connection: TCP, a unix socket, or TLS over TCP.
 
+use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -20,46 +21,56 @@ pub(crate) enum Transport {
 }
 
 /// Resolves `host` and connects to the first address that accepts, from
-/// the configured local address if any, with `TCP_NODELAY`.
+/// the configured local address if any (addresses of the other IP family
+/// are skipped), with `TCP_NODELAY`. `phase` follows the steps, for timeouts.
 pub(crate) async fn tcp(
     config: &Config,
     host: &str,
     port: u16,
     endpoint: &str,
+    phase: &Cell<Phase>,
 ) -> Result<TcpStream, Error> {
     let io = |phase, source| Error::Io {
         phase,
         endpoint: endpoint.to_owned(),
         source,
     };
+    phase.set(Phase::Resolve);
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
         .map_err(|e| io(Phase::Resolve, e))?
+        .filter(|address| {
+            config
+                .bind
+                .is_none_or(|bind| bind.is_ipv4() == address.is_ipv4())
+        })
         .collect();
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "host resolves to no address");
+    phase.set(Phase::Connect);
+    let mut last = io::Error::new(
+        io::ErrorKind::NotFound,
+        "host resolves to no usable address",
+    );
     for address in addresses {
-        let socket = if address.is_ipv4() {
-            TcpSocket::new_v4()
-        } else {
-            TcpSocket::new_v6()
-        }
-        .map_err(|e| io(Phase::Connect, e))?;
-        if let Some(bind) = config.bind {
-            socket
-                .bind(SocketAddr::new(bind, 0))
-                .map_err(|e| io(Phase::Connect, e))?;
-        }
-        match socket.connect(address).await {
-            Ok(stream) => {
-                stream
-                    .set_nodelay(true)
-                    .map_err(|e| io(Phase::Connect, e))?;
-                return Ok(stream);
-            }
+        match connect_one(config, address).await {
+            Ok(stream) => return Ok(stream),
             Err(e) => last = e,
         }
     }
     Err(io(Phase::Connect, last))
+}
+
+async fn connect_one(config: &Config, address: SocketAddr) -> io::Result<TcpStream> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }?;
+    if let Some(bind) = config.bind {
+        socket.bind(SocketAddr::new(bind, 0))?;
+    }
+    let stream = socket.connect(address).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
 }
 
 /// Connects to a unix socket.

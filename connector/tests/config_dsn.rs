@@ -315,3 +315,34 @@ fn passwords_never_show_in_debug_display_or_errors() {
     assert_eq!(config2.to_string(), "rediss://:***@h:6379/0");
     assert_eq!(config.to_string(), "sentinel://u:***@m:m/0");
 }
+
+#[test]
+fn ambiguous_dsns_are_refused_without_echoing_secrets() {
+    assert_eq!(
+        error("redis://::1"),
+        r#"invalid DSN host: "::1" looks like an IPv6 address: write it in brackets, e.g. [::1]:6379"#
+    );
+    for dsn in [
+        "redis://app:s3cr/et@cache",
+        "redis://app:1234/x@cache",
+        "redis://app:pa?ss@cache",
+    ] {
+        let text = error(dsn);
+        assert_eq!(
+            text,
+            "invalid DSN userinfo: an @ after the host: percent-encode /, ? and @ in the user and password"
+        );
+    }
+    // An @ in a query value is not userinfo.
+    assert_eq!(
+        parse("redis://h?client_name=a@b").get_client_name(),
+        Some("a@b")
+    );
+}
+
+#[test]
+fn a_password_alone_authenticates_as_the_default_user() {
+    let config = parse("redis://app:pw@h").password("other").unwrap();
+    assert_eq!(config.get_username(), None);
+    assert_eq!(config.get_password().unwrap().expose(), "other");
+}

@@ -379,7 +379,7 @@ async fn disabled_and_proxy_refused_commands_send_nothing() {
     p.cmd(&("SET", "x", 1)).cmd(&["KEYS", "*"]);
     assert!(matches!(c.pipeline(&p).await, Err(Error::Disabled { .. })));
 
-    let mut proxy = connect(&format!("{}/3?proxy=true", url(&server))).await;
+    let mut proxy = connect(&format!("{}?proxy=true&client_name=skipped", url(&server))).await;
     assert!(matches!(
         proxy.cmd(&["MULTI"]).await,
         Err(Error::Disabled { .. })
@@ -390,7 +390,7 @@ async fn disabled_and_proxy_refused_commands_send_nothing() {
     );
 
     let stats = observer.cmd(&["INFO", "commandstats"]).await.unwrap();
-    for command in ["flushall", "keys", "multi", "select"] {
+    for command in ["flushall", "keys", "multi", "client|setname"] {
         assert!(!calls(&stats, command), "{command} reached the server");
     }
     assert!(calls(&stats, "set"));
@@ -491,4 +491,114 @@ async fn read_returns_pubsub_messages() {
             (&b"news"[..], &b"hello"[..])
         );
     }
+}
+
+#[tokio::test]
+async fn subscribing_to_several_channels_keeps_replies_in_step() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    for protocol in ["2", "3"] {
+        let mut c = connect(&format!(
+            "{}?protocol={protocol}&read_timeout=2000",
+            url(&server)
+        ))
+        .await;
+        let (Frame::Array(first) | Frame::Push(first)) =
+            c.cmd(&("SUBSCRIBE", "a", "b", "c")).await.unwrap()
+        else {
+            panic!("a confirmation")
+        };
+        assert_eq!(
+            (bytes(&first[1]), &first[2]),
+            (&b"a"[..], &Frame::Integer(1))
+        );
+        for (channel, count) in [("b", 2), ("c", 3)] {
+            let (Frame::Array(next) | Frame::Push(next)) = c.read().await.unwrap() else {
+                panic!("a confirmation")
+            };
+            assert_eq!(
+                (bytes(&next[1]), &next[2]),
+                (channel.as_bytes(), &Frame::Integer(count))
+            );
+        }
+        // Unsubscribing from everything reads every confirmation.
+        let (Frame::Array(gone) | Frame::Push(gone)) = c.cmd(&["UNSUBSCRIBE"]).await.unwrap()
+        else {
+            panic!("a confirmation")
+        };
+        assert_eq!(bytes(&gone[0]), b"unsubscribe");
+        while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(50), c.read())
+            .await
+            .map(Result::ok)
+        {}
+        if protocol == "3" {
+            // Out of subscribed mode, ordinary replies are in step.
+            c.cmd(&("SET", "k", "v")).await.unwrap();
+            assert_eq!(bytes(&c.cmd(&("GET", "k")).await.unwrap()), b"v");
+        }
+    }
+}
+
+#[tokio::test]
+async fn empty_and_subscribe_commands_are_refused_where_they_cannot_work() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    assert!(matches!(
+        c.cmd::<[&str]>(&[]).await,
+        Err(Error::EmptyCommand)
+    ));
+    let mut p = Pipeline::new();
+    p.cmd(&["PING"]).cmd::<[&str]>(&[]);
+    assert!(matches!(c.pipeline(&p).await, Err(Error::EmptyCommand)));
+    let mut p = Pipeline::new();
+    p.cmd(&("subscribe", "x"));
+    let err = c.pipeline(&p).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "SUBSCRIBE cannot be pipelined: send it with cmd"
+    );
+    assert_eq!(bytes(&c.cmd(&["PING"]).await.unwrap()), b"PONG");
+}
+
+#[tokio::test]
+async fn debug_output_of_a_connection_has_no_credentials() {
+    let server = Server::start(ServerOptions::default().password("hunter2-secret")).unwrap();
+    let c = connect(&url(&server).replace("://", "://:hunter2-secret@")).await;
+    let text = format!("{c:?}");
+    assert!(
+        text.contains("Connection") && !text.contains("hunter2"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn impossible_combinations_are_configuration_errors() {
+    let server = Server::start(ServerOptions::default().unix_socket()).unwrap();
+    let proxied: Config = format!("{}/2?proxy=true", url(&server)).parse().unwrap();
+    let err = Connection::connect(&proxied).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Config(_)) && err.to_string().contains("proxy mode"),
+        "{err}"
+    );
+    let tls_unix = Config::default()
+        .unix(server.unix_socket().unwrap())
+        .tls(TlsOptions::default());
+    assert!(matches!(
+        Connection::connect(&tls_unix).await,
+        Err(Error::Config(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_bind_address_skips_addresses_of_the_other_family() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&format!(
+        "redis://localhost:{}?bind=127.0.0.1",
+        server.port()
+    ))
+    .await;
+    let info = c.cmd(&["CLIENT", "INFO"]).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(bytes(&info)).contains("addr=127.0.0.1:"),
+        "{info:?}"
+    );
 }
