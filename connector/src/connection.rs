@@ -1,7 +1,6 @@
 //! One connection to one server: handshake, commands, pipelines, raw RESP,
 //! scripts. Requests are strictly one at a time (`&mut self`).
 
-use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::time::Duration;
@@ -12,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing::Instrument;
 
 use crate::config::{Config, Endpoint, Protocol};
-use crate::error::{ConfigError, Error, Phase, ServerError};
+use crate::error::{ConfigError, Error, Phase, PhaseTracker, ServerError};
 use crate::pipeline::Pipeline;
 use crate::policy::Policy;
 use crate::transport::{self, Transport};
@@ -80,7 +79,7 @@ impl Connection {
     pub async fn connect(config: &Config) -> Result<Self, Error> {
         let endpoint = endpoint_name(config.endpoint());
         let span = tracing::debug_span!("redwire.connect", endpoint = %endpoint);
-        let phase = Cell::new(Phase::Resolve);
+        let phase = PhaseTracker::new(Phase::Resolve);
         let establish = Self::establish(config, endpoint.clone(), &phase).instrument(span);
         match config.connect_timeout {
             Some(after) => tokio::time::timeout(after, establish)
@@ -99,7 +98,7 @@ impl Connection {
     async fn establish(
         config: &Config,
         endpoint: String,
-        phase: &Cell<Phase>,
+        phase: &PhaseTracker,
     ) -> Result<Self, Error> {
         if config.proxy && config.db != 0 {
             return Err(ConfigError::invalid(
@@ -158,7 +157,7 @@ impl Connection {
 
     /// `HELLO 3` (with AUTH and SETNAME) or `AUTH` and `CLIENT SETNAME`, then
     /// `SELECT`, written at once; each reply checked in order.
-    async fn handshake(&mut self, config: &Config, phase: &Cell<Phase>) -> Result<(), Error> {
+    async fn handshake(&mut self, config: &Config, phase: &PhaseTracker) -> Result<(), Error> {
         let mut steps = Vec::new();
         let auth = config.password.as_ref().map(|password| {
             let mut args = Vec::new();

@@ -82,6 +82,40 @@ pub enum Phase {
     Read,
 }
 
+impl Phase {
+    const ALL: [Self; 8] = [
+        Self::Resolve,
+        Self::Connect,
+        Self::Tls,
+        Self::Auth,
+        Self::Select,
+        Self::Handshake,
+        Self::Send,
+        Self::Read,
+    ];
+}
+
+/// The phase a connect attempt is in, readable when its timeout fires.
+/// Atomic so that the connect future stays `Send`.
+#[derive(Debug)]
+pub(crate) struct PhaseTracker(std::sync::atomic::AtomicU8);
+
+impl PhaseTracker {
+    pub(crate) fn new(phase: Phase) -> Self {
+        Self(std::sync::atomic::AtomicU8::new(phase as u8))
+    }
+
+    pub(crate) fn set(&self, phase: Phase) {
+        self.0
+            .store(phase as u8, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> Phase {
+        let index = usize::from(self.0.load(std::sync::atomic::Ordering::Relaxed));
+        Phase::ALL.get(index).copied().unwrap_or(Phase::Connect)
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

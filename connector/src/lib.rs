@@ -25,6 +25,7 @@ mod error;
 mod hosts;
 mod pipeline;
 mod policy;
+mod pooled;
 mod tls;
 mod transport;
 
@@ -37,4 +38,6 @@ pub use error::{ConfigError, Error, Phase, ServerError};
 pub use hosts::{try_hosts, NextUpstream};
 pub use pipeline::Pipeline;
 pub use policy::TWEMPROXY_UNSUPPORTED;
+pub use pooled::{Pool, PooledConnection};
+pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, Args, Frame};

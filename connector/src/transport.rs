@@ -1,6 +1,5 @@
 //! The byte stream under a connection: TCP, a unix socket, or TLS over TCP.
 
-use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -10,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpSocket, TcpStream, UnixStream};
 
 use crate::config::Config;
-use crate::error::{Error, Phase};
+use crate::error::{Error, Phase, PhaseTracker};
 
 /// An open stream to a server.
 #[derive(Debug)]
@@ -28,7 +27,7 @@ pub(crate) async fn tcp(
     host: &str,
     port: u16,
     endpoint: &str,
-    phase: &Cell<Phase>,
+    phase: &PhaseTracker,
 ) -> Result<TcpStream, Error> {
     let io = |phase, source| Error::Io {
         phase,

@@ -1,0 +1,218 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! The pool's semantics against a real `redis-server`.
+
+use std::time::Duration;
+
+use redwire::{Config, Connector, Frame, Pool, PoolConfig, PoolError, WhenFull};
+use redwire_testkit::{Server, ServerOptions};
+
+fn pool(server: &Server, config: PoolConfig) -> Pool {
+    let url = format!("redis://{}:{}", server.host(), server.port());
+    Connector::new(url.parse().unwrap()).pool(config).unwrap()
+}
+
+async fn client_id(connection: &mut redwire::Connection) -> i64 {
+    match connection.cmd(&["CLIENT", "ID"]).await.unwrap() {
+        Frame::Integer(id) => id,
+        other => panic!("not an id: {other:?}"),
+    }
+}
+
+/// How many PINGs the server has run.
+async fn pings(server: &Server) -> u64 {
+    let url = format!("redis://{}:{}", server.host(), server.port());
+    let mut observer = redwire::Connection::connect(&url.parse().unwrap())
+        .await
+        .unwrap();
+    let info = observer.cmd(&["INFO", "commandstats"]).await.unwrap();
+    let text = String::from_utf8_lossy(info.as_bytes().unwrap()).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_ping:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test]
+async fn release_reuses_and_force_close_replaces() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(&server, PoolConfig::default().max_size(2));
+    let mut first = pool.get().await.unwrap();
+    let id = client_id(&mut first).await;
+    drop(first);
+    let mut again = pool.get().await.unwrap();
+    assert_eq!(
+        client_id(&mut again).await,
+        id,
+        "a released connection is reused"
+    );
+    again.force_close();
+    let mut fresh = pool.get().await.unwrap();
+    assert_ne!(
+        client_id(&mut fresh).await,
+        id,
+        "a force-closed connection is not"
+    );
+    let stats = pool.stats();
+    assert_eq!((stats.created, stats.reused_without_check), (2, 1));
+}
+
+#[tokio::test]
+async fn only_connections_idle_past_the_threshold_are_pinged() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(
+        &server,
+        PoolConfig::default().check_after(Duration::from_millis(300)),
+    );
+    drop(pool.get().await.unwrap());
+    let before = pings(&server).await;
+    drop(pool.get().await.unwrap());
+    assert_eq!(pings(&server).await, before, "recently used: no PING");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    drop(pool.get().await.unwrap());
+    assert_eq!(
+        pings(&server).await,
+        before + 1,
+        "idle past the threshold: one PING"
+    );
+    assert_eq!(pool.stats().validated, 1);
+}
+
+#[tokio::test]
+async fn a_killed_idle_connection_is_replaced_at_checkout() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(&server, PoolConfig::default().check_after(Duration::ZERO));
+    let mut connection = pool.get().await.unwrap();
+    let id = client_id(&mut connection).await;
+    drop(connection);
+    let url = format!("redis://{}:{}", server.host(), server.port());
+    let mut admin = redwire::Connection::connect(&url.parse::<Config>().unwrap())
+        .await
+        .unwrap();
+    admin.cmd(&("CLIENT", "KILL", "ID", id)).await.unwrap();
+    let mut replaced = pool.get().await.unwrap();
+    assert_ne!(client_id(&mut replaced).await, id);
+    assert!(pool.stats().discarded >= 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_request_discards_its_connection() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(&server, PoolConfig::default());
+    let mut connection = pool.get().await.unwrap();
+    let id = client_id(&mut connection).await;
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(50),
+        connection.cmd(&("BLPOP", "nothing", 1)),
+    )
+    .await;
+    assert!(cancelled.is_err());
+    drop(connection);
+    let mut next = pool.get().await.unwrap();
+    assert_ne!(client_id(&mut next).await, id);
+    assert_eq!(pool.stats().discarded, 1);
+}
+
+#[tokio::test]
+async fn a_full_pool_waits_then_fails_or_overflows() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let waiting = pool(
+        &server,
+        PoolConfig::default()
+            .max_size(1)
+            .checkout_timeout(Duration::from_millis(200)),
+    );
+    let held = waiting.get().await.unwrap();
+    let err = waiting.get().await.unwrap_err();
+    assert!(matches!(err, PoolError::Exhausted { .. }), "{err}");
+    drop(held);
+    assert!(waiting.get().await.is_ok());
+
+    let overflowing = pool(
+        &server,
+        PoolConfig::default()
+            .max_size(1)
+            .when_full(WhenFull::Overflow),
+    );
+    let mut held = overflowing.get().await.unwrap();
+    let mut extra = overflowing.get().await.unwrap();
+    assert!(extra.is_overflow() && !held.is_overflow());
+    assert_ne!(client_id(&mut extra).await, client_id(&mut held).await);
+    drop(extra);
+    let stats = overflowing.stats();
+    assert_eq!((stats.overflow, stats.idle + stats.in_use), (1, 1));
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_reports_the_connect_error() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = PoolConfig::default().checkout_timeout(Duration::from_millis(300));
+    let unreachable = Connector::new(format!("redis://127.0.0.1:{dead}").parse().unwrap())
+        .pool(config.clone())
+        .unwrap();
+    let err = unreachable.get().await.unwrap_err();
+    assert!(
+        err.to_string().contains("connect failed for 127.0.0.1"),
+        "{err}"
+    );
+
+    let server = Server::start(ServerOptions::default().password("right")).unwrap();
+    let wrong = Connector::new(
+        format!("redis://:wrong@127.0.0.1:{}", server.port())
+            .parse()
+            .unwrap(),
+    )
+    .pool(config)
+    .unwrap();
+    let err = wrong.get().await.unwrap_err();
+    assert!(err.to_string().contains("WRONGPASS"), "{err}");
+    assert!(!err.to_string().contains("wrong@"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_tasks_share_twenty_connections_without_crossed_replies() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(&server, PoolConfig::default().max_size(20));
+    let tasks: Vec<_> = (0..200)
+        .map(|task| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let key = format!("task:{task}");
+                for op in 0..1000 {
+                    let mut connection = pool.get().await.unwrap();
+                    let value = format!("{task}:{op}");
+                    connection
+                        .cmd(&("SET", key.as_str(), value.as_str()))
+                        .await
+                        .unwrap();
+                    let read = connection.cmd(&("GET", key.as_str())).await.unwrap();
+                    assert_eq!(
+                        read.as_bytes(),
+                        Some(value.as_bytes()),
+                        "task {task} got another's reply"
+                    );
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let stats = pool.stats();
+    assert_eq!(stats.in_use, 0, "{stats:?}");
+    assert!(
+        stats.created <= 20 && u64::from(stats.idle) == stats.created - stats.discarded,
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn connecting_is_send_so_it_can_be_spawned() {
+    fn assert_send<T: Send>(_: &T) {}
+    let config = Config::default();
+    let connecting = redwire::Connection::connect(&config);
+    assert_send(&connecting);
+}

@@ -1,0 +1,293 @@
+//! The pool: bb8 underneath, with redwire's checkout validation, release
+//! and force-close, overflow, and statistics.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::config::{PoolConfig, WhenFull};
+use crate::connect::Connect;
+use crate::error::PoolError;
+
+/// A pooled connection with what the pool knows about it.
+struct Slot<T> {
+    connection: T,
+    /// When it was last returned (or made).
+    idle_since: Instant,
+    /// Set by [`Pooled::force_close`]: dropped instead of returned.
+    force_close: bool,
+    /// Whether it has been checked out and returned before (a fresh
+    /// connection's first checkout is neither a reuse nor checked).
+    returned: bool,
+}
+
+/// Counters kept beside bb8's own.
+#[derive(Debug, Default)]
+struct Counters {
+    reused_without_check: AtomicU64,
+    validated: AtomicU64,
+    overflow: AtomicU64,
+}
+
+/// The bb8 manager: makes, checks and judges connections through [`Connect`].
+struct Manager<C: Connect> {
+    connect: C,
+    config: PoolConfig,
+    counters: Arc<Counters>,
+}
+
+impl<C: Connect> bb8::ManageConnection for Manager<C> {
+    type Connection = Slot<C::Connection>;
+    type Error = C::Error;
+
+    async fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        Ok(Slot {
+            connection: self.connect.connect().await?,
+            idle_since: Instant::now(),
+            force_close: false,
+            returned: false,
+        })
+    }
+
+    /// Reuses a recently returned connection at once; checks an older one.
+    async fn is_valid(&self, slot: &mut Self::Connection) -> Result<(), Self::Error> {
+        if !slot.returned {
+            return Ok(());
+        }
+        if slot.idle_since.elapsed() < self.config.check_after {
+            self.counters
+                .reused_without_check
+                .fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.counters.validated.fetch_add(1, Ordering::Relaxed);
+        self.connect.check(&mut slot.connection).await
+    }
+
+    /// On return: a broken or force-closed connection is dropped; any other
+    /// starts its idle time now.
+    fn has_broken(&self, slot: &mut Self::Connection) -> bool {
+        slot.idle_since = Instant::now();
+        slot.returned = true;
+        slot.force_close || self.connect.is_broken(&slot.connection)
+    }
+}
+
+/// Keeps the last connect error for the exhausted-pool error.
+#[derive(Debug, Clone, Default)]
+struct LastError(Arc<Mutex<Option<String>>>);
+
+impl<E: std::fmt::Display> bb8::ErrorSink<E> for LastError {
+    fn sink(&self, error: E) {
+        if let Ok(mut last) = self.0.lock() {
+            *last = Some(error.to_string());
+        }
+    }
+
+    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<E>> {
+        Box::new(self.clone())
+    }
+}
+
+/// A pool of connections to one server with one set of credentials.
+///
+/// - Releasing a connection (dropping the guard) returns it for reuse;
+///   [`Pooled::force_close`] drops it. A broken connection is never
+///   returned, whatever the caller does.
+/// - At checkout, a connection idle for less than
+///   [`check_after`](PoolConfig::check_after) (5 s) is reused at once; an
+///   older one is checked first ([`Connect::check`]), and one that fails the
+///   check is discarded and replaced transparently.
+/// - When every connection is in use, a checkout waits up to the checkout
+///   timeout ([`WhenFull::Wait`]), then fails with [`PoolError::Exhausted`]
+///   carrying the last connect error; or it gets a connection outside the
+///   pool, closed on release ([`WhenFull::Overflow`]).
+pub struct Pool<C: Connect> {
+    inner: bb8::Pool<Manager<C>>,
+    counters: Arc<Counters>,
+    last_error: LastError,
+    when_full: WhenFull,
+    size: u32,
+}
+
+impl<C: Connect> std::fmt::Debug for Pool<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("size", &self.size)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Connect> Clone for Pool<C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            counters: self.counters.clone(),
+            last_error: self.last_error.clone(),
+            when_full: self.when_full,
+            size: self.size,
+        }
+    }
+}
+
+impl<C: Connect> Pool<C> {
+    /// A pool making connections with `connect`. No connection is made
+    /// until the first checkout (or for `min_idle`).
+    pub fn new(connect: C, config: PoolConfig) -> Result<Self, PoolError<C::Error>> {
+        let size = config.size()?;
+        let when_full = config.when_full;
+        let counters = Arc::new(Counters::default());
+        let last_error = LastError::default();
+        let inner = bb8::Pool::builder()
+            .max_size(size)
+            .min_idle(config.min_idle)
+            .idle_timeout(config.idle_timeout)
+            .max_lifetime(config.max_lifetime)
+            .connection_timeout(config.checkout_timeout)
+            .test_on_check_out(true)
+            .error_sink(Box::new(last_error.clone()))
+            .build_unchecked(Manager {
+                connect,
+                config,
+                counters: counters.clone(),
+            });
+        Ok(Self {
+            inner,
+            counters,
+            last_error,
+            when_full,
+            size,
+        })
+    }
+
+    /// Checks a connection out.
+    pub async fn get(&self) -> Result<Pooled<C>, PoolError<C::Error>> {
+        if self.when_full == WhenFull::Overflow {
+            let state = self.inner.state();
+            if state.idle_connections == 0 && state.connections >= self.size {
+                self.counters.overflow.fetch_add(1, Ordering::Relaxed);
+                let slot = self
+                    .inner
+                    .dedicated_connection()
+                    .await
+                    .map_err(PoolError::Connect)?;
+                return Ok(Pooled {
+                    inner: Inner::Overflow(slot),
+                });
+            }
+        }
+        match self.inner.get_owned().await {
+            Ok(pooled) => Ok(Pooled {
+                inner: Inner::Pooled(pooled),
+            }),
+            Err(bb8::RunError::User(e)) => Err(PoolError::Connect(e)),
+            Err(bb8::RunError::TimedOut) => Err(PoolError::Exhausted {
+                last_connect_error: self.last_error.0.lock().ok().and_then(|last| last.clone()),
+            }),
+        }
+    }
+
+    /// The pool's counters now.
+    pub fn stats(&self) -> Stats {
+        let state = self.inner.state();
+        let s = &state.statistics;
+        Stats {
+            idle: state.idle_connections,
+            in_use: state.connections - state.idle_connections,
+            created: s.connections_created,
+            reused_without_check: self.counters.reused_without_check.load(Ordering::Relaxed),
+            validated: self.counters.validated.load(Ordering::Relaxed),
+            discarded: s.connections_closed_broken
+                + s.connections_closed_invalid
+                + s.connections_closed_max_lifetime
+                + s.connections_closed_idle_timeout,
+            waits: s.get_waited,
+            wait_timeouts: s.get_timed_out,
+            overflow: self.counters.overflow.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A pool's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Connections idle in the pool.
+    pub idle: u32,
+    /// Pooled connections checked out.
+    pub in_use: u32,
+    /// Connections made for the pool.
+    pub created: u64,
+    /// Checkouts that reused a recently returned connection without a check.
+    pub reused_without_check: u64,
+    /// Checkouts that checked an older idle connection first.
+    pub validated: u64,
+    /// Connections dropped: broken, force-closed, failed checks, expired.
+    pub discarded: u64,
+    /// Checkouts that had to wait.
+    pub waits: u64,
+    /// Checkouts that waited in vain.
+    pub wait_timeouts: u64,
+    /// Connections handed out beyond the pool's size.
+    pub overflow: u64,
+}
+
+enum Inner<C: Connect> {
+    Pooled(bb8::PooledConnection<'static, Manager<C>>),
+    Overflow(Slot<C::Connection>),
+}
+
+/// A checked-out connection: returned to the pool when dropped (unless
+/// broken), dropped for good by [`force_close`](Self::force_close).
+pub struct Pooled<C: Connect> {
+    inner: Inner<C>,
+}
+
+impl<C: Connect> Pooled<C> {
+    /// Closes the connection instead of returning it to the pool.
+    pub fn force_close(mut self) {
+        if let Inner::Pooled(pooled) = &mut self.inner {
+            pooled.force_close = true;
+        }
+    }
+
+    /// Whether this connection was handed out beyond the pool's size (it
+    /// is closed on release).
+    pub fn is_overflow(&self) -> bool {
+        matches!(self.inner, Inner::Overflow(_))
+    }
+}
+
+impl<C: Connect> Deref for Pooled<C> {
+    type Target = C::Connection;
+
+    fn deref(&self) -> &C::Connection {
+        match &self.inner {
+            Inner::Pooled(pooled) => &pooled.connection,
+            Inner::Overflow(slot) => &slot.connection,
+        }
+    }
+}
+
+impl<C: Connect> DerefMut for Pooled<C> {
+    fn deref_mut(&mut self) -> &mut C::Connection {
+        match &mut self.inner {
+            Inner::Pooled(pooled) => &mut pooled.connection,
+            Inner::Overflow(slot) => &mut slot.connection,
+        }
+    }
+}
+
+impl<C: Connect> std::fmt::Debug for Pooled<C>
+where
+    C::Connection: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pooled")
+            .field("connection", &**self)
+            .field("overflow", &self.is_overflow())
+            .finish()
+    }
+}
