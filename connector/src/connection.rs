@@ -410,6 +410,28 @@ impl Connection {
         self.state != State::Ready
     }
 
+    /// Whether the server closed or reset the connection while it sat idle,
+    /// probed with a non-blocking `MSG_PEEK` on the socket itself (not
+    /// tokio's cached readiness, which only the reactor refreshes): a peek
+    /// that would block, or that sees bytes, means it is alive. Nothing is
+    /// consumed, so it is safe under TLS too.
+    pub fn closed_by_peer(&mut self) -> bool {
+        let socket = match &self.transport {
+            Transport::Tcp(stream) => socket2::SockRef::from(stream),
+            Transport::Unix(stream) => socket2::SockRef::from(stream),
+            Transport::Tls(stream) => socket2::SockRef::from(stream.get_ref().0),
+        };
+        let gone = match socket.peek(&mut [std::mem::MaybeUninit::uninit(); 1]) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+        };
+        if gone {
+            self.state = State::Broken;
+        }
+        gone
+    }
+
     /// The server, as errors name it.
     pub fn endpoint(&self) -> &str {
         &self.endpoint

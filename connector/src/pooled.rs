@@ -40,8 +40,8 @@ impl Connect for Connector {
         Ok(())
     }
 
-    fn is_broken(&self, connection: &Connection) -> bool {
-        connection.is_broken()
+    fn is_broken(&self, connection: &mut Connection) -> bool {
+        connection.is_broken() || connection.closed_by_peer()
     }
 }
 

@@ -216,3 +216,26 @@ fn connecting_is_send_so_it_can_be_spawned() {
     let connecting = redwire::Connection::connect(&config);
     assert_send(&connecting);
 }
+
+#[tokio::test]
+async fn a_restarted_server_is_survived_without_an_error_reaching_the_caller() {
+    let mut server = Server::start(ServerOptions::default()).unwrap();
+    // The real 5 s threshold: the connection is recent, yet found gone.
+    let pool = pool(&server, PoolConfig::default());
+    let mut connection = pool.get().await.unwrap();
+    let before = client_id(&mut connection).await;
+    connection.cmd(&("SET", "k", "v")).await.unwrap();
+    drop(connection);
+    server.restart().unwrap();
+    let mut connection = pool.get().await.unwrap();
+    assert!(
+        connection.cmd(&("GET", "k")).await.unwrap().is_null(),
+        "a fresh server"
+    );
+    let after = client_id(&mut connection).await;
+    assert!(
+        after <= before,
+        "a new connection on the restarted server ({before} -> {after})"
+    );
+    assert_eq!(pool.stats().discarded, 1);
+}

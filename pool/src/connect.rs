@@ -19,7 +19,8 @@ pub trait Connect: Send + Sync + 'static {
         connection: &mut Self::Connection,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Whether the connection can never be used again (it saw an I/O,
-    /// protocol or timeout error, or a request on it was cancelled).
-    fn is_broken(&self, connection: &Self::Connection) -> bool;
+    /// Whether the connection can never be used again: it saw an I/O,
+    /// protocol or timeout error, a request on it was cancelled, or a probe
+    /// that must not block finds the server gone.
+    fn is_broken(&self, connection: &mut Self::Connection) -> bool;
 }

@@ -50,12 +50,14 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
         })
     }
 
-    /// Reuses a recently returned connection at once; checks an older one.
+    /// Reuses a recently returned connection at once (unless a probe that
+    /// does not block finds it gone); checks an older one.
     async fn is_valid(&self, slot: &mut Self::Connection) -> Result<(), Self::Error> {
         if !slot.returned {
             return Ok(());
         }
-        if slot.idle_since.elapsed() < self.config.check_after {
+        let recent = slot.idle_since.elapsed() < self.config.check_after;
+        if recent && !self.connect.is_broken(&mut slot.connection) {
             self.counters
                 .reused_without_check
                 .fetch_add(1, Ordering::Relaxed);
@@ -70,7 +72,7 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
     fn has_broken(&self, slot: &mut Self::Connection) -> bool {
         slot.idle_since = Instant::now();
         slot.returned = true;
-        slot.force_close || self.connect.is_broken(&slot.connection)
+        slot.force_close || self.connect.is_broken(&mut slot.connection)
     }
 }
 
@@ -199,10 +201,11 @@ impl<C: Connect> Pool<C> {
             created: s.connections_created,
             reused_without_check: self.counters.reused_without_check.load(Ordering::Relaxed),
             validated: self.counters.validated.load(Ordering::Relaxed),
-            discarded: s.connections_closed_broken
-                + s.connections_closed_invalid
-                + s.connections_closed_max_lifetime
-                + s.connections_closed_idle_timeout,
+            // Every connection made and no longer held (bb8 may count one
+            // closed connection under two causes).
+            discarded: s
+                .connections_created
+                .saturating_sub(u64::from(state.connections)),
             waits: s.get_waited,
             wait_timeouts: s.get_timed_out,
             overflow: self.counters.overflow.load(Ordering::Relaxed),

@@ -202,6 +202,15 @@ impl Server {
         self.kill();
     }
 
+    /// Kills the server and starts it again on the same port, with the same
+    /// options and certificates (its data is not kept).
+    pub fn restart(&mut self) -> Result<(), StartError> {
+        self.kill();
+        let child = spawn(self.dir.path(), self.port, &self.options, self.tls.as_ref())?;
+        self.child = child.map_err(StartError::Failed)?;
+        Ok(())
+    }
+
     fn kill(&mut self) {
         // Only our own child is signalled; it may already have exited.
         let _ = self.child.kill();
