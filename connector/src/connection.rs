@@ -52,6 +52,10 @@ pub struct Connection {
     pushes: VecDeque<Frame>,
     /// Script name → (source, SHA1).
     scripts: HashMap<String, (String, String)>,
+    /// Inside `MULTI`: queued commands belong to whoever opened it.
+    in_transaction: bool,
+    /// Subscribed to channels: messages belong to whoever subscribed.
+    subscribed: bool,
 }
 
 /// Shows the endpoint and state only: the buffers may hold credentials.
@@ -150,6 +154,8 @@ impl Connection {
             policy: Policy::new(config),
             pushes: VecDeque::new(),
             scripts: HashMap::new(),
+            in_transaction: false,
+            subscribed: false,
         };
         connection.handshake(config, phase).await?;
         Ok(connection)
@@ -262,6 +268,11 @@ impl Connection {
         if let Some(kind) = shape.subscription {
             self.more_confirmations(kind, shape.count, &reply).await?;
         }
+        if error_message(&reply).is_none() {
+            if let Some(opens) = shape.transaction {
+                self.in_transaction = opens;
+            }
+        }
         self.state = State::Ready;
         match error_message(&reply) {
             Some(message) => Err(Error::Server(ServerError::new(message))),
@@ -281,9 +292,11 @@ impl Connection {
         if error_message(first).is_some() {
             return Ok(());
         }
+        self.subscribed = subscription_count(first) > 0;
         if count > 1 {
             for _ in 2..count {
                 let confirmation = self.next_reply(Some(kind)).await?;
+                self.subscribed = subscription_count(&confirmation) > 0;
                 self.pushes.push_back(confirmation);
             }
             return Ok(());
@@ -293,6 +306,7 @@ impl Connection {
             while remaining > 0 {
                 let confirmation = self.next_reply(Some(kind)).await?;
                 remaining = subscription_count(&confirmation);
+                self.subscribed = remaining > 0;
                 self.pushes.push_back(confirmation);
             }
         }
@@ -316,6 +330,9 @@ impl Connection {
         tracing::trace!(endpoint = %self.endpoint, commands = pipeline.len(), "pipeline");
         self.begin()?;
         self.flush_bytes(pipeline.bytes()).await?;
+        if let Some(opens) = pipeline.transaction_after() {
+            self.in_transaction = opens;
+        }
         let mut replies = Vec::with_capacity(pipeline.len());
         for _ in 0..pipeline.len() {
             let reply = self.next_reply(None).await?;
@@ -408,6 +425,12 @@ impl Connection {
     /// Whether the connection refuses requests for good.
     pub fn is_broken(&self) -> bool {
         self.state != State::Ready
+    }
+
+    /// Whether another caller may be given this connection: not broken,
+    /// not inside `MULTI`, not subscribed to channels.
+    pub fn is_reusable(&self) -> bool {
+        !self.is_broken() && !self.in_transaction && !self.subscribed
     }
 
     /// Whether the server closed or reset the connection while it sat idle,
@@ -585,6 +608,8 @@ struct Shape {
     name: Vec<u8>,
     count: usize,
     subscription: Option<Subscription>,
+    /// `Some(true)` for `MULTI`, `Some(false)` for `EXEC` and `DISCARD`.
+    transaction: Option<bool>,
 }
 
 impl Shape {
@@ -593,10 +618,12 @@ impl Shape {
             name: Vec::new(),
             count: 0,
             subscription: None,
+            transaction: None,
         };
         args.for_each_arg(&mut |arg| {
             if shape.count == 0 {
                 shape.subscription = Subscription::of(arg);
+                shape.transaction = transaction_effect(arg);
                 if tracing::enabled!(tracing::Level::TRACE) {
                     shape.name = arg.to_vec();
                 }
@@ -642,6 +669,18 @@ impl Subscription {
             .first()
             .and_then(Frame::as_bytes)
             .is_some_and(|kind| kind.eq_ignore_ascii_case(self.0.as_bytes()))
+    }
+}
+
+/// Whether a command (by name, any case) opens (`MULTI`) or closes (`EXEC`,
+/// `DISCARD`) a transaction.
+pub(crate) fn transaction_effect(name: &[u8]) -> Option<bool> {
+    if name.eq_ignore_ascii_case(b"MULTI") {
+        Some(true)
+    } else if name.eq_ignore_ascii_case(b"EXEC") || name.eq_ignore_ascii_case(b"DISCARD") {
+        Some(false)
+    } else {
+        None
     }
 }
 

@@ -86,6 +86,15 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Whether the pipeline leaves a transaction open (`Some(true)`) or
+    /// closed (`Some(false)`), by its last `MULTI`, `EXEC` or `DISCARD`.
+    pub(crate) fn transaction_after(&self) -> Option<bool> {
+        self.name_ranges
+            .iter()
+            .rev()
+            .find_map(|range| crate::connection::transaction_effect(&self.names[range.clone()]))
+    }
+
     /// The first queued command `policy` refuses, upper case.
     pub(crate) fn disabled(&self, policy: &Policy) -> Option<String> {
         self.name_ranges

@@ -40,8 +40,9 @@ impl Connect for Connector {
         Ok(())
     }
 
+    /// Broken, inside `MULTI`, subscribed, or closed by the server.
     fn is_broken(&self, connection: &mut Connection) -> bool {
-        connection.is_broken() || connection.closed_by_peer()
+        !connection.is_reusable() || connection.closed_by_peer()
     }
 }
 

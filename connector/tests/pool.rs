@@ -239,3 +239,50 @@ async fn a_restarted_server_is_survived_without_an_error_reaching_the_caller() {
     );
     assert_eq!(pool.stats().discarded, 1);
 }
+
+#[tokio::test]
+async fn connections_inside_multi_or_a_subscription_are_never_returned() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(&server, PoolConfig::default());
+    let mut connection = pool.get().await.unwrap();
+    let in_multi = client_id(&mut connection).await;
+    connection.cmd(&["MULTI"]).await.unwrap();
+    assert!(!connection.is_reusable());
+    drop(connection);
+    let mut connection = pool.get().await.unwrap();
+    let subscribed = client_id(&mut connection).await;
+    assert_ne!(subscribed, in_multi, "left inside MULTI: not reused");
+    connection.cmd(&("SUBSCRIBE", "events")).await.unwrap();
+    drop(connection);
+    let mut connection = pool.get().await.unwrap();
+    let closed = client_id(&mut connection).await;
+    assert_ne!(closed, subscribed, "subscribed: not reused");
+    // A finished transaction is reusable.
+    connection.cmd(&["MULTI"]).await.unwrap();
+    connection.cmd(&("SET", "k", 1)).await.unwrap();
+    connection.cmd(&["EXEC"]).await.unwrap();
+    assert!(connection.is_reusable());
+    drop(connection);
+    let mut connection = pool.get().await.unwrap();
+    assert_eq!(client_id(&mut connection).await, closed);
+}
+
+#[tokio::test]
+async fn invalidate_retires_idle_and_in_use_connections() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(&server, PoolConfig::default().max_size(4));
+    let mut idle = pool.get().await.unwrap();
+    let idle_id = client_id(&mut idle).await;
+    let mut in_use = pool.get().await.unwrap();
+    let in_use_id = client_id(&mut in_use).await;
+    drop(idle);
+    pool.invalidate();
+    drop(in_use);
+    let mut first = pool.get().await.unwrap();
+    let mut second = pool.get().await.unwrap();
+    let fresh = [client_id(&mut first).await, client_id(&mut second).await];
+    assert!(
+        !fresh.contains(&idle_id) && !fresh.contains(&in_use_id),
+        "{fresh:?}"
+    );
+}

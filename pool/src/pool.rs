@@ -20,6 +20,39 @@ struct Slot<T> {
     /// Whether it has been checked out and returned before (a fresh
     /// connection's first checkout is neither a reuse nor checked).
     returned: bool,
+    /// The pool's generation when it was made; an older one is never reused.
+    generation: u64,
+}
+
+/// Why the manager refused a connection.
+#[derive(Debug)]
+enum ManagerError<E> {
+    /// Making or checking it failed.
+    Transport(E),
+    /// The pool was invalidated after it was made.
+    Invalidated,
+}
+
+impl<E> From<ManagerError<E>> for PoolError<E> {
+    /// Making a connection only fails in transport; an invalidated one is
+    /// only ever found among those already made, and replaced.
+    fn from(e: ManagerError<E>) -> Self {
+        match e {
+            ManagerError::Transport(e) => Self::Connect(e),
+            ManagerError::Invalidated => Self::Exhausted {
+                last_connect_error: None,
+            },
+        }
+    }
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for ManagerError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Transport(e) => e.fmt(f),
+            Self::Invalidated => f.write_str("connection made before the pool was invalidated"),
+        }
+    }
 }
 
 /// Counters kept beside bb8's own.
@@ -35,24 +68,34 @@ struct Manager<C: Connect> {
     connect: C,
     config: PoolConfig,
     counters: Arc<Counters>,
+    generation: Arc<AtomicU64>,
 }
 
 impl<C: Connect> bb8::ManageConnection for Manager<C> {
     type Connection = Slot<C::Connection>;
-    type Error = C::Error;
+    type Error = ManagerError<C::Error>;
 
     async fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        let generation = self.generation.load(Ordering::Acquire);
         Ok(Slot {
-            connection: self.connect.connect().await?,
+            connection: self
+                .connect
+                .connect()
+                .await
+                .map_err(ManagerError::Transport)?,
             idle_since: Instant::now(),
             force_close: false,
             returned: false,
+            generation,
         })
     }
 
     /// Reuses a recently returned connection at once (unless a probe that
     /// does not block finds it gone); checks an older one.
     async fn is_valid(&self, slot: &mut Self::Connection) -> Result<(), Self::Error> {
+        if slot.generation != self.generation.load(Ordering::Acquire) {
+            return Err(ManagerError::Invalidated);
+        }
         if !slot.returned {
             return Ok(());
         }
@@ -64,7 +107,10 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
             return Ok(());
         }
         self.counters.validated.fetch_add(1, Ordering::Relaxed);
-        self.connect.check(&mut slot.connection).await
+        self.connect
+            .check(&mut slot.connection)
+            .await
+            .map_err(ManagerError::Transport)
     }
 
     /// On return: a broken or force-closed connection is dropped; any other
@@ -72,7 +118,9 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
     fn has_broken(&self, slot: &mut Self::Connection) -> bool {
         slot.idle_since = Instant::now();
         slot.returned = true;
-        slot.force_close || self.connect.is_broken(&mut slot.connection)
+        slot.force_close
+            || slot.generation != self.generation.load(Ordering::Acquire)
+            || self.connect.is_broken(&mut slot.connection)
     }
 }
 
@@ -108,6 +156,7 @@ impl<E: std::fmt::Display> bb8::ErrorSink<E> for LastError {
 pub struct Pool<C: Connect> {
     inner: bb8::Pool<Manager<C>>,
     counters: Arc<Counters>,
+    generation: Arc<AtomicU64>,
     last_error: LastError,
     when_full: WhenFull,
     size: u32,
@@ -127,6 +176,7 @@ impl<C: Connect> Clone for Pool<C> {
         Self {
             inner: self.inner.clone(),
             counters: self.counters.clone(),
+            generation: self.generation.clone(),
             last_error: self.last_error.clone(),
             when_full: self.when_full,
             size: self.size,
@@ -141,6 +191,7 @@ impl<C: Connect> Pool<C> {
         let size = config.size()?;
         let when_full = config.when_full;
         let counters = Arc::new(Counters::default());
+        let generation = Arc::new(AtomicU64::new(0));
         let last_error = LastError::default();
         let inner = bb8::Pool::builder()
             .max_size(size)
@@ -154,10 +205,12 @@ impl<C: Connect> Pool<C> {
                 connect,
                 config,
                 counters: counters.clone(),
+                generation: generation.clone(),
             });
         Ok(Self {
             inner,
             counters,
+            generation,
             last_error,
             when_full,
             size,
@@ -174,7 +227,7 @@ impl<C: Connect> Pool<C> {
                     .inner
                     .dedicated_connection()
                     .await
-                    .map_err(PoolError::Connect)?;
+                    .map_err(PoolError::from)?;
                 return Ok(Pooled {
                     inner: Inner::Overflow(slot),
                 });
@@ -184,11 +237,19 @@ impl<C: Connect> Pool<C> {
             Ok(pooled) => Ok(Pooled {
                 inner: Inner::Pooled(pooled),
             }),
-            Err(bb8::RunError::User(e)) => Err(PoolError::Connect(e)),
+            Err(bb8::RunError::User(e)) => Err(e.into()),
             Err(bb8::RunError::TimedOut) => Err(PoolError::Exhausted {
                 last_connect_error: self.last_error.0.lock().ok().and_then(|last| last.clone()),
             }),
         }
+    }
+
+    /// Retires every connection made so far: idle ones are closed at their
+    /// next checkout instead of being reused, and ones in use are closed
+    /// when released. New checkouts get fresh connections. (The hook a
+    /// sentinel failover uses.)
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The pool's counters now.
