@@ -26,6 +26,7 @@ mod hosts;
 mod pipeline;
 mod policy;
 mod pooled;
+mod pools;
 mod tls;
 mod transport;
 
@@ -39,5 +40,6 @@ pub use hosts::{try_hosts, NextUpstream};
 pub use pipeline::Pipeline;
 pub use policy::TWEMPROXY_UNSUPPORTED;
 pub use pooled::{Pool, PooledConnection};
+pub use pools::{NamedPoolError, PoolKey, Pools};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, Args, Frame};

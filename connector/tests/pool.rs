@@ -286,3 +286,57 @@ async fn invalidate_retires_idle_and_in_use_connections() {
         "{fresh:?}"
     );
 }
+
+#[tokio::test]
+async fn keyed_pools_never_share_connections_across_credentials() {
+    let server = Server::start(ServerOptions::default().acl_user("alice", "a-pass")).unwrap();
+    let pools = redwire::Pools::new(PoolConfig::default());
+    let address = format!("{}:{}", server.host(), server.port());
+    let alice: Config = format!("redis://alice:a-pass@{address}").parse().unwrap();
+    let default_user: Config = format!("redis://{address}").parse().unwrap();
+    for _ in 0..2 {
+        let mut a = pools.get(&alice).await.unwrap();
+        assert_eq!(
+            a.cmd(&["ACL", "WHOAMI"]).await.unwrap().as_bytes(),
+            Some(&b"alice"[..])
+        );
+        let mut d = pools.get(&default_user).await.unwrap();
+        assert_eq!(
+            d.cmd(&["ACL", "WHOAMI"]).await.unwrap().as_bytes(),
+            Some(&b"default"[..])
+        );
+    }
+    let key = redwire::PoolKey::of(&alice);
+    assert_eq!(key.to_string(), format!("{address}/0 as alice"));
+    assert!(!format!("{key:?}").contains("a-pass"));
+    // Same key, same pool: the second round reused both connections.
+    assert_eq!(pools.pool(&alice).unwrap().stats().created, 1);
+}
+
+#[tokio::test]
+async fn named_pools_are_registered_once_and_found_by_name() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pools = redwire::Pools::new(PoolConfig::default());
+    let config: Config = format!("redis://{}:{}/4", server.host(), server.port())
+        .parse()
+        .unwrap();
+    pools
+        .register("cache", config.clone(), PoolConfig::default().max_size(2))
+        .unwrap();
+    let err = pools
+        .register("cache", config, PoolConfig::default())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"a pool named "cache" is already registered"#
+    );
+    let err = pools.named("nope").unwrap_err();
+    assert_eq!(err.to_string(), r#"no pool named "nope" is registered"#);
+    let mut connection = pools.named("cache").unwrap().get().await.unwrap();
+    connection.cmd(&("SET", "in-db-4", 1)).await.unwrap();
+    let info = connection.cmd(&["CLIENT", "INFO"]).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(info.as_bytes().unwrap()).contains(" db=4 "),
+        "{info:?}"
+    );
+}
