@@ -340,3 +340,40 @@ async fn named_pools_are_registered_once_and_found_by_name() {
         "{info:?}"
     );
 }
+
+#[tokio::test]
+async fn connections_past_their_lifetime_are_replaced() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(
+        &server,
+        PoolConfig::default().max_lifetime(Duration::from_millis(300)),
+    );
+    let mut connection = pool.get().await.unwrap();
+    let old = client_id(&mut connection).await;
+    drop(connection);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let mut connection = pool.get().await.unwrap();
+    assert_ne!(client_id(&mut connection).await, old);
+}
+
+#[tokio::test]
+async fn the_real_five_second_threshold_pings_only_after_it() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pool = pool(&server, PoolConfig::default());
+    drop(pool.get().await.unwrap());
+    let before = pings(&server).await;
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    drop(pool.get().await.unwrap());
+    assert_eq!(
+        pings(&server).await,
+        before,
+        "4.5 s idle: reused without PING"
+    );
+    tokio::time::sleep(Duration::from_millis(5200)).await;
+    drop(pool.get().await.unwrap());
+    assert_eq!(
+        pings(&server).await,
+        before + 1,
+        "5.2 s idle: checked with PING"
+    );
+}

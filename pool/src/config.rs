@@ -111,7 +111,9 @@ impl PoolConfig {
         }
     }
 
-    /// Connections older than this are closed. Default: no limit.
+    /// Connections older than this are closed; each gets a lifetime up to a
+    /// fifth shorter, so that connections made together retire apart.
+    /// Default: no limit.
     #[must_use]
     pub fn max_lifetime(self, lifetime: Duration) -> Self {
         Self {

@@ -4,7 +4,7 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::config::{PoolConfig, WhenFull};
 use crate::connect::Connect;
@@ -22,6 +22,9 @@ struct Slot<T> {
     returned: bool,
     /// The pool's generation when it was made; an older one is never reused.
     generation: u64,
+    /// When it retires (its maximum lifetime, shortened by up to a fifth so
+    /// that connections made together do not all retire together).
+    retires: Option<Instant>,
 }
 
 /// Why the manager refused a connection.
@@ -29,8 +32,8 @@ struct Slot<T> {
 enum ManagerError<E> {
     /// Making or checking it failed.
     Transport(E),
-    /// The pool was invalidated after it was made.
-    Invalidated,
+    /// The pool was invalidated after it was made, or it outlived its lifetime.
+    Retired,
 }
 
 impl<E> From<ManagerError<E>> for PoolError<E> {
@@ -39,7 +42,7 @@ impl<E> From<ManagerError<E>> for PoolError<E> {
     fn from(e: ManagerError<E>) -> Self {
         match e {
             ManagerError::Transport(e) => Self::Connect(e),
-            ManagerError::Invalidated => Self::Exhausted {
+            ManagerError::Retired => Self::Exhausted {
                 last_connect_error: None,
             },
         }
@@ -50,7 +53,9 @@ impl<E: std::fmt::Display> std::fmt::Display for ManagerError<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Transport(e) => e.fmt(f),
-            Self::Invalidated => f.write_str("connection made before the pool was invalidated"),
+            Self::Retired => {
+                f.write_str("connection retired (pool invalidated or lifetime reached)")
+            }
         }
     }
 }
@@ -61,6 +66,8 @@ struct Counters {
     reused_without_check: AtomicU64,
     validated: AtomicU64,
     overflow: AtomicU64,
+    /// Connections made, seeding each one's lifetime jitter.
+    made: AtomicU64,
 }
 
 /// The bb8 manager: makes, checks and judges connections through [`Connect`].
@@ -77,24 +84,31 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
 
     async fn connect(&self) -> Result<Self::Connection, Self::Error> {
         let generation = self.generation.load(Ordering::Acquire);
+        let connection = self
+            .connect
+            .connect()
+            .await
+            .map_err(ManagerError::Transport)?;
+        let seed = self.counters.made.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
         Ok(Slot {
-            connection: self
-                .connect
-                .connect()
-                .await
-                .map_err(ManagerError::Transport)?,
-            idle_since: Instant::now(),
+            connection,
+            idle_since: now,
             force_close: false,
             returned: false,
             generation,
+            retires: self
+                .config
+                .max_lifetime
+                .map(|max| now + jittered(max, seed)),
         })
     }
 
     /// Reuses a recently returned connection at once (unless a probe that
     /// does not block finds it gone); checks an older one.
     async fn is_valid(&self, slot: &mut Self::Connection) -> Result<(), Self::Error> {
-        if slot.generation != self.generation.load(Ordering::Acquire) {
-            return Err(ManagerError::Invalidated);
+        if self.retired(slot) {
+            return Err(ManagerError::Retired);
         }
         if !slot.returned {
             return Ok(());
@@ -118,10 +132,27 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
     fn has_broken(&self, slot: &mut Self::Connection) -> bool {
         slot.idle_since = Instant::now();
         slot.returned = true;
-        slot.force_close
-            || slot.generation != self.generation.load(Ordering::Acquire)
-            || self.connect.is_broken(&mut slot.connection)
+        slot.force_close || self.retired(slot) || self.connect.is_broken(&mut slot.connection)
     }
+}
+
+impl<C: Connect> Manager<C> {
+    /// Made before the last invalidation, or past its lifetime.
+    fn retired(&self, slot: &Slot<C::Connection>) -> bool {
+        slot.generation != self.generation.load(Ordering::Acquire)
+            || slot.retires.is_some_and(|at| Instant::now() >= at)
+    }
+}
+
+/// `max` shortened by a pseudo-random 0–20 %, from `seed` (`SplitMix64`).
+fn jittered(max: Duration, seed: u64) -> Duration {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let per_mille = u32::try_from(z % 201).unwrap_or(0);
+    // A factor at most 1 cannot overflow, whatever `max` is.
+    max.mul_f64(1.0 - f64::from(per_mille) / 1000.0)
 }
 
 /// Keeps the last connect error for the exhausted-pool error.
@@ -197,7 +228,8 @@ impl<C: Connect> Pool<C> {
             .max_size(size)
             .min_idle(config.min_idle)
             .idle_timeout(config.idle_timeout)
-            .max_lifetime(config.max_lifetime)
+            // Lifetimes are enforced here, with jitter.
+            .max_lifetime(None)
             .connection_timeout(config.checkout_timeout)
             .test_on_check_out(true)
             .error_sink(Box::new(last_error.clone()))
@@ -353,5 +385,24 @@ where
             .field("connection", &**self)
             .field("overflow", &self.is_overflow())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jittered;
+    use std::time::Duration;
+
+    #[test]
+    fn lifetimes_are_shortened_by_at_most_a_fifth_and_spread() {
+        let max = Duration::from_secs(100);
+        let lifetimes: Vec<Duration> = (0..1000).map(|seed| jittered(max, seed)).collect();
+        assert!(lifetimes.iter().all(|l| *l <= max && *l >= max * 4 / 5));
+        let distinct: std::collections::BTreeSet<_> = lifetimes.iter().collect();
+        assert!(
+            distinct.len() > 150,
+            "only {} distinct lifetimes",
+            distinct.len()
+        );
     }
 }
