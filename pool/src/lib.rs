@@ -5,6 +5,36 @@
 //! The pool knows nothing about sockets: it makes and checks connections
 //! through [`Connect`], which the `redwire` connector implements.
 //!
+//! # The contract (the Lua and Python bindings expose it as it is)
+//!
+//! - **Release and force-close.** Dropping a [`Pooled`] guard returns the
+//!   connection; [`Pooled::force_close`] drops it. A connection that is
+//!   broken ([`Connect::is_broken`]: an I/O, protocol or timeout error, a
+//!   request cancelled mid-flight, inside `MULTI`, subscribed, or closed by
+//!   the server) is never returned, whatever the caller asks. A guard
+//!   dropped while a request is in flight therefore closes its connection.
+//! - **Validation on checkout.** A connection returned less than
+//!   [`PoolConfig::check_after`] ago (5 s) is reused at once, after a probe
+//!   that does not block; an older one is checked with [`Connect::check`]
+//!   (`PING`). One that fails is discarded and a fresh connection is made
+//!   transparently: the caller sees no error.
+//! - **Size** from [`PoolConfig::max_size`], else `REDIS_CLIENT_POOL_SIZE`,
+//!   else 20; an unusable value is [`PoolError::Size`], never a silent default.
+//! - **When full**: [`WhenFull::Wait`] up to the checkout timeout, then
+//!   [`PoolError::Exhausted`] carrying the last connect error (a TLS or auth
+//!   mistake is never a bare timeout); or [`WhenFull::Overflow`], an
+//!   unpooled connection closed on release.
+//! - Minimum idle connections, an idle (keepalive) timeout, and a maximum
+//!   lifetime with per-connection jitter.
+//! - [`Pool::invalidate`]: connections made before it are never handed out
+//!   again, idle ones are replaced at checkout and ones in use are closed on
+//!   release (the hook a sentinel failover uses).
+//! - [`Stats`]: idle, in use, created, reused without check, validated,
+//!   discarded, waits, wait timeouts, overflow.
+//!
+//! Pools per server and credentials, and pools registered by name, are in
+//! the connector (`redwire::Pools`), which knows what a server is.
+//!
 //! ```
 //! use redwire_pool::{PoolConfig, WhenFull, DEFAULT_POOL_SIZE};
 //!
