@@ -14,8 +14,10 @@
 //! servers for the Lua and Python suites and prints where they listen.
 #![forbid(unsafe_code)]
 
+mod sentinel;
 mod server;
 mod tls;
 
+pub use sentinel::SentinelSet;
 pub use server::{AclUser, Server, ServerOptions, StartError};
 pub use tls::TlsFiles;

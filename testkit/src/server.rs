@@ -33,6 +33,8 @@ pub struct ServerOptions {
     unix_socket: bool,
     tls: bool,
     tls_client_auth: bool,
+    /// Runs as a sentinel monitoring (master name, master port, quorum).
+    sentinel: Option<(String, u16, u32)>,
     args: Vec<(String, String)>,
 }
 
@@ -74,6 +76,20 @@ impl ServerOptions {
     pub fn tls_client_auth(mut self) -> Self {
         self.tls = true;
         self.tls_client_auth = true;
+        self
+    }
+
+    /// Replicates the server on this loopback port. Default: a master.
+    #[must_use]
+    pub fn replica_of(self, port: u16) -> Self {
+        self.config("replicaof", &format!("127.0.0.1 {port}"))
+    }
+
+    /// Runs as a sentinel monitoring the master on this loopback port under
+    /// `name`, with a 1 s down-after and a 3 s failover timeout.
+    #[must_use]
+    pub fn sentinel_of(mut self, name: &str, master_port: u16, quorum: u32) -> Self {
+        self.sentinel = Some((name.to_owned(), master_port, quorum));
         self
     }
 
@@ -248,6 +264,59 @@ fn spawn(
     let _ = std::fs::remove_file(&log);
     let config = dir.join("redis.conf");
     let mut file = std::fs::File::create(&config)?;
+    let lines = config_lines(dir, port, options, tls, &log);
+    for (name, value) in &lines {
+        writeln!(file, "{name} {value}")?;
+    }
+    drop(file);
+
+    let binary = binary();
+    let mut command = Command::new(&binary);
+    command.arg(&config);
+    if options.sentinel.is_some() {
+        command.arg("--sentinel");
+    }
+    let ready = if options.sentinel.is_some() {
+        "+monitor master"
+    } else {
+        "Ready to accept connections"
+    };
+    let mut child = match command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StartError::NotInstalled(binary))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains(ready) {
+            return Ok(Ok(child));
+        }
+        if child.try_wait()?.is_some() || started.elapsed() > READY_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            let tail: Vec<&str> = text.lines().rev().take(5).collect();
+            return Ok(Err(tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The configuration directives of a server.
+fn config_lines(
+    dir: &Path,
+    port: u16,
+    options: &ServerOptions,
+    tls: Option<&TlsFiles>,
+    log: &Path,
+) -> Vec<(String, String)> {
     let quoted = |value: &str| format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
     let mut lines = vec![
         ("bind".to_owned(), "127.0.0.1 -::1".to_owned()),
@@ -291,6 +360,21 @@ fn spawn(
             ),
         ));
     }
+    if let Some((name, master_port, quorum)) = &options.sentinel {
+        lines.push((
+            "sentinel".to_owned(),
+            format!("monitor {name} 127.0.0.1 {master_port} {quorum}"),
+        ));
+        lines.push((
+            "sentinel".to_owned(),
+            format!("down-after-milliseconds {name} 1000"),
+        ));
+        lines.push((
+            "sentinel".to_owned(),
+            format!("failover-timeout {name} 3000"),
+        ));
+        lines.push(("sentinel".to_owned(), format!("parallel-syncs {name} 1")));
+    }
     if options.unix_socket {
         lines.push((
             "unixsocket".to_owned(),
@@ -299,37 +383,5 @@ fn spawn(
         lines.push(("unixsocketperm".to_owned(), "700".to_owned()));
     }
     lines.extend(options.args.iter().cloned());
-    for (name, value) in &lines {
-        writeln!(file, "{name} {value}")?;
-    }
-    drop(file);
-
-    let binary = binary();
-    let mut child = match Command::new(&binary)
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(StartError::NotInstalled(binary))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let started = Instant::now();
-    loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.contains("Ready to accept connections") {
-            return Ok(Ok(child));
-        }
-        if child.try_wait()?.is_some() || started.elapsed() > READY_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            let tail: Vec<&str> = text.lines().rev().take(5).collect();
-            return Ok(Err(tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    lines
 }

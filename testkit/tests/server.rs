@@ -139,3 +139,35 @@ fn the_cli_rejects_unknown_options() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option --bogus"));
 }
+
+#[test]
+fn a_sentinel_set_is_discovered_and_names_its_master() {
+    let set = redwire_testkit::SentinelSet::start().unwrap();
+    assert_eq!((set.replicas.len(), set.sentinels.len()), (2, 3));
+    for sentinel in &set.sentinels {
+        let mut stream = TcpStream::connect((sentinel.host(), sentinel.port())).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+            .write_all(
+                b"*3\r\n$8\r\nSENTINEL\r\n$23\r\nget-master-addr-by-name\r\n$8\r\nmymaster\r\n",
+            )
+            .unwrap();
+        let mut reply = vec![0u8; 256];
+        let n = stream.read(&mut reply).unwrap();
+        let text = String::from_utf8_lossy(&reply[..n]);
+        assert!(text.contains(&set.master.port().to_string()), "{text}");
+    }
+    let pids: Vec<u32> = set
+        .sentinels
+        .iter()
+        .chain(&set.replicas)
+        .map(Server::pid)
+        .collect();
+    drop(set);
+    assert!(
+        pids.iter().all(|pid| !alive(*pid)),
+        "a process of the set is still running"
+    );
+}

@@ -1,0 +1,131 @@
+//! A sentinel topology: one master, replicas, and sentinels watching them.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use redwire_resp::{encode_command, Decoder, OwnedFrame};
+
+use crate::server::{Server, ServerOptions, StartError};
+
+/// How long the sentinels may take to find every replica and each other.
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One master, `replicas` replicas and `sentinels` sentinels (quorum 2, 1 s
+/// down-after, 3 s failover timeout) on free loopback ports, started and
+/// waited on until every sentinel sees every replica and every other
+/// sentinel. Every process is stopped when dropped.
+#[derive(Debug)]
+pub struct SentinelSet {
+    /// The master name the sentinels monitor.
+    pub name: String,
+    /// The master at start.
+    pub master: Server,
+    /// Its replicas.
+    pub replicas: Vec<Server>,
+    /// The sentinels.
+    pub sentinels: Vec<Server>,
+}
+
+impl SentinelSet {
+    /// Starts `mymaster` with 2 replicas and 3 sentinels.
+    pub fn start() -> Result<Self, StartError> {
+        Self::start_with("mymaster", 2, 3)
+    }
+
+    /// Starts a set of the given shape.
+    pub fn start_with(name: &str, replicas: usize, sentinels: usize) -> Result<Self, StartError> {
+        let master = Server::start(ServerOptions::default())?;
+        let replicas = (0..replicas)
+            .map(|_| Server::start(ServerOptions::default().replica_of(master.port())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let quorum = u32::try_from(sentinels / 2 + 1).unwrap_or(2);
+        let sentinels = (0..sentinels)
+            .map(|_| {
+                Server::start(ServerOptions::default().sentinel_of(name, master.port(), quorum))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let set = Self {
+            name: name.to_owned(),
+            master,
+            replicas,
+            sentinels,
+        };
+        set.wait_until_discovered()?;
+        Ok(set)
+    }
+
+    /// The sentinels' `(host, port)` addresses.
+    pub fn sentinel_addresses(&self) -> Vec<(String, u16)> {
+        self.sentinels
+            .iter()
+            .map(|s| (s.host().to_owned(), s.port()))
+            .collect()
+    }
+
+    fn wait_until_discovered(&self) -> Result<(), StartError> {
+        let started = Instant::now();
+        let replicas = self.replicas.len().to_string();
+        let others = (self.sentinels.len() - 1).to_string();
+        loop {
+            let discovered = self.sentinels.iter().all(|sentinel| {
+                let fields =
+                    ask(sentinel.port(), &["SENTINEL", "MASTER", &self.name]).unwrap_or_default();
+                field(&fields, "num-slaves") == Some(replicas.as_str())
+                    && field(&fields, "num-other-sentinels") == Some(others.as_str())
+            });
+            if discovered {
+                return Ok(());
+            }
+            if started.elapsed() > DISCOVERY_TIMEOUT {
+                return Err(StartError::Failed(format!(
+                    "sentinels did not discover {replicas} replicas and {others} other sentinels within {DISCOVERY_TIMEOUT:?}"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Runs one command on a loopback port and returns the reply's strings.
+pub(crate) fn ask(port: u16, command: &[&str]) -> std::io::Result<Vec<String>> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut out = bytes::BytesMut::new();
+    encode_command(&mut out, command);
+    stream.write_all(&out)?;
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut decoder = Decoder::default();
+    loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        let reply = decoder.decode(&buffer).map_err(std::io::Error::other)?;
+        if let Some((frame, _)) = reply {
+            return Ok(strings(&frame.to_owned_frame()));
+        }
+    }
+}
+
+fn strings(frame: &OwnedFrame) -> Vec<String> {
+    match frame {
+        OwnedFrame::Array(items) => items.iter().flat_map(strings).collect(),
+        OwnedFrame::Integer(n) => vec![n.to_string()],
+        other => other
+            .as_bytes()
+            .map(|b| vec![String::from_utf8_lossy(b).into_owned()])
+            .unwrap_or_default(),
+    }
+}
+
+/// The value after `name` in a flat name/value reply.
+fn field<'a>(fields: &'a [String], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .position(|f| f == name)
+        .and_then(|at| fields.get(at + 1))
+        .map(String::as_str)
+}
