@@ -81,6 +81,9 @@ pub(crate) fn endpoint_name(endpoint: &Endpoint) -> String {
 impl Connection {
     /// Connects and runs the handshake, all within the connect timeout.
     pub async fn connect(config: &Config) -> Result<Self, Error> {
+        if let Endpoint::Sentinel(sentinel) = config.endpoint() {
+            return crate::sentinel::connect(config, sentinel).await;
+        }
         let endpoint = endpoint_name(config.endpoint());
         let span = tracing::debug_span!("redwire.connect", endpoint = %endpoint);
         let phase = PhaseTracker::new(Phase::Resolve);

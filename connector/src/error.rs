@@ -221,6 +221,10 @@ pub enum Error {
     },
     /// Every host of a list failed; each host's error, in order.
     NoHosts(Vec<Error>),
+    /// Sentinel discovery failed: an unknown master name, no sentinel
+    /// reachable (each one's error), no healthy replica, or a server whose
+    /// `ROLE` is not the one asked for.
+    Sentinel(redwire_sentinel::SentinelError<Error>),
     /// A command with no arguments at all: the server would never answer it.
     EmptyCommand,
     /// A (un)subscribe command in a pipeline, whose replies cannot be
@@ -281,6 +285,7 @@ impl fmt::Display for Error {
                 "connection to {endpoint} is broken (an earlier request failed or was cancelled)"
             ),
             Self::Disabled { command } => write!(f, "command {command} is disabled"),
+            Self::Sentinel(e) => e.fmt(f),
             Self::EmptyCommand => f.write_str("a command needs at least its name"),
             Self::SubscribeInPipeline { command } => {
                 write!(f, "{command} cannot be pipelined: send it with cmd")
@@ -311,5 +316,11 @@ impl std::error::Error for Error {
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
         Self::Config(e)
+    }
+}
+
+impl From<redwire_sentinel::SentinelError<Error>> for Error {
+    fn from(e: redwire_sentinel::SentinelError<Error>) -> Self {
+        Self::Sentinel(e)
     }
 }

@@ -27,6 +27,7 @@ mod pipeline;
 mod policy;
 mod pooled;
 mod pools;
+mod sentinel;
 mod tls;
 mod transport;
 

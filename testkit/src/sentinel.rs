@@ -13,8 +13,8 @@ const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One master, `replicas` replicas and `sentinels` sentinels (quorum 2, 1 s
 /// down-after, 3 s failover timeout) on free loopback ports, started and
-/// waited on until every sentinel sees every replica and every other
-/// sentinel. Every process is stopped when dropped.
+/// waited on until every sentinel sees every replica linked to the master
+/// and every other sentinel. Every process is stopped when dropped.
 #[derive(Debug)]
 pub struct SentinelSet {
     /// The master name the sentinels monitor.
@@ -71,8 +71,14 @@ impl SentinelSet {
             let discovered = self.sentinels.iter().all(|sentinel| {
                 let fields =
                     ask(sentinel.port(), &["SENTINEL", "MASTER", &self.name]).unwrap_or_default();
+                let linked = ask(sentinel.port(), &["SENTINEL", "REPLICAS", &self.name])
+                    .unwrap_or_default()
+                    .windows(2)
+                    .filter(|pair| pair[0] == "master-link-status" && pair[1] == "ok")
+                    .count();
                 field(&fields, "num-slaves") == Some(replicas.as_str())
                     && field(&fields, "num-other-sentinels") == Some(others.as_str())
+                    && linked == self.replicas.len()
             });
             if discovered {
                 return Ok(());

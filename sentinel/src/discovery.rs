@@ -1,0 +1,224 @@
+//! Asking sentinels for the master and the healthy replicas.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Mutex;
+
+use redwire_resp::Frame;
+
+use crate::error::SentinelError;
+
+/// A server's loopback or network address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Address {
+    /// Host name or IP address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+}
+
+impl Address {
+    /// An address.
+    pub fn new(host: &str, port: u16) -> Self {
+        Self {
+            host: host.to_owned(),
+            port,
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// How discovery asks one sentinel one command; the connector implements it
+/// (connecting with the sentinel credentials, within its timeouts).
+pub trait Ask: Send + Sync {
+    /// Why asking failed.
+    type Error: fmt::Display + Send;
+
+    /// Runs `command` on the sentinel at `address` and returns its reply.
+    fn ask(
+        &self,
+        address: &Address,
+        command: &[&str],
+    ) -> impl Future<Output = Result<Frame, Self::Error>> + Send;
+}
+
+/// The sentinels of a set, in the order they are tried.
+#[derive(Debug)]
+pub struct Sentinels {
+    addresses: Mutex<Vec<Address>>,
+}
+
+impl Sentinels {
+    /// Sentinels to try in this order.
+    pub fn new(addresses: Vec<Address>) -> Self {
+        Self {
+            addresses: Mutex::new(addresses),
+        }
+    }
+
+    /// The sentinels in the order they will be tried now.
+    pub fn addresses(&self) -> Vec<Address> {
+        self.addresses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The master's address, from the first sentinel that answers (which
+    /// moves to the front). An unknown name is
+    /// [`SentinelError::InvalidMasterName`].
+    pub async fn master<A: Ask>(
+        &self,
+        ask: &A,
+        name: &str,
+    ) -> Result<Address, SentinelError<A::Error>> {
+        let reply = self
+            .first_answer(ask, &["SENTINEL", "get-master-addr-by-name", name])
+            .await?;
+        match &reply {
+            Frame::Array(items) if items.len() == 2 => {
+                let host = text(&items[0]).ok_or_else(|| unexpected(&reply))?;
+                let port = text(&items[1])
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| unexpected(&reply))?;
+                Ok(Address { host, port })
+            }
+            frame if frame.is_null() => Err(SentinelError::InvalidMasterName(name.to_owned())),
+            _ => Err(unexpected(&reply)),
+        }
+    }
+
+    /// The healthy replicas (master link up; not `s_down`, `o_down` or
+    /// `disconnected`), in the order the sentinel lists them.
+    pub async fn replicas<A: Ask>(
+        &self,
+        ask: &A,
+        name: &str,
+    ) -> Result<Vec<Address>, SentinelError<A::Error>> {
+        let reply = self
+            .first_answer(ask, &["SENTINEL", "replicas", name])
+            .await?;
+        if reply.is_error() {
+            return Err(SentinelError::InvalidMasterName(name.to_owned()));
+        }
+        let Frame::Array(replicas) = &reply else {
+            return Err(unexpected(&reply));
+        };
+        let healthy: Vec<Address> = replicas
+            .iter()
+            .filter_map(|replica| {
+                let fields = fields(replica);
+                let flags = field(&fields, "flags").unwrap_or_default();
+                let down = flags
+                    .split(',')
+                    .any(|f| matches!(f, "s_down" | "o_down" | "disconnected"));
+                let linked = field(&fields, "master-link-status") == Some("ok");
+                let port = field(&fields, "port")?.parse().ok()?;
+                let ip = field(&fields, "ip")?;
+                (linked && !down).then(|| Address::new(ip, port))
+            })
+            .collect();
+        if healthy.is_empty() {
+            return Err(SentinelError::NoReplicas(name.to_owned()));
+        }
+        Ok(healthy)
+    }
+
+    /// Adds the sentinels a sentinel knows of (`SENTINEL sentinels`) after
+    /// the known ones.
+    pub async fn refresh<A: Ask>(
+        &self,
+        ask: &A,
+        name: &str,
+    ) -> Result<(), SentinelError<A::Error>> {
+        let reply = self
+            .first_answer(ask, &["SENTINEL", "sentinels", name])
+            .await?;
+        let Frame::Array(others) = &reply else {
+            return Err(unexpected(&reply));
+        };
+        let mut addresses = self
+            .addresses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for other in others {
+            let fields = fields(other);
+            if let (Some(ip), Some(Ok(port))) =
+                (field(&fields, "ip"), field(&fields, "port").map(str::parse))
+            {
+                let address = Address::new(ip, port);
+                if !addresses.contains(&address) {
+                    addresses.push(address);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The reply of the first sentinel that answers, moved to the front.
+    async fn first_answer<A: Ask>(
+        &self,
+        ask: &A,
+        command: &[&str],
+    ) -> Result<Frame, SentinelError<A::Error>> {
+        let mut errors = Vec::new();
+        for address in self.addresses() {
+            match ask.ask(&address, command).await {
+                Ok(reply) => {
+                    let mut addresses = self
+                        .addresses
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some(at) = addresses.iter().position(|a| *a == address) {
+                        let first = addresses.remove(at);
+                        addresses.insert(0, first);
+                    }
+                    return Ok(reply);
+                }
+                Err(e) => errors.push((address.to_string(), e)),
+            }
+        }
+        Err(SentinelError::NoSentinel(errors))
+    }
+}
+
+fn text(frame: &Frame) -> Option<String> {
+    frame
+        .as_bytes()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+fn unexpected<E>(reply: &Frame) -> SentinelError<E> {
+    SentinelError::UnexpectedReply(format!("a {}", reply.type_name()))
+}
+
+/// A sentinel's flat name/value array (or RESP3 map) as pairs.
+fn fields(frame: &Frame) -> Vec<(String, String)> {
+    match frame {
+        Frame::Array(items) => items
+            .chunks_exact(2)
+            .filter_map(|pair| Some((text(&pair[0])?, text(&pair[1])?)))
+            .collect(),
+        Frame::Map(pairs) => pairs
+            .iter()
+            .filter_map(|(k, v)| Some((text(k)?, text(v)?)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
