@@ -56,6 +56,9 @@ pub struct Connection {
     in_transaction: bool,
     /// Subscribed to channels: messages belong to whoever subscribed.
     subscribed: bool,
+    /// The server answered `READONLY` or `LOADING`: it is no longer (or not
+    /// yet) the server this connection was meant for.
+    stale_role: bool,
 }
 
 /// Shows the endpoint and state only: the buffers may hold credentials.
@@ -159,6 +162,7 @@ impl Connection {
             scripts: HashMap::new(),
             in_transaction: false,
             subscribed: false,
+            stale_role: false,
         };
         connection.handshake(config, phase).await?;
         Ok(connection)
@@ -278,9 +282,19 @@ impl Connection {
         }
         self.state = State::Ready;
         match error_message(&reply) {
-            Some(message) => Err(Error::Server(ServerError::new(message))),
+            Some(message) => Err(Error::Server(self.server_error(message))),
             None => Ok(reply),
         }
+    }
+
+    /// An error reply, noting `READONLY` and `LOADING`: a demoted master or
+    /// a loading replica is not the server this connection was made for.
+    fn server_error(&mut self, message: &[u8]) -> ServerError {
+        let error = ServerError::new(message);
+        if matches!(error.code(), "READONLY" | "LOADING") {
+            self.stale_role = true;
+        }
+        error
     }
 
     /// After the first confirmation of a (un)subscribe command, reads the
@@ -340,7 +354,7 @@ impl Connection {
         for _ in 0..pipeline.len() {
             let reply = self.next_reply(None).await?;
             replies.push(match error_message(&reply) {
-                Some(message) => Err(ServerError::new(message)),
+                Some(message) => Err(self.server_error(message)),
                 None => Ok(reply),
             });
         }
@@ -431,9 +445,10 @@ impl Connection {
     }
 
     /// Whether another caller may be given this connection: not broken,
-    /// not inside `MULTI`, not subscribed to channels.
+    /// not inside `MULTI`, not subscribed to channels, and its server has
+    /// not answered `READONLY` or `LOADING`.
     pub fn is_reusable(&self) -> bool {
-        !self.is_broken() && !self.in_transaction && !self.subscribed
+        !self.is_broken() && !self.in_transaction && !self.subscribed && !self.stale_role
     }
 
     /// Whether the server closed or reset the connection while it sat idle,

@@ -2,9 +2,11 @@
 
 use redwire_pool::{Connect, PoolConfig, PoolError};
 
+use crate::config::{Endpoint, Role};
 use crate::connection::Connection;
 use crate::connector::Connector;
 use crate::error::{Error, Phase};
+use crate::Frame;
 
 /// A pool of [`Connection`]s made by a [`Connector`]; see [`redwire_pool::Pool`]
 /// for its semantics. A guard dropped while a request is in flight
@@ -22,21 +24,42 @@ impl Connect for Connector {
         Connection::connect(self.defaults()).await
     }
 
-    /// `PING`, within the connect timeout.
+    /// `PING`, within the connect timeout; for a sentinel-managed master,
+    /// `ROLE`, which must still say master (a demoted master is discarded
+    /// and the next connection is found through the sentinels).
     async fn check(&self, connection: &mut Connection) -> Result<(), Error> {
-        let ping = connection.cmd(&["PING"]);
-        match self.defaults().timeouts().0 {
-            Some(after) => {
-                tokio::time::timeout(after, ping)
-                    .await
-                    .map_err(|_| Error::Timeout {
-                        phase: Phase::Read,
-                        endpoint: connection.endpoint().to_owned(),
-                        after,
-                    })??
-            }
-            None => ping.await?,
+        let sentinel_master = matches!(
+            self.defaults().endpoint(),
+            Endpoint::Sentinel(s) if s.role == Role::Master
+        );
+        let command: &[&str] = if sentinel_master {
+            &["ROLE"]
+        } else {
+            &["PING"]
         };
+        let reply = match self.defaults().timeouts().0 {
+            Some(after) => tokio::time::timeout(after, connection.cmd(command))
+                .await
+                .map_err(|_| Error::Timeout {
+                    phase: Phase::Read,
+                    endpoint: connection.endpoint().to_owned(),
+                    after,
+                })??,
+            None => connection.cmd(command).await?,
+        };
+        let role = match &reply {
+            Frame::Array(items) => items.first().and_then(Frame::as_bytes),
+            _ => None,
+        };
+        if sentinel_master && role != Some(&b"master"[..]) {
+            return Err(Error::Sentinel(
+                redwire_sentinel::SentinelError::RoleMismatch {
+                    address: connection.endpoint().to_owned(),
+                    expected: "master".to_owned(),
+                    actual: String::from_utf8_lossy(role.unwrap_or_default()).into_owned(),
+                },
+            ));
+        }
         Ok(())
     }
 
@@ -59,7 +82,21 @@ impl Connector {
     /// drop(connection); // back to the pool
     /// # Ok(()) }
     /// ```
+    ///
+    /// For a sentinel-managed server, a task watching the sentinels for
+    /// `+switch-master` invalidates the pool on a failover; it stops when the
+    /// pool is dropped. Made outside a tokio runtime, the pool has no watcher
+    /// (and logs a warning): it then relies on `ROLE` checks and `READONLY`.
     pub fn pool(self, config: PoolConfig) -> Result<Pool, PoolError<Error>> {
-        redwire_pool::Pool::new(self, config)
+        let watched = matches!(self.defaults().endpoint(), Endpoint::Sentinel(_))
+            .then(|| self.defaults().clone());
+        let pool = redwire_pool::Pool::new(self, config)?;
+        if let Some(config) = watched {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(crate::sentinel::watch(config, pool.invalidator()))),
+                Err(_) => tracing::warn!("no tokio runtime: this sentinel pool will not follow failovers"),
+            }
+        }
+        Ok(pool)
     }
 }

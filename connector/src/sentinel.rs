@@ -20,6 +20,75 @@ fn connect_boxed(config: &Config) -> Connecting<'_> {
     Box::pin(Connection::connect(config))
 }
 
+/// The sentinel-side settings of a connection: its address, the sentinel
+/// credentials, and the data node's timeouts.
+fn sentinel_config(address: &Address, sentinel: &Sentinel, data: &Config) -> Result<Config, Error> {
+    let mut config = Config::default().tcp(&address.host, address.port)?;
+    config.connect_timeout = data.connect_timeout;
+    config.protocol = Protocol::Resp2;
+    if let Some(password) = &sentinel.password {
+        config = match &sentinel.username {
+            Some(user) => config.user(user, password.expose())?,
+            None => config.password(password.expose())?,
+        };
+    }
+    Ok(config)
+}
+
+/// Watches the sentinels for `+switch-master` of `config`'s master and
+/// invalidates the pool when it comes, so no connection to the old master is
+/// handed out again. Moves to the next sentinel when one is lost; stops when
+/// the pool is gone.
+pub(crate) async fn watch(config: Config, invalidator: redwire_pool::Invalidator) {
+    let Endpoint::Sentinel(sentinel) = config.endpoint() else {
+        return;
+    };
+    let prefix = format!("{} ", sentinel.master_name);
+    let mut next = 0;
+    while !invalidator.is_gone() {
+        let Some((host, port)) = sentinel
+            .sentinels
+            .get(next % sentinel.sentinels.len().max(1))
+        else {
+            return;
+        };
+        next += 1;
+        let address = Address::new(host, *port);
+        let Ok(watch_config) = sentinel_config(&address, sentinel, &config) else {
+            return;
+        };
+        let Ok(mut connection) = connect_boxed(&watch_config).await else {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            continue;
+        };
+        if connection
+            .cmd(&("SUBSCRIBE", "+switch-master"))
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        loop {
+            // A bounded wait, so a gone pool is noticed; `read` is cancel-safe.
+            match tokio::time::timeout(std::time::Duration::from_secs(1), connection.read()).await {
+                Err(_) if invalidator.is_gone() => return,
+                Ok(Err(_)) => break,
+                Ok(Ok(Frame::Array(message) | Frame::Push(message))) => {
+                    let payload = message.get(2).and_then(Frame::as_bytes).unwrap_or_default();
+                    if payload.starts_with(prefix.as_bytes()) {
+                        tracing::debug!(master = %sentinel.master_name, "switch-master: invalidating the pool");
+                        if !invalidator.invalidate() {
+                            return;
+                        }
+                    }
+                }
+                // A quiet second, or another kind of message.
+                Err(_) | Ok(Ok(_)) => {}
+            }
+        }
+    }
+}
+
 /// Asks sentinels with their own credentials, within the connect timeout.
 struct SentinelAsk<'a> {
     sentinel: &'a Sentinel,
@@ -30,16 +99,8 @@ impl Ask for SentinelAsk<'_> {
     type Error = Error;
 
     async fn ask(&self, address: &Address, command: &[&str]) -> Result<Frame, Error> {
-        let mut config = Config::default().tcp(&address.host, address.port)?;
-        config.connect_timeout = self.data.connect_timeout;
+        let mut config = sentinel_config(address, self.sentinel, self.data)?;
         config.read_timeout = self.data.read_timeout.or(self.data.connect_timeout);
-        config.protocol = Protocol::Resp2;
-        if let Some(password) = &self.sentinel.password {
-            config = match &self.sentinel.username {
-                Some(user) => config.user(user, password.expose())?,
-                None => config.password(password.expose())?,
-            };
-        }
         let mut connection = connect_boxed(&config).await?;
         connection.cmd(command).await
     }

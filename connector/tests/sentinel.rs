@@ -97,3 +97,92 @@ async fn discovery_errors_name_what_went_wrong() {
         .unwrap();
     assert!(Connection::connect(&config).await.is_ok());
 }
+
+/// Runs one command on a sentinel or server port (outside the client under test).
+async fn admin(port: u16, command: &[&str]) -> Frame {
+    let config: Config = format!("redis://127.0.0.1:{port}").parse().unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    connection.cmd(command).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pooled_writer_follows_a_sentinel_failover() {
+    use std::time::{Duration, Instant};
+
+    let set = SentinelSet::start().unwrap();
+    let old_master = set.master.port();
+    let pool = redwire::Connector::new(dsn(&set, "mymaster", "m", ""))
+        .pool(redwire::PoolConfig::default().checkout_timeout(Duration::from_secs(1)))
+        .unwrap();
+    let mut acknowledged = Vec::new();
+    let mut failover_at = None;
+    let mut recovered_after = None;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut i = 0u32;
+    let mut writes_after_recovery = 0;
+    while writes_after_recovery < 100 && Instant::now() < deadline {
+        if i == 100 && failover_at.is_none() {
+            admin(
+                set.sentinels[0].port(),
+                &["SENTINEL", "FAILOVER", "mymaster"],
+            )
+            .await;
+            failover_at = Some(Instant::now());
+        }
+        let attempt = async {
+            let mut connection = pool.get().await.map_err(|e| e.to_string())?;
+            let (_, port) = role_and_port(&mut connection).await;
+            connection
+                .cmd(&("SET", format!("w:{i}"), i))
+                .await
+                .map_err(|e| e.to_string())?;
+            let Frame::Integer(replicas) = connection
+                .cmd(&("WAIT", 1, 100))
+                .await
+                .map_err(|e| e.to_string())?
+            else {
+                return Err("WAIT".to_owned());
+            };
+            Ok::<_, String>((port, replicas))
+        };
+        match attempt.await {
+            Ok((port, replicas)) => {
+                // Writes acknowledged by a replica before the failover must survive it.
+                if replicas >= 1 && failover_at.is_none() {
+                    acknowledged.push(i);
+                }
+                if let (Some(at), None) = (failover_at, recovered_after) {
+                    if port != old_master {
+                        recovered_after = Some(at.elapsed());
+                    }
+                }
+                if recovered_after.is_some() {
+                    writes_after_recovery += 1;
+                }
+                i += 1;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    let recovered_after = recovered_after.expect("the writer never reached a new master");
+    println!("recovered on the new master {recovered_after:?} after SENTINEL FAILOVER");
+    assert!(
+        recovered_after <= Duration::from_secs(10),
+        "{recovered_after:?}"
+    );
+    // Every acknowledged write is on the new master.
+    let mut connection = pool.get().await.unwrap();
+    for key in &acknowledged {
+        let value = connection.cmd(&("GET", format!("w:{key}"))).await.unwrap();
+        assert_eq!(
+            value.as_bytes(),
+            Some(key.to_string().as_bytes()),
+            "w:{key} lost"
+        );
+    }
+    assert_eq!(
+        acknowledged.len(),
+        100,
+        "writes acknowledged before the failover"
+    );
+}

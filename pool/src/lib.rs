@@ -54,4 +54,4 @@ mod pool;
 pub use config::{PoolConfig, WhenFull, DEFAULT_POOL_SIZE, POOL_SIZE_VARIABLE};
 pub use connect::Connect;
 pub use error::PoolError;
-pub use pool::{Pool, Pooled, Stats};
+pub use pool::{Invalidator, Pool, Pooled, Stats};

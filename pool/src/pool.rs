@@ -284,6 +284,12 @@ impl<C: Connect> Pool<C> {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// A handle that invalidates this pool without keeping it alive, for a
+    /// watcher that should stop when the pool is gone.
+    pub fn invalidator(&self) -> Invalidator {
+        Invalidator(Arc::downgrade(&self.generation))
+    }
+
     /// The pool's counters now.
     pub fn stats(&self) -> Stats {
         let state = self.inner.state();
@@ -303,6 +309,28 @@ impl<C: Connect> Pool<C> {
             wait_timeouts: s.get_timed_out,
             overflow: self.counters.overflow.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// Invalidates a pool from elsewhere (see [`Pool::invalidator`]).
+#[derive(Debug, Clone)]
+pub struct Invalidator(std::sync::Weak<AtomicU64>);
+
+impl Invalidator {
+    /// Invalidates the pool; `false` when the pool is gone.
+    pub fn invalidate(&self) -> bool {
+        match self.0.upgrade() {
+            Some(generation) => {
+                generation.fetch_add(1, Ordering::AcqRel);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the pool is gone.
+    pub fn is_gone(&self) -> bool {
+        self.0.strong_count() == 0
     }
 }
 
