@@ -92,9 +92,10 @@ impl Connector {
             .then(|| self.defaults().clone());
         let pool = redwire_pool::Pool::new(self, config)?;
         if let Some(config) = watched {
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => drop(runtime.spawn(crate::sentinel::watch(config, pool.invalidator()))),
-                Err(_) => tracing::warn!("no tokio runtime: this sentinel pool will not follow failovers"),
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                drop(runtime.spawn(crate::sentinel::watch(config, pool.invalidator())));
+            } else {
+                tracing::warn!("no tokio runtime: this sentinel pool will not follow failovers");
             }
         }
         Ok(pool)
