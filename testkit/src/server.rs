@@ -218,6 +218,12 @@ impl Server {
         self.kill();
     }
 
+    /// Kills the server process (by its pid) and waits for it to exit,
+    /// keeping its port and files, e.g. to let sentinels fail it over.
+    pub fn kill_process(&mut self) {
+        self.kill();
+    }
+
     /// Kills the server and starts it again on the same port, with the same
     /// options and certificates (its data is not kept).
     pub fn restart(&mut self) -> Result<(), StartError> {
