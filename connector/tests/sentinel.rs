@@ -133,11 +133,16 @@ async fn drill(trigger: Trigger) -> std::time::Duration {
     let mut writes_after_recovery = 0;
     while writes_after_recovery < 100 && Instant::now() < deadline {
         if i == 100 && failover_at.is_none() {
-            admin(
-                set.sentinels[0].port(),
-                &["SENTINEL", "FAILOVER", "mymaster"],
-            )
-            .await;
+            match trigger {
+                Trigger::FailoverCommand => {
+                    admin(
+                        set.sentinels[0].port(),
+                        &["SENTINEL", "FAILOVER", "mymaster"],
+                    )
+                    .await;
+                }
+                Trigger::KillMaster => set.master.kill_process(),
+            }
             failover_at = Some(Instant::now());
         }
         let attempt = async {
