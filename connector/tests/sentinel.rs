@@ -214,3 +214,17 @@ async fn a_pooled_writer_follows_the_master_being_killed() {
     let took = drill(Trigger::KillMaster).await;
     println!("recovered on the new master {took:?} after the master was killed");
 }
+
+#[tokio::test]
+async fn a_master_without_replicas_has_none_available() {
+    let set = SentinelSet::start_with("mymaster", 0, 1).unwrap();
+    let err = Connection::connect(&dsn(&set, "mymaster", "s", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), r#"no replicas available for "mymaster""#);
+    // Role "any" still reaches the master.
+    let mut any = Connection::connect(&dsn(&set, "mymaster", "a", ""))
+        .await
+        .unwrap();
+    assert_eq!(role_and_port(&mut any).await.0, "master");
+}
