@@ -56,16 +56,8 @@ impl Clients {
     }
 }
 
-/// Times `iters` runs of an async body inside the runtime.
-macro_rules! timed {
-    ($runtime:expr, $iters:expr, $body:block) => {
-        $runtime.block_on(async {
-            let started = Instant::now();
-            for _ in 0..$iters $body
-            started.elapsed()
-        })
-    };
-}
+#[macro_use]
+mod timed;
 
 fn sequential(c: &mut Criterion, clients: &mut Clients) {
     for command in ["GET", "SET"] {

@@ -5,7 +5,7 @@
 //! `benches/report.py pool- redwire`.
 #![allow(clippy::unwrap_used, clippy::panic)] // a bench fails loudly
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use redis::AsyncCommands;
@@ -15,16 +15,8 @@ const POOL_SIZE: u32 = 20;
 const TASKS: usize = 50;
 const GETS_PER_TASK: usize = 20;
 
-/// Times `iters` runs of an async body inside the runtime.
-macro_rules! timed {
-    ($runtime:expr, $iters:expr, $body:block) => {
-        $runtime.block_on(async {
-            let started = Instant::now();
-            for _ in 0..$iters $body
-            started.elapsed()
-        })
-    };
-}
+#[macro_use]
+mod timed;
 
 struct Pools {
     redwire: redwire::Pool,
@@ -72,6 +64,26 @@ fn checkout(c: &mut Criterion, runtime: &tokio::runtime::Runtime, pools: &Pools)
     group.finish();
 }
 
+/// Spawns `TASKS` tasks, each running `$op` (with `$pool` cloned in as
+/// `pool`) `GETS_PER_TASK` times, and waits for all of them.
+macro_rules! fifty_tasks {
+    ($pool:expr, |$p:ident| $op:block) => {
+        async {
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let $p = $pool.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..GETS_PER_TASK $op
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+    };
+}
+
 /// 50 tasks, each doing `GETS_PER_TASK` checkouts with one GET; the time
 /// until all are done.
 fn fifty_tasks(c: &mut Criterion, runtime: &tokio::runtime::Runtime, pools: &Pools) {
@@ -79,79 +91,38 @@ fn fifty_tasks(c: &mut Criterion, runtime: &tokio::runtime::Runtime, pools: &Poo
     group.throughput(Throughput::Elements((TASKS * GETS_PER_TASK) as u64));
     group.bench_function("redwire", |b| {
         b.iter_custom(|iters| {
-            runtime.block_on(async {
-                let started = Instant::now();
-                for _ in 0..iters {
-                    let tasks: Vec<_> = (0..TASKS)
-                        .map(|_| {
-                            let pool = pools.redwire.clone();
-                            tokio::spawn(async move {
-                                for _ in 0..GETS_PER_TASK {
-                                    pool.get()
-                                        .await
-                                        .unwrap()
-                                        .cmd(&("GET", "bench:key"))
-                                        .await
-                                        .unwrap();
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.unwrap();
-                    }
-                }
-                started.elapsed()
+            timed!(runtime, iters, {
+                fifty_tasks!(pools.redwire, |pool| {
+                    pool.get()
+                        .await
+                        .unwrap()
+                        .cmd(&("GET", "bench:key"))
+                        .await
+                        .unwrap();
+                })
+                .await;
             })
         });
     });
     group.bench_function("bb8-redis", |b| {
         b.iter_custom(|iters| {
-            runtime.block_on(async {
-                let started = Instant::now();
-                for _ in 0..iters {
-                    let tasks: Vec<_> = (0..TASKS)
-                        .map(|_| {
-                            let pool = pools.bb8.clone();
-                            tokio::spawn(async move {
-                                for _ in 0..GETS_PER_TASK {
-                                    let mut connection = pool.get().await.unwrap();
-                                    let _: Option<Vec<u8>> =
-                                        connection.get("bench:key").await.unwrap();
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.unwrap();
-                    }
-                }
-                started.elapsed()
+            timed!(runtime, iters, {
+                fifty_tasks!(pools.bb8, |pool| {
+                    let _: Option<Vec<u8>> =
+                        pool.get().await.unwrap().get("bench:key").await.unwrap();
+                })
+                .await;
             })
         });
     });
     group.bench_function("deadpool-redis", |b| {
         b.iter_custom(|iters| {
-            runtime.block_on(async {
-                let started = Instant::now();
-                for _ in 0..iters {
-                    let tasks: Vec<_> = (0..TASKS)
-                        .map(|_| {
-                            let pool = pools.deadpool.clone();
-                            tokio::spawn(async move {
-                                for _ in 0..GETS_PER_TASK {
-                                    let mut connection = pool.get().await.unwrap();
-                                    let _: Option<Vec<u8>> =
-                                        connection.get("bench:key").await.unwrap();
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.unwrap();
-                    }
-                }
-                started.elapsed()
+            timed!(runtime, iters, {
+                fifty_tasks!(pools.deadpool, |pool| {
+                    let _: Option<Vec<u8>> =
+                        pool.get().await.unwrap().get("bench:key").await.unwrap();
+                })
+                .await;
             })
         });
     });
