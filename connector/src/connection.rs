@@ -85,7 +85,8 @@ impl Connection {
     /// Connects and runs the handshake, all within the connect timeout.
     pub async fn connect(config: &Config) -> Result<Self, Error> {
         if let Endpoint::Sentinel(sentinel) = config.endpoint() {
-            return crate::sentinel::connect(config, sentinel).await;
+            let discovery = crate::sentinel::Discovery::new(sentinel, false);
+            return crate::sentinel::connect(config, sentinel, &discovery).await;
         }
         let endpoint = endpoint_name(config.endpoint());
         let span = tracing::debug_span!("redwire.connect", endpoint = %endpoint);

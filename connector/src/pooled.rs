@@ -21,7 +21,7 @@ impl Connect for Connector {
     type Error = Error;
 
     async fn connect(&self) -> Result<Connection, Error> {
-        Connection::connect(self.defaults()).await
+        Connector::connect(self).await
     }
 
     /// `PING`, within the connect timeout; for a sentinel-managed master,
@@ -88,12 +88,17 @@ impl Connector {
     /// pool is dropped. Made outside a tokio runtime, the pool has no watcher
     /// (and logs a warning): it then relies on `ROLE` checks and `READONLY`.
     pub fn pool(self, config: PoolConfig) -> Result<Pool, PoolError<Error>> {
-        let watched = matches!(self.defaults().endpoint(), Endpoint::Sentinel(_))
-            .then(|| self.defaults().clone());
+        let watched = self
+            .discovery()
+            .map(|discovery| (self.defaults().clone(), discovery.clone()));
         let pool = redwire_pool::Pool::new(self, config)?;
-        if let Some(config) = watched {
+        if let Some((config, discovery)) = watched {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                drop(runtime.spawn(crate::sentinel::watch(config, pool.invalidator())));
+                drop(runtime.spawn(crate::sentinel::watch(
+                    config,
+                    discovery,
+                    pool.invalidator(),
+                )));
             } else {
                 tracing::warn!("no tokio runtime: this sentinel pool will not follow failovers");
             }

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use redwire_sentinel::{Address, Ask, SentinelError, Sentinels};
 
@@ -35,30 +37,86 @@ fn sentinel_config(address: &Address, sentinel: &Sentinel, data: &Config) -> Res
     Ok(config)
 }
 
+/// How often the sentinel list is refreshed from `SENTINEL sentinels`.
+const REFRESH_EVERY: Duration = Duration::from_secs(60);
+
+/// The sentinels of one set as a [`Connector`](crate::Connector) and its
+/// pool's watcher share them: in the order they last answered, with the
+/// ones learned from `SENTINEL sentinels` added.
+#[derive(Debug)]
+pub(crate) struct Discovery {
+    sentinels: Sentinels,
+    /// When the list was last refreshed.
+    refreshed: Mutex<Option<Instant>>,
+}
+
+impl Discovery {
+    /// The sentinels of `sentinel`, in the order given; refreshed from
+    /// `SENTINEL sentinels` when `kept` (used for more than one connect).
+    pub(crate) fn new(sentinel: &Sentinel, kept: bool) -> Self {
+        Self {
+            sentinels: Sentinels::new(
+                sentinel
+                    .sentinels
+                    .iter()
+                    .map(|(host, port)| Address::new(host, *port))
+                    .collect(),
+            ),
+            // A list used once is never due a refresh.
+            refreshed: Mutex::new((!kept).then(Instant::now)),
+        }
+    }
+
+    /// The sentinels in the order the next discovery tries them.
+    pub(crate) fn addresses(&self) -> Vec<Address> {
+        self.sentinels.addresses()
+    }
+
+    /// Whether the list is due a refresh (never refreshed, or not for
+    /// [`REFRESH_EVERY`]); marks it refreshed now when it is.
+    fn refresh_due(&self) -> bool {
+        let mut refreshed = self
+            .refreshed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due = refreshed.is_none_or(|at| at.elapsed() >= REFRESH_EVERY);
+        if due {
+            *refreshed = Some(Instant::now());
+        }
+        due
+    }
+}
+
 /// Watches the sentinels for `+switch-master` of `config`'s master and
 /// invalidates the pool when it comes, so no connection to the old master is
 /// handed out again. Moves to the next sentinel when one is lost; stops when
 /// the pool is gone.
-pub(crate) async fn watch(config: Config, invalidator: redwire_pool::Invalidator) {
+///
+/// The sentinel that announced the switch moves to the front of
+/// `discovery`, so the connections made next ask one that knows the new
+/// master (another may not have heard yet, and the old master still says
+/// `master` until the sentinels demote it).
+pub(crate) async fn watch(
+    config: Config,
+    discovery: std::sync::Arc<Discovery>,
+    invalidator: redwire_pool::Invalidator,
+) {
     let Endpoint::Sentinel(sentinel) = config.endpoint() else {
         return;
     };
     let prefix = format!("{} ", sentinel.master_name);
     let mut next = 0;
     while !invalidator.is_gone() {
-        let Some((host, port)) = sentinel
-            .sentinels
-            .get(next % sentinel.sentinels.len().max(1))
-        else {
+        let addresses = discovery.addresses();
+        let Some(address) = addresses.get(next % addresses.len().max(1)).cloned() else {
             return;
         };
         next += 1;
-        let address = Address::new(host, *port);
         let Ok(watch_config) = sentinel_config(&address, sentinel, &config) else {
             return;
         };
         let Ok(mut connection) = connect_boxed(&watch_config).await else {
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         };
         if connection
@@ -70,13 +128,14 @@ pub(crate) async fn watch(config: Config, invalidator: redwire_pool::Invalidator
         }
         loop {
             // A bounded wait, so a gone pool is noticed; `read` is cancel-safe.
-            match tokio::time::timeout(std::time::Duration::from_secs(1), connection.read()).await {
+            match tokio::time::timeout(Duration::from_secs(1), connection.read()).await {
                 Err(_) if invalidator.is_gone() => return,
                 Ok(Err(_)) => break,
                 Ok(Ok(Frame::Array(message) | Frame::Push(message))) => {
                     let payload = message.get(2).and_then(Frame::as_bytes).unwrap_or_default();
                     if payload.starts_with(prefix.as_bytes()) {
                         tracing::debug!(master = %sentinel.master_name, "switch-master: invalidating the pool");
+                        discovery.sentinels.prefer(&address);
                         if !invalidator.invalidate() {
                             return;
                         }
@@ -109,15 +168,14 @@ impl Ask for SentinelAsk<'_> {
 /// Connects to the server `config`'s sentinels name for its role: the
 /// master (`m`), a healthy replica (`s`, tried in order), or the master
 /// else a replica (`a`). The server's `ROLE` must match; after a mismatch
-/// the sentinels are asked once more.
-pub(crate) async fn connect(config: &Config, sentinel: &Sentinel) -> Result<Connection, Error> {
-    let sentinels = Sentinels::new(
-        sentinel
-            .sentinels
-            .iter()
-            .map(|(host, port)| Address::new(host, *port))
-            .collect(),
-    );
+/// the sentinels are asked once more. After a connection is made, the
+/// sentinel list is refreshed when due.
+pub(crate) async fn connect(
+    config: &Config,
+    sentinel: &Sentinel,
+    discovery: &Discovery,
+) -> Result<Connection, Error> {
+    let sentinels = &discovery.sentinels;
     let ask = SentinelAsk {
         sentinel,
         data: config,
@@ -127,17 +185,24 @@ pub(crate) async fn connect(config: &Config, sentinel: &Sentinel) -> Result<Conn
     for _ in 0..2 {
         let candidates = match sentinel.role {
             Role::Master => vec![(sentinels.master(&ask, name).await?, "master")],
-            Role::Replica => replicas(&sentinels, &ask, name).await?,
+            Role::Replica => replicas(sentinels, &ask, name).await?,
             Role::Any => {
                 let mut all = vec![(sentinels.master(&ask, name).await?, "master")];
-                all.extend(replicas(&sentinels, &ask, name).await.unwrap_or_default());
+                all.extend(replicas(sentinels, &ask, name).await.unwrap_or_default());
                 all
             }
         };
         let (mut errors, mut mismatch) = (Vec::new(), None);
         for (address, expected) in candidates {
             match connect_to(config, &address, expected).await {
-                Ok(connection) => return Ok(connection),
+                Ok(connection) => {
+                    if discovery.refresh_due() {
+                        if let Err(e) = sentinels.refresh(&ask, name).await {
+                            tracing::debug!(error = %e, "refreshing the sentinel list failed");
+                        }
+                    }
+                    return Ok(connection);
+                }
                 Err(e @ Error::Sentinel(SentinelError::RoleMismatch { .. })) => mismatch = Some(e),
                 Err(e) => errors.push(e),
             }

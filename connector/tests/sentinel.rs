@@ -1,8 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
 //! `sentinel://` against a real set: 1 master, 2 replicas, 3 sentinels.
 
-use redwire::{Config, Connection, Error, Frame};
-use redwire_testkit::SentinelSet;
+use std::time::{Duration, Instant};
+
+use redwire::{Config, Connection, Connector, Error, Frame, PoolConfig};
+use redwire_testkit::{AclUser, SentinelSet, Server, ServerOptions, SetCredentials};
 
 fn dsn(set: &SentinelSet, master: &str, role: &str, extra: &str) -> Config {
     let sentinels: Vec<String> = set
@@ -10,12 +12,43 @@ fn dsn(set: &SentinelSet, master: &str, role: &str, extra: &str) -> Config {
         .iter()
         .map(|(host, port)| format!("{host}:{port}"))
         .collect();
+    // A secured set's credentials: the data password in the authority, the
+    // sentinel user in the query.
+    let (data, sentinel) = match &set.credentials {
+        Some(c) => (
+            format!(":{}@", c.data_password),
+            format!(
+                "&sentinel_username={}&sentinel_password={}",
+                c.sentinel_user.name, c.sentinel_user.password
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     format!(
-        "sentinel://{master}:{role}/0?sentinels={}{extra}",
+        "sentinel://{data}{master}:{role}/0?sentinels={}{sentinel}{extra}",
         sentinels.join(",")
     )
     .parse()
     .unwrap()
+}
+
+fn secured() -> SentinelSet {
+    SentinelSet::start_secured(SetCredentials {
+        data_password: "data-secret".to_owned(),
+        sentinel_user: AclUser {
+            name: "watcher".to_owned(),
+            password: "sentinel-secret".to_owned(),
+        },
+    })
+    .unwrap()
+}
+
+/// `user:password@` for the sentinels of `set`, if it is secured.
+fn sentinel_auth(set: &SentinelSet) -> String {
+    set.credentials
+        .as_ref()
+        .map(|c| format!("{}:{}@", c.sentinel_user.name, c.sentinel_user.password))
+        .unwrap_or_default()
 }
 
 async fn role_and_port(connection: &mut Connection) -> (String, u16) {
@@ -35,32 +68,31 @@ async fn role_and_port(connection: &mut Connection) -> (String, u16) {
     )
 }
 
+/// Connects to `set`'s server of `role` (m, s or a): the connection, and
+/// the role and port the server reports.
+async fn reach(set: &SentinelSet, role: &str) -> (Connection, (String, u16)) {
+    let mut connection = Connection::connect(&dsn(set, "mymaster", role, ""))
+        .await
+        .unwrap();
+    let reported = role_and_port(&mut connection).await;
+    (connection, reported)
+}
+
 #[tokio::test]
 async fn master_replica_and_any_roles_reach_the_right_servers() {
     let set = SentinelSet::start().unwrap();
-    let mut master = Connection::connect(&dsn(&set, "mymaster", "m", ""))
-        .await
-        .unwrap();
-    assert_eq!(
-        role_and_port(&mut master).await,
-        ("master".to_owned(), set.master.port())
-    );
+    let (mut master, reported) = reach(&set, "m").await;
+    assert_eq!(reported, ("master".to_owned(), set.master.port()));
     master
         .cmd(&("SET", "through-sentinel", "yes"))
         .await
         .unwrap();
 
-    let mut replica = Connection::connect(&dsn(&set, "mymaster", "s", ""))
-        .await
-        .unwrap();
-    let (role, port) = role_and_port(&mut replica).await;
+    let (_, (role, port)) = reach(&set, "s").await;
     assert_eq!(role, "slave");
     assert!(set.replicas.iter().any(|r| r.port() == port));
 
-    let mut any = Connection::connect(&dsn(&set, "mymaster", "a", ""))
-        .await
-        .unwrap();
-    assert_eq!(role_and_port(&mut any).await.0, "master");
+    assert_eq!(reach(&set, "a").await.1 .0, "master");
 }
 
 #[tokio::test]
@@ -98,9 +130,10 @@ async fn discovery_errors_name_what_went_wrong() {
     assert!(Connection::connect(&config).await.is_ok());
 }
 
-/// Runs one command on a sentinel or server port (outside the client under test).
-async fn admin(port: u16, command: &[&str]) -> Frame {
-    let config: Config = format!("redis://127.0.0.1:{port}").parse().unwrap();
+/// Runs one command on a sentinel or server port (outside the client under
+/// test), authenticated by `auth` (`""` or `user:password@`).
+async fn admin(port: u16, auth: &str, command: &[&str]) -> Frame {
+    let config: Config = format!("redis://{auth}127.0.0.1:{port}").parse().unwrap();
     let mut connection = Connection::connect(&config).await.unwrap();
     connection.cmd(command).await.unwrap()
 }
@@ -114,16 +147,15 @@ enum Trigger {
 }
 
 /// A writer loops through a pooled client while the master goes away: it
-/// must resume on the new master within 10 s, and every write a replica
-/// acknowledged (`WAIT 1 100`) before must be readable there. Returns the
-/// time to recover.
-async fn drill(trigger: Trigger) -> std::time::Duration {
-    use std::time::{Duration, Instant};
-
+/// must resume on the new master within 10 s, every write a replica
+/// acknowledged (`WAIT 1 100`) before must be readable there, and once the
+/// pool knows of the switch (it was invalidated) nothing is written to the
+/// old master. Returns the time to recover.
+async fn drill(trigger: Trigger) -> Duration {
     let mut set = SentinelSet::start().unwrap();
     let old_master = set.master.port();
-    let pool = redwire::Connector::new(dsn(&set, "mymaster", "m", ""))
-        .pool(redwire::PoolConfig::default().checkout_timeout(Duration::from_secs(1)))
+    let pool = Connector::new(dsn(&set, "mymaster", "m", ""))
+        .pool(PoolConfig::default().checkout_timeout(Duration::from_secs(1)))
         .unwrap();
     let mut acknowledged = Vec::new();
     let mut failover_at = None;
@@ -131,12 +163,15 @@ async fn drill(trigger: Trigger) -> std::time::Duration {
     let deadline = Instant::now() + Duration::from_secs(40);
     let mut i = 0u32;
     let mut writes_after_recovery = 0;
+    // Writes about to be sent to the old master after the switch was known.
+    let mut demoted_writes = 0;
     while writes_after_recovery < 100 && Instant::now() < deadline {
         if i == 100 && failover_at.is_none() {
             match trigger {
                 Trigger::FailoverCommand => {
                     admin(
                         set.sentinels[0].port(),
+                        "",
                         &["SENTINEL", "FAILOVER", "mymaster"],
                     )
                     .await;
@@ -146,8 +181,12 @@ async fn drill(trigger: Trigger) -> std::time::Duration {
             failover_at = Some(Instant::now());
         }
         let attempt = async {
+            let switch_known = pool.stats().invalidations > 0;
             let mut connection = pool.get().await.map_err(|e| e.to_string())?;
             let (_, port) = role_and_port(&mut connection).await;
+            if switch_known && port == old_master {
+                demoted_writes += 1;
+            }
             connection
                 .cmd(&("SET", format!("w:{i}"), i))
                 .await
@@ -181,6 +220,14 @@ async fn drill(trigger: Trigger) -> std::time::Duration {
         }
     }
     let recovered_after = recovered_after.expect("the writer never reached a new master");
+    assert!(
+        pool.stats().invalidations >= 1,
+        "the watcher never saw +switch-master"
+    );
+    assert_eq!(
+        demoted_writes, 0,
+        "writes sent to the demoted master after the switch was known"
+    );
     assert!(
         recovered_after <= Duration::from_secs(10),
         "{recovered_after:?}"
@@ -223,8 +270,174 @@ async fn a_master_without_replicas_has_none_available() {
         .unwrap_err();
     assert_eq!(err.to_string(), r#"no replicas available for "mymaster""#);
     // Role "any" still reaches the master.
-    let mut any = Connection::connect(&dsn(&set, "mymaster", "a", ""))
-        .await
+    assert_eq!(reach(&set, "a").await.1 .0, "master");
+}
+
+#[tokio::test]
+async fn sentinel_acl_credentials_are_separate_from_the_data_nodes() {
+    let set = secured();
+    let (_, reported) = reach(&set, "m").await;
+    assert_eq!(reported, ("master".to_owned(), set.master.port()));
+    assert_eq!(reach(&set, "s").await.1 .0, "slave");
+
+    let list: Vec<String> = set
+        .sentinel_addresses()
+        .iter()
+        .map(|(h, p)| format!("{h}:{p}"))
+        .collect();
+    let list = list.join(",");
+    let refused = |credentials: &str, query: &str| {
+        let config: Config = format!("sentinel://{credentials}mymaster:m?sentinels={list}{query}")
+            .parse()
+            .unwrap();
+        async move { Connection::connect(&config).await.unwrap_err().to_string() }
+    };
+    // A wrong sentinel password: every sentinel refuses it, each named.
+    let err = refused(
+        ":data-secret@",
+        "&sentinel_username=watcher&sentinel_password=bad-pass-123",
+    )
+    .await;
+    assert!(err.starts_with("no sentinel reachable"), "{err}");
+    for (_, port) in set.sentinel_addresses() {
+        assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    }
+    assert_eq!(err.matches("WRONGPASS").count(), 3, "{err}");
+    assert!(!err.contains("bad-pass-123"), "the password leaked: {err}");
+    // No sentinel credentials: the sentinels' default user is off.
+    let err = refused(":data-secret@", "").await;
+    assert!(err.starts_with("no sentinel reachable"), "{err}");
+    // The sentinel password is not the data nodes' one.
+    let err = refused(
+        ":sentinel-secret@",
+        "&sentinel_username=watcher&sentinel_password=sentinel-secret",
+    )
+    .await;
+    assert!(err.contains("WRONGPASS"), "{err}");
+    assert!(
+        !err.contains("sentinel-secret"),
+        "the password leaked: {err}"
+    );
+}
+
+/// Connections on `port` as `INFO stats` counts them.
+async fn connections_received(port: u16) -> i64 {
+    let info = admin(port, "", &["INFO", "stats"]).await;
+    let text = String::from_utf8_lossy(info.as_bytes().unwrap()).into_owned();
+    text.lines()
+        .find_map(|line| line.strip_prefix("total_connections_received:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_connector_keeps_the_sentinel_order_and_the_sentinels_it_learned() {
+    let mut set = SentinelSet::start().unwrap();
+    // A real server that is no sentinel, listed first: asking it fails.
+    let impostor = Server::start(ServerOptions::default()).unwrap();
+    let first = set.sentinels[0].port();
+    let config: Config = format!(
+        "sentinel://mymaster:m?sentinels=127.0.0.1:{},127.0.0.1:{first}",
+        impostor.port()
+    )
+    .parse()
+    .unwrap();
+    let connector = Connector::new(config);
+    let before = connections_received(impostor.port()).await;
+    connector.connect().await.unwrap();
+    // The sentinel that answered is first; the other two were learned.
+    let order = connector.sentinels().unwrap();
+    assert_eq!(order[0], ("127.0.0.1".to_owned(), first));
+    assert_eq!(order.len(), 4, "{order:?}");
+    for (_, port) in set.sentinel_addresses() {
+        assert!(order.contains(&("127.0.0.1".to_owned(), port)), "{order:?}");
+    }
+    // Later connects, and clones, ask the sentinel that answered first.
+    connector.connect().await.unwrap();
+    connector.clone().connect().await.unwrap();
+    // The first connect asked the impostor once; the admin call is one more.
+    assert_eq!(connections_received(impostor.port()).await - before, 2);
+
+    // With both configured sentinels gone, the learned ones still answer.
+    set.sentinels.remove(0).stop();
+    drop(impostor);
+    let mut connection = connector.connect().await.unwrap();
+    assert_eq!(
+        role_and_port(&mut connection).await,
+        ("master".to_owned(), set.master.port())
+    );
+}
+
+/// Whether a client on the sentinel at `port` is subscribed (the watcher).
+async fn has_subscriber(set: &SentinelSet, port: u16) -> bool {
+    let config: Config = format!("redis://{}127.0.0.1:{port}", sentinel_auth(set))
+        .parse()
         .unwrap();
-    assert_eq!(role_and_port(&mut any).await.0, "master");
+    let Ok(mut connection) = Connection::connect(&config).await else {
+        return false;
+    };
+    let Ok(list) = connection.cmd(&["CLIENT", "LIST"]).await else {
+        return false;
+    };
+    String::from_utf8_lossy(list.as_bytes().unwrap())
+        .lines()
+        .any(|client| client.contains(" cmd=subscribe "))
+}
+
+/// Polls `condition` every 50 ms for up to `limit`; the time it took.
+async fn within<F: std::future::Future<Output = bool>>(
+    limit: Duration,
+    mut condition: impl FnMut() -> F,
+) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if condition().await {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watcher_moves_to_another_sentinel_when_it_loses_one() {
+    let mut set = secured();
+    let old_master = set.master.port();
+    // Idle connections are reused unchecked for a minute: only the watcher
+    // can retire them in time.
+    let pool = Connector::new(dsn(&set, "mymaster", "m", ""))
+        .pool(PoolConfig::default().check_after(Duration::from_secs(60)))
+        .unwrap();
+    drop(pool.get().await.unwrap());
+    let first = set.sentinels[0].port();
+    assert!(
+        within(Duration::from_secs(5), || has_subscriber(&set, first))
+            .await
+            .is_some(),
+        "the watcher never subscribed on the first sentinel"
+    );
+    set.sentinels.remove(0).stop();
+    let others: Vec<u16> = set.sentinels.iter().map(Server::port).collect();
+    let moved = within(Duration::from_secs(10), || async {
+        has_subscriber(&set, others[0]).await || has_subscriber(&set, others[1]).await
+    })
+    .await;
+    assert!(
+        moved.is_some(),
+        "the watcher did not move to another sentinel"
+    );
+
+    let auth = sentinel_auth(&set);
+    admin(others[0], &auth, &["SENTINEL", "FAILOVER", "mymaster"]).await;
+    let noticed = within(Duration::from_secs(10), || async {
+        pool.stats().invalidations >= 1
+    })
+    .await;
+    assert!(noticed.is_some(), "the failover was not noticed");
+    let mut connection = pool.get().await.unwrap();
+    let (role, port) = role_and_port(&mut connection).await;
+    assert_eq!(role, "master");
+    assert_ne!(port, old_master);
 }

@@ -308,6 +308,7 @@ impl<C: Connect> Pool<C> {
             waits: s.get_waited,
             wait_timeouts: s.get_timed_out,
             overflow: self.counters.overflow.load(Ordering::Relaxed),
+            invalidations: self.generation.load(Ordering::Acquire),
         }
     }
 }
@@ -356,6 +357,8 @@ pub struct Stats {
     pub wait_timeouts: u64,
     /// Connections handed out beyond the pool's size.
     pub overflow: u64,
+    /// Times the pool was invalidated ([`Pool::invalidate`]).
+    pub invalidations: u64,
 }
 
 enum Inner<C: Connect> {

@@ -164,6 +164,32 @@ impl Sentinels {
         Ok(())
     }
 
+    /// Moves `address` to the front (adding it if it is new), so it is
+    /// asked first: a sentinel that answered, or that announced a failover
+    /// and so knows the new master.
+    ///
+    /// ```
+    /// use redwire_sentinel::{Address, Sentinels};
+    ///
+    /// let (a, b) = (Address::new("10.0.0.1", 26379), Address::new("10.0.0.2", 26379));
+    /// let sentinels = Sentinels::new(vec![a.clone(), b.clone()]);
+    /// sentinels.prefer(&b);
+    /// assert_eq!(sentinels.addresses(), [b.clone(), a.clone()]);
+    /// let c = Address::new("10.0.0.3", 26379);
+    /// sentinels.prefer(&c);
+    /// assert_eq!(sentinels.addresses(), [c, b, a]);
+    /// ```
+    pub fn prefer(&self, address: &Address) {
+        let mut addresses = self
+            .addresses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(at) = addresses.iter().position(|a| a == address) {
+            addresses.remove(at);
+        }
+        addresses.insert(0, address.clone());
+    }
+
     /// The reply of the first sentinel that answers, moved to the front.
     async fn first_answer<A: Ask>(
         &self,
@@ -174,14 +200,7 @@ impl Sentinels {
         for address in self.addresses() {
             match ask.ask(&address, command).await {
                 Ok(reply) => {
-                    let mut addresses = self
-                        .addresses
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if let Some(at) = addresses.iter().position(|a| *a == address) {
-                        let first = addresses.remove(at);
-                        addresses.insert(0, first);
-                    }
+                    self.prefer(&address);
                     return Ok(reply);
                 }
                 Err(e) => errors.push((address.to_string(), e)),

@@ -18,6 +18,6 @@ mod sentinel;
 mod server;
 mod tls;
 
-pub use sentinel::SentinelSet;
+pub use sentinel::{SentinelSet, SetCredentials};
 pub use server::{AclUser, Server, ServerOptions, StartError};
 pub use tls::TlsFiles;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use redwire_resp::{encode_command, Decoder, OwnedFrame};
 
-use crate::server::{Server, ServerOptions, StartError};
+use crate::server::{AclUser, Server, ServerOptions, StartError};
 
 /// How long the sentinels may take to find every replica and each other.
 const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -25,6 +25,20 @@ pub struct SentinelSet {
     pub replicas: Vec<Server>,
     /// The sentinels.
     pub sentinels: Vec<Server>,
+    /// The credentials, for a set started with [`SentinelSet::start_secured`].
+    pub credentials: Option<SetCredentials>,
+}
+
+/// The credentials of a secured set: the data nodes' password, separate
+/// from the sentinels' ACL user.
+#[derive(Debug, Clone)]
+pub struct SetCredentials {
+    /// The password the master and replicas require (`requirepass`, and
+    /// `masterauth` between them; the sentinels use it as `auth-pass`).
+    pub data_password: String,
+    /// The only user the sentinels accept (their default user is off); the
+    /// sentinels also use it with each other (`sentinel-user`/`sentinel-pass`).
+    pub sentinel_user: AclUser,
 }
 
 impl SentinelSet {
@@ -35,21 +49,57 @@ impl SentinelSet {
 
     /// Starts a set of the given shape.
     pub fn start_with(name: &str, replicas: usize, sentinels: usize) -> Result<Self, StartError> {
-        let master = Server::start(ServerOptions::default())?;
+        Self::start_shaped(name, replicas, sentinels, None)
+    }
+
+    /// Starts `mymaster` with 2 replicas and 3 sentinels, the data nodes
+    /// requiring a password and the sentinels an ACL user (see
+    /// [`SetCredentials`]).
+    pub fn start_secured(credentials: SetCredentials) -> Result<Self, StartError> {
+        Self::start_shaped("mymaster", 2, 3, Some(credentials))
+    }
+
+    fn start_shaped(
+        name: &str,
+        replicas: usize,
+        sentinels: usize,
+        credentials: Option<SetCredentials>,
+    ) -> Result<Self, StartError> {
+        let data = || match &credentials {
+            Some(c) => ServerOptions::default()
+                .password(&c.data_password)
+                .config("masterauth", &c.data_password),
+            None => ServerOptions::default(),
+        };
+        let master = Server::start(data())?;
         let replicas = (0..replicas)
-            .map(|_| Server::start(ServerOptions::default().replica_of(master.port())))
+            .map(|_| Server::start(data().replica_of(master.port())))
             .collect::<Result<Vec<_>, _>>()?;
         let quorum = u32::try_from(sentinels / 2 + 1).unwrap_or(2);
+        let sentinel = || {
+            let options = ServerOptions::default().sentinel_of(name, master.port(), quorum);
+            match &credentials {
+                Some(c) => {
+                    let user = &c.sentinel_user;
+                    options
+                        .acl_user(&user.name, &user.password)
+                        .config("user", "default off")
+                        .config("sentinel", &format!("auth-pass {name} {}", c.data_password))
+                        .config("sentinel", &format!("sentinel-user {}", user.name))
+                        .config("sentinel", &format!("sentinel-pass {}", user.password))
+                }
+                None => options,
+            }
+        };
         let sentinels = (0..sentinels)
-            .map(|_| {
-                Server::start(ServerOptions::default().sentinel_of(name, master.port(), quorum))
-            })
+            .map(|_| Server::start(sentinel()))
             .collect::<Result<Vec<_>, _>>()?;
         let set = Self {
             name: name.to_owned(),
             master,
             replicas,
             sentinels,
+            credentials,
         };
         set.wait_until_discovered()?;
         Ok(set)
@@ -67,11 +117,17 @@ impl SentinelSet {
         let started = Instant::now();
         let replicas = self.replicas.len().to_string();
         let others = (self.sentinels.len() - 1).to_string();
+        let user = self.credentials.as_ref().map(|c| {
+            (
+                c.sentinel_user.name.as_str(),
+                c.sentinel_user.password.as_str(),
+            )
+        });
         loop {
             let discovered = self.sentinels.iter().all(|sentinel| {
-                let fields =
-                    ask(sentinel.port(), &["SENTINEL", "MASTER", &self.name]).unwrap_or_default();
-                let linked = ask(sentinel.port(), &["SENTINEL", "REPLICAS", &self.name])
+                let fields = ask(sentinel.port(), user, &["SENTINEL", "MASTER", &self.name])
+                    .unwrap_or_default();
+                let linked = ask(sentinel.port(), user, &["SENTINEL", "REPLICAS", &self.name])
                     .unwrap_or_default()
                     .windows(2)
                     .filter(|pair| pair[0] == "master-link-status" && pair[1] == "ok")
@@ -93,25 +149,38 @@ impl SentinelSet {
     }
 }
 
-/// Runs one command on a loopback port and returns the reply's strings.
-pub(crate) fn ask(port: u16, command: &[&str]) -> std::io::Result<Vec<String>> {
+/// Runs one command on a loopback port, as `user` (name, password) when
+/// given, and returns the reply's strings.
+pub(crate) fn ask(
+    port: u16,
+    user: Option<(&str, &str)>,
+    command: &[&str],
+) -> std::io::Result<Vec<String>> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut out = bytes::BytesMut::new();
+    if let Some((name, password)) = user {
+        encode_command(&mut out, &["AUTH", name, password]);
+    }
     encode_command(&mut out, command);
     stream.write_all(&out)?;
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     let mut decoder = Decoder::default();
+    let mut replies = usize::from(user.is_some()) + 1;
     loop {
         let n = stream.read(&mut chunk)?;
         if n == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         buffer.extend_from_slice(&chunk[..n]);
-        let reply = decoder.decode(&buffer).map_err(std::io::Error::other)?;
-        if let Some((frame, _)) = reply {
-            return Ok(strings(&frame.to_owned_frame()));
+        while let Some((frame, used)) = decoder.decode(&buffer).map_err(std::io::Error::other)? {
+            let frame = frame.to_owned_frame();
+            buffer.drain(..used);
+            replies -= 1;
+            if replies == 0 {
+                return Ok(strings(&frame));
+            }
         }
     }
 }
