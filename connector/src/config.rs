@@ -52,6 +52,17 @@ pub enum Role {
     Any,
 }
 
+impl Role {
+    /// The role's letter in a `sentinel://` DSN.
+    pub(crate) fn letter(self) -> char {
+        match self {
+            Self::Master => 'm',
+            Self::Replica => 's',
+            Self::Any => 'a',
+        }
+    }
+}
+
 /// The RESP version to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Protocol {
@@ -402,12 +413,7 @@ impl fmt::Display for Config {
             Endpoint::Sentinel(s) => {
                 f.write_str("sentinel://")?;
                 credentials(f, self.username.as_deref(), self.password.as_ref())?;
-                let role = match s.role {
-                    Role::Master => 'm',
-                    Role::Replica => 's',
-                    Role::Any => 'a',
-                };
-                write!(f, "{}:{role}/{}", s.master_name, self.db)
+                write!(f, "{}:{}/{}", s.master_name, s.role.letter(), self.db)
             }
         }
     }

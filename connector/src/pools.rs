@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::pooled::{Pool, PooledConnection};
 
 /// What makes two configurations share connections: `host:port/db[+tls]`
+/// (for a sentinel endpoint: the master name, the role and the sentinels)
 /// and the credentials' identity (the user and a hash of the password,
 /// never the password itself).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -33,8 +34,31 @@ impl PoolKey {
             password.expose().hash(&mut hasher);
             hasher.finish()
         });
+        let endpoint = match config.endpoint() {
+            // The master of one set is not its replica, nor another set's
+            // master of the same (often default) name.
+            Endpoint::Sentinel(s) => {
+                let sentinels: Vec<String> = s
+                    .sentinels
+                    .iter()
+                    .map(|(host, port)| {
+                        endpoint_name(&Endpoint::Tcp {
+                            host: host.clone(),
+                            port: *port,
+                        })
+                    })
+                    .collect();
+                format!(
+                    "sentinel {}:{} via {}",
+                    s.master_name,
+                    s.role.letter(),
+                    sentinels.join(",")
+                )
+            }
+            other => endpoint_name(other),
+        };
         Self {
-            endpoint: endpoint_name(config.endpoint()),
+            endpoint,
             db: config.get_db(),
             tls: config.get_tls().is_some() && matches!(config.endpoint(), Endpoint::Tcp { .. }),
             username: config.get_username().map(str::to_owned),

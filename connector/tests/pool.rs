@@ -313,6 +313,28 @@ async fn keyed_pools_never_share_connections_across_credentials() {
     assert_eq!(pools.pool(&alice).unwrap().stats().created, 1);
 }
 
+#[test]
+fn sentinel_pool_keys_tell_roles_and_sets_apart() {
+    let key = |dsn: &str| redwire::PoolKey::of(&dsn.parse().unwrap());
+    let master = key("sentinel://mymaster:m?sentinels=10.0.0.1:26379,[::1]:26380");
+    assert_eq!(
+        master.to_string(),
+        "sentinel mymaster:m via 10.0.0.1:26379,[::1]:26380/0"
+    );
+    assert_ne!(
+        master,
+        key("sentinel://mymaster:s?sentinels=10.0.0.1:26379,[::1]:26380")
+    );
+    assert_ne!(
+        master,
+        key("sentinel://mymaster:m?sentinels=10.0.0.9:26379")
+    );
+    assert_eq!(
+        master,
+        key("sentinel://mymaster:m/0?sentinels=10.0.0.1:26379,[::1]:26380")
+    );
+}
+
 #[tokio::test]
 async fn named_pools_are_registered_once_and_found_by_name() {
     let server = Server::start(ServerOptions::default()).unwrap();
