@@ -14,10 +14,13 @@
 //! servers for the Lua and Python suites and prints where they listen.
 #![forbid(unsafe_code)]
 
+mod cluster;
+mod probe;
 mod sentinel;
 mod server;
 mod tls;
 
+pub use cluster::Cluster;
 pub use sentinel::{SentinelSet, SetCredentials};
 pub use server::{AclUser, Server, ServerOptions, StartError};
 pub use tls::TlsFiles;

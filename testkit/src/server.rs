@@ -23,6 +23,22 @@ pub struct AclUser {
     pub password: String,
 }
 
+/// What the process runs as.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Mode {
+    /// A standalone server (or a replica).
+    #[default]
+    Server,
+    /// A sentinel monitoring a master on a loopback port.
+    Sentinel {
+        name: String,
+        master_port: u16,
+        quorum: u32,
+    },
+    /// A cluster node.
+    ClusterNode,
+}
+
 /// What kind of server to start. The default is a plain server with no
 /// password on a TCP loopback port.
 #[derive(Debug, Clone, Default)]
@@ -33,8 +49,7 @@ pub struct ServerOptions {
     unix_socket: bool,
     tls: bool,
     tls_client_auth: bool,
-    /// Runs as a sentinel monitoring (master name, master port, quorum).
-    sentinel: Option<(String, u16, u32)>,
+    mode: Mode,
     args: Vec<(String, String)>,
 }
 
@@ -89,7 +104,20 @@ impl ServerOptions {
     /// `name`, with a 1 s down-after and a 3 s failover timeout.
     #[must_use]
     pub fn sentinel_of(mut self, name: &str, master_port: u16, quorum: u32) -> Self {
-        self.sentinel = Some((name.to_owned(), master_port, quorum));
+        self.mode = Mode::Sentinel {
+            name: name.to_owned(),
+            master_port,
+            quorum,
+        };
+        self
+    }
+
+    /// Runs as a cluster node (`cluster-enabled`, a 2 s node timeout, the
+    /// cluster bus on another free port), not yet part of a cluster; see
+    /// [`Cluster`](crate::Cluster). Default: off.
+    #[must_use]
+    pub fn cluster_node(mut self) -> Self {
+        self.mode = Mode::ClusterNode;
         self
     }
 
@@ -142,12 +170,14 @@ pub struct Server {
     options: ServerOptions,
     tls: Option<TlsFiles>,
     dir: tempfile::TempDir,
+    /// Whether the process was killed (and not restarted).
+    killed: bool,
 }
 
 impl Server {
     /// Starts a server on a free loopback port and waits until it accepts
     /// connections.
-    pub fn start(options: ServerOptions) -> Result<Self, StartError> {
+    pub fn start(mut options: ServerOptions) -> Result<Self, StartError> {
         let dir = tempfile::Builder::new()
             .prefix("redwire-redis-")
             .tempdir()?;
@@ -159,6 +189,12 @@ impl Server {
         let mut last_failure = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port()?;
+            if options.mode == Mode::ClusterNode {
+                options.args.retain(|(name, _)| name != "cluster-port");
+                options
+                    .args
+                    .push(("cluster-port".to_owned(), free_port()?.to_string()));
+            }
             match spawn(dir.path(), port, &options, tls.as_ref())? {
                 Ok(child) => {
                     return Ok(Self {
@@ -167,6 +203,7 @@ impl Server {
                         options,
                         tls,
                         dir,
+                        killed: false,
                     })
                 }
                 Err(log) if log.contains("Address already in use") => last_failure = log,
@@ -184,6 +221,11 @@ impl Server {
     /// The TCP port (the TLS port for a TLS server).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Whether the process runs (it was not killed, or was restarted since).
+    pub fn is_running(&self) -> bool {
+        !self.killed
     }
 
     /// The server's process id.
@@ -230,6 +272,7 @@ impl Server {
         self.kill();
         let child = spawn(self.dir.path(), self.port, &self.options, self.tls.as_ref())?;
         self.child = child.map_err(StartError::Failed)?;
+        self.killed = false;
         Ok(())
     }
 
@@ -237,6 +280,7 @@ impl Server {
         // Only our own child is signalled; it may already have exited.
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.killed = true;
     }
 }
 
@@ -279,10 +323,11 @@ fn spawn(
     let binary = binary();
     let mut command = Command::new(&binary);
     command.arg(&config);
-    if options.sentinel.is_some() {
+    let sentinel = matches!(options.mode, Mode::Sentinel { .. });
+    if sentinel {
         command.arg("--sentinel");
     }
-    let ready = if options.sentinel.is_some() {
+    let ready = if sentinel {
         "+monitor master"
     } else {
         "Ready to accept connections"
@@ -366,7 +411,12 @@ fn config_lines(
             ),
         ));
     }
-    if let Some((name, master_port, quorum)) = &options.sentinel {
+    if let Mode::Sentinel {
+        name,
+        master_port,
+        quorum,
+    } = &options.mode
+    {
         lines.push((
             "sentinel".to_owned(),
             format!("monitor {name} 127.0.0.1 {master_port} {quorum}"),
@@ -380,6 +430,11 @@ fn config_lines(
             format!("failover-timeout {name} 3000"),
         ));
         lines.push(("sentinel".to_owned(), format!("parallel-syncs {name} 1")));
+    }
+    if options.mode == Mode::ClusterNode {
+        lines.push(("cluster-enabled".to_owned(), "yes".to_owned()));
+        lines.push(("cluster-config-file".to_owned(), "nodes.conf".to_owned()));
+        lines.push(("cluster-node-timeout".to_owned(), "2000".to_owned()));
     }
     if options.unix_socket {
         lines.push((

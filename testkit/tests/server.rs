@@ -171,3 +171,35 @@ fn a_sentinel_set_is_discovered_and_names_its_master() {
         "a process of the set is still running"
     );
 }
+
+#[test]
+fn a_cluster_forms_with_three_masters_and_three_replicas() {
+    let cluster = redwire_testkit::Cluster::start().unwrap();
+    assert_eq!(cluster.nodes.len(), 6);
+    for node in &cluster.nodes {
+        let mut stream = tcp(node);
+        let info = {
+            stream.write_all(b"CLUSTER INFO\r\n").unwrap();
+            let mut reply = vec![0u8; 4096];
+            let n = stream.read(&mut reply).unwrap();
+            String::from_utf8_lossy(&reply[..n]).into_owned()
+        };
+        assert!(info.contains("cluster_state:ok"), "{info}");
+        assert!(info.contains("cluster_known_nodes:6"), "{info}");
+    }
+    let masters = cluster
+        .nodes
+        .iter()
+        .filter(|node| {
+            let mut stream = tcp(node);
+            stream.write_all(b"INFO replication\r\n").unwrap();
+            let mut reply = vec![0u8; 4096];
+            let n = stream.read(&mut reply).unwrap();
+            String::from_utf8_lossy(&reply[..n]).contains("role:master")
+        })
+        .count();
+    assert_eq!(masters, 3);
+    let pids: Vec<u32> = cluster.nodes.iter().map(Server::pid).collect();
+    drop(cluster);
+    assert!(pids.iter().all(|pid| !alive(*pid)), "a node still runs");
+}
