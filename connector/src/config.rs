@@ -23,6 +23,9 @@ pub enum Endpoint {
     Unix(PathBuf),
     /// A master or replica found through Redis Sentinel.
     Sentinel(Sentinel),
+    /// Seed nodes of a Redis Cluster (`host`, `port`), asked for the
+    /// cluster's topology; connect through [`Cluster`](crate::Cluster).
+    Cluster(Vec<(String, u16)>),
 }
 
 /// A Sentinel-managed server: which one, and the sentinels to ask.
@@ -145,6 +148,8 @@ pub struct Config {
     pub(crate) proxy: bool,
     pub(crate) disabled_commands: Vec<String>,
     pub(crate) bind: Option<IpAddr>,
+    /// Sends `READONLY` in the handshake: a cluster replica serving reads.
+    pub(crate) readonly: bool,
 }
 
 /// The connect timeout when none is set.
@@ -169,6 +174,7 @@ impl Default for Config {
             proxy: false,
             disabled_commands: Vec::new(),
             bind: None,
+            readonly: false,
         }
     }
 }
@@ -207,6 +213,21 @@ impl Config {
             endpoint: Endpoint::Sentinel(sentinel),
             ..self
         }
+    }
+
+    /// Connects to a Redis Cluster through these seed nodes (`host`, `port`),
+    /// with [`Cluster`](crate::Cluster). Default: TCP.
+    pub fn cluster(self, seeds: Vec<(String, u16)>) -> Result<Self, ConfigError> {
+        if seeds.is_empty() {
+            return Err(ConfigError::invalid("seeds", "at least one host:port", ""));
+        }
+        for (host, port) in &seeds {
+            Config::default().tcp(host, *port)?;
+        }
+        Ok(Self {
+            endpoint: Endpoint::Cluster(seeds),
+            ..self
+        })
     }
 
     /// Selects this database after connecting. Default 0.
@@ -410,6 +431,16 @@ impl fmt::Display for Config {
                 }
             }
             Endpoint::Unix(path) => write!(f, "unix://{}?db={}", path.display(), self.db),
+            Endpoint::Cluster(seeds) => {
+                let scheme = if self.tls.is_some() {
+                    "rediss"
+                } else {
+                    "redis"
+                };
+                write!(f, "{scheme}+cluster://")?;
+                credentials(f, self.username.as_deref(), self.password.as_ref())?;
+                f.write_str(&crate::connection::seed_list(seeds))
+            }
             Endpoint::Sentinel(s) => {
                 f.write_str("sentinel://")?;
                 credentials(f, self.username.as_deref(), self.password.as_ref())?;

@@ -14,6 +14,7 @@ use crate::config::{Config, Endpoint, Protocol};
 use crate::error::{ConfigError, Error, Phase, PhaseTracker, ServerError};
 use crate::pipeline::Pipeline;
 use crate::policy::Policy;
+use crate::script;
 use crate::transport::{self, Transport};
 
 /// Bytes reserved in the read buffer before each socket read.
@@ -78,7 +79,22 @@ pub(crate) fn endpoint_name(endpoint: &Endpoint) -> String {
         Endpoint::Tcp { host, port } => format!("{host}:{port}"),
         Endpoint::Unix(path) => path.display().to_string(),
         Endpoint::Sentinel(s) => format!("sentinel master {}", s.master_name),
+        Endpoint::Cluster(seeds) => format!("cluster {}", seed_list(seeds)),
     }
+}
+
+/// `host:port,host:port` (IPv6 hosts in brackets).
+pub(crate) fn seed_list(seeds: &[(String, u16)]) -> String {
+    seeds
+        .iter()
+        .map(|(host, port)| {
+            endpoint_name(&Endpoint::Tcp {
+                host: host.clone(),
+                port: *port,
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl Connection {
@@ -119,7 +135,7 @@ impl Connection {
             )
             .into());
         }
-        if config.tls.is_some() && !matches!(config.endpoint(), Endpoint::Tcp { .. }) {
+        if config.tls.is_some() && matches!(config.endpoint(), Endpoint::Unix(_)) {
             return Err(ConfigError::invalid("tls", "used with a TCP endpoint", &endpoint).into());
         }
         let transport = match config.endpoint() {
@@ -139,10 +155,11 @@ impl Connection {
                 phase.set(Phase::Connect);
                 Transport::Unix(transport::unix(path, &endpoint).await?)
             }
-            Endpoint::Sentinel(_) => {
+            // A sentinel endpoint was resolved above.
+            Endpoint::Sentinel(_) | Endpoint::Cluster(_) => {
                 return Err(ConfigError::invalid(
                     "endpoint",
-                    "a TCP or unix endpoint (sentinel discovery is not available yet)",
+                    "one server: connect to a cluster with redwire::Cluster",
                     &endpoint,
                 )
                 .into())
@@ -211,6 +228,9 @@ impl Connection {
                     vec!["CLIENT".to_owned(), "SETNAME".to_owned(), name.clone()],
                 ));
             }
+        }
+        if config.readonly {
+            steps.push((Phase::Handshake, vec!["READONLY".to_owned()]));
         }
         if config.db != 0 && !config.proxy {
             steps.push((
@@ -396,13 +416,7 @@ impl Connection {
 
     /// Loads a Lua script (`SCRIPT LOAD`) and remembers its SHA1 under `name`.
     pub async fn load_script(&mut self, name: &str, source: &str) -> Result<String, Error> {
-        let reply = self.cmd(&("SCRIPT", "LOAD", source)).await?;
-        let sha = reply
-            .as_bytes()
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .ok_or_else(|| {
-                Error::Server(ServerError::new(b"ERR SCRIPT LOAD did not return a SHA1"))
-            })?;
+        let sha = script::loaded_sha(&self.cmd(&("SCRIPT", "LOAD", source)).await?)?;
         self.scripts
             .insert(name.to_owned(), (source.to_owned(), sha.clone()));
         Ok(sha)
@@ -417,27 +431,14 @@ impl Connection {
         args: &[V],
     ) -> Result<Frame, Error> {
         let Some((source, sha)) = self.scripts.get(name).cloned() else {
-            return Err(Error::Server(ServerError::new(
-                format!("ERR no script loaded under the name {name:?}").as_bytes(),
-            )));
+            return Err(script::unknown(name));
         };
-        let command = |sha: &str| -> Vec<Vec<u8>> {
-            let mut command = vec![
-                b"EVALSHA".to_vec(),
-                sha.as_bytes().to_vec(),
-                keys.len().to_string().into_bytes(),
-            ];
-            command.extend(keys.iter().map(|k| k.as_ref().to_vec()));
-            command.extend(args.iter().map(|a| a.as_ref().to_vec()));
-            command
-        };
-        match self.cmd(&command(&sha)).await {
-            Err(Error::Server(e)) if e.code() == "NOSCRIPT" => {
-                let sha = self.load_script(name, &source).await?;
-                self.cmd(&command(&sha)).await
-            }
-            other => other,
+        let result = self.cmd(&script::evalsha(&sha, keys, args)).await;
+        if !script::is_noscript(&result) {
+            return result;
         }
+        let sha = self.load_script(name, &source).await?;
+        self.cmd(&script::evalsha(&sha, keys, args)).await
     }
 
     /// Whether the connection refuses requests for good.

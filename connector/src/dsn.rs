@@ -36,11 +36,13 @@ impl FromStr for Config {
                 "rediss" => server(rest, true)?,
                 "unix" => unix(rest)?,
                 "sentinel" => sentinel(rest)?,
+                "redis+cluster" => cluster(rest, false)?,
+                "rediss+cluster" => cluster(rest, true)?,
                 other => {
                     return Err(ConfigError::dsn(
                         "scheme",
                         format!(
-                            "unknown scheme {other:?}, expected redis, rediss, unix or sentinel"
+                            "unknown scheme {other:?}, expected redis, rediss, unix, sentinel, redis+cluster or rediss+cluster"
                         ),
                     ))
                 }
@@ -92,6 +94,32 @@ fn server(rest: &str, tls: bool) -> Result<Config, ConfigError> {
         Some(db) if !db.is_empty() => Ok(config.db(parse_db(db)?)),
         _ => Ok(config),
     }
+}
+
+/// `[[user]:[password]@]host:port[,host:port…][/0]`: a cluster's seed
+/// nodes (a cluster serves only db 0).
+fn cluster(rest: &str, tls: bool) -> Result<Config, ConfigError> {
+    let (userinfo, location) = split_userinfo(rest);
+    let (authority, db) = match location.split_once('/') {
+        Some((authority, db)) => (authority, Some(db)),
+        None => (location, None),
+    };
+    if let Some(db) = db.filter(|db| !db.is_empty() && *db != "0") {
+        return Err(ConfigError::invalid(
+            "db",
+            "0 (a cluster serves only db 0)",
+            db,
+        ));
+    }
+    let seeds = authority
+        .split(',')
+        .map(host_port)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut config = Config::default().cluster(seeds)?;
+    if tls {
+        config = config.tls(TlsOptions::default());
+    }
+    credentials(config, userinfo)
 }
 
 /// `[[user]:[password]@]/path/to.sock`.

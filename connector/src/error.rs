@@ -233,6 +233,22 @@ pub enum Error {
         /// The command, upper case.
         command: String,
     },
+    /// No pooled connection could be had: the pool could not connect, or
+    /// none came free in time.
+    Pool(Box<redwire_pool::PoolError<Error>>),
+    /// A cluster redirected one command more times than allowed
+    /// (`MOVED`/`ASK`), or kept answering `TRYAGAIN`/`CLUSTERDOWN`.
+    Redirections {
+        /// How many redirections or retries were allowed.
+        limit: u32,
+        /// The last reply.
+        last: ServerError,
+    },
+    /// No node of the cluster serves this slot (the cluster is not whole).
+    SlotUnserved {
+        /// The slot.
+        slot: u16,
+    },
 }
 
 impl Error {
@@ -290,6 +306,14 @@ impl fmt::Display for Error {
             Self::SubscribeInPipeline { command } => {
                 write!(f, "{command} cannot be pipelined: send it with cmd")
             }
+            Self::Pool(e) => e.fmt(f),
+            Self::Redirections { limit, last } => {
+                write!(
+                    f,
+                    "cluster gave up after {limit} redirections or retries: {last}"
+                )
+            }
+            Self::SlotUnserved { slot } => write!(f, "no cluster node serves slot {slot}"),
             Self::NoHosts(errors) => {
                 f.write_str("no hosts available")?;
                 for (i, e) in errors.iter().enumerate() {
@@ -310,6 +334,12 @@ impl std::error::Error for Error {
             Self::Refused { reply, .. } | Self::Server(reply) => Some(reply),
             _ => None,
         }
+    }
+}
+
+impl From<redwire_pool::PoolError<Error>> for Error {
+    fn from(e: redwire_pool::PoolError<Error>) -> Self {
+        Self::Pool(Box::new(e))
     }
 }
 

@@ -17,6 +17,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cluster;
 mod config;
 mod connection;
 mod connector;
@@ -27,10 +28,15 @@ mod pipeline;
 mod policy;
 mod pooled;
 mod pools;
+mod routing;
+mod script;
 mod sentinel;
+mod slot;
 mod tls;
+mod topology;
 mod transport;
 
+pub use cluster::{Cluster, ClusterOptions};
 pub use config::{
     Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions, DEFAULT_CONNECT_TIMEOUT,
 };
@@ -44,3 +50,4 @@ pub use pooled::{Pool, PooledConnection};
 pub use pools::{NamedPoolError, PoolKey, Pools};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, Args, Frame};
+pub use slot::{key_slot, SLOTS};

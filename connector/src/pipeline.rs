@@ -20,6 +20,8 @@ use crate::policy::Policy;
 #[derive(Debug, Clone, Default)]
 pub struct Pipeline {
     bytes: BytesMut,
+    /// Each command's encoding, as a range of `bytes`.
+    command_ranges: Vec<Range<usize>>,
     /// Each command's name, as a range of `names`.
     name_ranges: Vec<Range<usize>>,
     names: Vec<u8>,
@@ -35,7 +37,9 @@ impl Pipeline {
 
     /// Queues one command.
     pub fn cmd<A: Args + ?Sized>(&mut self, args: &A) -> &mut Self {
+        let encoded_from = self.bytes.len();
         encode_command(&mut self.bytes, args);
+        self.command_ranges.push(encoded_from..self.bytes.len());
         let start = self.names.len();
         let mut first = true;
         args.for_each_arg(&mut |arg| {
@@ -61,6 +65,7 @@ impl Pipeline {
     /// Empties the pipeline, keeping its buffers.
     pub fn clear(&mut self) {
         self.bytes.clear();
+        self.command_ranges.clear();
         self.name_ranges.clear();
         self.names.clear();
         self.has_empty = false;
@@ -68,6 +73,24 @@ impl Pipeline {
 
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Each queued command: its encoding and its name.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.command_ranges
+            .iter()
+            .zip(&self.name_ranges)
+            .map(|(encoded, name)| (&self.bytes[encoded.clone()], &self.names[name.clone()]))
+    }
+
+    /// Queues a command another pipeline encoded (see [`commands`](Self::commands)).
+    pub(crate) fn push_encoded(&mut self, encoded: &[u8], name: &[u8]) {
+        let from = self.bytes.len();
+        self.bytes.extend_from_slice(encoded);
+        self.command_ranges.push(from..self.bytes.len());
+        let start = self.names.len();
+        self.names.extend_from_slice(name);
+        self.name_ranges.push(start..self.names.len());
     }
 
     /// Refuses empty commands and (un)subscribe commands.

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use redwire_pool::{PoolConfig, PoolError};
 
 use crate::config::{Config, Endpoint};
-use crate::connection::endpoint_name;
+use crate::connection::{endpoint_name, seed_list};
 use crate::connector::Connector;
 use crate::error::Error;
 use crate::pooled::{Pool, PooledConnection};
@@ -38,21 +38,11 @@ impl PoolKey {
             // The master of one set is not its replica, nor another set's
             // master of the same (often default) name.
             Endpoint::Sentinel(s) => {
-                let sentinels: Vec<String> = s
-                    .sentinels
-                    .iter()
-                    .map(|(host, port)| {
-                        endpoint_name(&Endpoint::Tcp {
-                            host: host.clone(),
-                            port: *port,
-                        })
-                    })
-                    .collect();
                 format!(
                     "sentinel {}:{} via {}",
                     s.master_name,
                     s.role.letter(),
-                    sentinels.join(",")
+                    seed_list(&s.sentinels)
                 )
             }
             other => endpoint_name(other),

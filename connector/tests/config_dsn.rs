@@ -255,7 +255,15 @@ fn every_validation_message_names_the_field_and_the_rule() {
         ),
         (
             "http://h",
-            r#"invalid DSN scheme: unknown scheme "http", expected redis, rediss, unix or sentinel"#,
+            r#"invalid DSN scheme: unknown scheme "http", expected redis, rediss, unix, sentinel, redis+cluster or rediss+cluster"#,
+        ),
+        (
+            "redis+cluster://a:1,:2",
+            r#"invalid host: must be a non-empty string, got """#,
+        ),
+        (
+            "redis+cluster://a:1/3",
+            r#"invalid db: must be 0 (a cluster serves only db 0), got "3""#,
         ),
         ("redis://[::1", r#"invalid DSN host: unclosed [ in "[::1""#),
         (

@@ -1,0 +1,716 @@
+//! A Redis Cluster client: commands routed by key slot to pooled
+//! connections per node, following `MOVED` and `ASK`, retrying `TRYAGAIN`
+//! and `CLUSTERDOWN`, pipelines split by node, scripts on every master.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use redwire_pool::PoolConfig;
+use redwire_resp::{Args, Decoder};
+use redwire_sentinel::Address;
+
+use crate::config::{Config, Endpoint};
+use crate::connector::Connector;
+use crate::error::{ConfigError, Error, Phase, ServerError};
+use crate::pipeline::Pipeline;
+use crate::pooled::{Pool, PooledConnection};
+use crate::routing::{Commands, Route};
+use crate::script;
+use crate::slot::key_slot;
+use crate::topology::SlotMap;
+use crate::Frame;
+
+/// How a [`Cluster`] pools, reads and retries.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClusterOptions {
+    /// The pool kept for each node.
+    pub pool: PoolConfig,
+    /// Sends read-only commands to the replicas of a slot's master (each
+    /// connection sends `READONLY`). Default: off, every command goes to
+    /// masters.
+    pub read_from_replicas: bool,
+    /// `MOVED` and `ASK` redirections followed for one command. Default 5.
+    pub max_redirections: u32,
+    /// Retries of one command after `TRYAGAIN`, `CLUSTERDOWN` or a node
+    /// that cannot be reached, with a backoff from 10 ms doubling to
+    /// 500 ms. Default 16 (about 5.5 s in all).
+    pub max_retries: u32,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        Self {
+            pool: PoolConfig::default(),
+            read_from_replicas: false,
+            max_redirections: 5,
+            max_retries: 16,
+        }
+    }
+}
+
+impl ClusterOptions {
+    /// The pool kept for each node.
+    #[must_use]
+    pub fn pool(self, pool: PoolConfig) -> Self {
+        Self { pool, ..self }
+    }
+
+    /// Sends read-only commands to replicas.
+    #[must_use]
+    pub fn read_from_replicas(self, yes: bool) -> Self {
+        Self {
+            read_from_replicas: yes,
+            ..self
+        }
+    }
+}
+
+/// A full refresh after a `MOVED` runs at most this often.
+const MOVED_REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// A refresh after a node could not be reached runs at most this often.
+const UNREACHABLE_REFRESH_EVERY: Duration = Duration::from_millis(100);
+
+/// A client of one Redis Cluster; clones share its topology and pools.
+///
+/// - The topology comes from `CLUSTER SHARDS` (`CLUSTER SLOTS` before
+///   Redis 7), asked of the known nodes and then of the seeds (resolved
+///   again), so a cluster whose nodes all changed is found again.
+/// - A command goes to the master of its first key's slot (hash tags
+///   honoured), a command without keys to any master, and `SCRIPT LOAD`,
+///   `SCRIPT FLUSH`, `FLUSHALL`, `FLUSHDB` and `FUNCTION LOAD|DELETE|FLUSH|RESTORE`
+///   to every master. Keys are found with the server's `COMMAND` table.
+/// - `MOVED` updates that slot at once and schedules a full refresh (at
+///   most once a second); `ASK` sends `ASKING` and the command to the named
+///   node without changing the map; `TRYAGAIN` and `CLUSTERDOWN` are
+///   retried with backoff; each within [`ClusterOptions`]' bounds.
+/// - A command is retried on another node only when it was surely not
+///   executed (no connection could be had, or the write failed); one whose
+///   connection failed after it was sent returns the error, as it may have
+///   run.
+/// - Multi-key commands whose keys span slots get the server's
+///   `CROSSSLOT` error: they are not split.
+///
+/// ```no_run
+/// use redwire::{Cluster, ClusterOptions, Pipeline};
+///
+/// # async fn demo() -> Result<(), redwire::Error> {
+/// let cluster = Cluster::connect(
+///     "redis+cluster://10.0.0.1:7000,10.0.0.2:7000".parse()?,
+///     ClusterOptions::default(),
+/// )
+/// .await?;
+/// cluster.cmd(&("SET", "{user:1}:name", "ada")).await?;
+/// let mut pipeline = Pipeline::new();
+/// pipeline.cmd(&["GET", "{user:1}:name"]).cmd(&["INCR", "visits"]);
+/// let replies = cluster.pipeline(&pipeline).await?; // split by node, in order
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Cluster {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Each node's connection settings, the endpoint aside.
+    node: Config,
+    seeds: Vec<Address>,
+    options: ClusterOptions,
+    map: RwLock<Arc<SlotMap>>,
+    pools: Mutex<HashMap<Address, Pool>>,
+    commands: RwLock<Arc<Commands>>,
+    /// When the last refresh finished; held while one runs.
+    refreshed: tokio::sync::Mutex<Option<Instant>>,
+    /// Whether a refresh is scheduled in the background.
+    refresh_scheduled: AtomicBool,
+    /// Spreads keyless commands and replica reads.
+    next: AtomicUsize,
+    /// Scripts by name: (source, SHA1).
+    scripts: Mutex<HashMap<String, (String, String)>>,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("seeds", &self.inner.seeds)
+            .field("masters", &self.masters())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A redirection or a retry asked for by an error reply.
+enum Redirect {
+    Moved { slot: u16, to: Address },
+    Ask { to: Address },
+    Retry,
+}
+
+impl Redirect {
+    /// `MOVED 3999 127.0.0.1:6381`, `ASK 3999 …`, `TRYAGAIN …`,
+    /// `CLUSTERDOWN …`; an empty host is the node that answered.
+    fn of(reply: &ServerError, from: &Address) -> Option<Self> {
+        let mut words = reply.message().split(' ');
+        let code = words.next()?;
+        if matches!(code, "TRYAGAIN" | "CLUSTERDOWN") {
+            return Some(Self::Retry);
+        }
+        let slot = words.next()?.parse().ok()?;
+        let (host, port) = words.next()?.rsplit_once(':')?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = if host.is_empty() { &from.host } else { host };
+        let to = Address::new(host, port.parse().ok()?);
+        match code {
+            "MOVED" => Some(Self::Moved { slot, to }),
+            "ASK" => Some(Self::Ask { to }),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the command was surely not executed: no connection could be
+/// had, or writing it failed.
+fn unsent(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Pool(_)
+            | Error::Io {
+                phase: Phase::Send,
+                ..
+            }
+    )
+}
+
+/// 10 ms doubling per retry, at most 500 ms.
+fn backoff(retry: u32) -> Duration {
+    Duration::from_millis(10u64 << retry.min(6)).min(Duration::from_millis(500))
+}
+
+impl Cluster {
+    /// Reads the topology through `config`'s seed nodes
+    /// (`redis+cluster://host:port,host:port`, credentials and TLS applying
+    /// to every node) and the `COMMAND` table.
+    pub async fn connect(config: Config, options: ClusterOptions) -> Result<Self, Error> {
+        let Endpoint::Cluster(seeds) = config.endpoint() else {
+            return Err(ConfigError::invalid(
+                "endpoint",
+                "a cluster's seed nodes (redis+cluster://host:port,host:port)",
+                config.to_string(),
+            )
+            .into());
+        };
+        if config.db != 0 {
+            return Err(
+                ConfigError::invalid("db", "0 (a cluster serves only db 0)", config.db).into(),
+            );
+        }
+        let seeds = seeds.iter().map(|(h, p)| Address::new(h, *p)).collect();
+        let mut node = config.clone();
+        node.readonly = options.read_from_replicas;
+        let cluster = Self {
+            inner: Arc::new(Inner {
+                node,
+                seeds,
+                options,
+                map: RwLock::new(Arc::new(SlotMap::empty())),
+                pools: Mutex::new(HashMap::new()),
+                commands: RwLock::new(Arc::new(Commands::default())),
+                refreshed: tokio::sync::Mutex::new(None),
+                refresh_scheduled: AtomicBool::new(false),
+                next: AtomicUsize::new(0),
+                scripts: Mutex::new(HashMap::new()),
+            }),
+        };
+        cluster.refresh().await?;
+        Ok(cluster)
+    }
+
+    /// The masters' addresses (`host:port`), in slot order of the map now.
+    pub fn masters(&self) -> Vec<String> {
+        self.map()
+            .shards()
+            .iter()
+            .map(|s| s.master.to_string())
+            .collect()
+    }
+
+    /// Reads the topology again now: from the known masters, their
+    /// replicas, then the seeds; the first complete map wins (else the
+    /// most complete one).
+    pub async fn refresh(&self) -> Result<(), Error> {
+        self.refresh_unless_within(Duration::ZERO).await
+    }
+
+    /// Refreshes, unless a refresh finished while this one waited or
+    /// within `fresh` ago.
+    async fn refresh_unless_within(&self, fresh: Duration) -> Result<(), Error> {
+        let asked = Instant::now();
+        let mut refreshed = self.inner.refreshed.lock().await;
+        if refreshed.is_some_and(|at| at >= asked || at.elapsed() < fresh) {
+            return Ok(());
+        }
+        let map = self.map();
+        let mut candidates: Vec<Address> = Vec::new();
+        let shards = map.shards();
+        let known = shards
+            .iter()
+            .map(|s| &s.master)
+            .chain(shards.iter().flat_map(|s| &s.replicas))
+            .chain(&self.inner.seeds);
+        for address in known {
+            if !candidates.contains(address) {
+                candidates.push(address.clone());
+            }
+        }
+        let (mut best, mut errors) = (None::<SlotMap>, Vec::new());
+        for address in candidates {
+            match self.topology_from(&address).await {
+                Ok(map) if map.served() == usize::from(crate::slot::SLOTS) => {
+                    best = Some(map);
+                    break;
+                }
+                Ok(map) => {
+                    if best.as_ref().is_none_or(|b| map.served() > b.served()) {
+                        best = Some(map);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        let Some(best) = best.filter(|m| m.served() > 0) else {
+            return Err(Error::NoHosts(errors));
+        };
+        tracing::debug!(shards = best.shards().len(), "cluster topology read");
+        self.inner
+            .pools
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|address, _| {
+                best.shards()
+                    .iter()
+                    .any(|s| s.master == *address || s.replicas.contains(address))
+            });
+        *self
+            .inner
+            .map
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(best);
+        *refreshed = Some(Instant::now());
+        Ok(())
+    }
+
+    /// The slot map one node reports (and the `COMMAND` table, the first time).
+    async fn topology_from(&self, address: &Address) -> Result<SlotMap, Error> {
+        let mut connection = self.pool_for(address)?.get().await?;
+        let tls = self.inner.node.tls.is_some();
+        let map = match connection.cmd(&["CLUSTER", "SHARDS"]).await {
+            Ok(reply) => SlotMap::from_shards(&reply, address, tls),
+            // Before Redis 7.
+            Err(Error::Server(_)) => {
+                let reply = connection.cmd(&["CLUSTER", "SLOTS"]).await?;
+                SlotMap::from_slots(&reply, address)
+            }
+            Err(e) => return Err(e),
+        }
+        .map_err(|why| {
+            Error::Server(ServerError::new(
+                format!("ERR unreadable cluster topology from {address}: {why}").as_bytes(),
+            ))
+        })?;
+        if self.commands().is_empty() {
+            // Without it, a command's first argument is taken for its key.
+            if let Ok(reply) = connection.cmd(&["COMMAND"]).await {
+                *self
+                    .inner
+                    .commands
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) =
+                    Arc::new(Commands::from_reply(&reply));
+            }
+        }
+        Ok(map)
+    }
+
+    /// Refreshes in the background (at most once a second), e.g. after a
+    /// `MOVED` or a failed node.
+    fn refresh_soon(&self) {
+        if self.inner.refresh_scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.inner.refresh_scheduled.store(false, Ordering::Release);
+            return;
+        };
+        let cluster = self.clone();
+        drop(runtime.spawn(async move {
+            if let Err(e) = cluster.refresh_unless_within(MOVED_REFRESH_EVERY).await {
+                tracing::debug!(error = %e, "cluster refresh failed");
+            }
+            cluster
+                .inner
+                .refresh_scheduled
+                .store(false, Ordering::Release);
+        }));
+    }
+
+    fn map(&self) -> Arc<SlotMap> {
+        self.inner
+            .map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn commands(&self) -> Arc<Commands> {
+        self.inner
+            .commands
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The node pool for `address`, made on first use.
+    fn pool_for(&self, address: &Address) -> Result<Pool, Error> {
+        let mut pools = self
+            .inner
+            .pools
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(pool) = pools.get(address) {
+            return Ok(pool.clone());
+        }
+        let mut config = self.inner.node.clone();
+        config.endpoint = Endpoint::Tcp {
+            host: address.host.clone(),
+            port: address.port,
+        };
+        let pool = Connector::new(config).pool(self.inner.options.pool.clone())?;
+        pools.insert(address.clone(), pool.clone());
+        Ok(pool)
+    }
+
+    /// The node a command on `route` goes to now.
+    fn target(&self, route: Route) -> Result<Address, Error> {
+        let map = self.map();
+        let next = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        match route {
+            Route::Slot { slot, readonly } => {
+                let shard = map.shard(slot).ok_or(Error::SlotUnserved { slot })?;
+                if readonly && self.inner.options.read_from_replicas && !shard.replicas.is_empty() {
+                    Ok(shard.replicas[next % shard.replicas.len()].clone())
+                } else {
+                    Ok(shard.master.clone())
+                }
+            }
+            Route::Any | Route::AllMasters => {
+                let shards = map.shards();
+                if shards.is_empty() {
+                    return Err(Error::SlotUnserved { slot: 0 });
+                }
+                Ok(shards[next % shards.len()].master.clone())
+            }
+        }
+    }
+
+    /// The route of an encoded command.
+    fn route(commands: &Commands, decoder: &mut Decoder, encoded: &[u8]) -> Route {
+        decoder.reset();
+        match decoder.decode(encoded) {
+            Ok(Some((Frame::Array(items), _))) => {
+                let args: Vec<&[u8]> = items.iter().filter_map(|a| a.as_bytes()).collect();
+                commands.route(&args)
+            }
+            _ => Route::Any,
+        }
+    }
+
+    /// Runs one command, routed by its first key, redirected and retried
+    /// as the cluster asks.
+    ///
+    /// ```no_run
+    /// # async fn demo(cluster: &redwire::Cluster) -> Result<(), redwire::Error> {
+    /// cluster.cmd(&("SET", "k", "v")).await?;
+    /// assert_eq!(cluster.cmd(&["GET", "k"]).await?.as_bytes(), Some(&b"v"[..]));
+    /// # Ok(()) }
+    /// ```
+    pub async fn cmd<A: Args + ?Sized>(&self, args: &A) -> Result<Frame, Error> {
+        let mut one = Pipeline::new();
+        one.cmd(args);
+        one.check_commands()?;
+        let route = one.commands().next().map_or(Route::Any, |(encoded, _)| {
+            Self::route(&self.commands(), &mut Decoder::default(), encoded)
+        });
+        self.run(&one, route).await
+    }
+
+    /// Runs `one` (a pipeline of one command) on `route`'s node, following
+    /// redirections and retrying within the options' bounds.
+    async fn run(&self, one: &Pipeline, route: Route) -> Result<Frame, Error> {
+        if route == Route::AllMasters {
+            return self.on_every_master(one).await;
+        }
+        let limit = self.inner.options.max_redirections;
+        let (mut redirections, mut retries) = (0, 0);
+        // Where a redirection points (and whether it is an `ASK`).
+        let mut redirected: Option<(Address, bool)> = None;
+        loop {
+            let (address, asking) = match redirected.take() {
+                Some(redirect) => redirect,
+                None => match self.target(route) {
+                    Ok(address) => (address, false),
+                    Err(e) => {
+                        self.retry(&mut retries, e).await?;
+                        continue;
+                    }
+                },
+            };
+            match self.send(&address, one, asking).await {
+                Ok(Ok(frame)) => return Ok(frame),
+                Ok(Err(reply)) => match Redirect::of(&reply, &address) {
+                    Some(Redirect::Moved { slot, to }) => {
+                        redirections += 1;
+                        if redirections > limit {
+                            return Err(Error::Redirections { limit, last: reply });
+                        }
+                        self.moved(slot, &to);
+                        redirected = Some((to, false));
+                    }
+                    Some(Redirect::Ask { to }) => {
+                        redirections += 1;
+                        if redirections > limit {
+                            return Err(Error::Redirections { limit, last: reply });
+                        }
+                        redirected = Some((to, true));
+                    }
+                    Some(Redirect::Retry) => self.retry(&mut retries, Error::Server(reply)).await?,
+                    None => return Err(Error::Server(reply)),
+                },
+                Err(e) if unsent(&e) => self.retry(&mut retries, e).await?,
+                Err(e) => {
+                    // It may have run: not retried, but the map may be stale.
+                    self.refresh_soon();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Counts a retry after `error`; past the limit, fails with it (an
+    /// error reply as [`Error::Redirections`]). Otherwise waits the backoff
+    /// and refreshes the topology (at most every 100 ms).
+    async fn retry(&self, retries: &mut u32, error: Error) -> Result<(), Error> {
+        let limit = self.inner.options.max_retries;
+        *retries += 1;
+        if *retries > limit {
+            return Err(match error {
+                Error::Server(last) => Error::Redirections { limit, last },
+                other => other,
+            });
+        }
+        tracing::debug!(error = %error, retry = *retries, "cluster retry");
+        tokio::time::sleep(backoff(*retries)).await;
+        if let Err(e) = self.refresh_unless_within(UNREACHABLE_REFRESH_EVERY).await {
+            tracing::debug!(error = %e, "cluster refresh failed");
+        }
+        Ok(())
+    }
+
+    /// Points `slot` at `to` now (a `MOVED`) and schedules a full refresh.
+    fn moved(&self, slot: u16, to: &Address) {
+        {
+            let mut map = self
+                .inner
+                .map
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let moved = map.with_moved(slot, to);
+            *map = Arc::new(moved);
+        }
+        self.refresh_soon();
+    }
+
+    /// Sends `commands` to the node at `address`, after `ASKING` when
+    /// `asking`: the last command's reply.
+    async fn send(
+        &self,
+        address: &Address,
+        commands: &Pipeline,
+        asking: bool,
+    ) -> Result<Result<Frame, ServerError>, Error> {
+        let mut connection = self.pool_for(address)?.get().await?;
+        let replies = if asking {
+            let mut with_asking = Pipeline::new();
+            with_asking.cmd(&["ASKING"]);
+            for (encoded, name) in commands.commands() {
+                with_asking.push_encoded(encoded, name);
+            }
+            connection.pipeline(&with_asking).await?
+        } else {
+            connection.pipeline(commands).await?
+        };
+        replies.into_iter().next_back().ok_or(Error::EmptyCommand)
+    }
+
+    /// Runs `one` on every master at once: the first master's reply when
+    /// all succeed, else the first error.
+    async fn on_every_master(&self, one: &Pipeline) -> Result<Frame, Error> {
+        let masters: Vec<Address> = self
+            .map()
+            .shards()
+            .iter()
+            .map(|s| s.master.clone())
+            .collect();
+        if masters.is_empty() {
+            return Err(Error::SlotUnserved { slot: 0 });
+        }
+        let replies =
+            futures_util::future::join_all(masters.iter().map(|m| self.send(m, one, false))).await;
+        let mut first = None;
+        for reply in replies {
+            let frame = reply?.map_err(Error::Server)?;
+            first.get_or_insert(frame);
+        }
+        first.ok_or(Error::SlotUnserved { slot: 0 })
+    }
+
+    /// Sends every queued command to the node serving it: the parts go to
+    /// their nodes at once, and the replies come back in the caller's
+    /// order, error replies in place. A command redirected (or told to try
+    /// again) is retried on its node; per-node commands (`SCRIPT LOAD`, …)
+    /// run on every master. A command without keys goes where the command
+    /// before it went, so `SET k v` then `WAIT 1 100` waits for that write. A connection failing after sending fails the
+    /// whole call, as with [`Connection::pipeline`](crate::Connection::pipeline).
+    pub async fn pipeline(
+        &self,
+        pipeline: &Pipeline,
+    ) -> Result<Vec<Result<Frame, ServerError>>, Error> {
+        pipeline.check_commands()?;
+        let commands = self.commands();
+        let mut decoder = Decoder::default();
+        let mut routes = Vec::with_capacity(pipeline.len());
+        // Commands to run one by one after the parts: per-node ones and
+        // ones whose slot no node serves now.
+        let mut later = Vec::new();
+        let mut parts: Vec<(Address, Pipeline, Vec<usize>)> = Vec::new();
+        let mut previous: Option<Address> = None;
+        for (i, (encoded, name)) in pipeline.commands().enumerate() {
+            let route = Self::route(&commands, &mut decoder, encoded);
+            routes.push(route);
+            let target = match route {
+                Route::AllMasters => None,
+                // A keyless command follows the command before it (`WAIT`
+                // after a write counts that write's replicas).
+                Route::Any if previous.is_some() => previous.clone(),
+                route => self.target(route).ok(),
+            };
+            previous.clone_from(&target);
+            let Some(address) = target else {
+                later.push(i);
+                continue;
+            };
+            let at = parts
+                .iter()
+                .position(|(a, _, _)| *a == address)
+                .unwrap_or_else(|| {
+                    parts.push((address, Pipeline::new(), Vec::new()));
+                    parts.len() - 1
+                });
+            parts[at].1.push_encoded(encoded, name);
+            parts[at].2.push(i);
+        }
+        let sent = futures_util::future::join_all(parts.iter().map(|(address, part, _)| async {
+            self.pool_for(address)?.get().await?.pipeline(part).await
+        }))
+        .await;
+        let mut replies: Vec<Option<Result<Frame, ServerError>>> =
+            (0..pipeline.len()).map(|_| None).collect();
+        for ((address, _, indices), part) in parts.iter().zip(sent) {
+            match part {
+                Ok(part) => {
+                    for (i, reply) in indices.iter().zip(part) {
+                        match reply {
+                            Err(e) if Redirect::of(&e, address).is_some() => later.push(*i),
+                            reply => replies[*i] = Some(reply),
+                        }
+                    }
+                }
+                Err(e) if unsent(&e) => later.extend(indices),
+                Err(e) => {
+                    self.refresh_soon();
+                    return Err(e);
+                }
+            }
+        }
+        later.sort_unstable();
+        let encoded: Vec<(&[u8], &[u8])> = pipeline.commands().collect();
+        for i in later {
+            let mut one = Pipeline::new();
+            one.push_encoded(encoded[i].0, encoded[i].1);
+            replies[i] = Some(match self.run(&one, routes[i]).await {
+                Ok(frame) => Ok(frame),
+                Err(Error::Server(e)) => Err(e),
+                Err(e) => return Err(e),
+            });
+        }
+        Ok(replies
+            .into_iter()
+            .map(|reply| reply.unwrap_or_else(|| Err(ServerError::new(b"ERR no reply"))))
+            .collect())
+    }
+
+    /// Loads a Lua script on every master (`SCRIPT LOAD`) and remembers it
+    /// under `name`; its SHA1.
+    pub async fn load_script(&self, name: &str, source: &str) -> Result<String, Error> {
+        let sha = script::loaded_sha(&self.cmd(&("SCRIPT", "LOAD", source)).await?)?;
+        self.inner
+            .scripts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned(), (source.to_owned(), sha.clone()));
+        Ok(sha)
+    }
+
+    /// Runs a loaded script (`EVALSHA`) on the node of its first key (any
+    /// node without keys); when a node lost it (`NOSCRIPT`, e.g. a new or
+    /// flushed node), loads it again and retries once.
+    pub async fn run_script<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        name: &str,
+        keys: &[K],
+        args: &[V],
+    ) -> Result<Frame, Error> {
+        let loaded = self
+            .inner
+            .scripts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned();
+        let Some((source, sha)) = loaded else {
+            return Err(script::unknown(name));
+        };
+        let result = self.cmd(&script::evalsha(&sha, keys, args)).await;
+        if !script::is_noscript(&result) {
+            return result;
+        }
+        let sha = self.load_script(name, &source).await?;
+        self.cmd(&script::evalsha(&sha, keys, args)).await
+    }
+
+    /// A pooled connection to the master serving `key`'s slot, for what
+    /// needs one connection: `MULTI`/`EXEC` and `WATCH` on keys of one
+    /// slot, blocking commands. It is not redirected: a `MOVED` reply is
+    /// the caller's to handle.
+    pub async fn connection_for(&self, key: &[u8]) -> Result<PooledConnection, Error> {
+        let address = self.target(Route::Slot {
+            slot: key_slot(key),
+            readonly: false,
+        })?;
+        self.pool_for(&address)?.get().await.map_err(|e| {
+            // The node may be gone: find out who serves the slot now.
+            self.refresh_soon();
+            e.into()
+        })
+    }
+}

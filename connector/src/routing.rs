@@ -1,0 +1,195 @@
+//! Where a cluster sends a command: the slot of its first key, any node,
+//! or every master; read from the server's `COMMAND` table, with the
+//! commands whose keys move (`EVAL`, `XREAD`, `ZUNION`, …) read by their
+//! syntax.
+
+use std::collections::HashMap;
+
+use crate::slot::key_slot;
+use crate::Frame;
+
+/// Where to send one command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// The master of this slot, or one of its replicas for a read-only
+    /// command when reads may go to replicas.
+    Slot {
+        /// The slot of the command's first key.
+        slot: u16,
+        /// Whether the command only reads.
+        readonly: bool,
+    },
+    /// Any node: the command has no key.
+    Any,
+    /// Every master (`SCRIPT LOAD`, `FLUSHALL`, …): the state it changes is
+    /// per node.
+    AllMasters,
+}
+
+/// What the `COMMAND` table says of one command.
+#[derive(Debug, Clone, Default)]
+struct Spec {
+    /// The position of the first key (0: none).
+    first_key: usize,
+    readonly: bool,
+    /// `name|subcommand` entries of a container command (`OBJECT`, `XINFO`, …).
+    subcommands: Vec<(Vec<u8>, Spec)>,
+}
+
+/// The server's commands, from `COMMAND`, by lower-case name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Commands(HashMap<Vec<u8>, Spec>);
+
+impl Commands {
+    /// Reads a `COMMAND` reply; entries it cannot read are skipped.
+    pub(crate) fn from_reply(reply: &Frame) -> Self {
+        let Frame::Array(entries) = reply else {
+            return Self::default();
+        };
+        Self(entries.iter().filter_map(spec).collect())
+    }
+
+    /// Whether no command is known (no `COMMAND` table yet).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The route of `args` (the command name first).
+    pub(crate) fn route(&self, args: &[&[u8]]) -> Route {
+        let Some(name) = args.first() else {
+            return Route::Any;
+        };
+        let name = name.to_ascii_lowercase();
+        let sub = args.get(1).map(|s| s.to_ascii_lowercase());
+        if is_per_node(&name, sub.as_deref()) {
+            return Route::AllMasters;
+        }
+        let spec = self.0.get(&name);
+        let spec = match (spec, &sub) {
+            (Some(spec), Some(sub)) if !spec.subcommands.is_empty() => {
+                let mut full = name.clone();
+                full.push(b'|');
+                full.extend_from_slice(sub);
+                spec.subcommands
+                    .iter()
+                    .find(|(name, _)| *name == full)
+                    .map_or(spec, |(_, sub)| sub)
+            }
+            (spec, _) => spec.unwrap_or(&FALLBACK),
+        };
+        let key = movable_key(&name, args).unwrap_or_else(|| {
+            (spec.first_key > 0)
+                .then(|| args.get(spec.first_key).copied())
+                .flatten()
+        });
+        match key {
+            Some(key) => Route::Slot {
+                slot: key_slot(key),
+                readonly: spec.readonly,
+            },
+            None => Route::Any,
+        }
+    }
+}
+
+/// An unknown command (or no `COMMAND` table): the first argument is the key.
+static FALLBACK: Spec = Spec {
+    first_key: 1,
+    readonly: false,
+    subcommands: Vec::new(),
+};
+
+fn spec(entry: &Frame) -> Option<(Vec<u8>, Spec)> {
+    let Frame::Array(items) = entry else {
+        return None;
+    };
+    let name = items.first()?.as_bytes()?.to_ascii_lowercase();
+    let readonly = match items.get(2) {
+        Some(Frame::Array(flags) | Frame::Set(flags)) => {
+            flags.iter().any(|f| f.as_bytes() == Some(b"readonly"))
+        }
+        _ => false,
+    };
+    let first_key = match items.get(3) {
+        Some(Frame::Integer(n)) => usize::try_from(*n).unwrap_or(0),
+        _ => 0,
+    };
+    let subcommands = match items.get(9) {
+        Some(Frame::Array(subs)) => subs.iter().filter_map(spec).collect(),
+        _ => Vec::new(),
+    };
+    Some((
+        name,
+        Spec {
+            first_key,
+            readonly,
+            subcommands,
+        },
+    ))
+}
+
+/// Commands whose effect is per node, sent to every master.
+fn is_per_node(name: &[u8], sub: Option<&[u8]>) -> bool {
+    match name {
+        b"flushall" | b"flushdb" => true,
+        b"script" => matches!(sub, Some(b"load" | b"flush")),
+        b"function" => matches!(sub, Some(b"load" | b"delete" | b"flush" | b"restore")),
+        _ => false,
+    }
+}
+
+/// The first key of a command whose keys follow a count or a keyword;
+/// `None` when `name` is not one, `Some(None)` when it has no key.
+#[allow(clippy::option_option)] // "not such a command" and "no key" differ
+fn movable_key<'a>(name: &[u8], args: &[&'a [u8]]) -> Option<Option<&'a [u8]>> {
+    // `numkeys` at `count`, the keys after it.
+    let counted = |count: usize| {
+        let numkeys: usize = std::str::from_utf8(args.get(count)?).ok()?.parse().ok()?;
+        (numkeys > 0)
+            .then(|| args.get(count + 1).copied())
+            .flatten()
+    };
+    Some(match name {
+        b"eval" | b"evalsha" | b"eval_ro" | b"evalsha_ro" | b"fcall" | b"fcall_ro" | b"blmpop"
+        | b"bzmpop" => counted(2),
+        b"zunion" | b"zinter" | b"zdiff" | b"sintercard" | b"zintercard" | b"lmpop" | b"zmpop" => {
+            counted(1)
+        }
+        b"xread" | b"xreadgroup" => args
+            .iter()
+            .position(|a| a.eq_ignore_ascii_case(b"streams"))
+            .and_then(|at| args.get(at + 1).copied()),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Commands, Route};
+    use crate::slot::key_slot;
+
+    fn route(args: &[&str]) -> Route {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        Commands::default().route(&args)
+    }
+
+    #[test]
+    fn keys_are_found_where_the_syntax_puts_them() {
+        let slot = |key: &str| Route::Slot {
+            slot: key_slot(key.as_bytes()),
+            readonly: false,
+        };
+        assert_eq!(route(&["SET", "k", "v"]), slot("k"));
+        assert_eq!(route(&["EVALSHA", "abc", "2", "k1", "k2", "a"]), slot("k1"));
+        assert_eq!(route(&["EVAL", "return 1", "0"]), Route::Any);
+        assert_eq!(route(&["ZUNION", "2", "z1", "z2"]), slot("z1"));
+        assert_eq!(route(&["BLMPOP", "0", "1", "l", "LEFT"]), slot("l"));
+        assert_eq!(
+            route(&["XREAD", "COUNT", "2", "streams", "s1", "0"]),
+            slot("s1")
+        );
+        assert_eq!(route(&["SCRIPT", "LOAD", "return 1"]), Route::AllMasters);
+        assert_eq!(route(&["flushall"]), Route::AllMasters);
+        assert_eq!(route(&["PING"]), Route::Any);
+    }
+}

@@ -1,0 +1,488 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! `redis+cluster://` against a real cluster: 3 masters, 3 replicas.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redwire::{key_slot, Cluster, ClusterOptions, Config, Connection, Error, Frame, Pipeline};
+use redwire_testkit::{Cluster as TestCluster, Server};
+
+async fn client(cluster: &TestCluster) -> Cluster {
+    client_with(cluster, ClusterOptions::default()).await
+}
+
+async fn client_with(cluster: &TestCluster, options: ClusterOptions) -> Cluster {
+    // One seed is enough: the rest is discovered.
+    let seed = &cluster.nodes[0];
+    let config: Config = format!("redis+cluster://127.0.0.1:{}", seed.port())
+        .parse()
+        .unwrap();
+    Cluster::connect(config, options).await.unwrap()
+}
+
+/// A plain connection to one node, outside the client under test.
+async fn node(port: u16) -> Connection {
+    let config: Config = format!("redis://127.0.0.1:{port}").parse().unwrap();
+    Connection::connect(&config).await.unwrap()
+}
+
+fn text(frame: &Frame) -> String {
+    String::from_utf8_lossy(frame.as_bytes().unwrap()).into_owned()
+}
+
+/// The node's role, from `ROLE`.
+async fn role(port: u16) -> String {
+    let Frame::Array(role) = node(port).await.cmd(&["ROLE"]).await.unwrap() else {
+        panic!("ROLE")
+    };
+    text(&role[0])
+}
+
+async fn masters(cluster: &TestCluster) -> Vec<u16> {
+    let mut masters = Vec::new();
+    for server in cluster.nodes.iter().filter(|n| n.is_running()) {
+        if role(server.port()).await == "master" {
+            masters.push(server.port());
+        }
+    }
+    masters
+}
+
+#[tokio::test]
+async fn slots_match_the_servers_and_keys_land_where_their_slot_is_served() {
+    let cluster = TestCluster::start().unwrap();
+    let client = client(&cluster).await;
+    assert_eq!(client.masters().len(), 3);
+
+    // The client's slots are the server's, hash tags included.
+    let mut any = node(cluster.nodes[0].port()).await;
+    for key in [
+        "",
+        "a",
+        "{user1000}.following",
+        "foo{}{bar}",
+        "foo{{bar}}zap",
+        "{",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain((0..500).map(|i| format!("key:{i}")))
+    {
+        let Frame::Integer(slot) = any.cmd(&["CLUSTER", "KEYSLOT", &key]).await.unwrap() else {
+            panic!("KEYSLOT")
+        };
+        assert_eq!(i64::from(key_slot(key.as_bytes())), slot, "{key:?}");
+    }
+
+    // 10 000 keys from 20 tasks; a node accepts a key only for a slot it
+    // serves, so each write landing proves the routing.
+    let client = Arc::new(client);
+    let mut tasks = Vec::new();
+    for task in 0..20 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..500 {
+                let key = format!("k:{task}:{i}");
+                client.cmd(&("SET", &key, i)).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for task in 0..20 {
+        for i in (0..500).step_by(7) {
+            let value = client
+                .cmd(&["GET", &format!("k:{task}:{i}")])
+                .await
+                .unwrap();
+            assert_eq!(text(&value), i.to_string());
+        }
+    }
+    let mut total = 0;
+    for port in masters(&cluster).await {
+        let Frame::Integer(keys) = node(port).await.cmd(&["DBSIZE"]).await.unwrap() else {
+            panic!("DBSIZE")
+        };
+        assert!(keys > 2500, "master {port} holds only {keys} keys");
+        total += keys;
+    }
+    assert_eq!(total, 10_000);
+}
+
+#[tokio::test]
+async fn a_pipeline_across_all_slots_returns_in_order_with_errors_in_place() {
+    let cluster = TestCluster::start().unwrap();
+    let client = client(&cluster).await;
+    let mut pipeline = Pipeline::new();
+    for i in 0..500 {
+        pipeline.cmd(&("SET", format!("p:{i}"), format!("v{i}")));
+        pipeline.cmd(&["GET", &format!("p:{i}")]);
+    }
+    // An error reply stays in its place; the pipeline goes on.
+    pipeline.cmd(&["INCR", "p:7"]);
+    pipeline.cmd(&["PING"]);
+    let replies = client.pipeline(&pipeline).await.unwrap();
+    assert_eq!(replies.len(), 1002);
+    for i in 0..500 {
+        assert_eq!(text(replies[2 * i].as_ref().unwrap()), "OK");
+        assert_eq!(text(replies[2 * i + 1].as_ref().unwrap()), format!("v{i}"));
+    }
+    let err = replies[1000].as_ref().unwrap_err();
+    assert!(err.message().contains("not an integer"), "{err}");
+    assert_eq!(text(replies[1001].as_ref().unwrap()), "PONG");
+
+    // A write and its WAIT go to the same node.
+    let mut pipeline = Pipeline::new();
+    pipeline
+        .cmd(&["SET", "waited", "1"])
+        .cmd(&["WAIT", "1", "1000"]);
+    let replies = client.pipeline(&pipeline).await.unwrap();
+    assert!(matches!(replies[1], Ok(Frame::Integer(1))), "{replies:?}");
+
+    // Keys of different slots in one command: the server's CROSSSLOT.
+    let err = client.cmd(&["MSET", "a", "1", "b", "2"]).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Server(e) if e.code() == "CROSSSLOT"),
+        "{err}"
+    );
+    // One hash tag, one slot: fine.
+    client
+        .cmd(&["MSET", "{t}a", "1", "{t}b", "2"])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn scripts_run_by_their_first_key_and_survive_a_flush() {
+    let cluster = TestCluster::start().unwrap();
+    let client = client(&cluster).await;
+    let source = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+    client.load_script("incr", source).await.unwrap();
+    // Keys on every master.
+    for i in 0..30 {
+        let reply = client
+            .run_script("incr", &[format!("s:{i}")], &["5"])
+            .await
+            .unwrap();
+        assert_eq!(reply, Frame::Integer(5));
+    }
+    // SCRIPT FLUSH reaches every master; NOSCRIPT then loads it again.
+    client.cmd(&["SCRIPT", "FLUSH"]).await.unwrap();
+    for port in masters(&cluster).await {
+        let Frame::Array(exists) = node(port)
+            .await
+            .cmd(&[
+                "SCRIPT",
+                "EXISTS",
+                "0123456789012345678901234567890123456789",
+            ])
+            .await
+            .unwrap()
+        else {
+            panic!("SCRIPT EXISTS")
+        };
+        assert_eq!(exists, vec![Frame::Integer(0)]);
+    }
+    for i in 0..30 {
+        let reply = client
+            .run_script("incr", &[format!("s:{i}")], &["1"])
+            .await
+            .unwrap();
+        assert_eq!(reply, Frame::Integer(6));
+    }
+}
+
+#[tokio::test]
+async fn reads_go_to_replicas_when_asked() {
+    let cluster = TestCluster::start().unwrap();
+    let writer = client(&cluster).await;
+    let reader = client_with(&cluster, ClusterOptions::default().read_from_replicas(true)).await;
+    let mut pipeline = Pipeline::new();
+    for i in 0..100 {
+        pipeline.cmd(&("SET", format!("r:{i}"), i));
+    }
+    pipeline.cmd(&["WAIT", "1", "1000"]);
+    writer.pipeline(&pipeline).await.unwrap();
+    // Every master's replica is caught up before reading.
+    for port in masters(&cluster).await {
+        node(port).await.cmd(&["WAIT", "1", "1000"]).await.unwrap();
+    }
+    for i in 0..100 {
+        let value = reader.cmd(&["GET", &format!("r:{i}")]).await.unwrap();
+        assert_eq!(text(&value), i.to_string());
+    }
+    let mut replica_gets = 0;
+    for server in &cluster.nodes {
+        if role(server.port()).await == "slave" {
+            let info = node(server.port())
+                .await
+                .cmd(&["INFO", "commandstats"])
+                .await
+                .unwrap();
+            replica_gets += text(&info)
+                .lines()
+                .find_map(|l| l.strip_prefix("cmdstat_get:calls="))
+                .and_then(|rest| rest.split(',').next())
+                .map_or(0, |n| n.parse::<u32>().unwrap());
+        }
+    }
+    assert_eq!(replica_gets, 100);
+}
+
+#[tokio::test]
+async fn cluster_configs_are_checked() {
+    let err = Cluster::connect(
+        "redis://127.0.0.1:6379".parse().unwrap(),
+        ClusterOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("redis+cluster://"), "{err}");
+    let err = "redis+cluster://127.0.0.1:7000/2"
+        .parse::<Config>()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"invalid db: must be 0 (a cluster serves only db 0), got "2""#
+    );
+    let config: Config = "rediss+cluster://app:s3cret@[::1]:7000,10.0.0.2:7001"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        config.to_string(),
+        "rediss+cluster://app:***@[::1]:7000,10.0.0.2:7001"
+    );
+    // A plain connection refuses a cluster endpoint.
+    let err = Connection::connect(&config).await.unwrap_err();
+    assert!(err.to_string().contains("redwire::Cluster"), "{err}");
+    // No seed answers: each seed's error.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = Cluster::connect(
+        format!("redis+cluster://127.0.0.1:{dead}").parse().unwrap(),
+        ClusterOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{dead}")),
+        "{err}"
+    );
+}
+
+/// The node ids of a master and another master, by port.
+async fn node_id(port: u16) -> String {
+    text(&node(port).await.cmd(&["CLUSTER", "MYID"]).await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_resharding_under_load_loses_no_command() {
+    let cluster = TestCluster::start().unwrap();
+    let client = Arc::new(client(&cluster).await);
+    let masters = masters(&cluster).await;
+    let (from, to) = (node_id(masters[0]).await, node_id(masters[1]).await);
+    let before = served_slots(masters[1]).await;
+
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for task in 0..20 {
+        let (client, stop) = (client.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            // Each task owns its keys: the last value written must be read.
+            let mut last: HashMap<String, u64> = HashMap::new();
+            let mut failures = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < deadline {
+                let key = format!("m:{task}:{}", n % 200);
+                match client.cmd(&("SET", &key, n)).await {
+                    Ok(_) => {
+                        last.insert(key.clone(), n);
+                    }
+                    Err(e) => failures.push(format!("SET {key}: {e}")),
+                }
+                match client.cmd(&["GET", &key]).await {
+                    Ok(value) if value.as_bytes() == Some(last[&key].to_string().as_bytes()) => {}
+                    Ok(value) => failures.push(format!("GET {key}: {value:?}")),
+                    Err(e) => failures.push(format!("GET {key}: {e}")),
+                }
+                n += 1;
+            }
+            (last, failures, n)
+        }));
+    }
+    // Let the load start, then move 2000 slots between masters.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seed = format!("127.0.0.1:{}", masters[0]);
+    let reshard = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("redis-cli")
+            .args([
+                "--cluster",
+                "reshard",
+                &seed,
+                "--cluster-from",
+                &from,
+                "--cluster-to",
+                &to,
+                "--cluster-slots",
+                "2000",
+                "--cluster-yes",
+                "--cluster-pipeline",
+                "10",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        reshard.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reshard.stdout)
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut commands = 0;
+    for task in tasks {
+        let (last, failures, n) = task.await.unwrap();
+        assert!(failures.is_empty(), "{failures:?}");
+        commands += n * 2;
+        for (key, value) in last {
+            let read = client.cmd(&["GET", &key]).await.unwrap();
+            assert_eq!(text(&read), value.to_string(), "{key}");
+        }
+    }
+    println!("{commands} commands during the resharding, none failed");
+    // The slots did move.
+    assert_eq!(served_slots(masters[1]).await, before + 2000);
+}
+
+/// How many slots the node at `port` serves, from its `CLUSTER NODES` line.
+async fn served_slots(port: u16) -> usize {
+    let nodes = node(port).await.cmd(&["CLUSTER", "NODES"]).await.unwrap();
+    let text = text(&nodes);
+    let mine = text.lines().find(|l| l.contains("myself")).unwrap();
+    mine.split(' ')
+        .skip(8)
+        .filter(|range| !range.starts_with('['))
+        .map(|range| match range.split_once('-') {
+            Some((a, b)) => b.parse::<usize>().unwrap() - a.parse::<usize>().unwrap() + 1,
+            None => 1,
+        })
+        .sum()
+}
+
+/// How a failover drill takes a master away.
+enum Trigger {
+    /// `CLUSTER FAILOVER` on its replica.
+    Failover,
+    /// Killing the master process.
+    Kill,
+}
+
+/// Writes acknowledged by a replica (`WAIT`) before a master goes away
+/// are all readable after, and a writer through the client resumes on the
+/// keys of the lost master within 15 s. Returns the time to recover.
+async fn failover_drill(trigger: Trigger) -> Duration {
+    let mut cluster = TestCluster::start().unwrap();
+    let client = client(&cluster).await;
+    let victim = masters(&cluster).await[0];
+    // Keys served by the victim.
+    let mut victim_node = node(victim).await;
+    let mut keys = Vec::new();
+    for i in 0.. {
+        let key = format!("f:{i}");
+        // The victim serves the key's slot when it answers a read of it.
+        if victim_node.cmd(&["EXISTS", &key]).await.is_ok() {
+            keys.push(key);
+        }
+        if keys.len() == 100 {
+            break;
+        }
+    }
+    drop(victim_node);
+    let mut acknowledged = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let mut pipeline = Pipeline::new();
+        pipeline.cmd(&("SET", key, i)).cmd(&["WAIT", "1", "1000"]);
+        let replies = client.pipeline(&pipeline).await.unwrap();
+        if replies[1] == Ok(Frame::Integer(1)) {
+            acknowledged.push((key.clone(), i));
+        }
+    }
+    assert_eq!(acknowledged.len(), 100, "writes acknowledged by a replica");
+
+    let replica = {
+        let mut found = None;
+        for server in &cluster.nodes {
+            let info = node(server.port())
+                .await
+                .cmd(&["INFO", "replication"])
+                .await
+                .unwrap();
+            if text(&info).contains(&format!("master_port:{victim}")) {
+                found = Some(server.port());
+            }
+        }
+        found.expect("the victim's replica")
+    };
+    let triggered = Instant::now();
+    match trigger {
+        Trigger::Failover => {
+            node(replica)
+                .await
+                .cmd(&["CLUSTER", "FAILOVER"])
+                .await
+                .unwrap();
+        }
+        Trigger::Kill => cluster
+            .nodes
+            .iter_mut()
+            .find(|n| n.port() == victim)
+            .map(Server::kill_process)
+            .unwrap(),
+    }
+    // A writer on the victim's keys, through the client only.
+    let deadline = triggered + Duration::from_secs(30);
+    let mut recovered = None;
+    let mut i = 0;
+    while Instant::now() < deadline {
+        let key = &keys[i % keys.len()];
+        // Promoted first, so the write that succeeds went to the new master.
+        if role(replica).await == "master"
+            && client
+                .cmd(&("SET", format!("{key}:after"), i))
+                .await
+                .is_ok()
+        {
+            recovered = Some(triggered.elapsed());
+            break;
+        }
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let recovered = recovered.expect("the writer never resumed");
+    assert!(recovered <= Duration::from_secs(15), "{recovered:?}");
+    for (key, value) in &acknowledged {
+        let read = client.cmd(&["GET", key]).await.unwrap();
+        assert_eq!(text(&read), value.to_string(), "{key} lost");
+    }
+    recovered
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_follows_a_cluster_failover_command() {
+    let took = failover_drill(Trigger::Failover).await;
+    println!("writes resumed {took:?} after CLUSTER FAILOVER");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_follows_a_killed_master() {
+    let took = failover_drill(Trigger::Kill).await;
+    println!("writes resumed {took:?} after the master was killed");
+}
