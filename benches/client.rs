@@ -56,6 +56,7 @@ impl Clients {
     }
 }
 
+mod fred_pipeline;
 #[macro_use]
 mod timed;
 
@@ -189,17 +190,7 @@ fn pipelined(c: &mut Criterion, clients: &mut Clients) {
     group.bench_function("fred", |b| {
         b.iter_custom(|iters| {
             timed!(runtime, iters, {
-                let pipeline = fred.pipeline();
-                for key in &keys {
-                    pipeline
-                        .set::<(), _, _>(key.as_str(), VALUE, None, None, false)
-                        .await
-                        .unwrap();
-                }
-                for key in &keys {
-                    pipeline.get::<(), _>(key.as_str()).await.unwrap();
-                }
-                let replies: Vec<fred::prelude::Value> = pipeline.all().await.unwrap();
+                let replies = fred_pipeline::set_then_get(fred, &keys, VALUE).await;
                 assert_eq!(replies.len(), 2 * PIPELINE_HALF);
             })
         });

@@ -7,14 +7,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use redwire_pool::PoolConfig;
-use redwire_resp::{Args, Decoder};
+use redwire_pool::{PoolConfig, PoolError};
+use redwire_resp::Args;
 use redwire_sentinel::Address;
 
 use crate::config::{Config, Endpoint};
 use crate::connector::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
-use crate::pipeline::Pipeline;
+use crate::multiplexed::{Multiplexed, Replies};
+use crate::pipeline::{args_of, Pipeline};
 use crate::pooled::{Pool, PooledConnection};
 use crate::routing::{Commands, Route};
 use crate::script;
@@ -36,7 +37,8 @@ pub struct ClusterOptions {
     pub max_redirections: u32,
     /// Retries of one command after `TRYAGAIN`, `CLUSTERDOWN` or a node
     /// that cannot be reached, with a backoff from 10 ms doubling to
-    /// 500 ms. Default 16 (about 5.5 s in all).
+    /// 500 ms. Default 16 (5.6 s of backoff in all, plus the time each
+    /// attempt takes, e.g. a connect timeout to a host that does not answer).
     pub max_retries: u32,
 }
 
@@ -119,7 +121,7 @@ struct Inner {
     seeds: Vec<Address>,
     options: ClusterOptions,
     map: RwLock<Arc<SlotMap>>,
-    pools: Mutex<HashMap<Address, Pool>>,
+    nodes: Mutex<HashMap<Address, Arc<Node>>>,
     commands: RwLock<Arc<Commands>>,
     /// When the last refresh finished; held while one runs.
     refreshed: tokio::sync::Mutex<Option<Instant>>,
@@ -137,6 +139,51 @@ impl std::fmt::Debug for Cluster {
             .field("seeds", &self.inner.seeds)
             .field("masters", &self.masters())
             .finish_non_exhaustive()
+    }
+}
+
+/// What the client keeps for one node: a connection shared by every
+/// caller for most commands, and a pool for blocking commands,
+/// [`Cluster::connection_for`] and topology reads.
+struct Node {
+    config: Config,
+    pool: Pool,
+    shared: RwLock<Option<Arc<Multiplexed>>>,
+    /// Held while the shared connection is made, so it is made once.
+    connecting: tokio::sync::Mutex<()>,
+}
+
+impl Node {
+    /// The shared connection, made (again) when there is none or it failed.
+    async fn shared(&self) -> Result<Arc<Multiplexed>, Error> {
+        let live = || {
+            self.shared
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .filter(|m| !m.is_closed())
+                .cloned()
+        };
+        if let Some(live) = live() {
+            return Ok(live);
+        }
+        let _connecting = self.connecting.lock().await;
+        if let Some(live) = live() {
+            return Ok(live);
+        }
+        let made = Arc::new(Multiplexed::connect(&self.config).await?);
+        *self.shared.write().unwrap_or_else(PoisonError::into_inner) = Some(made.clone());
+        Ok(made)
+    }
+
+    /// Sends `part` on the shared connection, or on a pooled one of its own
+    /// when `own` (a blocking command must not hold up everyone).
+    async fn send(&self, part: &Pipeline, own: bool) -> Result<Replies, Error> {
+        if own {
+            self.pool.get().await?.pipeline(part).await
+        } else {
+            self.shared().await?.pipeline(part).await
+        }
     }
 }
 
@@ -169,22 +216,37 @@ impl Redirect {
     }
 }
 
-/// Whether the command was surely not executed: no connection could be
-/// had, or writing it failed.
+/// Whether the command was surely not executed and retrying may help: no
+/// connection could be had (a refused handshake aside: a wrong password
+/// stays wrong), or the shared connection had closed before it was queued.
+/// A failed write is not enough: part of it may have arrived and run.
 fn unsent(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Pool(_)
-            | Error::Io {
-                phase: Phase::Send,
-                ..
-            }
-    )
+    match error {
+        Error::Closed { .. } => true,
+        Error::Pool(pool) => match &**pool {
+            PoolError::Connect(e) => unsent(e),
+            PoolError::Exhausted { .. } => true,
+            _ => false,
+        },
+        Error::Io { phase, .. } | Error::Timeout { phase, .. } => {
+            matches!(phase, Phase::Resolve | Phase::Connect | Phase::Tls)
+        }
+        _ => false,
+    }
 }
 
-/// 10 ms doubling per retry, at most 500 ms.
+/// A command of a pipeline: its encoding, its name and its route.
+type Routed<'a> = (&'a [u8], &'a [u8], Route);
+
+fn needs_own_connection(name: &[u8]) -> Error {
+    Error::NeedsOwnConnection {
+        command: String::from_utf8_lossy(name).to_ascii_uppercase(),
+    }
+}
+
+/// 10 ms for the first retry, doubling, at most 500 ms.
 fn backoff(retry: u32) -> Duration {
-    Duration::from_millis(10u64 << retry.min(6)).min(Duration::from_millis(500))
+    Duration::from_millis(10u64 << retry.saturating_sub(1).min(6)).min(Duration::from_millis(500))
 }
 
 impl Cluster {
@@ -214,7 +276,7 @@ impl Cluster {
                 seeds,
                 options,
                 map: RwLock::new(Arc::new(SlotMap::empty())),
-                pools: Mutex::new(HashMap::new()),
+                nodes: Mutex::new(HashMap::new()),
                 commands: RwLock::new(Arc::new(Commands::default())),
                 refreshed: tokio::sync::Mutex::new(None),
                 refresh_scheduled: AtomicBool::new(false),
@@ -239,13 +301,12 @@ impl Cluster {
     /// replicas, then the seeds; the first complete map wins (else the
     /// most complete one).
     pub async fn refresh(&self) -> Result<(), Error> {
-        self.refresh_unless_within(Duration::ZERO).await
+        self.refresh_unless(Instant::now(), Duration::ZERO).await
     }
 
-    /// Refreshes, unless a refresh finished while this one waited or
-    /// within `fresh` ago.
-    async fn refresh_unless_within(&self, fresh: Duration) -> Result<(), Error> {
-        let asked = Instant::now();
+    /// Refreshes, unless a refresh finished since `asked` or within `fresh`
+    /// ago. Each node gets the connect timeout to answer.
+    async fn refresh_unless(&self, asked: Instant, fresh: Duration) -> Result<(), Error> {
         let mut refreshed = self.inner.refreshed.lock().await;
         if refreshed.is_some_and(|at| at >= asked || at.elapsed() < fresh) {
             return Ok(());
@@ -264,8 +325,22 @@ impl Cluster {
             }
         }
         let (mut best, mut errors) = (None::<SlotMap>, Vec::new());
+        let within = self
+            .inner
+            .node
+            .connect_timeout
+            .unwrap_or(crate::config::DEFAULT_CONNECT_TIMEOUT);
         for address in candidates {
-            match self.topology_from(&address).await {
+            let answer = tokio::time::timeout(within, self.topology_from(&address))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Timeout {
+                        phase: Phase::Read,
+                        endpoint: address.to_string(),
+                        after: within,
+                    })
+                });
+            match answer {
                 Ok(map) if map.served() == usize::from(crate::slot::SLOTS) => {
                     best = Some(map);
                     break;
@@ -283,7 +358,7 @@ impl Cluster {
         };
         tracing::debug!(shards = best.shards().len(), "cluster topology read");
         self.inner
-            .pools
+            .nodes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|address, _| {
@@ -302,7 +377,7 @@ impl Cluster {
 
     /// The slot map one node reports (and the `COMMAND` table, the first time).
     async fn topology_from(&self, address: &Address) -> Result<SlotMap, Error> {
-        let mut connection = self.pool_for(address)?.get().await?;
+        let mut connection = self.node(address)?.pool.get().await?;
         let tls = self.inner.node.tls.is_some();
         let map = match connection.cmd(&["CLUSTER", "SHARDS"]).await {
             Ok(reply) => SlotMap::from_shards(&reply, address, tls),
@@ -344,7 +419,13 @@ impl Cluster {
         };
         let cluster = self.clone();
         drop(runtime.spawn(async move {
-            if let Err(e) = cluster.refresh_unless_within(MOVED_REFRESH_EVERY).await {
+            // At most once a second: wait out the rest of the second.
+            let asked = Instant::now();
+            let last = *cluster.inner.refreshed.lock().await;
+            if let Some(due) = last.map(|at| at + MOVED_REFRESH_EVERY) {
+                tokio::time::sleep_until(due.into()).await;
+            }
+            if let Err(e) = cluster.refresh_unless(asked, Duration::ZERO).await {
                 tracing::debug!(error = %e, "cluster refresh failed");
             }
             cluster
@@ -370,32 +451,42 @@ impl Cluster {
             .clone()
     }
 
-    /// The node pool for `address`, made on first use.
-    fn pool_for(&self, address: &Address) -> Result<Pool, Error> {
-        let mut pools = self
+    /// The node at `address`, kept from its first use (no connection is
+    /// made until one is needed).
+    fn node(&self, address: &Address) -> Result<Arc<Node>, Error> {
+        let mut nodes = self
             .inner
-            .pools
+            .nodes
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(pool) = pools.get(address) {
-            return Ok(pool.clone());
+        if let Some(node) = nodes.get(address) {
+            return Ok(node.clone());
         }
         let mut config = self.inner.node.clone();
         config.endpoint = Endpoint::Tcp {
             host: address.host.clone(),
             port: address.port,
         };
-        let pool = Connector::new(config).pool(self.inner.options.pool.clone())?;
-        pools.insert(address.clone(), pool.clone());
-        Ok(pool)
+        let node = Arc::new(Node {
+            pool: Connector::new(config.clone()).pool(self.inner.options.pool.clone())?,
+            config,
+            shared: RwLock::new(None),
+            connecting: tokio::sync::Mutex::new(()),
+        });
+        nodes.insert(address.clone(), node.clone());
+        Ok(node)
     }
 
     /// The node a command on `route` goes to now.
     fn target(&self, route: Route) -> Result<Address, Error> {
-        let map = self.map();
+        self.target_in(&self.map(), route)
+    }
+
+    /// The node a command on `route` goes to in `map`.
+    fn target_in(&self, map: &SlotMap, route: Route) -> Result<Address, Error> {
         let next = self.inner.next.fetch_add(1, Ordering::Relaxed);
         match route {
-            Route::Slot { slot, readonly } => {
+            Route::Slot { slot, readonly, .. } => {
                 let shard = map.shard(slot).ok_or(Error::SlotUnserved { slot })?;
                 if readonly && self.inner.options.read_from_replicas && !shard.replicas.is_empty() {
                     Ok(shard.replicas[next % shard.replicas.len()].clone())
@@ -403,25 +494,13 @@ impl Cluster {
                     Ok(shard.master.clone())
                 }
             }
-            Route::Any | Route::AllMasters => {
+            Route::Any | Route::AllMasters | Route::Transaction => {
                 let shards = map.shards();
                 if shards.is_empty() {
                     return Err(Error::SlotUnserved { slot: 0 });
                 }
                 Ok(shards[next % shards.len()].master.clone())
             }
-        }
-    }
-
-    /// The route of an encoded command.
-    fn route(commands: &Commands, decoder: &mut Decoder, encoded: &[u8]) -> Route {
-        decoder.reset();
-        match decoder.decode(encoded) {
-            Ok(Some((Frame::Array(items), _))) => {
-                let args: Vec<&[u8]> = items.iter().filter_map(|a| a.as_bytes()).collect();
-                commands.route(&args)
-            }
-            _ => Route::Any,
         }
     }
 
@@ -438,9 +517,13 @@ impl Cluster {
         let mut one = Pipeline::new();
         one.cmd(args);
         one.check_commands()?;
-        let route = one.commands().next().map_or(Route::Any, |(encoded, _)| {
-            Self::route(&self.commands(), &mut Decoder::default(), encoded)
-        });
+        let (encoded, name) = one.commands().next().ok_or(Error::EmptyCommand)?;
+        let mut args = Vec::new();
+        args_of(encoded, &mut args);
+        let route = self.commands().route(&args);
+        if route == Route::Transaction {
+            return Err(needs_own_connection(name));
+        }
         self.run(&one, route).await
     }
 
@@ -465,7 +548,8 @@ impl Cluster {
                     }
                 },
             };
-            match self.send(&address, one, asking).await {
+            let own = matches!(route, Route::Slot { blocking: true, .. });
+            match self.send(&address, one, asking, own).await {
                 Ok(Ok(frame)) => return Ok(frame),
                 Ok(Err(reply)) => match Redirect::of(&reply, &address) {
                     Some(Redirect::Moved { slot, to }) => {
@@ -510,7 +594,10 @@ impl Cluster {
         }
         tracing::debug!(error = %error, retry = *retries, "cluster retry");
         tokio::time::sleep(backoff(*retries)).await;
-        if let Err(e) = self.refresh_unless_within(UNREACHABLE_REFRESH_EVERY).await {
+        if let Err(e) = self
+            .refresh_unless(Instant::now(), UNREACHABLE_REFRESH_EVERY)
+            .await
+        {
             tracing::debug!(error = %e, "cluster refresh failed");
         }
         Ok(())
@@ -531,23 +618,25 @@ impl Cluster {
     }
 
     /// Sends `commands` to the node at `address`, after `ASKING` when
-    /// `asking`: the last command's reply.
+    /// `asking`, on a connection of its `own` if asked: the last command's
+    /// reply.
     async fn send(
         &self,
         address: &Address,
         commands: &Pipeline,
         asking: bool,
+        own: bool,
     ) -> Result<Result<Frame, ServerError>, Error> {
-        let mut connection = self.pool_for(address)?.get().await?;
+        let node = self.node(address)?;
         let replies = if asking {
             let mut with_asking = Pipeline::new();
             with_asking.cmd(&["ASKING"]);
             for (encoded, name) in commands.commands() {
                 with_asking.push_encoded(encoded, name);
             }
-            connection.pipeline(&with_asking).await?
+            node.send(&with_asking, own).await?
         } else {
-            connection.pipeline(commands).await?
+            node.send(commands, own).await?
         };
         replies.into_iter().next_back().ok_or(Error::EmptyCommand)
     }
@@ -565,7 +654,8 @@ impl Cluster {
             return Err(Error::SlotUnserved { slot: 0 });
         }
         let replies =
-            futures_util::future::join_all(masters.iter().map(|m| self.send(m, one, false))).await;
+            futures_util::future::join_all(masters.iter().map(|m| self.send(m, one, false, false)))
+                .await;
         let mut first = None;
         for reply in replies {
             let frame = reply?.map_err(Error::Server)?;
@@ -578,31 +668,55 @@ impl Cluster {
     /// their nodes at once, and the replies come back in the caller's
     /// order, error replies in place. A command redirected (or told to try
     /// again) is retried on its node; per-node commands (`SCRIPT LOAD`, …)
-    /// run on every master. A command without keys goes where the command
+    /// run on every master once the commands before them are done, and
+    /// before those after them. Transaction commands are refused
+    /// ([`Error::NeedsOwnConnection`]). A command without keys goes where the command
     /// before it went, so `SET k v` then `WAIT 1 100` waits for that write. A connection failing after sending fails the
     /// whole call, as with [`Connection::pipeline`](crate::Connection::pipeline).
-    pub async fn pipeline(
-        &self,
-        pipeline: &Pipeline,
-    ) -> Result<Vec<Result<Frame, ServerError>>, Error> {
+    pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
         pipeline.check_commands()?;
         let commands = self.commands();
-        let mut decoder = Decoder::default();
-        let mut routes = Vec::with_capacity(pipeline.len());
-        // Commands to run one by one after the parts: per-node ones and
-        // ones whose slot no node serves now.
+        let mut args = Vec::new();
+        let routed: Vec<Routed<'_>> = pipeline
+            .commands()
+            .map(|(encoded, name)| {
+                args_of(encoded, &mut args);
+                (encoded, name, commands.route(&args))
+            })
+            .collect();
+        if let Some((_, name, _)) = routed.iter().find(|(.., r)| *r == Route::Transaction) {
+            return Err(needs_own_connection(name));
+        }
+        // A per-node command is a barrier: what comes before it runs first.
+        let mut replies = Vec::with_capacity(routed.len());
+        for segment in routed.split_inclusive(|(.., route)| *route == Route::AllMasters) {
+            match segment.split_last() {
+                Some((&(encoded, name, Route::AllMasters), before)) => {
+                    replies.extend(self.split_by_node(before).await?);
+                    replies.push(self.run_alone(encoded, name, Route::AllMasters).await?);
+                }
+                _ => replies.extend(self.split_by_node(segment).await?),
+            }
+        }
+        Ok(replies)
+    }
+
+    /// Sends each command to its node, the parts at once; then runs alone,
+    /// in order, the commands redirected, told to try again, not sent, or
+    /// whose slot no node serves now.
+    async fn split_by_node(&self, commands: &[Routed<'_>]) -> Result<Replies, Error> {
+        // Each node's part: its commands, their indices, and whether one
+        // may block (the part then takes a connection of its own).
+        let mut parts: Vec<(Address, Pipeline, Vec<usize>, bool)> = Vec::new();
         let mut later = Vec::new();
-        let mut parts: Vec<(Address, Pipeline, Vec<usize>)> = Vec::new();
         let mut previous: Option<Address> = None;
-        for (i, (encoded, name)) in pipeline.commands().enumerate() {
-            let route = Self::route(&commands, &mut decoder, encoded);
-            routes.push(route);
+        let map = self.map();
+        for (i, &(encoded, name, route)) in commands.iter().enumerate() {
             let target = match route {
-                Route::AllMasters => None,
                 // A keyless command follows the command before it (`WAIT`
                 // after a write counts that write's replicas).
                 Route::Any if previous.is_some() => previous.clone(),
-                route => self.target(route).ok(),
+                route => self.target_in(&map, route).ok(),
             };
             previous.clone_from(&target);
             let Some(address) = target else {
@@ -611,21 +725,24 @@ impl Cluster {
             };
             let at = parts
                 .iter()
-                .position(|(a, _, _)| *a == address)
+                .position(|(a, ..)| *a == address)
                 .unwrap_or_else(|| {
-                    parts.push((address, Pipeline::new(), Vec::new()));
+                    parts.push((address, Pipeline::new(), Vec::new(), false));
                     parts.len() - 1
                 });
-            parts[at].1.push_encoded(encoded, name);
-            parts[at].2.push(i);
+            let part = &mut parts[at];
+            part.1.push_encoded(encoded, name);
+            part.2.push(i);
+            part.3 |= matches!(route, Route::Slot { blocking: true, .. });
         }
-        let sent = futures_util::future::join_all(parts.iter().map(|(address, part, _)| async {
-            self.pool_for(address)?.get().await?.pipeline(part).await
-        }))
-        .await;
+        let sent =
+            futures_util::future::join_all(parts.iter().map(|(address, part, _, own)| async {
+                self.node(address)?.send(part, *own).await
+            }))
+            .await;
         let mut replies: Vec<Option<Result<Frame, ServerError>>> =
-            (0..pipeline.len()).map(|_| None).collect();
-        for ((address, _, indices), part) in parts.iter().zip(sent) {
+            (0..commands.len()).map(|_| None).collect();
+        for ((address, _, indices, _), part) in parts.iter().zip(sent) {
             match part {
                 Ok(part) => {
                     for (i, reply) in indices.iter().zip(part) {
@@ -643,20 +760,31 @@ impl Cluster {
             }
         }
         later.sort_unstable();
-        let encoded: Vec<(&[u8], &[u8])> = pipeline.commands().collect();
         for i in later {
-            let mut one = Pipeline::new();
-            one.push_encoded(encoded[i].0, encoded[i].1);
-            replies[i] = Some(match self.run(&one, routes[i]).await {
-                Ok(frame) => Ok(frame),
-                Err(Error::Server(e)) => Err(e),
-                Err(e) => return Err(e),
-            });
+            let (encoded, name, route) = commands[i];
+            replies[i] = Some(self.run_alone(encoded, name, route).await?);
         }
         Ok(replies
             .into_iter()
             .map(|reply| reply.unwrap_or_else(|| Err(ServerError::new(b"ERR no reply"))))
             .collect())
+    }
+
+    /// Runs one encoded command of a pipeline by itself: its reply, an
+    /// error reply in place, or the error that fails the pipeline.
+    async fn run_alone(
+        &self,
+        encoded: &[u8],
+        name: &[u8],
+        route: Route,
+    ) -> Result<Result<Frame, ServerError>, Error> {
+        let mut one = Pipeline::new();
+        one.push_encoded(encoded, name);
+        match self.run(&one, route).await {
+            Ok(frame) => Ok(Ok(frame)),
+            Err(Error::Server(e)) => Ok(Err(e)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Loads a Lua script on every master (`SCRIPT LOAD`) and remembers it
@@ -706,8 +834,9 @@ impl Cluster {
         let address = self.target(Route::Slot {
             slot: key_slot(key),
             readonly: false,
+            blocking: true,
         })?;
-        self.pool_for(&address)?.get().await.map_err(|e| {
+        self.node(&address)?.pool.get().await.map_err(|e| {
             // The node may be gone: find out who serves the slot now.
             self.refresh_soon();
             e.into()

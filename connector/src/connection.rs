@@ -497,6 +497,18 @@ impl Connection {
         }
     }
 
+    /// Writes requests without reading their replies (for a shared
+    /// connection, which reads them with [`next_frame`](Self::next_frame)).
+    pub(crate) async fn write_requests(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.flush_bytes(bytes).await
+    }
+
+    /// The next frame, whatever it answers; cancel-safe (for a shared
+    /// connection).
+    pub(crate) async fn next_frame(&mut self) -> Result<Frame, Error> {
+        self.read_frame().await
+    }
+
     async fn flush(&mut self) -> Result<(), Error> {
         let bytes = std::mem::take(&mut self.write);
         let result = self.flush_bytes(&bytes).await;
@@ -616,7 +628,7 @@ async fn with_timeout<T>(
 }
 
 /// The message of an error reply (`-` or `!`).
-fn error_message(frame: &Frame) -> Option<&[u8]> {
+pub(crate) fn error_message(frame: &Frame) -> Option<&[u8]> {
     match frame {
         Frame::Error(b) | Frame::BulkError(b) => Some(b),
         _ => None,

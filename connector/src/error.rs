@@ -249,6 +249,18 @@ pub enum Error {
         /// The slot.
         slot: u16,
     },
+    /// A shared connection had closed before the request was queued on it;
+    /// nothing was sent.
+    Closed {
+        /// The server.
+        endpoint: String,
+    },
+    /// A transaction command sent through a cluster's shared connections;
+    /// it needs a connection of its own (`Cluster::connection_for`).
+    NeedsOwnConnection {
+        /// The command, upper case.
+        command: String,
+    },
 }
 
 impl Error {
@@ -314,6 +326,14 @@ impl fmt::Display for Error {
                 )
             }
             Self::SlotUnserved { slot } => write!(f, "no cluster node serves slot {slot}"),
+            Self::Closed { endpoint } => write!(
+                f,
+                "the shared connection to {endpoint} had closed; nothing was sent"
+            ),
+            Self::NeedsOwnConnection { command } => write!(
+                f,
+                "{command} needs a connection of its own: use Cluster::connection_for(key)"
+            ),
             Self::NoHosts(errors) => {
                 f.write_str("no hosts available")?;
                 for (i, e) in errors.iter().enumerate() {

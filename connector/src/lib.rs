@@ -24,6 +24,7 @@ mod connector;
 mod dsn;
 mod error;
 mod hosts;
+mod multiplexed;
 mod pipeline;
 mod policy;
 mod pooled;

@@ -127,3 +127,58 @@ impl Pipeline {
             .map(|name| String::from_utf8_lossy(name).to_ascii_uppercase())
     }
 }
+
+/// The arguments of a command as the encoder wrote it (`*N` then `$len`
+/// bulk strings), read into `args` (cleared first) without copying; what
+/// does not parse ends the list.
+pub(crate) fn args_of<'a>(encoded: &'a [u8], args: &mut Vec<&'a [u8]>) {
+    /// The number after the marker byte at `at`, and where its line ends.
+    fn header(encoded: &[u8], at: usize) -> Option<(usize, usize)> {
+        let line = encoded.get(at + 1..)?;
+        let end = line.iter().position(|b| *b == b'\r')?;
+        let n = std::str::from_utf8(&line[..end]).ok()?.parse().ok()?;
+        Some((n, at + 1 + end + 2))
+    }
+    args.clear();
+    let Some((count, mut at)) = header(encoded, 0) else {
+        return;
+    };
+    for _ in 0..count {
+        let Some((len, start)) = header(encoded, at) else {
+            break;
+        };
+        let Some(arg) = encoded.get(start..start + len) else {
+            break;
+        };
+        args.push(arg);
+        at = start + len + 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{args_of, Pipeline};
+
+    #[test]
+    fn encoded_commands_read_back_as_their_arguments() {
+        let mut pipeline = Pipeline::new();
+        pipeline.cmd(&("SET", "key", 42)).cmd(&["GET", ""]);
+        let read: Vec<Vec<&[u8]>> = pipeline
+            .commands()
+            .map(|(e, _)| {
+                let mut args = Vec::new();
+                args_of(e, &mut args);
+                args
+            })
+            .collect();
+        assert_eq!(
+            read,
+            vec![vec![&b"SET"[..], b"key", b"42"], vec![&b"GET"[..], b""],]
+        );
+        let mut args = vec![&b"stale"[..]];
+        args_of(b"", &mut args);
+        assert!(args.is_empty());
+        args_of(b"*2\r\n$3\r\nGET\r\n$9\r\nshort", &mut args);
+        assert_eq!(args, vec![&b"GET"[..]]);
+    }
+}

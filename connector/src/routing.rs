@@ -18,12 +18,19 @@ pub(crate) enum Route {
         slot: u16,
         /// Whether the command only reads.
         readonly: bool,
+        /// Whether it may block (`BLPOP`, …): it needs a connection of its
+        /// own, not the node's shared one.
+        blocking: bool,
     },
     /// Any node: the command has no key.
     Any,
     /// Every master (`SCRIPT LOAD`, `FLUSHALL`, …): the state it changes is
     /// per node.
     AllMasters,
+    /// A transaction command (`MULTI`, `EXEC`, `DISCARD`, `WATCH`,
+    /// `UNWATCH`): it changes its connection's state, so it needs a
+    /// connection of its own.
+    Transaction,
 }
 
 /// What the `COMMAND` table says of one command.
@@ -32,6 +39,7 @@ struct Spec {
     /// The position of the first key (0: none).
     first_key: usize,
     readonly: bool,
+    blocking: bool,
     /// `name|subcommand` entries of a container command (`OBJECT`, `XINFO`, …).
     subcommands: Vec<(Vec<u8>, Spec)>,
 }
@@ -59,25 +67,39 @@ impl Commands {
         let Some(name) = args.first() else {
             return Route::Any;
         };
-        let name = name.to_ascii_lowercase();
-        let sub = args.get(1).map(|s| s.to_ascii_lowercase());
-        if is_per_node(&name, sub.as_deref()) {
+        // Lower case on the stack: no command name is longer.
+        let mut lower = [0u8; 32];
+        let Some(name) = lower.get_mut(..name.len()).map(|buffer| {
+            buffer.copy_from_slice(name);
+            buffer.make_ascii_lowercase();
+            &*buffer
+        }) else {
+            return Route::Any;
+        };
+        let sub = args.get(1).copied().unwrap_or_default();
+        if is_per_node(name, sub) {
             return Route::AllMasters;
         }
-        let spec = self.0.get(&name);
-        let spec = match (spec, &sub) {
-            (Some(spec), Some(sub)) if !spec.subcommands.is_empty() => {
-                let mut full = name.clone();
-                full.push(b'|');
-                full.extend_from_slice(sub);
-                spec.subcommands
-                    .iter()
-                    .find(|(name, _)| *name == full)
-                    .map_or(spec, |(_, sub)| sub)
-            }
-            (spec, _) => spec.unwrap_or(&FALLBACK),
+        if matches!(
+            name,
+            b"multi" | b"exec" | b"discard" | b"watch" | b"unwatch"
+        ) {
+            return Route::Transaction;
+        }
+        let spec = match self.0.get(name) {
+            // `name|sub`, matched without regard to case.
+            Some(spec) if !spec.subcommands.is_empty() => spec
+                .subcommands
+                .iter()
+                .find(|(full, _)| {
+                    full.len() == name.len() + 1 + sub.len()
+                        && full[name.len() + 1..].eq_ignore_ascii_case(sub)
+                })
+                .map_or(spec, |(_, sub)| sub),
+            Some(spec) => spec,
+            None => &FALLBACK,
         };
-        let key = movable_key(&name, args).unwrap_or_else(|| {
+        let key = movable_key(name, args).unwrap_or_else(|| {
             (spec.first_key > 0)
                 .then(|| args.get(spec.first_key).copied())
                 .flatten()
@@ -86,6 +108,7 @@ impl Commands {
             Some(key) => Route::Slot {
                 slot: key_slot(key),
                 readonly: spec.readonly,
+                blocking: spec.blocking,
             },
             None => Route::Any,
         }
@@ -96,6 +119,7 @@ impl Commands {
 static FALLBACK: Spec = Spec {
     first_key: 1,
     readonly: false,
+    blocking: false,
     subcommands: Vec::new(),
 };
 
@@ -104,9 +128,9 @@ fn spec(entry: &Frame) -> Option<(Vec<u8>, Spec)> {
         return None;
     };
     let name = items.first()?.as_bytes()?.to_ascii_lowercase();
-    let readonly = match items.get(2) {
+    let flag = |name: &[u8]| match items.get(2) {
         Some(Frame::Array(flags) | Frame::Set(flags)) => {
-            flags.iter().any(|f| f.as_bytes() == Some(b"readonly"))
+            flags.iter().any(|f| f.as_bytes() == Some(name))
         }
         _ => false,
     };
@@ -122,18 +146,21 @@ fn spec(entry: &Frame) -> Option<(Vec<u8>, Spec)> {
         name,
         Spec {
             first_key,
-            readonly,
+            readonly: flag(b"readonly"),
+            blocking: flag(b"blocking"),
             subcommands,
         },
     ))
 }
 
-/// Commands whose effect is per node, sent to every master.
-fn is_per_node(name: &[u8], sub: Option<&[u8]>) -> bool {
+/// Commands whose effect is per node, sent to every master (`name` in
+/// lower case, `sub` in any).
+fn is_per_node(name: &[u8], sub: &[u8]) -> bool {
+    let sub_is = |names: &[&[u8]]| names.iter().any(|n| n.eq_ignore_ascii_case(sub));
     match name {
         b"flushall" | b"flushdb" => true,
-        b"script" => matches!(sub, Some(b"load" | b"flush")),
-        b"function" => matches!(sub, Some(b"load" | b"delete" | b"flush" | b"restore")),
+        b"script" => sub_is(&[b"load", b"flush"]),
+        b"function" => sub_is(&[b"load", b"delete", b"flush", b"restore"]),
         _ => false,
     }
 }
@@ -155,10 +182,22 @@ fn movable_key<'a>(name: &[u8], args: &[&'a [u8]]) -> Option<Option<&'a [u8]>> {
         b"zunion" | b"zinter" | b"zdiff" | b"sintercard" | b"zintercard" | b"lmpop" | b"zmpop" => {
             counted(1)
         }
-        b"xread" | b"xreadgroup" => args
-            .iter()
-            .position(|a| a.eq_ignore_ascii_case(b"streams"))
-            .and_then(|at| args.get(at + 1).copied()),
+        // After `STREAMS` (past `GROUP group consumer`, which may be named so).
+        b"xread" | b"xreadgroup" => {
+            let from = if name == b"xreadgroup" { 4 } else { 1 };
+            args.iter()
+                .skip(from)
+                .position(|a| a.eq_ignore_ascii_case(b"streams"))
+                .and_then(|at| args.get(from + at + 1).copied())
+        }
+        // `MIGRATE host port key|"" db timeout … [KEYS key…]`.
+        b"migrate" => match args.get(3) {
+            Some(key) if !key.is_empty() => Some(*key),
+            _ => args
+                .iter()
+                .position(|a| a.eq_ignore_ascii_case(b"keys"))
+                .and_then(|at| args.get(at + 1).copied()),
+        },
         _ => return None,
     })
 }
@@ -178,6 +217,7 @@ mod tests {
         let slot = |key: &str| Route::Slot {
             slot: key_slot(key.as_bytes()),
             readonly: false,
+            blocking: false,
         };
         assert_eq!(route(&["SET", "k", "v"]), slot("k"));
         assert_eq!(route(&["EVALSHA", "abc", "2", "k1", "k2", "a"]), slot("k1"));
@@ -188,8 +228,19 @@ mod tests {
             route(&["XREAD", "COUNT", "2", "streams", "s1", "0"]),
             slot("s1")
         );
+        assert_eq!(
+            route(&["XREADGROUP", "GROUP", "streams", "c", "STREAMS", "s1", ">"]),
+            slot("s1")
+        );
+        assert_eq!(
+            route(&["MIGRATE", "h", "1", "", "0", "5", "KEYS", "k1", "k2"]),
+            slot("k1")
+        );
+        assert_eq!(route(&["MIGRATE", "h", "1", "k", "0", "5"]), slot("k"));
         assert_eq!(route(&["SCRIPT", "LOAD", "return 1"]), Route::AllMasters);
         assert_eq!(route(&["flushall"]), Route::AllMasters);
         assert_eq!(route(&["PING"]), Route::Any);
+        assert_eq!(route(&["multi"]), Route::Transaction);
+        assert_eq!(route(&["WATCH", "k"]), Route::Transaction);
     }
 }

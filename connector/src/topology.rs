@@ -48,12 +48,24 @@ impl SlotMap {
     }
 
     /// This map with `slot` moved to the master at `address` (a `MOVED`
-    /// reply), which becomes a shard of its own if it was not a master.
+    /// reply), which becomes a shard of its own if it was not a master; a
+    /// shard left with no slot is dropped.
     pub(crate) fn with_moved(&self, slot: u16, address: &Address) -> Self {
         let mut map = self.clone();
         let index = map.shard_of(address);
-        if let Some(owner) = map.owners.get_mut(usize::from(slot)) {
-            *owner = index;
+        let Some(owner) = map.owners.get_mut(usize::from(slot)) else {
+            return map;
+        };
+        let old = std::mem::replace(owner, index);
+        if old != UNSERVED && old != index && !map.owners.contains(&old) {
+            map.shards.remove(usize::from(old));
+            for owner in map
+                .owners
+                .iter_mut()
+                .filter(|o| **o != UNSERVED && **o > old)
+            {
+                *owner -= 1;
+            }
         }
         map
     }
@@ -113,7 +125,8 @@ impl SlotMap {
             let Some(Frame::Array(nodes)) = field(&shard, "nodes") else {
                 return Err("a shard without nodes".to_owned());
             };
-            let (mut master, mut replicas) = (None, Vec::new());
+            // The online master, else a failed one (until it is replaced).
+            let (mut master, mut failed_master, mut replicas) = (None, None, Vec::new());
             for node in nodes {
                 let node = fields(node);
                 let text = |name| field(&node, name).and_then(string);
@@ -122,18 +135,27 @@ impl SlotMap {
                     .and_then(integer)
                     .and_then(|p| u16::try_from(p).ok())
                     .ok_or("a node without a port")?;
-                let host = [text("endpoint"), text("ip")]
-                    .into_iter()
-                    .flatten()
-                    .find(|h| !h.is_empty() && h != "?")
-                    .unwrap_or_else(|| asked.host.clone());
+                let host = match field(&node, "endpoint") {
+                    // Unknown to the node: not reachable through it.
+                    Some(endpoint) if endpoint.as_bytes() == Some(b"?") => continue,
+                    // Null or empty: the host the reply came from.
+                    Some(endpoint) => string(endpoint)
+                        .filter(|h| !h.is_empty())
+                        .unwrap_or_else(|| asked.host.clone()),
+                    None => text("ip")
+                        .filter(|h| !h.is_empty())
+                        .unwrap_or_else(|| asked.host.clone()),
+                };
                 let address = Address::new(&host, port);
-                match text("role").as_deref() {
-                    Some("master") => master = Some(address),
-                    _ if text("health").as_deref() == Some("online") => replicas.push(address),
-                    _ => {}
+                let online = text("health").as_deref() == Some("online");
+                match (text("role").as_deref(), online) {
+                    (Some("master"), true) => master = Some(address),
+                    (Some("master"), false) => failed_master = Some(address),
+                    (_, true) => replicas.push(address),
+                    (_, false) => {}
                 }
             }
+            let master = master.or(failed_master);
             // A shard with no slots (a master being added, or a replica left
             // alone) serves nothing yet.
             let Some(master) = master else { continue };
@@ -167,21 +189,27 @@ impl SlotMap {
             ) else {
                 return Err("a slot range without bounds".to_owned());
             };
-            let mut nodes = items.iter().skip(2).filter_map(|node| {
+            // Each node: [host, port, …]; a null or empty host is the host
+            // the reply came from, `?` a node that cannot be reached.
+            let mut nodes = items.iter().skip(2).map(|node| {
                 let Frame::Array(node) = node else {
                     return None;
                 };
-                let host = node.first().and_then(string)?;
+                let host = node.first()?;
+                if host.as_bytes() == Some(b"?") {
+                    return None;
+                }
+                let host = string(host)
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| asked.host.clone());
                 let port = u16::try_from(node.get(1).and_then(integer)?).ok()?;
-                let host = if host.is_empty() || host == "?" {
-                    asked.host.clone()
-                } else {
-                    host
-                };
                 Some(Address::new(&host, port))
             });
-            let master = nodes.next().ok_or("a slot range without a master")?;
-            let replicas = nodes.collect();
+            // A master that cannot be reached: its slots stay unserved.
+            let Some(master) = nodes.next().flatten() else {
+                continue;
+            };
+            let replicas = nodes.flatten().collect();
             map.assign(start, end, Shard { master, replicas })?;
         }
         Ok(map)
@@ -217,5 +245,122 @@ fn integer(frame: &Frame) -> Option<i64> {
     match frame {
         Frame::Integer(n) => Some(*n),
         other => string(other)?.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use redwire_sentinel::Address;
+
+    use super::SlotMap;
+    use crate::Frame;
+
+    fn bulk(text: &str) -> Frame {
+        Frame::BulkString(Bytes::copy_from_slice(text.as_bytes()))
+    }
+
+    /// One `CLUSTER SHARDS` node: its endpoint (`None`: null), port, role
+    /// and health.
+    fn node(endpoint: Option<&str>, port: i64, role: &str, health: &str) -> Frame {
+        Frame::Array(vec![
+            bulk("port"),
+            Frame::Integer(port),
+            bulk("ip"),
+            bulk("10.9.9.9"),
+            bulk("endpoint"),
+            endpoint.map_or(Frame::Null, bulk),
+            bulk("role"),
+            bulk(role),
+            bulk("health"),
+            bulk(health),
+        ])
+    }
+
+    fn shard(slots: &[i64], nodes: Vec<Frame>) -> Frame {
+        Frame::Array(vec![
+            bulk("slots"),
+            Frame::Array(slots.iter().map(|s| Frame::Integer(*s)).collect()),
+            bulk("nodes"),
+            Frame::Array(nodes),
+        ])
+    }
+
+    #[test]
+    fn shards_prefer_the_online_master_and_skip_unknown_endpoints() {
+        let asked = Address::new("seed", 7000);
+        let reply = Frame::Array(vec![
+            shard(
+                &[0, 100, 200, 16383],
+                vec![
+                    node(Some("a"), 1, "master", "online"),
+                    node(Some("?"), 2, "replica", "online"),
+                    node(None, 3, "replica", "online"),
+                    node(Some("b"), 4, "replica", "loading"),
+                    // The failed old master, listed after the new one.
+                    node(Some("old"), 5, "master", "fail"),
+                ],
+            ),
+            shard(&[101, 199], vec![node(Some(""), 6, "master", "online")]),
+        ]);
+        let map = SlotMap::from_shards(&reply, &asked, false).unwrap();
+        assert_eq!(map.served(), 16384);
+        let first = map.shard(0).unwrap();
+        assert_eq!(first.master, Address::new("a", 1));
+        // `?` skipped, null = the asked host, loading not listed.
+        assert_eq!(first.replicas, vec![Address::new("seed", 3)]);
+        assert_eq!(map.shard(150).unwrap().master, Address::new("seed", 6));
+        assert_eq!(map.shard(16383).unwrap().master, Address::new("a", 1));
+    }
+
+    #[test]
+    fn slots_read_hosts_as_the_specification_says() {
+        let asked = Address::new("seed", 7000);
+        let range = |start, end, nodes: Vec<Frame>| {
+            let mut items = vec![Frame::Integer(start), Frame::Integer(end)];
+            items.extend(nodes);
+            Frame::Array(items)
+        };
+        let at = |host: Frame, port| Frame::Array(vec![host, Frame::Integer(port), bulk("id")]);
+        let reply = Frame::Array(vec![
+            range(
+                0,
+                8191,
+                vec![at(bulk(""), 1), at(bulk("?"), 2), at(bulk("r"), 3)],
+            ),
+            range(8192, 16383, vec![at(bulk("?"), 4)]),
+        ]);
+        let map = SlotMap::from_slots(&reply, &asked).unwrap();
+        assert_eq!(map.served(), 8192);
+        assert!(map.shard(8192).is_none());
+        let reply = Frame::Array(vec![range(
+            0,
+            16383,
+            vec![at(bulk(""), 1), at(bulk("?"), 2), at(bulk("r"), 3)],
+        )]);
+        let map = SlotMap::from_slots(&reply, &asked).unwrap();
+        let shard = map.shard(9).unwrap();
+        assert_eq!(shard.master, Address::new("seed", 1));
+        assert_eq!(shard.replicas, vec![Address::new("r", 3)]);
+    }
+
+    #[test]
+    fn a_moved_slot_changes_only_that_slot_and_empty_shards_go() {
+        let asked = Address::new("seed", 7000);
+        let reply = Frame::Array(vec![
+            shard(&[0, 0], vec![node(Some("a"), 1, "master", "online")]),
+            shard(&[1, 16383], vec![node(Some("b"), 2, "master", "online")]),
+        ]);
+        let map = SlotMap::from_shards(&reply, &asked, false).unwrap();
+        let moved = map.with_moved(5, &Address::new("c", 3));
+        assert_eq!(moved.shard(5).unwrap().master, Address::new("c", 3));
+        assert_eq!(moved.shard(6).unwrap().master, Address::new("b", 2));
+        assert_eq!(moved.shards().len(), 3);
+        // Slot 0 was all `a` served: `a` is no master any more.
+        let moved = moved.with_moved(0, &Address::new("b", 2));
+        assert_eq!(moved.shards().len(), 2);
+        assert_eq!(moved.shard(0).unwrap().master, Address::new("b", 2));
+        assert_eq!(moved.shard(5).unwrap().master, Address::new("c", 3));
+        assert_eq!(moved.served(), 16384);
     }
 }

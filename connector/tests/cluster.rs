@@ -486,3 +486,79 @@ async fn a_writer_follows_a_killed_master() {
     let took = failover_drill(Trigger::Kill).await;
     println!("writes resumed {took:?} after the master was killed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_connections_keep_blocking_commands_transactions_and_barriers_apart() {
+    let cluster = TestCluster::start().unwrap();
+    let client = Arc::new(client(&cluster).await);
+
+    // A blocking command takes a connection of its own: others go on.
+    let blocked = {
+        let client = client.clone();
+        tokio::spawn(async move { client.cmd(&["BLPOP", "queue", "2"]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    for i in 0..50 {
+        client.cmd(&("SET", format!("b:{i}"), i)).await.unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "commands waited for BLPOP: {:?}",
+        started.elapsed()
+    );
+    client.cmd(&["RPUSH", "queue", "job"]).await.unwrap();
+    let Frame::Array(popped) = blocked.await.unwrap().unwrap() else {
+        panic!("BLPOP")
+    };
+    assert_eq!(text(&popped[1]), "job");
+
+    // Transactions need a connection of their own.
+    let err = client.cmd(&["MULTI"]).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "MULTI needs a connection of its own: use Cluster::connection_for(key)"
+    );
+    let mut pipeline = Pipeline::new();
+    pipeline.cmd(&["SET", "x", "1"]).cmd(&["EXEC"]);
+    assert!(matches!(
+        client.pipeline(&pipeline).await,
+        Err(Error::NeedsOwnConnection { .. })
+    ));
+    let mut own = client.connection_for(b"{acct}").await.unwrap();
+    own.cmd(&["MULTI"]).await.unwrap();
+    own.cmd(&["INCRBY", "{acct}a", "5"]).await.unwrap();
+    own.cmd(&["INCRBY", "{acct}b", "7"]).await.unwrap();
+    let Frame::Array(done) = own.cmd(&["EXEC"]).await.unwrap() else {
+        panic!("EXEC")
+    };
+    assert_eq!(done, vec![Frame::Integer(5), Frame::Integer(7)]);
+    drop(own);
+
+    // A per-node command is a barrier inside a pipeline.
+    let mut pipeline = Pipeline::new();
+    pipeline
+        .cmd(&["SET", "before", "1"])
+        .cmd(&["FLUSHALL"])
+        .cmd(&["SET", "after", "1"])
+        .cmd(&["EXISTS", "before"])
+        .cmd(&["EXISTS", "after"]);
+    let replies = client.pipeline(&pipeline).await.unwrap();
+    assert_eq!(replies[3], Ok(Frame::Integer(0)), "{replies:?}");
+    assert_eq!(replies[4], Ok(Frame::Integer(1)), "{replies:?}");
+
+    // A shared connection the server closed while idle is made again,
+    // without an error reaching the caller.
+    for port in masters(&cluster).await {
+        node(port)
+            .await
+            .cmd(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for i in 0..50 {
+        let value = client.cmd(&["GET", &format!("after{i}")]).await.unwrap();
+        assert!(value.is_null());
+    }
+}
