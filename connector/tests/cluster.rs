@@ -449,24 +449,30 @@ async fn failover_drill(trigger: Trigger) -> Duration {
     }
     // A writer on the victim's keys, through the client only.
     let deadline = triggered + Duration::from_secs(30);
-    let mut recovered = None;
+    let (mut promoted, mut recovered) = (None, None);
     let mut i = 0;
     while Instant::now() < deadline {
         let key = &keys[i % keys.len()];
         // Promoted first, so the write that succeeds went to the new master.
-        if role(replica).await == "master"
-            && client
+        if role(replica).await == "master" {
+            promoted.get_or_insert(triggered.elapsed());
+            if client
                 .cmd(&("SET", format!("{key}:after"), i))
                 .await
                 .is_ok()
-        {
-            recovered = Some(triggered.elapsed());
-            break;
+            {
+                recovered = Some(triggered.elapsed());
+                break;
+            }
         }
         i += 1;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let recovered = recovered.expect("the writer never resumed");
+    println!(
+        "the replica was master after {:?}",
+        promoted.unwrap_or_default()
+    );
     assert!(recovered <= Duration::from_secs(15), "{recovered:?}");
     for (key, value) in &acknowledged {
         let read = client.cmd(&["GET", key]).await.unwrap();
