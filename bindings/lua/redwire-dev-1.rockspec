@@ -1,0 +1,32 @@
+rockspec_format = "3.0"
+package = "redwire"
+version = "dev-1"
+source = {
+   url = "git+https://example.invalid/redwire.git",
+}
+description = {
+   summary = "Redis and Valkey for Lua on the redwire Rust core",
+   detailed = [[
+      The redis and lev modules (the redis.connect / lev.run contract), built
+      by cargo into one shared library, redwire_native, with a one-line Lua
+      module for each. Lua 5.1, LuaJIT 2.1 and Lua 5.4; the Lua luarocks
+      targets picks the build.
+   ]],
+   license = "MIT OR Apache-2.0",
+}
+dependencies = {
+   "lua >= 5.1, < 5.5",
+}
+build = {
+   type = "command",
+   build_command = "sh build.sh '$(LUA)'",
+   install = {
+      lib = {
+         redwire_native = "build/redwire_native.so",
+      },
+      lua = {
+         redis = "lua/redis.lua",
+         lev = "lua/lev.lua",
+      },
+   },
+}

@@ -1,0 +1,288 @@
+-- redis: the redis.connect / cmd / pipeline / read / close contract.
+local lev = require("lev")
+local redis = require("redis")
+
+local port = assert(tonumber(os.getenv("REDIS_PORT")), "REDIS_PORT is not set")
+local acl_port = assert(tonumber(os.getenv("REDIS_ACL_PORT")), "REDIS_ACL_PORT is not set")
+local address = { host = "127.0.0.1", port = port }
+local unpack = table.unpack or unpack
+
+-- Runs `fn(client)` inside lev.run with a fresh client, closing it after.
+local function with_client(fn, config)
+  return lev.run(function()
+    local client = assert(redis.connect(config or address))
+    local result = { fn(client) }
+    client:close()
+    return unpack(result)
+  end)
+end
+
+describe("redis.connect", function()
+  it("defaults to 127.0.0.1:6379", function()
+    lev.run(function()
+      local client, err = redis.connect()
+      if client then
+        assert.are.equal("127.0.0.1", client.cfg.host)
+        assert.are.equal(6379, client.cfg.port)
+        client:close()
+      else
+        assert.matches("127.0.0.1:6379", err)
+      end
+    end)
+  end)
+
+  it("reads host:port/db and selects the db", function()
+    with_client(function(client)
+      assert.are.equal(3, client.cfg.db)
+      assert.are.equal(port, client.cfg.port)
+      local info = client:cmd("CLIENT", "INFO")
+      assert.matches(" db=3 ", info)
+    end, "127.0.0.1:" .. port .. "/3")
+  end)
+
+  it("normalizes a table and ignores extra fields", function()
+    with_client(function(client)
+      assert.are.same(
+        { host = "127.0.0.1", port = port, db = 2, timeout = 2, ssl = false },
+        client.cfg
+      )
+    end, { host = "127.0.0.1", port = port, db = 2, timeout = 2, module_note = "kept by the caller" })
+  end)
+
+  it("names the field and the rule of an invalid config", function()
+    local cases = {
+      { { host = "" }, 'invalid config: host must be a non-empty string, got ""' },
+      { { host = 42 }, "invalid config: host must be a non-empty string, got 42" },
+      { {}, "invalid config: host must be a non-empty string, got nil" },
+      { { host = "h", port = 0 }, "invalid config: port must be an integer in range 1..65535, got 0" },
+      { { host = "h", port = 70000 }, "invalid config: port must be an integer in range 1..65535, got 70000" },
+      { { host = "h", port = 1.5 }, "invalid config: port must be an integer in range 1..65535, got 1.5" },
+      { { host = "h", port = "x" }, 'invalid config: port must be an integer in range 1..65535, got "x"' },
+      { { host = "h", db = -1 }, "invalid config: db must be a non-negative integer, got -1" },
+      { { host = "h", db = "x" }, 'invalid config: db must be a non-negative integer, got "x"' },
+      { { host = "h", timeout = 0 }, "invalid config: timeout must be a positive number, got 0" },
+      { { host = "h", timeout = "x" }, 'invalid config: timeout must be a positive number, got "x"' },
+      { { host = "h", auth = "x" }, "invalid config: auth must be a table with non-empty string fields user and pass, got string" },
+      { { host = "h", auth = { user = "u" } }, "invalid config: auth must be a table with non-empty string fields user and pass, got a table without them" },
+      { { host = "h", auth = { user = "", pass = "p" } }, "invalid config: auth must be a table with non-empty string fields user and pass, got a table without them" },
+      { "h:0", 'invalid config: port must be an integer in range 1..65535, got "0"' },
+      { "h:1/x", 'invalid config: db must be a non-negative integer, got "x"' },
+      { "nohost", 'invalid config: config must be "host:port" or "host:port/db", got "nohost"' },
+      { 42, "invalid config: config must be nil, a \"host:port[/db]\" string or a table, got number" },
+    }
+    lev.run(function()
+      for _, case in ipairs(cases) do
+        local client, err = redis.connect(case[1])
+        assert.is_nil(client)
+        assert.are.equal(case[2], err)
+      end
+    end)
+  end)
+
+  it("authenticates as an ACL user, and names a refusal without the password", function()
+    lev.run(function()
+      local client = assert(redis.connect({ host = "127.0.0.1", port = acl_port, auth = { user = "app", pass = "app-secret" } }))
+      assert.are.equal("app", client:cmd("ACL", "WHOAMI"))
+      assert.are.same({ host = "127.0.0.1", port = acl_port, db = 0, ssl = false, auth = { user = "app" } }, client.cfg)
+      client:close()
+      local refused, err = redis.connect({ host = "127.0.0.1", port = acl_port, auth = { user = "app", pass = "wrong-secret" } })
+      assert.is_nil(refused)
+      assert.matches("WRONGPASS", err)
+      assert.is_nil(err:find("wrong-secret", 1, true))
+    end)
+  end)
+end)
+
+describe("TLS", function()
+  it("connects with ssl, auth and db as the contract's example does", function()
+    local tls_port = assert(tonumber(os.getenv("REDIS_TLS_PORT")), "REDIS_TLS_PORT is not set")
+    lev.run(function()
+      local secure = assert(redis.connect({
+        host = "127.0.0.1",
+        port = tls_port,
+        ssl = true,
+        auth = { user = "default", pass = "secret" },
+        db = 3,
+        timeout = 5,
+      }))
+      assert.are.equal("OK", secure:cmd("SET", "x", "y"))
+      assert.matches(" db=3 ", secure:cmd("CLIENT", "INFO"))
+      assert.is_true(secure:close(true))
+      -- Plaintext to the TLS port: the first command fails, and says so.
+      local plain = assert(redis.connect({ host = "127.0.0.1", port = tls_port, timeout = 1 }))
+      local pong, err = plain:cmd("PING")
+      assert.is_nil(pong)
+      assert.is_string(err)
+      plain:close(true)
+    end)
+  end)
+end)
+
+describe("client:cmd", function()
+  it("maps every reply type", function()
+    with_client(function(client)
+      assert.are.equal("OK", client:cmd("SET", "cmd:k", "value"))
+      assert.are.equal("value", client:cmd("GET", "cmd:k"))
+      local missing, why = client:cmd("GET", "cmd:missing")
+      assert.is_nil(missing)
+      assert.are.equal("not found", why)
+      client:cmd("SET", "cmd:n", 41)
+      assert.are.equal(42, client:cmd("INCR", "cmd:n"))
+      local failed, message = client:cmd("INCR", "cmd:k")
+      assert.is_nil(failed)
+      assert.matches("^ERR value is not an integer", message)
+      -- Arguments become strings: numbers and booleans as tostring shows them.
+      client:cmd("SET", "cmd:f", 1.5)
+      assert.are.equal("1.5", client:cmd("GET", "cmd:f"))
+      client:cmd("SET", "cmd:b", true)
+      assert.are.equal("true", client:cmd("GET", "cmd:b"))
+      -- Nested arrays, and a NULL inside one is redis.null.
+      local nested = client:cmd("EVAL", "return {1, {2, 'x'}, false, 'end'}", 0)
+      assert.are.same({ 1, { 2, "x" }, redis.null, "end" }, nested)
+      assert.are.same({ "value", redis.null }, client:cmd("MGET", "cmd:k", "cmd:missing"))
+      local none, empty = client:cmd("LRANGE", "cmd:nolist", 0, -1)
+      assert.are.same({}, none)
+      assert.is_nil(empty)
+    end)
+  end)
+
+  it("refuses what it cannot send", function()
+    with_client(function(client)
+      local value, err = client:cmd("SET", "k", {})
+      assert.is_nil(value)
+      assert.are.equal("argument 3 is a table: commands take strings, numbers and booleans", err)
+      value, err = client:cmd()
+      assert.is_nil(value)
+      assert.are.equal("cmd needs a command name", err)
+    end)
+  end)
+end)
+
+describe("client:pipeline", function()
+  it("returns each reply in order, errors in place", function()
+    with_client(function(client)
+      client:cmd("DEL", "p:k1", "p:k2")
+      local results = client:pipeline({
+        { "SET", "p:k1", "v1" },
+        { "SET", "p:k2", "v2" },
+        { "GET", "p:k1" },
+        { "GET", "p:missing" },
+        { "INCR", "p:k1" },
+        { "MGET", "p:k1", "p:k2" },
+      })
+      assert.are.equal(6, #results)
+      assert.are.same({ "OK" }, results[1])
+      assert.are.same({ "OK" }, results[2])
+      assert.are.same({ "v1" }, results[3])
+      assert.are.same({}, results[4])
+      assert.is_nil(results[5][1])
+      assert.matches("^ERR value is not an integer", results[5][2])
+      assert.are.same({ { "v1", "v2" } }, results[6])
+      assert.are.same({}, client:pipeline({}))
+      assert.are.same({}, client:pipeline(nil))
+    end)
+  end)
+
+  it("fails whole when the connection fails mid-read", function()
+    with_client(function(client)
+      local id = client:cmd("CLIENT", "ID")
+      local results, err = client:pipeline({ { "CLIENT", "KILL", "ID", id, "SKIPME", "no" }, { "PING" } })
+      assert.is_nil(results)
+      assert.is_string(err)
+    end)
+  end)
+end)
+
+describe("client:read", function()
+  it("reads pub/sub messages with their type", function()
+    lev.run(function()
+      local subscriber = assert(redis.connect(address))
+      local confirmation = subscriber:cmd("SUBSCRIBE", "news")
+      assert.are.same({ "subscribe", "news", 1 }, confirmation)
+      local publisher = assert(redis.connect(address))
+      assert.are.equal(1, publisher:cmd("PUBLISH", "news", "hello"))
+      local message = assert(subscriber:read())
+      assert.are.equal("array", message.type)
+      assert.are.same({ "message", "news", "hello" }, message.value)
+      publisher:close()
+      subscriber:close()
+    end)
+  end)
+end)
+
+describe("the pool", function()
+  local function client_id(config)
+    local client = assert(redis.connect(config or address))
+    local id = client:cmd("CLIENT", "ID")
+    return client, id
+  end
+
+  it("reuses a closed connection, and not a force-closed one", function()
+    lev.run(function()
+      local client, first = client_id()
+      assert.is_true(client:close())
+      local again, second = client_id()
+      assert.are.equal(first, second)
+      assert.is_true(again:close(true))
+      local fresh, third = client_id()
+      assert.are_not.equal(second, third)
+      fresh:close()
+      -- Closing twice is harmless; a closed client says so.
+      assert.is_true(fresh:close())
+      local value, err = fresh:cmd("PING")
+      assert.is_nil(value)
+      assert.are.equal("the client is closed", err)
+    end)
+  end)
+
+  it("keeps pools apart by db", function()
+    lev.run(function()
+      local zero, id0 = client_id()
+      zero:close()
+      local five, id5 = client_id({ host = "127.0.0.1", port = port, db = 5 })
+      assert.are_not.equal(id0, id5)
+      five:close()
+    end)
+  end)
+
+  it("replaces a connection the server closed while it was idle", function()
+    lev.run(function()
+      local client, id = client_id()
+      client:close()
+      local admin = assert(redis.connect({ host = "127.0.0.1", port = port, db = 9 }))
+      assert.are.equal(1, admin:cmd("CLIENT", "KILL", "ID", id))
+      admin:close(true)
+      lev.sleep(0.05)
+      local again, new_id = client_id()
+      assert.are_not.equal(id, new_id)
+      assert.are.equal("PONG", again:cmd("PING"))
+      again:close()
+    end)
+  end)
+
+  it("force-closes what it cannot keep (REDIS_CLIENT_POOL_SIZE)", function()
+    local size = tonumber(os.getenv("REDIS_CLIENT_POOL_SIZE"))
+    assert.is_number(size)
+    lev.run(function()
+      local held, ids = {}, {}
+      for i = 1, size + 1 do
+        held[i], ids[i] = client_id({ host = "127.0.0.1", port = port, db = 7 })
+      end
+      for i = 1, size + 1 do
+        assert.is_true(held[i]:close())
+      end
+      -- The pool kept `size` of them; the extra one was closed.
+      local reused = 0
+      for i = 1, size + 1 do
+        held[i] = nil
+        local client, id = client_id({ host = "127.0.0.1", port = port, db = 7 })
+        for _, old in ipairs(ids) do
+          if old == id then reused = reused + 1 end
+        end
+        held[i] = client
+      end
+      assert.are.equal(size, reused)
+      for i = 1, size + 1 do held[i]:close() end
+    end)
+  end)
+end)

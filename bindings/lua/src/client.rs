@@ -1,0 +1,234 @@
+//! `redis`: `redis.connect(config)` and the client it returns.
+
+use std::rc::Rc;
+
+use mlua::{
+    Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
+    Variadic,
+};
+use redwire::{Error, Frame, Pipeline, PoolConfig, PooledConnection, Pools, WhenFull};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+
+use crate::config::ClientConfig;
+use crate::convert;
+use crate::runtime::{self, Runtime};
+
+/// What a redis operation outside `lev.run` returns (after `nil`).
+const OUTSIDE_RUN: &str = "redis operations must run inside lev.run()";
+
+/// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
+/// hands out a connection that is closed on release.
+#[derive(Clone)]
+struct StatePools(Rc<Pools>);
+
+fn pools(lua: &Lua) -> StatePools {
+    if let Some(pools) = lua.app_data_ref::<StatePools>() {
+        return pools.clone();
+    }
+    let pools = StatePools(Rc::new(Pools::new(
+        PoolConfig::default().when_full(WhenFull::Overflow),
+    )));
+    lua.set_app_data(pools.clone());
+    pools
+}
+
+pub(crate) fn module(lua: &Lua) -> Result<Table> {
+    let redis = lua.create_table()?;
+    redis.set("null", convert::null())?;
+    redis.set("connect", lua.create_async_function(connect)?)?;
+    Ok(redis)
+}
+
+/// `redis.connect(config)`: a client, or `nil, err`.
+async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
+    if !runtime::inside_run(&lua) {
+        return convert::failure(&lua, OUTSIDE_RUN);
+    }
+    let cfg = match ClientConfig::from_lua(&config) {
+        Ok(cfg) => cfg,
+        Err(e) => return convert::failure(&lua, &e),
+    };
+    let config = match cfg.to_config() {
+        Ok(config) => config,
+        Err(e) => return convert::failure(&lua, &e),
+    };
+    let pools = pools(&lua);
+    match pools.0.get(&config).await {
+        Ok(connection) => {
+            let client = Client {
+                cfg,
+                connection: Mutex::new(Some(connection)),
+                runtime: runtime::runtime(&lua)?,
+            };
+            Ok(MultiValue::from_vec(vec![Value::UserData(
+                lua.create_userdata(client)?,
+            )]))
+        }
+        Err(e) => convert::failure(&lua, &e.to_string()),
+    }
+}
+
+/// A connected client; its connection goes back to the pool on `close()`
+/// (or when the client is collected).
+struct Client {
+    cfg: ClientConfig,
+    connection: Mutex<Option<PooledConnection>>,
+    runtime: Runtime,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Releasing to the pool needs the runtime, even when collected
+        // outside `lev.run`.
+        let _runtime = self.runtime.0.enter();
+        self.connection.get_mut().take();
+    }
+}
+
+/// `nil, message` for a failed request.
+fn failed(lua: &Lua, error: &Error) -> Result<MultiValue> {
+    match error {
+        Error::Server(reply) => convert::failure(lua, reply.message()),
+        other => convert::failure(lua, &other.to_string()),
+    }
+}
+
+impl UserData for Client {
+    fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
+        fields.add_field_method_get("cfg", |lua, this| this.cfg.to_table(lua));
+    }
+
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_async_method("cmd", cmd);
+        methods.add_async_method("pipeline", pipeline);
+        methods.add_async_method("read", read);
+        methods.add_async_method(
+            "close",
+            |_lua, this, no_keepalive: Option<bool>| async move {
+                let _runtime = this.runtime.0.enter();
+                if let Some(connection) = this.connection.lock().await.take() {
+                    if no_keepalive == Some(true) {
+                        connection.force_close();
+                    }
+                }
+                Ok(true)
+            },
+        );
+    }
+}
+
+/// The client's connection, locked for one request; or the `nil, err` to
+/// return outside `lev.run` or after `close()`.
+async fn connection<'a>(
+    lua: &Lua,
+    this: &'a Client,
+) -> Result<std::result::Result<MappedMutexGuard<'a, PooledConnection>, MultiValue>> {
+    if !runtime::inside_run(lua) {
+        return convert::failure(lua, OUTSIDE_RUN).map(Err);
+    }
+    match MutexGuard::try_map(this.connection.lock().await, Option::as_mut) {
+        Ok(connection) => Ok(Ok(connection)),
+        Err(_) => convert::failure(lua, "the client is closed").map(Err),
+    }
+}
+
+/// `client:cmd(...)`: the reply, or `nil, err`.
+async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Result<MultiValue> {
+    let args = match convert::args(&lua, &args) {
+        Ok(args) if !args.is_empty() => args,
+        Ok(_) => return convert::failure(&lua, "cmd needs a command name"),
+        Err(e) => return convert::failure(&lua, &e),
+    };
+    let mut connection = match connection(&lua, &this).await? {
+        Ok(connection) => connection,
+        Err(failure) => return Ok(failure),
+    };
+    match connection.cmd(&args).await {
+        Ok(frame) => convert::returned(&lua, &frame),
+        Err(e) => failed(&lua, &e),
+    }
+}
+
+/// `client:pipeline(commands)`: `{ {value}, {nil}, {nil, err}, … }`, or
+/// `nil, err` when the connection fails.
+async fn pipeline(
+    lua: Lua,
+    this: UserDataRef<Client>,
+    commands: Option<Table>,
+) -> Result<MultiValue> {
+    let mut pipeline = Pipeline::new();
+    for (i, command) in commands
+        .iter()
+        .flat_map(|c| c.sequence_values::<Value>())
+        .enumerate()
+    {
+        let n = i + 1;
+        let args = match command? {
+            Value::Table(args) => args
+                .sequence_values::<Value>()
+                .collect::<Result<Vec<_>>>()?,
+            other => {
+                let why = format!(
+                    "command {n} is a {}, not a table of arguments",
+                    other.type_name()
+                );
+                return convert::failure(&lua, &why);
+            }
+        };
+        match convert::args(&lua, &args) {
+            Ok(args) if !args.is_empty() => pipeline.cmd(&args),
+            Ok(_) => return convert::failure(&lua, &format!("command {n} is empty")),
+            Err(e) => return convert::failure(&lua, &format!("command {n}: {e}")),
+        };
+    }
+    let results = lua.create_table()?;
+    if pipeline.is_empty() {
+        return Ok(MultiValue::from_vec(vec![Value::Table(results)]));
+    }
+    let mut connection = match connection(&lua, &this).await? {
+        Ok(connection) => connection,
+        Err(failure) => return Ok(failure),
+    };
+    let replies = match connection.pipeline(&pipeline).await {
+        Ok(replies) => replies,
+        Err(e) => return failed(&lua, &e),
+    };
+    for (i, reply) in replies.iter().enumerate() {
+        let entry = lua.create_table()?;
+        match reply {
+            // A null: a single nil.
+            Ok(frame) if frame.is_null() => {}
+            Ok(frame) => entry.raw_set(1, convert::value(&lua, frame)?)?,
+            Err(e) => entry.raw_set(2, e.message())?,
+        }
+        results.raw_set(i + 1, entry)?;
+    }
+    Ok(MultiValue::from_vec(vec![Value::Table(results)]))
+}
+
+/// `client:read()`: `{ type = …, value = … }`, or `nil, err`.
+async fn read(lua: Lua, this: UserDataRef<Client>, (): ()) -> Result<MultiValue> {
+    let mut connection = match connection(&lua, &this).await? {
+        Ok(connection) => connection,
+        Err(failure) => return Ok(failure),
+    };
+    match connection.read().await {
+        Ok(frame) => {
+            let message = lua.create_table()?;
+            message.set("type", frame.type_name())?;
+            message.set("value", read_value(&lua, &frame)?)?;
+            Ok(MultiValue::from_vec(vec![Value::Table(message)]))
+        }
+        Err(e) => failed(&lua, &e),
+    }
+}
+
+/// `read()`'s value: an error reply's message as a string.
+fn read_value(lua: &Lua, frame: &Frame) -> Result<Value> {
+    match frame {
+        Frame::Error(message) | Frame::BulkError(message) => {
+            Ok(Value::String(lua.create_string(message)?))
+        }
+        other => convert::value(lua, other),
+    }
+}

@@ -1,0 +1,220 @@
+//! `redis.connect`'s config: `nil`, `"host:port[/db]"` or a table,
+//! validated with messages that name the field and the rule.
+
+use std::time::Duration;
+
+use mlua::{Lua, Result, Table, Value};
+use redwire::{Config, Endpoint, TlsOptions};
+
+/// The environment variable naming a PEM file of CAs to trust for `ssl`
+/// (instead of the built-in web roots).
+pub(crate) const TLS_CA_FILE: &str = "REDWIRE_TLS_CA_FILE";
+
+/// A validated config.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    host: String,
+    port: u16,
+    db: Option<u32>,
+    timeout: Option<f64>,
+    ssl: bool,
+    user: Option<String>,
+    pass: Option<String>,
+}
+
+fn invalid(rule: &str, got: impl std::fmt::Display) -> String {
+    format!("invalid config: {rule}, got {got}")
+}
+
+/// How a Lua value shows in a message (never a password).
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{:?}", s.to_string_lossy()),
+        Value::Integer(n) => n.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => lua_type(other).to_owned(),
+    }
+}
+
+/// The value's type as Lua's `type()` names it.
+fn lua_type(value: &Value) -> &'static str {
+    match value {
+        Value::Integer(_) | Value::Number(_) => "number",
+        other => other.type_name(),
+    }
+}
+
+impl ClientConfig {
+    /// Reads `nil` (127.0.0.1:6379), `"host:port[/db]"` or a table; extra
+    /// table fields are ignored.
+    pub(crate) fn from_lua(value: &Value) -> std::result::Result<Self, String> {
+        match value {
+            Value::Nil => Self::from_str("127.0.0.1:6379"),
+            Value::String(s) => Self::from_str(&s.to_string_lossy()),
+            Value::Table(t) => Self::from_table(t),
+            other => Err(invalid(
+                "config must be nil, a \"host:port[/db]\" string or a table",
+                lua_type(other),
+            )),
+        }
+    }
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let (address, db) = match text.split_once('/') {
+            Some((address, db)) => (address, Some(db)),
+            None => (text, None),
+        };
+        let Some((host, port)) = address.rsplit_once(':') else {
+            return Err(invalid(
+                "config must be \"host:port\" or \"host:port/db\"",
+                format!("{text:?}"),
+            ));
+        };
+        if host.is_empty() {
+            return Err(invalid("host must be a non-empty string", "\"\""));
+        }
+        let port = port.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+            invalid(
+                "port must be an integer in range 1..65535",
+                format!("{port:?}"),
+            )
+        })?;
+        let db = db
+            .map(|db| {
+                db.parse::<u32>()
+                    .map_err(|_| invalid("db must be a non-negative integer", format!("{db:?}")))
+            })
+            .transpose()?;
+        Ok(Self {
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            port,
+            db,
+            timeout: None,
+            ssl: false,
+            user: None,
+            pass: None,
+        })
+    }
+
+    fn from_table(table: &Table) -> std::result::Result<Self, String> {
+        let field = |name: &str| table.raw_get::<Value>(name).unwrap_or(Value::Nil);
+        let host = match field("host") {
+            Value::String(s) if !s.as_bytes().is_empty() => s.to_string_lossy(),
+            other => return Err(invalid("host must be a non-empty string", shown(&other))),
+        };
+        let port = match field("port") {
+            Value::Nil => 6379,
+            Value::Integer(n) => u16::try_from(n)
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| invalid("port must be an integer in range 1..65535", n))?,
+            Value::Number(n) if n.fract() == 0.0 && (1.0..=65535.0).contains(&n) => n as u16,
+            other => {
+                return Err(invalid(
+                    "port must be an integer in range 1..65535",
+                    shown(&other),
+                ))
+            }
+        };
+        let db = match field("db") {
+            Value::Nil => None,
+            Value::Integer(n) => Some(
+                u32::try_from(n).map_err(|_| invalid("db must be a non-negative integer", n))?,
+            ),
+            Value::Number(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
+                Some(n as u32)
+            }
+            other => return Err(invalid("db must be a non-negative integer", shown(&other))),
+        };
+        let timeout = match field("timeout") {
+            Value::Nil => None,
+            Value::Integer(n) if n > 0 => Some(n as f64),
+            Value::Number(n) if n > 0.0 && n.is_finite() => Some(n),
+            other => return Err(invalid("timeout must be a positive number", shown(&other))),
+        };
+        let ssl = match field("ssl") {
+            Value::Nil => false,
+            Value::Boolean(b) => b,
+            other => return Err(invalid("ssl must be a boolean", shown(&other))),
+        };
+        let (user, pass) = match field("auth") {
+            Value::Nil => (None, None),
+            Value::Table(auth) => {
+                let text = |name: &str| match auth.raw_get::<Value>(name) {
+                    Ok(Value::String(s)) if !s.as_bytes().is_empty() => Some(s.to_string_lossy()),
+                    _ => None,
+                };
+                match (text("user"), text("pass")) {
+                    (Some(user), Some(pass)) => (Some(user), Some(pass)),
+                    _ => {
+                        return Err(invalid(
+                            "auth must be a table with non-empty string fields user and pass",
+                            "a table without them",
+                        ))
+                    }
+                }
+            }
+            other => {
+                return Err(invalid(
+                    "auth must be a table with non-empty string fields user and pass",
+                    lua_type(&other),
+                ))
+            }
+        };
+        Ok(Self {
+            host,
+            port,
+            db,
+            timeout,
+            ssl,
+            user,
+            pass,
+        })
+    }
+
+    /// The connector's config.
+    pub(crate) fn to_config(&self) -> std::result::Result<Config, String> {
+        let mut config = Config::default()
+            .tcp(&self.host, self.port)
+            .map_err(|e| e.to_string())?
+            .db(self.db.unwrap_or(0));
+        if let (Some(user), Some(pass)) = (&self.user, &self.pass) {
+            config = config.user(user, pass).map_err(|e| e.to_string())?;
+        }
+        if let Some(seconds) = self.timeout {
+            let timeout = Duration::from_secs_f64(seconds);
+            config = config
+                .connect_timeout(timeout)
+                .and_then(|c| c.send_timeout(timeout))
+                .and_then(|c| c.read_timeout(timeout))
+                .map_err(|e| e.to_string())?;
+        }
+        if self.ssl {
+            let mut tls = TlsOptions::default();
+            tls.ca_file = std::env::var_os(TLS_CA_FILE).map(Into::into);
+            config = config.tls(tls);
+        }
+        debug_assert!(matches!(config.endpoint(), Endpoint::Tcp { .. }));
+        Ok(config)
+    }
+
+    /// The normalized config as a table: host, port, db, timeout, ssl, and
+    /// `auth = { user = … }` (the password is not shown).
+    pub(crate) fn to_table(&self, lua: &Lua) -> Result<Table> {
+        let table = lua.create_table()?;
+        table.set("host", self.host.as_str())?;
+        table.set("port", self.port)?;
+        table.set("db", self.db.unwrap_or(0))?;
+        table.set("timeout", self.timeout)?;
+        table.set("ssl", self.ssl)?;
+        if let Some(user) = &self.user {
+            let auth = lua.create_table()?;
+            auth.set("user", user.as_str())?;
+            table.set("auth", auth)?;
+        }
+        Ok(table)
+    }
+}

@@ -1,0 +1,106 @@
+//! Redis replies as Lua values, and Lua arguments as command arguments.
+//!
+//! | reply | Lua |
+//! |---|---|
+//! | simple, bulk, verbatim string | string |
+//! | integer, double | number (a big number: its digits, a string) |
+//! | boolean | boolean |
+//! | array, set, push | table (1-based) |
+//! | map | table keyed by field |
+//! | null | `nil, "not found"` at the top; `redis.null` inside a table |
+//! | error | `nil, message` at the top; `{ err = message }` inside a table |
+//! | attributed value | the value (attributes dropped) |
+
+use mlua::{LightUserData, Lua, MultiValue, Result, Value};
+use redwire::Frame;
+
+/// `redis.null`: a NULL inside an array, never a hole in the table.
+pub(crate) fn null() -> Value {
+    Value::LightUserData(LightUserData(std::ptr::null_mut()))
+}
+
+/// A top-level reply: the value, or `nil` and why there is none (`"not
+/// found"` for a null, the message for an error reply).
+pub(crate) fn reply(lua: &Lua, frame: &Frame) -> Result<(Value, Option<String>)> {
+    match frame {
+        f if f.is_null() => Ok((Value::Nil, Some("not found".to_owned()))),
+        Frame::Error(message) | Frame::BulkError(message) => Ok((
+            Value::Nil,
+            Some(String::from_utf8_lossy(message).into_owned()),
+        )),
+        other => Ok((value(lua, other)?, None)),
+    }
+}
+
+/// A reply as a Lua value, inside a table or not.
+pub(crate) fn value(lua: &Lua, frame: &Frame) -> Result<Value> {
+    Ok(match frame {
+        Frame::SimpleString(b) | Frame::BulkString(b) | Frame::BigNumber(b) => {
+            Value::String(lua.create_string(b)?)
+        }
+        Frame::VerbatimString { text, .. } => Value::String(lua.create_string(text)?),
+        Frame::StreamedString(chunks) => Value::String(lua.create_string(chunks.concat())?),
+        Frame::Integer(n) => Value::Integer(*n),
+        Frame::Double(n) => Value::Number(*n),
+        Frame::Boolean(b) => Value::Boolean(*b),
+        Frame::NullBulk | Frame::NullArray | Frame::Null => null(),
+        Frame::Error(message) | Frame::BulkError(message) => {
+            let error = lua.create_table()?;
+            error.set("err", lua.create_string(message)?)?;
+            Value::Table(error)
+        }
+        Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
+            let table = lua.create_table_with_capacity(items.len(), 0)?;
+            for (i, item) in items.iter().enumerate() {
+                table.raw_set(i + 1, value(lua, item)?)?;
+            }
+            Value::Table(table)
+        }
+        Frame::Map(pairs) => {
+            let table = lua.create_table_with_capacity(0, pairs.len())?;
+            for (k, v) in pairs {
+                table.raw_set(value(lua, k)?, value(lua, v)?)?;
+            }
+            Value::Table(table)
+        }
+        Frame::Attributed(attributed) => value(lua, &attributed.frame)?,
+    })
+}
+
+/// A top-level reply as the values a Lua call returns: `value` or
+/// `nil, why`.
+pub(crate) fn returned(lua: &Lua, frame: &Frame) -> Result<MultiValue> {
+    let (value, why) = reply(lua, frame)?;
+    Ok(match why {
+        Some(why) => MultiValue::from_vec(vec![value, Value::String(lua.create_string(why)?)]),
+        None => MultiValue::from_vec(vec![value]),
+    })
+}
+
+/// `nil, message`.
+pub(crate) fn failure(lua: &Lua, message: &str) -> Result<MultiValue> {
+    Ok(MultiValue::from_vec(vec![
+        Value::Nil,
+        Value::String(lua.create_string(message)?),
+    ]))
+}
+
+/// Command arguments from Lua values, each converted to a string as Lua's
+/// `tostring` would for strings, numbers and booleans.
+pub(crate) fn args(lua: &Lua, values: &[Value]) -> std::result::Result<Vec<Vec<u8>>, String> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Boolean(b) => Ok(b.to_string().into_bytes()),
+            other => match lua.coerce_string(other.clone()) {
+                Ok(Some(s)) => Ok(s.as_bytes().to_vec()),
+                _ => Err(format!(
+                    "argument {} is a {}: commands take strings, numbers and booleans",
+                    i + 1,
+                    other.type_name()
+                )),
+            },
+        })
+        .collect()
+}
