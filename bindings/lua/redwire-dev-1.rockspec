@@ -7,7 +7,8 @@ source = {
 description = {
    summary = "Redis and Valkey for Lua on the redwire Rust core",
    detailed = [[
-      The redis and lev modules (the redis.connect / lev.run contract), built
+      The redis and lev modules (the redis.connect / lev.run contract) and
+      nauthilus_redis (nauthilus' Redis API), built
       by cargo into one shared library, redwire_native, with a one-line Lua
       module for each. Lua 5.1, LuaJIT 2.1 and Lua 5.4; the Lua luarocks
       targets picks the build.
@@ -27,6 +28,7 @@ build = {
       lua = {
          redis = "lua/redis.lua",
          lev = "lua/lev.lua",
+         nauthilus_redis = "lua/nauthilus_redis.lua",
       },
    },
 }

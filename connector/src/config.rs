@@ -44,6 +44,40 @@ pub struct Sentinel {
     pub password: Option<Password>,
 }
 
+impl Sentinel {
+    /// The server of `role` in the set the sentinels (`host`, `port`) monitor
+    /// as `master_name`, with no sentinel credentials.
+    ///
+    /// ```
+    /// use redwire::{Config, Role, Sentinel};
+    ///
+    /// let sentinel = Sentinel::new("mymaster", Role::Replica, vec![("10.0.0.1".into(), 26379)])
+    ///     .credentials(Some("watcher"), "s3cret");
+    /// let config = Config::default().sentinel(sentinel);
+    /// assert_eq!(config.to_string(), "sentinel://mymaster:s/0");
+    /// ```
+    pub fn new(master_name: &str, role: Role, sentinels: Vec<(String, u16)>) -> Self {
+        Self {
+            master_name: master_name.to_owned(),
+            role,
+            sentinels,
+            username: None,
+            password: None,
+        }
+    }
+
+    /// Authenticates to the sentinels (not the data nodes), as `username`
+    /// when given.
+    #[must_use]
+    pub fn credentials(self, username: Option<&str>, password: &str) -> Self {
+        Self {
+            username: username.map(str::to_owned),
+            password: Some(Password::new(password)),
+            ..self
+        }
+    }
+}
+
 /// Which server of a Sentinel set to connect to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

@@ -5,15 +5,21 @@
 //!
 //! Options: `--password P`, `--acl-user NAME:PASSWORD`, `--unix-socket`,
 //! `--tls`, `--tls-client-auth`, `--json`.
+//!
+//! `redwire-testkit up sentinel` (1 master, 2 replicas, 3 sentinels named
+//! `mymaster`) and `redwire-testkit up cluster` (3 masters, 3 replicas)
+//! print one JSON line with every address, and stop the same way.
 
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use redwire_testkit::{Server, ServerOptions};
+use redwire_testkit::{Cluster, SentinelSet, Server, ServerOptions};
 
 const USAGE: &str =
     "usage: redwire-testkit up standalone [--password P] [--acl-user NAME:PASSWORD] \
-                     [--unix-socket] [--tls] [--tls-client-auth] [--json]";
+                     [--unix-socket] [--tls] [--tls-client-auth] [--json]\n\
+       redwire-testkit up sentinel [--json]\n\
+       redwire-testkit up cluster [--json]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,9 +36,63 @@ fn run(args: &[String]) -> Result<(), String> {
     let [up, topology, rest @ ..] = args else {
         return Err(USAGE.to_owned());
     };
-    if up != "up" || topology != "standalone" {
+    if up != "up" {
         return Err(USAGE.to_owned());
     }
+    match topology.as_str() {
+        "standalone" => standalone(rest),
+        "sentinel" | "cluster" => {
+            if let Some(other) = rest.iter().find(|a| *a != "--json") {
+                return Err(format!("unknown option {other}\n{USAGE}"));
+            }
+            let (line, processes): (String, Box<dyn std::any::Any>) = if topology == "sentinel" {
+                let set = SentinelSet::start().map_err(|e| e.to_string())?;
+                (describe_sentinel(&set), Box::new(set))
+            } else {
+                let cluster = Cluster::start().map_err(|e| e.to_string())?;
+                (describe_cluster(&cluster), Box::new(cluster))
+            };
+            println!("{line}");
+            wait_for_stdin_to_close();
+            // Dropping the topology stops every process it started.
+            drop(processes);
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+/// Blocks until the caller closes our standard input (or exits).
+fn wait_for_stdin_to_close() {
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+}
+
+/// `{"host":…,"port":…}`.
+fn address(server: &Server) -> String {
+    format!(
+        "{{\"host\":\"{}\",\"port\":{}}}",
+        server.host(),
+        server.port()
+    )
+}
+
+fn describe_sentinel(set: &SentinelSet) -> String {
+    let list = |servers: &[Server]| servers.iter().map(address).collect::<Vec<_>>().join(",");
+    format!(
+        "{{\"master_name\":\"{}\",\"master\":{},\"replicas\":[{}],\"sentinels\":[{}]}}",
+        set.name,
+        address(&set.master),
+        list(&set.replicas),
+        list(&set.sentinels)
+    )
+}
+
+fn describe_cluster(cluster: &Cluster) -> String {
+    let nodes: Vec<String> = cluster.nodes.iter().map(address).collect();
+    format!("{{\"nodes\":[{}]}}", nodes.join(","))
+}
+
+fn standalone(rest: &[String]) -> Result<(), String> {
     let mut options = ServerOptions::default();
     let mut json = false;
     let mut rest = rest.iter();
@@ -76,8 +136,7 @@ fn run(args: &[String]) -> Result<(), String> {
             server.pid()
         );
     }
-    // Runs until the caller closes our standard input (or exits).
-    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    wait_for_stdin_to_close();
     server.stop();
     Ok(())
 }

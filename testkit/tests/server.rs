@@ -203,3 +203,55 @@ fn a_cluster_forms_with_three_masters_and_three_replicas() {
     drop(cluster);
     assert!(pids.iter().all(|pid| !alive(*pid)), "a node still runs");
 }
+
+#[test]
+fn the_cli_brings_up_a_sentinel_set_and_a_cluster_until_stdin_closes() {
+    for (topology, expect, count) in [
+        ("sentinel", "\"sentinels\":[", 3),
+        ("cluster", "\"nodes\":[", 6),
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redwire-testkit"))
+            .args(["up", topology, "--json"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains(expect), "{line}");
+        let list = &line[line.find(expect).unwrap()..];
+        let list = &list[..list.find(']').unwrap()];
+        let ports: Vec<u16> = list
+            .split("\"port\":")
+            .skip(1)
+            .map(|rest| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ports.len(), count, "{line}");
+        // Each answers; once stdin closes, none does.
+        for port in &ports {
+            assert_eq!(
+                ask(
+                    &mut TcpStream::connect(("127.0.0.1", *port)).unwrap(),
+                    "PING"
+                ),
+                "+PONG"
+            );
+        }
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+        for port in &ports {
+            assert!(
+                TcpStream::connect(("127.0.0.1", *port)).is_err(),
+                "{topology} port {port} still open"
+            );
+        }
+    }
+}

@@ -12,6 +12,13 @@
 //!   contract: `cmd`, `pipeline`, `read`, `close`, pooled by
 //!   `host:port/db[+ssl]` and credentials.
 //!
+//! - `nauthilus_redis`: nauthilus' API: `register_redis_pool(name, mode,
+//!   opts)` (`standalone`, `sentinel`, `sentinel_replica`, `cluster`),
+//!   `get_redis_connection(name)` and `redis_set`, `redis_get`, … each
+//!   returning `value, nil` or `nil, err`. Its Lua file runs each call in
+//!   its own `lev.run` when called outside one, so nauthilus scripts call
+//!   them directly.
+//!
 //! Outside `lev.run`, redis operations return `nil` and an error saying so,
 //! and `lev.sleep` raises one: they never block the caller's thread.
 // `#[mlua::lua_module]` exports `luaopen_*` as unmangled C symbols.
@@ -20,15 +27,17 @@
 mod client;
 mod config;
 mod convert;
+mod nauthilus;
 mod runtime;
 
 use mlua::{Lua, Result, Table};
 
-/// `require("redwire_native")`: `{ lev = …, redis = … }`.
+/// `require("redwire_native")`: `{ lev = …, redis = …, nauthilus_redis = … }`.
 #[mlua::lua_module(name = "redwire_native")]
 fn redwire_native(lua: &Lua) -> Result<Table> {
     let modules = lua.create_table()?;
     modules.set("lev", runtime::module(lua)?)?;
     modules.set("redis", client::module(lua)?)?;
+    modules.set("nauthilus_redis", nauthilus::module(lua)?)?;
     Ok(modules)
 }

@@ -44,6 +44,10 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
     lev.set("run", lua.create_function(run)?)?;
     lev.set("spawn", lua.create_function(spawn)?)?;
     lev.set(
+        "running",
+        lua.create_function(|lua, ()| Ok(inside_run(lua)))?,
+    )?;
+    lev.set(
         "sleep",
         lua.create_async_function(|lua, seconds: f64| async move {
             if !inside_run(&lua) {
