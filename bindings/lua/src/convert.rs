@@ -12,7 +12,7 @@
 //! | attributed value | the value (attributes dropped) |
 
 use mlua::{LightUserData, Lua, MultiValue, Result, Value};
-use redwire::Frame;
+use redwire::{Arg, Frame};
 
 /// `redis.null`: a NULL inside an array, never a hole in the table.
 pub(crate) fn null() -> Value {
@@ -85,16 +85,46 @@ pub(crate) fn failure(lua: &Lua, message: &str) -> Result<MultiValue> {
     ]))
 }
 
+/// A command argument taken from a Lua value: a string is sent from Lua's
+/// own bytes, not copied first.
+#[derive(Clone)]
+pub(crate) enum LuaArg {
+    /// A Lua string.
+    Str(mlua::String),
+    /// An integer.
+    Int(i64),
+    /// Anything else, as text.
+    Text(Vec<u8>),
+}
+
+impl Arg for LuaArg {
+    fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Self::Str(s) => f(&s.as_bytes()),
+            Self::Int(n) => n.with_bytes(f),
+            Self::Text(text) => f(text),
+        }
+    }
+}
+
+impl From<&str> for LuaArg {
+    fn from(text: &str) -> Self {
+        Self::Text(text.as_bytes().to_vec())
+    }
+}
+
 /// Command arguments from Lua values, each converted to a string as Lua's
 /// `tostring` would for strings, numbers and booleans.
-pub(crate) fn args(lua: &Lua, values: &[Value]) -> std::result::Result<Vec<Vec<u8>>, String> {
+pub(crate) fn args(lua: &Lua, values: &[Value]) -> std::result::Result<Vec<LuaArg>, String> {
     values
         .iter()
         .enumerate()
         .map(|(i, v)| match v {
-            Value::Boolean(b) => Ok(b.to_string().into_bytes()),
+            Value::String(s) => Ok(LuaArg::Str(s.clone())),
+            Value::Integer(n) => Ok(LuaArg::Int(*n)),
+            Value::Boolean(b) => Ok(LuaArg::Text(b.to_string().into_bytes())),
             other => match lua.coerce_string(other.clone()) {
-                Ok(Some(s)) => Ok(s.as_bytes().to_vec()),
+                Ok(Some(s)) => Ok(LuaArg::Str(s)),
                 _ => Err(format!(
                     "argument {} is a {}: commands take strings, numbers and booleans",
                     i + 1,

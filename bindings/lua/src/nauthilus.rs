@@ -13,7 +13,7 @@ use redwire::{
 };
 
 use crate::config::TLS_CA_FILE;
-use crate::convert;
+use crate::convert::{self, LuaArg};
 use crate::runtime;
 
 /// The environment variable with the DSN of the `"default"` handle when no
@@ -332,7 +332,7 @@ fn target(lua: &Lua, handle: &Value) -> std::result::Result<Handle, String> {
 }
 
 /// Runs one command on `handle`'s target.
-async fn send(handle: &Handle, args: &[Vec<u8>]) -> std::result::Result<Frame, Error> {
+async fn send(handle: &Handle, args: &[LuaArg]) -> std::result::Result<Frame, Error> {
     match &*handle.0 {
         Target::Pool(pool) => pool.get().await?.cmd(args).await,
         Target::Cluster(lazy) => {
@@ -417,9 +417,7 @@ async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiV
         Shape::Set => {
             // `key, value[, ttl]`: a TTL in seconds becomes `EX ttl`.
             if words.len() == 3 {
-                let ttl = words.pop().unwrap_or_default();
-                words.push(b"EX".to_vec());
-                words.push(ttl);
+                words.insert(2, "EX".into());
             }
             "SET"
         }
@@ -429,7 +427,7 @@ async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiV
         | Shape::Fields(n)
         | Shape::Number(n) => n,
     };
-    words.insert(0, name.as_bytes().to_vec());
+    words.insert(0, name.into());
     let frame = match send(&handle, &words).await {
         Ok(frame) => frame,
         Err(e) => return failed(lua, &e),
@@ -468,15 +466,7 @@ async fn upload(
     name: &str,
     source: &str,
 ) -> std::result::Result<String, Error> {
-    let reply = send(
-        handle,
-        &[
-            b"SCRIPT".to_vec(),
-            b"LOAD".to_vec(),
-            source.as_bytes().to_vec(),
-        ],
-    )
-    .await?;
+    let reply = send(handle, &["SCRIPT".into(), "LOAD".into(), source.into()]).await?;
     let sha = String::from_utf8_lossy(reply.as_bytes().unwrap_or_default()).into_owned();
     registry(lua)
         .scripts
@@ -516,11 +506,7 @@ async fn run_script(
         (Err(e), _) | (_, Err(e)) => return convert::failure(&lua, &e),
     };
     let command = |verb: &str, body: &str| {
-        let mut words = vec![
-            verb.as_bytes().to_vec(),
-            body.as_bytes().to_vec(),
-            keys.len().to_string().into_bytes(),
-        ];
+        let mut words = vec![verb.into(), body.into(), LuaArg::Int(keys.len() as i64)];
         words.extend(keys.iter().cloned());
         words.extend(args.iter().cloned());
         words
