@@ -247,7 +247,7 @@ fn unsent(error: &Error) -> bool {
         Error::Closed { .. } => true,
         Error::Pool(pool) => match &**pool {
             PoolError::Connect(e) => unsent(e),
-            PoolError::Exhausted { .. } => true,
+            PoolError::Exhausted { .. } | PoolError::ConnectFailed(_) => true,
             _ => false,
         },
         Error::Io { phase, .. } | Error::Timeout { phase, .. } => {

@@ -143,17 +143,25 @@ async fn a_full_pool_waits_then_fails_or_overflows() {
 }
 
 #[tokio::test]
-async fn an_exhausted_pool_reports_the_connect_error() {
+async fn a_connection_that_cannot_be_made_fails_the_checkout_at_once() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let config = PoolConfig::default().checkout_timeout(Duration::from_millis(300));
+    // Not waited out: the connect error comes back at once.
+    let config = PoolConfig::default().checkout_timeout(Duration::from_secs(30));
     let unreachable = Connector::new(format!("redis://127.0.0.1:{dead}").parse().unwrap())
         .pool(config.clone())
         .unwrap();
+    let started = std::time::Instant::now();
     let err = unreachable.get().await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, PoolError::ConnectFailed(_)), "{err}");
     assert!(
         err.to_string().contains("connect failed for 127.0.0.1"),
         "{err}"
@@ -167,7 +175,9 @@ async fn an_exhausted_pool_reports_the_connect_error() {
     )
     .pool(config)
     .unwrap();
+    let started = std::time::Instant::now();
     let err = wrong.get().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
     assert!(err.to_string().contains("WRONGPASS"), "{err}");
     assert!(!err.to_string().contains("wrong@"), "{err}");
 }

@@ -8,6 +8,10 @@ use std::fmt;
 pub enum PoolError<E> {
     /// Making a connection failed.
     Connect(E),
+    /// A checkout needed a new connection and making it failed (refused,
+    /// unreachable, a wrong password): reported at once, with that error,
+    /// rather than after the checkout timeout.
+    ConnectFailed(String),
     /// No connection came free within the checkout timeout. Carries the last
     /// error met while making connections, so an unreachable server or a
     /// wrong password is never reported as a bare timeout.
@@ -23,6 +27,7 @@ impl<E: fmt::Display> fmt::Display for PoolError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Connect(e) => write!(f, "pool could not connect: {e}"),
+            Self::ConnectFailed(e) => write!(f, "pool could not connect: {e}"),
             Self::Exhausted {
                 last_connect_error: Some(e),
             } => write!(

@@ -18,6 +18,10 @@
 //!   that does not block; an older one is checked with [`Connect::check`]
 //!   (`PING`). One that fails is discarded and a fresh connection is made
 //!   transparently: the caller sees no error.
+//! - **Failing fast.** A checkout waiting for a new connection fails as
+//!   soon as making it fails (refused, unreachable, a wrong password), with
+//!   [`PoolError::ConnectFailed`] and that error, not after the checkout
+//!   timeout.
 //! - **Size** from [`PoolConfig::max_size`], else `REDIS_CLIENT_POOL_SIZE`,
 //!   else 20; an unusable value is [`PoolError::Size`], never a silent default.
 //! - **When full**: [`WhenFull::Wait`] up to the checkout timeout, then

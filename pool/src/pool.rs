@@ -76,6 +76,8 @@ struct Manager<C: Connect> {
     config: PoolConfig,
     counters: Arc<Counters>,
     generation: Arc<AtomicU64>,
+    /// Where a failed connect leaves its error and wakes waiting checkouts.
+    last_error: LastError,
 }
 
 impl<C: Connect> bb8::ManageConnection for Manager<C> {
@@ -84,11 +86,13 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
 
     async fn connect(&self) -> Result<Self::Connection, Self::Error> {
         let generation = self.generation.load(Ordering::Acquire);
-        let connection = self
-            .connect
-            .connect()
-            .await
-            .map_err(ManagerError::Transport)?;
+        let connection = match self.connect.connect().await {
+            Ok(connection) => connection,
+            Err(e) => {
+                self.last_error.fail(e.to_string());
+                return Err(ManagerError::Transport(e));
+            }
+        };
         let seed = self.counters.made.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
         Ok(Slot {
@@ -155,9 +159,23 @@ fn jittered(max: Duration, seed: u64) -> Duration {
     max.mul_f64(1.0 - f64::from(per_mille) / 1000.0)
 }
 
-/// Keeps the last connect error for the exhausted-pool error.
+/// Keeps the last connect error for the exhausted-pool error, and wakes
+/// the checkouts waiting for a connection when making one fails.
 #[derive(Debug, Clone, Default)]
-struct LastError(Arc<Mutex<Option<String>>>);
+struct LastError(Arc<Mutex<Option<String>>>, Arc<tokio::sync::Notify>);
+
+impl LastError {
+    fn fail(&self, error: String) {
+        if let Ok(mut last) = self.0.lock() {
+            *last = Some(error);
+        }
+        self.1.notify_waiters();
+    }
+
+    fn last(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|last| last.clone())
+    }
+}
 
 impl<E: std::fmt::Display> bb8::ErrorSink<E> for LastError {
     fn sink(&self, error: E) {
@@ -231,6 +249,9 @@ impl<C: Connect> Pool<C> {
             // Lifetimes are enforced here, with jitter.
             .max_lifetime(None)
             .connection_timeout(config.checkout_timeout)
+            // A failed connect fails the checkout waiting for it (below),
+            // so it is not retried in the background either.
+            .retry_connection(false)
             .test_on_check_out(true)
             .error_sink(Box::new(last_error.clone()))
             .build_unchecked(Manager {
@@ -238,6 +259,7 @@ impl<C: Connect> Pool<C> {
                 config,
                 counters: counters.clone(),
                 generation: generation.clone(),
+                last_error: last_error.clone(),
             });
         Ok(Self {
             inner,
@@ -265,13 +287,24 @@ impl<C: Connect> Pool<C> {
                 });
             }
         }
-        match self.inner.get_owned().await {
+        // A connect that fails while this checkout waits fails it at once.
+        let failed = self.last_error.1.notified();
+        tokio::pin!(failed);
+        failed.as_mut().enable();
+        let got = tokio::select! {
+            biased;
+            got = self.inner.get_owned() => got,
+            () = &mut failed => {
+                return Err(PoolError::ConnectFailed(self.last_error.last().unwrap_or_default()));
+            }
+        };
+        match got {
             Ok(pooled) => Ok(Pooled {
                 inner: Inner::Pooled(pooled),
             }),
             Err(bb8::RunError::User(e)) => Err(e.into()),
             Err(bb8::RunError::TimedOut) => Err(PoolError::Exhausted {
-                last_connect_error: self.last_error.0.lock().ok().and_then(|last| last.clone()),
+                last_connect_error: self.last_error.last(),
             }),
         }
     }
