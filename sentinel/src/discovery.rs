@@ -98,7 +98,9 @@ impl Sentinels {
     }
 
     /// The healthy replicas (master link up; not `s_down`, `o_down` or
-    /// `disconnected`), in the order the sentinel lists them.
+    /// `disconnected`): those on this host (loopback addresses and
+    /// `localhost`) first, as lua-resty-redis-connector orders them, then the
+    /// others, each group in the order the sentinel lists them.
     pub async fn replicas<A: Ask>(
         &self,
         ask: &A,
@@ -113,7 +115,7 @@ impl Sentinels {
         let Frame::Array(replicas) = &reply else {
             return Err(unexpected(&reply));
         };
-        let healthy: Vec<Address> = replicas
+        let mut healthy: Vec<Address> = replicas
             .iter()
             .filter_map(|replica| {
                 let fields = fields(replica);
@@ -130,6 +132,7 @@ impl Sentinels {
         if healthy.is_empty() {
             return Err(SentinelError::NoReplicas(name.to_owned()));
         }
+        healthy.sort_by_key(|address| !is_local(&address.host));
         Ok(healthy)
     }
 
@@ -210,6 +213,14 @@ impl Sentinels {
     }
 }
 
+/// Whether `host` is this machine: a loopback address or `localhost`.
+fn is_local(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn text(frame: &Frame) -> Option<String> {
     frame
         .as_bytes()
@@ -240,4 +251,69 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers every command with one reply.
+    struct Answer(Frame);
+
+    impl Ask for Answer {
+        type Error = String;
+
+        async fn ask(&self, _: &Address, _: &[&str]) -> Result<Frame, String> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn replica(ip: &str, port: &str, flags: &str, link: &str) -> Frame {
+        let pairs = [
+            ("ip", ip),
+            ("port", port),
+            ("flags", flags),
+            ("master-link-status", link),
+        ];
+        Frame::Array(
+            pairs
+                .iter()
+                .flat_map(|(k, v)| {
+                    [
+                        Frame::BulkString(k.as_bytes().to_vec().into()),
+                        Frame::BulkString(v.as_bytes().to_vec().into()),
+                    ]
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn healthy_replicas_on_this_host_come_first() {
+        let reply = Frame::Array(vec![
+            replica("10.0.0.5", "6379", "slave", "ok"),
+            replica("10.0.0.6", "6379", "slave,s_down", "ok"),
+            replica("127.0.0.1", "6380", "slave", "ok"),
+            replica("10.0.0.7", "6379", "slave", "err"),
+            replica("::1", "6381", "slave", "ok"),
+            replica("10.0.0.8", "6379", "slave,disconnected", "ok"),
+            replica("10.0.0.9", "6379", "slave", "ok"),
+        ]);
+        let sentinels = Sentinels::new(vec![Address::new("10.0.0.1", 26379)]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let found = runtime
+            .block_on(sentinels.replicas(&Answer(reply), "mymaster"))
+            .unwrap();
+        assert_eq!(
+            found,
+            [
+                Address::new("127.0.0.1", 6380),
+                Address::new("::1", 6381),
+                Address::new("10.0.0.5", 6379),
+                Address::new("10.0.0.9", 6379),
+            ]
+        );
+    }
 }
