@@ -7,8 +7,9 @@ source = {
 description = {
    summary = "Redis and Valkey for Lua on the redwire Rust core",
    detailed = [[
-      The redis and lev modules (the redis.connect / lev.run contract) and
-      nauthilus_redis (nauthilus' Redis API), built
+      The redis and lev modules (the redis.connect / lev.run contract),
+      redwire.connector and redwire.sentinel (lua-resty-redis-connector's
+      API) and nauthilus_redis (nauthilus' Redis API), built
       by cargo into one shared library, redwire_native, with a one-line Lua
       module for each. Lua 5.1, LuaJIT 2.1 and Lua 5.4; the Lua luarocks
       targets picks the build.
@@ -29,6 +30,8 @@ build = {
          redis = "lua/redis.lua",
          lev = "lua/lev.lua",
          nauthilus_redis = "lua/nauthilus_redis.lua",
+         ["redwire.connector"] = "lua/redwire/connector.lua",
+         ["redwire.sentinel"] = "lua/redwire/sentinel.lua",
       },
    },
 }

@@ -7,16 +7,17 @@ use std::sync::Mutex;
 
 use redwire_pool::{PoolConfig, PoolError};
 
-use crate::config::{Config, Endpoint};
+use crate::config::{Config, Endpoint, Password};
 use crate::connection::{endpoint_name, seed_list};
 use crate::connector::Connector;
 use crate::error::Error;
 use crate::pooled::{Pool, PooledConnection};
 
 /// What makes two configurations share connections: `host:port/db[+tls]`
-/// (for a sentinel endpoint: the master name, the role and the sentinels)
-/// and the credentials' identity (the user and a hash of the password,
-/// never the password itself).
+/// (for a sentinel endpoint: the master name, the role and the sentinels),
+/// the credentials' identity (the user and a hash of the password, never
+/// the password itself; the sentinels' too) and the command policy (proxy
+/// mode and disabled commands), which each connection enforces.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PoolKey {
     endpoint: String,
@@ -24,35 +25,46 @@ pub struct PoolKey {
     tls: bool,
     username: Option<String>,
     password_hash: Option<u64>,
+    sentinel_credentials: Option<(Option<String>, Option<u64>)>,
+    proxy: bool,
+    disabled_commands: Vec<String>,
+}
+
+/// A hash of a password, to tell passwords apart without keeping them.
+fn password_hash(password: &Password) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    password.expose().hash(&mut hasher);
+    hasher.finish()
 }
 
 impl PoolKey {
     /// The key of `config`.
     pub fn of(config: &Config) -> Self {
-        let password_hash = config.get_password().map(|password| {
-            let mut hasher = DefaultHasher::new();
-            password.expose().hash(&mut hasher);
-            hasher.finish()
-        });
-        let endpoint = match config.endpoint() {
+        let (endpoint, sentinel_credentials) = match config.endpoint() {
             // The master of one set is not its replica, nor another set's
             // master of the same (often default) name.
-            Endpoint::Sentinel(s) => {
+            Endpoint::Sentinel(s) => (
                 format!(
                     "sentinel {}:{} via {}",
                     s.master_name,
                     s.role.letter(),
                     seed_list(&s.sentinels)
-                )
-            }
-            other => endpoint_name(other),
+                ),
+                Some((s.username.clone(), s.password.as_ref().map(password_hash))),
+            ),
+            other => (endpoint_name(other), None),
         };
+        let mut disabled_commands = config.get_disabled_commands().to_vec();
+        disabled_commands.sort_unstable();
         Self {
             endpoint,
             db: config.get_db(),
             tls: config.get_tls().is_some() && matches!(config.endpoint(), Endpoint::Tcp { .. }),
             username: config.get_username().map(str::to_owned),
-            password_hash,
+            password_hash: config.get_password().map(password_hash),
+            sentinel_credentials,
+            proxy: config.is_proxy(),
+            disabled_commands,
         }
     }
 }

@@ -343,6 +343,30 @@ fn sentinel_pool_keys_tell_roles_and_sets_apart() {
         master,
         key("sentinel://mymaster:m/0?sentinels=10.0.0.1:26379,[::1]:26380")
     );
+    // The sentinels' credentials count too.
+    let set = |password: &str| {
+        let sentinel = redwire::Sentinel::new(
+            "mymaster",
+            redwire::Role::Master,
+            vec![("10.0.0.1".into(), 26379)],
+        )
+        .credentials(Some("watcher"), password);
+        redwire::PoolKey::of(&Config::default().sentinel(sentinel))
+    };
+    assert_eq!(set("one"), set("one"));
+    assert_ne!(set("one"), set("two"));
+}
+
+#[test]
+fn pool_keys_tell_command_policies_apart() {
+    let plain: Config = "redis://10.0.0.1:6379".parse().unwrap();
+    let key = redwire::PoolKey::of;
+    assert_ne!(key(&plain), key(&plain.clone().proxy(true)));
+    assert_ne!(key(&plain), key(&plain.clone().disabled_commands(&["set"])));
+    assert_eq!(
+        key(&plain.clone().disabled_commands(&["get", "SET"])),
+        key(&plain.clone().disabled_commands(&["set", "get"]))
+    );
 }
 
 #[tokio::test]

@@ -7,18 +7,20 @@
 //! `--tls`, `--tls-client-auth`, `--json`.
 //!
 //! `redwire-testkit up sentinel` (1 master, 2 replicas, 3 sentinels named
-//! `mymaster`) and `redwire-testkit up cluster` (3 masters, 3 replicas)
+//! `mymaster`; with `--password P --sentinel-user NAME:PASSWORD` the data
+//! nodes require `P` and the sentinels only that user) and
+//! `redwire-testkit up cluster` (3 masters, 3 replicas)
 //! print one JSON line with every address, and stop the same way.
 
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use redwire_testkit::{Cluster, SentinelSet, Server, ServerOptions};
+use redwire_testkit::{AclUser, Cluster, SentinelSet, Server, ServerOptions, SetCredentials};
 
 const USAGE: &str =
     "usage: redwire-testkit up standalone [--password P] [--acl-user NAME:PASSWORD] \
                      [--unix-socket] [--tls] [--tls-client-auth] [--json]\n\
-       redwire-testkit up sentinel [--json]\n\
+       redwire-testkit up sentinel [--password P --sentinel-user NAME:PASSWORD] [--json]\n\
        redwire-testkit up cluster [--json]";
 
 fn main() -> ExitCode {
@@ -42,13 +44,17 @@ fn run(args: &[String]) -> Result<(), String> {
     match topology.as_str() {
         "standalone" => standalone(rest),
         "sentinel" | "cluster" => {
-            if let Some(other) = rest.iter().find(|a| *a != "--json") {
-                return Err(format!("unknown option {other}\n{USAGE}"));
-            }
             let (line, processes): (String, Box<dyn std::any::Any>) = if topology == "sentinel" {
-                let set = SentinelSet::start().map_err(|e| e.to_string())?;
+                let set = match sentinel_credentials(rest)? {
+                    Some(credentials) => SentinelSet::start_secured(credentials),
+                    None => SentinelSet::start(),
+                }
+                .map_err(|e| e.to_string())?;
                 (describe_sentinel(&set), Box::new(set))
             } else {
+                if let Some(other) = rest.iter().find(|a| *a != "--json") {
+                    return Err(format!("unknown option {other}\n{USAGE}"));
+                }
                 let cluster = Cluster::start().map_err(|e| e.to_string())?;
                 (describe_cluster(&cluster), Box::new(cluster))
             };
@@ -60,6 +66,46 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         _ => Err(USAGE.to_owned()),
     }
+}
+
+/// `--password P --sentinel-user NAME:PASSWORD` (both or neither) of
+/// `up sentinel`: a secured set.
+fn sentinel_credentials(rest: &[String]) -> Result<Option<SetCredentials>, String> {
+    let (mut password, mut user) = (None, None);
+    let mut rest = rest.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--password" => password = Some(value()?.clone()),
+            "--sentinel-user" => user = Some(acl_user(value()?)?),
+            "--json" => {}
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    match (password, user) {
+        (None, None) => Ok(None),
+        (Some(data_password), Some(sentinel_user)) => Ok(Some(SetCredentials {
+            data_password,
+            sentinel_user,
+        })),
+        _ => Err(format!(
+            "up sentinel takes --password and --sentinel-user together\n{USAGE}"
+        )),
+    }
+}
+
+/// `NAME:PASSWORD`.
+fn acl_user(spec: &str) -> Result<AclUser, String> {
+    let (name, password) = spec
+        .split_once(':')
+        .ok_or_else(|| format!("a user is NAME:PASSWORD, got {spec:?}"))?;
+    Ok(AclUser {
+        name: name.to_owned(),
+        password: password.to_owned(),
+    })
 }
 
 /// Blocks until the caller closes our standard input (or exits).
@@ -104,11 +150,8 @@ fn standalone(rest: &[String]) -> Result<(), String> {
         options = match flag.as_str() {
             "--password" => options.password(value()?),
             "--acl-user" => {
-                let spec = value()?;
-                let (name, password) = spec
-                    .split_once(':')
-                    .ok_or_else(|| format!("--acl-user takes NAME:PASSWORD, got {spec:?}"))?;
-                options.acl_user(name, password)
+                let user = acl_user(value()?)?;
+                options.acl_user(&user.name, &user.password)
             }
             "--unix-socket" => options.unix_socket(),
             "--tls" => options.tls(),

@@ -231,7 +231,7 @@ describe("the pool", function()
       assert.is_true(fresh:close())
       local value, err = fresh:cmd("PING")
       assert.is_nil(value)
-      assert.are.equal("the client is closed", err)
+      assert.are.equal("the connection is closed", err)
     end)
   end)
 

@@ -2,19 +2,15 @@
 
 use std::rc::Rc;
 
+use crate::checkout::{Checkout, OUTSIDE_RUN};
+use crate::config::ClientConfig;
+use crate::convert;
+use crate::runtime;
 use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
     Variadic,
 };
-use redwire::{Error, Frame, Pipeline, PoolConfig, PooledConnection, Pools, WhenFull};
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
-
-use crate::config::ClientConfig;
-use crate::convert;
-use crate::runtime::{self, Runtime};
-
-/// What a redis operation outside `lev.run` returns (after `nil`).
-const OUTSIDE_RUN: &str = "redis operations must run inside lev.run()";
+use redwire::{Error, Frame, Pipeline, PoolConfig, Pools, WhenFull};
 
 /// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
 /// hands out a connection that is closed on release.
@@ -57,8 +53,7 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
         Ok(connection) => {
             let client = Client {
                 cfg,
-                connection: Mutex::new(Some(connection)),
-                runtime: runtime::runtime(&lua)?,
+                checkout: Checkout::new(&lua, connection)?,
             };
             Ok(MultiValue::from_vec(vec![Value::UserData(
                 lua.create_userdata(client)?,
@@ -72,17 +67,7 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
 /// (or when the client is collected).
 struct Client {
     cfg: ClientConfig,
-    connection: Mutex<Option<PooledConnection>>,
-    runtime: Runtime,
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        // Releasing to the pool needs the runtime, even when collected
-        // outside `lev.run`.
-        let _runtime = self.runtime.0.enter();
-        self.connection.get_mut().take();
-    }
+    checkout: Checkout,
 }
 
 /// `nil, message` for a failed request.
@@ -105,30 +90,10 @@ impl UserData for Client {
         methods.add_async_method(
             "close",
             |_lua, this, no_keepalive: Option<bool>| async move {
-                let _runtime = this.runtime.0.enter();
-                if let Some(connection) = this.connection.lock().await.take() {
-                    if no_keepalive == Some(true) {
-                        connection.force_close();
-                    }
-                }
+                this.checkout.release(no_keepalive == Some(true)).await;
                 Ok(true)
             },
         );
-    }
-}
-
-/// The client's connection, locked for one request; or the `nil, err` to
-/// return outside `lev.run` or after `close()`.
-async fn connection<'a>(
-    lua: &Lua,
-    this: &'a Client,
-) -> Result<std::result::Result<MappedMutexGuard<'a, PooledConnection>, MultiValue>> {
-    if !runtime::inside_run(lua) {
-        return convert::failure(lua, OUTSIDE_RUN).map(Err);
-    }
-    match MutexGuard::try_map(this.connection.lock().await, Option::as_mut) {
-        Ok(connection) => Ok(Ok(connection)),
-        Err(_) => convert::failure(lua, "the client is closed").map(Err),
     }
 }
 
@@ -139,7 +104,7 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
         Ok(_) => return convert::failure(&lua, "cmd needs a command name"),
         Err(e) => return convert::failure(&lua, &e),
     };
-    let mut connection = match connection(&lua, &this).await? {
+    let mut connection = match this.checkout.lock(&lua).await? {
         Ok(connection) => connection,
         Err(failure) => return Ok(failure),
     };
@@ -185,7 +150,7 @@ async fn pipeline(
     if pipeline.is_empty() {
         return Ok(MultiValue::from_vec(vec![Value::Table(results)]));
     }
-    let mut connection = match connection(&lua, &this).await? {
+    let mut connection = match this.checkout.lock(&lua).await? {
         Ok(connection) => connection,
         Err(failure) => return Ok(failure),
     };
@@ -208,7 +173,7 @@ async fn pipeline(
 
 /// `client:read()`: `{ type = …, value = … }`, or `nil, err`.
 async fn read(lua: Lua, this: UserDataRef<Client>, (): ()) -> Result<MultiValue> {
-    let mut connection = match connection(&lua, &this).await? {
+    let mut connection = match this.checkout.lock(&lua).await? {
         Ok(connection) => connection,
         Err(failure) => return Ok(failure),
     };

@@ -37,7 +37,7 @@ fn shown(value: &Value) -> String {
 }
 
 /// The value's type as Lua's `type()` names it.
-fn lua_type(value: &Value) -> &'static str {
+pub(crate) fn lua_type(value: &Value) -> &'static str {
     match value {
         Value::Integer(_) | Value::Number(_) => "number",
         other => other.type_name(),

@@ -11,7 +11,9 @@
 //! - `redis`: the `redis.connect(config)` client of `src/redis/redis.lua`'s
 //!   contract: `cmd`, `pipeline`, `read`, `close`, pooled by
 //!   `host:port/db[+ssl]` and credentials.
-//!
+//! - `redwire.connector` and `redwire.sentinel`: lua-resty-redis-connector's
+//!   API (see [`connector`]), its connections shaped like lua-resty-redis
+//!   objects.
 //! - `nauthilus_redis`: nauthilus' API: `register_redis_pool(name, mode,
 //!   opts)` (`standalone`, `sentinel`, `sentinel_replica`, `cluster`),
 //!   `get_redis_connection(name)` and `redis_set`, `redis_get`, … each
@@ -24,20 +26,27 @@
 // `#[mlua::lua_module]` exports `luaopen_*` as unmangled C symbols.
 #![allow(unsafe_code)]
 
+mod checkout;
 mod client;
 mod config;
+mod connector;
+mod connector_params;
 mod convert;
 mod nauthilus;
+mod resty_redis;
 mod runtime;
 
 use mlua::{Lua, Result, Table};
 
-/// `require("redwire_native")`: `{ lev = …, redis = …, nauthilus_redis = … }`.
+/// `require("redwire_native")`: `{ lev = …, redis = …, nauthilus_redis = …,
+/// connector = …, sentinel = … }`.
 #[mlua::lua_module(name = "redwire_native")]
 fn redwire_native(lua: &Lua) -> Result<Table> {
     let modules = lua.create_table()?;
     modules.set("lev", runtime::module(lua)?)?;
     modules.set("redis", client::module(lua)?)?;
     modules.set("nauthilus_redis", nauthilus::module(lua)?)?;
+    modules.set("connector", connector::module(lua)?)?;
+    modules.set("sentinel", connector::sentinel_module(lua)?)?;
     Ok(modules)
 }
