@@ -3,7 +3,7 @@
 //! line with `--json`), and stops it when standard input closes, so a test
 //! suite in any language can start it as a child process and simply exit.
 //!
-//! Options: `--password P`, `--acl-user NAME:PASSWORD`, `--unix-socket`,
+//! Options: `--port N` (else a free port), `--password P`, `--acl-user NAME:PASSWORD`, `--unix-socket`,
 //! `--tls`, `--tls-client-auth`, `--json`.
 //!
 //! `redwire-testkit up sentinel` (1 master, 2 replicas, 3 sentinels named
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use redwire_testkit::{AclUser, Cluster, SentinelSet, Server, ServerOptions, SetCredentials};
 
 const USAGE: &str =
-    "usage: redwire-testkit up standalone [--password P] [--acl-user NAME:PASSWORD] \
+    "usage: redwire-testkit up standalone [--port N] [--password P] [--acl-user NAME:PASSWORD] \
                      [--unix-socket] [--tls] [--tls-client-auth] [--json]\n\
        redwire-testkit up sentinel [--password P --sentinel-user NAME:PASSWORD] [--json]\n\
        redwire-testkit up cluster [--json]";
@@ -149,6 +149,13 @@ fn standalone(rest: &[String]) -> Result<(), String> {
         };
         options = match flag.as_str() {
             "--password" => options.password(value()?),
+            "--port" => {
+                let port = value()?;
+                options.port(
+                    port.parse()
+                        .map_err(|_| format!("--port takes a port number, got {port:?}"))?,
+                )
+            }
             "--acl-user" => {
                 let user = acl_user(value()?)?;
                 options.acl_user(&user.name, &user.password)

@@ -51,6 +51,7 @@ pub struct ServerOptions {
     tls_client_auth: bool,
     mode: Mode,
     args: Vec<(String, String)>,
+    port: Option<u16>,
 }
 
 impl ServerOptions {
@@ -58,6 +59,14 @@ impl ServerOptions {
     #[must_use]
     pub fn password(mut self, password: &str) -> Self {
         self.password = Some(password.to_owned());
+        self
+    }
+
+    /// Listens on this port instead of a free one (starting fails when it
+    /// is taken). Default: a free port.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
         self
     }
 
@@ -187,8 +196,12 @@ impl Server {
             None
         };
         let mut last_failure = String::new();
-        for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
+        let attempts = if options.port.is_some() { 1 } else { PORT_ATTEMPTS };
+        for _ in 0..attempts {
+            let port = match options.port {
+                Some(port) => port,
+                None => free_port()?,
+            };
             if options.mode == Mode::ClusterNode {
                 options.args.retain(|(name, _)| name != "cluster-port");
                 options
