@@ -196,7 +196,11 @@ impl Server {
             None
         };
         let mut last_failure = String::new();
-        let attempts = if options.port.is_some() { 1 } else { PORT_ATTEMPTS };
+        let attempts = if options.port.is_some() {
+            1
+        } else {
+            PORT_ATTEMPTS
+        };
         for _ in 0..attempts {
             let port = match options.port {
                 Some(port) => port,
