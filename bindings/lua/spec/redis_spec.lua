@@ -181,6 +181,27 @@ describe("client:pipeline", function()
     end)
   end)
 
+  it("sends numbers and booleans as text, and names a command it cannot send", function()
+    with_client(function(client)
+      local results = client:pipeline({
+        { "SET", "p:n", 7 }, { "INCRBYFLOAT", "p:n", 0.5 }, { "SET", "p:b", false }, { "GET", "p:b" },
+      })
+      assert.are.same({ { "OK" }, { "7.5" }, { "OK" }, { "false" } }, results)
+      local cases = {
+        { { { "PING" }, "PING" }, "command 2 is a string, not a table of arguments" },
+        { { { "PING" }, {} }, "command 2 is empty" },
+        { { { "SET", "k", {} } }, "command 1: argument 3 is a table: commands take strings, numbers and booleans" },
+      }
+      for _, case in ipairs(cases) do
+        local none, err = client:pipeline(case[1])
+        assert.is_nil(none)
+        assert.are.equal(case[2], err)
+      end
+      -- Nothing of a refused pipeline was sent.
+      assert.are.equal("false", client:cmd("GET", "p:b"))
+    end)
+  end)
+
   it("fails whole when the connection fails mid-read", function()
     with_client(function(client)
       local id = client:cmd("CLIENT", "ID")

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use crate::checkout::{Checkout, OUTSIDE_RUN};
 use crate::config::ClientConfig;
 use crate::convert;
+use crate::lua_stack;
 use crate::runtime;
 use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
@@ -122,33 +123,15 @@ async fn pipeline(
     commands: Option<Table>,
 ) -> Result<MultiValue> {
     let mut pipeline = Pipeline::new();
-    for (i, command) in commands
-        .iter()
-        .flat_map(|c| c.sequence_values::<Value>())
-        .enumerate()
-    {
-        let n = i + 1;
-        let args = match command? {
-            Value::Table(args) => args
-                .sequence_values::<Value>()
-                .collect::<Result<Vec<_>>>()?,
-            other => {
-                let why = format!(
-                    "command {n} is a {}, not a table of arguments",
-                    other.type_name()
-                );
-                return convert::failure(&lua, &why);
-            }
-        };
-        match convert::args(&lua, &args) {
-            Ok(args) if !args.is_empty() => pipeline.cmd(&args),
-            Ok(_) => return convert::failure(&lua, &format!("command {n} is empty")),
-            Err(e) => return convert::failure(&lua, &format!("command {n}: {e}")),
-        };
+    if let Some(commands) = &commands {
+        if let Err(why) = lua_stack::read_commands(&lua, commands, &mut pipeline)? {
+            return convert::failure(&lua, &why);
+        }
     }
-    let results = lua.create_table()?;
     if pipeline.is_empty() {
-        return Ok(MultiValue::from_vec(vec![Value::Table(results)]));
+        return Ok(MultiValue::from_vec(vec![Value::Table(
+            lua.create_table()?,
+        )]));
     }
     let mut connection = match this.checkout.lock(&lua).await? {
         Ok(connection) => connection,
@@ -158,16 +141,7 @@ async fn pipeline(
         Ok(replies) => replies,
         Err(e) => return failed(&lua, &e),
     };
-    for (i, reply) in replies.iter().enumerate() {
-        let entry = lua.create_table()?;
-        match reply {
-            // A null: a single nil.
-            Ok(frame) if frame.is_null() => {}
-            Ok(frame) => entry.raw_set(1, convert::value(&lua, frame)?)?,
-            Err(e) => entry.raw_set(2, e.message())?,
-        }
-        results.raw_set(i + 1, entry)?;
-    }
+    let results = lua_stack::pipeline_results(&lua, &replies)?;
     Ok(MultiValue::from_vec(vec![Value::Table(results)]))
 }
 

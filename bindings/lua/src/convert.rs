@@ -43,51 +43,7 @@ pub(crate) enum NestedError {
 
 /// A reply as a Lua value, inside a table or not.
 pub(crate) fn value(lua: &Lua, frame: &Frame) -> Result<Value> {
-    value_as(lua, frame, NestedError::ErrField)
-}
-
-/// A reply as a Lua value, with error replies inside tables shown as
-/// `nested` says.
-pub(crate) fn value_as(lua: &Lua, frame: &Frame, nested: NestedError) -> Result<Value> {
-    let value = |frame| value_as(lua, frame, nested);
-    Ok(match frame {
-        Frame::SimpleString(b) | Frame::BulkString(b) | Frame::BigNumber(b) => {
-            Value::String(lua.create_string(b)?)
-        }
-        Frame::VerbatimString { text, .. } => Value::String(lua.create_string(text)?),
-        Frame::StreamedString(chunks) => Value::String(lua.create_string(chunks.concat())?),
-        Frame::Integer(n) => Value::Integer(*n),
-        Frame::Double(n) => Value::Number(*n),
-        Frame::Boolean(b) => Value::Boolean(*b),
-        Frame::NullBulk | Frame::NullArray | Frame::Null => null(),
-        Frame::Error(message) | Frame::BulkError(message) => {
-            let error = lua.create_table()?;
-            let message = lua.create_string(message)?;
-            match nested {
-                NestedError::ErrField => error.set("err", message)?,
-                NestedError::FalsePair => {
-                    error.raw_set(1, false)?;
-                    error.raw_set(2, message)?;
-                }
-            }
-            Value::Table(error)
-        }
-        Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
-            let table = lua.create_table_with_capacity(items.len(), 0)?;
-            for (i, item) in items.iter().enumerate() {
-                table.raw_set(i + 1, value(item)?)?;
-            }
-            Value::Table(table)
-        }
-        Frame::Map(pairs) => {
-            let table = lua.create_table_with_capacity(0, pairs.len())?;
-            for (k, v) in pairs {
-                table.raw_set(value(k)?, value(v)?)?;
-            }
-            Value::Table(table)
-        }
-        Frame::Attributed(attributed) => value(&attributed.frame)?,
-    })
+    crate::lua_stack::value(lua, frame, NestedError::ErrField)
 }
 
 /// A top-level reply as the values a Lua call returns: `value` or

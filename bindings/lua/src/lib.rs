@@ -32,6 +32,7 @@ mod config;
 mod connector;
 mod connector_params;
 mod convert;
+mod lua_stack;
 mod nauthilus;
 mod resty_redis;
 mod runtime;

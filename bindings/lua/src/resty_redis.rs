@@ -19,6 +19,7 @@ use redwire::{Error, Frame, Pipeline, PooledConnection};
 
 use crate::checkout::Checkout;
 use crate::convert::{self, LuaArg, NestedError};
+use crate::lua_stack;
 
 /// A connection from a keepalive pool.
 pub(crate) struct RestyRedis {
@@ -80,7 +81,7 @@ fn top_level(lua: &Lua, frame: &Frame) -> Result<MultiValue> {
             Value::Boolean(false),
             Value::String(lua.create_string(message)?),
         ])),
-        other => Ok(MultiValue::from_vec(vec![convert::value_as(
+        other => Ok(MultiValue::from_vec(vec![lua_stack::value(
             lua,
             other,
             NestedError::FalsePair,
@@ -227,7 +228,7 @@ async fn commit_pipeline(lua: Lua, this: UserDataRef<RestyRedis>, (): ()) -> Res
     let results = lua.create_table_with_capacity(replies.len(), 0)?;
     for (i, reply) in replies.iter().enumerate() {
         let value = match reply {
-            Ok(frame) => convert::value_as(&lua, frame, NestedError::FalsePair)?,
+            Ok(frame) => lua_stack::value(&lua, frame, NestedError::FalsePair)?,
             Err(e) => {
                 let pair = lua.create_table()?;
                 pair.raw_set(1, false)?;
