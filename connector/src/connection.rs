@@ -55,8 +55,8 @@ pub struct Connection {
     scripts: HashMap<String, (String, String)>,
     /// Inside `MULTI`: queued commands belong to whoever opened it.
     in_transaction: bool,
-    /// Subscribed to channels: messages belong to whoever subscribed.
-    subscribed: bool,
+    /// The subscriptions: messages belong to whoever subscribed.
+    subscriptions: Subscriptions,
     /// The server answered `READONLY` or `LOADING`: it is no longer (or not
     /// yet) the server this connection was meant for.
     stale_role: bool,
@@ -179,7 +179,7 @@ impl Connection {
             pushes: VecDeque::new(),
             scripts: HashMap::new(),
             in_transaction: false,
-            subscribed: false,
+            subscriptions: Subscriptions::default(),
             stale_role: false,
         };
         connection.handshake(config, phase).await?;
@@ -319,8 +319,9 @@ impl Connection {
     }
 
     /// After the first confirmation of a (un)subscribe command, reads the
-    /// others (one per channel; for an unsubscribe from everything, until
-    /// none is left) and keeps them for [`read`](Self::read).
+    /// others (one per channel named; for an unsubscribe from every channel
+    /// of a kind, one per such subscription, or one when there is none) and
+    /// keeps them for [`read`](Self::read).
     async fn more_confirmations(
         &mut self,
         kind: Subscription,
@@ -330,23 +331,18 @@ impl Connection {
         if error_message(first).is_some() {
             return Ok(());
         }
-        self.subscribed = subscription_count(first) > 0;
-        if count > 1 {
-            for _ in 2..count {
-                let confirmation = self.next_reply(Some(kind)).await?;
-                self.subscribed = subscription_count(&confirmation) > 0;
-                self.pushes.push_back(confirmation);
-            }
-            return Ok(());
-        }
-        if kind.is_unsubscribe() {
-            let mut remaining = subscription_count(first);
-            while remaining > 0 {
-                let confirmation = self.next_reply(Some(kind)).await?;
-                remaining = subscription_count(&confirmation);
-                self.subscribed = remaining > 0;
-                self.pushes.push_back(confirmation);
-            }
+        let expected = if count > 1 {
+            count - 1
+        } else if kind.is_unsubscribe() {
+            self.subscriptions.count(kind).max(1)
+        } else {
+            1
+        };
+        self.subscriptions.note(first);
+        for _ in 1..expected {
+            let confirmation = self.next_reply(Some(kind)).await?;
+            self.subscriptions.note(&confirmation);
+            self.pushes.push_back(confirmation);
         }
         Ok(())
     }
@@ -450,7 +446,7 @@ impl Connection {
     /// not inside `MULTI`, not subscribed to channels, and its server has
     /// not answered `READONLY` or `LOADING`.
     pub fn is_reusable(&self) -> bool {
-        !self.is_broken() && !self.in_transaction && !self.subscribed && !self.stale_role
+        !self.is_broken() && !self.in_transaction && !self.subscriptions.any() && !self.stale_role
     }
 
     /// Whether the server closed or reset the connection while it sat idle,
@@ -716,13 +712,53 @@ pub(crate) fn transaction_effect(name: &[u8]) -> Option<bool> {
     }
 }
 
-/// The subscription count a confirmation reports (its third element).
-fn subscription_count(frame: &Frame) -> i64 {
-    match frame {
-        Frame::Array(items) | Frame::Push(items) => match items.get(2) {
-            Some(Frame::Integer(n)) => *n,
-            _ => 0,
-        },
-        _ => 0,
+/// The channels, patterns and shard channels a connection is subscribed
+/// to, as its confirmations reported them.
+#[derive(Debug, Default)]
+struct Subscriptions {
+    /// By family: channels, patterns, shard channels.
+    names: [std::collections::HashSet<Vec<u8>>; 3],
+}
+
+impl Subscriptions {
+    /// The family of a (un)subscribe kind.
+    fn family(kind: &[u8]) -> Option<usize> {
+        match kind.to_ascii_lowercase().as_slice() {
+            b"subscribe" | b"unsubscribe" => Some(0),
+            b"psubscribe" | b"punsubscribe" => Some(1),
+            b"ssubscribe" | b"sunsubscribe" => Some(2),
+            _ => None,
+        }
+    }
+
+    /// Notes a confirmation: `[kind, name, count]`.
+    fn note(&mut self, frame: &Frame) {
+        let (Frame::Array(items) | Frame::Push(items)) = frame else {
+            return;
+        };
+        let (Some(kind), Some(name)) = (
+            items.first().and_then(Frame::as_bytes),
+            items.get(1).and_then(Frame::as_bytes),
+        ) else {
+            return;
+        };
+        let Some(family) = Self::family(kind) else {
+            return;
+        };
+        if kind.to_ascii_lowercase().ends_with(b"unsubscribe") {
+            self.names[family].remove(name);
+        } else {
+            self.names[family].insert(name.to_vec());
+        }
+    }
+
+    /// How many subscriptions of `kind`'s family there are.
+    fn count(&self, kind: Subscription) -> usize {
+        Self::family(kind.0.as_bytes()).map_or(0, |family| self.names[family].len())
+    }
+
+    /// Whether any subscription is left.
+    fn any(&self) -> bool {
+        self.names.iter().any(|names| !names.is_empty())
     }
 }

@@ -539,6 +539,42 @@ async fn subscribing_to_several_channels_keeps_replies_in_step() {
 }
 
 #[tokio::test]
+async fn unsubscribing_from_every_channel_leaves_patterns_subscribed() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    for protocol in ["2", "3"] {
+        let mut c = connect(&format!(
+            "{}?protocol={protocol}&read_timeout=2000",
+            url(&server)
+        ))
+        .await;
+        c.cmd(&("SUBSCRIBE", "a", "b")).await.unwrap();
+        c.cmd(&("PSUBSCRIBE", "p*")).await.unwrap();
+        // Two confirmations (one per channel), though a pattern remains:
+        // the count in them never reaches 0.
+        let first = c.cmd(&["UNSUBSCRIBE"]).await.unwrap();
+        let (Frame::Array(first) | Frame::Push(first)) = first else {
+            panic!("a confirmation")
+        };
+        assert_eq!(bytes(&first[0]), b"unsubscribe");
+        assert!(!c.is_reusable(), "still subscribed to a pattern");
+        let mut kinds = Vec::new();
+        while let Ok(Ok(frame)) = tokio::time::timeout(Duration::from_millis(100), c.read()).await {
+            let (Frame::Array(items) | Frame::Push(items)) = frame else {
+                panic!("a confirmation")
+            };
+            kinds.push(bytes(&items[0]).to_vec());
+        }
+        // b's subscribe confirmation, then b's unsubscribe confirmation.
+        assert_eq!(kinds, [b"subscribe".to_vec(), b"unsubscribe".to_vec()]);
+        c.cmd(&["PUNSUBSCRIBE"]).await.unwrap();
+        assert!(c.is_reusable(), "no subscription is left");
+        // With none left, an unsubscribe from everything has one confirmation.
+        c.cmd(&["UNSUBSCRIBE"]).await.unwrap();
+        assert!(c.is_reusable());
+    }
+}
+
+#[tokio::test]
 async fn empty_and_subscribe_commands_are_refused_where_they_cannot_work() {
     let server = Server::start(ServerOptions::default()).unwrap();
     let mut c = connect(&url(&server)).await;

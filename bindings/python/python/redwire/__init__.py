@@ -1,0 +1,41 @@
+"""redwire: a fast Redis and Valkey client on the redwire Rust core.
+
+>>> import redwire
+>>> client = redwire.connect("redis://127.0.0.1:6379/0")   # doctest: +SKIP
+>>> client.set("greeting", "hello", ex=60)                 # doctest: +SKIP
+True
+>>> client.get("greeting")                                 # doctest: +SKIP
+b'hello'
+"""
+
+from .client import Client, Pipeline, PubSub, Script, connect
+from .exceptions import (
+    AuthenticationError,
+    ConfigError,
+    ConnectionError,
+    NoScriptError,
+    PoolExhaustedError,
+    ProtocolError,
+    RedisError,
+    ResponseError,
+    TimeoutError,
+    WatchError,
+)
+
+__all__ = [
+    "Client",
+    "Pipeline",
+    "PubSub",
+    "Script",
+    "connect",
+    "RedisError",
+    "ConnectionError",
+    "TimeoutError",
+    "AuthenticationError",
+    "ResponseError",
+    "NoScriptError",
+    "WatchError",
+    "ProtocolError",
+    "ConfigError",
+    "PoolExhaustedError",
+]

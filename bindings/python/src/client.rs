@@ -1,0 +1,205 @@
+//! `NativeClient`: requests on pooled connections (or a cluster), with the
+//! GIL released while they wait.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use redwire::{Cluster, ClusterOptions, Connector, Endpoint, Error, Frame, Pipeline, Pool};
+
+use crate::args::FlatArgs;
+use crate::errors;
+use crate::options::Options;
+use crate::reply;
+use crate::runtime::runtime;
+
+/// Where requests go.
+enum Target {
+    Pool(Pool),
+    Cluster(Cluster),
+}
+
+/// A client: a pool of connections to one server (direct or found through
+/// sentinels), or a cluster client.
+#[pyclass(frozen, module = "redwire._native")]
+pub(crate) struct NativeClient {
+    target: Target,
+    decode: bool,
+    /// For pub/sub connections of their own.
+    connector: Connector,
+}
+
+/// What a pipeline's replies come back as.
+type Replies = Vec<Result<Frame, redwire::ServerError>>;
+
+impl NativeClient {
+    /// Runs `request` on the runtime with the GIL released.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        request: impl std::future::Future<Output = Result<T, Error>> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| runtime().block_on(request))
+            .map_err(|e| errors::to_pyerr(py, &e))
+    }
+
+    async fn cmd(&self, args: &FlatArgs) -> Result<Frame, Error> {
+        match &self.target {
+            Target::Pool(pool) => pool.get().await?.cmd(args).await,
+            Target::Cluster(cluster) => cluster.cmd(args).await,
+        }
+    }
+
+    async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        match &self.target {
+            Target::Pool(pool) => pool.get().await?.pipeline(pipeline).await,
+            Target::Cluster(cluster) => cluster.pipeline(pipeline).await,
+        }
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    /// A client from the options (see `redwire.Client`); a cluster client
+    /// connects at once, a pooled one on first use.
+    #[new]
+    fn new(py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let options = Options::from_dict(py, options)?;
+        let connector = Connector::new(options.config.clone());
+        let target = if matches!(options.config.endpoint(), Endpoint::Cluster(_)) {
+            let cluster_options = ClusterOptions::default()
+                .pool(options.pool)
+                .read_from_replicas(options.read_from_replicas);
+            let config = options.config;
+            let cluster = py
+                .detach(|| runtime().block_on(Cluster::connect(config, cluster_options)))
+                .map_err(|e| errors::to_pyerr(py, &e))?;
+            Target::Cluster(cluster)
+        } else {
+            let pool = {
+                let _runtime = runtime().enter();
+                connector.clone().pool(options.pool)
+            };
+            Target::Pool(pool.map_err(|e| errors::to_pyerr(py, &Error::from(e)))?)
+        };
+        Ok(Self {
+            target,
+            decode: options.decode_responses,
+            connector,
+        })
+    }
+
+    /// Sends one command (its arguments as a tuple) and returns the reply;
+    /// an error reply raises `ResponseError`.
+    fn execute<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = FlatArgs::from_tuple(args)?;
+        let frame = self.run(py, self.cmd(&args))?;
+        reply::to_python(py, &frame, self.decode)
+    }
+
+    /// Sends `commands` (a list of argument tuples) in one round trip and
+    /// returns their replies in order, an error reply as a `ResponseError`
+    /// instance in its place. With `transaction`, they run between `MULTI`
+    /// and `EXEC`, and the replies are `EXEC`'s (a `WATCH`ed key that
+    /// changed raises `WatchError`).
+    fn pipeline_execute<'py>(
+        &self,
+        py: Python<'py>,
+        commands: &Bound<'py, PyList>,
+        transaction: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut pipeline = Pipeline::new();
+        let mut args = FlatArgs::default();
+        if transaction {
+            pipeline.cmd(&["MULTI"]);
+        }
+        for command in commands.iter() {
+            args.fill(command.cast::<PyTuple>()?)?;
+            pipeline.cmd(&args);
+        }
+        if transaction {
+            pipeline.cmd(&["EXEC"]);
+        }
+        let replies = if pipeline.is_empty() {
+            Vec::new()
+        } else {
+            self.run(py, self.pipeline(&pipeline))?
+        };
+        let results = PyList::empty(py);
+        if !transaction {
+            for reply in &replies {
+                results.append(match reply {
+                    Ok(frame) => reply::to_python(py, frame, self.decode)?,
+                    Err(e) => errors::response_error(py, e.message())?,
+                })?;
+            }
+            return Ok(results);
+        }
+        match replies.last() {
+            Some(Ok(Frame::Array(items))) => {
+                for item in items {
+                    results.append(reply::to_python(py, item, self.decode)?)?;
+                }
+                Ok(results)
+            }
+            Some(Ok(frame)) if frame.is_null() => Err(PyErr::from_value(
+                py.import("redwire.exceptions")?
+                    .getattr("WatchError")?
+                    .call1(("a watched key changed: the transaction did not run",))?,
+            )),
+            Some(Err(exec)) => {
+                // EXECABORT: name the command the server refused to queue.
+                let queued = replies.iter().skip(1).position(Result::is_err);
+                let detail = queued
+                    .and_then(|i| {
+                        replies[i + 1]
+                            .as_ref()
+                            .err()
+                            .map(|e| format!("; command {} failed: {}", i + 1, e.message()))
+                    })
+                    .unwrap_or_default();
+                Err(PyErr::from_value(errors::response_error(
+                    py,
+                    &format!("{}{detail}", exec.message()),
+                )?))
+            }
+            _ => Err(PyErr::from_value(errors::response_error(
+                py,
+                "EXEC did not answer with the replies",
+            )?)),
+        }
+    }
+
+    /// A pub/sub connection of its own, made on its first subscription.
+    fn pubsub(&self) -> crate::pubsub::NativePubSub {
+        crate::pubsub::NativePubSub::new(self.connector.clone(), self.decode)
+    }
+
+    /// Closes the pooled connections (a pooled client; a cluster client
+    /// closes as it is dropped). Requests after it open new ones.
+    fn close(&self) {
+        if let Target::Pool(pool) = &self.target {
+            pool.invalidate();
+        }
+    }
+
+    /// The pool's counters: `idle`, `in_use`, `created`, … (a pooled
+    /// client; `{}` for a cluster client).
+    fn pool_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = PyDict::new(py);
+        if let Target::Pool(pool) = &self.target {
+            let s = pool.stats();
+            stats.set_item("idle", s.idle)?;
+            stats.set_item("in_use", s.in_use)?;
+            stats.set_item("created", s.created)?;
+            stats.set_item("reused_without_check", s.reused_without_check)?;
+            stats.set_item("validated", s.validated)?;
+            stats.set_item("discarded", s.discarded)?;
+            stats.set_item("waits", s.waits)?;
+            stats.set_item("wait_timeouts", s.wait_timeouts)?;
+        }
+        Ok(stats)
+    }
+}

@@ -1,0 +1,93 @@
+//! redwire's errors as the `redwire.exceptions` classes.
+//!
+//! | error | exception |
+//! |---|---|
+//! | an error reply | `ResponseError` (`NoScriptError` for `NOSCRIPT`), the server's message |
+//! | a refused handshake: `WRONGPASS`, `NOAUTH`, … | `AuthenticationError` |
+//! | a timeout | `TimeoutError` (also the builtin `TimeoutError`) |
+//! | a pool that stayed full | `PoolExhaustedError` |
+//! | bytes that are not RESP | `ProtocolError` |
+//! | an unusable configuration | `ConfigError` |
+//! | I/O, a broken connection, no host or sentinel reachable | `ConnectionError` |
+//! | a disabled command, a cluster that kept redirecting | `RedisError` |
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyModule;
+use redwire::{Error, PoolError};
+
+static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// An instance of `redwire.exceptions.<name>(message)`.
+fn instance<'py>(py: Python<'py>, name: &str, message: &str) -> PyResult<Bound<'py, PyAny>> {
+    let module = EXCEPTIONS.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("redwire.exceptions")?.unbind())
+    })?;
+    module.bind(py).getattr(name)?.call1((message,))
+}
+
+/// The `ResponseError` (or `NoScriptError`) for an error reply.
+pub(crate) fn response_error<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, PyAny>> {
+    let class = if message.starts_with("NOSCRIPT") {
+        "NoScriptError"
+    } else {
+        "ResponseError"
+    };
+    instance(py, class, message)
+}
+
+/// Whether a refusal is about credentials.
+fn is_auth(message: &str) -> bool {
+    [
+        "WRONGPASS",
+        "NOAUTH",
+        "NOPERM",
+        "invalid password",
+        "invalid username-password",
+    ]
+    .iter()
+    .any(|word| message.contains(word))
+}
+
+/// The exception class for `error`.
+fn class(error: &Error) -> &'static str {
+    match error {
+        Error::Server(reply) if reply.message().starts_with("NOSCRIPT") => "NoScriptError",
+        Error::Server(_) => "ResponseError",
+        Error::Refused { .. } if is_auth(&error.to_string()) => "AuthenticationError",
+        Error::Timeout { .. } => "TimeoutError",
+        Error::Protocol { .. } => "ProtocolError",
+        Error::Config(_) => "ConfigError",
+        Error::Pool(pool) => match pool.as_ref() {
+            PoolError::Connect(inner) => class(inner),
+            PoolError::Exhausted { .. } => "PoolExhaustedError",
+            other if is_auth(&other.to_string()) => "AuthenticationError",
+            _ => "ConnectionError",
+        },
+        Error::NoHosts(errors)
+            if !errors.is_empty() && errors.iter().all(|e| class(e) == "AuthenticationError") =>
+        {
+            "AuthenticationError"
+        }
+        Error::Disabled { .. }
+        | Error::EmptyCommand
+        | Error::SubscribeInPipeline { .. }
+        | Error::NeedsOwnConnection { .. }
+        | Error::Redirections { .. }
+        | Error::SlotUnserved { .. } => "RedisError",
+        _ => "ConnectionError",
+    }
+}
+
+/// `error` as the Python exception to raise; an error reply keeps the
+/// server's message as it is.
+pub(crate) fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
+    let message = match error {
+        Error::Server(reply) => reply.message().to_owned(),
+        other => other.to_string(),
+    };
+    match instance(py, class(error), &message) {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
+}

@@ -1,0 +1,337 @@
+//! Client options, as the Python package passes them (a dict of redis-py's
+//! names), made into a redwire [`Config`] and pool settings; a bad value is
+//! a `ConfigError` naming the option.
+
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use redwire::{Config, Endpoint, PoolConfig, Protocol, Role, Sentinel, TlsOptions};
+
+/// What a client is made from.
+pub(crate) struct Options {
+    pub(crate) config: Config,
+    pub(crate) pool: PoolConfig,
+    pub(crate) decode_responses: bool,
+    pub(crate) read_from_replicas: bool,
+}
+
+/// Every option a client takes.
+const KNOWN: &[&str] = &[
+    "url",
+    "host",
+    "port",
+    "unix_socket_path",
+    "db",
+    "username",
+    "password",
+    "ssl",
+    "ssl_ca_certs",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "ssl_cert_reqs",
+    "socket_timeout",
+    "socket_connect_timeout",
+    "client_name",
+    "protocol",
+    "max_connections",
+    "pool_timeout",
+    "sentinels",
+    "service_name",
+    "sentinel_role",
+    "sentinel_username",
+    "sentinel_password",
+    "read_from_replicas",
+    "decode_responses",
+];
+
+/// A `ConfigError` naming `option`; the value is shown unless secret.
+fn invalid(py: Python<'_>, option: &str, rule: &str, value: &Bound<'_, PyAny>) -> PyErr {
+    let shown = if option.contains("password") {
+        value
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+    } else {
+        value
+            .repr()
+            .map_or_else(|_| "?".to_owned(), |r| r.to_string())
+    };
+    config_error(
+        py,
+        &format!("invalid option {option}: expected {rule}, got {shown}"),
+    )
+}
+
+fn config_error(py: Python<'_>, message: &str) -> PyErr {
+    match py
+        .import("redwire.exceptions")
+        .and_then(|m| m.getattr("ConfigError"))
+        .and_then(|class| class.call1((message,)))
+    {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
+}
+
+/// The options, read one by one.
+struct Reader<'a, 'py> {
+    py: Python<'py>,
+    options: &'a Bound<'py, PyDict>,
+}
+
+impl<'py> Reader<'_, 'py> {
+    fn get(&self, option: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        Ok(self.options.get_item(option)?.filter(|v| !v.is_none()))
+    }
+
+    fn string(&self, option: &str) -> PyResult<Option<String>> {
+        self.get(option)?
+            .map(|v| {
+                v.extract::<String>()
+                    .map_err(|_| invalid(self.py, option, "a str", &v))
+            })
+            .transpose()
+    }
+
+    fn boolean(&self, option: &str) -> PyResult<Option<bool>> {
+        self.get(option)?
+            .map(|v| {
+                v.cast::<pyo3::types::PyBool>()
+                    .map(|b| b.is_true())
+                    .map_err(|_| invalid(self.py, option, "a bool", &v))
+            })
+            .transpose()
+    }
+
+    fn integer(&self, option: &str, min: i64, max: i64) -> PyResult<Option<i64>> {
+        self.get(option)?
+            .map(|v| {
+                v.extract::<i64>()
+                    .ok()
+                    .filter(|n| {
+                        (min..=max).contains(n) && !v.is_instance_of::<pyo3::types::PyBool>()
+                    })
+                    .ok_or_else(|| invalid(self.py, option, &format!("an int {min}..{max}"), &v))
+            })
+            .transpose()
+    }
+
+    fn seconds(&self, option: &str) -> PyResult<Option<Duration>> {
+        self.get(option)?
+            .map(|v| {
+                v.extract::<f64>()
+                    .ok()
+                    .filter(|s| *s > 0.0 && !v.is_instance_of::<pyo3::types::PyBool>())
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .ok_or_else(|| invalid(self.py, option, "a positive number of seconds", &v))
+            })
+            .transpose()
+    }
+
+    /// `[(host, port), …]`.
+    fn addresses(&self, option: &str) -> PyResult<Option<Vec<(String, u16)>>> {
+        let Some(value) = self.get(option)? else {
+            return Ok(None);
+        };
+        let rule = "a list of (host, port) pairs";
+        let list = value
+            .cast::<PyList>()
+            .map_err(|_| invalid(self.py, option, rule, &value))?;
+        let mut addresses = Vec::new();
+        for item in list.iter() {
+            let pair = item
+                .cast::<PyTuple>()
+                .ok()
+                .and_then(|t| t.extract::<(String, u16)>().ok())
+                .filter(|(host, port)| !host.is_empty() && *port > 0)
+                .ok_or_else(|| invalid(self.py, option, rule, &item))?;
+            addresses.push(pair);
+        }
+        Ok(Some(addresses))
+    }
+}
+
+impl Options {
+    /// Reads `options`; an unknown one is a `ConfigError` naming it.
+    pub(crate) fn from_dict(py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<Self> {
+        for key in options.keys() {
+            let key = key.str()?.to_string();
+            if !KNOWN.contains(&key.as_str()) {
+                return Err(config_error(py, &format!("unknown option {key}")));
+            }
+        }
+        let r = Reader { py, options };
+        let fail = |e: redwire::ConfigError| config_error(py, &e.to_string());
+        let mut config = match r.string("url")? {
+            Some(url) => url.parse::<Config>().map_err(fail)?,
+            None => Config::default(),
+        };
+        if let Some(path) = r.string("unix_socket_path")? {
+            config = config.unix(path);
+        } else if r.get("host")?.is_some() || r.get("port")?.is_some() {
+            let (host, port) = match config.endpoint() {
+                Endpoint::Tcp { host, port } => (host.clone(), *port),
+                _ => ("127.0.0.1".to_owned(), 6379),
+            };
+            let host = r.string("host")?.unwrap_or(host);
+            let port = r.integer("port", 1, 65535)?.map_or(port, |p| p as u16);
+            config = config.tcp(&host, port).map_err(fail)?;
+        }
+        config = sentinel(&r, config)?;
+        if let Some(db) = r.integer("db", 0, i64::from(u32::MAX))? {
+            config = config.db(db as u32);
+        }
+        match (r.string("username")?, r.string("password")?) {
+            (Some(user), Some(password)) => config = config.user(&user, &password).map_err(fail)?,
+            (None, Some(password)) => config = config.password(&password).map_err(fail)?,
+            (Some(_), None) => {
+                return Err(config_error(
+                    py,
+                    "invalid option username: it needs a password",
+                ))
+            }
+            (None, None) => {}
+        }
+        config = tls(&r, config)?;
+        if let Some(timeout) = r.seconds("socket_timeout")? {
+            config = config
+                .read_timeout(timeout)
+                .and_then(|c| c.send_timeout(timeout))
+                .map_err(fail)?;
+        }
+        if let Some(timeout) = r.seconds("socket_connect_timeout")? {
+            config = config.connect_timeout(timeout).map_err(fail)?;
+        }
+        if let Some(name) = r.string("client_name")? {
+            config = config.client_name(&name);
+        }
+        if let Some(protocol) = r.integer("protocol", 2, 3)? {
+            config = config.protocol(if protocol == 3 {
+                Protocol::Resp3
+            } else {
+                Protocol::Resp2
+            });
+        }
+        let mut pool = PoolConfig::default();
+        if let Some(size) = r.integer("max_connections", 1, 100_000)? {
+            pool = pool.max_size(size as u32);
+        }
+        if let Some(timeout) = r.seconds("pool_timeout")? {
+            pool = pool.checkout_timeout(timeout);
+        }
+        Ok(Self {
+            config,
+            pool,
+            decode_responses: r.boolean("decode_responses")?.unwrap_or(false),
+            read_from_replicas: r.boolean("read_from_replicas")?.unwrap_or(false),
+        })
+    }
+}
+
+/// `sentinels=[(host, port), …]` with `service_name`, `sentinel_role` and
+/// the sentinels' credentials; or a `sentinel://` URL's set.
+fn sentinel(r: &Reader<'_, '_>, config: Config) -> PyResult<Config> {
+    let sentinels = r.addresses("sentinels")?;
+    let from_url = match config.endpoint() {
+        Endpoint::Sentinel(s) => Some(s.clone()),
+        _ => None,
+    };
+    if sentinels.is_none() && from_url.is_none() {
+        for option in [
+            "service_name",
+            "sentinel_role",
+            "sentinel_username",
+            "sentinel_password",
+        ] {
+            if r.get(option)?.is_some() {
+                return Err(config_error(
+                    r.py,
+                    &format!("invalid option {option}: it needs sentinels=[(host, port), …]"),
+                ));
+            }
+        }
+        return Ok(config);
+    }
+    let mut set = from_url.unwrap_or_else(|| Sentinel::new("mymaster", Role::Master, Vec::new()));
+    if let Some(sentinels) = sentinels {
+        set.sentinels = sentinels;
+    }
+    if set.sentinels.is_empty() {
+        return Err(config_error(
+            r.py,
+            "invalid option sentinels: a sentinel:// URL needs sentinels=[(host, port), …]",
+        ));
+    }
+    if let Some(name) = r.string("service_name")? {
+        set.master_name = name;
+    }
+    if let Some(role) = r.get("sentinel_role")? {
+        set.role = match role.extract::<String>().as_deref() {
+            Ok("master") => Role::Master,
+            Ok("replica") => Role::Replica,
+            _ => {
+                return Err(invalid(
+                    r.py,
+                    "sentinel_role",
+                    "'master' or 'replica'",
+                    &role,
+                ))
+            }
+        };
+    }
+    if let Some(password) = r.string("sentinel_password")? {
+        set = set.credentials(r.string("sentinel_username")?.as_deref(), &password);
+    }
+    Ok(config.sentinel(set))
+}
+
+/// `ssl=True` with `ssl_ca_certs`, `ssl_certfile`, `ssl_keyfile` and
+/// `ssl_cert_reqs` (`"required"`, the default, or `"none"`).
+fn tls(r: &Reader<'_, '_>, config: Config) -> PyResult<Config> {
+    let wanted = r.boolean("ssl")?.unwrap_or(false) || config.get_tls().is_some();
+    if !wanted {
+        for option in [
+            "ssl_ca_certs",
+            "ssl_certfile",
+            "ssl_keyfile",
+            "ssl_cert_reqs",
+        ] {
+            if r.get(option)?.is_some() {
+                return Err(config_error(
+                    r.py,
+                    &format!("invalid option {option}: it needs ssl=True or a rediss:// URL"),
+                ));
+            }
+        }
+        return Ok(config);
+    }
+    let mut tls = config
+        .get_tls()
+        .cloned()
+        .unwrap_or_else(TlsOptions::default);
+    if let Some(path) = r.string("ssl_ca_certs")? {
+        tls.ca_file = Some(path.into());
+    }
+    if let Some(path) = r.string("ssl_certfile")? {
+        tls.client_cert = Some(path.into());
+    }
+    if let Some(path) = r.string("ssl_keyfile")? {
+        tls.client_key = Some(path.into());
+    }
+    if let Some(reqs) = r.get("ssl_cert_reqs")? {
+        tls.insecure = match reqs.extract::<String>().as_deref() {
+            Ok("required") => false,
+            Ok("none") => true,
+            _ => {
+                return Err(invalid(
+                    r.py,
+                    "ssl_cert_reqs",
+                    "'required' or 'none'",
+                    &reqs,
+                ))
+            }
+        };
+    }
+    Ok(config.tls(tls))
+}
