@@ -30,17 +30,17 @@ pub(crate) struct NativeClient {
 /// What a pipeline's replies come back as.
 type Replies = Vec<Result<Frame, redwire::ServerError>>;
 
-impl NativeClient {
-    /// Runs `request` on the runtime with the GIL released.
-    fn run<T: Send>(
-        &self,
-        py: Python<'_>,
-        request: impl std::future::Future<Output = Result<T, Error>> + Send,
-    ) -> PyResult<T> {
-        py.detach(|| runtime().block_on(request))
-            .map_err(|e| errors::to_pyerr(py, &e))
-    }
+/// Runs `request` on the runtime with the GIL released.
+pub(crate) fn run<T: Send>(
+    py: Python<'_>,
+    request: impl std::future::Future<Output = Result<T, Error>> + Send,
+) -> PyResult<T> {
+    let runtime = runtime()?;
+    py.detach(|| runtime.block_on(request))
+        .map_err(|e| errors::to_pyerr(py, &e))
+}
 
+impl NativeClient {
     async fn cmd(&self, args: &FlatArgs) -> Result<Frame, Error> {
         match &self.target {
             Target::Pool(pool) => pool.get().await?.cmd(args).await,
@@ -68,14 +68,10 @@ impl NativeClient {
             let cluster_options = ClusterOptions::default()
                 .pool(options.pool)
                 .read_from_replicas(options.read_from_replicas);
-            let config = options.config;
-            let cluster = py
-                .detach(|| runtime().block_on(Cluster::connect(config, cluster_options)))
-                .map_err(|e| errors::to_pyerr(py, &e))?;
-            Target::Cluster(cluster)
+            Target::Cluster(run(py, Cluster::connect(options.config, cluster_options))?)
         } else {
             let pool = {
-                let _runtime = runtime().enter();
+                let _runtime = runtime()?.enter();
                 connector.clone().pool(options.pool)
             };
             Target::Pool(pool.map_err(|e| errors::to_pyerr(py, &Error::from(e)))?)
@@ -95,7 +91,7 @@ impl NativeClient {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = self.run(py, self.cmd(&args))?;
+        let frame = run(py, self.cmd(&args))?;
         reply::to_python(py, &frame, self.decode)
     }
 
@@ -125,7 +121,7 @@ impl NativeClient {
         let replies = if pipeline.is_empty() {
             Vec::new()
         } else {
-            self.run(py, self.pipeline(&pipeline))?
+            run(py, self.pipeline(&pipeline))?
         };
         let results = PyList::empty(py);
         if !transaction {

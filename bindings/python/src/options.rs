@@ -98,7 +98,7 @@ impl<'py> Reader<'_, 'py> {
         self.get(option)?
             .map(|v| {
                 v.cast::<pyo3::types::PyBool>()
-                    .map(|b| b.is_true())
+                    .map(PyBoolMethods::is_true)
                     .map_err(|_| invalid(self.py, option, "a bool", &v))
             })
             .transpose()

@@ -8,9 +8,8 @@ use redwire::{Connection, Connector, Error};
 use tokio::sync::Mutex;
 
 use crate::args::FlatArgs;
-use crate::errors;
+use crate::client::run;
 use crate::reply;
-use crate::runtime::runtime;
 
 /// A pub/sub connection: (un)subscribe commands and the messages that
 /// arrive, read with a timeout.
@@ -41,20 +40,16 @@ impl NativePubSub {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = py
-            .detach(|| {
-                runtime().block_on(async {
-                    let mut connection = self.connection.lock().await;
-                    if connection.as_ref().is_none_or(Connection::is_broken) {
-                        *connection = Some(self.connector.connect().await?);
-                    }
-                    match connection.as_mut() {
-                        Some(connection) => connection.cmd(&args).await,
-                        None => Err(Error::EmptyCommand),
-                    }
-                })
-            })
-            .map_err(|e| errors::to_pyerr(py, &e))?;
+        let frame = run(py, async {
+            let mut connection = self.connection.lock().await;
+            if connection.as_ref().is_none_or(Connection::is_broken) {
+                *connection = Some(self.connector.connect().await?);
+            }
+            match connection.as_mut() {
+                Some(connection) => connection.cmd(&args).await,
+                None => Err(Error::EmptyCommand),
+            }
+        })?;
         reply::to_python(py, &frame, self.decode)
     }
 
@@ -70,31 +65,30 @@ impl NativePubSub {
             .map(|s| Duration::try_from_secs_f64(s.max(0.0)))
             .transpose()
             .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("timeout: {e}")))?;
-        let frame = py
-            .detach(|| {
-                runtime().block_on(async {
-                    let mut connection = self.connection.lock().await;
-                    let Some(connection) = connection.as_mut() else {
-                        return Ok(None);
-                    };
-                    match wait {
-                        // `read` is cancel-safe: a timeout loses nothing.
-                        Some(wait) => match tokio::time::timeout(wait, connection.read()).await {
-                            Ok(frame) => frame.map(Some),
-                            Err(_) => Ok(None),
-                        },
-                        None => connection.read().await.map(Some),
-                    }
-                })
-            })
-            .map_err(|e| errors::to_pyerr(py, &e))?;
+        let frame = run(py, async {
+            let mut connection = self.connection.lock().await;
+            let Some(connection) = connection.as_mut() else {
+                return Ok(None);
+            };
+            match wait {
+                // `read` is cancel-safe: a timeout loses nothing.
+                Some(wait) => match tokio::time::timeout(wait, connection.read()).await {
+                    Ok(frame) => frame.map(Some),
+                    Err(_) => Ok(None),
+                },
+                None => connection.read().await.map(Some),
+            }
+        })?;
         frame
             .map(|f| reply::to_python(py, &f, self.decode))
             .transpose()
     }
 
     /// Closes the connection (a later subscription opens another).
-    fn close(&self, py: Python<'_>) {
-        py.detach(|| runtime().block_on(async { self.connection.lock().await.take() }));
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        run(py, async {
+            self.connection.lock().await.take();
+            Ok(())
+        })
     }
 }

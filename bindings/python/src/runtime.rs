@@ -2,18 +2,22 @@
 
 use std::sync::OnceLock;
 
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::PyResult;
 use tokio::runtime::Runtime;
 
-static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+static RUNTIME: OnceLock<std::io::Result<Runtime>> = OnceLock::new();
 
-/// The runtime, started on first use. Starting it can only fail when the
-/// process cannot create threads, which no client could survive.
-pub(crate) fn runtime() -> &'static Runtime {
-    RUNTIME.get_or_init(|| {
+/// The runtime, started on first use; an error when the process cannot
+/// start its threads.
+pub(crate) fn runtime() -> PyResult<&'static Runtime> {
+    let started = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .thread_name("redwire")
             .enable_all()
             .build()
-            .unwrap_or_else(|e| panic!("redwire cannot start its runtime: {e}"))
-    })
+    });
+    started
+        .as_ref()
+        .map_err(|e| PyRuntimeError::new_err(format!("redwire cannot start its runtime: {e}")))
 }
