@@ -60,6 +60,10 @@ pub struct Connection {
     /// The server answered `READONLY` or `LOADING`: it is no longer (or not
     /// yet) the server this connection was meant for.
     stale_role: bool,
+    /// A command changed what the connection's settings chose (`SELECT`,
+    /// `AUTH`, `HELLO`, `RESET`, `CLIENT SETNAME`, …): it is not the
+    /// connection its pool hands out.
+    session_changed: bool,
 }
 
 /// Shows the endpoint and state only: the buffers may hold credentials.
@@ -181,6 +185,7 @@ impl Connection {
             in_transaction: false,
             subscriptions: Subscriptions::default(),
             stale_role: false,
+            session_changed: false,
         };
         connection.handshake(config, phase).await?;
         Ok(connection)
@@ -300,6 +305,7 @@ impl Connection {
             if let Some(opens) = shape.transaction {
                 self.in_transaction = opens;
             }
+            self.session_changed |= shape.changes_session;
         }
         self.state = State::Ready;
         match error_message(&reply) {
@@ -367,6 +373,7 @@ impl Connection {
         if let Some(opens) = pipeline.transaction_after() {
             self.in_transaction = opens;
         }
+        self.session_changed |= pipeline.changes_session();
         let mut replies = Vec::with_capacity(pipeline.len());
         for _ in 0..pipeline.len() {
             let reply = self.next_reply(None).await?;
@@ -437,6 +444,13 @@ impl Connection {
         self.cmd(&script::evalsha(&sha, keys, args)).await
     }
 
+    /// Whether this connection refuses the command `name` (any case)
+    /// before sending it: disabled by configuration, or unsupported in
+    /// proxy mode.
+    pub fn refuses(&self, name: &[u8]) -> bool {
+        self.policy.refuses(name)
+    }
+
     /// Whether the connection refuses requests for good.
     pub fn is_broken(&self) -> bool {
         self.state != State::Ready
@@ -446,7 +460,11 @@ impl Connection {
     /// not inside `MULTI`, not subscribed to channels, and its server has
     /// not answered `READONLY` or `LOADING`.
     pub fn is_reusable(&self) -> bool {
-        !self.is_broken() && !self.in_transaction && !self.subscriptions.any() && !self.stale_role
+        !self.is_broken()
+            && !self.in_transaction
+            && !self.subscriptions.any()
+            && !self.stale_role
+            && !self.session_changed
     }
 
     /// Whether the server closed or reset the connection while it sat idle,
@@ -638,6 +656,8 @@ struct Shape {
     subscription: Option<Subscription>,
     /// `Some(true)` for `MULTI`, `Some(false)` for `EXEC` and `DISCARD`.
     transaction: Option<bool>,
+    /// Whether it changes the connection's settings (see [`changes_session`]).
+    changes_session: bool,
 }
 
 impl Shape {
@@ -647,14 +667,22 @@ impl Shape {
             count: 0,
             subscription: None,
             transaction: None,
+            changes_session: false,
         };
+        let mut client = false;
         args.for_each_arg(&mut |arg| {
             if shape.count == 0 {
                 shape.subscription = Subscription::of(arg);
                 shape.transaction = transaction_effect(arg);
+                shape.changes_session = changes_session(arg);
+                client = arg.eq_ignore_ascii_case(b"CLIENT");
                 if tracing::enabled!(tracing::Level::TRACE) {
                     shape.name = arg.to_vec();
                 }
+            } else if shape.count == 1 && client {
+                shape.changes_session = CLIENT_SESSION_SUBCOMMANDS
+                    .iter()
+                    .any(|sub| sub.as_bytes().eq_ignore_ascii_case(arg));
             }
             shape.count += 1;
         });
@@ -698,6 +726,20 @@ impl Subscription {
             .and_then(Frame::as_bytes)
             .is_some_and(|kind| kind.eq_ignore_ascii_case(self.0.as_bytes()))
     }
+}
+
+/// The `CLIENT` subcommands that change a connection's settings.
+const CLIENT_SESSION_SUBCOMMANDS: [&str; 5] =
+    ["SETNAME", "TRACKING", "REPLY", "NO-EVICT", "NO-TOUCH"];
+
+/// Whether a command (by name, any case) changes what the connection's
+/// configuration chose: its database, user, protocol or role
+/// (`SELECT`, `AUTH`, `HELLO`, `RESET`, `READONLY`, `READWRITE`). A pool
+/// closes such a connection instead of handing it out again.
+pub(crate) fn changes_session(name: &[u8]) -> bool {
+    ["SELECT", "AUTH", "HELLO", "RESET", "READONLY", "READWRITE"]
+        .iter()
+        .any(|command| command.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Whether a command (by name, any case) opens (`MULTI`) or closes (`EXEC`,

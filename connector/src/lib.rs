@@ -50,5 +50,5 @@ pub use policy::TWEMPROXY_UNSUPPORTED;
 pub use pooled::{Pool, PooledConnection};
 pub use pools::{NamedPoolError, PoolKey, Pools};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
-pub use redwire_resp::{Arg, Args, Frame};
+pub use redwire_resp::{Arg, ArgBuf, Args, Frame};
 pub use slot::{key_slot, SLOTS};

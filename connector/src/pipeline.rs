@@ -71,6 +71,15 @@ impl Pipeline {
         self.has_empty = false;
     }
 
+    /// Whether a queued command changes the connection's settings
+    /// (`SELECT`, `AUTH`, `CLIENT` …: any `CLIENT` subcommand counts here).
+    pub(crate) fn changes_session(&self) -> bool {
+        self.name_ranges.iter().any(|range| {
+            let name = &self.names[range.clone()];
+            crate::connection::changes_session(name) || name.eq_ignore_ascii_case(b"CLIENT")
+        })
+    }
+
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
     }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use redwire_pool::{PoolConfig, PoolError};
 
@@ -16,8 +17,9 @@ use crate::pooled::{Pool, PooledConnection};
 /// What makes two configurations share connections: `host:port/db[+tls]`
 /// (for a sentinel endpoint: the master name, the role and the sentinels),
 /// the credentials' identity (the user and a hash of the password, never
-/// the password itself; the sentinels' too) and the command policy (proxy
-/// mode and disabled commands), which each connection enforces.
+/// the password itself; the sentinels' too), the command policy (proxy
+/// mode and disabled commands) and the timeouts, which each connection
+/// keeps from the configuration it was made with.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PoolKey {
     endpoint: String,
@@ -28,6 +30,7 @@ pub struct PoolKey {
     sentinel_credentials: Option<(Option<String>, Option<u64>)>,
     proxy: bool,
     disabled_commands: Vec<String>,
+    timeouts: (Option<Duration>, Option<Duration>, Option<Duration>),
 }
 
 /// A hash of a password, to tell passwords apart without keeping them.
@@ -65,6 +68,7 @@ impl PoolKey {
             sentinel_credentials,
             proxy: config.is_proxy(),
             disabled_commands,
+            timeouts: config.timeouts(),
         }
     }
 }

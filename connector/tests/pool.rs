@@ -275,6 +275,30 @@ async fn connections_inside_multi_or_a_subscription_are_never_returned() {
     drop(connection);
     let mut connection = pool.get().await.unwrap();
     assert_eq!(client_id(&mut connection).await, closed);
+    // A connection that changed its database (or user, name, protocol) is
+    // not the one the pool's key promises.
+    connection.cmd(&("SELECT", 5)).await.unwrap();
+    assert!(!connection.is_reusable());
+    drop(connection);
+    let mut connection = pool.get().await.unwrap();
+    let selected = client_id(&mut connection).await;
+    assert_ne!(selected, closed, "SELECT 5: not reused");
+    let info = connection.cmd(&["CLIENT", "INFO"]).await.unwrap();
+    assert!(String::from_utf8_lossy(info.as_bytes().unwrap()).contains(" db=0 "));
+    let mut piped = redwire::Pipeline::new();
+    piped.cmd(&("CLIENT", "SETNAME", "renamed")).cmd(&["PING"]);
+    connection.pipeline(&piped).await.unwrap();
+    assert!(!connection.is_reusable());
+    drop(connection);
+    let mut connection = pool.get().await.unwrap();
+    assert_ne!(
+        client_id(&mut connection).await,
+        selected,
+        "renamed: not reused"
+    );
+    // An error reply changes nothing.
+    assert!(connection.cmd(&("SELECT", 99_999)).await.is_err());
+    assert!(connection.is_reusable());
 }
 
 #[tokio::test]
@@ -363,6 +387,11 @@ fn pool_keys_tell_command_policies_apart() {
     let key = redwire::PoolKey::of;
     assert_ne!(key(&plain), key(&plain.clone().proxy(true)));
     assert_ne!(key(&plain), key(&plain.clone().disabled_commands(&["set"])));
+    let read_timeout = plain
+        .clone()
+        .read_timeout(Duration::from_millis(500))
+        .unwrap();
+    assert_ne!(key(&plain), key(&read_timeout));
     assert_eq!(
         key(&plain.clone().disabled_commands(&["get", "SET"])),
         key(&plain.clone().disabled_commands(&["set", "get"]))

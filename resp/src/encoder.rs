@@ -130,6 +130,62 @@ impl<T: Args + ?Sized> Args for &T {
     }
 }
 
+/// One command's arguments copied end to end into one buffer: for
+/// arguments that must outlive the values they were read from (a binding's
+/// strings), at one allocation however many there are.
+///
+/// ```
+/// use redwire_resp::{encode_command, ArgBuf};
+///
+/// let mut args = ArgBuf::default();
+/// args.push(b"SET");
+/// args.push(b"key");
+/// args.push(b"value");
+/// let mut out = bytes::BytesMut::new();
+/// encode_command(&mut out, &args);
+/// assert_eq!(&out[..], b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n");
+/// assert_eq!(args.len(), 3);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArgBuf {
+    data: alloc::vec::Vec<u8>,
+    ends: alloc::vec::Vec<usize>,
+}
+
+impl ArgBuf {
+    /// Adds an argument after the others.
+    pub fn push(&mut self, arg: &[u8]) {
+        self.data.extend_from_slice(arg);
+        self.ends.push(self.data.len());
+    }
+
+    /// How many arguments there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Removes every argument, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+    }
+}
+
+impl Args for ArgBuf {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        let mut start = 0;
+        for &end in &self.ends {
+            f(&self.data[start..end]);
+            start = end;
+        }
+    }
+}
+
 macro_rules! tuple_args {
     ($($name:ident)+) => {
         impl<$($name: Arg),+> Args for ($($name,)+) {

@@ -65,7 +65,9 @@ struct ReadmeDoctests;
 #[cfg(feature = "codec")]
 pub use codec::{CodecError, RespCodec};
 pub use decoder::Decoder;
-pub use encoder::{encode_command, encode_frame, encode_frame_checked, encoded_len, Arg, Args};
+pub use encoder::{
+    encode_command, encode_frame, encode_frame_checked, encoded_len, Arg, ArgBuf, Args,
+};
 pub use error::{DecodeError, EncodeError};
 pub use frame::{Attributed, Frame, FrameRef, OwnedFrame};
 pub use limits::{Limits, MAX_DEPTH_CAP};

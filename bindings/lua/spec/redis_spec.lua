@@ -58,8 +58,9 @@ describe("redis.connect", function()
       { { host = "h", port = "x" }, 'invalid config: port must be an integer in range 1..65535, got "x"' },
       { { host = "h", db = -1 }, "invalid config: db must be a non-negative integer, got -1" },
       { { host = "h", db = "x" }, 'invalid config: db must be a non-negative integer, got "x"' },
-      { { host = "h", timeout = 0 }, "invalid config: timeout must be a positive number, got 0" },
-      { { host = "h", timeout = "x" }, 'invalid config: timeout must be a positive number, got "x"' },
+      { { host = "h", timeout = 0 }, "invalid config: timeout must be a positive number of seconds, at most a year, got 0" },
+      { { host = "h", timeout = "x" }, 'invalid config: timeout must be a positive number of seconds, at most a year, got "x"' },
+      { { host = "h", timeout = 1e20 }, "invalid config: timeout must be a positive number of seconds, at most a year, got 100000000000000000000" },
       { { host = "h", auth = "x" }, "invalid config: auth must be a table with non-empty string fields user and pass, got string" },
       { { host = "h", auth = { user = "u" } }, "invalid config: auth must be a table with non-empty string fields user and pass, got a table without them" },
       { { host = "h", auth = { user = "", pass = "p" } }, "invalid config: auth must be a table with non-empty string fields user and pass, got a table without them" },
@@ -192,6 +193,13 @@ describe("client:pipeline", function()
         { { { "PING" }, {} }, "command 2 is empty" },
         { { { "SET", "k", {} } }, "command 1: argument 3 is a table: commands take strings, numbers and booleans" },
       }
+      client:cmd("DEL", "p:big")
+      local big = { "SADD", "p:big" }
+      for i = 1, 20000 do big[#big + 1] = i end
+      assert.are.same({ { 20000 } }, client:pipeline({ big }))
+      local refused, why = client:pipeline("PING")
+      assert.is_nil(refused)
+      assert.are.equal("commands must be a table of commands, got string", why)
       for _, case in ipairs(cases) do
         local none, err = client:pipeline(case[1])
         assert.is_nil(none)
@@ -235,6 +243,33 @@ describe("the pool", function()
     local id = client:cmd("CLIENT", "ID")
     return client, id
   end
+
+  it("does not hand out a connection that changed its database", function()
+    lev.run(function()
+      local client = assert(redis.connect(address))
+      local id = client:cmd("CLIENT", "ID")
+      assert.are.equal("OK", client:cmd("SELECT", 5))
+      client:close()
+      local next_client = assert(redis.connect(address))
+      assert.are_not.equal(id, next_client:cmd("CLIENT", "ID"))
+      assert.matches(" db=0 ", next_client:cmd("CLIENT", "INFO"))
+      next_client:close()
+    end)
+  end)
+
+  it("keeps each timeout's connections apart", function()
+    lev.run(function()
+      local plain = assert(redis.connect(address))
+      plain:close()
+      local timed = assert(redis.connect({ host = "127.0.0.1", port = port, timeout = 0.3 }))
+      local started = os.time()
+      local none, err = timed:cmd("BLPOP", "pool:never", 0)
+      assert.is_nil(none)
+      assert.matches("timed out", err)
+      assert.is_true(os.time() - started < 5)
+      timed:close(true)
+    end)
+  end)
 
   it("reuses a closed connection, and not a force-closed one", function()
     lev.run(function()

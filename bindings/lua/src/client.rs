@@ -11,7 +11,7 @@ use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
     Variadic,
 };
-use redwire::{Error, Frame, Pipeline, PoolConfig, Pools, WhenFull};
+use redwire::{Frame, Pipeline, PoolConfig, Pools, WhenFull};
 
 /// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
 /// hands out a connection that is closed on release.
@@ -71,14 +71,6 @@ struct Client {
     checkout: Checkout,
 }
 
-/// `nil, message` for a failed request.
-fn failed(lua: &Lua, error: &Error) -> Result<MultiValue> {
-    match error {
-        Error::Server(reply) => convert::failure(lua, reply.message()),
-        other => convert::failure(lua, &other.to_string()),
-    }
-}
-
 impl UserData for Client {
     fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
         fields.add_field_method_get("cfg", |lua, this| this.cfg.to_table(lua));
@@ -111,20 +103,26 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
     };
     match connection.cmd(&args).await {
         Ok(frame) => convert::returned(&lua, &frame),
-        Err(e) => failed(&lua, &e),
+        Err(e) => convert::failed(&lua, &e),
     }
 }
 
 /// `client:pipeline(commands)`: `{ {value}, {nil}, {nil, err}, … }`, or
 /// `nil, err` when the connection fails.
-async fn pipeline(
-    lua: Lua,
-    this: UserDataRef<Client>,
-    commands: Option<Table>,
-) -> Result<MultiValue> {
+async fn pipeline(lua: Lua, this: UserDataRef<Client>, commands: Value) -> Result<MultiValue> {
     let mut pipeline = Pipeline::new();
-    if let Some(commands) = &commands {
-        if let Err(why) = lua_stack::read_commands(&lua, commands, &mut pipeline)? {
+    match &commands {
+        Value::Nil => {}
+        Value::Table(commands) => {
+            if let Err(why) = lua_stack::read_commands(&lua, commands, &mut pipeline)? {
+                return convert::failure(&lua, &why);
+            }
+        }
+        other => {
+            let why = format!(
+                "commands must be a table of commands, got {}",
+                other.type_name()
+            );
             return convert::failure(&lua, &why);
         }
     }
@@ -139,7 +137,7 @@ async fn pipeline(
     };
     let replies = match connection.pipeline(&pipeline).await {
         Ok(replies) => replies,
-        Err(e) => return failed(&lua, &e),
+        Err(e) => return convert::failed(&lua, &e),
     };
     let results = lua_stack::pipeline_results(&lua, &replies)?;
     Ok(MultiValue::from_vec(vec![Value::Table(results)]))
@@ -158,7 +156,7 @@ async fn read(lua: Lua, this: UserDataRef<Client>, (): ()) -> Result<MultiValue>
             message.set("value", read_value(&lua, &frame)?)?;
             Ok(MultiValue::from_vec(vec![Value::Table(message)]))
         }
-        Err(e) => failed(&lua, &e),
+        Err(e) => convert::failed(&lua, &e),
     }
 }
 

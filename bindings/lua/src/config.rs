@@ -4,11 +4,22 @@
 use std::time::Duration;
 
 use mlua::{Lua, Result, Table, Value};
-use redwire::{Config, Endpoint, TlsOptions};
+use redwire::{Config, Endpoint, Password, TlsOptions};
 
 /// The environment variable naming a PEM file of CAs to trust for `ssl`
 /// (instead of the built-in web roots).
-pub(crate) const TLS_CA_FILE: &str = "REDWIRE_TLS_CA_FILE";
+const TLS_CA_FILE: &str = "REDWIRE_TLS_CA_FILE";
+
+/// TLS settings that trust the CAs of `REDWIRE_TLS_CA_FILE`, else the web
+/// roots.
+pub(crate) fn tls_options() -> TlsOptions {
+    let mut tls = TlsOptions::default();
+    tls.ca_file = std::env::var_os(TLS_CA_FILE).map(Into::into);
+    tls
+}
+
+/// The longest `timeout` taken, in seconds (a year).
+const MAX_TIMEOUT_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
 
 /// A validated config.
 #[derive(Debug, Clone)]
@@ -19,7 +30,7 @@ pub(crate) struct ClientConfig {
     timeout: Option<f64>,
     ssl: bool,
     user: Option<String>,
-    pass: Option<String>,
+    pass: Option<Password>,
 }
 
 fn invalid(rule: &str, got: impl std::fmt::Display) -> String {
@@ -131,9 +142,16 @@ impl ClientConfig {
         };
         let timeout = match field("timeout") {
             Value::Nil => None,
-            Value::Integer(n) if n > 0 => Some(n as f64),
-            Value::Number(n) if n > 0.0 && n.is_finite() => Some(n),
-            other => return Err(invalid("timeout must be a positive number", shown(&other))),
+            // Up to a year: anything longer is a mistake, and past 2^64
+            // seconds not even a `Duration`.
+            Value::Integer(n) if (1..=MAX_TIMEOUT_SECONDS as i64).contains(&n) => Some(n as f64),
+            Value::Number(n) if n > 0.0 && n <= MAX_TIMEOUT_SECONDS => Some(n),
+            other => {
+                return Err(invalid(
+                    "timeout must be a positive number of seconds, at most a year",
+                    shown(&other),
+                ))
+            }
         };
         let ssl = match field("ssl") {
             Value::Nil => false,
@@ -148,7 +166,7 @@ impl ClientConfig {
                     _ => None,
                 };
                 match (text("user"), text("pass")) {
-                    (Some(user), Some(pass)) => (Some(user), Some(pass)),
+                    (Some(user), Some(pass)) => (Some(user), Some(Password::new(pass))),
                     _ => {
                         return Err(invalid(
                             "auth must be a table with non-empty string fields user and pass",
@@ -182,7 +200,9 @@ impl ClientConfig {
             .map_err(|e| e.to_string())?
             .db(self.db.unwrap_or(0));
         if let (Some(user), Some(pass)) = (&self.user, &self.pass) {
-            config = config.user(user, pass).map_err(|e| e.to_string())?;
+            config = config
+                .user(user, pass.expose())
+                .map_err(|e| e.to_string())?;
         }
         if let Some(seconds) = self.timeout {
             let timeout = Duration::from_secs_f64(seconds);
@@ -193,9 +213,7 @@ impl ClientConfig {
                 .map_err(|e| e.to_string())?;
         }
         if self.ssl {
-            let mut tls = TlsOptions::default();
-            tls.ca_file = std::env::var_os(TLS_CA_FILE).map(Into::into);
-            config = config.tls(tls);
+            config = config.tls(tls_options());
         }
         debug_assert!(matches!(config.endpoint(), Endpoint::Tcp { .. }));
         Ok(config)

@@ -16,7 +16,7 @@
 //!   host first; both given a connection to a sentinel.
 //!
 //! Connections come from keepalive pools kept per server, credentials,
-//! `keepalive_poolsize`, `keepalive_timeout`, timeouts and
+//! timeouts, `keepalive_poolsize`, `keepalive_timeout` and
 //! `connection_options.pool`: `set_keepalive` returns one, and a pool at
 //! its size closes the connection instead.
 
@@ -28,11 +28,11 @@ use std::time::Duration;
 use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
 };
-use redwire::{Config, Frame, PoolConfig, Pools, WhenFull};
-use redwire_sentinel::{Address, Ask, Sentinels};
+use redwire::{Frame, PoolConfig, Pools, WhenFull};
+use redwire_sentinel::{Address, Ask, SentinelError, Sentinels};
 
 use crate::checkout::{Checkout, OUTSIDE_RUN};
-use crate::connector_params::{self, ConnectionOptions, Params};
+use crate::connector_params::{self, ConnectionOptions, Fields, Params};
 use crate::convert;
 use crate::resty_redis::RestyRedis;
 use crate::runtime;
@@ -43,14 +43,13 @@ struct KeepaliveKey {
     options: ConnectionOptions,
     size: u32,
     idle: Duration,
-    timeouts: (Option<Duration>, Option<Duration>, Option<Duration>),
 }
 
 /// The state's keepalive pools.
 #[derive(Default, Clone)]
 struct KeepalivePools(Rc<RefCell<HashMap<KeepaliveKey, Rc<Pools>>>>);
 
-fn keepalive_pools(lua: &Lua, params: &Params, config: &Config) -> Rc<Pools> {
+fn keepalive_pools(lua: &Lua, params: &Params) -> Rc<Pools> {
     if lua.app_data_ref::<KeepalivePools>().is_none() {
         lua.set_app_data(KeepalivePools::default());
     }
@@ -62,7 +61,6 @@ fn keepalive_pools(lua: &Lua, params: &Params, config: &Config) -> Rc<Pools> {
         options: params.connection_options.clone(),
         size: params.keepalive_poolsize,
         idle: params.keepalive_timeout,
-        timeouts: config.timeouts(),
     };
     let mut all = all.0.borrow_mut();
     all.entry(key)
@@ -84,10 +82,12 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
     module.set(
         "new",
         lua.create_function(|lua, params: Option<Table>| {
-            Ok(match Params::default().merged(lua, params.as_ref()) {
-                Ok(params) => (Some(RedisConnector { params }), None),
-                Err(e) => (None, Some(e)),
-            })
+            Ok(
+                match Params::default().merged(lua, params.as_ref(), Fields::All) {
+                    Ok(params) => (Some(RedisConnector { params }), None),
+                    Err(e) => (None, Some(e)),
+                },
+            )
         })?,
     )?;
     module.set(
@@ -105,8 +105,13 @@ fn parse_dsn(lua: &Lua, params: &Table) -> Result<(Option<Table>, Option<String>
         let (k, v) = pair?;
         filled.raw_set(k, v)?;
     }
-    let Some(url) = filled.raw_get::<Option<mlua::String>>("url")? else {
-        return Ok((Some(filled), None));
+    let url = match filled.raw_get::<Value>("url")? {
+        Value::Nil => return Ok((Some(filled), None)),
+        Value::String(url) => url,
+        other => {
+            let why = format!("field url must be a DSN string, got {}", other.type_name());
+            return Ok((None, Some(why)));
+        }
     };
     match connector_params::dsn(lua, &url.to_string_lossy()) {
         Ok(fields) => {
@@ -142,7 +147,11 @@ impl RedisConnector {
         if !runtime::inside_run(lua) {
             return convert::failure(lua, OUTSIDE_RUN);
         }
-        let params = match self.params.merged(lua, table) {
+        let fields = match via {
+            Via::Host => Fields::Known,
+            Via::Either | Via::Sentinel => Fields::All,
+        };
+        let params = match self.params.merged(lua, table, fields) {
             Ok(params) => params,
             Err(e) => return convert::failure(lua, &e),
         };
@@ -160,7 +169,7 @@ impl RedisConnector {
             Ok(config) => config,
             Err(e) => return convert::failure(lua, &e),
         };
-        match keepalive_pools(lua, &params, &config).get(&config).await {
+        match keepalive_pools(lua, &params).get(&config).await {
             Ok(connection) => {
                 let red = RestyRedis::new(lua, connection, params.connection_is_proxied)?;
                 Ok(MultiValue::from_vec(vec![Value::UserData(
@@ -255,7 +264,7 @@ pub(crate) fn sentinel_module(lua: &Lua) -> Result<Table> {
                         let table = address_table(&lua, &master)?;
                         Ok(MultiValue::from_vec(vec![Value::Table(table)]))
                     }
-                    Err(e) => convert::failure(&lua, &e.to_string()),
+                    Err(e) => convert::failure(&lua, &sentinel_failure(e)),
                 }
             },
         )?,
@@ -279,12 +288,20 @@ pub(crate) fn sentinel_module(lua: &Lua) -> Result<Table> {
                         }
                         Ok(MultiValue::from_vec(vec![Value::Table(list)]))
                     }
-                    Err(e) => convert::failure(&lua, &e.to_string()),
+                    Err(e) => convert::failure(&lua, &sentinel_failure(e)),
                 }
             },
         )?,
     )?;
     Ok(module)
+}
+
+/// A discovery error on one sentinel connection: what that sentinel said.
+fn sentinel_failure(error: SentinelError<String>) -> String {
+    match error {
+        SentinelError::NoSentinel(mut tried) if tried.len() == 1 => tried.remove(0).1,
+        other => other.to_string(),
+    }
 }
 
 fn address_table(lua: &Lua, address: &Address) -> Result<Table> {

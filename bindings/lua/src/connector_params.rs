@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use mlua::{Lua, Result, Table, Value};
-use redwire::{Config, Endpoint, Role, Sentinel, TlsOptions};
+use redwire::{Config, Endpoint, Password, Role, Sentinel};
 
-use crate::config::{lua_type, TLS_CA_FILE};
+use crate::config::{lua_type, tls_options};
 
 /// `connection_options`: how the socket is made.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -34,9 +34,9 @@ pub(crate) struct Params {
     port: u16,
     path: String,
     username: String,
-    password: String,
+    password: Password,
     sentinel_username: String,
-    sentinel_password: String,
+    sentinel_password: Password,
     db: u32,
     master_name: String,
     role: Role,
@@ -58,9 +58,9 @@ impl Default for Params {
             port: 6379,
             path: String::new(),
             username: String::new(),
-            password: String::new(),
+            password: Password::new(""),
             sentinel_username: String::new(),
-            sentinel_password: String::new(),
+            sentinel_password: Password::new(""),
             db: 0,
             master_name: "mymaster".to_owned(),
             role: Role::Master,
@@ -144,6 +144,15 @@ fn millis(field: &str, value: &Value, zero: bool) -> std::result::Result<Duratio
         .ok_or_else(|| must(field, rule, value))
 }
 
+/// A role as the `role` field names it.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Master => "master",
+        Role::Replica => "slave",
+        Role::Any => "any",
+    }
+}
+
 fn role(value: &Value) -> std::result::Result<Role, String> {
     match value {
         Value::String(s) => match s.as_bytes().as_ref() {
@@ -224,6 +233,16 @@ impl ConnectionOptions {
     }
 }
 
+/// Which fields of a table are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fields {
+    /// Every field: an unknown one is an error naming it (params).
+    All,
+    /// Only known fields; others are left for their owner (host tables,
+    /// as lua-resty-redis-connector reads them).
+    Known,
+}
+
 impl Params {
     /// These parameters overridden by `table`'s: first the fields of its
     /// `url` DSN, then its own fields. `read_timeout` without
@@ -232,15 +251,21 @@ impl Params {
         &self,
         lua: &Lua,
         table: Option<&Table>,
+        fields: Fields,
     ) -> std::result::Result<Self, String> {
         let mut params = self.clone();
         let Some(table) = table else {
             return Ok(params);
         };
-        if let Some(url) = table.raw_get::<Option<mlua::String>>("url").ok().flatten() {
-            params.set_from(&dsn(lua, &url.to_string_lossy())?)?;
+        match table.raw_get::<Value>("url") {
+            Ok(Value::Nil) => {}
+            Ok(Value::String(url)) => {
+                params.set_from(&dsn(lua, &url.to_string_lossy())?, fields)?;
+            }
+            Ok(other) => return Err(must("url", "a DSN string", &other)),
+            Err(e) => return Err(e.to_string()),
         }
-        params.set_from(table)?;
+        params.set_from(table, fields)?;
         let has = |field: &str| !matches!(table.raw_get::<Value>(field), Ok(Value::Nil));
         if has("read_timeout") && !has("send_timeout") {
             params.send_timeout = params.read_timeout;
@@ -248,7 +273,7 @@ impl Params {
         Ok(params)
     }
 
-    fn set_from(&mut self, table: &Table) -> std::result::Result<(), String> {
+    fn set_from(&mut self, table: &Table, fields: Fields) -> std::result::Result<(), String> {
         for pair in table.clone().pairs::<Value, Value>() {
             let (key, value) = pair.map_err(|e| e.to_string())?;
             let field = match &key {
@@ -276,9 +301,11 @@ impl Params {
                 }
                 "path" => self.path = string(field, &value)?,
                 "username" => self.username = string(field, &value)?,
-                "password" => self.password = string(field, &value)?,
+                "password" => self.password = Password::new(string(field, &value)?),
                 "sentinel_username" => self.sentinel_username = string(field, &value)?,
-                "sentinel_password" => self.sentinel_password = string(field, &value)?,
+                "sentinel_password" => {
+                    self.sentinel_password = Password::new(string(field, &value)?);
+                }
                 "db" => {
                     self.db = integer(
                         field,
@@ -292,6 +319,7 @@ impl Params {
                 "sentinels" => self.sentinels = sentinels(&value)?,
                 "connection_is_proxied" => self.connection_is_proxied = boolean(field, &value)?,
                 "disabled_commands" => self.disabled_commands = commands(&value)?,
+                _ if fields == Fields::Known => {}
                 other => return Err(format!("field {other} does not exist")),
             }
         }
@@ -325,9 +353,9 @@ impl Params {
             );
         }
         let mut sentinel = Sentinel::new(&self.master_name, self.role, self.sentinels.clone());
-        if !self.sentinel_password.is_empty() {
+        if !self.sentinel_password.expose().is_empty() {
             let user = Some(self.sentinel_username.as_str()).filter(|u| !u.is_empty());
-            sentinel = sentinel.credentials(user, &self.sentinel_password);
+            sentinel = sentinel.credentials(user, self.sentinel_password.expose());
         }
         self.common(Config::default().sentinel(sentinel))
     }
@@ -339,11 +367,11 @@ impl Params {
         if !self.connection_is_proxied {
             config = config.db(self.db);
         }
-        if !self.password.is_empty() {
+        if !self.password.expose().is_empty() {
             config = if self.username.is_empty() {
-                config.password(&self.password)
+                config.password(self.password.expose())
             } else {
-                config.user(&self.username, &self.password)
+                config.user(&self.username, self.password.expose())
             }
             .map_err(|e| e.to_string())?;
         }
@@ -359,8 +387,7 @@ impl Params {
                 Endpoint::Tcp { .. } | Endpoint::Sentinel(_)
             )
         {
-            let mut tls = TlsOptions::default();
-            tls.ca_file = std::env::var_os(TLS_CA_FILE).map(Into::into);
+            let mut tls = tls_options();
             tls.server_name.clone_from(&options.server_name);
             tls.insecure = options.ssl_verify == Some(false);
             config = config.tls(tls);
@@ -393,12 +420,7 @@ impl Params {
         table.set("sentinel_username", self.sentinel_username.as_str())?;
         table.set("db", self.db)?;
         table.set("master_name", self.master_name.as_str())?;
-        let role = match self.role {
-            Role::Master => "master",
-            Role::Replica => "slave",
-            Role::Any => "any",
-        };
-        table.set("role", role)?;
+        table.set("role", role_name(self.role))?;
         let sentinels = lua.create_table()?;
         for (i, (host, port)) in self.sentinels.iter().enumerate() {
             let entry = lua.create_table()?;
@@ -440,11 +462,7 @@ pub(crate) fn dsn(lua: &Lua, url: &str) -> std::result::Result<Table, String> {
                 .map_err(lua_err)?;
         }
         Endpoint::Sentinel(sentinel) => {
-            let role = match sentinel.role {
-                Role::Master => "master",
-                Role::Replica => "slave",
-                Role::Any => "any",
-            };
+            let role = role_name(sentinel.role);
             fields
                 .set("master_name", sentinel.master_name.as_str())
                 .map_err(lua_err)?;

@@ -56,6 +56,15 @@ pub(crate) fn returned(lua: &Lua, frame: &Frame) -> Result<MultiValue> {
     })
 }
 
+/// `nil, message` for a failed request: an error reply's message as the
+/// server wrote it, else the error.
+pub(crate) fn failed(lua: &Lua, error: &redwire::Error) -> Result<MultiValue> {
+    match error {
+        redwire::Error::Server(reply) => failure(lua, reply.message()),
+        other => failure(lua, &other.to_string()),
+    }
+}
+
 /// `nil, message`.
 pub(crate) fn failure(lua: &Lua, message: &str) -> Result<MultiValue> {
     Ok(MultiValue::from_vec(vec![

@@ -4,12 +4,13 @@
 //!
 //! The closures given to [`Lua::exec_raw`] hold nothing that needs dropping
 //! while they call Lua (a Lua error unwinds them with `longjmp`, and the
-//! call then returns it as an `Err`).
+//! call then returns it as an `Err`); what they fill (an argument buffer, a
+//! pipeline) belongs to their caller.
 
 use std::ffi::c_int;
 
 use mlua::{ffi, Lua, Result, Table, Value};
-use redwire::{Frame, Pipeline, ServerError};
+use redwire::{ArgBuf, Frame, Pipeline, ServerError};
 
 use crate::convert::NestedError;
 
@@ -138,11 +139,15 @@ pub(crate) fn read_commands(
     pipeline: &mut Pipeline,
 ) -> Result<std::result::Result<(), String>> {
     let mut why = None;
-    let mut args: Vec<&[u8]> = Vec::new();
-    // SAFETY: each argument's bytes are read while its string is on the
-    // stack, and encoded before it is popped; nothing is left pushed.
+    let mut args = ArgBuf::default();
+    // SAFETY: each argument's bytes are copied while its string is on the
+    // stack, then it is popped: a command of any length needs two slots.
     unsafe {
         lua.exec_raw::<()>(commands, |state| {
+            if ffi::lua_checkstack(state, 3) == 0 {
+                why = Some("the Lua stack is full".to_owned());
+                return;
+            }
             for n in 1.. {
                 let kind = ffi::lua_rawgeti(state, 1, n);
                 if kind == ffi::LUA_TNIL {
@@ -156,21 +161,17 @@ pub(crate) fn read_commands(
                     ));
                     return;
                 }
-                let command = ffi::lua_gettop(state);
+                args.clear();
                 for i in 1.. {
-                    if ffi::lua_checkstack(state, 2) == 0 {
-                        why = Some(format!("command {n} has too many arguments"));
-                        return;
-                    }
-                    let bytes: &[u8] = match ffi::lua_rawgeti(state, command, i) {
+                    match ffi::lua_rawgeti(state, -1, i) {
                         ffi::LUA_TNIL => break,
                         ffi::LUA_TSTRING | ffi::LUA_TNUMBER => {
                             let mut len = 0;
                             let text = ffi::lua_tolstring(state, -1, &raw mut len);
-                            std::slice::from_raw_parts(text.cast(), len)
+                            args.push(std::slice::from_raw_parts(text.cast(), len));
                         }
-                        ffi::LUA_TBOOLEAN if ffi::lua_toboolean(state, -1) != 0 => b"true",
-                        ffi::LUA_TBOOLEAN => b"false",
+                        ffi::LUA_TBOOLEAN if ffi::lua_toboolean(state, -1) != 0 => args.push(b"true"),
+                        ffi::LUA_TBOOLEAN => args.push(b"false"),
                         _ => {
                             why = Some(format!(
                                 "command {n}: argument {i} is a {}: commands take strings, numbers and booleans",
@@ -178,17 +179,16 @@ pub(crate) fn read_commands(
                             ));
                             return;
                         }
-                    };
-                    args.push(bytes);
+                    }
+                    ffi::lua_pop(state, 1);
                 }
-                // The nil that ended the arguments is still pushed.
+                // The nil that ended the arguments, and the command.
+                ffi::lua_pop(state, 2);
                 if args.is_empty() {
                     why = Some(format!("command {n} is empty"));
                     return;
                 }
-                pipeline.cmd(&args[..]);
-                args.clear();
-                ffi::lua_settop(state, command - 1);
+                pipeline.cmd(&args);
             }
         })?;
     }

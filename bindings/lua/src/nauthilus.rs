@@ -8,11 +8,10 @@ use std::rc::Rc;
 
 use mlua::{Lua, MultiValue, Result, Table, UserData, Value};
 use redwire::{
-    Cluster, ClusterOptions, Config, Connector, Error, Frame, Pool, PoolConfig, Role, Sentinel,
-    TlsOptions,
+    Arg, Cluster, ClusterOptions, Config, Connector, Error, Frame, Pool, PoolConfig, Role, Sentinel,
 };
 
-use crate::config::TLS_CA_FILE;
+use crate::config::tls_options;
 use crate::convert::{self, LuaArg};
 use crate::runtime;
 
@@ -90,7 +89,7 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
                     Ok(sha) => Ok(MultiValue::from_vec(vec![Value::String(
                         lua.create_string(sha)?,
                     )])),
-                    Err(e) => failed(&lua, &e),
+                    Err(e) => convert::failed(&lua, &e),
                 }
             },
         )?,
@@ -269,8 +268,7 @@ fn target_of(mode: &str, opts: &Table) -> std::result::Result<Target, String> {
         opts.raw_get::<Value>("tls_enabled"),
         Ok(Value::Boolean(true))
     ) {
-        let mut tls = TlsOptions::default();
-        tls.ca_file = std::env::var_os(TLS_CA_FILE).map(Into::into);
+        let mut tls = tls_options();
         tls.client_cert = text(opts, "tls_cert_file")?.map(Into::into);
         tls.client_key = text(opts, "tls_key_file")?.map(Into::into);
         config = config.tls(tls);
@@ -345,13 +343,6 @@ async fn send(handle: &Handle, args: &[LuaArg]) -> std::result::Result<Frame, Er
     }
 }
 
-fn failed(lua: &Lua, error: &Error) -> Result<MultiValue> {
-    match error {
-        Error::Server(reply) => convert::failure(lua, reply.message()),
-        other => convert::failure(lua, &other.to_string()),
-    }
-}
-
 /// How a command function reads its arguments and shapes its reply.
 #[derive(Clone, Copy)]
 enum Shape {
@@ -399,6 +390,10 @@ fn ok(value: Value) -> MultiValue {
 
 async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiValue> {
     let mut args: Vec<Value> = args.into_iter().collect();
+    // An optional argument left nil is not an argument.
+    while matches!(args.last(), Some(Value::Nil)) {
+        args.pop();
+    }
     if args.is_empty() {
         return convert::failure(
             lua,
@@ -415,9 +410,22 @@ async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiV
     };
     let name = match shape {
         Shape::Set => {
-            // `key, value[, ttl]`: a TTL in seconds becomes `EX ttl`.
+            // `key, value[, ttl]`: a TTL in seconds becomes `EX ttl`; 0
+            // means no expiry, as in nauthilus.
             if words.len() == 3 {
-                words.insert(2, "EX".into());
+                let ttl = words[2].with_bytes(|b| String::from_utf8_lossy(b).into_owned());
+                match ttl.parse::<i64>() {
+                    Ok(0) => {
+                        words.pop();
+                    }
+                    Ok(seconds) if seconds > 0 => words.insert(2, "EX".into()),
+                    _ => {
+                        let why = format!(
+                            "the TTL must be a non-negative integer of seconds, got {ttl:?}"
+                        );
+                        return convert::failure(lua, &why);
+                    }
+                }
             }
             "SET"
         }
@@ -430,7 +438,7 @@ async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiV
     words.insert(0, name.into());
     let frame = match send(&handle, &words).await {
         Ok(frame) => frame,
-        Err(e) => return failed(lua, &e),
+        Err(e) => return convert::failed(lua, &e),
     };
     let value = match (shape, &frame) {
         (Shape::Set | Shape::Ok(_), _) => Value::String(lua.create_string("OK")?),
@@ -537,6 +545,6 @@ async fn run_script(
     match result {
         Ok(frame) if frame.is_null() => Ok(ok(Value::Nil)),
         Ok(frame) => Ok(ok(convert::value(&lua, &frame)?)),
-        Err(e) => failed(&lua, &e),
+        Err(e) => convert::failed(&lua, &e),
     }
 }

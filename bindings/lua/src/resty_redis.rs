@@ -97,12 +97,21 @@ fn failed(lua: &Lua, error: &Error) -> Result<MultiValue> {
             Value::Boolean(false),
             Value::String(lua.create_string(reply.message())?),
         ])),
-        Error::Disabled { command } => convert::failure(
-            lua,
-            &format!("Command {} is disabled", command.to_ascii_lowercase()),
-        ),
+        Error::Disabled { command } => disabled(lua, command),
         other => convert::failure(lua, &other.to_string()),
     }
+}
+
+/// Where timeouts are set instead of on a connection.
+const TIMEOUTS_INSTEAD: &str =
+    "set connect_timeout, send_timeout and read_timeout in the connector's params";
+
+/// `nil, "Command x is disabled"`.
+fn disabled(lua: &Lua, command: &str) -> Result<MultiValue> {
+    convert::failure(
+        lua,
+        &format!("Command {} is disabled", command.to_ascii_lowercase()),
+    )
 }
 
 /// Command arguments: `name` then `args`; for `hmset`, a table of fields
@@ -139,8 +148,19 @@ async fn command(
         Ok(args) => args,
         Err(e) => return convert::failure(&lua, &e),
     };
-    if let Some(pipeline) = this.pipeline.borrow_mut().as_mut() {
-        pipeline.cmd(&args);
+    if this.pipeline.borrow().is_some() {
+        // Refused now, as lua-resty-redis-connector refuses it, so that the
+        // rest of the pipeline still runs.
+        let refused = match this.checkout.lock(&lua).await? {
+            Ok(connection) => connection.refuses(&name.as_bytes()),
+            Err(failure) => return Ok(failure),
+        };
+        if refused {
+            return disabled(&lua, &name.to_string_lossy());
+        }
+        if let Some(pipeline) = this.pipeline.borrow_mut().as_mut() {
+            pipeline.cmd(&args);
+        }
         return Ok(MultiValue::new());
     }
     this.cmd(&lua, &args).await
@@ -201,6 +221,31 @@ impl UserData for RestyRedis {
                 (None, Some("the connection is closed"))
             })
         });
+        // lua-resty-redis' helpers: `array_to_hash` converts; the timeouts
+        // and reuse count belong to the connector here.
+        methods.add_function(
+            "array_to_hash",
+            |lua, (_this, flat): (Value, mlua::Table)| {
+                let hash = lua.create_table()?;
+                let values: Vec<Value> = flat.sequence_values::<Value>().collect::<Result<_>>()?;
+                for pair in values.chunks_exact(2) {
+                    hash.raw_set(pair[0].clone(), pair[1].clone())?;
+                }
+                Ok(hash)
+            },
+        );
+        for (name, instead) in [
+            ("set_timeout", TIMEOUTS_INSTEAD),
+            ("set_timeouts", TIMEOUTS_INSTEAD),
+            (
+                "get_reused_times",
+                "connections come from the connector's keepalive pools",
+            ),
+        ] {
+            methods.add_function(name, move |lua, _: MultiValue| {
+                convert::failure(lua, &format!("{name} is not supported: {instead}"))
+            });
+        }
         // Any other name is a command.
         methods.add_meta_method(MetaMethod::Index, |lua, _this, name: mlua::String| {
             command_function(lua, name)
@@ -215,7 +260,9 @@ async fn commit_pipeline(lua: Lua, this: UserDataRef<RestyRedis>, (): ()) -> Res
         return convert::failure(&lua, "no pipeline");
     };
     if pipeline.is_empty() {
-        return convert::failure(&lua, "no pipeline");
+        return Ok(MultiValue::from_vec(vec![Value::Table(
+            lua.create_table()?,
+        )]));
     }
     let mut connection = match this.checkout.lock(&lua).await? {
         Ok(connection) => connection,

@@ -77,6 +77,9 @@ fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue
     let runtime = runtime(lua)?;
     let running = Rc::new(Running::default());
     lua.set_app_data(running.clone());
+    // However this run ends (an error, a panic unwinding through it), the
+    // state is no longer inside it afterwards.
+    let _running = Leave(lua);
     let main = lua.create_thread(function)?.into_async::<MultiValue>(args);
     let local = tokio::task::LocalSet::new();
     let result = runtime.0.block_on(local.run_until(async {
@@ -96,11 +99,19 @@ fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue
         }
         result
     }));
-    lua.remove_app_data::<Rc<Running>>();
     let spawned_error = running.error.borrow_mut().take();
     match (result, spawned_error) {
         (Err(e), _) | (Ok(_), Some(e)) => Err(e),
         (Ok(values), None) => Ok(values),
+    }
+}
+
+/// Ends a `lev.run` on the state when dropped.
+struct Leave<'a>(&'a Lua);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.remove_app_data::<Rc<Running>>();
     }
 }
 

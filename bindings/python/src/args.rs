@@ -4,22 +4,15 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyString, PyTuple};
-use redwire::Args;
+use redwire::{ArgBuf, Args};
 
-/// One command's arguments, end to end in one buffer.
+/// One command's arguments, copied from Python values.
 #[derive(Debug, Default)]
-pub(crate) struct FlatArgs {
-    data: Vec<u8>,
-    ends: Vec<usize>,
-}
+pub(crate) struct FlatArgs(ArgBuf);
 
 impl Args for FlatArgs {
     fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
-        let mut start = 0;
-        for &end in &self.ends {
-            f(&self.data[start..end]);
-            start = end;
-        }
+        self.0.for_each_arg(f);
     }
 }
 
@@ -35,12 +28,11 @@ impl FlatArgs {
 
     /// Replaces the arguments with those of `values`.
     pub(crate) fn fill(&mut self, values: &Bound<'_, PyTuple>) -> PyResult<()> {
-        self.data.clear();
-        self.ends.clear();
+        self.0.clear();
         for (i, value) in values.iter().enumerate() {
             self.push(i, &value)?;
         }
-        if self.ends.is_empty() {
+        if self.0.is_empty() {
             return Err(PyTypeError::new_err("a command needs at least its name"));
         }
         Ok(())
@@ -48,9 +40,9 @@ impl FlatArgs {
 
     fn push(&mut self, i: usize, value: &Bound<'_, PyAny>) -> PyResult<()> {
         if let Ok(bytes) = value.cast::<PyBytes>() {
-            self.data.extend_from_slice(bytes.as_bytes());
+            self.0.push(bytes.as_bytes());
         } else if let Ok(text) = value.cast::<PyString>() {
-            self.data.extend_from_slice(text.to_cow()?.as_bytes());
+            self.0.push(text.to_cow()?.as_bytes());
         } else if value.is_instance_of::<pyo3::types::PyBool>() {
             return Err(PyTypeError::new_err(format!(
                 "argument {} is a bool: convert it to bytes, str, int or float first",
@@ -58,14 +50,13 @@ impl FlatArgs {
             )));
         } else if let Ok(int) = value.cast::<PyInt>() {
             match int.extract::<i64>() {
-                Ok(n) => self.data.extend_from_slice(n.to_string().as_bytes()),
-                Err(_) => self.data.extend_from_slice(int.str()?.to_cow()?.as_bytes()),
+                Ok(n) => self.0.push(n.to_string().as_bytes()),
+                Err(_) => self.0.push(int.str()?.to_cow()?.as_bytes()),
             }
         } else if let Ok(float) = value.cast::<PyFloat>() {
-            self.data
-                .extend_from_slice(float.repr()?.to_cow()?.as_bytes());
+            self.0.push(float.repr()?.to_cow()?.as_bytes());
         } else if let Ok(array) = value.cast::<PyByteArray>() {
-            self.data.extend_from_slice(&array.to_vec());
+            self.0.push(&array.to_vec());
         } else {
             return Err(PyTypeError::new_err(format!(
                 "argument {} is a {}: commands take bytes, str, int and float",
@@ -73,7 +64,6 @@ impl FlatArgs {
                 value.get_type().name()?
             )));
         }
-        self.ends.push(self.data.len());
         Ok(())
     }
 }
