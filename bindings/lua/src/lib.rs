@@ -12,7 +12,7 @@
 //!   contract: `cmd`, `pipeline`, `read`, `close`, pooled by
 //!   `host:port/db[+ssl]` and credentials.
 //! - `redwire.connector` and `redwire.sentinel`: lua-resty-redis-connector's
-//!   API (see [`connector`]), its connections shaped like lua-resty-redis
+//!   API (`src/connector.rs`), its connections shaped like lua-resty-redis
 //!   objects.
 //! - `nauthilus_redis`: nauthilus' API: `register_redis_pool(name, mode,
 //!   opts)` (`standalone`, `sentinel`, `sentinel_replica`, `cluster`),
