@@ -12,9 +12,29 @@ use crate::reply;
 use crate::runtime::runtime;
 
 /// Where requests go.
+#[derive(Clone)]
 enum Target {
     Pool(Pool),
     Cluster(Cluster),
+}
+
+impl Target {
+    async fn cmd(&self, args: &FlatArgs) -> Result<Frame, Error> {
+        match self {
+            Self::Pool(pool) => pool.get().await?.cmd(args).await,
+            Self::Cluster(cluster) => cluster.cmd(args).await,
+        }
+    }
+
+    async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        if pipeline.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Self::Pool(pool) => pool.get().await?.pipeline(pipeline).await,
+            Self::Cluster(cluster) => cluster.pipeline(pipeline).await,
+        }
+    }
 }
 
 /// A client: a pool of connections to one server (direct or found through
@@ -40,19 +60,76 @@ pub(crate) fn run<T: Send>(
         .map_err(|e| errors::to_pyerr(py, &e))
 }
 
-impl NativeClient {
-    async fn cmd(&self, args: &FlatArgs) -> Result<Frame, Error> {
-        match &self.target {
-            Target::Pool(pool) => pool.get().await?.cmd(args).await,
-            Target::Cluster(cluster) => cluster.cmd(args).await,
-        }
+/// `commands` as one pipeline, between `MULTI` and `EXEC` for a
+/// transaction.
+fn build_pipeline(commands: &Bound<'_, PyList>, transaction: bool) -> PyResult<Pipeline> {
+    let mut pipeline = Pipeline::new();
+    let mut args = FlatArgs::default();
+    if transaction {
+        pipeline.cmd(&["MULTI"]);
     }
+    for command in commands.iter() {
+        args.fill(command.cast::<PyTuple>()?)?;
+        pipeline.cmd(&args);
+    }
+    if transaction {
+        pipeline.cmd(&["EXEC"]);
+    }
+    Ok(pipeline)
+}
 
-    async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        match &self.target {
-            Target::Pool(pool) => pool.get().await?.pipeline(pipeline).await,
-            Target::Cluster(cluster) => cluster.pipeline(pipeline).await,
+/// A pipeline's replies as a list, an error reply as a `ResponseError`
+/// instance in its place; for a transaction, `EXEC`'s replies (a `WATCH`ed
+/// key that changed raises `WatchError`; a refused command, the
+/// `EXECABORT` naming it).
+fn pipeline_results<'py>(
+    py: Python<'py>,
+    replies: &Replies,
+    transaction: bool,
+    decode: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let results = PyList::empty(py);
+    if !transaction {
+        for reply in replies {
+            results.append(match reply {
+                Ok(frame) => reply::to_python(py, frame, decode)?,
+                Err(e) => errors::response_error(py, e.message())?,
+            })?;
         }
+        return Ok(results);
+    }
+    match replies.last() {
+        Some(Ok(Frame::Array(items))) => {
+            for item in items {
+                results.append(reply::to_python(py, item, decode)?)?;
+            }
+            Ok(results)
+        }
+        Some(Ok(frame)) if frame.is_null() => Err(PyErr::from_value(
+            py.import("redwire.exceptions")?
+                .getattr("WatchError")?
+                .call1(("a watched key changed: the transaction did not run",))?,
+        )),
+        Some(Err(exec)) => {
+            // EXECABORT: name the command the server refused to queue.
+            let queued = replies.iter().skip(1).position(Result::is_err);
+            let detail = queued
+                .and_then(|i| {
+                    replies[i + 1]
+                        .as_ref()
+                        .err()
+                        .map(|e| format!("; command {} failed: {}", i + 1, e.message()))
+                })
+                .unwrap_or_default();
+            Err(PyErr::from_value(errors::response_error(
+                py,
+                &format!("{}{detail}", exec.message()),
+            )?))
+        }
+        _ => Err(PyErr::from_value(errors::response_error(
+            py,
+            "EXEC did not answer with the replies",
+        )?)),
     }
 }
 
@@ -91,8 +168,27 @@ impl NativeClient {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = run(py, self.cmd(&args))?;
+        let frame = run(py, self.target.cmd(&args))?;
         reply::to_python(py, &frame, self.decode)
+    }
+
+    /// `execute` as an asyncio awaitable. Cancelling it drops the request:
+    /// its connection is closed, so its reply reaches no one.
+    fn execute_async<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = FlatArgs::from_tuple(args)?;
+        let (target, decode) = (self.target.clone(), self.decode);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let result = target.cmd(&args).await;
+            Python::attach(|py| match result {
+                Ok(frame) => Ok(reply::to_python(py, &frame, decode)?.unbind()),
+                Err(e) => Err(errors::to_pyerr(py, &e)),
+            })
+        })
     }
 
     /// Sends `commands` (a list of argument tuples) in one round trip and
@@ -106,66 +202,28 @@ impl NativeClient {
         commands: &Bound<'py, PyList>,
         transaction: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut pipeline = Pipeline::new();
-        let mut args = FlatArgs::default();
-        if transaction {
-            pipeline.cmd(&["MULTI"]);
-        }
-        for command in commands.iter() {
-            args.fill(command.cast::<PyTuple>()?)?;
-            pipeline.cmd(&args);
-        }
-        if transaction {
-            pipeline.cmd(&["EXEC"]);
-        }
-        let replies = if pipeline.is_empty() {
-            Vec::new()
-        } else {
-            run(py, self.pipeline(&pipeline))?
-        };
-        let results = PyList::empty(py);
-        if !transaction {
-            for reply in &replies {
-                results.append(match reply {
-                    Ok(frame) => reply::to_python(py, frame, self.decode)?,
-                    Err(e) => errors::response_error(py, e.message())?,
-                })?;
-            }
-            return Ok(results);
-        }
-        match replies.last() {
-            Some(Ok(Frame::Array(items))) => {
-                for item in items {
-                    results.append(reply::to_python(py, item, self.decode)?)?;
-                }
-                Ok(results)
-            }
-            Some(Ok(frame)) if frame.is_null() => Err(PyErr::from_value(
-                py.import("redwire.exceptions")?
-                    .getattr("WatchError")?
-                    .call1(("a watched key changed: the transaction did not run",))?,
-            )),
-            Some(Err(exec)) => {
-                // EXECABORT: name the command the server refused to queue.
-                let queued = replies.iter().skip(1).position(Result::is_err);
-                let detail = queued
-                    .and_then(|i| {
-                        replies[i + 1]
-                            .as_ref()
-                            .err()
-                            .map(|e| format!("; command {} failed: {}", i + 1, e.message()))
-                    })
-                    .unwrap_or_default();
-                Err(PyErr::from_value(errors::response_error(
-                    py,
-                    &format!("{}{detail}", exec.message()),
-                )?))
-            }
-            _ => Err(PyErr::from_value(errors::response_error(
-                py,
-                "EXEC did not answer with the replies",
-            )?)),
-        }
+        let pipeline = build_pipeline(commands, transaction)?;
+        let replies = run(py, self.target.pipeline(&pipeline))?;
+        pipeline_results(py, &replies, transaction, self.decode)
+    }
+
+    /// `pipeline_execute` as an asyncio awaitable.
+    fn pipeline_execute_async<'py>(
+        &self,
+        py: Python<'py>,
+        commands: &Bound<'py, PyList>,
+        transaction: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let pipeline = build_pipeline(commands, transaction)?;
+        let (target, decode) = (self.target.clone(), self.decode);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let result = target.pipeline(&pipeline).await;
+            Python::attach(|py| match result {
+                Ok(replies) => Ok(pipeline_results(py, &replies, transaction, decode)?.unbind()),
+                Err(e) => Err(errors::to_pyerr(py, &e)),
+            })
+        })
     }
 
     /// A pub/sub connection of its own, made on its first subscription.

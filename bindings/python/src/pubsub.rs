@@ -1,30 +1,79 @@
 //! `NativePubSub`: a connection of its own for subscriptions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use redwire::{Connection, Connector, Error};
+use redwire::{Connection, Connector, Error, Frame};
 use tokio::sync::Mutex;
 
 use crate::args::FlatArgs;
 use crate::client::run;
+use crate::errors;
 use crate::reply;
+use crate::runtime::runtime;
 
-/// A pub/sub connection: (un)subscribe commands and the messages that
-/// arrive, read with a timeout.
-#[pyclass(frozen, module = "redwire._native")]
-pub(crate) struct NativePubSub {
+/// The connection, made on the first subscription.
+struct Subscriber {
     connector: Connector,
     connection: Mutex<Option<Connection>>,
+}
+
+impl Subscriber {
+    /// Sends a (un)subscribe command, connecting first if needed.
+    async fn send(&self, args: &FlatArgs) -> Result<Frame, Error> {
+        let mut connection = self.connection.lock().await;
+        if connection.as_ref().is_none_or(Connection::is_broken) {
+            *connection = Some(self.connector.connect().await?);
+        }
+        match connection.as_mut() {
+            Some(connection) => connection.cmd(args).await,
+            None => Err(Error::EmptyCommand),
+        }
+    }
+
+    /// The next message, or `None` after `wait` (or with no connection).
+    async fn next(&self, wait: Option<Duration>) -> Result<Option<Frame>, Error> {
+        let mut connection = self.connection.lock().await;
+        let Some(connection) = connection.as_mut() else {
+            return Ok(None);
+        };
+        match wait {
+            // `read` is cancel-safe: a timeout loses nothing.
+            Some(wait) => match tokio::time::timeout(wait, connection.read()).await {
+                Ok(frame) => frame.map(Some),
+                Err(_) => Ok(None),
+            },
+            None => connection.read().await.map(Some),
+        }
+    }
+}
+
+/// `timeout` seconds (`None`: wait for a message).
+fn wait(timeout: Option<f64>) -> PyResult<Option<Duration>> {
+    timeout
+        .map(|s| Duration::try_from_secs_f64(s.max(0.0)))
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("timeout: {e}")))
+}
+
+/// A pub/sub connection: (un)subscribe commands and the messages that
+/// arrive, read with a timeout; each also as an asyncio awaitable.
+#[pyclass(frozen, module = "redwire._native")]
+pub(crate) struct NativePubSub {
+    subscriber: Arc<Subscriber>,
     decode: bool,
 }
 
 impl NativePubSub {
     pub(crate) fn new(connector: Connector, decode: bool) -> Self {
         Self {
-            connector,
-            connection: Mutex::new(None),
+            subscriber: Arc::new(Subscriber {
+                connector,
+                connection: Mutex::new(None),
+            }),
             decode,
         }
     }
@@ -40,17 +89,26 @@ impl NativePubSub {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = run(py, async {
-            let mut connection = self.connection.lock().await;
-            if connection.as_ref().is_none_or(Connection::is_broken) {
-                *connection = Some(self.connector.connect().await?);
-            }
-            match connection.as_mut() {
-                Some(connection) => connection.cmd(&args).await,
-                None => Err(Error::EmptyCommand),
-            }
-        })?;
+        let frame = run(py, self.subscriber.send(&args))?;
         reply::to_python(py, &frame, self.decode)
+    }
+
+    /// `execute` as an asyncio awaitable.
+    fn execute_async<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = FlatArgs::from_tuple(args)?;
+        let (subscriber, decode) = (self.subscriber.clone(), self.decode);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let result = subscriber.send(&args).await;
+            Python::attach(|py| match result {
+                Ok(frame) => Ok(reply::to_python(py, &frame, decode)?.unbind()),
+                Err(e) => Err(errors::to_pyerr(py, &e)),
+            })
+        })
     }
 
     /// The next message as a list (`[b"message", channel, data]`, …), or
@@ -61,33 +119,36 @@ impl NativePubSub {
         py: Python<'py>,
         timeout: Option<f64>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let wait = timeout
-            .map(|s| Duration::try_from_secs_f64(s.max(0.0)))
-            .transpose()
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("timeout: {e}")))?;
-        let frame = run(py, async {
-            let mut connection = self.connection.lock().await;
-            let Some(connection) = connection.as_mut() else {
-                return Ok(None);
-            };
-            match wait {
-                // `read` is cancel-safe: a timeout loses nothing.
-                Some(wait) => match tokio::time::timeout(wait, connection.read()).await {
-                    Ok(frame) => frame.map(Some),
-                    Err(_) => Ok(None),
-                },
-                None => connection.read().await.map(Some),
-            }
-        })?;
+        let frame = run(py, self.subscriber.next(wait(timeout)?))?;
         frame
             .map(|f| reply::to_python(py, &f, self.decode))
             .transpose()
     }
 
+    /// `get_message` as an asyncio awaitable.
+    #[pyo3(signature = (timeout=None))]
+    fn get_message_async<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let wait = wait(timeout)?;
+        let (subscriber, decode) = (self.subscriber.clone(), self.decode);
+        runtime()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let result = subscriber.next(wait).await;
+            Python::attach(|py| match result {
+                Ok(Some(frame)) => Ok(Some(reply::to_python(py, &frame, decode)?.unbind())),
+                Ok(None) => Ok(None),
+                Err(e) => Err(errors::to_pyerr(py, &e)),
+            })
+        })
+    }
+
     /// Closes the connection (a later subscription opens another).
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         run(py, async {
-            self.connection.lock().await.take();
+            self.subscriber.connection.lock().await.take();
             Ok(())
         })
     }

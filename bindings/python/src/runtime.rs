@@ -1,4 +1,5 @@
-//! The tokio runtime every client of the process shares.
+//! The tokio runtime every client of the process shares, sync calls and
+//! asyncio awaitables alike.
 
 use std::sync::OnceLock;
 
@@ -17,7 +18,10 @@ pub(crate) fn runtime() -> PyResult<&'static Runtime> {
             .enable_all()
             .build()
     });
-    started
+    let runtime = started
         .as_ref()
-        .map_err(|e| PyRuntimeError::new_err(format!("redwire cannot start its runtime: {e}")))
+        .map_err(|e| PyRuntimeError::new_err(format!("redwire cannot start its runtime: {e}")))?;
+    // asyncio awaitables run on it too (set once; later calls change nothing).
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
+    Ok(runtime)
 }

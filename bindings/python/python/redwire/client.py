@@ -1,4 +1,5 @@
-"""The synchronous client, its pipelines, scripts and pub/sub."""
+"""The synchronous client, its pipelines, scripts and pub/sub; the asyncio
+client (:mod:`redwire.asyncio`) builds on them."""
 
 import hashlib
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -180,16 +181,7 @@ class Pipeline(Commands):
         replies = self._client._native.pipeline_execute(
             [args for args, _ in commands], self._transaction
         )
-        results = []
-        for index, ((args, callback), reply) in enumerate(zip(commands, replies)):
-            if isinstance(reply, ResponseError):
-                if raise_on_error:
-                    name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
-                    raise type(reply)(f"command {index + 1} ({name}) failed: {reply}")
-                results.append(reply)
-            else:
-                results.append(callback(reply) if callback is not None else reply)
-        return results
+        return _results(commands, replies, raise_on_error)
 
     def reset(self) -> None:
         """Discards the queued commands."""
@@ -201,6 +193,23 @@ class Pipeline(Commands):
 
     def __exit__(self, *exc_info: Any) -> None:
         self.reset()
+
+
+def _results(
+    commands: List[Tuple[Tuple[Any, ...], Callback]], replies: List[Any], raise_on_error: bool
+) -> List[Any]:
+    """A pipeline's replies, each through its command's callback; the first
+    error raised (naming its command) with ``raise_on_error``."""
+    results = []
+    for index, ((args, callback), reply) in enumerate(zip(commands, replies)):
+        if isinstance(reply, ResponseError):
+            if raise_on_error:
+                name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
+                raise type(reply)(f"command {index + 1} ({name}) failed: {reply}")
+            results.append(reply)
+        else:
+            results.append(callback(reply) if callback is not None else reply)
+    return results
 
 
 class Script:

@@ -1,0 +1,103 @@
+"""The asyncio client: concurrency, cancellation and timeouts on a real server."""
+
+import asyncio
+
+import pytest
+
+import redwire
+import redwire.asyncio
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_the_same_api_awaited(server: dict) -> None:
+    async def main() -> None:
+        async with redwire.asyncio.Client(host=server["host"], port=server["port"], db=10) as client:
+            await client.flushdb()
+            assert await client.set("a:k", "v", ex=60) is True
+            assert await client.get("a:k") == b"v"
+            assert await client.hset("a:h", mapping={"f": 1}) == 1
+            assert await client.hgetall("a:h") == {b"f": b"1"}
+            assert await client.execute("INCRBY", "a:n", 5) == 5
+            with pytest.raises(redwire.ResponseError, match="WRONGTYPE"):
+                await client.hget("a:k", "f")
+            async with client.pipeline(transaction=False) as pipe:
+                pipe.incr("a:n").get("a:n").hget("a:k", "f")
+                results = await pipe.execute(raise_on_error=False)
+            assert results[:2] == [6, b"6"]
+            assert isinstance(results[2], redwire.ResponseError)
+            assert await client.pipeline().set("a:t", 1).incr("a:t").execute() == [True, 2]
+            script = client.register_script("return redis.call('INCR', KEYS[1])")
+            assert await script(keys=["a:s"]) == 1
+            await client.script_flush()
+            assert await script(keys=["a:s"]) == 2
+            pubsub = client.pubsub()
+            await pubsub.subscribe("a:news")
+            assert (await pubsub.get_message(timeout=1))["type"] == "subscribe"
+            await client.publish("a:news", "hi")
+            assert (await pubsub.get_message(timeout=1))["data"] == b"hi"
+            assert await pubsub.get_message(timeout=0.05) is None
+            await pubsub.aclose()
+        with pytest.raises(redwire.ConfigError, match="unknown option"):
+            redwire.asyncio.connect("redis://127.0.0.1:6379", bogus=1)
+
+    run(main())
+
+
+def test_two_hundred_tasks_never_cross_replies(server: dict) -> None:
+    async def main() -> None:
+        client = redwire.asyncio.connect(f"redis://{server['host']}:{server['port']}/10")
+
+        async def task(n: int) -> int:
+            for i in range(500):
+                value = f"{n}:{i}"
+                got = await (client.echo(value) if i % 2 else client.execute("ECHO", value))
+                if got != value.encode():
+                    raise AssertionError(f"{value} got {got!r}")
+            return n
+
+        done = await asyncio.gather(*(task(n) for n in range(200)))
+        assert done == list(range(200))
+        stats = client.pool_stats()
+        assert stats["in_use"] == 0
+        assert stats["created"] <= 20
+        client.close()
+
+    run(main())
+
+
+def test_a_cancelled_request_drops_its_connection(server: dict) -> None:
+    async def main() -> None:
+        client = redwire.asyncio.Client(host=server["host"], port=server["port"], db=10, max_connections=1)
+        other = redwire.Client(host=server["host"], port=server["port"], db=10)
+        other.delete("a:queue")
+        before = await client.execute("CLIENT", "ID")
+        blocked = asyncio.ensure_future(client.blpop("a:queue", 0))
+        await asyncio.sleep(0.2)
+        blocked.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await blocked
+        # The cancelled BLPOP's connection is gone: the value pushed now
+        # stays for the next caller, and the pool's next connection is new.
+        other.rpush("a:queue", "kept")
+        await asyncio.sleep(0.1)
+        assert other.lrange("a:queue", 0, -1) == [b"kept"]
+        assert await client.execute("CLIENT", "ID") != before
+        assert await client.echo("after") == b"after"
+        other.close()
+
+    run(main())
+
+
+def test_timeouts_raise_timeout_error(server: dict) -> None:
+    async def main() -> None:
+        client = redwire.asyncio.Client(host=server["host"], port=server["port"], socket_timeout=0.2)
+        with pytest.raises(redwire.TimeoutError):
+            await client.blpop("a:never", 0)
+        assert await client.ping() is True
+        with pytest.raises(redwire.ConnectionError):
+            await redwire.asyncio.Client(port=1).get("x")
+
+    run(main())
