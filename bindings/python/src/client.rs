@@ -9,7 +9,7 @@ use crate::args::FlatArgs;
 use crate::errors;
 use crate::options::Options;
 use crate::reply;
-use crate::runtime::runtime;
+use crate::runtime::{awaitable, runtime};
 
 /// Where requests go.
 #[derive(Clone)]
@@ -181,14 +181,11 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
         let (target, decode) = (self.target.clone(), self.decode);
-        runtime()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let result = target.cmd(&args).await;
-            Python::attach(|py| match result {
-                Ok(frame) => Ok(reply::to_python(py, &frame, decode)?.unbind()),
-                Err(e) => Err(errors::to_pyerr(py, &e)),
-            })
-        })
+        awaitable(
+            py,
+            async move { target.cmd(&args).await },
+            move |py, frame| Ok(reply::to_python(py, &frame, decode)?.unbind()),
+        )
     }
 
     /// Sends `commands` (a list of argument tuples) in one round trip and
@@ -216,14 +213,15 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let pipeline = build_pipeline(commands, transaction)?;
         let (target, decode) = (self.target.clone(), self.decode);
-        runtime()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let result = target.pipeline(&pipeline).await;
-            Python::attach(|py| match result {
-                Ok(replies) => Ok(pipeline_results(py, &replies, transaction, decode)?.unbind()),
-                Err(e) => Err(errors::to_pyerr(py, &e)),
-            })
-        })
+        awaitable(
+            py,
+            async move { target.pipeline(&pipeline).await },
+            move |py, replies| {
+                Ok(pipeline_results(py, &replies, transaction, decode)?
+                    .into_any()
+                    .unbind())
+            },
+        )
     }
 
     /// A pub/sub connection of its own, made on its first subscription.

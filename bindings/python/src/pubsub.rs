@@ -11,9 +11,8 @@ use tokio::sync::Mutex;
 
 use crate::args::FlatArgs;
 use crate::client::run;
-use crate::errors;
 use crate::reply;
-use crate::runtime::runtime;
+use crate::runtime::awaitable;
 
 /// The connection, made on the first subscription.
 struct Subscriber {
@@ -101,14 +100,11 @@ impl NativePubSub {
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
         let (subscriber, decode) = (self.subscriber.clone(), self.decode);
-        runtime()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let result = subscriber.send(&args).await;
-            Python::attach(|py| match result {
-                Ok(frame) => Ok(reply::to_python(py, &frame, decode)?.unbind()),
-                Err(e) => Err(errors::to_pyerr(py, &e)),
-            })
-        })
+        awaitable(
+            py,
+            async move { subscriber.send(&args).await },
+            move |py, frame| Ok(reply::to_python(py, &frame, decode)?.unbind()),
+        )
     }
 
     /// The next message as a list (`[b"message", channel, data]`, …), or
@@ -134,15 +130,14 @@ impl NativePubSub {
     ) -> PyResult<Bound<'py, PyAny>> {
         let wait = wait(timeout)?;
         let (subscriber, decode) = (self.subscriber.clone(), self.decode);
-        runtime()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let result = subscriber.next(wait).await;
-            Python::attach(|py| match result {
-                Ok(Some(frame)) => Ok(Some(reply::to_python(py, &frame, decode)?.unbind())),
-                Ok(None) => Ok(None),
-                Err(e) => Err(errors::to_pyerr(py, &e)),
-            })
-        })
+        awaitable(
+            py,
+            async move { subscriber.next(wait).await },
+            move |py, frame| match frame {
+                Some(frame) => Ok(reply::to_python(py, &frame, decode)?.unbind()),
+                None => Ok(py.None()),
+            },
+        )
     }
 
     /// Closes the connection (a later subscription opens another).

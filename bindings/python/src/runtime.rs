@@ -4,7 +4,9 @@
 use std::sync::OnceLock;
 
 use pyo3::exceptions::PyRuntimeError;
-use pyo3::PyResult;
+use std::future::Future;
+
+use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
 static RUNTIME: OnceLock<std::io::Result<Runtime>> = OnceLock::new();
@@ -24,4 +26,22 @@ pub(crate) fn runtime() -> PyResult<&'static Runtime> {
     // asyncio awaitables run on it too (set once; later calls change nothing).
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
     Ok(runtime)
+}
+
+/// `request` as an asyncio awaitable on the runtime; its value made a
+/// Python object by `convert` (with the GIL), its error the matching
+/// exception. Cancelling the awaitable drops `request`.
+pub(crate) fn awaitable<T: Send + 'static>(
+    py: Python<'_>,
+    request: impl Future<Output = Result<T, redwire::Error>> + Send + 'static,
+    convert: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+) -> PyResult<Bound<'_, PyAny>> {
+    runtime()?;
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        let result = request.await;
+        Python::attach(|py| match result {
+            Ok(value) => convert(py, value),
+            Err(e) => Err(crate::errors::to_pyerr(py, &e)),
+        })
+    })
 }
