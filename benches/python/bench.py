@@ -1,0 +1,120 @@
+"""redwire against redis-py (hiredis), redis.asyncio and valkey-glide, in one
+run on one local redis-server: sequential GET, pipelines of 100 SET + 100
+GET, and 50 concurrent asyncio tasks doing GETs. The clients take turns, 5
+rounds with the order rotated each round; each keeps its best round. Prints
+one Markdown row per workload and peer. Run by benches/python/run."""
+
+import asyncio
+import os
+import time
+
+import redis
+import redis.asyncio
+
+import redwire
+import redwire.asyncio
+
+PORT = int(os.environ["REDIS_PORT"])
+SEQUENTIAL = 10_000
+PIPELINES = 1_000
+TASKS, PER_TASK = 50, 400
+ROUNDS = 5
+VALUE = b"0123456789abcdef"
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def sequential(client):
+    def go():
+        for _ in range(SEQUENTIAL):
+            client.get("bench:key")
+    return go
+
+
+def pipelined(client):
+    def go():
+        for _ in range(PIPELINES):
+            pipe = client.pipeline(transaction=False)
+            for i in range(100):
+                pipe.set(f"bench:{i}", VALUE)
+            for i in range(100):
+                pipe.get(f"bench:{i}")
+            assert len(pipe.execute()) == 200
+    return go
+
+
+async def glide_client():
+    from glide import GlideClient, GlideClientConfiguration, NodeAddress
+
+    return await GlideClient.create(GlideClientConfiguration([NodeAddress("127.0.0.1", PORT)]))
+
+
+def tasks(make_client):
+    """50 tasks, each awaiting PER_TASK GETs, on one client."""
+
+    def go():
+        async def main():
+            client = await make_client()
+            async def task():
+                for _ in range(PER_TASK):
+                    await client.get("bench:key")
+            await asyncio.gather(*(task() for _ in range(TASKS)))
+            close = getattr(client, "aclose", None) or getattr(client, "close")
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+        asyncio.run(main())
+    return go
+
+
+async def make_redwire():
+    return redwire.asyncio.Client(host="127.0.0.1", port=PORT, max_connections=50)
+
+
+async def make_redis_asyncio():
+    return redis.asyncio.Redis(host="127.0.0.1", port=PORT, max_connections=50)
+
+
+def best(contenders, rounds=ROUNDS):
+    names = list(contenders)
+    results = {name: float("inf") for name in names}
+    for round_ in range(rounds):
+        order = names[round_ % len(names):] + names[: round_ % len(names)]
+        for name in order:
+            results[name] = min(results[name], timed(contenders[name]))
+    return results
+
+
+def main():
+    mine = redwire.Client(host="127.0.0.1", port=PORT)
+    peer = redis.Redis(host="127.0.0.1", port=PORT)
+    assert redis.utils.HIREDIS_AVAILABLE, "redis-py without hiredis"
+    mine.set("bench:key", VALUE)
+    rows = []
+    seq = best({"redwire": sequential(mine), "redis-py": sequential(peer)})
+    rows.append(("sequential GET (ops/s)", "redis-py + hiredis", SEQUENTIAL, seq["redwire"], seq["redis-py"]))
+    pipe = best({"redwire": pipelined(mine), "redis-py": pipelined(peer)})
+    rows.append(("pipeline 100 SET + 100 GET (commands/s)", "redis-py + hiredis", PIPELINES * 200, pipe["redwire"], pipe["redis-py"]))
+    contenders = {"redwire": tasks(make_redwire), "redis.asyncio": tasks(make_redis_asyncio)}
+    try:
+        import glide  # noqa: F401
+
+        contenders["valkey-glide"] = tasks(glide_client)
+    except ImportError:
+        pass
+    many = best(contenders, rounds=3)
+    for name in contenders:
+        if name != "redwire":
+            rows.append((f"{TASKS} asyncio tasks × {PER_TASK} GET (ops/s)", name, TASKS * PER_TASK, many["redwire"], many[name]))
+    print("| workload | peer | redwire | peer | redwire / peer |")
+    print("|---|---|---:|---:|---:|")
+    for workload, name, operations, mine_s, theirs_s in rows:
+        print(f"| {workload} | {name} | {operations / mine_s:.0f} | {operations / theirs_s:.0f} | {theirs_s / mine_s:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
