@@ -6,10 +6,11 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{Cluster, ClusterOptions, Connector, Endpoint, Error, Frame, Pipeline, Pool};
 
 use crate::args::FlatArgs;
+use crate::completions::{Completions, Outcome};
 use crate::errors;
 use crate::options::Options;
 use crate::reply;
-use crate::runtime::{awaitable, runtime};
+use crate::runtime::runtime;
 
 /// Where requests go.
 #[derive(Clone)]
@@ -48,7 +49,7 @@ pub(crate) struct NativeClient {
 }
 
 /// What a pipeline's replies come back as.
-type Replies = Vec<Result<Frame, redwire::ServerError>>;
+pub(crate) type Replies = Vec<Result<Frame, redwire::ServerError>>;
 
 /// Runs `request` on the runtime with the GIL released.
 pub(crate) fn run<T: Send>(
@@ -82,7 +83,7 @@ fn build_pipeline(commands: &Bound<'_, PyList>, transaction: bool) -> PyResult<P
 /// instance in its place; for a transaction, `EXEC`'s replies (a `WATCH`ed
 /// key that changed raises `WatchError`; a refused command, the
 /// `EXECABORT` naming it).
-fn pipeline_results<'py>(
+pub(crate) fn pipeline_results<'py>(
     py: Python<'py>,
     replies: &Replies,
     transaction: bool,
@@ -172,19 +173,19 @@ impl NativeClient {
         reply::to_python(py, &frame, self.decode)
     }
 
-    /// `execute` as an asyncio awaitable. Cancelling it drops the request:
-    /// its connection is closed, so its reply reaches no one.
-    fn execute_async<'py>(
+    /// Starts `execute` as asyncio request `id`; its outcome arrives
+    /// through `completions`.
+    fn submit(
         &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        completions: &Completions,
+        id: u64,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
         let args = FlatArgs::from_tuple(args)?;
-        let (target, decode) = (self.target.clone(), self.decode);
-        awaitable(
-            py,
-            async move { target.cmd(&args).await },
-            move |py, frame| Ok(reply::to_python(py, &frame, decode)?.unbind()),
+        let target = self.target.clone();
+        completions.spawn(
+            id,
+            async move { target.cmd(&args).await.map(Outcome::Reply) },
         )
     }
 
@@ -204,24 +205,22 @@ impl NativeClient {
         pipeline_results(py, &replies, transaction, self.decode)
     }
 
-    /// `pipeline_execute` as an asyncio awaitable.
-    fn pipeline_execute_async<'py>(
+    /// Starts `pipeline_execute` as asyncio request `id`.
+    fn submit_pipeline(
         &self,
-        py: Python<'py>,
-        commands: &Bound<'py, PyList>,
+        completions: &Completions,
+        id: u64,
+        commands: &Bound<'_, PyList>,
         transaction: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         let pipeline = build_pipeline(commands, transaction)?;
-        let (target, decode) = (self.target.clone(), self.decode);
-        awaitable(
-            py,
-            async move { target.pipeline(&pipeline).await },
-            move |py, replies| {
-                Ok(pipeline_results(py, &replies, transaction, decode)?
-                    .into_any()
-                    .unbind())
-            },
-        )
+        let target = self.target.clone();
+        completions.spawn(id, async move {
+            target
+                .pipeline(&pipeline)
+                .await
+                .map(|replies| Outcome::Pipeline(replies, transaction))
+        })
     }
 
     /// A pub/sub connection of its own, made on its first subscription.

@@ -10,6 +10,7 @@
 
 mod args;
 mod client;
+mod completions;
 mod errors;
 mod options;
 mod pubsub;
@@ -23,5 +24,6 @@ use pyo3::prelude::*;
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::NativeClient>()?;
     module.add_class::<pubsub::NativePubSub>()?;
+    module.add_class::<completions::Completions>()?;
     Ok(())
 }

@@ -11,8 +11,8 @@ use tokio::sync::Mutex;
 
 use crate::args::FlatArgs;
 use crate::client::run;
+use crate::completions::{Completions, Outcome};
 use crate::reply;
-use crate::runtime::awaitable;
 
 /// The connection, made on the first subscription.
 struct Subscriber {
@@ -92,19 +92,18 @@ impl NativePubSub {
         reply::to_python(py, &frame, self.decode)
     }
 
-    /// `execute` as an asyncio awaitable.
-    fn execute_async<'py>(
+    /// Starts `execute` as asyncio request `id`.
+    fn submit(
         &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        completions: &Completions,
+        id: u64,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
         let args = FlatArgs::from_tuple(args)?;
-        let (subscriber, decode) = (self.subscriber.clone(), self.decode);
-        awaitable(
-            py,
-            async move { subscriber.send(&args).await },
-            move |py, frame| Ok(reply::to_python(py, &frame, decode)?.unbind()),
-        )
+        let subscriber = self.subscriber.clone();
+        completions.spawn(id, async move {
+            subscriber.send(&args).await.map(Outcome::Reply)
+        })
     }
 
     /// The next message as a list (`[b"message", channel, data]`, …), or
@@ -121,23 +120,19 @@ impl NativePubSub {
             .transpose()
     }
 
-    /// `get_message` as an asyncio awaitable.
-    #[pyo3(signature = (timeout=None))]
-    fn get_message_async<'py>(
+    /// Starts `get_message` as asyncio request `id`.
+    #[pyo3(signature = (completions, id, timeout=None))]
+    fn submit_message(
         &self,
-        py: Python<'py>,
+        completions: &Completions,
+        id: u64,
         timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         let wait = wait(timeout)?;
-        let (subscriber, decode) = (self.subscriber.clone(), self.decode);
-        awaitable(
-            py,
-            async move { subscriber.next(wait).await },
-            move |py, frame| match frame {
-                Some(frame) => Ok(reply::to_python(py, &frame, decode)?.unbind()),
-                None => Ok(py.None()),
-            },
-        )
+        let subscriber = self.subscriber.clone();
+        completions.spawn(id, async move {
+            subscriber.next(wait).await.map(Outcome::Message)
+        })
     }
 
     /// Closes the connection (a later subscription opens another).

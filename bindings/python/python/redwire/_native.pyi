@@ -1,6 +1,6 @@
 """Type stubs of the native part of redwire (``redwire._native``)."""
 
-from typing import Any, Awaitable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 class NativeClient:
     """A pooled (or cluster) client on the redwire core."""
@@ -8,12 +8,14 @@ class NativeClient:
     def __init__(self, options: Dict[str, Any]) -> None: ...
     def execute(self, args: Tuple[Any, ...]) -> Any:
         """Sends one command and returns its reply."""
-    def execute_async(self, args: Tuple[Any, ...]) -> Awaitable[Any]:
-        """``execute`` as an asyncio awaitable."""
+    def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> None:
+        """Starts ``execute`` as asyncio request ``id``."""
     def pipeline_execute(self, commands: List[Tuple[Any, ...]], transaction: bool) -> List[Any]:
         """Sends commands in one round trip; error replies in place."""
-    def pipeline_execute_async(self, commands: List[Tuple[Any, ...]], transaction: bool) -> Awaitable[List[Any]]:
-        """``pipeline_execute`` as an asyncio awaitable."""
+    def submit_pipeline(
+        self, completions: "Completions", id: int, commands: List[Tuple[Any, ...]], transaction: bool
+    ) -> None:
+        """Starts ``pipeline_execute`` as asyncio request ``id``."""
     def pubsub(self) -> "NativePubSub":
         """A pub/sub connection of its own."""
     def close(self) -> None:
@@ -26,11 +28,22 @@ class NativePubSub:
 
     def execute(self, args: Tuple[Any, ...]) -> Any:
         """Sends a (un)subscribe command; returns its first confirmation."""
-    def execute_async(self, args: Tuple[Any, ...]) -> Awaitable[Any]:
-        """``execute`` as an asyncio awaitable."""
+    def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> None:
+        """Starts ``execute`` as asyncio request ``id``."""
     def get_message(self, timeout: Optional[float] = None) -> Optional[List[Any]]:
         """The next message, or None after ``timeout`` seconds."""
-    def get_message_async(self, timeout: Optional[float] = None) -> Awaitable[Optional[List[Any]]]:
-        """``get_message`` as an asyncio awaitable."""
+    def submit_message(self, completions: "Completions", id: int, timeout: Optional[float] = None) -> None:
+        """Starts ``get_message`` as asyncio request ``id``."""
     def close(self) -> None:
         """Closes the connection."""
+
+class Completions:
+    """Outcomes of asyncio requests, drained on the event loop's thread."""
+
+    def __init__(self, decode: bool) -> None: ...
+    def fileno(self) -> int:
+        """The descriptor that becomes readable when outcomes are queued."""
+    def drain(self) -> List[Tuple[int, bool, Any]]:
+        """Every queued outcome: ``(id, ok, value or exception)``."""
+    def cancel(self, id: int) -> None:
+        """Cancels request ``id``; its connection is closed."""

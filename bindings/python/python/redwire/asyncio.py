@@ -11,8 +11,11 @@ a task while it awaits a request drops that request: its connection is
 closed, so its reply can never reach another caller.
 """
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+import asyncio
+import itertools
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from . import _native
 from . import client as sync
 from .commands import Callback, Key, Value
 from .exceptions import NoScriptError
@@ -20,11 +23,60 @@ from .exceptions import NoScriptError
 __all__ = ["Client", "Pipeline", "PubSub", "Script", "connect"]
 
 
+class _Requests:
+    """Requests in flight and their futures. Outcomes are queued by
+    redwire's runtime and drained here, on the event loop's thread, when
+    the loop sees the queue's descriptor readable: the runtime never
+    takes the GIL."""
+
+    def __init__(self, decode: bool) -> None:
+        self._native = _native.Completions(decode)
+        self._futures: Dict[int, "asyncio.Future[Any]"] = {}
+        self._ids = itertools.count(1)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+
+    async def run(self, start: Callable[[Any, int], None]) -> Any:
+        """Starts a request (``start(completions, id)``) and awaits its
+        outcome; a cancelled wait cancels the request (its connection is
+        closed, its reply reaches no one)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(self._native.fileno())
+            loop.add_reader(self._native.fileno(), self._drain)
+            self._loop = loop
+        request = next(self._ids)
+        future = loop.create_future()
+        self._futures[request] = future
+        try:
+            start(self._native, request)
+            return await future
+        except asyncio.CancelledError:
+            self._native.cancel(request)
+            raise
+        finally:
+            self._futures.pop(request, None)
+
+    def _drain(self) -> None:
+        for request, ok, value in self._native.drain():
+            future = self._futures.get(request)
+            if future is None or future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
 class Client(sync.Client):
     """:class:`redwire.Client` with awaitable requests (same options)."""
 
+    def __init__(self, url: Optional[str] = None, **options: Any) -> None:
+        super().__init__(url, **options)
+        self._requests = _Requests(bool(options.get("decode_responses")))
+
     async def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
-        reply = await self._native.execute_async(args)
+        reply = await self._requests.run(lambda done, request: self._native.submit(done, request, args))
         return callback(reply) if callback is not None else reply
 
     def pipeline(self, transaction: bool = True) -> "Pipeline":  # type: ignore[override]
@@ -37,7 +89,7 @@ class Client(sync.Client):
 
     def pubsub(self) -> "PubSub":  # type: ignore[override]
         """A pub/sub object whose calls are awaited."""
-        return PubSub(self._native.pubsub())
+        return PubSub(self._native.pubsub(), self._requests)
 
     async def aclose(self) -> None:
         """Closes the pooled connections."""
@@ -65,8 +117,9 @@ class Pipeline(sync.Pipeline):
         scripts, self._scripts = self._scripts, []
         for script in scripts:
             await script._load()
-        replies = await self._client._native.pipeline_execute_async(
-            [args for args, _ in commands], self._transaction
+        native, batch = self._client._native, [args for args, _ in commands]
+        replies = await self._client._requests.run(
+            lambda done, request: native.submit_pipeline(done, request, batch, self._transaction)
         )
         return sync._results(commands, replies, raise_on_error)
 
@@ -105,8 +158,13 @@ class Script(sync.Script):
 class PubSub(sync.PubSub):
     """Subscriptions whose calls are awaited; ``async for message in pubsub``."""
 
+    def __init__(self, native: "_native.NativePubSub", requests: _Requests) -> None:
+        super().__init__(native)
+        self._requests = requests
+
     async def _send(self, *args: Key) -> None:  # type: ignore[override]
-        self._pending.append(self._message(await self._native.execute_async(args)))
+        reply = await self._requests.run(lambda done, request: self._native.submit(done, request, args))
+        self._pending.append(self._message(reply))
 
     async def subscribe(self, *channels: Key) -> None:  # type: ignore[override]
         await self._send("SUBSCRIBE", *channels)
@@ -128,7 +186,9 @@ class PubSub(sync.PubSub):
             if self._pending:
                 message = self._pending.pop(0)
             else:
-                reply = await self._native.get_message_async(timeout)
+                reply = await self._requests.run(
+                    lambda done, request: self._native.submit_message(done, request, timeout)
+                )
                 if reply is None:
                     return None
                 message = self._message(reply)

@@ -1,0 +1,174 @@
+//! Completions of asyncio requests, handed to the event loop's own thread:
+//! a runtime task queues its outcome and wakes the loop through a socket
+//! the loop watches (`loop.add_reader`); the loop drains the queue and
+//! makes the Python values there. No runtime thread ever takes the GIL.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+use redwire::{Error, Frame};
+use tokio::task::AbortHandle;
+
+use crate::client::{pipeline_results, Replies};
+use crate::errors;
+use crate::reply;
+
+/// What a finished request left.
+pub(crate) enum Outcome {
+    /// A command's reply.
+    Reply(Frame),
+    /// A pipeline's replies (`true`: a transaction).
+    Pipeline(Replies, bool),
+    /// A pub/sub message, or none before the timeout.
+    Message(Option<Frame>),
+}
+
+/// The shared state: outcomes waiting for the loop, and the running
+/// requests (to cancel).
+struct Queue {
+    done: Mutex<Vec<(u64, Result<Outcome, Error>)>>,
+    running: Mutex<HashMap<u64, AbortHandle>>,
+    /// Written to when the first outcome is queued.
+    wake: UnixStream,
+}
+
+impl Queue {
+    fn finish(&self, id: u64, outcome: Result<Outcome, Error>) {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
+        done.push((id, outcome));
+        if done.len() == 1 {
+            // A full socket buffer already holds a wakeup: ignore it.
+            let _ = (&self.wake).write(&[1]);
+        }
+    }
+}
+
+/// One client's completions (see the module docs).
+#[pyclass(frozen, module = "redwire._native")]
+pub(crate) struct Completions {
+    queue: Arc<Queue>,
+    /// The end the loop watches.
+    watched: UnixStream,
+    decode: bool,
+}
+
+impl Completions {
+    /// Runs `request` on the runtime as request `id`.
+    pub(crate) fn spawn(
+        &self,
+        id: u64,
+        request: impl std::future::Future<Output = Result<Outcome, Error>> + Send + 'static,
+    ) -> PyResult<()> {
+        let runtime = crate::runtime::runtime()?;
+        let queue = self.queue.clone();
+        // Held while spawning, so the task's `finish` (which takes it)
+        // always finds its handle to remove.
+        let mut running = self
+            .queue
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let task = runtime.spawn(async move {
+            let outcome = request.await;
+            queue.finish(id, outcome);
+        });
+        running.insert(id, task.abort_handle());
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl Completions {
+    /// A queue whose values are decoded as UTF-8 when `decode`.
+    #[new]
+    fn new(decode: bool) -> PyResult<Self> {
+        let (wake, watched) = UnixStream::pair().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        for end in [&wake, &watched] {
+            end.set_nonblocking(true)
+                .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        }
+        Ok(Self {
+            queue: Arc::new(Queue {
+                done: Mutex::new(Vec::new()),
+                running: Mutex::new(HashMap::new()),
+                wake,
+            }),
+            watched,
+            decode,
+        })
+    }
+
+    /// The descriptor that becomes readable when outcomes are queued.
+    fn fileno(&self) -> i32 {
+        self.watched.as_raw_fd()
+    }
+
+    /// Every queued outcome as `(id, ok, value)`: the reply, or the
+    /// exception to raise.
+    fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut sink = [0_u8; 256];
+        while matches!((&self.watched).read(&mut sink), Ok(n) if n > 0) {}
+        let done = std::mem::take(
+            &mut *self
+                .queue
+                .done
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let list = PyList::empty(py);
+        for (id, outcome) in done {
+            let value = match outcome {
+                Ok(Outcome::Reply(frame)) => reply::to_python(py, &frame, self.decode),
+                Ok(Outcome::Pipeline(replies, transaction)) => {
+                    pipeline_results(py, &replies, transaction, self.decode).map(Bound::into_any)
+                }
+                Ok(Outcome::Message(Some(frame))) => reply::to_python(py, &frame, self.decode),
+                Ok(Outcome::Message(None)) => Ok(py.None().into_bound(py)),
+                Err(e) => Err(errors::to_pyerr(py, &e)),
+            };
+            let entry = match value {
+                Ok(value) => PyTuple::new(
+                    py,
+                    [
+                        id.into_pyobject(py)?.into_any(),
+                        true.into_pyobject(py)?.to_owned().into_any(),
+                        value,
+                    ],
+                )?,
+                Err(error) => PyTuple::new(
+                    py,
+                    [
+                        id.into_pyobject(py)?.into_any(),
+                        false.into_pyobject(py)?.to_owned().into_any(),
+                        error.into_value(py).into_bound(py).into_any(),
+                    ],
+                )?,
+            };
+            list.append(entry)?;
+        }
+        Ok(list)
+    }
+
+    /// Cancels request `id`: it is dropped, and its connection closed.
+    fn cancel(&self, id: u64) {
+        if let Some(task) = self
+            .queue
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id)
+        {
+            task.abort();
+        }
+    }
+}
