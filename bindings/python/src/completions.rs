@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::PyList;
 use redwire::{Error, Frame};
 use tokio::task::AbortHandle;
 
@@ -128,31 +128,20 @@ impl Completions {
         let list = PyList::empty(py);
         for (id, outcome) in done {
             let value = match outcome {
-                Ok(Outcome::Reply(frame)) => reply::to_python(py, &frame, self.decode),
+                Ok(Outcome::Reply(frame) | Outcome::Message(Some(frame))) => {
+                    reply::to_python(py, &frame, self.decode)
+                }
                 Ok(Outcome::Pipeline(replies, transaction)) => {
                     pipeline_results(py, &replies, transaction, self.decode).map(Bound::into_any)
                 }
-                Ok(Outcome::Message(Some(frame))) => reply::to_python(py, &frame, self.decode),
                 Ok(Outcome::Message(None)) => Ok(py.None().into_bound(py)),
                 Err(e) => Err(errors::to_pyerr(py, &e)),
             };
             let entry = match value {
-                Ok(value) => PyTuple::new(
-                    py,
-                    [
-                        id.into_pyobject(py)?.into_any(),
-                        true.into_pyobject(py)?.to_owned().into_any(),
-                        value,
-                    ],
-                )?,
-                Err(error) => PyTuple::new(
-                    py,
-                    [
-                        id.into_pyobject(py)?.into_any(),
-                        false.into_pyobject(py)?.to_owned().into_any(),
-                        error.into_value(py).into_bound(py).into_any(),
-                    ],
-                )?,
+                Ok(value) => (id, true, value).into_pyobject(py)?,
+                Err(error) => {
+                    (id, false, error.into_value(py).into_bound(py).into_any()).into_pyobject(py)?
+                }
             };
             list.append(entry)?;
         }
