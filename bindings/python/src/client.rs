@@ -10,7 +10,9 @@ use crate::completions::{Completions, Outcome};
 use crate::errors;
 use crate::options::Options;
 use crate::reply;
-use crate::runtime::runtime;
+use crate::runtime::{calling_threads, runtime};
+use std::sync::Arc;
+use tokio::runtime::Runtime;
 
 /// Where requests go.
 #[derive(Clone)]
@@ -46,17 +48,27 @@ pub(crate) struct NativeClient {
     decode: bool,
     /// For pub/sub connections of their own.
     connector: Connector,
+    /// Where the requests run.
+    runtime: Arc<Runtime>,
 }
 
 /// What a pipeline's replies come back as.
 pub(crate) type Replies = Vec<Result<Frame, redwire::ServerError>>;
 
-/// Runs `request` on the runtime with the GIL released.
+/// Runs `request` on the shared runtime with the GIL released.
 pub(crate) fn run<T: Send>(
     py: Python<'_>,
     request: impl std::future::Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
-    let runtime = runtime()?;
+    run_on(py, runtime()?, request)
+}
+
+/// Runs `request` on `runtime` with the GIL released.
+fn run_on<T: Send>(
+    py: Python<'_>,
+    runtime: &Runtime,
+    request: impl std::future::Future<Output = Result<T, Error>> + Send,
+) -> PyResult<T> {
     py.detach(|| runtime.block_on(request))
         .map_err(|e| errors::to_pyerr(py, &e))
 }
@@ -138,18 +150,32 @@ pub(crate) fn pipeline_results<'py>(
 impl NativeClient {
     /// A client from the options (see `redwire.Client`); a cluster client
     /// connects at once, a pooled one on first use.
+    /// With `asyncio`, requests run on the shared runtime's threads (see
+    /// `Completions`); else on a runtime of the client's own, driven by the
+    /// calling threads.
     #[new]
-    fn new(py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<Self> {
+    #[pyo3(signature = (options, asyncio=false))]
+    fn new(py: Python<'_>, options: &Bound<'_, PyDict>, asyncio: bool) -> PyResult<Self> {
         let options = Options::from_dict(py, options)?;
+        let runtime = if asyncio {
+            runtime()?.clone()
+        } else {
+            calling_threads()?
+        };
         let connector = Connector::new(options.config.clone());
         let target = if matches!(options.config.endpoint(), Endpoint::Cluster(_)) {
             let cluster_options = ClusterOptions::default()
                 .pool(options.pool)
                 .read_from_replicas(options.read_from_replicas);
-            Target::Cluster(run(py, Cluster::connect(options.config, cluster_options))?)
+            let config = options.config;
+            Target::Cluster(run_on(
+                py,
+                &runtime,
+                Cluster::connect(config, cluster_options),
+            )?)
         } else {
             let pool = {
-                let _runtime = runtime()?.enter();
+                let _runtime = runtime.enter();
                 connector.clone().pool(options.pool)
             };
             Target::Pool(pool.map_err(|e| errors::to_pyerr(py, &Error::from(e)))?)
@@ -158,6 +184,7 @@ impl NativeClient {
             target,
             decode: options.decode_responses,
             connector,
+            runtime,
         })
     }
 
@@ -169,7 +196,7 @@ impl NativeClient {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = run(py, self.target.cmd(&args))?;
+        let frame = run_on(py, &self.runtime, self.target.cmd(&args))?;
         reply::to_python(py, &frame, self.decode)
     }
 
@@ -201,7 +228,7 @@ impl NativeClient {
         transaction: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let pipeline = build_pipeline(commands, transaction)?;
-        let replies = run(py, self.target.pipeline(&pipeline))?;
+        let replies = run_on(py, &self.runtime, self.target.pipeline(&pipeline))?;
         pipeline_results(py, &replies, transaction, self.decode)
     }
 

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Optional, Tuple
 class NativeClient:
     """A pooled (or cluster) client on the redwire core."""
 
-    def __init__(self, options: Dict[str, Any]) -> None: ...
+    def __init__(self, options: Dict[str, Any], asyncio: bool = False) -> None: ...
     def execute(self, args: Tuple[Any, ...]) -> Any:
         """Sends one command and returns its reply."""
     def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> None:

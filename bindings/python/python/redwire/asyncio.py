@@ -71,6 +71,8 @@ class _Requests:
 class Client(sync.Client):
     """:class:`redwire.Client` with awaitable requests (same options)."""
 
+    _asyncio = True
+
     def __init__(self, url: Optional[str] = None, **options: Any) -> None:
         super().__init__(url, **options)
         self._requests = _Requests(bool(options.get("decode_responses")))

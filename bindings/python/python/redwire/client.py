@@ -69,6 +69,10 @@ class Client(Commands):
     True
     """
 
+    #: Whether requests are awaited (:mod:`redwire.asyncio`): they then run
+    #: on redwire's runtime threads; else the calling thread drives them.
+    _asyncio = False
+
     def __init__(
         self,
         url: Optional[str] = None,
@@ -102,7 +106,7 @@ class Client(Commands):
         del options["self"], options["url"]
         if sentinels is not None:
             options["sentinels"] = [tuple(address) for address in sentinels]
-        self._native = _native.NativeClient(_options(url, options))
+        self._native = _native.NativeClient(_options(url, options), self._asyncio)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> "Client":
