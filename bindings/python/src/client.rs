@@ -250,6 +250,11 @@ impl NativeClient {
         })
     }
 
+    /// Whether it is a cluster client.
+    fn is_cluster(&self) -> bool {
+        matches!(self.target, Target::Cluster(_))
+    }
+
     /// A pub/sub connection of its own, made on its first subscription.
     fn pubsub(&self) -> crate::pubsub::NativePubSub {
         crate::pubsub::NativePubSub::new(self.connector.clone(), self.decode)

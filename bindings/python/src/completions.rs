@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use pyo3::exceptions::PyOSError;
+use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use redwire::{Error, Frame};
@@ -29,21 +29,33 @@ pub(crate) enum Outcome {
     Message(Option<Frame>),
 }
 
+/// Why a request has no outcome.
+enum Failure {
+    Error(Error),
+    /// A bug: the request panicked on the runtime.
+    Panicked,
+}
+
 /// The shared state: outcomes waiting for the loop, and the running
 /// requests (to cancel).
 struct Queue {
-    done: Mutex<Vec<(u64, Result<Outcome, Error>)>>,
+    done: Mutex<Vec<(u64, Result<Outcome, Failure>)>>,
     running: Mutex<HashMap<u64, AbortHandle>>,
     /// Written to when the first outcome is queued.
     wake: UnixStream,
 }
 
 impl Queue {
-    fn finish(&self, id: u64, outcome: Result<Outcome, Error>) {
+    /// Drops a request that will have no outcome.
+    fn forget(&self, id: u64) {
         self.running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&id);
+    }
+
+    fn finish(&self, id: u64, outcome: Result<Outcome, Failure>) {
+        self.forget(id);
         let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
         done.push((id, outcome));
         if done.len() == 1 {
@@ -78,11 +90,18 @@ impl Completions {
             .running
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let task = runtime.spawn(async move {
-            let outcome = request.await;
-            queue.finish(id, outcome);
-        });
+        // The request runs as a task of its own, so that a panic in it still
+        // completes its future (with an error) instead of leaving it pending.
+        let task = runtime.spawn(request);
         running.insert(id, task.abort_handle());
+        runtime.spawn(async move {
+            match task.await {
+                Ok(outcome) => queue.finish(id, outcome.map_err(Failure::Error)),
+                Err(e) if e.is_panic() => queue.finish(id, Err(Failure::Panicked)),
+                // Cancelled: nothing waits for it.
+                Err(_) => queue.forget(id),
+            }
+        });
         Ok(())
     }
 }
@@ -135,7 +154,10 @@ impl Completions {
                     pipeline_results(py, &replies, transaction, self.decode).map(Bound::into_any)
                 }
                 Ok(Outcome::Message(None)) => Ok(py.None().into_bound(py)),
-                Err(e) => Err(errors::to_pyerr(py, &e)),
+                Err(Failure::Error(e)) => Err(errors::to_pyerr(py, &e)),
+                Err(Failure::Panicked) => Err(PyRuntimeError::new_err(
+                    "redwire: the request failed inside its runtime (a bug; its connection was dropped)",
+                )),
             };
             let entry = match value {
                 Ok(value) => (id, true, value).into_pyobject(py)?,

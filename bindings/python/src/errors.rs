@@ -61,6 +61,7 @@ fn class(error: &Error) -> &'static str {
         Error::Pool(pool) => match pool.as_ref() {
             PoolError::Connect(inner) => class(inner),
             PoolError::Exhausted { .. } => "PoolExhaustedError",
+            PoolError::Size(_) => "ConfigError",
             other if is_auth(&other.to_string()) => "AuthenticationError",
             _ => "ConnectionError",
         },

@@ -47,7 +47,8 @@ const KNOWN: &[&str] = &[
 
 /// A `ConfigError` naming `option`; the value is shown unless secret.
 fn invalid(py: Python<'_>, option: &str, rule: &str, value: &Bound<'_, PyAny>) -> PyErr {
-    let shown = if option.contains("password") {
+    // A URL may carry a password too.
+    let shown = if option.contains("password") || option == "url" {
         value
             .get_type()
             .name()
@@ -124,6 +125,7 @@ impl<'py> Reader<'_, 'py> {
                     .ok()
                     .filter(|s| *s > 0.0 && !v.is_instance_of::<pyo3::types::PyBool>())
                     .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .filter(|d| !d.is_zero())
                     .ok_or_else(|| invalid(self.py, option, "a positive number of seconds", &v))
             })
             .transpose()

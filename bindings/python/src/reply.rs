@@ -2,7 +2,7 @@
 //!
 //! | reply | Python |
 //! |---|---|
-//! | bulk, simple, verbatim string | `bytes` (`str` when decoding) |
+//! | bulk, simple, verbatim string | `bytes` (`str` when decoding; invalid UTF-8 then raises `UnicodeDecodeError`) |
 //! | integer | `int`; big number: `int` |
 //! | double | `float` |
 //! | boolean | `bool` |
@@ -25,11 +25,17 @@ pub(crate) fn to_python<'py>(
     decode: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let text = |bytes: &[u8]| -> PyResult<Bound<'py, PyAny>> {
-        Ok(if decode {
-            PyString::new(py, &String::from_utf8_lossy(bytes)).into_any()
-        } else {
-            PyBytes::new(py, bytes).into_any()
-        })
+        if !decode {
+            return Ok(PyBytes::new(py, bytes).into_any());
+        }
+        // Strictly, as redis-py decodes: a binary value is an error, never
+        // silently replaced characters.
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(PyString::new(py, text).into_any()),
+            Err(e) => Err(PyErr::from_value(
+                pyo3::exceptions::PyUnicodeDecodeError::new_utf8(py, bytes, e)?.into_any(),
+            )),
+        }
     };
     Ok(match frame {
         Frame::SimpleString(b) | Frame::BulkString(b) => text(b)?,

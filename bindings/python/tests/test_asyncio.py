@@ -103,3 +103,19 @@ def test_timeouts_raise_timeout_error(server: dict) -> None:
             await redwire.asyncio.Client(port=1).get("x")
 
     run(main())
+
+
+def test_one_client_on_several_loops(server: dict) -> None:
+    client = redwire.asyncio.Client.from_url(f"redis://{server['host']}:{server['port']}/10")
+    assert isinstance(client, redwire.asyncio.Client)
+
+    async def use(value: str) -> bytes:
+        await client.set("a:loops", value)
+        return await client.get("a:loops")
+
+    # Each asyncio.run is a new event loop; the client serves each.
+    assert run(use("first")) == b"first"
+    assert run(use("second")) == b"second"
+    client.close()
+    assert run(use("after close")) == b"after close"
+    client.close()

@@ -122,6 +122,19 @@ def test_decode_responses(server: dict) -> None:
         assert client.get("d") == "héllo"
         client.hset("dh", mapping={"f": "v"})
         assert client.hgetall("dh") == {"f": "v"}
+        # Binary data is never silently altered.
+        client.set("bin", b"\xff\xfe")
+        with pytest.raises(UnicodeDecodeError):
+            client.get("bin")
+        assert client.ping() is True
+
+
+def test_host_port_and_db_positionally_and_from_url(server: dict) -> None:
+    with redwire.Client(server["host"], server["port"], 6) as client:
+        assert " db=6 " in client.execute("CLIENT", "INFO").decode()
+    with redwire.Client.from_url(f"redis://{server['host']}:{server['port']}/7") as client:
+        assert type(client) is redwire.Client
+        assert " db=7 " in client.execute("CLIENT", "INFO").decode()
 
 
 def test_server_errors_keep_the_message(client: redwire.Client) -> None:
@@ -164,6 +177,7 @@ def test_url_forms_and_options(server: dict) -> None:
         ({"username": "u"}, "invalid option username: it needs a password"),
         ({"password": 1234}, "invalid option password: expected a str, got int"),
         ({"max_connections": 0}, "invalid option max_connections: expected an int 1..100000, got 0"),
+        ({"pool_timeout": 1e-10}, "invalid option pool_timeout: expected a positive number of seconds, got 1e-10"),
     ],
 )
 def test_bad_options_name_the_option(options: dict, message: str) -> None:
@@ -181,6 +195,14 @@ def test_bad_urls_and_unknown_options() -> None:
         redwire.connect("ftp://127.0.0.1")
     with pytest.raises(redwire.ConfigError) as caught:
         redwire.connect("redis://user:s3cr3t@127.0.0.1:0")
+    assert "s3cr3t" not in str(caught.value)
+
+    class Url:
+        def __repr__(self) -> str:
+            return "Url('redis://user:s3cr3t@host')"
+
+    with pytest.raises(redwire.ConfigError) as caught:
+        redwire.Client(url=Url())
     assert "s3cr3t" not in str(caught.value)
     with pytest.raises(redwire.ConfigError, match="sentinels"):
         redwire.connect("sentinel://mymaster:m")

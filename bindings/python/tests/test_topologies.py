@@ -61,7 +61,8 @@ def test_cluster(cluster: dict) -> None:
         for i in range(200):
             client.set(f"c:{i}", i)
         assert [client.get(f"c:{i}") for i in range(200)] == [str(i).encode() for i in range(200)]
-        pipe = client.pipeline(transaction=False)
+        # A cluster pipeline is not a transaction unless asked for.
+        pipe = client.pipeline()
         for i in range(200):
             pipe.incr(f"c:{i}")
         assert pipe.execute() == list(range(1, 201))

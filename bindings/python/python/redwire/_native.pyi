@@ -20,6 +20,8 @@ class NativeClient:
         """A pub/sub connection of its own."""
     def close(self) -> None:
         """Closes the pooled connections."""
+    def is_cluster(self) -> bool:
+        """Whether it is a cluster client."""
     def pool_stats(self) -> Dict[str, int]:
         """The pool's counters."""
 

@@ -13,6 +13,7 @@ closed, so its reply can never reach another caller.
 
 import asyncio
 import itertools
+import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
@@ -23,43 +24,20 @@ from .exceptions import NoScriptError
 __all__ = ["Client", "Pipeline", "PubSub", "Script", "connect"]
 
 
-class _Requests:
-    """Requests in flight and their futures. Outcomes are queued by
-    redwire's runtime and drained here, on the event loop's thread, when
-    the loop sees the queue's descriptor readable: the runtime never
-    takes the GIL."""
+class _LoopRequests:
+    """The requests of one event loop: outcomes are queued by redwire's
+    runtime and drained on the loop's own thread when the loop sees the
+    queue's descriptor readable, so the runtime never takes the GIL."""
 
-    def __init__(self, decode: bool) -> None:
-        self._native = _native.Completions(decode)
-        self._futures: Dict[int, "asyncio.Future[Any]"] = {}
-        self._ids = itertools.count(1)
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-
-    async def run(self, start: Callable[[Any, int], None]) -> Any:
-        """Starts a request (``start(completions, id)``) and awaits its
-        outcome; a cancelled wait cancels the request (its connection is
-        closed, its reply reaches no one)."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            if self._loop is not None and not self._loop.is_closed():
-                self._loop.remove_reader(self._native.fileno())
-            loop.add_reader(self._native.fileno(), self._drain)
-            self._loop = loop
-        request = next(self._ids)
-        future = loop.create_future()
-        self._futures[request] = future
-        try:
-            start(self._native, request)
-            return await future
-        except asyncio.CancelledError:
-            self._native.cancel(request)
-            raise
-        finally:
-            self._futures.pop(request, None)
+    def __init__(self, loop: asyncio.AbstractEventLoop, decode: bool) -> None:
+        self.loop = loop
+        self.native = _native.Completions(decode)
+        self.futures: Dict[int, "asyncio.Future[Any]"] = {}
+        loop.add_reader(self.native.fileno(), self._drain)
 
     def _drain(self) -> None:
-        for request, ok, value in self._native.drain():
-            future = self._futures.get(request)
+        for request, ok, value in self.native.drain():
+            future = self.futures.get(request)
             if future is None or future.done():
                 continue
             if ok:
@@ -67,22 +45,66 @@ class _Requests:
             else:
                 future.set_exception(value)
 
+    def close(self) -> None:
+        if not self.loop.is_closed():
+            self.loop.remove_reader(self.native.fileno())
+
+
+class _Requests:
+    """Requests in flight, by event loop (a client may serve several)."""
+
+    def __init__(self, decode: bool) -> None:
+        self._decode = decode
+        self._loops: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopRequests]" = (
+            weakref.WeakKeyDictionary()
+        )
+        self._ids = itertools.count(1)
+
+    async def run(self, start: Callable[[Any, int], None]) -> Any:
+        """Starts a request (``start(completions, id)``) and awaits its
+        outcome. However the wait ends early (a cancelled task, a closed
+        loop), the request is cancelled: its connection is closed and its
+        reply reaches no one."""
+        loop = asyncio.get_running_loop()
+        state = self._loops.get(loop)
+        if state is None:
+            state = self._loops[loop] = _LoopRequests(loop, self._decode)
+        request = next(self._ids)
+        future = loop.create_future()
+        state.futures[request] = future
+        try:
+            start(state.native, request)
+            return await future
+        except BaseException:
+            state.native.cancel(request)
+            raise
+        finally:
+            state.futures.pop(request, None)
+
+    def close(self) -> None:
+        """Stops watching every loop's queue."""
+        for state in list(self._loops.values()):
+            state.close()
+        self._loops.clear()
+
 
 class Client(sync.Client):
     """:class:`redwire.Client` with awaitable requests (same options)."""
 
     _asyncio = True
 
-    def __init__(self, url: Optional[str] = None, **options: Any) -> None:
-        super().__init__(url, **options)
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
         self._requests = _Requests(bool(options.get("decode_responses")))
 
     async def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
         reply = await self._requests.run(lambda done, request: self._native.submit(done, request, args))
         return callback(reply) if callback is not None else reply
 
-    def pipeline(self, transaction: bool = True) -> "Pipeline":  # type: ignore[override]
+    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":  # type: ignore[override]
         """A pipeline whose :meth:`Pipeline.execute` is awaited."""
+        if transaction is None:
+            transaction = not self._native.is_cluster()
         return Pipeline(self, transaction)
 
     def register_script(self, script: str) -> "Script":  # type: ignore[override]
@@ -93,8 +115,13 @@ class Client(sync.Client):
         """A pub/sub object whose calls are awaited."""
         return PubSub(self._native.pubsub(), self._requests)
 
+    def close(self) -> None:
+        """Closes the pooled connections and stops watching the loops."""
+        super().close()
+        self._requests.close()
+
     async def aclose(self) -> None:
-        """Closes the pooled connections."""
+        """Closes the pooled connections (as :meth:`close`)."""
         self.close()
 
     async def __aenter__(self) -> "Client":
@@ -107,7 +134,7 @@ class Client(sync.Client):
 def connect(url: Optional[str] = None, **options: Any) -> Client:
     """An asyncio :class:`Client` for ``url`` and the keyword options."""
     sync._options(url, options)
-    return Client(url, **options)
+    return Client(url=url, **options)
 
 
 class Pipeline(sync.Pipeline):

@@ -75,12 +75,12 @@ class Client(Commands):
 
     def __init__(
         self,
-        url: Optional[str] = None,
-        *,
         host: Optional[str] = None,
         port: Optional[int] = None,
-        unix_socket_path: Optional[str] = None,
         db: Optional[int] = None,
+        *,
+        url: Optional[str] = None,
+        unix_socket_path: Optional[str] = None,
         username: Optional[str] = None,
         password: Optional[str] = None,
         ssl: Optional[bool] = None,
@@ -111,16 +111,20 @@ class Client(Commands):
     @classmethod
     def from_url(cls, url: str, **options: Any) -> "Client":
         """A client for ``url``, as redis-py's ``from_url``."""
-        return connect(url, **options)
+        _options(url, options)
+        return cls(url=url, **options)
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
         reply = self._native.execute(args)
         return callback(reply) if callback is not None else reply
 
-    def pipeline(self, transaction: bool = True) -> "Pipeline":
+    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":
         """A pipeline: commands queue until :meth:`Pipeline.execute` sends
-        them in one round trip; with ``transaction`` (the default, as in
-        redis-py) between ``MULTI`` and ``EXEC``."""
+        them in one round trip; with ``transaction`` between ``MULTI`` and
+        ``EXEC``. The default, as in redis-py: a transaction, except on a
+        cluster client (whose commands go to several nodes)."""
+        if transaction is None:
+            transaction = not self._native.is_cluster()
         return Pipeline(self, transaction)
 
     def register_script(self, script: str) -> "Script":
@@ -152,7 +156,7 @@ def connect(url: Optional[str] = None, **options: Any) -> Client:
     and the keyword options; an unknown option raises
     :class:`~redwire.ConfigError`."""
     _options(url, options)
-    return Client(url, **options)
+    return Client(url=url, **options)
 
 
 class Pipeline(Commands):
