@@ -246,8 +246,8 @@ fn unsent(error: &Error) -> bool {
     match error {
         Error::Closed { .. } => true,
         Error::Pool(pool) => match &**pool {
-            PoolError::Connect(e) => unsent(e),
-            PoolError::Exhausted { .. } | PoolError::ConnectFailed(_) => true,
+            PoolError::ConnectFailed(e) => unsent(e),
+            PoolError::Exhausted { .. } => true,
             _ => false,
         },
         Error::Io { phase, .. } | Error::Timeout { phase, .. } => {

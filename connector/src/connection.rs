@@ -39,6 +39,7 @@ enum State {
 /// error, a protocol error, a timeout, or a request future dropped before
 /// its reply was read, the connection refuses every further request with
 /// [`Error::Broken`]: a reply never reaches the wrong caller.
+#[allow(clippy::struct_excessive_bools)] // independent facts, each with its own rule
 pub struct Connection {
     transport: Transport,
     endpoint: String,
@@ -55,6 +56,8 @@ pub struct Connection {
     scripts: HashMap<String, (String, String)>,
     /// Inside `MULTI`: queued commands belong to whoever opened it.
     in_transaction: bool,
+    /// Keys are `WATCH`ed: the next `EXEC` depends on whoever watched them.
+    watching: bool,
     /// The subscriptions: messages belong to whoever subscribed.
     subscriptions: Subscriptions,
     /// The server answered `READONLY` or `LOADING`: it is no longer (or not
@@ -183,6 +186,7 @@ impl Connection {
             pushes: VecDeque::new(),
             scripts: HashMap::new(),
             in_transaction: false,
+            watching: false,
             subscriptions: Subscriptions::default(),
             stale_role: false,
             session_changed: false,
@@ -305,6 +309,9 @@ impl Connection {
             if let Some(opens) = shape.transaction {
                 self.in_transaction = opens;
             }
+            if let Some(watches) = shape.watch {
+                self.watching = watches;
+            }
             self.session_changed |= shape.changes_session;
         }
         self.state = State::Ready;
@@ -370,8 +377,11 @@ impl Connection {
         tracing::trace!(endpoint = %self.endpoint, commands = pipeline.len(), "pipeline");
         self.begin()?;
         self.flush_bytes(pipeline.bytes()).await?;
-        if let Some(opens) = pipeline.transaction_after() {
+        if let Some(opens) = pipeline.state_after(transaction_effect) {
             self.in_transaction = opens;
+        }
+        if let Some(watches) = pipeline.state_after(watch_effect) {
+            self.watching = watches;
         }
         self.session_changed |= pipeline.changes_session();
         let mut replies = Vec::with_capacity(pipeline.len());
@@ -451,17 +461,41 @@ impl Connection {
         self.policy.refuses(name)
     }
 
+    /// Changes how long a read may wait (`None`: as long as it takes): a
+    /// pub/sub connection waits for messages, which come when they come.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
+        self.read_timeout = timeout;
+    }
+
+    /// The commands that subscribe another connection to what this one is
+    /// subscribed to (`SUBSCRIBE`, `PSUBSCRIBE`, `SSUBSCRIBE`, each with its
+    /// names, in no particular order): to subscribe again after a reconnect.
+    pub fn resubscriptions(&self) -> Vec<Vec<Vec<u8>>> {
+        ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"]
+            .iter()
+            .zip(&self.subscriptions.names)
+            .filter(|(_, names)| !names.is_empty())
+            .map(|(command, names)| {
+                std::iter::once(command.as_bytes().to_vec())
+                    .chain(names.iter().cloned())
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Whether the connection refuses requests for good.
     pub fn is_broken(&self) -> bool {
         self.state != State::Ready
     }
 
     /// Whether another caller may be given this connection: not broken,
-    /// not inside `MULTI`, not subscribed to channels, and its server has
-    /// not answered `READONLY` or `LOADING`.
+    /// not inside `MULTI`, watching no keys, not subscribed to channels, its
+    /// settings unchanged, and its server has not answered `READONLY` or
+    /// `LOADING`.
     pub fn is_reusable(&self) -> bool {
         !self.is_broken()
             && !self.in_transaction
+            && !self.watching
             && !self.subscriptions.any()
             && !self.stale_role
             && !self.session_changed
@@ -656,6 +690,8 @@ struct Shape {
     subscription: Option<Subscription>,
     /// `Some(true)` for `MULTI`, `Some(false)` for `EXEC` and `DISCARD`.
     transaction: Option<bool>,
+    /// `Some(true)` for `WATCH`, `Some(false)` for `UNWATCH`, `EXEC`, `DISCARD`.
+    watch: Option<bool>,
     /// Whether it changes the connection's settings (see [`changes_session`]).
     changes_session: bool,
 }
@@ -667,6 +703,7 @@ impl Shape {
             count: 0,
             subscription: None,
             transaction: None,
+            watch: None,
             changes_session: false,
         };
         let mut client = false;
@@ -674,6 +711,7 @@ impl Shape {
             if shape.count == 0 {
                 shape.subscription = Subscription::of(arg);
                 shape.transaction = transaction_effect(arg);
+                shape.watch = watch_effect(arg);
                 shape.changes_session = changes_session(arg);
                 client = arg.eq_ignore_ascii_case(b"CLIENT");
                 if tracing::enabled!(tracing::Level::TRACE) {
@@ -748,6 +786,21 @@ pub(crate) fn transaction_effect(name: &[u8]) -> Option<bool> {
     if name.eq_ignore_ascii_case(b"MULTI") {
         Some(true)
     } else if name.eq_ignore_ascii_case(b"EXEC") || name.eq_ignore_ascii_case(b"DISCARD") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether a command (by name, any case) watches keys (`WATCH`) or ends
+/// every watch (`UNWATCH`, `EXEC`, `DISCARD`).
+pub(crate) fn watch_effect(name: &[u8]) -> Option<bool> {
+    if name.eq_ignore_ascii_case(b"WATCH") {
+        Some(true)
+    } else if ["UNWATCH", "EXEC", "DISCARD"]
+        .iter()
+        .any(|command| command.as_bytes().eq_ignore_ascii_case(name))
+    {
         Some(false)
     } else {
         None

@@ -118,13 +118,17 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Whether the pipeline leaves a transaction open (`Some(true)`) or
-    /// closed (`Some(false)`), by its last `MULTI`, `EXEC` or `DISCARD`.
-    pub(crate) fn transaction_after(&self) -> Option<bool> {
+    /// The state the pipeline leaves, by the last queued command `effect`
+    /// knows: whether a transaction is open ([`transaction_effect`]) or
+    /// keys are watched ([`watch_effect`]); `None` when no command says.
+    ///
+    /// [`transaction_effect`]: crate::connection::transaction_effect
+    /// [`watch_effect`]: crate::connection::watch_effect
+    pub(crate) fn state_after(&self, effect: fn(&[u8]) -> Option<bool>) -> Option<bool> {
         self.name_ranges
             .iter()
             .rev()
-            .find_map(|range| crate::connection::transaction_effect(&self.names[range.clone()]))
+            .find_map(|range| effect(&self.names[range.clone()]))
     }
 
     /// The first queued command `policy` refuses, upper case.

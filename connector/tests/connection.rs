@@ -575,6 +575,35 @@ async fn unsubscribing_from_every_channel_leaves_patterns_subscribed() {
 }
 
 #[tokio::test]
+async fn a_subscriber_lists_its_resubscriptions_and_can_wait_without_a_read_timeout() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&format!("{}?read_timeout=100", url(&server))).await;
+    assert!(c.resubscriptions().is_empty());
+    c.cmd(&("SUBSCRIBE", "a", "b")).await.unwrap();
+    c.cmd(&("PSUBSCRIBE", "p*")).await.unwrap();
+    c.cmd(&("UNSUBSCRIBE", "a")).await.unwrap();
+    let mut again = c.resubscriptions();
+    again.sort();
+    let expected: Vec<Vec<Vec<u8>>> = vec![
+        vec![b"PSUBSCRIBE".to_vec(), b"p*".to_vec()],
+        vec![b"SUBSCRIBE".to_vec(), b"b".to_vec()],
+    ];
+    assert_eq!(again, expected);
+    // Drain the confirmations, then wait past the 100 ms read timeout.
+    while let Ok(frame) = tokio::time::timeout(Duration::from_millis(50), c.read()).await {
+        frame.unwrap();
+    }
+    c.set_read_timeout(None);
+    let waited = tokio::time::timeout(Duration::from_millis(400), c.read()).await;
+    assert!(waited.is_err(), "no message came and no timeout fired");
+    assert!(!c.is_broken(), "a dropped read is cancel-safe");
+    c.set_read_timeout(Some(Duration::from_millis(100)));
+    let started = Instant::now();
+    let err = c.read().await.unwrap_err();
+    assert_timed_out(&err, Phase::Read, started.elapsed(), Duration::from_millis(100));
+}
+
+#[tokio::test]
 async fn empty_and_subscribe_commands_are_refused_where_they_cannot_work() {
     let server = Server::start(ServerOptions::default()).unwrap();
     let mut c = connect(&url(&server)).await;

@@ -161,7 +161,14 @@ async fn a_connection_that_cannot_be_made_fails_the_checkout_at_once() {
         "{:?}",
         started.elapsed()
     );
-    assert!(matches!(err, PoolError::ConnectFailed(_)), "{err}");
+    // The connect error itself, typed: its phase and endpoint.
+    let PoolError::ConnectFailed(cause) = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        matches!(**cause, redwire::Error::Io { phase: redwire::Phase::Connect, .. }),
+        "{cause:?}"
+    );
     assert!(
         err.to_string().contains("connect failed for 127.0.0.1"),
         "{err}"
@@ -299,6 +306,28 @@ async fn connections_inside_multi_or_a_subscription_are_never_returned() {
     // An error reply changes nothing.
     assert!(connection.cmd(&("SELECT", 99_999)).await.is_err());
     assert!(connection.is_reusable());
+    // Watched keys make the next EXEC depend on whoever watched them: not
+    // reused until EXEC, DISCARD or UNWATCH (alone or in a pipeline) ends it.
+    let unwatched = client_id(&mut connection).await;
+    for ends in ["EXEC", "DISCARD", "UNWATCH"] {
+        connection.cmd(&("WATCH", "k")).await.unwrap();
+        assert!(!connection.is_reusable(), "watching, before {ends}");
+        let mut piped = redwire::Pipeline::new();
+        if ends != "UNWATCH" {
+            piped.cmd(&["MULTI"]);
+        }
+        piped.cmd(&[ends]);
+        connection.pipeline(&piped).await.unwrap();
+        assert!(connection.is_reusable(), "{ends} ends the watch");
+    }
+    connection.cmd(&("WATCH", "k")).await.unwrap();
+    drop(connection);
+    let mut connection = pool.get().await.unwrap();
+    assert_ne!(
+        client_id(&mut connection).await,
+        unwatched,
+        "watching: not reused"
+    );
 }
 
 #[tokio::test]

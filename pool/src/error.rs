@@ -1,17 +1,17 @@
 //! Why a checkout failed.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a checkout or a pool failed.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PoolError<E> {
-    /// Making a connection failed.
-    Connect(E),
-    /// A checkout needed a new connection and making it failed (refused,
-    /// unreachable, a wrong password): reported at once, with that error,
-    /// rather than after the checkout timeout.
-    ConnectFailed(String),
+    /// A checkout needed a new connection and making (or checking) it
+    /// failed (refused, unreachable, a wrong password): reported at once,
+    /// with that error, rather than after the checkout timeout. Shared: every
+    /// checkout that waited for that connection gets the same error.
+    ConnectFailed(Arc<E>),
     /// No connection came free within the checkout timeout. Carries the last
     /// error met while making connections, so an unreachable server or a
     /// wrong password is never reported as a bare timeout.
@@ -26,7 +26,6 @@ pub enum PoolError<E> {
 impl<E: fmt::Display> fmt::Display for PoolError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Connect(e) => write!(f, "pool could not connect: {e}"),
             Self::ConnectFailed(e) => write!(f, "pool could not connect: {e}"),
             Self::Exhausted {
                 last_connect_error: Some(e),
@@ -45,7 +44,7 @@ impl<E: fmt::Display> fmt::Display for PoolError<E> {
 impl<E: std::error::Error + 'static> std::error::Error for PoolError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Connect(e) => Some(e),
+            Self::ConnectFailed(e) => Some(e.as_ref()),
             _ => None,
         }
     }

@@ -31,7 +31,7 @@ struct Slot<T> {
 #[derive(Debug)]
 enum ManagerError<E> {
     /// Making or checking it failed.
-    Transport(E),
+    Transport(Arc<E>),
     /// The pool was invalidated after it was made, or it outlived its lifetime.
     Retired,
 }
@@ -41,7 +41,7 @@ impl<E> From<ManagerError<E>> for PoolError<E> {
     /// only ever found among those already made, and replaced.
     fn from(e: ManagerError<E>) -> Self {
         match e {
-            ManagerError::Transport(e) => Self::Connect(e),
+            ManagerError::Transport(e) => Self::ConnectFailed(e),
             ManagerError::Retired => Self::Exhausted {
                 last_connect_error: None,
             },
@@ -77,7 +77,7 @@ struct Manager<C: Connect> {
     counters: Arc<Counters>,
     generation: Arc<AtomicU64>,
     /// Where a failed connect leaves its error and wakes waiting checkouts.
-    last_error: LastError,
+    last_error: LastError<C::Error>,
 }
 
 impl<C: Connect> bb8::ManageConnection for Manager<C> {
@@ -89,7 +89,8 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
         let connection = match self.connect.connect().await {
             Ok(connection) => connection,
             Err(e) => {
-                self.last_error.fail(e.to_string());
+                let e = Arc::new(e);
+                self.last_error.fail(e.clone());
                 return Err(ManagerError::Transport(e));
             }
         };
@@ -128,7 +129,7 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
         self.connect
             .check(&mut slot.connection)
             .await
-            .map_err(ManagerError::Transport)
+            .map_err(|e| ManagerError::Transport(Arc::new(e)))
     }
 
     /// On return: a broken or force-closed connection is dropped; any other
@@ -161,30 +162,42 @@ fn jittered(max: Duration, seed: u64) -> Duration {
 
 /// Keeps the last connect error for the exhausted-pool error, and wakes
 /// the checkouts waiting for a connection when making one fails.
-#[derive(Debug, Clone, Default)]
-struct LastError(Arc<Mutex<Option<String>>>, Arc<tokio::sync::Notify>);
+#[derive(Debug)]
+struct LastError<E>(Arc<Mutex<Option<Arc<E>>>>, Arc<tokio::sync::Notify>);
 
-impl LastError {
-    fn fail(&self, error: String) {
+impl<E> Clone for LastError<E> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone(), self.1.clone())
+    }
+}
+
+impl<E> Default for LastError<E> {
+    fn default() -> Self {
+        Self(Arc::default(), Arc::default())
+    }
+}
+
+impl<E> LastError<E> {
+    fn fail(&self, error: Arc<E>) {
         if let Ok(mut last) = self.0.lock() {
             *last = Some(error);
         }
         self.1.notify_waiters();
     }
 
-    fn last(&self) -> Option<String> {
+    fn last(&self) -> Option<Arc<E>> {
         self.0.lock().ok().and_then(|last| last.clone())
     }
 }
 
-impl<E: std::fmt::Display> bb8::ErrorSink<E> for LastError {
-    fn sink(&self, error: E) {
-        if let Ok(mut last) = self.0.lock() {
-            *last = Some(error.to_string());
+impl<E: std::error::Error + Send + Sync + 'static> bb8::ErrorSink<ManagerError<E>> for LastError<E> {
+    fn sink(&self, error: ManagerError<E>) {
+        if let (ManagerError::Transport(error), Ok(mut last)) = (error, self.0.lock()) {
+            *last = Some(error);
         }
     }
 
-    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<E>> {
+    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<ManagerError<E>>> {
         Box::new(self.clone())
     }
 }
@@ -206,7 +219,7 @@ pub struct Pool<C: Connect> {
     inner: bb8::Pool<Manager<C>>,
     counters: Arc<Counters>,
     generation: Arc<AtomicU64>,
-    last_error: LastError,
+    last_error: LastError<C::Error>,
     when_full: WhenFull,
     size: u32,
 }
@@ -295,7 +308,10 @@ impl<C: Connect> Pool<C> {
             biased;
             got = self.inner.get_owned() => got,
             () = &mut failed => {
-                return Err(PoolError::ConnectFailed(self.last_error.last().unwrap_or_default()));
+                if let Some(error) = self.last_error.last() {
+                    return Err(PoolError::ConnectFailed(error));
+                }
+                self.inner.get_owned().await
             }
         };
         match got {
@@ -304,7 +320,7 @@ impl<C: Connect> Pool<C> {
             }),
             Err(bb8::RunError::User(e)) => Err(e.into()),
             Err(bb8::RunError::TimedOut) => Err(PoolError::Exhausted {
-                last_connect_error: self.last_error.last(),
+                last_connect_error: self.last_error.last().map(|e| e.to_string()),
             }),
         }
     }

@@ -59,7 +59,7 @@ fn class(error: &Error) -> &'static str {
         Error::Protocol { .. } => "ProtocolError",
         Error::Config(_) => "ConfigError",
         Error::Pool(pool) => match pool.as_ref() {
-            PoolError::Connect(inner) => class(inner),
+            PoolError::ConnectFailed(inner) => class(inner),
             PoolError::Exhausted { .. } => "PoolExhaustedError",
             PoolError::Size(_) => "ConfigError",
             other if is_auth(&other.to_string()) => "AuthenticationError",
