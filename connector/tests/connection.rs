@@ -600,7 +600,12 @@ async fn a_subscriber_lists_its_resubscriptions_and_can_wait_without_a_read_time
     c.set_read_timeout(Some(Duration::from_millis(100)));
     let started = Instant::now();
     let err = c.read().await.unwrap_err();
-    assert_timed_out(&err, Phase::Read, started.elapsed(), Duration::from_millis(100));
+    assert_timed_out(
+        &err,
+        Phase::Read,
+        started.elapsed(),
+        Duration::from_millis(100),
+    );
 }
 
 #[tokio::test]

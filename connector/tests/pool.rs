@@ -166,7 +166,13 @@ async fn a_connection_that_cannot_be_made_fails_the_checkout_at_once() {
         panic!("{err}")
     };
     assert!(
-        matches!(**cause, redwire::Error::Io { phase: redwire::Phase::Connect, .. }),
+        matches!(
+            **cause,
+            redwire::Error::Io {
+                phase: redwire::Phase::Connect,
+                ..
+            }
+        ),
         "{cause:?}"
     );
     assert!(

@@ -190,7 +190,9 @@ impl<E> LastError<E> {
     }
 }
 
-impl<E: std::error::Error + Send + Sync + 'static> bb8::ErrorSink<ManagerError<E>> for LastError<E> {
+impl<E: std::error::Error + Send + Sync + 'static> bb8::ErrorSink<ManagerError<E>>
+    for LastError<E>
+{
     fn sink(&self, error: ManagerError<E>) {
         if let (ManagerError::Transport(error), Ok(mut last)) = (error, self.0.lock()) {
             *last = Some(error);

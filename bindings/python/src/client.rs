@@ -3,7 +3,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use redwire::{Cluster, ClusterOptions, Connector, Endpoint, Error, Frame, Pipeline, Pool};
+use redwire::{
+    Cluster, ClusterOptions, Config, Connector, Endpoint, Error, Frame, Pipeline, Pool,
+    PooledConnection,
+};
 
 use crate::args::FlatArgs;
 use crate::completions::{Completions, Outcome};
@@ -12,20 +15,50 @@ use crate::options::Options;
 use crate::reply;
 use crate::runtime::{calling_threads, runtime};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::runtime::Runtime;
+use tokio::sync::{Mutex, OnceCell};
+
+/// How long a sync call waits on the network before it looks for a signal
+/// (Ctrl-C) that Python should raise.
+const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
 /// Where requests go.
 #[derive(Clone)]
 enum Target {
+    /// A pooled connection per request.
     Pool(Pool),
-    Cluster(Cluster),
+    /// One pooled connection for every request, taken on the first and kept
+    /// until released (a pipeline's `WATCH` ... `EXEC`).
+    Held(Pool, Arc<Mutex<Option<PooledConnection>>>),
+    /// A cluster client.
+    Cluster(Arc<LazyCluster>),
+}
+
+/// A cluster client made on first use (its slot map takes a round trip).
+struct LazyCluster {
+    made: OnceCell<Cluster>,
+    config: Config,
+    options: ClusterOptions,
+}
+
+impl LazyCluster {
+    async fn get(&self) -> Result<&Cluster, Error> {
+        self.made
+            .get_or_try_init(|| Cluster::connect(self.config.clone(), self.options.clone()))
+            .await
+    }
 }
 
 impl Target {
     async fn cmd(&self, args: &FlatArgs) -> Result<Frame, Error> {
         match self {
             Self::Pool(pool) => pool.get().await?.cmd(args).await,
-            Self::Cluster(cluster) => cluster.cmd(args).await,
+            Self::Held(pool, held) => match &mut *held.lock().await {
+                Some(connection) => connection.cmd(args).await,
+                slot @ None => slot.insert(pool.get().await?).cmd(args).await,
+            },
+            Self::Cluster(cluster) => cluster.get().await?.cmd(args).await,
         }
     }
 
@@ -35,7 +68,11 @@ impl Target {
         }
         match self {
             Self::Pool(pool) => pool.get().await?.pipeline(pipeline).await,
-            Self::Cluster(cluster) => cluster.pipeline(pipeline).await,
+            Self::Held(pool, held) => match &mut *held.lock().await {
+                Some(connection) => connection.pipeline(pipeline).await,
+                slot @ None => slot.insert(pool.get().await?).pipeline(pipeline).await,
+            },
+            Self::Cluster(cluster) => cluster.get().await?.pipeline(pipeline).await,
         }
     }
 }
@@ -63,14 +100,25 @@ pub(crate) fn run<T: Send>(
     run_on(py, runtime()?, request)
 }
 
-/// Runs `request` on `runtime` with the GIL released.
+/// Runs `request` on `runtime` with the GIL released. A signal (Ctrl-C)
+/// raises its exception within [`SIGNAL_CHECK`]: the request is dropped,
+/// and with it its connection.
 fn run_on<T: Send>(
     py: Python<'_>,
     runtime: &Runtime,
     request: impl std::future::Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
-    py.detach(|| runtime.block_on(request))
-        .map_err(|e| errors::to_pyerr(py, &e))
+    let mut request = std::pin::pin!(request);
+    loop {
+        let waited = py.detach(|| {
+            // The timer is made inside: it needs the runtime's context.
+            runtime.block_on(async { tokio::time::timeout(SIGNAL_CHECK, request.as_mut()).await })
+        });
+        match waited {
+            Ok(outcome) => return outcome.map_err(|e| errors::to_pyerr(py, &e)),
+            Err(_) => py.check_signals()?,
+        }
+    }
 }
 
 /// `commands` as one pipeline, between `MULTI` and `EXEC` for a
@@ -146,10 +194,31 @@ pub(crate) fn pipeline_results<'py>(
     }
 }
 
+impl NativeClient {
+    /// Gives a held connection back to its pool (or closes it, if it is
+    /// watching keys or inside `MULTI`), on the runtime that made it. A
+    /// request still running keeps it: it goes back as that request ends.
+    fn release(&self) {
+        if let Target::Held(_, held) = &self.target {
+            let _inside = self.runtime.enter();
+            if let Ok(mut held) = held.try_lock() {
+                held.take();
+            }
+        }
+    }
+}
+
+impl Drop for NativeClient {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 #[pymethods]
 impl NativeClient {
-    /// A client from the options (see `redwire.Client`); a cluster client
-    /// connects at once, a pooled one on first use.
+    /// A client from the options (see `redwire.Client`); a sync cluster
+    /// client connects at once, a pooled one (and an asyncio cluster client,
+    /// whose connect must not block the event loop) on first use.
     /// With `asyncio`, requests run on the shared runtime's threads (see
     /// `Completions`); else on a runtime of the client's own, driven by the
     /// calling threads.
@@ -167,12 +236,15 @@ impl NativeClient {
             let cluster_options = ClusterOptions::default()
                 .pool(options.pool)
                 .read_from_replicas(options.read_from_replicas);
-            let config = options.config;
-            Target::Cluster(run_on(
-                py,
-                &runtime,
-                Cluster::connect(config, cluster_options),
-            )?)
+            let cluster = Arc::new(LazyCluster {
+                made: OnceCell::new(),
+                config: options.config,
+                options: cluster_options,
+            });
+            if !asyncio {
+                run_on(py, &runtime, async { cluster.get().await.map(drop) })?;
+            }
+            Target::Cluster(cluster)
         } else {
             let pool = {
                 let _runtime = runtime.enter();
@@ -255,16 +327,39 @@ impl NativeClient {
         matches!(self.target, Target::Cluster(_))
     }
 
+    /// A client whose requests all go on one connection of this client's
+    /// pool, taken on the first request and kept until `close` releases it
+    /// (a pipeline's `WATCH` ... `MULTI` ... `EXEC`). A connection left
+    /// watching keys or inside `MULTI` is closed, not pooled again.
+    fn hold(&self, py: Python<'_>) -> PyResult<Self> {
+        let Target::Pool(pool) = &self.target else {
+            return Err(PyErr::from_value(errors::instance(
+                py,
+                "RedisError",
+                "WATCH needs one connection: a cluster client has none to hold",
+            )?));
+        };
+        Ok(Self {
+            target: Target::Held(pool.clone(), Arc::new(Mutex::new(None))),
+            decode: self.decode,
+            connector: self.connector.clone(),
+            runtime: self.runtime.clone(),
+        })
+    }
+
     /// A pub/sub connection of its own, made on its first subscription.
     fn pubsub(&self) -> crate::pubsub::NativePubSub {
         crate::pubsub::NativePubSub::new(self.connector.clone(), self.decode)
     }
 
     /// Closes the pooled connections (a pooled client; a cluster client
-    /// closes as it is dropped). Requests after it open new ones.
+    /// closes as it is dropped), or releases a held one. Requests after it
+    /// open new ones.
     fn close(&self) {
-        if let Target::Pool(pool) = &self.target {
-            pool.invalidate();
+        match &self.target {
+            Target::Pool(pool) => pool.invalidate(),
+            Target::Held(..) => self.release(),
+            Target::Cluster(_) => {}
         }
     }
 

@@ -19,7 +19,11 @@ use redwire::{Error, PoolError};
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 /// An instance of `redwire.exceptions.<name>(message)`.
-fn instance<'py>(py: Python<'py>, name: &str, message: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn instance<'py>(
+    py: Python<'py>,
+    name: &str,
+    message: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let module = EXCEPTIONS.get_or_try_init(py, || {
         Ok::<_, PyErr>(py.import("redwire.exceptions")?.unbind())
     })?;

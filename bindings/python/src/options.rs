@@ -282,8 +282,18 @@ fn sentinel(r: &Reader<'_, '_>, config: Config) -> PyResult<Config> {
             }
         };
     }
-    if let Some(password) = r.string("sentinel_password")? {
-        set = set.credentials(r.string("sentinel_username")?.as_deref(), &password);
+    match (
+        r.string("sentinel_username")?,
+        r.string("sentinel_password")?,
+    ) {
+        (user, Some(password)) => set = set.credentials(user.as_deref(), &password),
+        (Some(_), None) => {
+            return Err(config_error(
+                r.py,
+                "invalid option sentinel_username: it needs sentinel_password",
+            ))
+        }
+        (None, None) => {}
     }
     Ok(config.sentinel(set))
 }

@@ -1,51 +1,206 @@
-//! `NativePubSub`: a connection of its own for subscriptions.
+//! `NativePubSub`: subscriptions on a connection of their own, owned by a
+//! task on the shared runtime. (Un)subscribe commands are sent to the task;
+//! every frame it reads (confirmations and messages alike) waits in a
+//! bounded queue until a reader takes it. A command never waits for a
+//! reader, nor a reader for a command.
+//!
+//! When the connection fails, the reader gets the error once; the next read
+//! (or command) connects again and subscribes again to everything the lost
+//! connection was subscribed to.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use redwire::{Connection, Connector, Error, Frame};
-use tokio::sync::Mutex;
+use redwire::{Connection, Connector, Error, Frame, Phase};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::args::FlatArgs;
 use crate::client::run;
 use crate::completions::{Completions, Outcome};
 use crate::reply;
+use crate::runtime::runtime;
 
-/// The connection, made on the first subscription.
-struct Subscriber {
-    connector: Connector,
-    connection: Mutex<Option<Connection>>,
+/// Frames read and not yet taken. Past it the task stops reading, and the
+/// server buffers them (up to its `client-output-buffer-limit pubsub`).
+const BACKLOG: usize = 1024;
+
+/// A command for the task: connect again if needed (subscribing again to
+/// what a lost connection was subscribed to), then send `command` if any.
+struct Request {
+    command: Option<FlatArgs>,
+    done: oneshot::Sender<Result<(), Error>>,
 }
 
-impl Subscriber {
-    /// Sends a (un)subscribe command, connecting first if needed.
-    async fn send(&self, args: &FlatArgs) -> Result<Frame, Error> {
-        let mut connection = self.connection.lock().await;
-        if connection.as_ref().is_none_or(Connection::is_broken) {
-            *connection = Some(self.connector.connect().await?);
-        }
-        match connection.as_mut() {
-            Some(connection) => connection.cmd(args).await,
-            None => Err(Error::EmptyCommand),
+/// What the task owns.
+struct Session {
+    connector: Connector,
+    connection: Option<Connection>,
+    /// The commands that subscribe again to what a lost connection was
+    /// subscribed to.
+    resubscribe: Vec<Vec<Vec<u8>>>,
+    /// Frames read, waiting for room in the queue.
+    ready: VecDeque<Result<Frame, Error>>,
+    /// Set while `resubscribe` waits for the next request.
+    lost: Arc<AtomicBool>,
+}
+
+impl Session {
+    /// Serves requests and reads frames until every handle is gone.
+    async fn serve(
+        mut self,
+        mut requests: mpsc::Receiver<Request>,
+        frames: mpsc::Sender<Result<Frame, Error>>,
+    ) {
+        loop {
+            tokio::select! {
+                request = requests.recv() => {
+                    let Some(Request { command, done }) = request else {
+                        return;
+                    };
+                    // A caller that stopped waiting does not stop the command.
+                    let _ = done.send(self.run(command.as_ref()).await);
+                }
+                room = frames.reserve(), if !self.ready.is_empty() => {
+                    let Ok(room) = room else {
+                        return;
+                    };
+                    if let Some(frame) = self.ready.pop_front() {
+                        room.send(frame);
+                    }
+                }
+                frame = next_frame(&mut self.connection), if self.ready.is_empty() => {
+                    if frame.is_err() {
+                        self.forget_connection();
+                    }
+                    self.ready.push_back(frame);
+                }
+            }
         }
     }
 
-    /// The next message, or `None` after `wait` (or with no connection).
-    async fn next(&self, wait: Option<Duration>) -> Result<Option<Frame>, Error> {
-        let mut connection = self.connection.lock().await;
-        let Some(connection) = connection.as_mut() else {
-            return Ok(None);
+    /// Drops a failed connection, keeping what it was subscribed to.
+    fn forget_connection(&mut self) {
+        if let Some(lost) = self.connection.take() {
+            self.resubscribe = lost.resubscriptions();
+            self.lost
+                .store(!self.resubscribe.is_empty(), Ordering::Release);
+        }
+    }
+
+    /// Connects again if needed, then sends `command` and queues its first
+    /// confirmation (the others are read as they come).
+    async fn run(&mut self, command: Option<&FlatArgs>) -> Result<(), Error> {
+        if self.connection.as_ref().is_some_and(Connection::is_broken) {
+            self.forget_connection();
+        }
+        let connection = match &mut self.connection {
+            Some(connection) => connection,
+            slot @ None => {
+                let mut fresh = self.connector.connect().await?;
+                // Messages come when they come.
+                fresh.set_read_timeout(None);
+                for again in std::mem::take(&mut self.resubscribe) {
+                    let confirmation = confirmed(&self.connector, &mut fresh, &again).await?;
+                    self.ready.push_back(Ok(confirmation));
+                }
+                self.lost.store(false, Ordering::Release);
+                slot.insert(fresh)
+            }
         };
+        if let Some(command) = command {
+            let confirmation = confirmed(&self.connector, connection, command).await?;
+            self.ready.push_back(Ok(confirmation));
+        }
+        Ok(())
+    }
+}
+
+/// Sends a (un)subscribe command and waits for its first confirmation, up
+/// to the configured read timeout.
+async fn confirmed<A: redwire::Args + ?Sized>(
+    connector: &Connector,
+    connection: &mut Connection,
+    command: &A,
+) -> Result<Frame, Error> {
+    let (_, _, read_timeout) = connector.defaults().timeouts();
+    let Some(after) = read_timeout else {
+        return connection.cmd(command).await;
+    };
+    let endpoint = connection.endpoint().to_owned();
+    tokio::time::timeout(after, connection.cmd(command))
+        .await
+        .unwrap_or(Err(Error::Timeout {
+            phase: Phase::Read,
+            endpoint,
+            after,
+        }))
+}
+
+/// The next frame of the connection; with none, never.
+async fn next_frame(connection: &mut Option<Connection>) -> Result<Frame, Error> {
+    match connection {
+        Some(connection) => connection.read().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A handle on a running task.
+#[derive(Clone)]
+struct Link {
+    requests: mpsc::Sender<Request>,
+    frames: Arc<Mutex<mpsc::Receiver<Result<Frame, Error>>>>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Link {
+    /// Starts a task with no connection yet.
+    fn start(connector: Connector) -> PyResult<Self> {
+        let (requests, requested) = mpsc::channel(16);
+        let (frames, queued) = mpsc::channel(BACKLOG);
+        let lost = Arc::new(AtomicBool::new(false));
+        let session = Session {
+            connector,
+            connection: None,
+            resubscribe: Vec::new(),
+            ready: VecDeque::new(),
+            lost: lost.clone(),
+        };
+        drop(runtime()?.spawn(session.serve(requested, frames)));
+        Ok(Self {
+            requests,
+            frames: Arc::new(Mutex::new(queued)),
+            lost,
+        })
+    }
+
+    /// Has the task run `command` (see [`Request`]).
+    async fn request(&self, command: Option<FlatArgs>) -> Result<(), Error> {
+        let (done, outcome) = oneshot::channel();
+        let closed = || Error::Closed {
+            endpoint: "pub/sub".to_owned(),
+        };
+        self.requests
+            .send(Request { command, done })
+            .await
+            .map_err(|_| closed())?;
+        outcome.await.map_err(|_| closed())?
+    }
+
+    /// The next frame, or `None` when none comes within `wait`; after a
+    /// failure, connects and subscribes again first.
+    async fn next(&self, wait: Option<Duration>) -> Result<Option<Frame>, Error> {
+        if self.lost.load(Ordering::Acquire) {
+            self.request(None).await?;
+        }
+        let take = async { self.frames.lock().await.recv().await.transpose() };
         match wait {
-            // `read` is cancel-safe: a timeout loses nothing.
-            Some(wait) => match tokio::time::timeout(wait, connection.read()).await {
-                Ok(frame) => frame.map(Some),
-                Err(_) => Ok(None),
-            },
-            None => connection.read().await.map(Some),
+            Some(wait) => tokio::time::timeout(wait, take).await.unwrap_or(Ok(None)),
+            None => take.await,
         }
     }
 }
@@ -58,41 +213,45 @@ fn wait(timeout: Option<f64>) -> PyResult<Option<Duration>> {
         .map_err(|e| PyValueError::new_err(format!("timeout: {e}")))
 }
 
-/// A pub/sub connection: (un)subscribe commands and the messages that
+/// A pub/sub connection: (un)subscribe commands and the frames that
 /// arrive, read with a timeout; each also as an asyncio awaitable.
 #[pyclass(frozen, module = "redwire._native")]
 pub(crate) struct NativePubSub {
-    subscriber: Arc<Subscriber>,
+    connector: Connector,
     decode: bool,
+    link: std::sync::Mutex<Option<Link>>,
 }
 
 impl NativePubSub {
     pub(crate) fn new(connector: Connector, decode: bool) -> Self {
         Self {
-            subscriber: Arc::new(Subscriber {
-                connector,
-                connection: Mutex::new(None),
-            }),
+            connector,
             decode,
+            link: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The running task, started on first use.
+    fn link(&self) -> PyResult<Link> {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(running) = link.as_ref() {
+            return Ok(running.clone());
+        }
+        Ok(link.insert(Link::start(self.connector.clone())?).clone())
     }
 }
 
 #[pymethods]
 impl NativePubSub {
-    /// Sends a (un)subscribe command (connecting first if needed) and
-    /// returns its first confirmation; the others are read as messages.
-    fn execute<'py>(
-        &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    /// Sends a (un)subscribe command (connecting first if needed); its
+    /// confirmations are read as messages.
+    fn execute(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = run(py, self.subscriber.send(&args))?;
-        reply::to_python(py, &frame, self.decode)
+        let link = self.link()?;
+        run(py, link.request(Some(args)))
     }
 
-    /// Starts `execute` as asyncio request `id`.
+    /// Starts `execute` as asyncio request `id` (its outcome: `None`).
     fn submit(
         &self,
         completions: &Completions,
@@ -100,9 +259,11 @@ impl NativePubSub {
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<()> {
         let args = FlatArgs::from_tuple(args)?;
-        let subscriber = self.subscriber.clone();
+        let link = self.link()?;
         completions.spawn(id, async move {
-            subscriber.send(&args).await.map(Outcome::Reply)
+            link.request(Some(args))
+                .await
+                .map(|()| Outcome::Message(None))
         })
     }
 
@@ -114,7 +275,9 @@ impl NativePubSub {
         py: Python<'py>,
         timeout: Option<f64>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let frame = run(py, self.subscriber.next(wait(timeout)?))?;
+        let wait = wait(timeout)?;
+        let link = self.link()?;
+        let frame = run(py, link.next(wait))?;
         frame
             .map(|f| reply::to_python(py, &f, self.decode))
             .transpose()
@@ -129,17 +292,19 @@ impl NativePubSub {
         timeout: Option<f64>,
     ) -> PyResult<()> {
         let wait = wait(timeout)?;
-        let subscriber = self.subscriber.clone();
-        completions.spawn(id, async move {
-            subscriber.next(wait).await.map(Outcome::Message)
-        })
+        let link = self.link()?;
+        completions.spawn(
+            id,
+            async move { link.next(wait).await.map(Outcome::Message) },
+        )
     }
 
-    /// Closes the connection (a later subscription opens another).
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        run(py, async {
-            self.subscriber.connection.lock().await.take();
-            Ok(())
-        })
+    /// Closes the connection and forgets the subscriptions (a later
+    /// subscription opens another connection). Never waits.
+    fn close(&self) {
+        self.link
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 }

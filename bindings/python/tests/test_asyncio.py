@@ -63,7 +63,7 @@ def test_two_hundred_tasks_never_cross_replies(server: dict) -> None:
         stats = client.pool_stats()
         assert stats["in_use"] == 0
         assert stats["created"] <= 20
-        client.close()
+        await client.close()
 
     run(main())
 
@@ -116,6 +116,69 @@ def test_one_client_on_several_loops(server: dict) -> None:
     # Each asyncio.run is a new event loop; the client serves each.
     assert run(use("first")) == b"first"
     assert run(use("second")) == b"second"
-    client.close()
+    run(client.aclose())
     assert run(use("after close")) == b"after close"
-    client.close()
+    run(client.aclose())
+
+
+def test_watch_and_transactions_awaited(server: dict) -> None:
+    async def main() -> None:
+        async with redwire.asyncio.Client(host=server["host"], port=server["port"], db=10) as client:
+            await client.set("a:w", 1)
+            async with client.pipeline() as pipe:
+                assert await pipe.watch("a:w") is True
+                assert await pipe.get("a:w") == b"1"
+                pipe.multi()
+                await pipe.incr("a:w")  # queued: a pipeline awaits to itself
+                assert await pipe.execute() == [2]
+
+            async def increment(pipe: redwire.asyncio.Pipeline) -> int:
+                value = int(await pipe.get("a:w"))
+                pipe.multi()
+                pipe.set("a:w", value + 1)
+                return value + 1
+
+            assert await client.transaction(increment, "a:w", value_from_callable=True) == 3
+            assert await client.get("a:w") == b"3"
+            assert client.pool_stats()["in_use"] == 0
+
+    run(main())
+
+
+def test_a_cluster_client_connects_on_first_use(cluster: dict) -> None:
+    async def main() -> None:
+        # Nothing listens there: the constructor does not block or fail.
+        unreachable = redwire.asyncio.connect("redis+cluster://127.0.0.1:1")
+        with pytest.raises(redwire.ConnectionError):
+            await unreachable.get("x")
+        seeds = ",".join(f"{node['host']}:{node['port']}" for node in cluster["nodes"][:2])
+        client = redwire.asyncio.connect(f"redis+cluster://{seeds}")
+        await asyncio.gather(*(client.set(f"ac:{i}", i) for i in range(50)))
+        assert await asyncio.gather(*(client.get(f"ac:{i}") for i in range(50))) == [
+            str(i).encode() for i in range(50)
+        ]
+        await client.aclose()
+
+    run(main())
+
+
+def test_close_fails_waiting_requests_and_pubsub_closes_without_blocking(server: dict) -> None:
+    async def main() -> None:
+        client = redwire.asyncio.Client(host=server["host"], port=server["port"], db=10)
+        blocked = asyncio.ensure_future(client.blpop("a:closing", 0))
+        await asyncio.sleep(0.2)
+        await client.close()
+        with pytest.raises(redwire.ConnectionError, match="closed"):
+            await blocked
+        assert await client.ping() is True
+        pubsub = client.pubsub()
+        await pubsub.subscribe("a:quiet")
+        listener = asyncio.ensure_future(pubsub.get_message(timeout=None, ignore_subscribe_messages=True))
+        await asyncio.sleep(0.2)
+        started = asyncio.get_running_loop().time()
+        await pubsub.aclose()
+        assert asyncio.get_running_loop().time() - started < 0.2
+        listener.cancel()
+        await client.aclose()
+
+    run(main())

@@ -1,6 +1,10 @@
 """The sync client against a real server: commands, replies, options, errors."""
 
+import _thread
 import builtins
+import datetime
+import socket
+import threading
 import time
 
 import pytest
@@ -38,6 +42,16 @@ def test_strings_and_set_options(client: redwire.Client) -> None:
     assert sorted(client.keys("s:k*")) == [b"s:k2"]
     assert client.setex("s:ex", 10, "v") is True
     assert client.setnx("s:ex", "w") is False
+    # Times to live as timedelta, as redis-py takes them; keys as one list.
+    assert client.set("s:td", "v", ex=datetime.timedelta(minutes=2)) is True
+    assert 115 <= client.ttl("s:td") <= 120
+    assert client.set("s:td", "v", px=datetime.timedelta(seconds=30)) is True
+    assert 29000 <= client.pttl("s:td") <= 30000
+    assert client.expire("s:td", datetime.timedelta(hours=1)) is True
+    assert 3590 <= client.ttl("s:td") <= 3600
+    assert client.setex("s:td", datetime.timedelta(seconds=40), "v") is True
+    assert 35 <= client.ttl("s:td") <= 40
+    assert client.mget(["s:td", "s:none"]) == [b"v", None]
 
 
 def test_hashes_sets_lists_and_sorted_sets(client: redwire.Client) -> None:
@@ -175,6 +189,11 @@ def test_url_forms_and_options(server: dict) -> None:
         ({"service_name": "m"}, "invalid option service_name: it needs sentinels=[(host, port), …]"),
         ({"sentinels": [("h", 0)]}, "invalid option sentinels: expected a list of (host, port) pairs, got ('h', 0)"),
         ({"username": "u"}, "invalid option username: it needs a password"),
+        ({"bogus": 1}, "unknown option bogus"),
+        (
+            {"sentinels": [("h", 1)], "sentinel_username": "u"},
+            "invalid option sentinel_username: it needs sentinel_password",
+        ),
         ({"password": 1234}, "invalid option password: expected a str, got int"),
         ({"max_connections": 0}, "invalid option max_connections: expected an int 1..100000, got 0"),
         ({"pool_timeout": 1e-10}, "invalid option pool_timeout: expected a positive number of seconds, got 1e-10"),
@@ -222,6 +241,33 @@ def test_connection_errors_and_timeouts(server: dict) -> None:
         assert isinstance(timed_out.value, redwire.RedisError)
         # The timed-out connection was dropped; the next request works.
         assert client.ping() is True
+
+
+def test_a_connect_timeout_is_a_timeout_error() -> None:
+    # Accepted by the kernel, never answered: the handshake (SELECT) stalls.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        client = redwire.Client(port=port, db=1, socket_connect_timeout=0.2)
+        started = time.monotonic()
+        with pytest.raises(redwire.TimeoutError, match="connect|handshake"):
+            client.get("x")
+        assert time.monotonic() - started < 2
+
+
+def test_ctrl_c_interrupts_a_blocking_call(server: dict) -> None:
+    with redwire.Client(host=server["host"], port=server["port"], db=9) as client:
+        timer = threading.Timer(0.3, _thread.interrupt_main)
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            client.blpop("i:never", 0)
+        assert time.monotonic() - started < 2
+        timer.join()
+        # The interrupted request's connection was dropped; the client works.
+        assert client.ping() is True
+        assert client.pool_stats()["in_use"] == 0
 
 
 def test_the_pool_reuses_and_bounds_connections(server: dict) -> None:

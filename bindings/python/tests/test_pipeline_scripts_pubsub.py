@@ -1,5 +1,8 @@
 """Pipelines, transactions, scripts and pub/sub against a real server."""
 
+import threading
+import time
+
 import pytest
 
 import redwire
@@ -43,17 +46,73 @@ def test_transactions(client: redwire.Client) -> None:
     assert client.get("t:k") == b"2"
 
 
-def test_watch_conflicts_raise_watch_error(server: dict) -> None:
-    with redwire.Client(host=server["host"], port=server["port"], db=9, max_connections=1) as client:
-        # WATCH, a change from elsewhere, then the transaction on the same
-        # connection (a pool of one).
+def test_watch_reads_at_once_then_runs_the_transaction_on_its_connection(server: dict) -> None:
+    with redwire.Client(host=server["host"], port=server["port"], db=9) as client:
         other = redwire.Client(host=server["host"], port=server["port"], db=9)
-        client.execute("WATCH", "w:k")
-        other.set("w:k", "changed")
-        with pytest.raises(redwire.WatchError):
-            client.pipeline().set("w:k", "mine").execute()
+        client.set("w:k", 1)
+        with client.pipeline() as pipe:
+            assert pipe.watch("w:k") is True
+            assert pipe.watching
+            # Between WATCH and MULTI, commands run at once on the held connection.
+            held = pipe.execute_command("CLIENT", "ID")
+            assert pipe.get("w:k") == b"1"
+            pipe.multi()
+            assert pipe.set("w:k", 2) is pipe
+            assert pipe.execute() == [True]
+        # Released to the pool: EXEC ended the watch, so it is reused.
+        assert client.execute("CLIENT", "ID") == held
+        assert client.pool_stats()["in_use"] == 0
+        # A change from elsewhere between WATCH and EXEC: WatchError.
+        with client.pipeline() as pipe:
+            pipe.watch("w:k")
+            other.set("w:k", "changed")
+            pipe.multi()
+            pipe.set("w:k", "mine")
+            with pytest.raises(redwire.WatchError):
+                pipe.execute()
         assert client.get("w:k") == b"changed"
+        # Left while watching (reset without EXEC): closed, not pooled again.
+        pipe = client.pipeline()
+        pipe.watch("w:k")
+        left = pipe.execute_command("CLIENT", "ID")
+        pipe.reset()
+        assert client.execute("CLIENT", "ID") != left
+        with pytest.raises(redwire.RedisError, match="WATCH must come before MULTI"):
+            client.pipeline().set("w:k", 1).watch("w:k")
         other.close()
+
+
+def test_a_watch_sent_as_a_plain_command_never_reaches_another_caller(server: dict) -> None:
+    with redwire.Client(host=server["host"], port=server["port"], db=9, max_connections=1) as client:
+        other = redwire.Client(host=server["host"], port=server["port"], db=9)
+        client.execute("WATCH", "w:plain")
+        other.set("w:plain", "changed")
+        # The watching connection was closed on release: this transaction
+        # runs on a fresh one, which watches nothing.
+        assert client.pipeline().set("w:plain", "mine").execute() == [True]
+        assert client.get("w:plain") == b"mine"
+        other.close()
+
+
+def test_transaction_retries_until_no_watched_key_changed(client: redwire.Client, server: dict) -> None:
+    other = redwire.Client(host=server["host"], port=server["port"], db=9)
+    client.set("w:counter", 10)
+    attempts = []
+
+    def double(pipe: redwire.Pipeline) -> int:
+        value = int(pipe.get("w:counter"))
+        attempts.append(value)
+        if len(attempts) == 1:
+            other.incr("w:counter")  # spoils the first attempt
+        pipe.multi()
+        pipe.set("w:counter", value * 2)
+        return value
+
+    assert client.transaction(double, "w:counter") == [True]
+    assert attempts == [10, 11]
+    assert client.get("w:counter") == b"22"
+    assert client.transaction(double, "w:counter", value_from_callable=True) == 22
+    other.close()
 
 
 def test_scripts_survive_script_flush(client: redwire.Client) -> None:
@@ -96,3 +155,83 @@ def test_pubsub_messages(client: redwire.Client) -> None:
         assert next(listener)["type"] == "subscribe"
         client.publish("again", "x")
         assert next(listener)["data"] == b"x"
+
+
+def test_one_thread_listens_while_another_subscribes(client: redwire.Client) -> None:
+    pubsub = client.pubsub()
+    pubsub.subscribe("l:first")
+    received = []
+
+    def listen() -> None:
+        for message in pubsub.listen():
+            received.append((message["type"], message["channel"], message["data"]))
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    time.sleep(0.2)
+    # The listener waits inside a read: subscribing does not wait for it.
+    started = time.monotonic()
+    pubsub.subscribe("l:second")
+    assert time.monotonic() - started < 1
+    deadline = time.monotonic() + 5
+    while client.publish("l:second", "hello") == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pubsub.unsubscribe()
+    listener.join(timeout=5)
+    # Unsubscribed from everything, listen() ended by itself.
+    assert not listener.is_alive()
+    assert received[:3] == [
+        ("subscribe", b"l:first", 1),
+        ("subscribe", b"l:second", 2),
+        ("message", b"l:second", b"hello"),
+    ]
+    # Unsubscribing from every channel: the server picks the order.
+    assert [(kind, count) for kind, _, count in received[3:]] == [("unsubscribe", 1), ("unsubscribe", 0)]
+    assert {channel for _, channel, _ in received[3:]} == {b"l:first", b"l:second"}
+    assert not pubsub.subscribed
+    # Nothing subscribed: listen() ends at once.
+    assert list(pubsub.listen()) == []
+    pubsub.close()
+
+
+def test_close_does_not_wait_for_a_listener(client: redwire.Client) -> None:
+    pubsub = client.pubsub()
+    pubsub.subscribe("l:quiet")
+    waiting = threading.Thread(target=pubsub.get_message, kwargs={"timeout": 2})
+    waiting.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    pubsub.close()
+    assert time.monotonic() - started < 0.5
+    waiting.join(timeout=5)
+    assert not waiting.is_alive()
+
+
+def test_messages_wait_past_the_socket_timeout(server: dict) -> None:
+    with redwire.Client(host=server["host"], port=server["port"], socket_timeout=0.2) as client:
+        with client.pubsub() as pubsub:
+            pubsub.subscribe("t:slow")
+            assert pubsub.get_message(timeout=1)["type"] == "subscribe"
+            started = time.monotonic()
+            # No message for longer than the socket timeout: no error.
+            assert pubsub.get_message(timeout=0.6) is None
+            assert time.monotonic() - started >= 0.5
+            client.publish("t:slow", "late")
+            assert pubsub.get_message(timeout=1)["data"] == b"late"
+
+
+def test_a_lost_connection_is_reported_once_then_resubscribed(client: redwire.Client) -> None:
+    with client.pubsub() as pubsub:
+        pubsub.subscribe("r:news")
+        pubsub.psubscribe("r:p*")
+        assert [pubsub.get_message(timeout=1)["type"] for _ in range(2)] == ["subscribe", "psubscribe"]
+        assert client.execute("CLIENT", "KILL", "TYPE", "pubsub") == 1
+        with pytest.raises(redwire.ConnectionError):
+            pubsub.get_message(timeout=2)
+        # The next read connects again and subscribes again to both.
+        again = sorted(pubsub.get_message(timeout=2)["type"] for _ in range(2))
+        assert again == ["psubscribe", "subscribe"]
+        assert client.publish("r:news", "back") == 1
+        assert client.publish("r:pattern", "too") == 1
+        messages = [pubsub.get_message(timeout=1) for _ in range(2)]
+        assert [(m["type"], m["data"]) for m in messages] == [("message", b"back"), ("pmessage", b"too")]

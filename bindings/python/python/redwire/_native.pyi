@@ -19,7 +19,9 @@ class NativeClient:
     def pubsub(self) -> "NativePubSub":
         """A pub/sub connection of its own."""
     def close(self) -> None:
-        """Closes the pooled connections."""
+        """Closes the pooled connections (or releases a held one)."""
+    def hold(self) -> "NativeClient":
+        """A client whose requests all go on one connection of this pool."""
     def is_cluster(self) -> bool:
         """Whether it is a cluster client."""
     def pool_stats(self) -> Dict[str, int]:
@@ -28,8 +30,8 @@ class NativeClient:
 class NativePubSub:
     """A connection for subscriptions."""
 
-    def execute(self, args: Tuple[Any, ...]) -> Any:
-        """Sends a (un)subscribe command; returns its first confirmation."""
+    def execute(self, args: Tuple[Any, ...]) -> None:
+        """Sends a (un)subscribe command; its confirmations are messages."""
     def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> None:
         """Starts ``execute`` as asyncio request ``id``."""
     def get_message(self, timeout: Optional[float] = None) -> Optional[List[Any]]:
@@ -37,7 +39,7 @@ class NativePubSub:
     def submit_message(self, completions: "Completions", id: int, timeout: Optional[float] = None) -> None:
         """Starts ``get_message`` as asyncio request ``id``."""
     def close(self) -> None:
-        """Closes the connection."""
+        """Closes the connection and forgets the subscriptions."""
 
 class Completions:
     """Outcomes of asyncio requests, drained on the event loop's thread."""

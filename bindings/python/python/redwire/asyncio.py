@@ -12,14 +12,26 @@ closed, so its reply can never reach another caller.
 """
 
 import asyncio
+import inspect
 import itertools
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Generator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from . import _native
 from . import client as sync
-from .commands import Callback, Key, Value
-from .exceptions import NoScriptError
+from .commands import Callback, Key, Value, _ok
+from .exceptions import ConnectionError, NoScriptError, WatchError
 
 __all__ = ["Client", "Pipeline", "PubSub", "Script", "connect"]
 
@@ -30,7 +42,8 @@ class _LoopRequests:
     queue's descriptor readable, so the runtime never takes the GIL."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, decode: bool) -> None:
-        self.loop = loop
+        # Weak: the loop is this object's key in a WeakKeyDictionary.
+        self.loop = weakref.ref(loop)
         self.native = _native.Completions(decode)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
         loop.add_reader(self.native.fileno(), self._drain)
@@ -45,9 +58,29 @@ class _LoopRequests:
             else:
                 future.set_exception(value)
 
+    def _close_here(self) -> None:
+        """On the loop's thread: fails what is still waiting, then stops
+        watching the queue."""
+        for request, future in list(self.futures.items()):
+            self.native.cancel(request)
+            if not future.done():
+                future.set_exception(ConnectionError("the client was closed"))
+        loop = self.loop()
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self.native.fileno())
+
     def close(self) -> None:
-        if not self.loop.is_closed():
-            self.loop.remove_reader(self.native.fileno())
+        loop = self.loop()
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._close_here()
+        else:
+            loop.call_soon_threadsafe(self._close_here)
 
 
 class _Requests:
@@ -60,9 +93,9 @@ class _Requests:
         )
         self._ids = itertools.count(1)
 
-    async def run(self, start: Callable[[Any, int], None]) -> Any:
-        """Starts a request (``start(completions, id)``) and awaits its
-        outcome. However the wait ends early (a cancelled task, a closed
+    async def run(self, start: Callable[..., None], *args: Any) -> Any:
+        """Starts a request (``start(completions, id, *args)``) and awaits
+        its outcome. However the wait ends early (a cancelled task, a closed
         loop), the request is cancelled: its connection is closed and its
         reply reaches no one."""
         loop = asyncio.get_running_loop()
@@ -73,23 +106,25 @@ class _Requests:
         future = loop.create_future()
         state.futures[request] = future
         try:
-            start(state.native, request)
+            start(state.native, request, *args)
             return await future
         except BaseException:
             state.native.cancel(request)
             raise
         finally:
-            state.futures.pop(request, None)
+            del state.futures[request]
 
     def close(self) -> None:
-        """Stops watching every loop's queue."""
+        """Fails what still waits, and stops watching every loop's queue."""
         for state in list(self._loops.values()):
             state.close()
         self._loops.clear()
 
 
 class Client(sync.Client):
-    """:class:`redwire.Client` with awaitable requests (same options)."""
+    """:class:`redwire.Client` with awaitable requests (same options). A
+    cluster client connects on its first request, not in the constructor,
+    so that the event loop never blocks."""
 
     _asyncio = True
 
@@ -98,7 +133,7 @@ class Client(sync.Client):
         self._requests = _Requests(bool(options.get("decode_responses")))
 
     async def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
-        reply = await self._requests.run(lambda done, request: self._native.submit(done, request, args))
+        reply = await self._requests.run(self._native.submit, args)
         return callback(reply) if callback is not None else reply
 
     def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":  # type: ignore[override]
@@ -106,6 +141,29 @@ class Client(sync.Client):
         if transaction is None:
             transaction = not self._native.is_cluster()
         return Pipeline(self, transaction)
+
+    async def transaction(  # type: ignore[override]
+        self,
+        func: Callable[["Pipeline"], Any],
+        *watches: Key,
+        value_from_callable: bool = False,
+        watch_delay: Optional[float] = None,
+    ) -> Any:
+        """:meth:`redwire.Client.transaction`, awaited; ``func`` may be a
+        coroutine function."""
+        async with self.pipeline(True) as pipe:
+            while True:
+                try:
+                    if watches:
+                        await pipe.watch(*watches)
+                    value = func(pipe)
+                    if inspect.isawaitable(value):
+                        value = await value
+                    replies = await pipe.execute()
+                    return value if value_from_callable else replies
+                except WatchError:
+                    if watch_delay:
+                        await asyncio.sleep(watch_delay)
 
     def register_script(self, script: str) -> "Script":  # type: ignore[override]
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""
@@ -115,41 +173,74 @@ class Client(sync.Client):
         """A pub/sub object whose calls are awaited."""
         return PubSub(self._native.pubsub(), self._requests)
 
-    def close(self) -> None:
-        """Closes the pooled connections and stops watching the loops."""
-        super().close()
+    async def aclose(self) -> None:
+        """Closes the pooled connections; requests still waiting raise
+        :class:`~redwire.ConnectionError`. Later requests open new ones."""
+        self._native.close()
         self._requests.close()
 
-    async def aclose(self) -> None:
-        """Closes the pooled connections (as :meth:`close`)."""
-        self.close()
+    async def close(self) -> None:  # type: ignore[override]
+        """The same as :meth:`aclose` (as in ``redis.asyncio``)."""
+        await self.aclose()
 
     async def __aenter__(self) -> "Client":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self.close()
+        await self.aclose()
 
 
 def connect(url: Optional[str] = None, **options: Any) -> Client:
     """An asyncio :class:`Client` for ``url`` and the keyword options."""
-    sync._options(url, options)
     return Client(url=url, **options)
 
 
 class Pipeline(sync.Pipeline):
-    """Commands queued for one round trip; ``await pipe.execute()``."""
+    """Commands queued for one round trip; ``await pipe.execute()``. After
+    ``await pipe.watch(...)``, commands are awaited at once until
+    :meth:`multi`. ``await pipe.get(...)`` works either way: a pipeline is
+    awaitable (to itself)."""
+
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+        if self._held is not None and not self._multi:
+            return self._at_once(self._held, args, callback)
+        self._commands.append((args, callback))
+        return self
+
+    def __await__(self) -> Generator[Any, None, "Pipeline"]:
+        async def itself() -> "Pipeline":
+            return self
+
+        return itself().__await__()
+
+    async def _at_once(self, native: Any, args: Tuple[Any, ...], callback: Callback) -> Any:
+        reply = await self._client._requests.run(native.submit, args)
+        return callback(reply) if callback is not None else reply
+
+    async def watch(self, *names: Key) -> Any:  # type: ignore[override]
+        """``WATCH``es ``names`` on the pipeline's own connection."""
+        return await self._at_once(self._start_watch(), ("WATCH",) + names, _ok)
+
+    async def unwatch(self) -> Any:  # type: ignore[override]
+        """``UNWATCH``."""
+        if self._held is None:
+            return True
+        return await self._at_once(self._held, ("UNWATCH",), _ok)
 
     async def execute(self, raise_on_error: bool = True) -> List[Any]:  # type: ignore[override]
         """Sends the queued commands; the replies in order."""
-        commands, self._commands = self._commands, []
-        scripts, self._scripts = self._scripts, []
-        for script in scripts:
-            await script._load()
-        native, batch = self._client._native, [args for args, _ in commands]
-        replies = await self._client._requests.run(
-            lambda done, request: native.submit_pipeline(done, request, batch, self._transaction)
-        )
+        try:
+            for script in self._scripts:
+                await self._client.script_load(script.script)
+            commands, transaction = self._batch()
+            if not commands:
+                return []
+            batch = [args for args, _ in commands]
+            replies = await self._client._requests.run(
+                self._target().submit_pipeline, batch, transaction
+            )
+        finally:
+            self.reset()
         return sync._results(commands, replies, raise_on_error)
 
     async def __aenter__(self) -> "Pipeline":
@@ -161,9 +252,6 @@ class Pipeline(sync.Pipeline):
 
 class Script(sync.Script):
     """An awaitable Lua script run with ``EVALSHA``."""
-
-    async def _load(self) -> None:  # type: ignore[override]
-        await self._client.script_load(self.script)
 
     async def __call__(  # type: ignore[override]
         self,
@@ -180,7 +268,7 @@ class Script(sync.Script):
         try:
             return await target.evalsha(self.sha, *call)
         except NoScriptError:
-            await self._load()
+            await target.script_load(self.script)
             return await target.evalsha(self.sha, *call)
 
 
@@ -192,14 +280,15 @@ class PubSub(sync.PubSub):
         self._requests = requests
 
     async def _send(self, *args: Key) -> None:  # type: ignore[override]
-        reply = await self._requests.run(lambda done, request: self._native.submit(done, request, args))
-        self._pending.append(self._message(reply))
+        await self._requests.run(self._native.submit, args)
 
     async def subscribe(self, *channels: Key) -> None:  # type: ignore[override]
         await self._send("SUBSCRIBE", *channels)
+        self.subscribed = True
 
     async def psubscribe(self, *patterns: Key) -> None:  # type: ignore[override]
         await self._send("PSUBSCRIBE", *patterns)
+        self.subscribed = True
 
     async def unsubscribe(self, *channels: Key) -> None:  # type: ignore[override]
         await self._send("UNSUBSCRIBE", *channels)
@@ -211,31 +300,29 @@ class PubSub(sync.PubSub):
         self, timeout: Optional[float] = 0.0, ignore_subscribe_messages: bool = False
     ) -> Optional[Dict[str, Any]]:
         """The next message, or ``None`` after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         while True:
-            if self._pending:
-                message = self._pending.pop(0)
-            else:
-                reply = await self._requests.run(
-                    lambda done, request: self._native.submit_message(done, request, timeout)
-                )
-                if reply is None:
-                    return None
-                message = self._message(reply)
-            if ignore_subscribe_messages and message["type"] not in ("message", "pmessage"):
-                continue
-            return message
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            reply = await self._requests.run(self._native.submit_message, left)
+            if reply is None:
+                return None
+            message = self._message(reply)
+            if not (ignore_subscribe_messages and message["type"] in sync._CONFIRMATIONS):
+                return message
 
-    async def listen(self):  # type: ignore[override]
-        """Every message, waiting for each."""
-        while True:
+    async def listen(self) -> AsyncIterator[Dict[str, Any]]:  # type: ignore[override]
+        """Every message, waiting for each, while subscribed."""
+        while self.subscribed:
             message = await self.get_message(timeout=None)
             if message is not None:
                 yield message
 
-    def __aiter__(self):
+    def __aiter__(self) -> AsyncIterator[Dict[str, Any]]:
         return self.listen()
 
     async def aclose(self) -> None:
+        """Closes the connection (as :meth:`close`; never waits)."""
         self.close()
 
     async def __aenter__(self) -> "PubSub":

@@ -2,51 +2,12 @@
 client (:mod:`redwire.asyncio`) builds on them."""
 
 import hashlib
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+import time
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _native
-from .commands import Callback, Commands, Key, Value
-from .exceptions import ConfigError, NoScriptError, ResponseError
-
-#: The options ``connect`` and :class:`Client` take.
-OPTIONS = (
-    "host",
-    "port",
-    "unix_socket_path",
-    "db",
-    "username",
-    "password",
-    "ssl",
-    "ssl_ca_certs",
-    "ssl_certfile",
-    "ssl_keyfile",
-    "ssl_cert_reqs",
-    "socket_timeout",
-    "socket_connect_timeout",
-    "client_name",
-    "protocol",
-    "max_connections",
-    "pool_timeout",
-    "sentinels",
-    "service_name",
-    "sentinel_role",
-    "sentinel_username",
-    "sentinel_password",
-    "read_from_replicas",
-    "decode_responses",
-)
-
-
-def _options(url: Optional[str], options: Dict[str, Any]) -> Dict[str, Any]:
-    """The options to give the native client: the URL and those set."""
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        raise ConfigError("unknown option " + ", ".join(unknown))
-    chosen = {name: value for name, value in options.items() if value is not None}
-    if url is not None:
-        chosen["url"] = url
-    return chosen
-
+from .commands import Callback, Commands, Key, Value, _ok
+from .exceptions import NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
     """A Redis client on a pool of connections, safe to share between
@@ -101,17 +62,20 @@ class Client(Commands):
         sentinel_password: Optional[str] = None,
         read_from_replicas: Optional[bool] = None,
         decode_responses: bool = False,
+        **other: Any,
     ) -> None:
         options = dict(locals())
-        del options["self"], options["url"]
+        del options["self"], options["other"]
+        # An unknown option is named by the ConfigError the native side raises.
+        options.update(other)
         if sentinels is not None:
             options["sentinels"] = [tuple(address) for address in sentinels]
-        self._native = _native.NativeClient(_options(url, options), self._asyncio)
+        chosen = {name: value for name, value in options.items() if value is not None}
+        self._native = _native.NativeClient(chosen, self._asyncio)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> "Client":
         """A client for ``url``, as redis-py's ``from_url``."""
-        _options(url, options)
         return cls(url=url, **options)
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
@@ -126,6 +90,31 @@ class Client(Commands):
         if transaction is None:
             transaction = not self._native.is_cluster()
         return Pipeline(self, transaction)
+
+    def transaction(
+        self,
+        func: Callable[["Pipeline"], Any],
+        *watches: Key,
+        value_from_callable: bool = False,
+        watch_delay: Optional[float] = None,
+    ) -> Any:
+        """Optimistic locking, as redis-py's: ``WATCH``es ``watches``, calls
+        ``func(pipe)`` (which reads at once, calls ``pipe.multi()``, then
+        queues), and runs the transaction; when a watched key changed
+        meanwhile, starts again (after ``watch_delay`` seconds). Returns the
+        transaction's replies, or ``func``'s value with
+        ``value_from_callable``."""
+        with self.pipeline(True) as pipe:
+            while True:
+                try:
+                    if watches:
+                        pipe.watch(*watches)
+                    value = func(pipe)
+                    replies = pipe.execute()
+                    return value if value_from_callable else replies
+                except WatchError:
+                    if watch_delay:
+                        time.sleep(watch_delay)
 
     def register_script(self, script: str) -> "Script":
         """A callable running ``script`` by its SHA1 (``EVALSHA``), loading
@@ -155,46 +144,107 @@ def connect(url: Optional[str] = None, **options: Any) -> Client:
     """A :class:`Client` for ``url`` (default ``redis://127.0.0.1:6379/0``)
     and the keyword options; an unknown option raises
     :class:`~redwire.ConfigError`."""
-    _options(url, options)
     return Client(url=url, **options)
 
 
 class Pipeline(Commands):
     """Commands queued for one round trip. Each command method returns the
     pipeline (so calls chain); :meth:`execute` sends them and returns the
-    replies in order. As a context manager it discards what was not sent."""
+    replies in order. As a context manager it discards what was not sent.
+
+    Optimistic locking, as in redis-py: after :meth:`watch`, the pipeline
+    holds one connection and commands run at once (to read what the
+    transaction depends on) until :meth:`multi`; :meth:`execute` then runs
+    the queued ones between ``MULTI`` and ``EXEC`` on that connection and
+    raises :class:`~redwire.WatchError` if a watched key changed. The
+    connection goes back to the pool after ``execute`` or :meth:`reset` (a
+    connection still watching keys is closed instead)."""
 
     def __init__(self, client: Client, transaction: bool) -> None:
         self._client = client
         self._transaction = transaction
         self._commands: List[Tuple[Tuple[Any, ...], Callback]] = []
         self._scripts: List["Script"] = []
+        # From watch() until execute() or reset(): the client holding one connection.
+        self._held: Optional["_native.NativeClient"] = None
+        self._multi = False
 
-    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> "Pipeline":
+    @property
+    def watching(self) -> bool:
+        """Whether keys are watched and commands still run at once."""
+        return self._held is not None and not self._multi
+
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+        if self.watching:
+            reply = self._target().execute(args)
+            return callback(reply) if callback is not None else reply
         self._commands.append((args, callback))
         return self
 
+    def _target(self) -> "_native.NativeClient":
+        """Where commands go: the held connection, else the client's pool."""
+        return self._held if self._held is not None else self._client._native
+
+    def _start_watch(self) -> "_native.NativeClient":
+        """The held connection, taken from the pool on the first ``watch``."""
+        if self._multi or self._commands:
+            raise RedisError("WATCH must come before MULTI and the queued commands")
+        if self._held is None:
+            self._held = self._client._native.hold()
+        return self._held
+
+    def watch(self, *names: Key) -> Any:
+        """``WATCH``es ``names`` on the pipeline's own connection; commands
+        run at once from now until :meth:`multi`."""
+        return _ok(self._start_watch().execute(("WATCH",) + names))
+
+    def unwatch(self) -> Any:
+        """``UNWATCH``: forgets the watched keys (``True``)."""
+        if self._held is None:
+            return True
+        return _ok(self._held.execute(("UNWATCH",)))
+
+    def multi(self) -> None:
+        """Starts queueing the transaction after :meth:`watch`."""
+        if self._multi:
+            raise RedisError("MULTI is already in effect")
+        if self._commands:
+            raise RedisError("MULTI must come before the queued commands")
+        self._multi = True
+
     def __len__(self) -> int:
         return len(self._commands)
+
+    def _batch(self) -> Tuple[List[Tuple[Tuple[Any, ...], Callback]], bool]:
+        """Takes the queued commands; whether they form a transaction."""
+        commands, self._commands = self._commands, []
+        self._scripts = []
+        return commands, self._transaction or self._multi
 
     def execute(self, raise_on_error: bool = True) -> List[Any]:  # type: ignore[override]
         """Sends the queued commands and returns their replies in order.
         With ``raise_on_error`` the first error reply is raised (naming the
         command); else each stays in its place as a
-        :class:`~redwire.ResponseError`."""
-        commands, self._commands = self._commands, []
-        for script in self._scripts:
-            script._load()
-        self._scripts = []
-        replies = self._client._native.pipeline_execute(
-            [args for args, _ in commands], self._transaction
-        )
+        :class:`~redwire.ResponseError`. Nothing queued: nothing sent."""
+        try:
+            for script in self._scripts:
+                self._client.script_load(script.script)
+            commands, transaction = self._batch()
+            if not commands:
+                return []
+            replies = self._target().pipeline_execute([args for args, _ in commands], transaction)
+        finally:
+            self.reset()
         return _results(commands, replies, raise_on_error)
 
     def reset(self) -> None:
-        """Discards the queued commands."""
+        """Discards the queued commands and gives back a held connection."""
         self._commands = []
         self._scripts = []
+        self._multi = False
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
     def __enter__(self) -> "Pipeline":
         return self
@@ -230,9 +280,6 @@ class Script:
         source = script.encode() if isinstance(script, str) else script
         self.sha = hashlib.sha1(source).hexdigest()
 
-    def _load(self) -> None:
-        self._client.script_load(self.script)
-
     def __call__(
         self,
         keys: Sequence[Key] = (),
@@ -249,36 +296,49 @@ class Script:
         try:
             return target.evalsha(self.sha, *call)
         except NoScriptError:
-            self._load()
+            target.script_load(self.script)
             return target.evalsha(self.sha, *call)
 
 
+#: The kinds of confirmation messages, whose data counts the subscriptions left.
+_CONFIRMATIONS = ("subscribe", "unsubscribe", "psubscribe", "punsubscribe")
+
+
 class PubSub:
-    """Subscriptions on a connection of their own. Messages come as dicts
-    ``{"type", "pattern", "channel", "data"}``, as in redis-py."""
+    """Subscriptions on a connection of their own, as redis-py's: the
+    (un)subscribe methods send and return; their confirmations and the
+    messages come from :meth:`get_message` (or iteration) as dicts
+    ``{"type", "pattern", "channel", "data"}``. One thread may listen while
+    another subscribes. If the connection fails, the next read raises
+    :class:`~redwire.ConnectionError` once; the read after it connects again
+    and subscribes again to every channel and pattern."""
 
     def __init__(self, native: "_native.NativePubSub") -> None:
         self._native = native
-        # The first confirmation of each (un)subscribe, read with its reply.
-        self._pending: List[Dict[str, Any]] = []
+        #: Whether a subscription is in effect (or asked for): set by a
+        #: subscribe, cleared by a confirmation that counts none left.
+        self.subscribed = False
 
-    @staticmethod
-    def _message(reply: List[Any]) -> Dict[str, Any]:
+    def _message(self, reply: List[Any]) -> Dict[str, Any]:
         kind = reply[0].decode() if isinstance(reply[0], bytes) else reply[0]
         if kind == "pmessage":
             return {"type": kind, "pattern": reply[1], "channel": reply[2], "data": reply[3]}
+        if kind in _CONFIRMATIONS:
+            self.subscribed = reply[2] > 0
         return {"type": kind, "pattern": None, "channel": reply[1], "data": reply[2]}
 
     def _send(self, *args: Key) -> None:
-        self._pending.append(self._message(self._native.execute(args)))
+        self._native.execute(args)
 
     def subscribe(self, *channels: Key) -> None:
         """Subscribes to ``channels``; each confirmation is a message."""
         self._send("SUBSCRIBE", *channels)
+        self.subscribed = True
 
     def psubscribe(self, *patterns: Key) -> None:
         """Subscribes to channels matching ``patterns``."""
         self._send("PSUBSCRIBE", *patterns)
+        self.subscribed = True
 
     def unsubscribe(self, *channels: Key) -> None:
         """Unsubscribes from ``channels`` (all when none is given)."""
@@ -293,21 +353,19 @@ class PubSub:
     ) -> Optional[Dict[str, Any]]:
         """The next message, or ``None`` when none arrives within ``timeout``
         seconds (``0``: do not wait; ``None``: wait for one)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            if self._pending:
-                message = self._pending.pop(0)
-            else:
-                reply = self._native.get_message(timeout)
-                if reply is None:
-                    return None
-                message = self._message(reply)
-            if ignore_subscribe_messages and message["type"] not in ("message", "pmessage"):
-                continue
-            return message
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            reply = self._native.get_message(left)
+            if reply is None:
+                return None
+            message = self._message(reply)
+            if not (ignore_subscribe_messages and message["type"] in _CONFIRMATIONS):
+                return message
 
     def listen(self) -> Iterator[Dict[str, Any]]:
-        """Every message, waiting for each."""
-        while True:
+        """Every message, waiting for each, while subscribed."""
+        while self.subscribed:
             message = self.get_message(timeout=None)
             if message is not None:
                 yield message
@@ -316,7 +374,9 @@ class PubSub:
         return self.listen()
 
     def close(self) -> None:
+        """Closes the connection and forgets the subscriptions; never waits."""
         self._native.close()
+        self.subscribed = False
 
     def __enter__(self) -> "PubSub":
         return self

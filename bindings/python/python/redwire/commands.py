@@ -7,11 +7,35 @@ becomes the value redis-py returns (``SET`` → ``True``, ``HGETALL`` → a
 at once, awaited, or queued in a pipeline.
 """
 
+import datetime
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 Key = Union[bytes, str]
 Value = Union[bytes, str, int, float]
 Callback = Optional[Callable[[Any], Any]]
+#: A time to live: a number of seconds (or milliseconds) or a ``timedelta``.
+Duration = Union[int, datetime.timedelta]
+
+
+def _seconds(value: Duration) -> int:
+    """A ``timedelta`` as whole seconds; a number as it is."""
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def _milliseconds(value: Duration) -> int:
+    """A ``timedelta`` as whole milliseconds; a number as it is."""
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds() * 1000)
+    return value
+
+
+def _keys(keys: Union[Key, Iterable[Key]], more: Tuple[Key, ...]) -> Tuple[Key, ...]:
+    """Keys given one by one or as one list (redis-py's ``list_or_args``)."""
+    if isinstance(keys, (bytes, str)):
+        return (keys,) + more
+    return tuple(keys) + more
 
 
 def _ok(reply: Any) -> Any:
@@ -117,11 +141,11 @@ class Commands:
     def exists(self, *names: Key) -> Any:
         return self._command(("EXISTS",) + names)
 
-    def expire(self, name: Key, seconds: int) -> Any:
-        return self._command(("EXPIRE", name, seconds), _bool)
+    def expire(self, name: Key, seconds: Duration) -> Any:
+        return self._command(("EXPIRE", name, _seconds(seconds)), _bool)
 
-    def pexpire(self, name: Key, milliseconds: int) -> Any:
-        return self._command(("PEXPIRE", name, milliseconds), _bool)
+    def pexpire(self, name: Key, milliseconds: Duration) -> Any:
+        return self._command(("PEXPIRE", name, _milliseconds(milliseconds)), _bool)
 
     def persist(self, name: Key) -> Any:
         return self._command(("PERSIST", name), _bool)
@@ -151,8 +175,8 @@ class Commands:
         self,
         name: Key,
         value: Value,
-        ex: Optional[int] = None,
-        px: Optional[int] = None,
+        ex: Optional[Duration] = None,
+        px: Optional[Duration] = None,
         nx: bool = False,
         xx: bool = False,
         keepttl: bool = False,
@@ -163,9 +187,9 @@ class Commands:
         the old value."""
         args: List[Any] = ["SET", name, value]
         if ex is not None:
-            args += ["EX", ex]
+            args += ["EX", _seconds(ex)]
         if px is not None:
-            args += ["PX", px]
+            args += ["PX", _milliseconds(px)]
         if nx:
             args.append("NX")
         if xx:
@@ -177,14 +201,15 @@ class Commands:
             return self._command(tuple(args))
         return self._command(tuple(args), _ok)
 
-    def setex(self, name: Key, seconds: int, value: Value) -> Any:
-        return self._command(("SETEX", name, seconds, value), _ok)
+    def setex(self, name: Key, seconds: Duration, value: Value) -> Any:
+        return self._command(("SETEX", name, _seconds(seconds), value), _ok)
 
     def setnx(self, name: Key, value: Value) -> Any:
         return self._command(("SETNX", name, value), _bool)
 
-    def mget(self, *names: Key) -> Any:
-        return self._command(("MGET",) + names)
+    def mget(self, keys: Union[Key, Iterable[Key]], *args: Key) -> Any:
+        """``MGET``: the keys one by one or as one list."""
+        return self._command(("MGET",) + _keys(keys, args))
 
     def mset(self, mapping: Mapping[Key, Value]) -> Any:
         args: List[Any] = ["MSET"]
@@ -307,8 +332,9 @@ class Commands:
 
     def blpop(self, keys: Union[Key, Iterable[Key]], timeout: float = 0) -> Any:
         """``BLPOP``: ``(key, value)``, or ``None`` after ``timeout`` seconds."""
-        names = (keys,) if isinstance(keys, (bytes, str)) else tuple(keys)
-        return self._command(("BLPOP",) + names + (timeout,), lambda r: r if r is None else tuple(r))
+        return self._command(
+            ("BLPOP",) + _keys(keys, ()) + (timeout,), lambda r: r if r is None else tuple(r)
+        )
 
     # Sorted sets.
 
