@@ -14,11 +14,12 @@ use redwire_sentinel::Address;
 use crate::config::{Config, Endpoint};
 use crate::connector::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
-use crate::multiplexed::{Multiplexed, Replies};
+use crate::multiplexed::Replies;
 use crate::pipeline::{args_of, Pipeline};
 use crate::pooled::{Pool, PooledConnection};
 use crate::routing::{Commands, Route};
 use crate::script;
+use crate::shared::SharedConnection;
 use crate::slot::key_slot;
 use crate::topology::SlotMap;
 use crate::Frame;
@@ -160,41 +161,16 @@ impl std::fmt::Debug for Cluster {
 /// caller for most commands, and a pool for blocking commands,
 /// [`Cluster::connection_for`] and topology reads.
 struct Node {
-    config: Config,
     pool: Pool,
-    shared: RwLock<Option<Arc<Multiplexed>>>,
-    /// Held while the shared connection is made, so it is made once.
-    connecting: tokio::sync::Mutex<()>,
+    shared: SharedConnection,
 }
 
 impl Node {
-    /// The shared connection, made (again) when there is none or it failed.
-    async fn shared(&self) -> Result<Arc<Multiplexed>, Error> {
-        let live = || {
-            self.shared
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .as_ref()
-                .filter(|m| !m.is_closed())
-                .cloned()
-        };
-        if let Some(live) = live() {
-            return Ok(live);
-        }
-        let _connecting = self.connecting.lock().await;
-        if let Some(live) = live() {
-            return Ok(live);
-        }
-        let made = Arc::new(Multiplexed::connect(&self.config).await?);
-        *self.shared.write().unwrap_or_else(PoisonError::into_inner) = Some(made.clone());
-        Ok(made)
-    }
-
     /// Runs one command on the shared connection.
     async fn ask(&self, command: &[&str]) -> Result<Frame, Error> {
         let mut one = Pipeline::new();
         one.cmd(command);
-        let reply = self.shared().await?.pipeline(&one).await?.pop();
+        let reply = self.shared.live().pipeline(&one).await?.pop();
         reply.ok_or(Error::EmptyCommand)?.map_err(Error::Server)
     }
 
@@ -204,7 +180,7 @@ impl Node {
         if own {
             self.pool.get().await?.pipeline(part).await
         } else {
-            self.shared().await?.pipeline(part).await
+            self.shared.live().pipeline(part).await
         }
     }
 }
@@ -493,9 +469,7 @@ impl Cluster {
         };
         let node = Arc::new(Node {
             pool: Connector::new(config.clone()).pool(self.inner.options.pool.clone())?,
-            config,
-            shared: RwLock::new(None),
-            connecting: tokio::sync::Mutex::new(()),
+            shared: SharedConnection::new(config),
         });
         nodes.insert(address.clone(), node.clone());
         Ok(node)

@@ -255,8 +255,10 @@ pub enum Error {
         /// The server.
         endpoint: String,
     },
-    /// A transaction command sent through a cluster's shared connections;
-    /// it needs a connection of its own (`Cluster::connection_for`).
+    /// A command that blocks or leaves state on its connection (a
+    /// transaction, `WATCH`, `SELECT`, …) sent through a shared connection;
+    /// it needs a connection of its own (from a pool, or
+    /// `Cluster::connection_for` in a cluster).
     NeedsOwnConnection {
         /// The command, upper case.
         command: String,
@@ -332,7 +334,7 @@ impl fmt::Display for Error {
             ),
             Self::NeedsOwnConnection { command } => write!(
                 f,
-                "{command} needs a connection of its own: use Cluster::connection_for(key)"
+                "{command} needs a connection of its own (a pooled one; in a cluster, Cluster::connection_for(key))"
             ),
             Self::NoHosts(errors) => {
                 f.write_str("no hosts available")?;

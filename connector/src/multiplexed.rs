@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::Config;
-use crate::connection::{error_message, Connection};
+use crate::connection::{endpoint_name, error_message, Connection};
 use crate::error::{Error, Phase, ServerError};
 use crate::pipeline::Pipeline;
 use crate::policy::Policy;
@@ -32,32 +32,49 @@ pub(crate) struct Multiplexed {
     policy: Policy,
 }
 
-#[derive(Debug)]
 struct Request {
     bytes: Bytes,
     replies: usize,
-    respond: oneshot::Sender<Result<Replies, Error>>,
+    respond: Respond,
+}
+
+/// Where a request's replies go.
+pub(crate) enum Respond {
+    /// To a caller awaiting them.
+    Waiting(oneshot::Sender<Result<Replies, Error>>),
+    /// To a function, called on the connection's task.
+    Call(Box<dyn FnOnce(Result<Replies, Error>) + Send>),
+}
+
+impl Respond {
+    pub(crate) fn send(self, replies: Result<Replies, Error>) {
+        match self {
+            // The caller may have given up: its replies go nowhere.
+            Self::Waiting(caller) => drop(caller.send(replies)),
+            Self::Call(call) => call(replies),
+        }
+    }
 }
 
 /// A written request whose replies are being read.
 struct Waiting {
     expected: usize,
     replies: Replies,
-    respond: oneshot::Sender<Result<Replies, Error>>,
+    respond: Respond,
 }
 
 impl Multiplexed {
-    /// Connects with `config` and starts the task that owns the connection.
-    pub(crate) async fn connect(config: &Config) -> Result<Self, Error> {
-        let connection = Connection::connect(config).await?;
-        let endpoint = connection.endpoint().to_owned();
+    /// Starts the task that connects with `config`, then owns the
+    /// connection; requests queue meanwhile, in order (a failed connect
+    /// fails them). Must be called within a tokio runtime.
+    pub(crate) fn start(config: &Config) -> Self {
         let (requests, queued) = mpsc::channel(QUEUE);
-        drop(tokio::spawn(drive(connection, queued)));
-        Ok(Self {
+        drop(tokio::spawn(connect_and_drive(config.clone(), queued)));
+        Self {
             requests,
-            endpoint,
+            endpoint: endpoint_name(config.endpoint()),
             policy: Policy::new(config),
-        })
+        }
     }
 
     /// Whether the connection failed (its task stopped).
@@ -80,7 +97,7 @@ impl Multiplexed {
         let request = Request {
             bytes: Bytes::copy_from_slice(pipeline.bytes()),
             replies: pipeline.len(),
-            respond,
+            respond: Respond::Waiting(respond),
         };
         // Not queued: nothing was sent.
         self.requests
@@ -94,6 +111,49 @@ impl Multiplexed {
                 endpoint: self.endpoint.clone(),
             })
         })
+    }
+}
+
+impl Multiplexed {
+    /// Queues `bytes` (`replies` commands, already checked) without
+    /// waiting; `respond` gets the replies. When the queue is full, a task
+    /// waits for room (so it must be called within a tokio runtime).
+    pub(crate) fn submit(&self, bytes: Bytes, replies: usize, respond: Respond) {
+        let request = Request {
+            bytes,
+            replies,
+            respond,
+        };
+        match self.requests.try_send(request) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(request)) => {
+                let requests = self.requests.clone();
+                let endpoint = self.endpoint.clone();
+                drop(tokio::spawn(async move {
+                    if let Err(unsent) = requests.send(request).await {
+                        unsent.0.respond.send(Err(Error::Closed { endpoint }));
+                    }
+                }));
+            }
+            Err(mpsc::error::TrySendError::Closed(request)) => {
+                request.respond.send(Err(Error::Closed {
+                    endpoint: self.endpoint.clone(),
+                }));
+            }
+        }
+    }
+}
+
+/// Connects, then serves the queued requests.
+async fn connect_and_drive(config: Config, queued: mpsc::Receiver<Request>) {
+    match Connection::connect(&config).await {
+        Ok(connection) => drive(connection, queued).await,
+        Err(e) => fail(
+            VecDeque::new(),
+            queued,
+            e,
+            &endpoint_name(config.endpoint()),
+        ),
     }
 }
 
@@ -128,8 +188,7 @@ async fn drive(mut connection: Connection, mut queued: mpsc::Receiver<Request>) 
                         front.replies.push(reply);
                         if front.replies.len() == front.expected {
                             if let Some(done) = waiting.pop_front() {
-                                // The caller may have given up: its replies go nowhere.
-                                let _ = done.respond.send(Ok(done.replies));
+                                done.respond.send(Ok(done.replies));
                             }
                         }
                     }
@@ -158,20 +217,30 @@ async fn drive(mut connection: Connection, mut queued: mpsc::Receiver<Request>) 
             }
         }
     };
-    // The first waiting request gets the error; the rest lost their step.
     tracing::debug!(error = %failure, "shared connection failed");
-    let endpoint = connection.endpoint().to_owned();
+    fail(waiting, queued, failure, connection.endpoint());
+}
+
+/// Fails every request: the first gets `failure`; the other written ones
+/// lost their step (`Broken`), and those never written get `Closed`
+/// (nothing of them was sent).
+fn fail(
+    waiting: VecDeque<Waiting>,
+    mut queued: mpsc::Receiver<Request>,
+    failure: Error,
+    endpoint: &str,
+) {
     let mut failure = Some(failure);
     queued.close();
-    let queued_requests = std::iter::from_fn(|| queued.try_recv().ok()).map(|r| r.respond);
-    for respond in waiting
-        .into_iter()
-        .map(|w| w.respond)
-        .chain(queued_requests)
-    {
-        let error = failure.take().unwrap_or_else(|| Error::Broken {
-            endpoint: endpoint.clone(),
+    let written = waiting.into_iter().map(|w| (w.respond, true));
+    let unsent = std::iter::from_fn(|| queued.try_recv().ok()).map(|r| (r.respond, false));
+    for (respond, sent) in written.chain(unsent) {
+        let endpoint = endpoint.to_owned();
+        let error = failure.take().unwrap_or(if sent {
+            Error::Broken { endpoint }
+        } else {
+            Error::Closed { endpoint }
         });
-        let _ = respond.send(Err(error));
+        respond.send(Err(error));
     }
 }

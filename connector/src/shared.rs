@@ -1,0 +1,197 @@
+//! A connection shared by many callers at once, made on first use and made
+//! again after it fails.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use bytes::BytesMut;
+use redwire_resp::{encode_command, Args};
+
+use crate::config::Config;
+use crate::connection::{changes_session, transaction_effect, watch_effect, Subscription};
+use crate::error::Error;
+use crate::multiplexed::{Multiplexed, Replies, Respond};
+use crate::pipeline::Pipeline;
+use crate::policy::Policy;
+use crate::Frame;
+
+/// Commands that block (and would hold up every caller) or belong to one
+/// connection, beyond those that change its settings, open a transaction,
+/// watch keys or subscribe.
+const OWN_CONNECTION: [&str; 17] = [
+    "BLPOP",
+    "BRPOP",
+    "BRPOPLPUSH",
+    "BLMOVE",
+    "BLMPOP",
+    "BZPOPMIN",
+    "BZPOPMAX",
+    "BZMPOP",
+    "XREAD",
+    "XREADGROUP",
+    "WAIT",
+    "WAITAOF",
+    "CLIENT",
+    "QUIT",
+    "MONITOR",
+    "SYNC",
+    "PSYNC",
+];
+
+/// One connection to one server shared by every caller at once
+/// (multiplexed): each caller's commands are written together and its
+/// replies handed back in order, and requests that queue up during a write
+/// go together in the next one (automatic pipelining). It is made on first
+/// use, and made again after it failed; the requests in flight when it
+/// failed get the error.
+///
+/// Only for commands that neither block nor leave state on the connection:
+/// a `BLPOP` would hold up every caller, and a `SELECT`, `MULTI`, `WATCH`,
+/// `SUBSCRIBE` or `CLIENT SETNAME` would reach them. Those are refused with
+/// [`Error::NeedsOwnConnection`] ([`SharedConnection::shares`] tells which
+/// may go): they need a connection of their own, from a [`Pool`](crate::Pool).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), redwire::Error> {
+/// let shared = redwire::SharedConnection::new("redis://127.0.0.1:6379".parse()?);
+/// // Both go in one write, on one connection.
+/// let (a, b) = tokio::join!(shared.cmd(&("SET", "a", 1)), shared.cmd(&("GET", "a")));
+/// assert_eq!(b?.as_bytes(), Some(&b"1"[..]));
+/// # a?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SharedConnection(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    policy: Policy,
+    current: RwLock<Option<Arc<Multiplexed>>>,
+}
+
+/// Shows the server only.
+impl std::fmt::Debug for SharedConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedConnection")
+            .field("config", &self.0.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedConnection {
+    /// A shared connection made with `config` on first use.
+    pub fn new(config: Config) -> Self {
+        Self(Arc::new(Inner {
+            policy: Policy::new(&config),
+            config,
+            current: RwLock::new(None),
+        }))
+    }
+
+    /// Whether a command (by name, any case) may go on a shared
+    /// connection: it neither blocks nor leaves state on its connection.
+    pub fn shares(name: &[u8]) -> bool {
+        !changes_session(name)
+            && transaction_effect(name).is_none()
+            && watch_effect(name).is_none()
+            && Subscription::of(name).is_none()
+            && !OWN_CONNECTION
+                .iter()
+                .any(|own| own.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    /// The connection: the current one, or a new one (connecting, its
+    /// requests queued meanwhile) when there is none or it failed. Must be
+    /// called within a tokio runtime.
+    pub(crate) fn live(&self) -> Arc<Multiplexed> {
+        let live = |current: &Option<Arc<Multiplexed>>| {
+            current.as_ref().filter(|m| !m.is_closed()).cloned()
+        };
+        if let Some(live) = live(
+            &self
+                .0
+                .current
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        ) {
+            return live;
+        }
+        let mut current = self
+            .0
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(live) = live(&current) {
+            return live;
+        }
+        current
+            .insert(Arc::new(Multiplexed::start(&self.0.config)))
+            .clone()
+    }
+
+    /// Sends the commands of `pipeline` together and waits for their
+    /// replies, an error reply in its place (as [`Connection::pipeline`]).
+    ///
+    /// [`Connection::pipeline`]: crate::Connection::pipeline
+    pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        if let Some((_, name)) = pipeline.commands().find(|(_, name)| !Self::shares(name)) {
+            return Err(own_connection(name));
+        }
+        if let Some(command) = pipeline.disabled(&self.0.policy) {
+            return Err(Error::Disabled { command });
+        }
+        self.live().pipeline(pipeline).await
+    }
+
+    /// Runs one command: its reply, an error reply as [`Error::Server`].
+    pub async fn cmd<A: Args + ?Sized>(&self, args: &A) -> Result<Frame, Error> {
+        let mut one = Pipeline::new();
+        one.cmd(args);
+        single(self.pipeline(&one).await)
+    }
+
+    /// Sends one command without waiting: `done` gets its reply (as
+    /// [`cmd`](Self::cmd) returns it), called on the connection's task, or
+    /// at once when the command is refused. Made for callers outside async
+    /// code (a binding's event loop); it must be called within a tokio
+    /// runtime, which makes the connection when there is none.
+    pub fn submit<A: Args + ?Sized>(
+        &self,
+        args: &A,
+        done: impl FnOnce(Result<Frame, Error>) + Send + 'static,
+    ) {
+        let mut name = None;
+        args.for_each_arg(&mut |arg| {
+            name.get_or_insert_with(|| arg.to_vec());
+        });
+        let refused = match name {
+            None => Some(Error::EmptyCommand),
+            Some(name) if !Self::shares(&name) => Some(own_connection(&name)),
+            Some(name) if self.0.policy.refuses(&name) => Some(Error::Disabled {
+                command: String::from_utf8_lossy(&name).to_ascii_uppercase(),
+            }),
+            Some(_) => None,
+        };
+        if let Some(refused) = refused {
+            return done(Err(refused));
+        }
+        let mut bytes = BytesMut::new();
+        encode_command(&mut bytes, args);
+        let bytes = bytes.freeze();
+        let respond = Respond::Call(Box::new(move |replies| done(single(replies))));
+        self.live().submit(bytes, 1, respond);
+    }
+}
+
+/// The one reply of a one-command request.
+fn single(replies: Result<Replies, Error>) -> Result<Frame, Error> {
+    replies?
+        .pop()
+        .ok_or(Error::EmptyCommand)?
+        .map_err(Error::Server)
+}
+
+fn own_connection(name: &[u8]) -> Error {
+    Error::NeedsOwnConnection {
+        command: String::from_utf8_lossy(name).to_ascii_uppercase(),
+    }
+}

@@ -1,0 +1,147 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! `SharedConnection`: many callers on one multiplexed connection, against
+//! a real server.
+
+use std::time::Duration;
+
+use redwire::{Config, Connection, Error, Frame, Pipeline, SharedConnection};
+use redwire_testkit::{Server, ServerOptions};
+
+fn config(server: &Server) -> Config {
+    format!("redis://127.0.0.1:{}/3", server.port())
+        .parse()
+        .unwrap()
+}
+
+/// How many clients the server has (the observer included).
+async fn clients(observer: &mut Connection) -> usize {
+    let list = observer.cmd(&["CLIENT", "LIST"]).await.unwrap();
+    String::from_utf8_lossy(list.as_bytes().unwrap())
+        .lines()
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_callers_share_one_connection_without_crossed_replies() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let shared = SharedConnection::new(config(&server));
+    let mut callers = tokio::task::JoinSet::new();
+    for caller in 0..100 {
+        let shared = shared.clone();
+        callers.spawn(async move {
+            for i in 0..50 {
+                let value = format!("{caller}:{i}");
+                let echoed = shared.cmd(&("ECHO", value.as_str())).await.unwrap();
+                assert_eq!(echoed.as_bytes(), Some(value.as_bytes()));
+            }
+        });
+    }
+    while let Some(done) = callers.join_next().await {
+        done.unwrap();
+    }
+    let mut observer = Connection::connect(&config(&server)).await.unwrap();
+    assert_eq!(clients(&mut observer).await, 2, "one shared connection");
+    // Its database is the configured one; pipelines keep errors in place.
+    shared.cmd(&("SET", "k", "v")).await.unwrap();
+    assert_eq!(
+        observer.cmd(&("GET", "k")).await.unwrap().as_bytes(),
+        Some(&b"v"[..])
+    );
+    let mut pipe = Pipeline::new();
+    pipe.cmd(&("INCR", "k")).cmd(&("GET", "k"));
+    let replies = shared.pipeline(&pipe).await.unwrap();
+    assert!(replies[0].is_err());
+    assert_eq!(replies[1].as_ref().unwrap().as_bytes(), Some(&b"v"[..]));
+    assert!(matches!(
+        shared.cmd(&("HGET", "k", "f")).await,
+        Err(Error::Server(e)) if e.code() == "WRONGTYPE"
+    ));
+}
+
+#[tokio::test]
+async fn commands_that_block_or_keep_state_are_refused_before_sending() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let shared = SharedConnection::new(config(&server).disabled_commands(&["FLUSHALL"]));
+    for command in [
+        &["BLPOP", "q", "0"][..],
+        &["MULTI"],
+        &["WATCH", "k"],
+        &["SELECT", "1"],
+        &["SUBSCRIBE", "c"],
+        &["CLIENT", "SETNAME", "x"],
+    ] {
+        let err = shared.cmd(command).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::NeedsOwnConnection { command: c } if c == command[0]),
+            "{err}"
+        );
+    }
+    let mut pipe = Pipeline::new();
+    pipe.cmd(&("SET", "k", 1)).cmd(&["EXEC"]);
+    assert!(matches!(
+        shared.pipeline(&pipe).await,
+        Err(Error::NeedsOwnConnection { .. })
+    ));
+    assert!(matches!(
+        shared.cmd(&["FLUSHALL"]).await,
+        Err(Error::Disabled { .. })
+    ));
+    for name in ["GET", "set", "EVALSHA", "xadd", "PUBLISH"] {
+        assert!(SharedConnection::shares(name.as_bytes()), "{name}");
+    }
+    // Nothing was sent: no connection was even made.
+    let mut observer = Connection::connect(&config(&server)).await.unwrap();
+    assert_eq!(clients(&mut observer).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submit_hands_replies_to_a_function_and_reconnects_after_a_failure() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let shared = SharedConnection::new(config(&server));
+    let (sent, received) = std::sync::mpsc::channel::<Result<Frame, Error>>();
+    for i in 0..10 {
+        let sent = sent.clone();
+        shared.submit(&("ECHO", i), move |reply| sent.send(reply).unwrap());
+    }
+    let echoed: Vec<_> = (0..10)
+        .map(|_| {
+            received
+                .recv_timeout(Duration::from_secs(5))
+                .unwrap()
+                .unwrap()
+        })
+        .collect();
+    let expected: Vec<_> = (0..10).map(|i| i.to_string()).collect();
+    assert_eq!(
+        echoed
+            .iter()
+            .map(|f| String::from_utf8_lossy(f.as_bytes().unwrap()).into_owned())
+            .collect::<Vec<_>>(),
+        expected
+    );
+    // A refused command is answered at once.
+    let refused = sent.clone();
+    shared.submit(&["MULTI"], move |reply| refused.send(reply).unwrap());
+    assert!(matches!(
+        received.try_recv().unwrap(),
+        Err(Error::NeedsOwnConnection { .. })
+    ));
+    // The server drops the connection: a later request makes a new one.
+    let mut observer = Connection::connect(&config(&server)).await.unwrap();
+    observer
+        .cmd(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
+        .await
+        .unwrap();
+    let mut answered = None;
+    for _ in 0..3 {
+        if let Ok(pong) = shared.cmd(&["PING"]).await {
+            answered = Some(pong);
+            break;
+        }
+    }
+    assert_eq!(
+        answered.and_then(|f| f.as_bytes().map(<[u8]>::to_vec)),
+        Some(b"PONG".to_vec())
+    );
+    assert_eq!(clients(&mut observer).await, 2);
+}
