@@ -52,5 +52,5 @@ pub use pooled::{Pool, PooledConnection};
 pub use pools::{NamedPoolError, PoolKey, Pools};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, ArgBuf, Args, Frame};
-pub use shared::SharedConnection;
+pub use shared::{Batch, SharedConnection};
 pub use slot::{key_slot, SLOTS};

@@ -147,7 +147,7 @@ impl Multiplexed {
 /// Connects, then serves the queued requests.
 async fn connect_and_drive(config: Config, queued: mpsc::Receiver<Request>) {
     match Connection::connect(&config).await {
-        Ok(connection) => drive(connection, queued).await,
+        Ok(connection) => drive(connection, queued, config.read_timeout).await,
         Err(e) => fail(
             VecDeque::new(),
             queued,
@@ -158,15 +158,38 @@ async fn connect_and_drive(config: Config, queued: mpsc::Receiver<Request>) {
 }
 
 /// Owns the connection: writes queued requests, reads replies in order.
-async fn drive(mut connection: Connection, mut queued: mpsc::Receiver<Request>) {
+/// `read_timeout` bounds the wait for a reply that is due, never an idle
+/// connection's.
+async fn drive(
+    mut connection: Connection,
+    mut queued: mpsc::Receiver<Request>,
+    read_timeout: Option<std::time::Duration>,
+) {
+    connection.set_read_timeout(None);
+    let endpoint = connection.endpoint().to_owned();
     let mut waiting: VecDeque<Waiting> = VecDeque::new();
     let mut out = BytesMut::new();
+    // Every handle is gone; the replies still due are read first.
+    let mut closing = false;
     let failure = loop {
+        let due = !waiting.is_empty();
         tokio::select! {
             biased;
             // Read even when no reply is due, so a server that closed the
             // idle connection is seen before a request is written to it.
-            frame = connection.next_frame() => match frame {
+            frame = async {
+                match read_timeout.filter(|_| due) {
+                    // `next_frame` is cancel-safe: a timeout loses nothing.
+                    Some(after) => tokio::time::timeout(after, connection.next_frame())
+                        .await
+                        .unwrap_or_else(|_| Err(Error::Timeout {
+                            phase: Phase::Read,
+                            endpoint: endpoint.clone(),
+                            after,
+                        })),
+                    None => connection.next_frame().await,
+                }
+            } => match frame {
                 // Nothing here subscribes: a push answers no request.
                 Ok(Frame::Push(_)) => {}
                 Ok(_) if waiting.is_empty() => {
@@ -190,14 +213,23 @@ async fn drive(mut connection: Connection, mut queued: mpsc::Receiver<Request>) 
                             if let Some(done) = waiting.pop_front() {
                                 done.respond.send(Ok(done.replies));
                             }
+                            if closing && waiting.is_empty() {
+                                return;
+                            }
                         }
                     }
                 }
                 Err(e) => break e,
             },
-            request = queued.recv() => {
-                // Every handle is gone, so no caller waits.
-                let Some(request) = request else { return };
+            request = queued.recv(), if !closing => {
+                let Some(request) = request else {
+                    // Every handle is gone: answer what was written, then stop.
+                    if waiting.is_empty() {
+                        return;
+                    }
+                    closing = true;
+                    continue;
+                };
                 out.clear();
                 let mut next = Some(request);
                 while let Some(request) = next.take() {

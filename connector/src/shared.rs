@@ -7,7 +7,9 @@ use bytes::BytesMut;
 use redwire_resp::{encode_command, Args};
 
 use crate::config::Config;
-use crate::connection::{changes_session, transaction_effect, watch_effect, Subscription};
+use crate::connection::{
+    changes_session, endpoint_name, transaction_effect, watch_effect, Subscription,
+};
 use crate::error::Error;
 use crate::multiplexed::{Multiplexed, Replies, Respond};
 use crate::pipeline::Pipeline;
@@ -128,6 +130,16 @@ impl SharedConnection {
             .clone()
     }
 
+    /// Lets the current connection go: it closes once the replies due on
+    /// it are read. The next request makes a new one.
+    pub fn close(&self) {
+        self.0
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+
     /// Sends the commands of `pipeline` together and waits for their
     /// replies, an error reply in its place (as [`Connection::pipeline`]).
     ///
@@ -153,9 +165,22 @@ impl SharedConnection {
     /// [`cmd`](Self::cmd) returns it), called on the connection's task, or
     /// at once when the command is refused. Made for callers outside async
     /// code (a binding's event loop); it must be called within a tokio
-    /// runtime, which makes the connection when there is none.
+    /// runtime. Requests submitted one after another are sent in that order.
     pub fn submit<A: Args + ?Sized>(
         &self,
+        args: &A,
+        done: impl FnOnce(Result<Frame, Error>) + Send + 'static,
+    ) {
+        let mut batch = Batch::default();
+        self.add(&mut batch, args, done);
+        self.submit_batch(batch);
+    }
+
+    /// Adds one command to `batch`, as [`submit`](Self::submit) would send
+    /// it; a refused one is answered at once and not added.
+    pub fn add<A: Args + ?Sized>(
+        &self,
+        batch: &mut Batch,
         args: &A,
         done: impl FnOnce(Result<Frame, Error>) + Send + 'static,
     ) {
@@ -174,11 +199,68 @@ impl SharedConnection {
         if let Some(refused) = refused {
             return done(Err(refused));
         }
-        let mut bytes = BytesMut::new();
-        encode_command(&mut bytes, args);
-        let bytes = bytes.freeze();
-        let respond = Respond::Call(Box::new(move |replies| done(single(replies))));
-        self.live().submit(bytes, 1, respond);
+        encode_command(&mut batch.bytes, args);
+        batch.done.push(Box::new(done));
+    }
+
+    /// Sends the commands of `batch` in one request (one write, unless the
+    /// connection's queue holds others), each reply to its function. Must
+    /// be called within a tokio runtime.
+    pub fn submit_batch(&self, batch: Batch) {
+        if batch.done.is_empty() {
+            return;
+        }
+        let Batch { bytes, done } = batch;
+        let count = done.len();
+        let endpoint = endpoint_name(self.0.config.endpoint());
+        let respond = Respond::Call(Box::new(
+            move |replies: Result<Replies, Error>| match replies {
+                Ok(replies) => {
+                    let mut replies = replies.into_iter();
+                    for done in done {
+                        done(
+                            replies
+                                .next()
+                                .ok_or(Error::EmptyCommand)
+                                .and_then(|reply| reply.map_err(Error::Server)),
+                        );
+                    }
+                }
+                Err(e) => {
+                    // The first gets the error; the others, their lost step.
+                    let mut failure = Some(e);
+                    for done in done {
+                        done(Err(failure.take().unwrap_or_else(|| Error::Broken {
+                            endpoint: endpoint.clone(),
+                        })));
+                    }
+                }
+            },
+        ));
+        self.live().submit(bytes.freeze(), count, respond);
+    }
+}
+
+/// Commands gathered for one [`SharedConnection::submit_batch`]: their
+/// encodings, and the function each reply goes to.
+#[derive(Default)]
+pub struct Batch {
+    bytes: BytesMut,
+    done: Vec<Done>,
+}
+
+/// Where one command's reply goes.
+type Done = Box<dyn FnOnce(Result<Frame, Error>) + Send>;
+
+impl Batch {
+    /// How many commands it holds.
+    pub fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
     }
 }
 

@@ -145,3 +145,39 @@ async fn submit_hands_replies_to_a_function_and_reconnects_after_a_failure() {
     );
     assert_eq!(clients(&mut observer).await, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_timeout_bounds_replies_due_not_an_idle_connection() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let timed = config(&server)
+        .read_timeout(Duration::from_millis(100))
+        .unwrap();
+    let shared = SharedConnection::new(timed);
+    let mut observer = Connection::connect(&config(&server)).await.unwrap();
+    let accepted = |info: Frame| {
+        let text = String::from_utf8_lossy(info.as_bytes().unwrap()).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("total_connections_received:"))
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    shared.cmd(&["PING"]).await.unwrap();
+    let before = accepted(observer.cmd(&("INFO", "stats")).await.unwrap());
+    // Idle for three read timeouts: the connection stays.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shared.cmd(&["PING"]).await.unwrap();
+    let after = accepted(observer.cmd(&("INFO", "stats")).await.unwrap());
+    assert_eq!(after, before, "the idle shared connection was kept");
+    // A reply that is due and late times out.
+    observer
+        .cmd(&("CLIENT", "PAUSE", 500, "ALL"))
+        .await
+        .unwrap();
+    let err = shared.cmd(&("GET", "k")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(100)),
+        "{err}"
+    );
+}

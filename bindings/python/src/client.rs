@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{
     Cluster, ClusterOptions, Config, Connector, Endpoint, Error, Frame, Pipeline, Pool,
-    PooledConnection,
+    PooledConnection, SharedConnection,
 };
 
 use crate::args::FlatArgs;
@@ -85,6 +85,9 @@ pub(crate) struct NativeClient {
     decode: bool,
     /// For pub/sub connections of their own.
     connector: Connector,
+    /// An asyncio client's connection for the commands every task may
+    /// share (automatic pipelining); the pool serves the others.
+    shared: Option<SharedConnection>,
     /// Where the requests run.
     runtime: Arc<Runtime>,
 }
@@ -252,10 +255,17 @@ impl NativeClient {
             };
             Target::Pool(pool.map_err(|e| errors::to_pyerr(py, &Error::from(e)))?)
         };
+        // Not through sentinels: a shared connection would not follow a
+        // failover as the pool does.
+        let shared = (asyncio && matches!(target, Target::Pool(_)))
+            .then(|| connector.defaults())
+            .filter(|config| matches!(config.endpoint(), Endpoint::Tcp { .. } | Endpoint::Unix(_)))
+            .map(|config| SharedConnection::new(config.clone()));
         Ok(Self {
             target,
             decode: options.decode_responses,
             connector,
+            shared,
             runtime,
         })
     }
@@ -273,19 +283,25 @@ impl NativeClient {
     }
 
     /// Starts `execute` as asyncio request `id`; its outcome arrives
-    /// through `completions`.
+    /// through `completions`. `True` when the command waits in
+    /// `completions`' batch for the shared connection, and the batch was
+    /// empty: `completions.flush()` is then due once the loop's turn ends.
     fn submit(
         &self,
         completions: &Completions,
         id: u64,
         args: &Bound<'_, PyTuple>,
-    ) -> PyResult<()> {
+    ) -> PyResult<bool> {
         let args = FlatArgs::from_tuple(args)?;
+        if let Some(shared) = self.shared.as_ref().filter(|_| args.shares()) {
+            return Ok(completions.gather(shared, id, &args));
+        }
         let target = self.target.clone();
         completions.spawn(
             id,
             async move { target.cmd(&args).await.map(Outcome::Reply) },
-        )
+        )?;
+        Ok(false)
     }
 
     /// Sends `commands` (a list of argument tuples) in one round trip and
@@ -343,6 +359,7 @@ impl NativeClient {
             target: Target::Held(pool.clone(), Arc::new(Mutex::new(None))),
             decode: self.decode,
             connector: self.connector.clone(),
+            shared: None,
             runtime: self.runtime.clone(),
         })
     }
@@ -356,6 +373,9 @@ impl NativeClient {
     /// closes as it is dropped), or releases a held one. Requests after it
     /// open new ones.
     fn close(&self) {
+        if let Some(shared) = &self.shared {
+            shared.close();
+        }
         match &self.target {
             Target::Pool(pool) => pool.invalidate(),
             Target::Held(..) => self.release(),

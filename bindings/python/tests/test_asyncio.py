@@ -182,3 +182,48 @@ def test_close_fails_waiting_requests_and_pubsub_closes_without_blocking(server:
         await client.aclose()
 
     run(main())
+
+
+def test_tasks_share_one_connection_and_blocking_commands_get_their_own(server: dict) -> None:
+    async def main() -> None:
+        client = redwire.asyncio.Client(host=server["host"], port=server["port"], db=10)
+        observer = redwire.Client(host=server["host"], port=server["port"], db=10)
+        observer.delete("a:shared", "a:blocked")
+
+        def connections() -> int:
+            return len(observer.execute("CLIENT", "LIST").splitlines())
+
+        before = connections()
+        assert await asyncio.gather(*(client.incr("a:shared") for _ in range(500))) is not None
+        assert await client.get("a:shared") == b"500"
+        # Every task's commands went on one shared connection, none pooled.
+        assert connections() == before + 1
+        assert client.pool_stats()["created"] == 0
+        # A blocking command takes a pooled connection of its own: the
+        # shared one is not held up behind it.
+        loop = asyncio.get_running_loop()
+        blocked = asyncio.ensure_future(client.blpop("a:blocked", 0))
+        await asyncio.sleep(0.1)
+        started = loop.time()
+        assert await client.ping() is True
+        assert loop.time() - started < 0.5
+        assert client.pool_stats()["in_use"] == 1
+        observer.rpush("a:blocked", "x")
+        assert await blocked == (b"a:blocked", b"x")
+        # Cancelled shared requests: their replies reach no one; the others
+        # get their own.
+        pending = [asyncio.ensure_future(client.echo(f"c{i}")) for i in range(40)]
+        await asyncio.sleep(0)
+        for cancelled in pending[::2]:
+            cancelled.cancel()
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        for i, result in enumerate(results):
+            if i % 2:
+                assert result == f"c{i}".encode()
+            else:
+                assert isinstance(result, asyncio.CancelledError)
+        assert await client.echo("after") == b"after"
+        await client.aclose()
+        observer.close()
+
+    run(main())

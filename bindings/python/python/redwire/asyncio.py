@@ -6,9 +6,15 @@
 ...     await client.set("greeting", "hello")
 ...     return await client.get("greeting")
 
-Requests run on redwire's runtime, not the event loop's thread. Cancelling
-a task while it awaits a request drops that request: its connection is
-closed, so its reply can never reach another caller.
+Requests run on redwire's runtime, not the event loop's thread. The
+commands that neither block nor keep state on their connection (``GET``,
+``SET``, ``EVALSHA``, ...) of every task share one connection: those made
+in one turn of the loop are written together (automatic pipelining).
+Blocking commands (``BLPOP``, ...), transactions, pipelines and ``WATCH``
+take a pooled connection of their own. Cancelling a task while it awaits a
+request drops that request: on the shared connection its reply is dropped
+when it comes; a pooled connection is closed. Either way its reply never
+reaches another caller.
 """
 
 import asyncio
@@ -92,33 +98,47 @@ class _Requests:
             weakref.WeakKeyDictionary()
         )
         self._ids = itertools.count(1)
+        # The loop of the last request and its state, looked up first.
+        self._last: Tuple[Any, Optional[_LoopRequests]] = (None, None)
 
-    async def run(self, start: Callable[..., None], *args: Any) -> Any:
-        """Starts a request (``start(completions, id, *args)``) and awaits
-        its outcome. However the wait ends early (a cancelled task, a closed
-        loop), the request is cancelled: its connection is closed and its
-        reply reaches no one."""
-        loop = asyncio.get_running_loop()
+    def _state(self, loop: asyncio.AbstractEventLoop) -> _LoopRequests:
         state = self._loops.get(loop)
         if state is None:
             state = self._loops[loop] = _LoopRequests(loop, self._decode)
+        self._last = (weakref.ref(loop), state)
+        return state
+
+    async def run(self, start: Callable[..., None], callback: Callback, *args: Any) -> Any:
+        """Starts a request (``start(completions, id, *args)``) and awaits
+        its outcome, given to ``callback`` if any. However the wait ends
+        early (a cancelled task, a closed loop), the request is cancelled:
+        its connection is closed and its reply reaches no one."""
+        loop = asyncio.get_running_loop()
+        last, state = self._last
+        if last is None or last() is not loop or state is None:
+            state = self._state(loop)
         request = next(self._ids)
         future = loop.create_future()
         state.futures[request] = future
         try:
-            start(state.native, request, *args)
-            return await future
+            if start(state.native, request, *args):
+                # The first command of a batch for the shared connection:
+                # sent with the others queued in this turn of the loop.
+                loop.call_soon(state.native.flush)
+            reply = await future
         except BaseException:
             state.native.cancel(request)
             raise
         finally:
             del state.futures[request]
+        return reply if callback is None else callback(reply)
 
     def close(self) -> None:
         """Fails what still waits, and stops watching every loop's queue."""
         for state in list(self._loops.values()):
             state.close()
         self._loops.clear()
+        self._last = (None, None)
 
 
 class Client(sync.Client):
@@ -132,9 +152,9 @@ class Client(sync.Client):
         super().__init__(*args, **options)
         self._requests = _Requests(bool(options.get("decode_responses")))
 
-    async def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
-        reply = await self._requests.run(self._native.submit, args)
-        return callback(reply) if callback is not None else reply
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+        # No coroutine of its own: the caller awaits the request's.
+        return self._requests.run(self._native.submit, callback, args)
 
     def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":  # type: ignore[override]
         """A pipeline whose :meth:`Pipeline.execute` is awaited."""
@@ -213,9 +233,8 @@ class Pipeline(sync.Pipeline):
 
         return itself().__await__()
 
-    async def _at_once(self, native: Any, args: Tuple[Any, ...], callback: Callback) -> Any:
-        reply = await self._client._requests.run(native.submit, args)
-        return callback(reply) if callback is not None else reply
+    def _at_once(self, native: Any, args: Tuple[Any, ...], callback: Callback) -> Any:
+        return self._client._requests.run(native.submit, callback, args)
 
     async def watch(self, *names: Key) -> Any:  # type: ignore[override]
         """``WATCH``es ``names`` on the pipeline's own connection."""
@@ -237,7 +256,7 @@ class Pipeline(sync.Pipeline):
                 return []
             batch = [args for args, _ in commands]
             replies = await self._client._requests.run(
-                self._target().submit_pipeline, batch, transaction
+                self._target().submit_pipeline, None, batch, transaction
             )
         finally:
             self.reset()
@@ -280,7 +299,7 @@ class PubSub(sync.PubSub):
         self._requests = requests
 
     async def _send(self, *args: Key) -> None:  # type: ignore[override]
-        await self._requests.run(self._native.submit, args)
+        await self._requests.run(self._native.submit, None, args)
 
     async def subscribe(self, *channels: Key) -> None:  # type: ignore[override]
         await self._send("SUBSCRIBE", *channels)
@@ -304,7 +323,7 @@ class PubSub(sync.PubSub):
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             left = None if deadline is None else max(0.0, deadline - loop.time())
-            reply = await self._requests.run(self._native.submit_message, left)
+            reply = await self._requests.run(self._native.submit_message, None, left)
             if reply is None:
                 return None
             message = self._message(reply)

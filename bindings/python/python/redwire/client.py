@@ -175,8 +175,8 @@ class Pipeline(Commands):
         return self._held is not None and not self._multi
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
-        if self.watching:
-            reply = self._target().execute(args)
+        if self._held is not None and not self._multi:  # watching
+            reply = self._held.execute(args)
             return callback(reply) if callback is not None else reply
         self._commands.append((args, callback))
         return self
@@ -258,15 +258,16 @@ def _results(
 ) -> List[Any]:
     """A pipeline's replies, each through its command's callback; the first
     error raised (naming its command) with ``raise_on_error``."""
-    results = []
+    results: List[Any] = []
+    append = results.append
     for index, ((args, callback), reply) in enumerate(zip(commands, replies)):
         if isinstance(reply, ResponseError):
             if raise_on_error:
                 name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
                 raise type(reply)(f"command {index + 1} ({name}) failed: {reply}")
-            results.append(reply)
+            append(reply)
         else:
-            results.append(callback(reply) if callback is not None else reply)
+            append(reply if callback is None else callback(reply))
     return results
 
 
