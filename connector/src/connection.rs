@@ -399,7 +399,8 @@ impl Connection {
     /// Reads one raw reply: a pub/sub message, a `MONITOR` line, a RESP3
     /// push. Waits up to the read timeout (none by default). Cancel-safe:
     /// dropping it before a frame arrives loses nothing, so it can sit in a
-    /// `select!` loop.
+    /// `select!` loop. A (un)subscribe confirmation read here is noted (see
+    /// [`resubscriptions`](Self::resubscriptions)).
     pub async fn read(&mut self) -> Result<Frame, Error> {
         if let Some(push) = self.pushes.pop_front() {
             return Ok(push);
@@ -410,7 +411,35 @@ impl Connection {
                 endpoint: self.endpoint.clone(),
             });
         }
-        self.read_frame().await
+        let frame = self.read_frame().await?;
+        self.subscriptions.note(&frame);
+        Ok(frame)
+    }
+
+    /// Writes a (un)subscribe command and returns without reading: its
+    /// confirmations come from [`read`](Self::read), in the order the server
+    /// sent them among the messages (the model of a loop that reads every
+    /// frame, as redis-py's `PubSub`). Any other command is refused with
+    /// [`Error::NotSubscription`]: its reply would be read as a message.
+    pub async fn send_subscription<A: Args + ?Sized>(&mut self, args: &A) -> Result<(), Error> {
+        let shape = Shape::of(args);
+        if shape.subscription.is_none() {
+            let mut name = None;
+            args.for_each_arg(&mut |arg| {
+                name.get_or_insert_with(|| String::from_utf8_lossy(arg).to_ascii_uppercase());
+            });
+            return Err(match name {
+                Some(command) => Error::NotSubscription { command },
+                None => Error::EmptyCommand,
+            });
+        }
+        self.policy.check(args)?;
+        self.write.clear();
+        encode_command(&mut self.write, args);
+        self.begin()?;
+        self.flush().await?;
+        self.state = State::Ready;
+        Ok(())
     }
 
     /// Writes pre-encoded RESP as it is and reads `replies` raw replies (the

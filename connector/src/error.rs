@@ -233,6 +233,14 @@ pub enum Error {
         /// The command, upper case.
         command: String,
     },
+    /// A command given to [`Connection::send_subscription`] that is not a
+    /// (un)subscribe command.
+    ///
+    /// [`Connection::send_subscription`]: crate::Connection::send_subscription
+    NotSubscription {
+        /// The command, upper case.
+        command: String,
+    },
     /// No pooled connection could be had: the pool could not connect, or
     /// none came free in time.
     Pool(Box<redwire_pool::PoolError<Error>>),
@@ -275,6 +283,7 @@ impl Error {
                 | Self::Disabled { .. }
                 | Self::EmptyCommand
                 | Self::SubscribeInPipeline { .. }
+                | Self::NotSubscription { .. }
         )
     }
 }
@@ -319,6 +328,9 @@ impl fmt::Display for Error {
             Self::EmptyCommand => f.write_str("a command needs at least its name"),
             Self::SubscribeInPipeline { command } => {
                 write!(f, "{command} cannot be pipelined: send it with cmd")
+            }
+            Self::NotSubscription { command } => {
+                write!(f, "{command} is not a (un)subscribe command: send it with cmd")
             }
             Self::Pool(e) => e.fmt(f),
             Self::Redirections { limit, last } => {

@@ -609,6 +609,50 @@ async fn a_subscriber_lists_its_resubscriptions_and_can_wait_without_a_read_time
 }
 
 #[tokio::test]
+async fn subscriptions_sent_without_waiting_confirm_in_order_with_messages() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    let mut publisher = connect(&url(&server)).await;
+    c.send_subscription(&("SUBSCRIBE", "a", "b")).await.unwrap();
+    let kind = |frame: &Frame| {
+        let (Frame::Array(items) | Frame::Push(items)) = frame else {
+            panic!("{frame:?}")
+        };
+        (bytes(&items[0]).to_vec(), bytes(&items[1]).to_vec())
+    };
+    assert_eq!(
+        kind(&c.read().await.unwrap()),
+        (b"subscribe".to_vec(), b"a".to_vec())
+    );
+    assert_eq!(
+        kind(&c.read().await.unwrap()),
+        (b"subscribe".to_vec(), b"b".to_vec())
+    );
+    assert_eq!(c.resubscriptions().len(), 1, "noted as read");
+    publisher.cmd(&("PUBLISH", "b", "first")).await.unwrap();
+    c.send_subscription(&("UNSUBSCRIBE", "b")).await.unwrap();
+    // The message published before the unsubscribe comes before its confirmation.
+    assert_eq!(
+        kind(&c.read().await.unwrap()),
+        (b"message".to_vec(), b"b".to_vec())
+    );
+    assert_eq!(
+        kind(&c.read().await.unwrap()),
+        (b"unsubscribe".to_vec(), b"b".to_vec())
+    );
+    assert_eq!(
+        c.resubscriptions(),
+        vec![vec![b"SUBSCRIBE".to_vec(), b"a".to_vec()]]
+    );
+    let err = c.send_subscription(&("GET", "k")).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotSubscription { command } if command == "GET"),
+        "{err}"
+    );
+    assert!(!c.is_broken(), "nothing was sent");
+}
+
+#[tokio::test]
 async fn empty_and_subscribe_commands_are_refused_where_they_cannot_work() {
     let server = Server::start(ServerOptions::default()).unwrap();
     let mut c = connect(&url(&server)).await;

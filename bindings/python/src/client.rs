@@ -14,14 +14,22 @@ use crate::errors;
 use crate::options::Options;
 use crate::reply;
 use crate::runtime::{calling_threads, runtime};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::{Mutex, OnceCell};
 
 /// How long a sync call waits on the network before it looks for a signal
 /// (Ctrl-C) that Python should raise.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
+
+/// How long a sync call polls for its reply before its thread sleeps (at
+/// 50 µs a local GET took 32 µs, at 100 µs 28 µs, and longer gained
+/// nothing; without it, 72 µs: see benches/RESULTS.md).
+const SPIN: Duration = Duration::from_micros(100);
 
 /// Where requests go.
 #[derive(Clone)]
@@ -98,7 +106,7 @@ pub(crate) type Replies = Vec<Result<Frame, redwire::ServerError>>;
 /// Runs `request` on the shared runtime with the GIL released.
 pub(crate) fn run<T: Send>(
     py: Python<'_>,
-    request: impl std::future::Future<Output = Result<T, Error>> + Send,
+    request: impl Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
     run_on(py, runtime()?, request)
 }
@@ -109,19 +117,41 @@ pub(crate) fn run<T: Send>(
 fn run_on<T: Send>(
     py: Python<'_>,
     runtime: &Runtime,
-    request: impl std::future::Future<Output = Result<T, Error>> + Send,
+    request: impl Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
     let mut request = std::pin::pin!(request);
     loop {
         let waited = py.detach(|| {
             // The timer is made inside: it needs the runtime's context.
-            runtime.block_on(async { tokio::time::timeout(SIGNAL_CHECK, request.as_mut()).await })
+            runtime.block_on(async {
+                tokio::time::timeout(SIGNAL_CHECK, spinning(request.as_mut())).await
+            })
         });
         match waited {
             Ok(outcome) => return outcome.map_err(|e| errors::to_pyerr(py, &e)),
             Err(_) => py.check_signals()?,
         }
     }
+}
+
+/// `request`, polled again at once (the runtime checking its sockets
+/// without sleeping) for up to [`SPIN`] once it waits, then left to wait
+/// as usual: a thread put to sleep takes tens of microseconds to wake on a
+/// virtual machine, longer than a local round trip.
+async fn spinning<F: Future + Unpin>(mut request: F) -> F::Output {
+    let started = Instant::now();
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(outcome) = Pin::new(&mut request).poll(cx) {
+            return Poll::Ready(outcome);
+        }
+        if started.elapsed() < SPIN {
+            // Its first poll asks the runtime to poll again after a look at
+            // the sockets that does not block.
+            let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// `commands` as one pipeline, between `MULTI` and `EXEC` for a

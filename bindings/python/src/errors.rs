@@ -77,6 +77,7 @@ fn class(error: &Error) -> &'static str {
         Error::Disabled { .. }
         | Error::EmptyCommand
         | Error::SubscribeInPipeline { .. }
+        | Error::NotSubscription { .. }
         | Error::NeedsOwnConnection { .. }
         | Error::Redirections { .. }
         | Error::SlotUnserved { .. } => "RedisError",

@@ -16,7 +16,7 @@ use std::time::Duration;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use redwire::{Connection, Connector, Error, Frame, Phase};
+use redwire::{Connection, Connector, Error, Frame};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::args::FlatArgs;
@@ -92,8 +92,8 @@ impl Session {
         }
     }
 
-    /// Connects again if needed, then sends `command` and queues its first
-    /// confirmation (the others are read as they come).
+    /// Connects again if needed (subscribing again), then sends `command`;
+    /// the confirmations are read as they come, among the messages.
     async fn run(&mut self, command: Option<&FlatArgs>) -> Result<(), Error> {
         if self.connection.as_ref().is_some_and(Connection::is_broken) {
             self.forget_connection();
@@ -105,40 +105,17 @@ impl Session {
                 // Messages come when they come.
                 fresh.set_read_timeout(None);
                 for again in std::mem::take(&mut self.resubscribe) {
-                    let confirmation = confirmed(&self.connector, &mut fresh, &again).await?;
-                    self.ready.push_back(Ok(confirmation));
+                    fresh.send_subscription(&again).await?;
                 }
                 self.lost.store(false, Ordering::Release);
                 slot.insert(fresh)
             }
         };
         if let Some(command) = command {
-            let confirmation = confirmed(&self.connector, connection, command).await?;
-            self.ready.push_back(Ok(confirmation));
+            connection.send_subscription(command).await?;
         }
         Ok(())
     }
-}
-
-/// Sends a (un)subscribe command and waits for its first confirmation, up
-/// to the configured read timeout.
-async fn confirmed<A: redwire::Args + ?Sized>(
-    connector: &Connector,
-    connection: &mut Connection,
-    command: &A,
-) -> Result<Frame, Error> {
-    let (_, _, read_timeout) = connector.defaults().timeouts();
-    let Some(after) = read_timeout else {
-        return connection.cmd(command).await;
-    };
-    let endpoint = connection.endpoint().to_owned();
-    tokio::time::timeout(after, connection.cmd(command))
-        .await
-        .unwrap_or(Err(Error::Timeout {
-            phase: Phase::Read,
-            endpoint,
-            after,
-        }))
 }
 
 /// The next frame of the connection; with none, never.
