@@ -15,7 +15,6 @@ use crate::options::Options;
 use crate::reply;
 use crate::runtime::{calling_threads, runtime};
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -124,7 +123,7 @@ fn run_on<T: Send>(
         let waited = py.detach(|| {
             // The timer is made inside: it needs the runtime's context.
             runtime.block_on(async {
-                tokio::time::timeout(SIGNAL_CHECK, spinning(request.as_mut())).await
+                tokio::time::timeout(SIGNAL_CHECK, request.as_mut()).await
             })
         });
         match waited {
@@ -137,11 +136,13 @@ fn run_on<T: Send>(
 /// `request`, polled again at once (the runtime checking its sockets
 /// without sleeping) for up to [`SPIN`] once it waits, then left to wait
 /// as usual: a thread put to sleep takes tens of microseconds to wake on a
-/// virtual machine, longer than a local round trip.
-async fn spinning<F: Future + Unpin>(mut request: F) -> F::Output {
+/// virtual machine, longer than a local round trip. For single commands:
+/// a pipeline's replies take the server longer than that.
+async fn spinning<F: Future>(request: F) -> F::Output {
+    let mut request = std::pin::pin!(request);
     let started = Instant::now();
     std::future::poll_fn(|cx| {
-        if let Poll::Ready(outcome) = Pin::new(&mut request).poll(cx) {
+        if let Poll::Ready(outcome) = request.as_mut().poll(cx) {
             return Poll::Ready(outcome);
         }
         if started.elapsed() < SPIN {
@@ -308,7 +309,7 @@ impl NativeClient {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = run_on(py, &self.runtime, self.target.cmd(&args))?;
+        let frame = run_on(py, &self.runtime, spinning(self.target.cmd(&args)))?;
         reply::to_python(py, &frame, self.decode)
     }
 

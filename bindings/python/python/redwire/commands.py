@@ -185,6 +185,8 @@ class Commands:
         """``SET`` with ``EX``/``PX``/``NX``/``XX``/``KEEPTTL``/``GET``:
         ``True``, or ``None`` when ``nx``/``xx`` did not hold; with ``get``,
         the old value."""
+        if ex is None and px is None and not (nx or xx or keepttl or get):
+            return self._command(("SET", name, value), _ok)
         args: List[Any] = ["SET", name, value]
         if ex is not None:
             args += ["EX", _seconds(ex)]
