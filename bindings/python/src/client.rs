@@ -122,9 +122,7 @@ fn run_on<T: Send>(
     loop {
         let waited = py.detach(|| {
             // The timer is made inside: it needs the runtime's context.
-            runtime.block_on(async {
-                tokio::time::timeout(SIGNAL_CHECK, request.as_mut()).await
-            })
+            runtime.block_on(async { tokio::time::timeout(SIGNAL_CHECK, request.as_mut()).await })
         });
         match waited {
             Ok(outcome) => return outcome.map_err(|e| errors::to_pyerr(py, &e)),
