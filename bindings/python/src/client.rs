@@ -171,32 +171,37 @@ fn build_pipeline(commands: &Bound<'_, PyList>, transaction: bool) -> PyResult<P
     Ok(pipeline)
 }
 
-/// A pipeline's replies as a list, an error reply as a `ResponseError`
-/// instance in its place; for a transaction, `EXEC`'s replies (a `WATCH`ed
-/// key that changed raises `WatchError`; a refused command, the
-/// `EXECABORT` naming it).
+/// A pipeline's replies as `(list, failed)`: an error reply as a
+/// `ResponseError` instance in its place, `failed` when there is one; for a
+/// transaction, `EXEC`'s replies (a `WATCH`ed key that changed raises
+/// `WatchError`; a refused command, the `EXECABORT` naming it).
 pub(crate) fn pipeline_results<'py>(
     py: Python<'py>,
     replies: &Replies,
     transaction: bool,
     decode: bool,
-) -> PyResult<Bound<'py, PyList>> {
+) -> PyResult<Bound<'py, PyTuple>> {
     let results = PyList::empty(py);
+    let mut failed = false;
     if !transaction {
         for reply in replies {
             results.append(match reply {
                 Ok(frame) => reply::to_python(py, frame, decode)?,
-                Err(e) => errors::response_error(py, e.message())?,
+                Err(e) => {
+                    failed = true;
+                    errors::response_error(py, e.message())?
+                }
             })?;
         }
-        return Ok(results);
+        return (results, failed).into_pyobject(py);
     }
     match replies.last() {
         Some(Ok(Frame::Array(items))) => {
             for item in items {
+                failed |= matches!(item, Frame::Error(_) | Frame::BulkError(_));
                 results.append(reply::to_python(py, item, decode)?)?;
             }
-            Ok(results)
+            (results, failed).into_pyobject(py)
         }
         Some(Ok(frame)) if frame.is_null() => Err(PyErr::from_value(
             py.import("redwire.exceptions")?
@@ -343,7 +348,7 @@ impl NativeClient {
         py: Python<'py>,
         commands: &Bound<'py, PyList>,
         transaction: bool,
-    ) -> PyResult<Bound<'py, PyList>> {
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let pipeline = build_pipeline(commands, transaction)?;
         let replies = run_on(py, &self.runtime, self.target.pipeline(&pipeline))?;
         pipeline_results(py, &replies, transaction, self.decode)

@@ -10,8 +10,11 @@ class NativeClient:
         """Sends one command and returns its reply."""
     def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> None:
         """Starts ``execute`` as asyncio request ``id``."""
-    def pipeline_execute(self, commands: List[Tuple[Any, ...]], transaction: bool) -> List[Any]:
-        """Sends commands in one round trip; error replies in place."""
+    def pipeline_execute(
+        self, commands: List[Tuple[Any, ...]], transaction: bool
+    ) -> Tuple[List[Any], bool]:
+        """Sends commands in one round trip: the replies, error replies in
+        place, and whether one is an error."""
     def submit_pipeline(
         self, completions: "Completions", id: int, commands: List[Tuple[Any, ...]], transaction: bool
     ) -> None:

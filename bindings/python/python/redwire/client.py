@@ -254,20 +254,28 @@ class Pipeline(Commands):
 
 
 def _results(
-    commands: List[Tuple[Tuple[Any, ...], Callback]], replies: List[Any], raise_on_error: bool
+    commands: List[Tuple[Tuple[Any, ...], Callback]],
+    outcome: Tuple[List[Any], bool],
+    raise_on_error: bool,
 ) -> List[Any]:
-    """A pipeline's replies, each through its command's callback; the first
-    error raised (naming its command) with ``raise_on_error``."""
+    """A pipeline's replies (``outcome``: the replies, and whether one is
+    an error), each through its command's callback; the first error raised
+    (naming its command) with ``raise_on_error``."""
+    replies, failed = outcome
+    if not failed:
+        return [
+            reply if callback is None else callback(reply)
+            for (_, callback), reply in zip(commands, replies)
+        ]
     results: List[Any] = []
-    append = results.append
     for index, ((args, callback), reply) in enumerate(zip(commands, replies)):
         if isinstance(reply, ResponseError):
             if raise_on_error:
                 name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
                 raise type(reply)(f"command {index + 1} ({name}) failed: {reply}")
-            append(reply)
+            results.append(reply)
         else:
-            append(reply if callback is None else callback(reply))
+            results.append(reply if callback is None else callback(reply))
     return results
 
 
