@@ -10,8 +10,9 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::PyDict;
 use redwire::{Batch, Error, Frame, SharedConnection};
 use tokio::task::AbortHandle;
 
@@ -179,9 +180,11 @@ impl Completions {
         self.watched.as_raw_fd()
     }
 
-    /// Every queued outcome as `(id, ok, value)`: the reply, or the
-    /// exception to raise.
-    fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    /// Resolves the future of every queued outcome (`futures`: request
+    /// id → asyncio future) with its reply, or the exception to raise. A
+    /// request whose future is gone or done (cancelled) is skipped. An error
+    /// setting one future does not stop the others; the first is raised.
+    fn drain(&self, py: Python<'_>, futures: &Bound<'_, PyDict>) -> PyResult<()> {
         let mut sink = [0_u8; 256];
         while matches!((&self.watched).read(&mut sink), Ok(n) if n > 0) {}
         let done = std::mem::take(
@@ -191,8 +194,14 @@ impl Completions {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        let list = PyList::empty(py);
+        let mut first_error = None;
         for (id, outcome) in done {
+            let Some(future) = futures.get_item(id)? else {
+                continue;
+            };
+            if future.call_method0(intern!(py, "done"))?.is_truthy()? {
+                continue;
+            }
             let value = match outcome {
                 Ok(Outcome::Reply(frame) | Outcome::Message(Some(frame))) => {
                     reply::to_python(py, &frame, self.decode)
@@ -206,15 +215,17 @@ impl Completions {
                     "redwire: the request failed inside its runtime (a bug; its connection was dropped)",
                 )),
             };
-            let entry = match value {
-                Ok(value) => (id, true, value).into_pyobject(py)?,
+            let set = match value {
+                Ok(value) => future.call_method1(intern!(py, "set_result"), (value,)),
                 Err(error) => {
-                    (id, false, error.into_value(py).into_bound(py).into_any()).into_pyobject(py)?
+                    future.call_method1(intern!(py, "set_exception"), (error.into_value(py),))
                 }
             };
-            list.append(entry)?;
+            if let Err(e) = set {
+                first_error.get_or_insert(e);
+            }
         }
-        Ok(list)
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Cancels request `id`: it is dropped, and its connection closed (a

@@ -50,7 +50,7 @@ class Completions:
     def __init__(self, decode: bool) -> None: ...
     def fileno(self) -> int:
         """The descriptor that becomes readable when outcomes are queued."""
-    def drain(self) -> List[Tuple[int, bool, Any]]:
-        """Every queued outcome: ``(id, ok, value or exception)``."""
+    def drain(self, futures: Dict[int, Any]) -> None:
+        """Resolves the future (``futures[id]``) of every queued outcome."""
     def cancel(self, id: int) -> None:
         """Cancels request ``id``; its connection is closed."""

@@ -52,17 +52,8 @@ class _LoopRequests:
         self.loop = weakref.ref(loop)
         self.native = _native.Completions(decode)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
-        loop.add_reader(self.native.fileno(), self._drain)
-
-    def _drain(self) -> None:
-        for request, ok, value in self.native.drain():
-            future = self.futures.get(request)
-            if future is None or future.done():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+        # The native side resolves the futures itself.
+        loop.add_reader(self.native.fileno(), self.native.drain, self.futures)
 
     def _close_here(self) -> None:
         """On the loop's thread: fails what is still waiting, then stops
