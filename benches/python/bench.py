@@ -106,7 +106,7 @@ def main():
         contenders["valkey-glide"] = tasks(glide_client)
     except ImportError:
         pass
-    many = best(contenders, rounds=3)
+    many = best(contenders)
     for name in contenders:
         if name != "redwire":
             rows.append((f"{TASKS} asyncio tasks × {PER_TASK} GET (ops/s)", name, TASKS * PER_TASK, many["redwire"], many[name]))
