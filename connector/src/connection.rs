@@ -377,11 +377,8 @@ impl Connection {
         tracing::trace!(endpoint = %self.endpoint, commands = pipeline.len(), "pipeline");
         self.begin()?;
         self.flush_bytes(pipeline.bytes()).await?;
-        if let Some(opens) = pipeline.state_after(transaction_effect) {
+        if let Some((_, opens)) = pipeline.last_effect(transaction_effect) {
             self.in_transaction = opens;
-        }
-        if let Some(watches) = pipeline.state_after(watch_effect) {
-            self.watching = watches;
         }
         self.session_changed |= pipeline.changes_session();
         let mut replies = Vec::with_capacity(pipeline.len());
@@ -392,6 +389,12 @@ impl Connection {
                 None => Ok(reply),
             });
         }
+        // A refused `EXEC` (no `MULTI`) leaves the keys watched.
+        if let Some((i, watches)) = pipeline.last_effect(watch_effect) {
+            if replies.get(i).is_some_and(Result::is_ok) {
+                self.watching = watches;
+            }
+        }
         self.state = State::Ready;
         Ok(replies)
     }
@@ -399,8 +402,7 @@ impl Connection {
     /// Reads one raw reply: a pub/sub message, a `MONITOR` line, a RESP3
     /// push. Waits up to the read timeout (none by default). Cancel-safe:
     /// dropping it before a frame arrives loses nothing, so it can sit in a
-    /// `select!` loop. A (un)subscribe confirmation read here is noted (see
-    /// [`resubscriptions`](Self::resubscriptions)).
+    /// `select!` loop.
     pub async fn read(&mut self) -> Result<Frame, Error> {
         if let Some(push) = self.pushes.pop_front() {
             return Ok(push);
@@ -411,34 +413,36 @@ impl Connection {
                 endpoint: self.endpoint.clone(),
             });
         }
-        let frame = self.read_frame().await?;
-        self.subscriptions.note(&frame);
-        Ok(frame)
+        self.read_frame().await
     }
 
     /// Writes a (un)subscribe command and returns without reading: its
     /// confirmations come from [`read`](Self::read), in the order the server
     /// sent them among the messages (the model of a loop that reads every
-    /// frame, as redis-py's `PubSub`). Any other command is refused with
-    /// [`Error::NotSubscription`]: its reply would be read as a message.
+    /// frame, as redis-py's `PubSub`). What it asks for is noted at once
+    /// (see [`resubscriptions`](Self::resubscriptions)), and the connection
+    /// is not reusable after it: replies may be left unread. Any other
+    /// command is refused with [`Error::NotSubscription`]: its reply would
+    /// be read as a message.
     pub async fn send_subscription<A: Args + ?Sized>(&mut self, args: &A) -> Result<(), Error> {
-        let shape = Shape::of(args);
-        if shape.subscription.is_none() {
-            let mut name = None;
-            args.for_each_arg(&mut |arg| {
-                name.get_or_insert_with(|| String::from_utf8_lossy(arg).to_ascii_uppercase());
+        let mut words = Vec::new();
+        args.for_each_arg(&mut |arg| words.push(arg.to_vec()));
+        let Some((name, names)) = words.split_first() else {
+            return Err(Error::EmptyCommand);
+        };
+        let Some(kind) = Subscription::of(name) else {
+            return Err(Error::NotSubscription {
+                command: String::from_utf8_lossy(name).to_ascii_uppercase(),
             });
-            return Err(match name {
-                Some(command) => Error::NotSubscription { command },
-                None => Error::EmptyCommand,
-            });
-        }
+        };
         self.policy.check(args)?;
         self.write.clear();
         encode_command(&mut self.write, args);
         self.begin()?;
         self.flush().await?;
         self.state = State::Ready;
+        self.session_changed = true;
+        self.subscriptions.intend(kind, names);
         Ok(())
     }
 
@@ -873,6 +877,25 @@ impl Subscriptions {
             self.names[family].remove(name);
         } else {
             self.names[family].insert(name.to_vec());
+        }
+    }
+
+    /// Notes what a (un)subscribe command of `kind` asks for: `names`
+    /// subscribed to, or unsubscribed from (every one of the family when
+    /// none is named).
+    fn intend(&mut self, kind: Subscription, names: &[Vec<u8>]) {
+        let Some(family) = Self::family(kind.0.as_bytes()) else {
+            return;
+        };
+        let subscribed = &mut self.names[family];
+        if !kind.is_unsubscribe() {
+            subscribed.extend(names.iter().cloned());
+        } else if names.is_empty() {
+            subscribed.clear();
+        } else {
+            for name in names {
+                subscribed.remove(name);
+            }
         }
     }
 

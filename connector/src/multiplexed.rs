@@ -3,6 +3,9 @@
 //! queue up during a write go together in the next write), and the replies
 //! are handed back in the same order. A task owns the connection; it stops
 //! when the connection fails (failing what waits) or every handle is gone.
+//!
+//! The queue is not bounded: each caller has its requests in it, and its
+//! size is what the callers have asked for and not yet been answered.
 
 use std::collections::VecDeque;
 
@@ -19,15 +22,13 @@ use crate::Frame;
 /// What a pipeline's replies are: each command's reply or error reply.
 pub(crate) type Replies = Vec<Result<Frame, ServerError>>;
 
-/// Requests that may wait to be written; callers wait for room beyond it.
-const QUEUE: usize = 1024;
 /// At most this many bytes go in one write.
 const WRITE_BATCH: usize = 256 * 1024;
 
 /// A handle on a shared connection; see the module docs.
 #[derive(Debug)]
 pub(crate) struct Multiplexed {
-    requests: mpsc::Sender<Request>,
+    requests: mpsc::UnboundedSender<Request>,
     endpoint: String,
     policy: Policy,
 }
@@ -43,7 +44,7 @@ pub(crate) enum Respond {
     /// To a caller awaiting them.
     Waiting(oneshot::Sender<Result<Replies, Error>>),
     /// To a function, called on the connection's task.
-    Call(Box<dyn FnOnce(Result<Replies, Error>) + Send>),
+    Call(Call),
 }
 
 impl Respond {
@@ -51,7 +52,44 @@ impl Respond {
         match self {
             // The caller may have given up: its replies go nowhere.
             Self::Waiting(caller) => drop(caller.send(replies)),
-            Self::Call(call) => call(replies),
+            Self::Call(mut call) => {
+                if let Some(call) = call.call.take() {
+                    call(replies);
+                }
+            }
+        }
+    }
+}
+
+/// A function that gets a request's replies. Dropped without being called
+/// (a request lost as the connection's task stopped), it is called with
+/// [`Error::Closed`], so that no caller waits for ever.
+pub(crate) struct Call {
+    call: Option<Callback>,
+    endpoint: String,
+}
+
+/// What [`Call`] holds.
+type Callback = Box<dyn FnOnce(Result<Replies, Error>) + Send>;
+
+impl Call {
+    pub(crate) fn new(
+        endpoint: String,
+        call: impl FnOnce(Result<Replies, Error>) + Send + 'static,
+    ) -> Self {
+        Self {
+            call: Some(Box::new(call)),
+            endpoint,
+        }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take() {
+            call(Err(Error::Closed {
+                endpoint: std::mem::take(&mut self.endpoint),
+            }));
         }
     }
 }
@@ -68,7 +106,7 @@ impl Multiplexed {
     /// connection; requests queue meanwhile, in order (a failed connect
     /// fails them). Must be called within a tokio runtime.
     pub(crate) fn start(config: &Config) -> Self {
-        let (requests, queued) = mpsc::channel(QUEUE);
+        let (requests, queued) = mpsc::unbounded_channel();
         drop(tokio::spawn(connect_and_drive(config.clone(), queued)));
         Self {
             requests,
@@ -100,12 +138,9 @@ impl Multiplexed {
             respond: Respond::Waiting(respond),
         };
         // Not queued: nothing was sent.
-        self.requests
-            .send(request)
-            .await
-            .map_err(|_| Error::Closed {
-                endpoint: self.endpoint.clone(),
-            })?;
+        self.requests.send(request).map_err(|_| Error::Closed {
+            endpoint: self.endpoint.clone(),
+        })?;
         replies.await.unwrap_or_else(|_| {
             Err(Error::Broken {
                 endpoint: self.endpoint.clone(),
@@ -116,36 +151,30 @@ impl Multiplexed {
 
 impl Multiplexed {
     /// Queues `bytes` (`replies` commands, already checked) without
-    /// waiting; `respond` gets the replies. When the queue is full, a task
-    /// waits for room (so it must be called within a tokio runtime).
-    pub(crate) fn submit(&self, bytes: Bytes, replies: usize, respond: Respond) {
+    /// waiting, after the requests queued before it; `call` gets the
+    /// replies.
+    pub(crate) fn submit(
+        &self,
+        bytes: Bytes,
+        replies: usize,
+        call: impl FnOnce(Result<Replies, Error>) + Send + 'static,
+    ) {
+        let respond = Respond::Call(Call::new(self.endpoint.clone(), call));
         let request = Request {
             bytes,
             replies,
             respond,
         };
-        match self.requests.try_send(request) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(request)) => {
-                let requests = self.requests.clone();
-                let endpoint = self.endpoint.clone();
-                drop(tokio::spawn(async move {
-                    if let Err(unsent) = requests.send(request).await {
-                        unsent.0.respond.send(Err(Error::Closed { endpoint }));
-                    }
-                }));
-            }
-            Err(mpsc::error::TrySendError::Closed(request)) => {
-                request.respond.send(Err(Error::Closed {
-                    endpoint: self.endpoint.clone(),
-                }));
-            }
+        if let Err(unsent) = self.requests.send(request) {
+            unsent.0.respond.send(Err(Error::Closed {
+                endpoint: self.endpoint.clone(),
+            }));
         }
     }
 }
 
 /// Connects, then serves the queued requests.
-async fn connect_and_drive(config: Config, queued: mpsc::Receiver<Request>) {
+async fn connect_and_drive(config: Config, queued: mpsc::UnboundedReceiver<Request>) {
     match Connection::connect(&config).await {
         Ok(connection) => drive(connection, queued, config.read_timeout).await,
         Err(e) => fail(
@@ -158,11 +187,12 @@ async fn connect_and_drive(config: Config, queued: mpsc::Receiver<Request>) {
 }
 
 /// Owns the connection: writes queued requests, reads replies in order.
-/// `read_timeout` bounds the wait for a reply that is due, never an idle
-/// connection's.
+/// `read_timeout` bounds the wait for the next reply while one is due
+/// (from the first write, or the last reply, since none was due): never an
+/// idle connection's wait, and new writes do not extend it.
 async fn drive(
     mut connection: Connection,
-    mut queued: mpsc::Receiver<Request>,
+    mut queued: mpsc::UnboundedReceiver<Request>,
     read_timeout: Option<std::time::Duration>,
 ) {
     connection.set_read_timeout(None);
@@ -171,23 +201,25 @@ async fn drive(
     let mut out = BytesMut::new();
     // Every handle is gone; the replies still due are read first.
     let mut closing = false;
+    // When the next reply is overdue.
+    let mut overdue: Option<tokio::time::Instant> = None;
     let failure = loop {
-        let due = !waiting.is_empty();
+        let deadline = overdue;
         tokio::select! {
             biased;
             // Read even when no reply is due, so a server that closed the
             // idle connection is seen before a request is written to it.
             frame = async {
-                match read_timeout.filter(|_| due) {
+                match (deadline, read_timeout) {
                     // `next_frame` is cancel-safe: a timeout loses nothing.
-                    Some(after) => tokio::time::timeout(after, connection.next_frame())
+                    (Some(at), Some(after)) => tokio::time::timeout_at(at, connection.next_frame())
                         .await
                         .unwrap_or_else(|_| Err(Error::Timeout {
                             phase: Phase::Read,
                             endpoint: endpoint.clone(),
                             after,
                         })),
-                    None => connection.next_frame().await,
+                    _ => connection.next_frame().await,
                 }
             } => match frame {
                 // Nothing here subscribes: a push answers no request.
@@ -218,6 +250,9 @@ async fn drive(
                             }
                         }
                     }
+                    overdue = read_timeout
+                        .filter(|_| !waiting.is_empty())
+                        .map(|after| tokio::time::Instant::now() + after);
                 }
                 Err(e) => break e,
             },
@@ -246,6 +281,9 @@ async fn drive(
                 if let Err(e) = connection.write_requests(&out).await {
                     break e;
                 }
+                if overdue.is_none() {
+                    overdue = read_timeout.map(|after| tokio::time::Instant::now() + after);
+                }
             }
         }
     };
@@ -258,7 +296,7 @@ async fn drive(
 /// (nothing of them was sent).
 fn fail(
     waiting: VecDeque<Waiting>,
-    mut queued: mpsc::Receiver<Request>,
+    mut queued: mpsc::UnboundedReceiver<Request>,
     failure: Error,
     endpoint: &str,
 ) {

@@ -118,17 +118,18 @@ impl Pipeline {
         Ok(())
     }
 
-    /// The state the pipeline leaves, by the last queued command `effect`
-    /// knows: whether a transaction is open ([`transaction_effect`]) or
+    /// The last queued command `effect` knows, by its index, and the state
+    /// it leaves: whether a transaction is open ([`transaction_effect`]) or
     /// keys are watched ([`watch_effect`]); `None` when no command says.
     ///
     /// [`transaction_effect`]: crate::connection::transaction_effect
     /// [`watch_effect`]: crate::connection::watch_effect
-    pub(crate) fn state_after(&self, effect: fn(&[u8]) -> Option<bool>) -> Option<bool> {
+    pub(crate) fn last_effect(&self, effect: fn(&[u8]) -> Option<bool>) -> Option<(usize, bool)> {
         self.name_ranges
             .iter()
+            .enumerate()
             .rev()
-            .find_map(|range| effect(&self.names[range.clone()]))
+            .find_map(|(i, range)| effect(&self.names[range.clone()]).map(|state| (i, state)))
     }
 
     /// The first queued command `policy` refuses, upper case.

@@ -11,7 +11,7 @@ use crate::connection::{
     changes_session, endpoint_name, transaction_effect, watch_effect, Subscription,
 };
 use crate::error::Error;
-use crate::multiplexed::{Multiplexed, Replies, Respond};
+use crate::multiplexed::{Multiplexed, Replies};
 use crate::pipeline::Pipeline;
 use crate::policy::Policy;
 use crate::Frame;
@@ -213,31 +213,29 @@ impl SharedConnection {
         let Batch { bytes, done } = batch;
         let count = done.len();
         let endpoint = endpoint_name(self.0.config.endpoint());
-        let respond = Respond::Call(Box::new(
-            move |replies: Result<Replies, Error>| match replies {
-                Ok(replies) => {
-                    let mut replies = replies.into_iter();
-                    for done in done {
-                        done(
-                            replies
-                                .next()
-                                .ok_or(Error::EmptyCommand)
-                                .and_then(|reply| reply.map_err(Error::Server)),
-                        );
-                    }
+        let call = move |replies: Result<Replies, Error>| match replies {
+            Ok(replies) => {
+                let mut replies = replies.into_iter();
+                for done in done {
+                    done(
+                        replies
+                            .next()
+                            .ok_or(Error::EmptyCommand)
+                            .and_then(|reply| reply.map_err(Error::Server)),
+                    );
                 }
-                Err(e) => {
-                    // The first gets the error; the others, their lost step.
-                    let mut failure = Some(e);
-                    for done in done {
-                        done(Err(failure.take().unwrap_or_else(|| Error::Broken {
-                            endpoint: endpoint.clone(),
-                        })));
-                    }
+            }
+            Err(e) => {
+                // The first gets the error; the others, their lost step.
+                let mut failure = Some(e);
+                for done in done {
+                    done(Err(failure.take().unwrap_or_else(|| Error::Broken {
+                        endpoint: endpoint.clone(),
+                    })));
                 }
-            },
-        ));
-        self.live().submit(bytes.freeze(), count, respond);
+            }
+        };
+        self.live().submit(bytes.freeze(), count, call);
     }
 }
 

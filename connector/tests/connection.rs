@@ -628,7 +628,8 @@ async fn subscriptions_sent_without_waiting_confirm_in_order_with_messages() {
         kind(&c.read().await.unwrap()),
         (b"subscribe".to_vec(), b"b".to_vec())
     );
-    assert_eq!(c.resubscriptions().len(), 1, "noted as read");
+    assert_eq!(c.resubscriptions().len(), 1, "noted as sent");
+    assert!(!c.is_reusable(), "replies may be left unread");
     publisher.cmd(&("PUBLISH", "b", "first")).await.unwrap();
     c.send_subscription(&("UNSUBSCRIBE", "b")).await.unwrap();
     // The message published before the unsubscribe comes before its confirmation.

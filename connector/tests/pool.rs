@@ -326,7 +326,12 @@ async fn connections_inside_multi_or_a_subscription_are_never_returned() {
         connection.pipeline(&piped).await.unwrap();
         assert!(connection.is_reusable(), "{ends} ends the watch");
     }
+    // An EXEC the server refuses (no MULTI) leaves the keys watched.
     connection.cmd(&("WATCH", "k")).await.unwrap();
+    let mut refused = redwire::Pipeline::new();
+    refused.cmd(&["EXEC"]);
+    assert!(connection.pipeline(&refused).await.unwrap()[0].is_err());
+    assert!(!connection.is_reusable(), "still watching");
     drop(connection);
     let mut connection = pool.get().await.unwrap();
     assert_ne!(

@@ -175,9 +175,28 @@ async fn the_read_timeout_bounds_replies_due_not_an_idle_connection() {
         .cmd(&("CLIENT", "PAUSE", 500, "ALL"))
         .await
         .unwrap();
-    let err = shared.cmd(&("GET", "k")).await.unwrap_err();
+    // Requests keep coming every 30 ms: they do not push the deadline back.
+    let started = std::time::Instant::now();
+    let mut callers = tokio::task::JoinSet::new();
+    for i in 0..8_u64 {
+        let shared = shared.clone();
+        callers.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(30 * i)).await;
+            shared.cmd(&("GET", "k")).await
+        });
+    }
+    let first = callers.join_next().await.unwrap().unwrap().unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(100)),
-        "{err}"
+        matches!(first, Error::Timeout { after, .. } if after == Duration::from_millis(100)),
+        "{first}"
     );
+    assert!(
+        started.elapsed() < Duration::from_millis(350),
+        "timed out after {:?}, with the pause lasting 500 ms",
+        started.elapsed()
+    );
+    // The others end too (failed with it, or on a new connection).
+    while let Some(caller) = callers.join_next().await {
+        caller.unwrap().ok();
+    }
 }

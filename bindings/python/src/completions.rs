@@ -160,6 +160,15 @@ impl Completions {
         })
     }
 
+    /// Drops the gathered commands unsent (the client is closing: their
+    /// futures fail).
+    fn discard(&self) {
+        self.batch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+
     /// Sends the gathered commands together.
     fn flush(&self) -> PyResult<()> {
         let gathered = self

@@ -17,7 +17,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use redwire::{Connection, Connector, Error, Frame};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot, watch, Mutex};
 
 use crate::args::FlatArgs;
 use crate::client::run;
@@ -45,19 +45,31 @@ struct Session {
     resubscribe: Vec<Vec<Vec<u8>>>,
     /// Frames read, waiting for room in the queue.
     ready: VecDeque<Result<Frame, Error>>,
+    flags: Arc<Flags>,
+}
+
+/// What the task tells the handles.
+#[derive(Default)]
+struct Flags {
     /// Set while `resubscribe` waits for the next request.
-    lost: Arc<AtomicBool>,
+    lost: AtomicBool,
+    /// Whether any subscription was asked for and not given up.
+    subscribed: AtomicBool,
 }
 
 impl Session {
-    /// Serves requests and reads frames until every handle is gone.
+    /// Serves requests and reads frames until every handle is gone or
+    /// `stop` changes (a close): then the readers waiting get nothing more
+    /// and the connection is dropped.
     async fn serve(
         mut self,
         mut requests: mpsc::Receiver<Request>,
         frames: mpsc::Sender<Result<Frame, Error>>,
+        mut stop: watch::Receiver<bool>,
     ) {
         loop {
             tokio::select! {
+                _ = stop.changed() => return,
                 request = requests.recv() => {
                     let Some(Request { command, done }) = request else {
                         return;
@@ -87,7 +99,8 @@ impl Session {
     fn forget_connection(&mut self) {
         if let Some(lost) = self.connection.take() {
             self.resubscribe = lost.resubscriptions();
-            self.lost
+            self.flags
+                .lost
                 .store(!self.resubscribe.is_empty(), Ordering::Release);
         }
     }
@@ -104,16 +117,21 @@ impl Session {
                 let mut fresh = self.connector.connect().await?;
                 // Messages come when they come.
                 fresh.set_read_timeout(None);
-                for again in std::mem::take(&mut self.resubscribe) {
-                    fresh.send_subscription(&again).await?;
+                // Kept until every one is sent: a failure part-way loses none.
+                for again in &self.resubscribe {
+                    fresh.send_subscription(again).await?;
                 }
-                self.lost.store(false, Ordering::Release);
+                self.resubscribe.clear();
+                self.flags.lost.store(false, Ordering::Release);
                 slot.insert(fresh)
             }
         };
         if let Some(command) = command {
             connection.send_subscription(command).await?;
         }
+        self.flags
+            .subscribed
+            .store(!connection.resubscriptions().is_empty(), Ordering::Release);
         Ok(())
     }
 }
@@ -131,7 +149,9 @@ async fn next_frame(connection: &mut Option<Connection>) -> Result<Frame, Error>
 struct Link {
     requests: mpsc::Sender<Request>,
     frames: Arc<Mutex<mpsc::Receiver<Result<Frame, Error>>>>,
-    lost: Arc<AtomicBool>,
+    flags: Arc<Flags>,
+    /// Set (to `true`) by a close: the task stops.
+    stop: Arc<watch::Sender<bool>>,
 }
 
 impl Link {
@@ -139,19 +159,21 @@ impl Link {
     fn start(connector: Connector) -> PyResult<Self> {
         let (requests, requested) = mpsc::channel(16);
         let (frames, queued) = mpsc::channel(BACKLOG);
-        let lost = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = watch::channel(false);
+        let flags = Arc::new(Flags::default());
         let session = Session {
             connector,
             connection: None,
             resubscribe: Vec::new(),
             ready: VecDeque::new(),
-            lost: lost.clone(),
+            flags: flags.clone(),
         };
-        drop(runtime()?.spawn(session.serve(requested, frames)));
+        drop(runtime()?.spawn(session.serve(requested, frames, stopped)));
         Ok(Self {
             requests,
             frames: Arc::new(Mutex::new(queued)),
-            lost,
+            flags,
+            stop: Arc::new(stop),
         })
     }
 
@@ -171,7 +193,7 @@ impl Link {
     /// The next frame, or `None` when none comes within `wait`; after a
     /// failure, connects and subscribes again first.
     async fn next(&self, wait: Option<Duration>) -> Result<Option<Frame>, Error> {
-        if self.lost.load(Ordering::Acquire) {
+        if self.flags.lost.load(Ordering::Acquire) {
             self.request(None).await?;
         }
         let take = async { self.frames.lock().await.recv().await.transpose() };
@@ -276,12 +298,27 @@ impl NativePubSub {
         )
     }
 
-    /// Closes the connection and forgets the subscriptions (a later
-    /// subscription opens another connection). Never waits.
-    fn close(&self) {
+    /// Whether a subscription was asked for and not given up (whatever
+    /// the confirmations read so far say).
+    fn subscribed(&self) -> bool {
         self.link
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|link| link.flags.subscribed.load(Ordering::Acquire))
+    }
+
+    /// Closes the connection and forgets the subscriptions (a later
+    /// subscription opens another connection); a read waiting returns
+    /// `None`. Never waits.
+    fn close(&self) {
+        let link = self
+            .link
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
             .take();
+        if let Some(link) = link {
+            link.stop.send_replace(true);
+        }
     }
 }

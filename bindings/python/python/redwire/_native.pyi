@@ -8,8 +8,9 @@ class NativeClient:
     def __init__(self, options: Dict[str, Any], asyncio: bool = False) -> None: ...
     def execute(self, args: Tuple[Any, ...]) -> Any:
         """Sends one command and returns its reply."""
-    def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> None:
-        """Starts ``execute`` as asyncio request ``id``."""
+    def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> bool:
+        """Starts ``execute`` as asyncio request ``id``; ``True`` when
+        ``completions.flush()`` is due at the end of the loop's turn."""
     def pipeline_execute(
         self, commands: List[Tuple[Any, ...]], transaction: bool
     ) -> Tuple[List[Any], bool]:
@@ -41,6 +42,8 @@ class NativePubSub:
         """The next message, or None after ``timeout`` seconds."""
     def submit_message(self, completions: "Completions", id: int, timeout: Optional[float] = None) -> None:
         """Starts ``get_message`` as asyncio request ``id``."""
+    def subscribed(self) -> bool:
+        """Whether a subscription was asked for and not given up."""
     def close(self) -> None:
         """Closes the connection and forgets the subscriptions."""
 
@@ -48,6 +51,10 @@ class Completions:
     """Outcomes of asyncio requests, drained on the event loop's thread."""
 
     def __init__(self, decode: bool) -> None: ...
+    def flush(self) -> None:
+        """Sends the commands gathered for the shared connection."""
+    def discard(self) -> None:
+        """Drops the gathered commands unsent."""
     def fileno(self) -> int:
         """The descriptor that becomes readable when outcomes are queued."""
     def drain(self, futures: Dict[int, Any]) -> None:

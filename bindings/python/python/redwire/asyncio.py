@@ -56,8 +56,9 @@ class _LoopRequests:
         loop.add_reader(self.native.fileno(), self.native.drain, self.futures)
 
     def _close_here(self) -> None:
-        """On the loop's thread: fails what is still waiting, then stops
-        watching the queue."""
+        """On the loop's thread: drops the commands gathered and not sent,
+        fails what is still waiting, then stops watching the queue."""
+        self.native.discard()
         for request, future in list(self.futures.items()):
             self.native.cancel(request)
             if not future.done():
@@ -213,7 +214,7 @@ class Pipeline(sync.Pipeline):
     awaitable (to itself)."""
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
-        if self._held is not None and not self._multi:
+        if self.watching and self._held is not None:
             return self._at_once(self._held, args, callback)
         self._commands.append((args, callback))
         return self
@@ -229,12 +230,15 @@ class Pipeline(sync.Pipeline):
 
     async def watch(self, *names: Key) -> Any:  # type: ignore[override]
         """``WATCH``es ``names`` on the pipeline's own connection."""
-        return await self._at_once(self._start_watch(), ("WATCH",) + names, _ok)
+        watched = await self._at_once(self._start_watch(), ("WATCH",) + names, _ok)
+        self.watching = True
+        return watched
 
     async def unwatch(self) -> Any:  # type: ignore[override]
-        """``UNWATCH``."""
+        """``UNWATCH``; commands queue again."""
         if self._held is None:
             return True
+        self.watching = False
         return await self._at_once(self._held, ("UNWATCH",), _ok)
 
     async def execute(self, raise_on_error: bool = True) -> List[Any]:  # type: ignore[override]
@@ -250,14 +254,19 @@ class Pipeline(sync.Pipeline):
                 self._target().submit_pipeline, None, batch, transaction
             )
         finally:
-            self.reset()
+            sync.Pipeline.reset(self)
         return sync._results(commands, replies, raise_on_error)
+
+    async def reset(self) -> None:  # type: ignore[override]
+        """Discards the queued commands and gives back a held connection
+        (awaitable, as in ``redis.asyncio``)."""
+        sync.Pipeline.reset(self)
 
     async def __aenter__(self) -> "Pipeline":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self.reset()
+        sync.Pipeline.reset(self)
 
 
 class Script(sync.Script):
@@ -294,11 +303,9 @@ class PubSub(sync.PubSub):
 
     async def subscribe(self, *channels: Key) -> None:  # type: ignore[override]
         await self._send("SUBSCRIBE", *channels)
-        self.subscribed = True
 
     async def psubscribe(self, *patterns: Key) -> None:  # type: ignore[override]
         await self._send("PSUBSCRIBE", *patterns)
-        self.subscribed = True
 
     async def unsubscribe(self, *channels: Key) -> None:  # type: ignore[override]
         await self._send("UNSUBSCRIBE", *channels)
@@ -332,11 +339,20 @@ class PubSub(sync.PubSub):
         return self.listen()
 
     async def aclose(self) -> None:
-        """Closes the connection (as :meth:`close`; never waits)."""
-        self.close()
+        """Closes the connection and forgets the subscriptions; never waits.
+        A read waiting in another task returns ``None``."""
+        sync.PubSub.close(self)
+
+    async def close(self) -> None:  # type: ignore[override]
+        """The same as :meth:`aclose` (as in ``redis.asyncio``)."""
+        sync.PubSub.close(self)
+
+    async def reset(self) -> None:  # type: ignore[override]
+        """The same as :meth:`aclose`."""
+        sync.PubSub.close(self)
 
     async def __aenter__(self) -> "PubSub":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self.close()
+        sync.PubSub.close(self)

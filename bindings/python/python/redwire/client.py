@@ -167,15 +167,13 @@ class Pipeline(Commands):
         self._scripts: List["Script"] = []
         # From watch() until execute() or reset(): the client holding one connection.
         self._held: Optional["_native.NativeClient"] = None
+        #: Whether keys are watched and commands still run at once (from
+        #: :meth:`watch` until :meth:`multi` or :meth:`unwatch`).
+        self.watching = False
         self._multi = False
 
-    @property
-    def watching(self) -> bool:
-        """Whether keys are watched and commands still run at once."""
-        return self._held is not None and not self._multi
-
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
-        if self._held is not None and not self._multi:  # watching
+        if self.watching and self._held is not None:
             reply = self._held.execute(args)
             return callback(reply) if callback is not None else reply
         self._commands.append((args, callback))
@@ -196,12 +194,16 @@ class Pipeline(Commands):
     def watch(self, *names: Key) -> Any:
         """``WATCH``es ``names`` on the pipeline's own connection; commands
         run at once from now until :meth:`multi`."""
-        return _ok(self._start_watch().execute(("WATCH",) + names))
+        watched = _ok(self._start_watch().execute(("WATCH",) + names))
+        self.watching = True
+        return watched
 
     def unwatch(self) -> Any:
-        """``UNWATCH``: forgets the watched keys (``True``)."""
+        """``UNWATCH``: forgets the watched keys (``True``); commands queue
+        again."""
         if self._held is None:
             return True
+        self.watching = False
         return _ok(self._held.execute(("UNWATCH",)))
 
     def multi(self) -> None:
@@ -211,6 +213,7 @@ class Pipeline(Commands):
         if self._commands:
             raise RedisError("MULTI must come before the queued commands")
         self._multi = True
+        self.watching = False
 
     def __len__(self) -> int:
         return len(self._commands)
@@ -242,6 +245,7 @@ class Pipeline(Commands):
         self._commands = []
         self._scripts = []
         self._multi = False
+        self.watching = False
         held, self._held = self._held, None
         if held is not None:
             held.close()
@@ -324,16 +328,24 @@ class PubSub:
 
     def __init__(self, native: "_native.NativePubSub") -> None:
         self._native = native
-        #: Whether a subscription is in effect (or asked for): set by a
-        #: subscribe, cleared by a confirmation that counts none left.
-        self.subscribed = False
+        # The count of subscriptions in the last confirmation read.
+        self._confirmed = 0
 
-    def _message(self, reply: List[Any]) -> Dict[str, Any]:
+    @property
+    def subscribed(self) -> bool:
+        """Whether a subscription is asked for, or confirmations still say
+        one is in effect (as redis-py's: an unsubscribe counts once its
+        confirmations are read)."""
+        return self._native.subscribed() or self._confirmed > 0
+
+    def _message(self, reply: Any) -> Dict[str, Any]:
+        if isinstance(reply, ResponseError):
+            raise reply
         kind = reply[0].decode() if isinstance(reply[0], bytes) else reply[0]
         if kind == "pmessage":
             return {"type": kind, "pattern": reply[1], "channel": reply[2], "data": reply[3]}
         if kind in _CONFIRMATIONS:
-            self.subscribed = reply[2] > 0
+            self._confirmed = reply[2]
         return {"type": kind, "pattern": None, "channel": reply[1], "data": reply[2]}
 
     def _send(self, *args: Key) -> None:
@@ -342,12 +354,10 @@ class PubSub:
     def subscribe(self, *channels: Key) -> None:
         """Subscribes to ``channels``; each confirmation is a message."""
         self._send("SUBSCRIBE", *channels)
-        self.subscribed = True
 
     def psubscribe(self, *patterns: Key) -> None:
         """Subscribes to channels matching ``patterns``."""
         self._send("PSUBSCRIBE", *patterns)
-        self.subscribed = True
 
     def unsubscribe(self, *channels: Key) -> None:
         """Unsubscribes from ``channels`` (all when none is given)."""
@@ -383,9 +393,14 @@ class PubSub:
         return self.listen()
 
     def close(self) -> None:
-        """Closes the connection and forgets the subscriptions; never waits."""
+        """Closes the connection and forgets the subscriptions; never
+        waits. A read waiting in another thread returns ``None``."""
         self._native.close()
-        self.subscribed = False
+        self._confirmed = 0
+
+    def reset(self) -> None:
+        """The same as :meth:`close` (as redis-py's)."""
+        self.close()
 
     def __enter__(self) -> "PubSub":
         return self
