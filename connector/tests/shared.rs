@@ -177,15 +177,17 @@ async fn the_read_timeout_bounds_replies_due_not_an_idle_connection() {
         .unwrap();
     // Requests keep coming every 30 ms: they do not push the deadline back.
     let started = std::time::Instant::now();
-    let mut callers = tokio::task::JoinSet::new();
-    for i in 0..8_u64 {
-        let shared = shared.clone();
-        callers.spawn(async move {
-            tokio::time::sleep(Duration::from_millis(30 * i)).await;
-            shared.cmd(&("GET", "k")).await
-        });
-    }
-    let first = callers.join_next().await.unwrap().unwrap().unwrap_err();
+    let callers: Vec<_> = (0..8_u64)
+        .map(|i| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(30 * i)).await;
+                shared.cmd(&("GET", "k")).await
+            })
+        })
+        .collect();
+    let mut callers = callers.into_iter();
+    let first = callers.next().unwrap().await.unwrap().unwrap_err();
     assert!(
         matches!(first, Error::Timeout { after, .. } if after == Duration::from_millis(100)),
         "{first}"
@@ -196,7 +198,7 @@ async fn the_read_timeout_bounds_replies_due_not_an_idle_connection() {
         started.elapsed()
     );
     // The others end too (failed with it, or on a new connection).
-    while let Some(caller) = callers.join_next().await {
-        caller.unwrap().ok();
+    for caller in callers {
+        caller.await.unwrap().ok();
     }
 }
