@@ -119,6 +119,17 @@ async fn submit_hands_replies_to_a_function_and_reconnects_after_a_failure() {
             .collect::<Vec<_>>(),
         expected
     );
+    // Let go while a request is in flight: its reply still comes.
+    let in_flight = sent.clone();
+    shared.submit(&("ECHO", "last"), move |reply| {
+        in_flight.send(reply).unwrap()
+    });
+    shared.close();
+    let last = received
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.as_bytes(), Some(&b"last"[..]));
     // A refused command is answered at once.
     let refused = sent.clone();
     shared.submit(&["MULTI"], move |reply| refused.send(reply).unwrap());
