@@ -122,7 +122,7 @@ async fn submit_hands_replies_to_a_function_and_reconnects_after_a_failure() {
     // Let go while a request is in flight: its reply still comes.
     let in_flight = sent.clone();
     shared.submit(&("ECHO", "last"), move |reply| {
-        in_flight.send(reply).unwrap()
+        in_flight.send(reply).unwrap();
     });
     shared.close();
     let last = received
