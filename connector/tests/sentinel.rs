@@ -220,6 +220,13 @@ async fn drill(trigger: Trigger) -> Duration {
         }
     }
     let recovered_after = recovered_after.expect("the writer never reached a new master");
+    // The writer may recover first: it asks the sentinel that led the
+    // failover, while the one the watcher listens to may learn of it only
+    // from the leader's next hello (sent every 2 s).
+    let announced = Instant::now() + Duration::from_secs(10);
+    while pool.stats().invalidations == 0 && Instant::now() < announced {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(
         pool.stats().invalidations >= 1,
         "the watcher never saw +switch-master"
