@@ -172,35 +172,52 @@ impl SharedConnection {
         done: impl FnOnce(Result<Frame, Error>) + Send + 'static,
     ) {
         let mut batch = Batch::default();
-        self.add(&mut batch, args, done);
+        if let Err(done) = self.add(&mut batch, args, done) {
+            let mut name = Vec::new();
+            args.for_each_arg(&mut |arg| {
+                if name.is_empty() {
+                    name = arg.to_vec();
+                }
+            });
+            return done(Err(own_connection(&name)));
+        }
         self.submit_batch(batch);
     }
 
     /// Adds one command to `batch`, as [`submit`](Self::submit) would send
-    /// it; a refused one is answered at once and not added.
-    pub fn add<A: Args + ?Sized>(
-        &self,
-        batch: &mut Batch,
-        args: &A,
-        done: impl FnOnce(Result<Frame, Error>) + Send + 'static,
-    ) {
-        let mut name = None;
+    /// it. One that may not go on a shared connection ([`shares`]) is not
+    /// added: `done` comes back, for the caller to send the command on a
+    /// connection of its own. Any other refused one (empty, disabled) is
+    /// answered at once.
+    ///
+    /// [`shares`]: Self::shares
+    pub fn add<A, F>(&self, batch: &mut Batch, args: &A, done: F) -> Result<(), F>
+    where
+        A: Args + ?Sized,
+        F: FnOnce(Result<Frame, Error>) + Send + 'static,
+    {
+        let mut verdict = None;
         args.for_each_arg(&mut |arg| {
-            name.get_or_insert_with(|| arg.to_vec());
+            if verdict.is_none() {
+                verdict = Some(if !Self::shares(arg) {
+                    Verdict::OwnConnection
+                } else if self.0.policy.refuses(arg) {
+                    Verdict::Disabled(String::from_utf8_lossy(arg).to_ascii_uppercase())
+                } else {
+                    Verdict::Shared
+                });
+            }
         });
-        let refused = match name {
-            None => Some(Error::EmptyCommand),
-            Some(name) if !Self::shares(&name) => Some(own_connection(&name)),
-            Some(name) if self.0.policy.refuses(&name) => Some(Error::Disabled {
-                command: String::from_utf8_lossy(&name).to_ascii_uppercase(),
-            }),
-            Some(_) => None,
-        };
-        if let Some(refused) = refused {
-            return done(Err(refused));
+        match verdict {
+            None => done(Err(Error::EmptyCommand)),
+            Some(Verdict::OwnConnection) => return Err(done),
+            Some(Verdict::Disabled(command)) => done(Err(Error::Disabled { command })),
+            Some(Verdict::Shared) => {
+                encode_command(&mut batch.bytes, args);
+                batch.done.push(Box::new(done));
+            }
         }
-        encode_command(&mut batch.bytes, args);
-        batch.done.push(Box::new(done));
+        Ok(())
     }
 
     /// Sends the commands of `batch` in one request (one write, unless the
@@ -260,6 +277,13 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.done.is_empty()
     }
+}
+
+/// What [`SharedConnection::add`] makes of a command, by its name.
+enum Verdict {
+    Shared,
+    OwnConnection,
+    Disabled(String),
 }
 
 /// The one reply of a one-command request.

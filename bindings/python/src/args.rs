@@ -4,7 +4,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyString, PyTuple};
-use redwire::{ArgBuf, Args, SharedConnection};
+use redwire::{ArgBuf, Args};
 
 /// One command's arguments, copied from Python values.
 #[derive(Debug, Default)]
@@ -36,19 +36,6 @@ impl FlatArgs {
             return Err(PyTypeError::new_err("a command needs at least its name"));
         }
         Ok(())
-    }
-
-    /// Whether the command may go on a shared connection (see
-    /// [`SharedConnection::shares`]).
-    pub(crate) fn shares(&self) -> bool {
-        let mut shares = false;
-        let mut first = true;
-        self.0.for_each_arg(&mut |arg| {
-            if std::mem::take(&mut first) {
-                shares = SharedConnection::shares(arg);
-            }
-        });
-        shares
     }
 
     fn push(&mut self, i: usize, value: &Bound<'_, PyAny>) -> PyResult<()> {

@@ -327,8 +327,12 @@ impl NativeClient {
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<bool> {
         let args = FlatArgs::from_tuple(args)?;
-        if let Some(shared) = self.shared.as_ref().filter(|_| args.shares()) {
-            return Ok(completions.gather(shared, id, &args));
+        if let Some(flush) = self
+            .shared
+            .as_ref()
+            .and_then(|shared| completions.gather(shared, id, &args))
+        {
+            return Ok(flush);
         }
         let target = self.target.clone();
         completions.spawn(

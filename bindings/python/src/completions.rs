@@ -115,10 +115,16 @@ impl Completions {
         Ok(())
     }
 
-    /// Adds command `args` (request `id`) to the batch for `shared`;
-    /// whether the batch was empty (the caller then has `flush` called
-    /// once the loop's turn ends).
-    pub(crate) fn gather(&self, shared: &SharedConnection, id: u64, args: &FlatArgs) -> bool {
+    /// Adds command `args` (request `id`) to the batch for `shared`:
+    /// whether the batch was empty (the caller then has `flush` called once
+    /// the loop's turn ends); `None`, adding nothing, when the command
+    /// needs a connection of its own.
+    pub(crate) fn gather(
+        &self,
+        shared: &SharedConnection,
+        id: u64,
+        args: &FlatArgs,
+    ) -> Option<bool> {
         let queue = self.queue.clone();
         let done = move |reply: Result<Frame, Error>| {
             queue.finish(id, reply.map(Outcome::Reply).map_err(Failure::Error));
@@ -126,15 +132,15 @@ impl Completions {
         let mut batch = self.batch.lock().unwrap_or_else(PoisonError::into_inner);
         let (shared, batch) = batch.get_or_insert_with(|| (shared.clone(), Batch::default()));
         let was_empty = batch.is_empty();
-        shared.add(batch, args, done);
+        shared.add(batch, args, done).ok()?;
         if batch.len() >= FLUSH_AT {
             if let Ok(runtime) = crate::runtime::runtime() {
                 let _inside = runtime.enter();
                 shared.submit_batch(std::mem::take(batch));
             }
-            return false;
+            return Some(false);
         }
-        was_empty && !batch.is_empty()
+        Some(was_empty && !batch.is_empty())
     }
 }
 

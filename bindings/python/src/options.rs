@@ -131,6 +131,20 @@ impl<'py> Reader<'_, 'py> {
             .transpose()
     }
 
+    /// A `ConfigError` for the first of `options` that is set: each needs
+    /// `what`, which is missing.
+    fn refuse_without(&self, options: &[&str], what: &str) -> PyResult<()> {
+        for option in options {
+            if self.get(option)?.is_some() {
+                return Err(config_error(
+                    self.py,
+                    &format!("invalid option {option}: it needs {what}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// `[(host, port), …]`.
     fn addresses(&self, option: &str) -> PyResult<Option<Vec<(String, u16)>>> {
         let Some(value) = self.get(option)? else {
@@ -240,19 +254,15 @@ fn sentinel(r: &Reader<'_, '_>, config: Config) -> PyResult<Config> {
         _ => None,
     };
     if sentinels.is_none() && from_url.is_none() {
-        for option in [
-            "service_name",
-            "sentinel_role",
-            "sentinel_username",
-            "sentinel_password",
-        ] {
-            if r.get(option)?.is_some() {
-                return Err(config_error(
-                    r.py,
-                    &format!("invalid option {option}: it needs sentinels=[(host, port), …]"),
-                ));
-            }
-        }
+        r.refuse_without(
+            &[
+                "service_name",
+                "sentinel_role",
+                "sentinel_username",
+                "sentinel_password",
+            ],
+            "sentinels=[(host, port), …]",
+        )?;
         return Ok(config);
     }
     let mut set = from_url.unwrap_or_else(|| Sentinel::new("mymaster", Role::Master, Vec::new()));
@@ -303,19 +313,15 @@ fn sentinel(r: &Reader<'_, '_>, config: Config) -> PyResult<Config> {
 fn tls(r: &Reader<'_, '_>, config: Config) -> PyResult<Config> {
     let wanted = r.boolean("ssl")?.unwrap_or(false) || config.get_tls().is_some();
     if !wanted {
-        for option in [
-            "ssl_ca_certs",
-            "ssl_certfile",
-            "ssl_keyfile",
-            "ssl_cert_reqs",
-        ] {
-            if r.get(option)?.is_some() {
-                return Err(config_error(
-                    r.py,
-                    &format!("invalid option {option}: it needs ssl=True or a rediss:// URL"),
-                ));
-            }
-        }
+        r.refuse_without(
+            &[
+                "ssl_ca_certs",
+                "ssl_certfile",
+                "ssl_keyfile",
+                "ssl_cert_reqs",
+            ],
+            "ssl=True or a rediss:// URL",
+        )?;
         return Ok(config);
     }
     let mut tls = config

@@ -1,5 +1,5 @@
-//! The tokio runtime every client of the process shares, sync calls and
-//! asyncio requests alike.
+//! The runtimes requests run on: one multi-thread runtime the process
+//! shares (asyncio requests, pub/sub), and a sync client's own.
 
 use std::sync::{Arc, OnceLock};
 

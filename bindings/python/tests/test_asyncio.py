@@ -194,7 +194,8 @@ def test_tasks_share_one_connection_and_blocking_commands_get_their_own(server: 
         def connections() -> int:
             return observer.execute("CLIENT", "LIST").count(b" name=a-shared ")
 
-        assert await asyncio.gather(*(client.incr("a:shared") for _ in range(500))) is not None
+        counts = await asyncio.gather(*(client.incr("a:shared") for _ in range(500)))
+        assert sorted(counts) == list(range(1, 501))
         assert await client.get("a:shared") == b"500"
         # Every task's commands went on one shared connection, none pooled.
         assert connections() == 1

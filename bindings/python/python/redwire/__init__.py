@@ -8,6 +8,7 @@ True
 b'hello'
 """
 
+from . import exceptions
 from .client import Client, Pipeline, PubSub, Script, connect
 from .exceptions import (
     AuthenticationError,
@@ -28,14 +29,5 @@ __all__ = [
     "PubSub",
     "Script",
     "connect",
-    "RedisError",
-    "ConnectionError",
-    "TimeoutError",
-    "AuthenticationError",
-    "ResponseError",
-    "NoScriptError",
-    "WatchError",
-    "ProtocolError",
-    "ConfigError",
-    "PoolExhaustedError",
+    *exceptions.__all__,
 ]

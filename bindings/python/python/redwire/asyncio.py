@@ -279,10 +279,8 @@ class Script(sync.Script):
         client: Optional[Union[Client, Pipeline]] = None,
     ) -> Any:
         """Runs the script (queued when ``client`` is a pipeline)."""
-        target = self._client if client is None else client
-        call = (len(keys),) + tuple(keys) + tuple(args)
-        if isinstance(target, Pipeline):
-            target._scripts.append(self)
+        target, call, queued = self._route(keys, args, client)
+        if queued:
             return target.evalsha(self.sha, *call)
         try:
             return await target.evalsha(self.sha, *call)

@@ -293,6 +293,19 @@ class Script:
         source = script.encode() if isinstance(script, str) else script
         self.sha = hashlib.sha1(source).hexdigest()
 
+    def _route(
+        self, keys: Sequence[Key], args: Sequence[Value], client: Optional[Union[Client, "Pipeline"]]
+    ) -> Tuple[Any, Tuple[Any, ...], bool]:
+        """Where the script runs (``client``, else the registering client),
+        its ``EVALSHA`` arguments, and whether it is queued in a pipeline
+        (which loads it before it sends its commands)."""
+        target = self._client if client is None else client
+        call = (len(keys),) + tuple(keys) + tuple(args)
+        queued = isinstance(target, Pipeline)
+        if queued:
+            target._scripts.append(self)
+        return target, call, queued
+
     def __call__(
         self,
         keys: Sequence[Key] = (),
@@ -301,10 +314,8 @@ class Script:
     ) -> Any:
         """Runs the script with ``keys`` and ``args`` on ``client`` (the
         registering client by default; in a pipeline it is queued)."""
-        target = self._client if client is None else client
-        call = (len(keys),) + tuple(keys) + tuple(args)
-        if isinstance(target, Pipeline):
-            target._scripts.append(self)
+        target, call, queued = self._route(keys, args, client)
+        if queued:
             return target.evalsha(self.sha, *call)
         try:
             return target.evalsha(self.sha, *call)
