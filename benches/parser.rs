@@ -3,7 +3,6 @@
 //! `benches/report.py` turns the results into the table in `RESULTS.md`.
 #![allow(clippy::unwrap_used, clippy::panic)] // a bench fails loudly on a wrong result
 
-#[cfg(hiredis)]
 mod hiredis;
 
 use std::hint::black_box;
@@ -213,10 +212,9 @@ fn decode(c: &mut Criterion) {
             });
         });
 
-        #[cfg(hiredis)]
-        if input.resp2 {
+        if let Some(hiredis) = hiredis::Hiredis::get().filter(|_| input.resp2) {
             group.bench_function("hiredis", |b| {
-                let mut reader = hiredis::Reader::new();
+                let mut reader = hiredis.reader();
                 b.iter(|| {
                     reader.feed(black_box(bytes));
                     for _ in 0..frames {
@@ -257,10 +255,9 @@ fn chunked(c: &mut Criterion) {
                 );
             });
         }
-        #[cfg(hiredis)]
-        if input.resp2 {
+        if let Some(hiredis) = hiredis::Hiredis::get().filter(|_| input.resp2) {
             group.bench_function("hiredis-16B", |b| {
-                let mut reader = hiredis::Reader::new();
+                let mut reader = hiredis.reader();
                 b.iter(|| {
                     let mut frames = 0;
                     for chunk in bytes.chunks(16) {

@@ -1,10 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
-//! The `Bytes` layer and the codec hand out slices of the read buffer: no
-//! payload byte is copied.
+//! The `Bytes` layer hands out slices of the read buffer, and the borrowed
+//! layer slices of its input: no payload byte is copied.
 
 use bytes::{Bytes, BytesMut};
-use redwire_resp::{Decoder, Frame, RespCodec};
-use tokio_util::codec::Decoder as _;
+use redwire_resp::{Decoder, Frame};
 
 fn inside(payload: &[u8], buffer: &[u8]) -> bool {
     let range = buffer.as_ptr_range();
@@ -57,40 +56,4 @@ fn borrowed_layer_payloads_are_subslices_of_the_input() {
     for item in items {
         assert!(inside(item.as_bytes().unwrap(), input));
     }
-}
-
-#[test]
-fn the_codec_keeps_state_between_reads_and_splits_frames_off_without_copying() {
-    let mut codec = RespCodec::default();
-    let mut buf = BytesMut::with_capacity(64);
-    let wire = b"$5\r\nhello\r\n:7\r\n";
-    let (first, second) = wire.split_at(11);
-    for &byte in first {
-        if !buf.is_empty() {
-            assert_eq!(codec.decode(&mut buf).unwrap(), None);
-        }
-        buf.extend_from_slice(&[byte]);
-    }
-    let start = buf.as_ptr();
-    let hello = codec.decode(&mut buf).unwrap().unwrap();
-    let Frame::BulkString(payload) = &hello else {
-        panic!("a bulk string")
-    };
-    assert_eq!(&payload[..], b"hello");
-    assert_eq!(payload.as_ptr(), start.wrapping_add(4), "payload copied");
-    buf.extend_from_slice(second);
-    assert_eq!(codec.decode(&mut buf).unwrap(), Some(Frame::Integer(7)));
-    assert_eq!(codec.decode(&mut buf).unwrap(), None);
-}
-
-#[test]
-fn the_codec_reports_bad_bytes_as_a_decode_error() {
-    let mut codec = RespCodec::default();
-    let mut buf = BytesMut::from(&b"$-7\r\n"[..]);
-    let err = codec.decode(&mut buf).unwrap_err();
-    assert!(matches!(
-        err,
-        redwire_resp::CodecError::Decode(redwire_resp::DecodeError::InvalidLength)
-    ));
-    assert_eq!(err.to_string(), "decode error: invalid RESP length header");
 }
