@@ -264,13 +264,53 @@ pub enum Error {
         endpoint: String,
     },
     /// A command that blocks or leaves state on its connection (a
-    /// transaction, `WATCH`, `SELECT`, …) sent through a shared connection;
-    /// it needs a connection of its own (from a pool, or
+    /// transaction, `WATCH`, `SELECT`, …) sent through a shared connection,
+    /// or one that leaves state sent through a cluster; nothing was sent. It
+    /// needs a connection of its own (from a pool, or
     /// `Cluster::connection_for` in a cluster).
     NeedsOwnConnection {
         /// The command, upper case.
         command: String,
     },
+    /// A command whose reply only means something for one node (`SCAN`'s
+    /// cursor) sent to a cluster as a whole; nothing was sent. Aim it with
+    /// `Cluster::cmd_on`, or walk the keyspace with `Cluster::scan`.
+    NeedsNode {
+        /// The command, upper case.
+        command: String,
+    },
+    /// No script was loaded under this name.
+    UnknownScript {
+        /// The name asked for.
+        name: String,
+    },
+    /// The server answered a command the library sent with something that
+    /// command never returns.
+    UnexpectedReply {
+        /// The command.
+        command: &'static str,
+        /// What came instead.
+        reason: String,
+    },
+    /// More frames came while replies were awaited than a connection keeps
+    /// for [`Connection::read`](crate::Connection::read); the oldest were
+    /// dropped. The connection stays usable.
+    Lagged {
+        /// The server.
+        endpoint: String,
+        /// How many were dropped.
+        dropped: u64,
+    },
+    /// A shared connection has as many requests queued or awaiting replies
+    /// as it takes ([`MAX_QUEUED`](crate::MAX_QUEUED)); this one was not
+    /// sent. (An async request waits for room instead.)
+    QueueFull {
+        /// The server.
+        endpoint: String,
+    },
+    /// A shared connection was used outside a tokio runtime, which its
+    /// task needs; nothing was sent.
+    NoRuntime,
 }
 
 impl Error {
@@ -284,6 +324,8 @@ impl Error {
                 | Self::EmptyCommand
                 | Self::SubscribeInPipeline { .. }
                 | Self::NotSubscription { .. }
+                | Self::UnknownScript { .. }
+                | Self::Lagged { .. }
         )
     }
 }
@@ -348,6 +390,25 @@ impl fmt::Display for Error {
                 f,
                 "{command} needs a connection of its own (a pooled one; in a cluster, Cluster::connection_for(key))"
             ),
+            Self::NeedsNode { command } => write!(
+                f,
+                "{command} runs on one node of a cluster: aim it with Cluster::cmd_on, or use Cluster::scan"
+            ),
+            Self::UnknownScript { name } => write!(f, "no script loaded under the name {name:?}"),
+            Self::UnexpectedReply { command, reason } => {
+                write!(f, "unexpected reply to {command}: {reason}")
+            }
+            Self::Lagged { endpoint, dropped } => write!(
+                f,
+                "{dropped} pushed frames from {endpoint} were dropped: read() did not keep up"
+            ),
+            Self::QueueFull { endpoint } => write!(
+                f,
+                "the shared connection to {endpoint} has as many requests waiting as it takes; nothing was sent"
+            ),
+            Self::NoRuntime => f.write_str(
+                "a shared connection needs a tokio runtime: use it from within one; nothing was sent",
+            ),
             Self::NoHosts(errors) => {
                 f.write_str("no hosts available")?;
                 for (i, e) in errors.iter().enumerate() {
@@ -366,6 +427,9 @@ impl std::error::Error for Error {
             Self::Io { source, .. } => Some(source),
             Self::Protocol { source, .. } => Some(source),
             Self::Refused { reply, .. } | Self::Server(reply) => Some(reply),
+            Self::Pool(e) => Some(&**e),
+            Self::Sentinel(e) => Some(e),
+            Self::NoHosts(errors) => errors.first().map(|e| e as _),
             _ => None,
         }
     }

@@ -3,6 +3,12 @@
 //! and connections over TCP, unix sockets and TLS running commands,
 //! pipelines, raw RESP and scripts. Pools, sentinel and cluster build on it.
 //!
+//! A request goes one way: a [`Cluster`], a [`Pool`] or a
+//! [`SharedConnection`] picks a [`Connection`] as the command's
+//! [`Effects`] allow (may it share a connection, does it block, keep state
+//! on its connection); a [`Connector`] finds the server (directly, or
+//! through its sentinels); the connection talks to it over its transport.
+//!
 //! ```
 //! use redwire::{Config, Endpoint, Role};
 //!
@@ -17,40 +23,30 @@
 //! ```
 #![forbid(unsafe_code)]
 
+// From the bottom up: each module uses only those above it.
+mod backoff;
 mod cluster;
+mod command;
 mod config;
 mod connection;
-mod connector;
-mod dsn;
+mod discovery;
 mod error;
-mod hosts;
-mod multiplexed;
-mod pipeline;
-mod policy;
-mod pooled;
-mod pools;
-mod routing;
-mod script;
-mod sentinel;
+mod pool;
 mod shared;
-mod slot;
-mod tls;
-mod topology;
 mod transport;
 
-pub use cluster::{Cluster, ClusterOptions};
+pub use cluster::{Cluster, ClusterOptions, ClusterScan};
+pub use command::pipeline::Pipeline;
+pub use command::policy::TWEMPROXY_UNSUPPORTED;
+pub use command::slot::{key_slot, SLOTS};
+pub use command::Effects;
 pub use config::{
     Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions, DEFAULT_CONNECT_TIMEOUT,
 };
-pub use connection::Connection;
-pub use connector::Connector;
+pub use connection::{Connection, MAX_SET_ASIDE};
+pub use discovery::{try_hosts, Connector, NextUpstream};
 pub use error::{ConfigError, Error, Phase, ServerError};
-pub use hosts::{try_hosts, NextUpstream};
-pub use pipeline::Pipeline;
-pub use policy::TWEMPROXY_UNSUPPORTED;
-pub use pooled::{Pool, PooledConnection};
-pub use pools::{NamedPoolError, PoolKey, Pools};
+pub use pool::{NamedPoolError, Pool, PoolKey, PooledConnection, Pools, DEFAULT_MAX_POOLS};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, ArgBuf, Args, Frame};
-pub use shared::{Batch, SharedConnection};
-pub use slot::{key_slot, SLOTS};
+pub use shared::{Batch, SharedConnection, MAX_QUEUED};

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
 //! `redis+cluster://` against a real cluster: 3 masters, 3 replicas.
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -258,11 +260,7 @@ async fn cluster_configs_are_checked() {
     let err = Connection::connect(&config).await.unwrap_err();
     assert!(err.to_string().contains("redwire::Cluster"), "{err}");
     // No seed answers: each seed's error.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead = support::dead_port();
     let err = Cluster::connect(
         format!("redis+cluster://127.0.0.1:{dead}").parse().unwrap(),
         ClusterOptions::default(),
@@ -567,4 +565,190 @@ async fn shared_connections_keep_blocking_commands_transactions_and_barriers_apa
         let value = client.cmd(&["GET", &format!("after{i}")]).await.unwrap();
         assert!(value.is_null());
     }
+}
+
+/// `name`'s calls on the node at `port`, from `INFO commandstats`.
+async fn calls(port: u16, name: &str) -> u64 {
+    let info = text(
+        &node(port)
+            .await
+            .cmd(&["INFO", "commandstats"])
+            .await
+            .unwrap(),
+    );
+    info.lines()
+        .find_map(|line| line.strip_prefix(&format!("cmdstat_{name}:calls=")))
+        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_that_keep_state_never_reach_a_nodes_shared_connection() {
+    let cluster = TestCluster::start().unwrap();
+    let client = Arc::new(client(&cluster).await);
+    // (Not SELECT: replicas get one in their replication stream.)
+    let watched = [
+        "client|reply",
+        "client|tracking",
+        "client|setname",
+        "auth",
+        "hello",
+        "reset",
+        "monitor",
+    ];
+    let mut before = Vec::new();
+    for server in &cluster.nodes {
+        for name in watched {
+            before.push(calls(server.port(), name).await);
+        }
+    }
+    // Callers sharing the nodes' connections all along.
+    let callers: Vec<_> = (0..20)
+        .map(|caller| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for i in 0..100 {
+                    let value = format!("{caller}:{i}");
+                    let key = format!("echo:{caller}");
+                    client.cmd(&("SET", &key, &value)).await.unwrap();
+                    let read = client.cmd(&["GET", &key]).await.unwrap();
+                    assert_eq!(text(&read), value);
+                }
+            })
+        })
+        .collect();
+    for command in [
+        &["CLIENT", "REPLY", "OFF"][..],
+        &["CLIENT", "REPLY", "SKIP"],
+        &["CLIENT", "TRACKING", "ON"],
+        &["CLIENT", "SETNAME", "stolen"],
+        &["SELECT", "0"],
+        &["AUTH", "nobody", "nothing"],
+        &["HELLO", "3"],
+        &["RESET"],
+        &["MONITOR"],
+        &["READONLY"],
+        &["SUBSCRIBE", "news"],
+        &["SSUBSCRIBE", "news"],
+        &["MULTI"],
+        &["WATCH", "k"],
+    ] {
+        let err = client.cmd(command).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::NeedsOwnConnection { command: c } if c == command[0]),
+            "{command:?}: {err}"
+        );
+        // Not the pipeline's message: the caller did use cmd.
+        assert!(err.to_string().contains("Cluster::connection_for"), "{err}");
+        let mut pipeline = Pipeline::new();
+        pipeline.cmd(&["GET", "k"]).cmd(command);
+        assert!(matches!(
+            client.pipeline(&pipeline).await,
+            Err(Error::NeedsOwnConnection { .. })
+        ));
+    }
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    // Nothing of them was sent anywhere.
+    let mut after = Vec::new();
+    for server in &cluster.nodes {
+        for name in watched {
+            after.push(calls(server.port(), name).await);
+        }
+    }
+    assert_eq!(before, after, "{watched:?} reached a node");
+    // A blocking command still runs, on a connection of its own.
+    assert!(client
+        .cmd(&["BLPOP", "nothing", "0.1"])
+        .await
+        .unwrap()
+        .is_null());
+}
+
+#[tokio::test]
+async fn a_named_node_answers_for_itself_and_scan_walks_every_master() {
+    let cluster = TestCluster::start().unwrap();
+    let client = client(&cluster).await;
+    let mut pipeline = Pipeline::new();
+    for i in 0..1000 {
+        pipeline.cmd(&("SET", format!("scan:{i}"), i));
+    }
+    client.pipeline(&pipeline).await.unwrap();
+    // A cursor means something on one node only: refused as a whole.
+    let err = client.cmd(&["SCAN", "0"]).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NeedsNode { command } if command == "SCAN"),
+        "{err}"
+    );
+    // Each master's own keys, aimed at it.
+    let mut total = 0;
+    for master in client.masters() {
+        let Frame::Integer(keys) = client.cmd_on(&master, &["DBSIZE"]).await.unwrap() else {
+            panic!("DBSIZE")
+        };
+        assert!(keys > 0 && keys < 1000, "{master}: {keys}");
+        total += keys;
+    }
+    assert_eq!(total, 1000);
+    assert!(matches!(
+        client.cmd_on(&client.masters()[0], &["MULTI"]).await,
+        Err(Error::NeedsOwnConnection { .. })
+    ));
+    assert!(matches!(
+        client.cmd_on("no-port", &["PING"]).await,
+        Err(Error::Config(_))
+    ));
+    // Every key, from every master.
+    let mut scan = client.scan(&["MATCH", "scan:*", "COUNT", "100"]);
+    let mut seen = std::collections::HashSet::new();
+    while let Some(keys) = scan.next_batch().await.unwrap() {
+        assert!(!keys.is_empty());
+        seen.extend(keys);
+    }
+    assert_eq!(seen.len(), 1000);
+    assert!(scan.next_batch().await.unwrap().is_none(), "a walk ends");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_survives_the_failover_of_the_master_it_walks() {
+    let mut cluster = TestCluster::start().unwrap();
+    let mut options = ClusterOptions::default();
+    // Room for the failover (2 s node timeout, then the election).
+    options.max_retries = 64;
+    let client = client_with(&cluster, options).await;
+    let mut pipeline = Pipeline::new();
+    for i in 0..600 {
+        pipeline.cmd(&("SET", format!("walk:{i}"), i));
+    }
+    client.pipeline(&pipeline).await.unwrap();
+    let mut scan = client.scan(&["COUNT", "10"]);
+    let first = scan.next_batch().await.unwrap().unwrap();
+    let mut seen: std::collections::HashSet<_> = first.iter().cloned().collect();
+    // Kill the master the walk is on: the one serving its first key.
+    let key = String::from_utf8_lossy(&first[0]).into_owned();
+    let mut victim = None;
+    for port in masters(&cluster).await {
+        if node(port).await.cmd(&["EXISTS", &key]).await.is_ok() {
+            victim = Some(port);
+        }
+    }
+    let victim = victim.expect("the master of the walk");
+    cluster
+        .nodes
+        .iter_mut()
+        .find(|n| n.port() == victim)
+        .map(Server::kill_process)
+        .unwrap();
+    while let Some(keys) = scan.next_batch().await.unwrap() {
+        seen.extend(keys);
+    }
+    let expected: std::collections::HashSet<_> = (0..600)
+        .map(|i| bytes::Bytes::from(format!("walk:{i}")))
+        .collect();
+    let missing: Vec<_> = expected.difference(&seen).collect();
+    assert!(
+        missing.is_empty(),
+        "{} keys missed: {missing:?}",
+        missing.len()
+    );
 }

@@ -717,3 +717,121 @@ async fn a_bind_address_skips_addresses_of_the_other_family() {
         "{info:?}"
     );
 }
+
+/// The kind and payload of a pub/sub frame (`[kind, channel, payload]`).
+fn pubsub(frame: &Frame) -> (Vec<u8>, Vec<u8>) {
+    let (Frame::Array(items) | Frame::Push(items)) = frame else {
+        panic!("a pub/sub frame: {frame:?}")
+    };
+    (
+        bytes(&items[0]).to_vec(),
+        items[2].as_bytes().unwrap_or_default().to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn a_command_while_subscribed_gets_its_own_reply_not_a_message() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    for protocol in ["2", "3"] {
+        let mut subscriber = connect(&format!(
+            "{}?protocol={protocol}&read_timeout=2000",
+            url(&server)
+        ))
+        .await;
+        subscriber.cmd(&("SUBSCRIBE", "news")).await.unwrap();
+        let mut publisher = connect(&url(&server)).await;
+        for i in 0..5 {
+            publisher.cmd(&("PUBLISH", "news", i)).await.unwrap();
+        }
+        // The messages are on the wire before PING's reply.
+        let pong = subscriber.cmd(&("PING", "hi")).await.unwrap();
+        match protocol {
+            // A subscribed RESP2 connection answers `[pong, hi]`.
+            "2" => assert_eq!(
+                pong,
+                Frame::Array(vec![
+                    Frame::BulkString("pong".into()),
+                    Frame::BulkString("hi".into())
+                ])
+            ),
+            _ => assert_eq!(bytes(&pong), b"hi"),
+        }
+        for i in 0..5 {
+            let message = subscriber.read().await.unwrap();
+            assert_eq!(
+                pubsub(&message),
+                (b"message".to_vec(), i.to_string().into_bytes())
+            );
+        }
+        // Unsubscribed, a reply that looks like a message is a reply.
+        subscriber.cmd(&["UNSUBSCRIBE"]).await.unwrap();
+        let mut plain = connect(&format!("{}?protocol={protocol}", url(&server))).await;
+        plain.cmd(&("DEL", "list")).await.unwrap();
+        plain
+            .cmd(&("RPUSH", "list", "message", "news", "fake"))
+            .await
+            .unwrap();
+        let list = subscriber.cmd(&("LRANGE", "list", 0, -1)).await.unwrap();
+        assert_eq!(pubsub(&list), (b"message".to_vec(), b"fake".to_vec()));
+    }
+}
+
+#[tokio::test]
+async fn frames_set_aside_are_bounded_and_what_was_dropped_is_said() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut subscriber = connect(&format!("{}?read_timeout=5000", url(&server))).await;
+    subscriber.cmd(&("SUBSCRIBE", "flood")).await.unwrap();
+    let mut publisher = connect(&url(&server)).await;
+    let extra = 100;
+    let count = redwire::MAX_SET_ASIDE + extra;
+    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
+        let mut pipeline = Pipeline::new();
+        for i in chunk {
+            pipeline.cmd(&("PUBLISH", "flood", i));
+        }
+        publisher.pipeline(&pipeline).await.unwrap();
+    }
+    // Waiting for PING's reply reads every message before it.
+    subscriber.cmd(&["PING"]).await.unwrap();
+    let err = subscriber.read().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Lagged { dropped, .. } if dropped == extra as u64),
+        "{err}"
+    );
+    assert!(err.keeps_connection());
+    // The oldest went; the rest are there, in order.
+    for i in extra..count {
+        let message = subscriber.read().await.unwrap();
+        assert_eq!(pubsub(&message).1, i.to_string().into_bytes());
+    }
+    assert!(!subscriber.is_broken());
+}
+
+#[tokio::test]
+async fn suppressed_replies_are_not_waited_for() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&format!("{}?read_timeout=2000", url(&server))).await;
+    assert!(c.cmd(&["CLIENT", "REPLY", "OFF"]).await.unwrap().is_null());
+    assert!(c.cmd(&("SET", "k", "off")).await.unwrap().is_null());
+    assert_eq!(
+        bytes(&c.cmd(&["CLIENT", "REPLY", "ON"]).await.unwrap()),
+        b"OK"
+    );
+    assert_eq!(bytes(&c.cmd(&["GET", "k"]).await.unwrap()), b"off");
+    let mut pipeline = Pipeline::new();
+    pipeline
+        .cmd(&["CLIENT", "REPLY", "SKIP"])
+        .cmd(&("SET", "k", "skipped"))
+        .cmd(&["GET", "k"]);
+    let replies = c.pipeline(&pipeline).await.unwrap();
+    assert_eq!(
+        replies,
+        vec![
+            Ok(Frame::Null),
+            Ok(Frame::Null),
+            Ok(Frame::BulkString("skipped".into()))
+        ]
+    );
+    assert!(!c.is_broken(), "replies stayed in step");
+    assert!(!c.is_reusable(), "its reply mode was changed");
+}

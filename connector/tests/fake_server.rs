@@ -159,3 +159,28 @@ async fn a_push_before_the_reply_is_kept_for_read() {
     };
     assert_eq!(push[0].as_bytes(), Some(&b"invalidate"[..]));
 }
+
+#[tokio::test]
+async fn a_script_load_reply_that_is_no_sha_is_an_unexpected_reply() {
+    let mut c = fake("", |mut s| async move {
+        read_requests(&mut s, 1).await;
+        s.write_all(b":1\r\n").await.unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    })
+    .await;
+    let err = c.load_script("s", "return 1").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::UnexpectedReply {
+                command: "SCRIPT LOAD",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "unexpected reply to SCRIPT LOAD: integer, not a SHA1"
+    );
+}

@@ -1,19 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
 //! Host lists: dead hosts are skipped in order, as the policy allows.
 
+mod support;
+
 use std::time::Duration;
 
 use redwire::{try_hosts, Config, Error, NextUpstream};
 use redwire_testkit::{Server, ServerOptions};
-
-/// A loopback port nothing listens on.
-fn dead_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::dead_port;
 
 fn host(port: u16, query: &str) -> Config {
     format!("redis://127.0.0.1:{port}?{query}").parse().unwrap()

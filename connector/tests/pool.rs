@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
 //! The pool's semantics against a real `redis-server`.
 
+mod support;
+
 use std::time::Duration;
 
 use redwire::{Config, Connector, Frame, Pool, PoolConfig, PoolError, WhenFull};
@@ -144,11 +146,7 @@ async fn a_full_pool_waits_then_fails_or_overflows() {
 
 #[tokio::test]
 async fn a_connection_that_cannot_be_made_fails_the_checkout_at_once() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead = support::dead_port();
     // Not waited out: the connect error comes back at once.
     let config = PoolConfig::default().checkout_timeout(Duration::from_secs(30));
     let unreachable = Connector::new(format!("redis://127.0.0.1:{dead}").parse().unwrap())
@@ -422,20 +420,43 @@ fn sentinel_pool_keys_tell_roles_and_sets_apart() {
 }
 
 #[test]
-fn pool_keys_tell_command_policies_apart() {
+fn pool_keys_hold_what_the_server_sees_and_nothing_else() {
     let plain: Config = "redis://10.0.0.1:6379".parse().unwrap();
     let key = redwire::PoolKey::of;
+    // What makes connections differ on the server's side.
     assert_ne!(key(&plain), key(&plain.clone().proxy(true)));
-    assert_ne!(key(&plain), key(&plain.clone().disabled_commands(&["set"])));
-    let read_timeout = plain
+    assert_ne!(key(&plain), key(&plain.clone().client_name("worker")));
+    assert_ne!(
+        key(&plain),
+        key(&plain.clone().protocol(redwire::Protocol::Resp3))
+    );
+    assert_ne!(
+        key(&plain),
+        key(&plain.clone().bind("127.0.0.1".parse().unwrap()))
+    );
+    let verified = plain.clone().tls(redwire::TlsOptions::default());
+    let mut insecure_options = redwire::TlsOptions::default();
+    insecure_options.insecure = true;
+    let insecure = plain.clone().tls(insecure_options);
+    let mut mutual_options = redwire::TlsOptions::default();
+    mutual_options.client_cert = Some("client.pem".into());
+    mutual_options.client_key = Some("client.key".into());
+    let mutual = plain.clone().tls(mutual_options);
+    assert_ne!(key(&plain), key(&verified));
+    assert_ne!(key(&verified), key(&insecure));
+    assert_ne!(key(&verified), key(&mutual));
+    assert_eq!(key(&verified).to_string(), "10.0.0.1:6379/0+tls");
+    // What the client alone applies, at each checkout.
+    assert_eq!(key(&plain), key(&plain.clone().disabled_commands(&["set"])));
+    let timeouts = plain
         .clone()
         .read_timeout(Duration::from_millis(500))
+        .unwrap()
+        .send_timeout(Duration::from_millis(300))
+        .unwrap()
+        .connect_timeout(Duration::from_millis(200))
         .unwrap();
-    assert_ne!(key(&plain), key(&read_timeout));
-    assert_eq!(
-        key(&plain.clone().disabled_commands(&["get", "SET"])),
-        key(&plain.clone().disabled_commands(&["set", "get"]))
-    );
+    assert_eq!(key(&plain), key(&timeouts));
 }
 
 #[tokio::test]
@@ -501,4 +522,247 @@ async fn the_real_five_second_threshold_pings_only_after_it() {
         before + 1,
         "5.2 s idle: checked with PING"
     );
+}
+
+/// How many clients the server at `server` has, the observer included.
+async fn clients(server: &Server) -> usize {
+    let url = format!("redis://{}:{}", server.host(), server.port());
+    let mut observer = redwire::Connection::connect(&url.parse().unwrap())
+        .await
+        .unwrap();
+    let list = observer.cmd(&["CLIENT", "LIST"]).await.unwrap();
+    String::from_utf8_lossy(list.as_bytes().unwrap())
+        .lines()
+        .count()
+}
+
+#[tokio::test]
+async fn keyed_pools_split_on_tls_settings_and_share_across_timeouts() {
+    let server = Server::start(ServerOptions::default().tls()).unwrap();
+    let files = server.tls_files().unwrap();
+    let pools = redwire::Pools::new(PoolConfig::default());
+    let base = Config::default().tcp("127.0.0.1", server.port()).unwrap();
+    let mut verified = redwire::TlsOptions::default();
+    verified.ca_file = Some(files.ca_cert.clone());
+    let mut insecure = redwire::TlsOptions::default();
+    insecure.insecure = true;
+    let verified = base.clone().tls(verified);
+    let insecure = base.clone().tls(insecure);
+    let mut v = pools.get(&verified).await.unwrap();
+    let verified_id = client_id(&mut v).await;
+    drop(v);
+    // Released, yet not handed to a configuration that verifies nothing.
+    let mut i = pools.get(&insecure).await.unwrap();
+    assert_ne!(client_id(&mut i).await, verified_id);
+    drop(i);
+    assert_eq!(pools.len(), 2);
+
+    // Timeouts are the client's: one pool, each checkout with its own.
+    let quick = verified
+        .clone()
+        .read_timeout(Duration::from_millis(100))
+        .unwrap();
+    let patient = verified
+        .clone()
+        .read_timeout(Duration::from_secs(10))
+        .unwrap();
+    let mut q = pools.get(&quick).await.unwrap();
+    assert_eq!(client_id(&mut q).await, verified_id, "the same pool");
+    let started = std::time::Instant::now();
+    let err = q.cmd(&["BLPOP", "nothing", "1"]).await.unwrap_err();
+    assert!(matches!(err, redwire::Error::Timeout { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_millis(900));
+    drop(q);
+    let mut p = pools.get(&patient).await.unwrap();
+    assert!(p.cmd(&["BLPOP", "nothing", "0.3"]).await.unwrap().is_null());
+    drop(p);
+    // And what one checkout set does not stay for the next: the pool's own.
+    let mut again = pools.pool(&quick).unwrap().get().await.unwrap();
+    assert!(again
+        .cmd(&["BLPOP", "nothing", "0.3"])
+        .await
+        .unwrap()
+        .is_null());
+    drop(again);
+    assert_eq!(pools.len(), 2);
+}
+
+#[tokio::test]
+async fn distinct_timeouts_never_multiply_connections() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pools = redwire::Pools::new(PoolConfig::default());
+    let base: Config = format!("redis://{}:{}", server.host(), server.port())
+        .parse()
+        .unwrap();
+    for i in 0..100 {
+        let config = base
+            .clone()
+            .read_timeout(Duration::from_millis(1000 + i))
+            .unwrap()
+            .connect_timeout(Duration::from_millis(2000 + i))
+            .unwrap();
+        let mut connection = pools.get(&config).await.unwrap();
+        connection.cmd(&["PING"]).await.unwrap();
+    }
+    assert_eq!(pools.len(), 1);
+    assert_eq!(
+        clients(&server).await,
+        2,
+        "one pooled connection and the observer"
+    );
+}
+
+#[tokio::test]
+async fn keyed_pools_are_bounded_and_the_least_used_goes() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let pools = redwire::Pools::new(PoolConfig::default()).max_pools(3);
+    let config = |db: u32| -> Config {
+        format!("redis://{}:{}/{db}", server.host(), server.port())
+            .parse()
+            .unwrap()
+    };
+    // One held throughout: its pool is in use, so it is never the one to go.
+    let mut held = pools.get(&config(0)).await.unwrap();
+    let held_id = client_id(&mut held).await;
+    for db in 1..10 {
+        let mut connection = pools.get(&config(db)).await.unwrap();
+        connection.cmd(&["PING"]).await.unwrap();
+        assert!(pools.len() <= 3, "{} pools", pools.len());
+    }
+    // The held connection's pool was kept, and its connection still works.
+    assert_eq!(client_id(&mut held).await, held_id);
+    drop(held);
+    let mut again = pools.get(&config(0)).await.unwrap();
+    assert_eq!(client_id(&mut again).await, held_id, "its pool was kept");
+    drop(again);
+    // The dropped pools' idle connections are closed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while clients(&server).await > 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "connections of dropped pools stay open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A counter of `INFO stats`.
+async fn stat(connection: &mut redwire::Connection, name: &str) -> u64 {
+    let info = connection.cmd(&["INFO", "stats"]).await.unwrap();
+    String::from_utf8_lossy(info.as_bytes().unwrap())
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}:")))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_connect_fails_its_own_checkout_only() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let address = format!("{}:{}", server.host(), server.port());
+    let mut admin = redwire::Connection::connect(&address.parse().unwrap())
+        .await
+        .unwrap();
+    // db 1: the handshake's SELECT reads a refusal.
+    let pool = Connector::new(format!("redis://{address}/1").parse().unwrap())
+        .pool(
+            PoolConfig::default()
+                .max_size(3)
+                .checkout_timeout(Duration::from_secs(5)),
+        )
+        .unwrap();
+    let held = [
+        pool.get().await.unwrap(),
+        pool.get().await.unwrap(),
+        pool.get().await.unwrap(),
+    ];
+    // From now on the server refuses every new connection.
+    admin
+        .cmd(&("CONFIG", "SET", "maxclients", 3))
+        .await
+        .unwrap();
+    let refused_before = stat(&mut admin, "rejected_connections").await;
+    // Two checkouts wait for a connection to come back.
+    let waiting: Vec<_> = (0..2)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.get().await.map(drop) })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        waiting.iter().all(|w| !w.is_finished()),
+        "a full pool makes them wait"
+    );
+    // One comes back broken: each waiter in turn connects, and is refused.
+    let [first, second, third] = held;
+    third.force_close();
+    let mut failed = 0;
+    for checkout in waiting {
+        let outcome = tokio::time::timeout(Duration::from_secs(4), checkout)
+            .await
+            .unwrap()
+            .unwrap();
+        if let Err(e) = outcome {
+            assert!(matches!(e, PoolError::ConnectFailed(_)), "{e}");
+            assert!(e.to_string().contains("max number of clients"), "{e}");
+            failed += 1;
+        }
+    }
+    let refused = stat(&mut admin, "rejected_connections").await - refused_before;
+    // Never more failures than connects refused: no checkout fails for
+    // another's connect.
+    assert_eq!(failed, 2);
+    assert_eq!(refused, failed, "connects refused");
+    // The connections held all along work on, and one returned is reused.
+    drop(first);
+    let mut again = pool.get().await.unwrap();
+    again.cmd(&["PING"]).await.unwrap();
+    drop(second);
+}
+
+#[test]
+fn fifty_tasks_on_one_thread_never_starve_under_sustained_load() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (gets, exhausted, longest) = runtime.block_on(async {
+        let pool = pool(&server, PoolConfig::default());
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        let tasks: Vec<_> = (0..50)
+            .map(|task| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let key = format!("k{task}");
+                    let (mut gets, mut exhausted, mut longest) = (0u64, 0u64, Duration::ZERO);
+                    while std::time::Instant::now() < until {
+                        let asked = std::time::Instant::now();
+                        match pool.get().await {
+                            Ok(mut connection) => {
+                                longest = longest.max(asked.elapsed());
+                                connection.cmd(&("GET", key.as_str())).await.unwrap();
+                                gets += 1;
+                            }
+                            Err(PoolError::Exhausted { .. }) => exhausted += 1,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    (gets, exhausted, longest)
+                })
+            })
+            .collect();
+        let mut total = (0, 0, Duration::ZERO);
+        for task in tasks {
+            let (gets, exhausted, longest) = task.await.unwrap();
+            total = (total.0 + gets, total.1 + exhausted, total.2.max(longest));
+        }
+        total
+    });
+    println!("{gets} GETs in 30 s by 50 tasks on one thread; longest checkout wait {longest:?}");
+    assert_eq!(exhausted, 0, "checkouts that found no connection in time");
+    assert!(gets > 0);
 }

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
 //! `sentinel://` against a real set: 1 master, 2 replicas, 3 sentinels.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use redwire::{Config, Connection, Connector, Error, Frame, PoolConfig};
@@ -71,7 +73,8 @@ async fn role_and_port(connection: &mut Connection) -> (String, u16) {
 /// Connects to `set`'s server of `role` (m, s or a): the connection, and
 /// the role and port the server reports.
 async fn reach(set: &SentinelSet, role: &str) -> (Connection, (String, u16)) {
-    let mut connection = Connection::connect(&dsn(set, "mymaster", role, ""))
+    let mut connection = Connector::new(dsn(set, "mymaster", role, ""))
+        .connect()
         .await
         .unwrap();
     let reported = role_and_port(&mut connection).await;
@@ -98,21 +101,18 @@ async fn master_replica_and_any_roles_reach_the_right_servers() {
 #[tokio::test]
 async fn discovery_errors_name_what_went_wrong() {
     let set = SentinelSet::start_with("mymaster", 1, 1).unwrap();
-    let err = Connection::connect(&dsn(&set, "nosuch", "m", ""))
+    let err = Connector::new(dsn(&set, "nosuch", "m", ""))
+        .connect()
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Sentinel(_)), "{err}");
     assert_eq!(err.to_string(), r#"invalid master name "nosuch""#);
 
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead = support::dead_port();
     let config: Config = format!("sentinel://mymaster:m?sentinels=127.0.0.1:{dead}")
         .parse()
         .unwrap();
-    let err = Connection::connect(&config).await.unwrap_err();
+    let err = Connector::new(config.clone()).connect().await.unwrap_err();
     assert!(
         err.to_string().starts_with(&format!(
             "no sentinel reachable: 127.0.0.1:{dead}: connect failed"
@@ -127,7 +127,7 @@ async fn discovery_errors_name_what_went_wrong() {
     let config: Config = format!("sentinel://mymaster:m?sentinels={}", list.join(","))
         .parse()
         .unwrap();
-    assert!(Connection::connect(&config).await.is_ok());
+    assert!(Connector::new(config.clone()).connect().await.is_ok());
 }
 
 /// Runs one command on a sentinel or server port (outside the client under
@@ -272,7 +272,8 @@ async fn a_pooled_writer_follows_the_master_being_killed() {
 #[tokio::test]
 async fn a_master_without_replicas_has_none_available() {
     let set = SentinelSet::start_with("mymaster", 0, 1).unwrap();
-    let err = Connection::connect(&dsn(&set, "mymaster", "s", ""))
+    let err = Connector::new(dsn(&set, "mymaster", "s", ""))
+        .connect()
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), r#"no replicas available for "mymaster""#);
@@ -297,7 +298,13 @@ async fn sentinel_acl_credentials_are_separate_from_the_data_nodes() {
         let config: Config = format!("sentinel://{credentials}mymaster:m?sentinels={list}{query}")
             .parse()
             .unwrap();
-        async move { Connection::connect(&config).await.unwrap_err().to_string() }
+        async move {
+            Connector::new(config.clone())
+                .connect()
+                .await
+                .unwrap_err()
+                .to_string()
+        }
     };
     // A wrong sentinel password: every sentinel refuses it, each named.
     let err = refused(
@@ -447,4 +454,60 @@ async fn the_watcher_moves_to_another_sentinel_when_it_loses_one() {
     let (role, port) = role_and_port(&mut connection).await;
     assert_eq!(role, "master");
     assert_ne!(port, old_master);
+}
+
+/// A pool whose sentinel is `127.0.0.1:port`, with its failover watcher.
+fn watched_pool(port: u16) -> redwire::Pool {
+    let config: Config = format!("sentinel://mymaster:m?sentinels=127.0.0.1:{port}")
+        .parse()
+        .unwrap();
+    Connector::new(config).pool(PoolConfig::default()).unwrap()
+}
+
+#[tokio::test]
+async fn the_watcher_backs_off_when_its_subscription_is_refused() {
+    // A server whose default user may not SUBSCRIBE, as a sentinel.
+    let server = Server::start(ServerOptions::default()).unwrap();
+    admin(
+        server.port(),
+        "",
+        &["ACL", "SETUSER", "default", "-subscribe"],
+    )
+    .await;
+    let before = connections_received(server.port()).await;
+    let pool = watched_pool(server.port());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let tries = connections_received(server.port()).await - before - 1;
+    drop(pool);
+    // 100 ms doubling (with jitter) makes 4 to 7 tries in 3 s.
+    assert!((2..=12).contains(&tries), "{tries} connections in 3 s");
+}
+
+#[tokio::test]
+async fn the_watcher_backs_off_when_its_sentinel_drops_it_at_once() {
+    // A sentinel that confirms the subscription, then closes: what a real
+    // one does not, so a scripted one.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let server = tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut request = [0u8; 256];
+            let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut request).await;
+            let _ = tokio::io::AsyncWriteExt::write_all(
+                &mut stream,
+                b"*3\r\n$9\r\nsubscribe\r\n$14\r\n+switch-master\r\n:1\r\n",
+            )
+            .await;
+        }
+    });
+    let pool = watched_pool(port);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let tries = accepted.load(std::sync::atomic::Ordering::Relaxed);
+    drop(pool);
+    server.abort();
+    assert!((2..=12).contains(&tries), "{tries} connections in 3 s");
 }

@@ -2,6 +2,7 @@
 //! `SharedConnection`: many callers on one multiplexed connection, against
 //! a real server.
 
+use std::future::Future;
 use std::time::Duration;
 
 use redwire::{Config, Connection, Error, Frame, Pipeline, SharedConnection};
@@ -87,7 +88,7 @@ async fn commands_that_block_or_keep_state_are_refused_before_sending() {
         Err(Error::Disabled { .. })
     ));
     for name in ["GET", "set", "EVALSHA", "xadd", "PUBLISH"] {
-        assert!(SharedConnection::shares(name.as_bytes()), "{name}");
+        assert!(redwire::Effects::of(&[name]).shares(), "{name}");
     }
     // Nothing was sent: no connection was even made.
     let mut observer = Connection::connect(&config(&server)).await.unwrap();
@@ -212,4 +213,65 @@ async fn the_read_timeout_bounds_replies_due_not_an_idle_connection() {
     for caller in callers {
         caller.await.unwrap().ok();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_refuses_submits_and_makes_async_callers_wait() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let plain: Config = format!("redis://127.0.0.1:{}", server.port())
+        .parse()
+        .unwrap();
+    let shared = SharedConnection::new(plain.clone());
+    shared.cmd(&["PING"]).await.unwrap();
+    // Nothing is answered for a while: requests pile up.
+    let mut observer = Connection::connect(&plain).await.unwrap();
+    observer
+        .cmd(&("CLIENT", "PAUSE", 1500, "ALL"))
+        .await
+        .unwrap();
+    let (sent, received) = std::sync::mpsc::channel::<Result<Frame, Error>>();
+    let extra = 10;
+    for i in 0..redwire::MAX_QUEUED + extra {
+        let sent = sent.clone();
+        shared.submit(&("ECHO", i), move |reply| drop(sent.send(reply)));
+    }
+    // Refused at once, the rest queued: never silently dropped.
+    let refused: Vec<_> = received.try_iter().collect();
+    assert_eq!(refused.len(), extra);
+    assert!(refused
+        .iter()
+        .all(|r| matches!(r, Err(Error::QueueFull { .. }))));
+    // An async caller waits for room rather than failing.
+    let waiting = tokio::time::timeout(Duration::from_millis(300), shared.cmd(&["PING"])).await;
+    assert!(waiting.is_err(), "an async caller got past a full queue");
+    let late = tokio::spawn({
+        let shared = shared.clone();
+        async move { shared.cmd(&("ECHO", "late")).await }
+    });
+    // Every queued request is answered once the server is back.
+    let answered: Vec<_> = (0..redwire::MAX_QUEUED)
+        .map(|_| received.recv_timeout(Duration::from_secs(10)).unwrap())
+        .collect();
+    assert!(answered.iter().all(Result::is_ok));
+    assert_eq!(late.await.unwrap().unwrap().as_bytes(), Some(&b"late"[..]));
+}
+
+#[test]
+fn outside_a_runtime_a_shared_connection_answers_an_error_not_a_panic() {
+    let shared = SharedConnection::new("redis://127.0.0.1:6379".parse().unwrap());
+    let (sent, received) = std::sync::mpsc::channel();
+    shared.submit(&["PING"], move |reply| sent.send(reply).unwrap());
+    assert!(matches!(
+        received.try_recv().unwrap(),
+        Err(Error::NoRuntime)
+    ));
+    // An async request polled by something else than tokio.
+    let mut request = std::pin::pin!(shared.cmd(&["PING"]));
+    let polled = request
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    assert!(
+        matches!(polled, std::task::Poll::Ready(Err(Error::NoRuntime))),
+        "{polled:?}"
+    );
 }

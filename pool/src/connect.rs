@@ -23,4 +23,11 @@ pub trait Connect: Send + Sync + 'static {
     /// protocol or timeout error, a request on it was cancelled, or a probe
     /// that must not block finds the server gone.
     fn is_broken(&self, connection: &mut Self::Connection) -> bool;
+
+    /// Readies a connection for its next user at each checkout of a
+    /// connection used before (e.g. puts back settings a user changed).
+    /// Default: nothing.
+    fn prepare(&self, connection: &mut Self::Connection) {
+        let _ = connection;
+    }
 }

@@ -7,10 +7,9 @@ use std::sync::Arc;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PoolError<E> {
-    /// A checkout needed a new connection and making (or checking) it
-    /// failed (refused, unreachable, a wrong password): reported at once,
-    /// with that error, rather than after the checkout timeout. Shared: every
-    /// checkout that waited for that connection gets the same error.
+    /// A checkout needed a new connection and making it failed (refused,
+    /// unreachable, a wrong password): reported at once, with that error,
+    /// rather than after the checkout timeout.
     ConnectFailed(Arc<E>),
     /// No connection came free within the checkout timeout. Carries the last
     /// error met while making connections, so an unreachable server or a

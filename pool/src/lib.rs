@@ -1,6 +1,7 @@
-//! A transport-agnostic, self-healing connection pool for redwire, on bb8:
-//! recently used connections are reused at once, older ones are checked,
-//! broken ones are never handed out again.
+//! A transport-agnostic, self-healing connection pool for redwire, on
+//! deadpool: recently used connections are reused at once, older ones are
+//! checked, broken ones are never handed out again, and a released
+//! connection goes to the checkout that has waited longest.
 //!
 //! The pool knows nothing about sockets: it makes and checks connections
 //! through [`Connect`], which the `redwire` connector implements.
@@ -18,10 +19,15 @@
 //!   that does not block; an older one is checked with [`Connect::check`]
 //!   (`PING`). One that fails is discarded and a fresh connection is made
 //!   transparently: the caller sees no error.
-//! - **Failing fast.** A checkout waiting for a new connection fails as
-//!   soon as making it fails (refused, unreachable, a wrong password), with
-//!   [`PoolError::ConnectFailed`] and that error, not after the checkout
-//!   timeout.
+//! - **Failing fast, and alone.** A checkout that needs a new connection
+//!   makes it itself, and fails as soon as making it fails (refused,
+//!   unreachable, a wrong password), with [`PoolError::ConnectFailed`] and
+//!   that error, not after the checkout timeout. Other checkouts, waiting
+//!   for a connection to come back, go on waiting.
+//! - **First come, first served.** When every connection is in use,
+//!   checkouts wait in line: a released connection goes to the one that
+//!   has waited longest, never to a task that releases and asks again at
+//!   once, so no checkout starves under sustained load.
 //! - **Size** from [`PoolConfig::max_size`], else `REDIS_CLIENT_POOL_SIZE`,
 //!   else 20; an unusable value is [`PoolError::Size`], never a silent default.
 //! - **When full**: [`WhenFull::Wait`] up to the checkout timeout, then
@@ -29,7 +35,8 @@
 //!   mistake is never a bare timeout); or [`WhenFull::Overflow`], an
 //!   unpooled connection closed on release.
 //! - Minimum idle connections, an idle (keepalive) timeout, and a maximum
-//!   lifetime with per-connection jitter.
+//!   lifetime with per-connection jitter, kept by a task of the pool's
+//!   (made within a tokio runtime) that stops with it.
 //! - [`Pool::invalidate`]: connections made before it are never handed out
 //!   again, idle ones are replaced at checkout and ones in use are closed on
 //!   release (the hook a sentinel failover uses).

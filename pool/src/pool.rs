@@ -1,10 +1,18 @@
-//! The pool: bb8 underneath, with redwire's checkout validation, release
-//! and force-close, overflow, and statistics.
+//! The pool: deadpool underneath, with redwire's checkout validation,
+//! release and force-close, overflow, lifetimes and statistics.
+//!
+//! deadpool hands out connections through a fair semaphore, so a released
+//! connection goes to the checkout that has waited longest (never to a task
+//! that releases and asks again at once), and it makes a connection on the
+//! task of the checkout that needs it, so a connect that fails fails that
+//! checkout and no other.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult, Timeouts};
 
 use crate::config::{PoolConfig, WhenFull};
 use crate::connect::Connect;
@@ -27,74 +35,46 @@ struct Slot<T> {
     retires: Option<Instant>,
 }
 
-/// Why the manager refused a connection.
-#[derive(Debug)]
-enum ManagerError<E> {
-    /// Making or checking it failed.
-    Transport(Arc<E>),
-    /// The pool was invalidated after it was made, or it outlived its lifetime.
-    Retired,
-}
-
-impl<E> From<ManagerError<E>> for PoolError<E> {
-    /// Making a connection only fails in transport; an invalidated one is
-    /// only ever found among those already made, and replaced.
-    fn from(e: ManagerError<E>) -> Self {
-        match e {
-            ManagerError::Transport(e) => Self::ConnectFailed(e),
-            ManagerError::Retired => Self::Exhausted {
-                last_connect_error: None,
-            },
-        }
-    }
-}
-
-impl<E: std::fmt::Display> std::fmt::Display for ManagerError<E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Transport(e) => e.fmt(f),
-            Self::Retired => {
-                f.write_str("connection retired (pool invalidated or lifetime reached)")
-            }
-        }
-    }
-}
-
-/// Counters kept beside bb8's own.
+/// Counters kept beside deadpool's own.
 #[derive(Debug, Default)]
 struct Counters {
+    created: AtomicU64,
     reused_without_check: AtomicU64,
     validated: AtomicU64,
+    waits: AtomicU64,
+    wait_timeouts: AtomicU64,
     overflow: AtomicU64,
-    /// Connections made, seeding each one's lifetime jitter.
-    made: AtomicU64,
 }
 
-/// The bb8 manager: makes, checks and judges connections through [`Connect`].
-struct Manager<C: Connect> {
+/// What the pool, its manager and its checked-out connections share.
+struct Shared<C: Connect> {
     connect: C,
     config: PoolConfig,
-    counters: Arc<Counters>,
+    counters: Counters,
+    /// Bumped by [`Pool::invalidate`].
     generation: Arc<AtomicU64>,
-    /// Where a failed connect leaves its error and wakes waiting checkouts.
-    last_error: LastError<C::Error>,
+    /// The last connect error, for [`PoolError::Exhausted`].
+    last_error: Mutex<Option<String>>,
 }
 
-impl<C: Connect> bb8::ManageConnection for Manager<C> {
-    type Connection = Slot<C::Connection>;
-    type Error = ManagerError<C::Error>;
+impl<C: Connect> Shared<C> {
+    /// Made before the last invalidation, or past its lifetime.
+    fn retired(&self, slot: &Slot<C::Connection>) -> bool {
+        slot.generation != self.generation.load(Ordering::Acquire)
+            || slot.retires.is_some_and(|at| Instant::now() >= at)
+    }
 
-    async fn connect(&self) -> Result<Self::Connection, Self::Error> {
+    /// Makes a connection on the calling task.
+    async fn make(&self) -> Result<Slot<C::Connection>, Arc<C::Error>> {
         let generation = self.generation.load(Ordering::Acquire);
-        let connection = match self.connect.connect().await {
-            Ok(connection) => connection,
-            Err(e) => {
-                let e = Arc::new(e);
-                self.last_error.fail(e.clone());
-                return Err(ManagerError::Transport(e));
-            }
-        };
-        let seed = self.counters.made.fetch_add(1, Ordering::Relaxed);
+        let connection = self.connect.connect().await.map_err(|e| {
+            *self
+                .last_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
+            Arc::new(e)
+        })?;
+        let seed = self.counters.created.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
         Ok(Slot {
             connection,
@@ -108,44 +88,44 @@ impl<C: Connect> bb8::ManageConnection for Manager<C> {
                 .map(|max| now + jittered(max, seed)),
         })
     }
+}
+
+/// The deadpool manager: makes and checks connections through [`Connect`].
+struct Manager<C: Connect>(Arc<Shared<C>>);
+
+impl<C: Connect> managed::Manager for Manager<C> {
+    type Type = Slot<C::Connection>;
+    type Error = Arc<C::Error>;
+
+    async fn create(&self) -> Result<Self::Type, Self::Error> {
+        self.0.make().await
+    }
 
     /// Reuses a recently returned connection at once (unless a probe that
     /// does not block finds it gone); checks an older one.
-    async fn is_valid(&self, slot: &mut Self::Connection) -> Result<(), Self::Error> {
-        if self.retired(slot) {
-            return Err(ManagerError::Retired);
+    async fn recycle(&self, slot: &mut Self::Type, _: &Metrics) -> RecycleResult<Self::Error> {
+        let shared = &self.0;
+        if shared.retired(slot) {
+            return Err(RecycleError::message("retired"));
         }
-        if !slot.returned {
-            return Ok(());
+        let recent = slot.idle_since.elapsed() < shared.config.check_after;
+        if !slot.returned || (recent && !shared.connect.is_broken(&mut slot.connection)) {
+            if slot.returned {
+                shared
+                    .counters
+                    .reused_without_check
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        } else {
+            shared.counters.validated.fetch_add(1, Ordering::Relaxed);
+            shared
+                .connect
+                .check(&mut slot.connection)
+                .await
+                .map_err(|e| RecycleError::Backend(Arc::new(e)))?;
         }
-        let recent = slot.idle_since.elapsed() < self.config.check_after;
-        if recent && !self.connect.is_broken(&mut slot.connection) {
-            self.counters
-                .reused_without_check
-                .fetch_add(1, Ordering::Relaxed);
-            return Ok(());
-        }
-        self.counters.validated.fetch_add(1, Ordering::Relaxed);
-        self.connect
-            .check(&mut slot.connection)
-            .await
-            .map_err(|e| ManagerError::Transport(Arc::new(e)))
-    }
-
-    /// On return: a broken or force-closed connection is dropped; any other
-    /// starts its idle time now.
-    fn has_broken(&self, slot: &mut Self::Connection) -> bool {
-        slot.idle_since = Instant::now();
-        slot.returned = true;
-        slot.force_close || self.retired(slot) || self.connect.is_broken(&mut slot.connection)
-    }
-}
-
-impl<C: Connect> Manager<C> {
-    /// Made before the last invalidation, or past its lifetime.
-    fn retired(&self, slot: &Slot<C::Connection>) -> bool {
-        slot.generation != self.generation.load(Ordering::Acquire)
-            || slot.retires.is_some_and(|at| Instant::now() >= at)
+        shared.connect.prepare(&mut slot.connection);
+        Ok(())
     }
 }
 
@@ -160,50 +140,6 @@ fn jittered(max: Duration, seed: u64) -> Duration {
     max.mul_f64(1.0 - f64::from(per_mille) / 1000.0)
 }
 
-/// Keeps the last connect error for the exhausted-pool error, and wakes
-/// the checkouts waiting for a connection when making one fails.
-#[derive(Debug)]
-struct LastError<E>(Arc<Mutex<Option<Arc<E>>>>, Arc<tokio::sync::Notify>);
-
-impl<E> Clone for LastError<E> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone(), self.1.clone())
-    }
-}
-
-impl<E> Default for LastError<E> {
-    fn default() -> Self {
-        Self(Arc::default(), Arc::default())
-    }
-}
-
-impl<E> LastError<E> {
-    fn fail(&self, error: Arc<E>) {
-        if let Ok(mut last) = self.0.lock() {
-            *last = Some(error);
-        }
-        self.1.notify_waiters();
-    }
-
-    fn last(&self) -> Option<Arc<E>> {
-        self.0.lock().ok().and_then(|last| last.clone())
-    }
-}
-
-impl<E: std::error::Error + Send + Sync + 'static> bb8::ErrorSink<ManagerError<E>>
-    for LastError<E>
-{
-    fn sink(&self, error: ManagerError<E>) {
-        if let (ManagerError::Transport(error), Ok(mut last)) = (error, self.0.lock()) {
-            *last = Some(error);
-        }
-    }
-
-    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<ManagerError<E>>> {
-        Box::new(self.clone())
-    }
-}
-
 /// A pool of connections to one server with one set of credentials.
 ///
 /// - Releasing a connection (dropping the guard) returns it for reuse;
@@ -213,23 +149,22 @@ impl<E: std::error::Error + Send + Sync + 'static> bb8::ErrorSink<ManagerError<E
 ///   [`check_after`](PoolConfig::check_after) (5 s) is reused at once; an
 ///   older one is checked first ([`Connect::check`]), and one that fails the
 ///   check is discarded and replaced transparently.
-/// - When every connection is in use, a checkout waits up to the checkout
-///   timeout ([`WhenFull::Wait`]), then fails with [`PoolError::Exhausted`]
-///   carrying the last connect error; or it gets a connection outside the
-///   pool, closed on release ([`WhenFull::Overflow`]).
+/// - When every connection is in use, a checkout waits its turn, first come
+///   first served, up to the checkout timeout ([`WhenFull::Wait`]), then
+///   fails with [`PoolError::Exhausted`] carrying the last connect error; or
+///   it gets a connection outside the pool, closed on release
+///   ([`WhenFull::Overflow`]).
+/// - A checkout that needs a new connection makes it itself: when that
+///   fails, it fails with [`PoolError::ConnectFailed`] at once, and no other
+///   checkout does.
 pub struct Pool<C: Connect> {
-    inner: bb8::Pool<Manager<C>>,
-    counters: Arc<Counters>,
-    generation: Arc<AtomicU64>,
-    last_error: LastError<C::Error>,
-    when_full: WhenFull,
-    size: u32,
+    inner: managed::Pool<Manager<C>>,
+    shared: Arc<Shared<C>>,
 }
 
 impl<C: Connect> std::fmt::Debug for Pool<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
-            .field("size", &self.size)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
@@ -239,91 +174,98 @@ impl<C: Connect> Clone for Pool<C> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            counters: self.counters.clone(),
-            generation: self.generation.clone(),
-            last_error: self.last_error.clone(),
-            when_full: self.when_full,
-            size: self.size,
+            shared: self.shared.clone(),
         }
     }
 }
 
 impl<C: Connect> Pool<C> {
     /// A pool making connections with `connect`. No connection is made
-    /// until the first checkout (or for `min_idle`).
+    /// until the first checkout (or for `min_idle`). Within a tokio runtime,
+    /// a task closes idle connections past the idle timeout or their
+    /// lifetime and keeps `min_idle` connections; it stops with the pool.
     pub fn new(connect: C, config: PoolConfig) -> Result<Self, PoolError<C::Error>> {
         let size = config.size()?;
-        let when_full = config.when_full;
-        let counters = Arc::new(Counters::default());
-        let generation = Arc::new(AtomicU64::new(0));
-        let last_error = LastError::default();
-        let inner = bb8::Pool::builder()
-            .max_size(size)
-            .min_idle(config.min_idle)
-            .idle_timeout(config.idle_timeout)
-            // Lifetimes are enforced here, with jitter.
-            .max_lifetime(None)
-            .connection_timeout(config.checkout_timeout)
-            // A failed connect fails the checkout waiting for it (below),
-            // so it is not retried in the background either.
-            .retry_connection(false)
-            .test_on_check_out(true)
-            .error_sink(Box::new(last_error.clone()))
-            .build_unchecked(Manager {
-                connect,
-                config,
-                counters: counters.clone(),
-                generation: generation.clone(),
-                last_error: last_error.clone(),
-            });
-        Ok(Self {
-            inner,
-            counters,
-            generation,
-            last_error,
-            when_full,
-            size,
-        })
+        let shared = Arc::new(Shared {
+            connect,
+            config,
+            counters: Counters::default(),
+            generation: Arc::new(AtomicU64::new(0)),
+            last_error: Mutex::new(None),
+        });
+        let inner = managed::Pool::builder(Manager(shared.clone()))
+            .max_size(size as usize)
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| PoolError::Size(e.to_string()))?;
+        let pool = Self { inner, shared };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            if let Some(every) = pool.maintenance_every() {
+                drop(runtime.spawn(maintain(pool.inner.weak(), every)));
+            }
+        }
+        Ok(pool)
+    }
+
+    /// How often idle connections are looked at, when anything needs it.
+    fn maintenance_every(&self) -> Option<Duration> {
+        let config = &self.shared.config;
+        let shortest = [config.idle_timeout, config.max_lifetime]
+            .into_iter()
+            .flatten()
+            .min()
+            .or(config.min_idle.map(|_| Duration::from_secs(30)))?;
+        Some((shortest / 2).clamp(Duration::from_millis(50), Duration::from_secs(30)))
     }
 
     /// Checks a connection out.
     pub async fn get(&self) -> Result<Pooled<C>, PoolError<C::Error>> {
-        if self.when_full == WhenFull::Overflow {
-            let state = self.inner.state();
-            if state.idle_connections == 0 && state.connections >= self.size {
-                self.counters.overflow.fetch_add(1, Ordering::Relaxed);
-                let slot = self
-                    .inner
-                    .dedicated_connection()
-                    .await
-                    .map_err(PoolError::from)?;
-                return Ok(Pooled {
-                    inner: Inner::Overflow(slot),
-                });
-            }
-        }
-        // A connect that fails while this checkout waits fails it at once.
-        let failed = self.last_error.1.notified();
-        tokio::pin!(failed);
-        failed.as_mut().enable();
-        let got = tokio::select! {
-            biased;
-            got = self.inner.get_owned() => got,
-            () = &mut failed => {
-                if let Some(error) = self.last_error.last() {
-                    return Err(PoolError::ConnectFailed(error));
-                }
-                self.inner.get_owned().await
-            }
+        let overflow = self.shared.config.when_full == WhenFull::Overflow;
+        let wait = if overflow {
+            Duration::ZERO
+        } else {
+            self.shared.config.checkout_timeout
         };
-        match got {
-            Ok(pooled) => Ok(Pooled {
-                inner: Inner::Pooled(pooled),
+        if self.inner.status().available == 0 {
+            self.shared.counters.waits.fetch_add(1, Ordering::Relaxed);
+        }
+        let timeouts = Timeouts {
+            wait: Some(wait),
+            create: None,
+            recycle: None,
+        };
+        match self.inner.timeout_get(&timeouts).await {
+            Ok(object) => Ok(Pooled {
+                inner: Some(Inner::Pooled(object)),
+                shared: self.shared.clone(),
             }),
-            Err(bb8::RunError::User(e)) => Err(e.into()),
-            Err(bb8::RunError::TimedOut) => Err(PoolError::Exhausted {
-                last_connect_error: self.last_error.last().map(|e| e.to_string()),
-            }),
+            Err(managed::PoolError::Backend(e)) => Err(PoolError::ConnectFailed(e)),
+            Err(managed::PoolError::Timeout(_)) if overflow => {
+                self.shared
+                    .counters
+                    .overflow
+                    .fetch_add(1, Ordering::Relaxed);
+                let slot = self.shared.make().await.map_err(PoolError::ConnectFailed)?;
+                Ok(Pooled {
+                    inner: Some(Inner::Overflow(slot)),
+                    shared: self.shared.clone(),
+                })
+            }
+            // A wait that timed out; the pool is never closed.
+            Err(_) => {
+                self.shared
+                    .counters
+                    .wait_timeouts
+                    .fetch_add(1, Ordering::Relaxed);
+                Err(PoolError::Exhausted {
+                    last_connect_error: self
+                        .shared
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone(),
+                })
+            }
         }
     }
 
@@ -332,34 +274,69 @@ impl<C: Connect> Pool<C> {
     /// when released. New checkouts get fresh connections. (The hook a
     /// sentinel failover uses.)
     pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.shared.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// A handle that invalidates this pool without keeping it alive, for a
     /// watcher that should stop when the pool is gone.
     pub fn invalidator(&self) -> Invalidator {
-        Invalidator(Arc::downgrade(&self.generation))
+        Invalidator(Arc::downgrade(&self.shared.generation))
     }
 
     /// The pool's counters now.
     pub fn stats(&self) -> Stats {
-        let state = self.inner.state();
-        let s = &state.statistics;
+        let status = self.inner.status();
+        let counters = &self.shared.counters;
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let created = counters.created.load(Ordering::Relaxed);
+        let overflow = counters.overflow.load(Ordering::Relaxed);
         Stats {
-            idle: state.idle_connections,
-            in_use: state.connections - state.idle_connections,
-            created: s.connections_created,
-            reused_without_check: self.counters.reused_without_check.load(Ordering::Relaxed),
-            validated: self.counters.validated.load(Ordering::Relaxed),
-            // Every connection made and no longer held (bb8 may count one
-            // closed connection under two causes).
-            discarded: s
-                .connections_created
-                .saturating_sub(u64::from(state.connections)),
-            waits: s.get_waited,
-            wait_timeouts: s.get_timed_out,
-            overflow: self.counters.overflow.load(Ordering::Relaxed),
-            invalidations: self.generation.load(Ordering::Acquire),
+            idle: count(status.available),
+            in_use: count(status.size.saturating_sub(status.available)),
+            created,
+            reused_without_check: counters.reused_without_check.load(Ordering::Relaxed),
+            validated: counters.validated.load(Ordering::Relaxed),
+            // Every pooled connection made and no longer held.
+            discarded: created
+                .saturating_sub(overflow)
+                .saturating_sub(status.size as u64),
+            waits: counters.waits.load(Ordering::Relaxed),
+            wait_timeouts: counters.wait_timeouts.load(Ordering::Relaxed),
+            overflow,
+            invalidations: self.shared.generation.load(Ordering::Acquire),
+        }
+    }
+}
+
+/// Closes idle connections past the idle timeout or their lifetime, and
+/// keeps `min_idle` connections, every `every`, while the pool lives.
+async fn maintain<C: Connect>(pool: managed::WeakPool<Manager<C>>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(pool) = pool.upgrade() else {
+            return;
+        };
+        let shared = pool.manager().0.clone();
+        let idle_timeout = shared.config.idle_timeout;
+        pool.retain(|slot, _| {
+            !shared.retired(slot) && idle_timeout.is_none_or(|t| slot.idle_since.elapsed() < t)
+        });
+        let Some(min_idle) = shared.config.min_idle else {
+            continue;
+        };
+        // Hold up to `min_idle` connections at once (idle ones or new
+        // ones), then give them all back: that many are idle afterwards.
+        let now = Timeouts {
+            wait: Some(Duration::ZERO),
+            create: None,
+            recycle: None,
+        };
+        let mut held = Vec::new();
+        while pool.status().available < min_idle as usize && held.len() < min_idle as usize {
+            match pool.timeout_get(&now).await {
+                Ok(object) => held.push(object),
+                Err(_) => break,
+            }
         }
     }
 }
@@ -394,15 +371,16 @@ pub struct Stats {
     pub idle: u32,
     /// Pooled connections checked out.
     pub in_use: u32,
-    /// Connections made for the pool.
+    /// Connections made, for the pool and beyond it.
     pub created: u64,
     /// Checkouts that reused a recently returned connection without a check.
     pub reused_without_check: u64,
     /// Checkouts that checked an older idle connection first.
     pub validated: u64,
-    /// Connections dropped: broken, force-closed, failed checks, expired.
+    /// Pooled connections dropped: broken, force-closed, failed checks,
+    /// expired.
     pub discarded: u64,
-    /// Checkouts that had to wait.
+    /// Checkouts that found no connection free and had to wait.
     pub waits: u64,
     /// Checkouts that waited in vain.
     pub wait_timeouts: u64,
@@ -413,28 +391,64 @@ pub struct Stats {
 }
 
 enum Inner<C: Connect> {
-    Pooled(bb8::PooledConnection<'static, Manager<C>>),
+    Pooled(Object<Manager<C>>),
     Overflow(Slot<C::Connection>),
 }
 
 /// A checked-out connection: returned to the pool when dropped (unless
 /// broken), dropped for good by [`force_close`](Self::force_close).
 pub struct Pooled<C: Connect> {
-    inner: Inner<C>,
+    /// `None` only while being dropped.
+    inner: Option<Inner<C>>,
+    shared: Arc<Shared<C>>,
 }
 
 impl<C: Connect> Pooled<C> {
     /// Closes the connection instead of returning it to the pool.
     pub fn force_close(mut self) {
-        if let Inner::Pooled(pooled) = &mut self.inner {
-            pooled.force_close = true;
+        if let Some(Inner::Pooled(object)) = &mut self.inner {
+            object.force_close = true;
         }
     }
 
     /// Whether this connection was handed out beyond the pool's size (it
     /// is closed on release).
     pub fn is_overflow(&self) -> bool {
-        matches!(self.inner, Inner::Overflow(_))
+        matches!(self.inner, Some(Inner::Overflow(_)))
+    }
+
+    fn slot(&self) -> &Slot<C::Connection> {
+        match &self.inner {
+            Some(Inner::Pooled(object)) => object,
+            Some(Inner::Overflow(slot)) => slot,
+            None => unreachable!("a Pooled is only empty while dropped"),
+        }
+    }
+
+    fn slot_mut(&mut self) -> &mut Slot<C::Connection> {
+        match &mut self.inner {
+            Some(Inner::Pooled(object)) => object,
+            Some(Inner::Overflow(slot)) => slot,
+            None => unreachable!("a Pooled is only empty while dropped"),
+        }
+    }
+}
+
+/// Returns the connection, or drops it: force-closed, retired, broken.
+impl<C: Connect> Drop for Pooled<C> {
+    fn drop(&mut self) {
+        let Some(Inner::Pooled(mut object)) = self.inner.take() else {
+            return;
+        };
+        let shared = &self.shared;
+        object.idle_since = Instant::now();
+        object.returned = true;
+        if object.force_close
+            || shared.retired(&object)
+            || shared.connect.is_broken(&mut object.connection)
+        {
+            drop(Object::take(object));
+        }
     }
 }
 
@@ -442,19 +456,13 @@ impl<C: Connect> Deref for Pooled<C> {
     type Target = C::Connection;
 
     fn deref(&self) -> &C::Connection {
-        match &self.inner {
-            Inner::Pooled(pooled) => &pooled.connection,
-            Inner::Overflow(slot) => &slot.connection,
-        }
+        &self.slot().connection
     }
 }
 
 impl<C: Connect> DerefMut for Pooled<C> {
     fn deref_mut(&mut self) -> &mut C::Connection {
-        match &mut self.inner {
-            Inner::Pooled(pooled) => &mut pooled.connection,
-            Inner::Overflow(slot) => &mut slot.connection,
-        }
+        &mut self.slot_mut().connection
     }
 }
 

@@ -48,4 +48,12 @@ impl<E: fmt::Display> fmt::Display for SentinelError<E> {
     }
 }
 
-impl<E: fmt::Debug + fmt::Display> std::error::Error for SentinelError<E> {}
+impl<E: std::error::Error + 'static> std::error::Error for SentinelError<E> {
+    /// The first sentinel's error, when none answered.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::NoSentinel(errors) => errors.first().map(|(_, e)| e as _),
+            _ => None,
+        }
+    }
+}

@@ -73,7 +73,14 @@ def test_a_cancelled_request_drops_its_connection(server: dict) -> None:
         client = redwire.asyncio.Client(host=server["host"], port=server["port"], db=10, max_connections=1)
         other = redwire.Client(host=server["host"], port=server["port"], db=10)
         other.delete("a:queue")
-        before = await client.execute("CLIENT", "ID")
+
+        async def pooled_id() -> int:
+            # A pipeline takes the pool's connection (CLIENT ID alone would
+            # share the client's multiplexed one).
+            (client_id,) = await client.pipeline(transaction=False).execute_command("CLIENT", "ID").execute()
+            return client_id
+
+        before = await pooled_id()
         blocked = asyncio.ensure_future(client.blpop("a:queue", 0))
         await asyncio.sleep(0.2)
         blocked.cancel()
@@ -86,7 +93,7 @@ def test_a_cancelled_request_drops_its_connection(server: dict) -> None:
         other.rpush("a:queue", "kept")
         await asyncio.sleep(0.1)
         assert other.lrange("a:queue", 0, -1) == [b"kept"]
-        assert await client.execute("CLIENT", "ID") != before
+        assert await pooled_id() != before
         assert await client.echo("after") == b"after"
         other.close()
 

@@ -1,26 +1,16 @@
 //! Connecting through Redis Sentinel: ask the sentinels, connect to the
 //! server they name, and verify its `ROLE`.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use redwire_resp::Frame;
 use redwire_sentinel::{Address, Ask, SentinelError, Sentinels};
 
+use crate::backoff::Backoff;
 use crate::config::{Config, Endpoint, Protocol, Role, Sentinel};
 use crate::connection::Connection;
 use crate::error::Error;
-use crate::Frame;
-
-/// A connect future behind a named type: connecting through a sentinel
-/// connects to sentinels and servers, so the future types would contain
-/// themselves.
-type Connecting<'a> = Pin<Box<dyn Future<Output = Result<Connection, Error>> + Send + 'a>>;
-
-fn connect_boxed(config: &Config) -> Connecting<'_> {
-    Box::pin(Connection::connect(config))
-}
 
 /// The sentinel-side settings of a connection: its address, the sentinel
 /// credentials, and the data node's timeouts.
@@ -39,6 +29,10 @@ fn sentinel_config(address: &Address, sentinel: &Sentinel, data: &Config) -> Res
 
 /// How often the sentinel list is refreshed from `SENTINEL sentinels`.
 const REFRESH_EVERY: Duration = Duration::from_secs(60);
+
+/// How long the watcher waits before connecting again after failures: from
+/// 100 ms, doubling, at most 10 s, with jitter.
+const WATCH_BACKOFF: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
 
 /// The sentinels of one set as a [`Connector`](crate::Connector) and its
 /// pool's watcher share them: in the order they last answered, with the
@@ -96,6 +90,11 @@ impl Discovery {
 /// `discovery`, so the connections made next ask one that knows the new
 /// master (another may not have heard yet, and the old master still says
 /// `master` until the sentinels demote it).
+///
+/// After a failure (no connection, a refused `SUBSCRIBE`, a lost
+/// connection) it waits [`WATCH_BACKOFF`] before trying again, longer
+/// after each failure in a row; a subscription that held for a quiet
+/// second starts the count again.
 pub(crate) async fn watch(
     config: Config,
     discovery: std::sync::Arc<Discovery>,
@@ -105,8 +104,12 @@ pub(crate) async fn watch(
         return;
     };
     let prefix = format!("{} ", sentinel.master_name);
-    let mut next = 0;
+    let (mut next, mut failures) = (0, 0);
     while !invalidator.is_gone() {
+        if failures > 0 {
+            tokio::time::sleep(WATCH_BACKOFF.jittered(failures)).await;
+        }
+        failures += 1;
         let addresses = discovery.addresses();
         let Some(address) = addresses.get(next % addresses.len().max(1)).cloned() else {
             return;
@@ -115,8 +118,7 @@ pub(crate) async fn watch(
         let Ok(watch_config) = sentinel_config(&address, sentinel, &config) else {
             return;
         };
-        let Ok(mut connection) = connect_boxed(&watch_config).await else {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        let Ok(mut connection) = Connection::connect(&watch_config).await else {
             continue;
         };
         if connection
@@ -130,6 +132,8 @@ pub(crate) async fn watch(
             // A bounded wait, so a gone pool is noticed; `read` is cancel-safe.
             match tokio::time::timeout(Duration::from_secs(1), connection.read()).await {
                 Err(_) if invalidator.is_gone() => return,
+                // A quiet second: the subscription holds.
+                Err(_) => failures = 0,
                 Ok(Err(_)) => break,
                 Ok(Ok(Frame::Array(message) | Frame::Push(message))) => {
                     let payload = message.get(2).and_then(Frame::as_bytes).unwrap_or_default();
@@ -141,8 +145,8 @@ pub(crate) async fn watch(
                         }
                     }
                 }
-                // A quiet second, or another kind of message.
-                Err(_) | Ok(Ok(_)) => {}
+                // Another kind of message.
+                Ok(Ok(_)) => {}
             }
         }
     }
@@ -160,7 +164,7 @@ impl Ask for SentinelAsk<'_> {
     async fn ask(&self, address: &Address, command: &[&str]) -> Result<Frame, Error> {
         let mut config = sentinel_config(address, self.sentinel, self.data)?;
         config.read_timeout = self.data.read_timeout.or(self.data.connect_timeout);
-        let mut connection = connect_boxed(&config).await?;
+        let mut connection = Connection::connect(&config).await?;
         connection.cmd(command).await
     }
 }
@@ -240,7 +244,7 @@ async fn connect_to(
         host: address.host.clone(),
         port: address.port,
     };
-    let mut connection = connect_boxed(&data).await?;
+    let mut connection = Connection::connect(&data).await?;
     let role = connection.cmd(&["ROLE"]).await?;
     let actual = match &role {
         Frame::Array(items) | Frame::Push(items) => {

@@ -1,12 +1,15 @@
 //! Where a cluster sends a command: the slot of its first key, any node,
-//! or every master; read from the server's `COMMAND` table, with the
-//! commands whose keys move (`EVAL`, `XREAD`, `ZUNION`, …) read by their
-//! syntax.
+//! every master, or a node the caller names; read from the server's
+//! `COMMAND` table, with the commands whose keys move (`EVAL`, `XREAD`,
+//! `ZUNION`, …) read by their syntax. Which connection of that node it
+//! takes is its [`Effects`](super::Effects)' to say.
 
 use std::collections::HashMap;
 
-use crate::slot::key_slot;
-use crate::Frame;
+use redwire_resp::Frame;
+
+use super::lowercase;
+use super::slot::key_slot;
 
 /// Where to send one command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,19 +21,15 @@ pub(crate) enum Route {
         slot: u16,
         /// Whether the command only reads.
         readonly: bool,
-        /// Whether it may block (`BLPOP`, …): it needs a connection of its
-        /// own, not the node's shared one.
-        blocking: bool,
     },
     /// Any node: the command has no key.
     Any,
     /// Every master (`SCRIPT LOAD`, `FLUSHALL`, …): the state it changes is
     /// per node.
     AllMasters,
-    /// A transaction command (`MULTI`, `EXEC`, `DISCARD`, `WATCH`,
-    /// `UNWATCH`): it changes its connection's state, so it needs a
-    /// connection of its own.
-    Transaction,
+    /// One node the caller chooses: the reply only means something for
+    /// that node (`SCAN`'s cursor), so "any node" would be wrong.
+    ChosenNode,
 }
 
 /// What the `COMMAND` table says of one command.
@@ -39,7 +38,6 @@ struct Spec {
     /// The position of the first key (0: none).
     first_key: usize,
     readonly: bool,
-    blocking: bool,
     /// `name|subcommand` entries of a container command (`OBJECT`, `XINFO`, …).
     subcommands: Vec<(Vec<u8>, Spec)>,
 }
@@ -67,24 +65,16 @@ impl Commands {
         let Some(name) = args.first() else {
             return Route::Any;
         };
-        // Lower case on the stack: no command name is longer.
-        let mut lower = [0u8; 32];
-        let Some(name) = lower.get_mut(..name.len()).map(|buffer| {
-            buffer.copy_from_slice(name);
-            buffer.make_ascii_lowercase();
-            &*buffer
-        }) else {
+        let mut buffer = [0u8; 32];
+        let Some(name) = lowercase(name, &mut buffer) else {
             return Route::Any;
         };
         let sub = args.get(1).copied().unwrap_or_default();
         if is_per_node(name, sub) {
             return Route::AllMasters;
         }
-        if matches!(
-            name,
-            b"multi" | b"exec" | b"discard" | b"watch" | b"unwatch"
-        ) {
-            return Route::Transaction;
+        if name == b"scan" {
+            return Route::ChosenNode;
         }
         let spec = match self.0.get(name) {
             // `name|sub`, matched without regard to case.
@@ -108,7 +98,6 @@ impl Commands {
             Some(key) => Route::Slot {
                 slot: key_slot(key),
                 readonly: spec.readonly,
-                blocking: spec.blocking,
             },
             None => Route::Any,
         }
@@ -119,7 +108,6 @@ impl Commands {
 static FALLBACK: Spec = Spec {
     first_key: 1,
     readonly: false,
-    blocking: false,
     subcommands: Vec::new(),
 };
 
@@ -147,7 +135,6 @@ fn spec(entry: &Frame) -> Option<(Vec<u8>, Spec)> {
         Spec {
             first_key,
             readonly: flag(b"readonly"),
-            blocking: flag(b"blocking"),
             subcommands,
         },
     ))
@@ -205,7 +192,7 @@ fn movable_key<'a>(name: &[u8], args: &[&'a [u8]]) -> Option<Option<&'a [u8]>> {
 #[cfg(test)]
 mod tests {
     use super::{Commands, Route};
-    use crate::slot::key_slot;
+    use crate::command::slot::key_slot;
 
     fn route(args: &[&str]) -> Route {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
@@ -217,7 +204,6 @@ mod tests {
         let slot = |key: &str| Route::Slot {
             slot: key_slot(key.as_bytes()),
             readonly: false,
-            blocking: false,
         };
         assert_eq!(route(&["SET", "k", "v"]), slot("k"));
         assert_eq!(route(&["EVALSHA", "abc", "2", "k1", "k2", "a"]), slot("k1"));
@@ -240,7 +226,7 @@ mod tests {
         assert_eq!(route(&["SCRIPT", "LOAD", "return 1"]), Route::AllMasters);
         assert_eq!(route(&["flushall"]), Route::AllMasters);
         assert_eq!(route(&["PING"]), Route::Any);
-        assert_eq!(route(&["multi"]), Route::Transaction);
-        assert_eq!(route(&["WATCH", "k"]), Route::Transaction);
+        assert_eq!(route(&["scan", "0", "MATCH", "k*"]), Route::ChosenNode);
+        assert_eq!(route(&["WATCH", "k"]), slot("k"));
     }
 }

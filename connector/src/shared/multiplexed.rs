@@ -4,23 +4,25 @@
 //! are handed back in the same order. A task owns the connection; it stops
 //! when the connection fails (failing what waits) or every handle is gone.
 //!
-//! The queue is not bounded: each caller has its requests in it, and its
-//! size is what the callers have asked for and not yet been answered.
+//! The requests queued or awaiting their replies are bounded by
+//! [`MAX_QUEUED`]: past it, an async caller waits for room, and a submitted
+//! request is refused with [`Error::QueueFull`].
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use tokio::sync::{mpsc, oneshot};
+use redwire_resp::Frame;
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
-use crate::config::Config;
-use crate::connection::{endpoint_name, error_message, Connection};
+use crate::command::pipeline::Pipeline;
+use crate::connection::{error_message, Connection, Replies};
+use crate::discovery::Connector;
 use crate::error::{Error, Phase, ServerError};
-use crate::pipeline::Pipeline;
-use crate::policy::Policy;
-use crate::Frame;
 
-/// What a pipeline's replies are: each command's reply or error reply.
-pub(crate) type Replies = Vec<Result<Frame, ServerError>>;
+/// At most this many requests (a command, a pipeline or a batch each) are
+/// queued on one shared connection or awaiting their replies.
+pub const MAX_QUEUED: usize = 16 * 1024;
 
 /// At most this many bytes go in one write.
 const WRITE_BATCH: usize = 256 * 1024;
@@ -29,14 +31,17 @@ const WRITE_BATCH: usize = 256 * 1024;
 #[derive(Debug)]
 pub(crate) struct Multiplexed {
     requests: mpsc::UnboundedSender<Request>,
+    /// One per request queued or awaiting replies (see [`MAX_QUEUED`]).
+    room: Arc<Semaphore>,
     endpoint: String,
-    policy: Policy,
 }
 
 struct Request {
     bytes: Bytes,
     replies: usize,
     respond: Respond,
+    /// Its place among the [`MAX_QUEUED`], given back with its replies.
+    place: OwnedSemaphorePermit,
 }
 
 /// Where a request's replies go.
@@ -99,20 +104,23 @@ struct Waiting {
     expected: usize,
     replies: Replies,
     respond: Respond,
+    _place: OwnedSemaphorePermit,
 }
 
 impl Multiplexed {
-    /// Starts the task that connects with `config`, then owns the
+    /// Starts the task that connects through `connector`, then owns the
     /// connection; requests queue meanwhile, in order (a failed connect
-    /// fails them). Must be called within a tokio runtime.
-    pub(crate) fn start(config: &Config) -> Self {
+    /// fails them). Outside a tokio runtime: [`Error::NoRuntime`].
+    pub(crate) fn start(connector: Connector) -> Result<Self, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        let endpoint = connector.defaults().endpoint().to_string();
         let (requests, queued) = mpsc::unbounded_channel();
-        drop(tokio::spawn(connect_and_drive(config.clone(), queued)));
-        Self {
+        drop(runtime.spawn(connect_and_drive(connector, queued)));
+        Ok(Self {
             requests,
-            endpoint: endpoint_name(config.endpoint()),
-            policy: Policy::new(config),
-        }
+            room: Arc::new(Semaphore::new(MAX_QUEUED)),
+            endpoint,
+        })
     }
 
     /// Whether the connection failed (its task stopped).
@@ -120,68 +128,76 @@ impl Multiplexed {
         self.requests.is_closed()
     }
 
-    /// Sends every command of `pipeline` and waits for their replies, as
-    /// [`Connection::pipeline`] does. Dropping the future abandons the
-    /// replies only: other callers' replies are not affected.
+    /// Sends every command of `pipeline` (checked, not empty) and waits for
+    /// their replies, as [`Connection::pipeline`] does; first for room in the
+    /// queue when it is full. Dropping the future abandons the replies only:
+    /// other callers' replies are not affected.
     pub(crate) async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        if let Some(command) = pipeline.disabled(&self.policy) {
-            return Err(Error::Disabled { command });
-        }
-        pipeline.check_commands()?;
-        if pipeline.is_empty() {
-            return Ok(Vec::new());
-        }
+        let place = self
+            .room
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| self.closed())?;
         let (respond, replies) = oneshot::channel();
         let request = Request {
             bytes: Bytes::copy_from_slice(pipeline.bytes()),
             replies: pipeline.len(),
             respond: Respond::Waiting(respond),
+            place,
         };
         // Not queued: nothing was sent.
-        self.requests.send(request).map_err(|_| Error::Closed {
-            endpoint: self.endpoint.clone(),
-        })?;
+        self.requests.send(request).map_err(|_| self.closed())?;
         replies.await.unwrap_or_else(|_| {
             Err(Error::Broken {
                 endpoint: self.endpoint.clone(),
             })
         })
     }
-}
 
-impl Multiplexed {
     /// Queues `bytes` (`replies` commands, already checked) without
     /// waiting, after the requests queued before it; `call` gets the
-    /// replies.
+    /// replies, or at once [`Error::QueueFull`] when the queue is full.
     pub(crate) fn submit(
         &self,
         bytes: Bytes,
         replies: usize,
         call: impl FnOnce(Result<Replies, Error>) + Send + 'static,
     ) {
+        let Ok(place) = self.room.clone().try_acquire_owned() else {
+            return call(Err(Error::QueueFull {
+                endpoint: self.endpoint.clone(),
+            }));
+        };
         let respond = Respond::Call(Call::new(self.endpoint.clone(), call));
         let request = Request {
             bytes,
             replies,
             respond,
+            place,
         };
         if let Err(unsent) = self.requests.send(request) {
-            unsent.0.respond.send(Err(Error::Closed {
-                endpoint: self.endpoint.clone(),
-            }));
+            unsent.0.respond.send(Err(self.closed()));
+        }
+    }
+
+    /// The error of a request made after the connection's task stopped.
+    fn closed(&self) -> Error {
+        Error::Closed {
+            endpoint: self.endpoint.clone(),
         }
     }
 }
 
 /// Connects, then serves the queued requests.
-async fn connect_and_drive(config: Config, queued: mpsc::UnboundedReceiver<Request>) {
-    match Connection::connect(&config).await {
-        Ok(connection) => drive(connection, queued, config.read_timeout).await,
+async fn connect_and_drive(connector: Connector, queued: mpsc::UnboundedReceiver<Request>) {
+    match connector.connect().await {
+        Ok(connection) => drive(connection, queued, connector.defaults().timeouts().2).await,
         Err(e) => fail(
             VecDeque::new(),
             queued,
             e,
-            &endpoint_name(config.endpoint()),
+            &connector.defaults().endpoint().to_string(),
         ),
     }
 }
@@ -273,6 +289,7 @@ async fn drive(
                         expected: request.replies,
                         replies: Vec::with_capacity(request.replies),
                         respond: request.respond,
+                        _place: request.place,
                     });
                     if out.len() < WRITE_BATCH {
                         next = queued.try_recv().ok();

@@ -11,12 +11,34 @@ use tokio::net::{TcpSocket, TcpStream, UnixStream};
 use crate::config::Config;
 use crate::error::{Error, Phase, PhaseTracker};
 
+pub(crate) mod tls;
+
 /// An open stream to a server.
 #[derive(Debug)]
 pub(crate) enum Transport {
     Tcp(TcpStream),
     Unix(UnixStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Transport {
+    /// Whether the peer closed or reset the stream, probed with a
+    /// non-blocking `MSG_PEEK` on the socket itself (not tokio's cached
+    /// readiness, which only the reactor refreshes): a peek that would
+    /// block, or that sees bytes, means it is alive. Nothing is consumed,
+    /// so it is safe under TLS too.
+    pub(crate) fn closed_by_peer(&self) -> bool {
+        let socket = match self {
+            Self::Tcp(stream) => socket2::SockRef::from(stream),
+            Self::Unix(stream) => socket2::SockRef::from(stream),
+            Self::Tls(stream) => socket2::SockRef::from(stream.get_ref().0),
+        };
+        match socket.peek(&mut [std::mem::MaybeUninit::uninit(); 1]) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+        }
+    }
 }
 
 /// Resolves `host` and connects to the first address that accepts, from

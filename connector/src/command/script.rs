@@ -1,22 +1,19 @@
 //! Lua scripts run by SHA1: what `SCRIPT LOAD` returns and the `EVALSHA`
 //! command, shared by a connection and a cluster.
 
-use crate::error::{Error, ServerError};
-use crate::Frame;
+use redwire_resp::Frame;
+
+use crate::error::Error;
 
 /// The SHA1 in a `SCRIPT LOAD` reply.
 pub(crate) fn loaded_sha(reply: &Frame) -> Result<String, Error> {
     reply
         .as_bytes()
         .map(|b| String::from_utf8_lossy(b).into_owned())
-        .ok_or_else(|| Error::Server(ServerError::new(b"ERR SCRIPT LOAD did not return a SHA1")))
-}
-
-/// The error for a script name never loaded.
-pub(crate) fn unknown(name: &str) -> Error {
-    Error::Server(ServerError::new(
-        format!("ERR no script loaded under the name {name:?}").as_bytes(),
-    ))
+        .ok_or_else(|| Error::UnexpectedReply {
+            command: "SCRIPT LOAD",
+            reason: format!("{}, not a SHA1", reply.type_name()),
+        })
 }
 
 /// `EVALSHA sha numkeys key… arg…`.

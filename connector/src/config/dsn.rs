@@ -340,7 +340,7 @@ fn tls_option(mut config: Config, key: &str, value: &str) -> Result<Config, Conf
 }
 
 fn sentinel_option(mut config: Config, key: &str, value: &str) -> Result<Config, ConfigError> {
-    let crate::Endpoint::Sentinel(sentinel) = &mut config.endpoint else {
+    let super::Endpoint::Sentinel(sentinel) = &mut config.endpoint else {
         return Err(ConfigError::dsn(
             "query parameter",
             format!("{key} needs a sentinel:// DSN"),

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use crate::error::ConfigError;
 
+mod dsn;
+
 /// Where the server is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -26,6 +28,35 @@ pub enum Endpoint {
     /// Seed nodes of a Redis Cluster (`host`, `port`), asked for the
     /// cluster's topology; connect through [`Cluster`](crate::Cluster).
     Cluster(Vec<(String, u16)>),
+}
+
+/// The endpoint as errors and logs name it: `host:port` (IPv6 hosts in
+/// brackets), a socket path, `sentinel master NAME`, `cluster host:port,…`.
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tcp { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Self::Tcp { host, port } => write!(f, "{host}:{port}"),
+            Self::Unix(path) => write!(f, "{}", path.display()),
+            Self::Sentinel(s) => write!(f, "sentinel master {}", s.master_name),
+            Self::Cluster(seeds) => write!(f, "cluster {}", seed_list(seeds)),
+        }
+    }
+}
+
+/// `host:port,host:port` (IPv6 hosts in brackets).
+pub(crate) fn seed_list(seeds: &[(String, u16)]) -> String {
+    seeds
+        .iter()
+        .map(|(host, port)| {
+            Endpoint::Tcp {
+                host: host.clone(),
+                port: *port,
+            }
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A Sentinel-managed server: which one, and the sentinels to ask.
@@ -101,7 +132,7 @@ impl Role {
 }
 
 /// The RESP version to speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Protocol {
     /// RESP2, the default of every server.
     #[default]
@@ -133,7 +164,7 @@ impl fmt::Debug for Password {
 }
 
 /// TLS settings. Certificates are verified unless [`TlsOptions::insecure`] is set.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct TlsOptions {
     /// PEM file of the CA(s) to trust; `None` trusts the built-in web roots.
@@ -473,7 +504,7 @@ impl fmt::Display for Config {
                 };
                 write!(f, "{scheme}+cluster://")?;
                 credentials(f, self.username.as_deref(), self.password.as_ref())?;
-                f.write_str(&crate::connection::seed_list(seeds))
+                f.write_str(&seed_list(seeds))
             }
             Endpoint::Sentinel(s) => {
                 f.write_str("sentinel://")?;

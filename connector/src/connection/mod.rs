@@ -1,5 +1,8 @@
-//! One connection to one server: handshake, commands, pipelines, raw RESP,
-//! scripts. Requests are strictly one at a time (`&mut self`).
+//! One connection to one server: handshake, commands, pipelines, pub/sub,
+//! raw RESP, scripts. Requests are strictly one at a time (`&mut self`).
+
+mod handshake;
+mod subscriptions;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -10,15 +13,25 @@ use redwire_resp::{encode_command, Args, Decoder, Frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing::Instrument;
 
-use crate::config::{Config, Endpoint, Protocol};
+use crate::command::pipeline::Pipeline;
+use crate::command::policy::Policy;
+use crate::command::{script, Effects, ReplyMode, Subscription};
+use crate::config::{Config, Endpoint};
 use crate::error::{ConfigError, Error, Phase, PhaseTracker, ServerError};
-use crate::pipeline::Pipeline;
-use crate::policy::Policy;
-use crate::script;
 use crate::transport::{self, Transport};
+use subscriptions::Subscriptions;
 
 /// Bytes reserved in the read buffer before each socket read.
 const READ_CHUNK: usize = 16 * 1024;
+
+/// At most this many frames that came while a reply was awaited (RESP3
+/// pushes, pub/sub messages, confirmations) wait for [`Connection::read`];
+/// beyond it the oldest are dropped, and `read` says how many with
+/// [`Error::Lagged`].
+pub const MAX_SET_ASIDE: usize = 16 * 1024;
+
+/// What a pipeline's replies are: each command's reply or error reply.
+pub(crate) type Replies = Vec<Result<Frame, ServerError>>;
 
 /// Whether replies still match requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +52,11 @@ enum State {
 /// error, a protocol error, a timeout, or a request future dropped before
 /// its reply was read, the connection refuses every further request with
 /// [`Error::Broken`]: a reply never reaches the wrong caller.
+///
+/// It keeps track of what its commands did to it (see
+/// [`Effects`](crate::Effects)): a transaction, watched keys, subscriptions,
+/// changed settings, suppressed replies (`CLIENT REPLY OFF|SKIP`, after
+/// which the commands the server does not answer return a null frame).
 #[allow(clippy::struct_excessive_bools)] // independent facts, each with its own rule
 pub struct Connection {
     transport: Transport,
@@ -50,8 +68,10 @@ pub struct Connection {
     send_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     policy: Policy,
-    /// RESP3 pushes that arrived while a reply was awaited, for [`Connection::read`].
-    pushes: VecDeque<Frame>,
+    /// Frames that came while a reply was awaited, for [`Connection::read`].
+    set_aside: VecDeque<Frame>,
+    /// How many set-aside frames were dropped since `read` last said so.
+    lagged: u64,
     /// Script name → (source, SHA1).
     scripts: HashMap<String, (String, String)>,
     /// Inside `MULTI`: queued commands belong to whoever opened it.
@@ -60,6 +80,8 @@ pub struct Connection {
     watching: bool,
     /// The subscriptions: messages belong to whoever subscribed.
     subscriptions: Subscriptions,
+    /// Whether the server answers the next commands (`CLIENT REPLY`).
+    reply_mode: ReplyMode,
     /// The server answered `READONLY` or `LOADING`: it is no longer (or not
     /// yet) the server this connection was meant for.
     stale_role: bool,
@@ -79,39 +101,13 @@ impl std::fmt::Debug for Connection {
     }
 }
 
-/// The endpoint as errors name it.
-pub(crate) fn endpoint_name(endpoint: &Endpoint) -> String {
-    match endpoint {
-        Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
-        Endpoint::Tcp { host, port } => format!("{host}:{port}"),
-        Endpoint::Unix(path) => path.display().to_string(),
-        Endpoint::Sentinel(s) => format!("sentinel master {}", s.master_name),
-        Endpoint::Cluster(seeds) => format!("cluster {}", seed_list(seeds)),
-    }
-}
-
-/// `host:port,host:port` (IPv6 hosts in brackets).
-pub(crate) fn seed_list(seeds: &[(String, u16)]) -> String {
-    seeds
-        .iter()
-        .map(|(host, port)| {
-            endpoint_name(&Endpoint::Tcp {
-                host: host.clone(),
-                port: *port,
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Connection {
-    /// Connects and runs the handshake, all within the connect timeout.
+    /// Connects to the one server `config` names (`host:port` or a socket
+    /// path) and runs the handshake, all within the connect timeout. A
+    /// sentinel's server is found by a [`Connector`](crate::Connector), a
+    /// cluster's nodes by a [`Cluster`](crate::Cluster).
     pub async fn connect(config: &Config) -> Result<Self, Error> {
-        if let Endpoint::Sentinel(sentinel) = config.endpoint() {
-            let discovery = crate::sentinel::Discovery::new(sentinel, false);
-            return crate::sentinel::connect(config, sentinel, &discovery).await;
-        }
-        let endpoint = endpoint_name(config.endpoint());
+        let endpoint = config.endpoint().to_string();
         let span = tracing::debug_span!("redwire.connect", endpoint = %endpoint);
         let phase = PhaseTracker::new(Phase::Resolve);
         let establish = Self::establish(config, endpoint.clone(), &phase).instrument(span);
@@ -152,7 +148,7 @@ impl Connection {
                     Some(options) => {
                         phase.set(Phase::Tls);
                         Transport::Tls(Box::new(
-                            crate::tls::handshake(options, host, stream, &endpoint).await?,
+                            transport::tls::handshake(options, host, stream, &endpoint).await?,
                         ))
                     }
                     None => Transport::Tcp(stream),
@@ -162,11 +158,11 @@ impl Connection {
                 phase.set(Phase::Connect);
                 Transport::Unix(transport::unix(path, &endpoint).await?)
             }
-            // A sentinel endpoint was resolved above.
             Endpoint::Sentinel(_) | Endpoint::Cluster(_) => {
                 return Err(ConfigError::invalid(
                     "endpoint",
-                    "one server: connect to a cluster with redwire::Cluster",
+                    "one server (host:port or a socket path): a sentinel's through \
+                     redwire::Connector, a cluster's through redwire::Cluster",
                     &endpoint,
                 )
                 .into())
@@ -183,11 +179,13 @@ impl Connection {
             send_timeout: config.send_timeout,
             read_timeout: config.read_timeout,
             policy: Policy::new(config),
-            pushes: VecDeque::new(),
+            set_aside: VecDeque::new(),
+            lagged: 0,
             scripts: HashMap::new(),
             in_transaction: false,
             watching: false,
             subscriptions: Subscriptions::default(),
+            reply_mode: ReplyMode::On,
             stale_role: false,
             session_changed: false,
         };
@@ -195,62 +193,13 @@ impl Connection {
         Ok(connection)
     }
 
-    /// `HELLO 3` (with AUTH and SETNAME) or `AUTH` and `CLIENT SETNAME`, then
-    /// `SELECT`, written at once; each reply checked in order.
+    /// Writes the handshake commands at once and checks each reply in order.
     async fn handshake(&mut self, config: &Config, phase: &PhaseTracker) -> Result<(), Error> {
-        let mut steps = Vec::new();
-        let auth = config.password.as_ref().map(|password| {
-            let mut args = Vec::new();
-            // `AUTH user pass`, or `AUTH pass` for the default user.
-            if let Some(user) = config.username.as_deref().filter(|u| *u != "default") {
-                args.push(user.to_owned());
-            }
-            args.push(password.expose().to_owned());
-            args
-        });
-        let name = config.client_name.as_ref().filter(|_| !config.proxy);
-        if config.protocol == Protocol::Resp3 {
-            let mut hello = vec!["HELLO".to_owned(), "3".to_owned()];
-            if let Some(auth) = &auth {
-                hello.push("AUTH".to_owned());
-                if auth.len() == 1 {
-                    hello.push("default".to_owned());
-                }
-                hello.extend(auth.iter().cloned());
-            }
-            if let Some(name) = name {
-                hello.extend(["SETNAME".to_owned(), name.clone()]);
-            }
-            let phase = if auth.is_some() {
-                Phase::Auth
-            } else {
-                Phase::Handshake
-            };
-            steps.push((phase, hello));
-        } else {
-            if let Some(auth) = auth {
-                steps.push((Phase::Auth, [vec!["AUTH".to_owned()], auth].concat()));
-            }
-            if let Some(name) = name {
-                steps.push((
-                    Phase::Handshake,
-                    vec!["CLIENT".to_owned(), "SETNAME".to_owned(), name.clone()],
-                ));
-            }
-        }
-        if config.readonly {
-            steps.push((Phase::Handshake, vec!["READONLY".to_owned()]));
-        }
-        if config.db != 0 && !config.proxy {
-            steps.push((
-                Phase::Select,
-                vec!["SELECT".to_owned(), config.db.to_string()],
-            ));
-        }
-        if steps.is_empty() {
+        let steps = handshake::steps(config);
+        let Some((first, _)) = steps.first() else {
             return Ok(());
-        }
-        phase.set(steps[0].0);
+        };
+        phase.set(*first);
         self.write.clear();
         for (_, args) in &steps {
             encode_command(&mut self.write, args);
@@ -263,7 +212,7 @@ impl Connection {
         flushed?;
         for (step, _) in &steps {
             phase.set(*step);
-            let reply = self.next_reply(None).await?;
+            let reply = self.next_reply().await?;
             if let Some(message) = error_message(&reply) {
                 self.state = State::Broken;
                 return Err(Error::Refused {
@@ -277,8 +226,22 @@ impl Connection {
         Ok(())
     }
 
+    /// Applies what `config` says of the client's side, which the server
+    /// never sees: the send and read timeouts and the refused commands
+    /// (disabled ones, a proxy's unsupported ones). A pool applies them at
+    /// each checkout, so connections made with other such settings serve
+    /// this configuration too.
+    pub fn configure(&mut self, config: &Config) {
+        self.send_timeout = config.send_timeout;
+        self.read_timeout = config.read_timeout;
+        self.policy = Policy::new(config);
+    }
+
     /// Runs one command: its reply, with a null reply as a null frame and an
     /// error reply as [`Error::Server`].
+    ///
+    /// A (un)subscribe command returns its first confirmation; the others
+    /// come from [`read`](Self::read), as the messages do.
     ///
     /// ```no_run
     /// # async fn demo(connection: &mut redwire::Connection) -> Result<(), redwire::Error> {
@@ -288,37 +251,104 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn cmd<A: Args + ?Sized>(&mut self, args: &A) -> Result<Frame, Error> {
-        let shape = Shape::of(args);
-        if shape.count == 0 {
+        let effects = Effects::of(args);
+        if effects.words() == 0 {
             return Err(Error::EmptyCommand);
         }
         if tracing::enabled!(tracing::Level::TRACE) {
             // The command name only: arguments may hold secrets.
-            tracing::trace!(endpoint = %self.endpoint, command = %String::from_utf8_lossy(&shape.name), "command");
+            let mut name = String::new();
+            args.for_each_arg(&mut |arg| {
+                if name.is_empty() {
+                    name = String::from_utf8_lossy(arg).into_owned();
+                }
+            });
+            tracing::trace!(endpoint = %self.endpoint, command = %name, "command");
         }
         self.policy.check(args)?;
+        if let Some(kind) = effects.subscription() {
+            return self.subscribe(kind, args).await;
+        }
         self.write.clear();
         encode_command(&mut self.write, args);
         self.begin()?;
         self.flush().await?;
-        let reply = self.next_reply(shape.subscription).await?;
-        if let Some(kind) = shape.subscription {
-            self.more_confirmations(kind, shape.count, &reply).await?;
-        }
-        if error_message(&reply).is_none() {
-            if let Some(opens) = shape.transaction {
-                self.in_transaction = opens;
-            }
-            if let Some(watches) = shape.watch {
-                self.watching = watches;
-            }
-            self.session_changed |= shape.changes_session;
-        }
+        let reply = self.reply_to(&effects).await?;
         self.state = State::Ready;
         match error_message(&reply) {
             Some(message) => Err(Error::Server(self.server_error(message))),
             None => Ok(reply),
         }
+    }
+
+    /// The reply to a written command with `effects` (a null frame when the
+    /// server does not answer it), with what the command did noted.
+    async fn reply_to(&mut self, effects: &Effects) -> Result<Frame, Error> {
+        let (answered, mode) = self.reply_mode.answers(effects);
+        self.reply_mode = mode;
+        let reply = if answered {
+            self.next_reply().await?
+        } else {
+            Frame::Null
+        };
+        if let Some(opens) = effects.transaction() {
+            // `MULTI` nested or not, `EXEC` and `DISCARD` however answered.
+            self.in_transaction = opens;
+        }
+        if let Some(watches) = effects.watch() {
+            // A refused `EXEC` (no `MULTI`) leaves the keys watched; an
+            // aborted one does not.
+            if error_message(&reply).is_none_or(|m| m.starts_with(b"EXECABORT")) {
+                self.watching = watches;
+            }
+        }
+        if error_message(&reply).is_none() {
+            self.session_changed |= effects.changes_session();
+            if effects.resets() {
+                self.subscriptions.clear();
+            }
+        }
+        Ok(reply)
+    }
+
+    /// Sends a (un)subscribe command and reads its first confirmation; its
+    /// other confirmations are set aside for [`read`](Self::read).
+    async fn subscribe<A: Args + ?Sized>(
+        &mut self,
+        kind: Subscription,
+        args: &A,
+    ) -> Result<Frame, Error> {
+        let names = Self::names(args);
+        let confirmations = self.subscriptions.confirmations(kind, names.len());
+        self.write.clear();
+        encode_command(&mut self.write, args);
+        self.begin()?;
+        self.flush().await?;
+        self.subscriptions.intend(kind, &names);
+        let first = self.next_confirmation(kind).await?;
+        if let Some(message) = error_message(&first) {
+            self.subscriptions.refused(kind, &names, confirmations);
+            self.state = State::Ready;
+            return Err(Error::Server(ServerError::new(message)));
+        }
+        for _ in 1..confirmations {
+            let confirmation = self.next_confirmation(kind).await?;
+            self.put_aside(confirmation);
+        }
+        self.state = State::Ready;
+        Ok(first)
+    }
+
+    /// The arguments after a command's name.
+    fn names<A: Args + ?Sized>(args: &A) -> Vec<Vec<u8>> {
+        let mut names = Vec::new();
+        let mut first = true;
+        args.for_each_arg(&mut |arg| {
+            if !std::mem::take(&mut first) {
+                names.push(arg.to_vec());
+            }
+        });
+        names
     }
 
     /// An error reply, noting `READONLY` and `LOADING`: a demoted master or
@@ -331,81 +361,47 @@ impl Connection {
         error
     }
 
-    /// After the first confirmation of a (un)subscribe command, reads the
-    /// others (one per channel named; for an unsubscribe from every channel
-    /// of a kind, one per such subscription, or one when there is none) and
-    /// keeps them for [`read`](Self::read).
-    async fn more_confirmations(
-        &mut self,
-        kind: Subscription,
-        count: usize,
-        first: &Frame,
-    ) -> Result<(), Error> {
-        if error_message(first).is_some() {
-            return Ok(());
-        }
-        let expected = if count > 1 {
-            count - 1
-        } else if kind.is_unsubscribe() {
-            self.subscriptions.count(kind).max(1)
-        } else {
-            1
-        };
-        self.subscriptions.note(first);
-        for _ in 1..expected {
-            let confirmation = self.next_reply(Some(kind)).await?;
-            self.subscriptions.note(&confirmation);
-            self.pushes.push_back(confirmation);
-        }
-        Ok(())
-    }
-
     /// Sends every queued command in one write and reads one reply per
     /// command, in order; an error reply stays in its place. An I/O error
     /// fails the whole call. An empty pipeline sends nothing.
-    pub async fn pipeline(
-        &mut self,
-        pipeline: &Pipeline,
-    ) -> Result<Vec<Result<Frame, ServerError>>, Error> {
-        if let Some(command) = pipeline.disabled(&self.policy) {
-            return Err(Error::Disabled { command });
-        }
-        pipeline.check_commands()?;
+    pub async fn pipeline(&mut self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        pipeline.check(&self.policy)?;
         if pipeline.is_empty() {
             return Ok(Vec::new());
         }
         tracing::trace!(endpoint = %self.endpoint, commands = pipeline.len(), "pipeline");
         self.begin()?;
         self.flush_bytes(pipeline.bytes()).await?;
-        if let Some((_, opens)) = pipeline.last_effect(transaction_effect) {
-            self.in_transaction = opens;
-        }
-        self.session_changed |= pipeline.changes_session();
         let mut replies = Vec::with_capacity(pipeline.len());
-        for _ in 0..pipeline.len() {
-            let reply = self.next_reply(None).await?;
+        for command in pipeline.commands() {
+            let reply = self.reply_to(&command.effects).await?;
             replies.push(match error_message(&reply) {
                 Some(message) => Err(self.server_error(message)),
                 None => Ok(reply),
             });
         }
-        // A refused `EXEC` (no `MULTI`) leaves the keys watched.
-        if let Some((i, watches)) = pipeline.last_effect(watch_effect) {
-            if replies.get(i).is_some_and(Result::is_ok) {
-                self.watching = watches;
-            }
-        }
         self.state = State::Ready;
         Ok(replies)
     }
 
-    /// Reads one raw reply: a pub/sub message, a `MONITOR` line, a RESP3
-    /// push. Waits up to the read timeout (none by default). Cancel-safe:
-    /// dropping it before a frame arrives loses nothing, so it can sit in a
+    /// Reads one raw frame: a pub/sub message or confirmation, a `MONITOR`
+    /// line, a RESP3 push; first those that came while a reply was awaited.
+    /// Waits up to the read timeout (none by default). Cancel-safe: dropping
+    /// it before a frame arrives loses nothing, so it can sit in a
     /// `select!` loop.
+    ///
+    /// When more than [`MAX_SET_ASIDE`] frames came while replies were
+    /// awaited, the oldest were dropped: the next `read` says how many with
+    /// [`Error::Lagged`], once, and the connection stays usable.
     pub async fn read(&mut self) -> Result<Frame, Error> {
-        if let Some(push) = self.pushes.pop_front() {
-            return Ok(push);
+        if self.lagged > 0 {
+            return Err(Error::Lagged {
+                endpoint: self.endpoint.clone(),
+                dropped: std::mem::take(&mut self.lagged),
+            });
+        }
+        if let Some(frame) = self.set_aside.pop_front() {
+            return Ok(frame);
         }
         if self.state != State::Ready {
             self.state = State::Broken;
@@ -413,7 +409,11 @@ impl Connection {
                 endpoint: self.endpoint.clone(),
             });
         }
-        self.read_frame().await
+        let frame = self.read_frame().await?;
+        if self.subscriptions.active() {
+            self.subscriptions.take(&frame);
+        }
+        Ok(frame)
     }
 
     /// Writes a (un)subscribe command and returns without reading: its
@@ -425,15 +425,18 @@ impl Connection {
     /// command is refused with [`Error::NotSubscription`]: its reply would
     /// be read as a message.
     pub async fn send_subscription<A: Args + ?Sized>(&mut self, args: &A) -> Result<(), Error> {
-        let mut words = Vec::new();
-        args.for_each_arg(&mut |arg| words.push(arg.to_vec()));
-        let Some((name, names)) = words.split_first() else {
+        let effects = Effects::of(args);
+        if effects.words() == 0 {
             return Err(Error::EmptyCommand);
-        };
-        let Some(kind) = Subscription::of(name) else {
-            return Err(Error::NotSubscription {
-                command: String::from_utf8_lossy(name).to_ascii_uppercase(),
+        }
+        let Some(kind) = effects.subscription() else {
+            let mut name = String::new();
+            args.for_each_arg(&mut |arg| {
+                if name.is_empty() {
+                    name = String::from_utf8_lossy(arg).to_ascii_uppercase();
+                }
             });
+            return Err(Error::NotSubscription { command: name });
         };
         self.policy.check(args)?;
         self.write.clear();
@@ -442,7 +445,7 @@ impl Connection {
         self.flush().await?;
         self.state = State::Ready;
         self.session_changed = true;
-        self.subscriptions.intend(kind, names);
+        self.subscriptions.intend(kind, &Self::names(args));
         Ok(())
     }
 
@@ -454,7 +457,7 @@ impl Connection {
         self.flush_bytes(bytes).await?;
         let mut frames = Vec::with_capacity(replies);
         for _ in 0..replies {
-            frames.push(self.next_reply(None).await?);
+            frames.push(self.next_reply().await?);
         }
         self.state = State::Ready;
         Ok(frames)
@@ -477,7 +480,9 @@ impl Connection {
         args: &[V],
     ) -> Result<Frame, Error> {
         let Some((source, sha)) = self.scripts.get(name).cloned() else {
-            return Err(script::unknown(name));
+            return Err(Error::UnknownScript {
+                name: name.to_owned(),
+            });
         };
         let result = self.cmd(&script::evalsha(&sha, keys, args)).await;
         if !script::is_noscript(&result) {
@@ -504,16 +509,7 @@ impl Connection {
     /// subscribed to (`SUBSCRIBE`, `PSUBSCRIBE`, `SSUBSCRIBE`, each with its
     /// names, in no particular order): to subscribe again after a reconnect.
     pub fn resubscriptions(&self) -> Vec<Vec<Vec<u8>>> {
-        ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"]
-            .iter()
-            .zip(&self.subscriptions.names)
-            .filter(|(_, names)| !names.is_empty())
-            .map(|(command, names)| {
-                std::iter::once(command.as_bytes().to_vec())
-                    .chain(names.iter().cloned())
-                    .collect()
-            })
-            .collect()
+        self.subscriptions.resubscriptions()
     }
 
     /// Whether the connection refuses requests for good.
@@ -529,7 +525,7 @@ impl Connection {
         !self.is_broken()
             && !self.in_transaction
             && !self.watching
-            && !self.subscriptions.any()
+            && !self.subscriptions.active()
             && !self.stale_role
             && !self.session_changed
     }
@@ -540,16 +536,7 @@ impl Connection {
     /// that would block, or that sees bytes, means it is alive. Nothing is
     /// consumed, so it is safe under TLS too.
     pub fn closed_by_peer(&mut self) -> bool {
-        let socket = match &self.transport {
-            Transport::Tcp(stream) => socket2::SockRef::from(stream),
-            Transport::Unix(stream) => socket2::SockRef::from(stream),
-            Transport::Tls(stream) => socket2::SockRef::from(stream.get_ref().0),
-        };
-        let gone = match socket.peek(&mut [std::mem::MaybeUninit::uninit(); 1]) {
-            Ok(0) => true,
-            Ok(_) => false,
-            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
-        };
+        let gone = self.transport.closed_by_peer();
         if gone {
             self.state = State::Broken;
         }
@@ -607,21 +594,50 @@ impl Connection {
         self.fail_on(result, Phase::Send)
     }
 
-    /// The next reply to a request. RESP3 pushes are set aside for
-    /// [`read`](Self::read); while a (un)subscribe command awaits its
-    /// confirmation, so are messages that arrive before it.
-    async fn next_reply(&mut self, awaiting: Option<Subscription>) -> Result<Frame, Error> {
+    /// Keeps a frame for [`read`](Self::read), within [`MAX_SET_ASIDE`].
+    fn put_aside(&mut self, frame: Frame) {
+        if self.set_aside.len() >= MAX_SET_ASIDE {
+            self.set_aside.pop_front();
+            self.lagged += 1;
+        }
+        self.set_aside.push_back(frame);
+    }
+
+    /// The next reply to a request. RESP3 pushes, and while subscribed the
+    /// RESP2 messages and confirmations, are set aside for
+    /// [`read`](Self::read).
+    async fn next_reply(&mut self) -> Result<Frame, Error> {
         loop {
             let frame = self.read_frame().await?;
-            let aside = match awaiting {
-                Some(kind) => !kind.confirms(&frame) && error_message(&frame).is_none(),
-                None => matches!(frame, Frame::Push(_)),
-            };
-            if aside {
-                self.pushes.push_back(frame);
+            let pubsub = self.subscriptions.active() && self.subscriptions.take(&frame);
+            if pubsub || matches!(frame, Frame::Push(_)) {
+                self.put_aside(frame);
                 continue;
             }
             return Ok(frame);
+        }
+    }
+
+    /// The next confirmation of a (un)subscribe command of `kind`, or an
+    /// error reply; what comes before them is set aside.
+    async fn next_confirmation(&mut self, kind: Subscription) -> Result<Frame, Error> {
+        loop {
+            let frame = self.read_frame().await?;
+            if error_message(&frame).is_some() {
+                return Ok(frame);
+            }
+            let confirms = match &frame {
+                Frame::Array(items) | Frame::Push(items) => items
+                    .first()
+                    .and_then(Frame::as_bytes)
+                    .is_some_and(|first| kind.confirmed_by(first)),
+                _ => false,
+            };
+            self.subscriptions.take(&frame);
+            if confirms {
+                return Ok(frame);
+            }
+            self.put_aside(frame);
         }
     }
 
@@ -713,199 +729,5 @@ pub(crate) fn error_message(frame: &Frame) -> Option<&[u8]> {
     match frame {
         Frame::Error(b) | Frame::BulkError(b) => Some(b),
         _ => None,
-    }
-}
-
-/// A command's name and argument count, and whether it (un)subscribes.
-struct Shape {
-    name: Vec<u8>,
-    count: usize,
-    subscription: Option<Subscription>,
-    /// `Some(true)` for `MULTI`, `Some(false)` for `EXEC` and `DISCARD`.
-    transaction: Option<bool>,
-    /// `Some(true)` for `WATCH`, `Some(false)` for `UNWATCH`, `EXEC`, `DISCARD`.
-    watch: Option<bool>,
-    /// Whether it changes the connection's settings (see [`changes_session`]).
-    changes_session: bool,
-}
-
-impl Shape {
-    fn of<A: Args + ?Sized>(args: &A) -> Self {
-        let mut shape = Self {
-            name: Vec::new(),
-            count: 0,
-            subscription: None,
-            transaction: None,
-            watch: None,
-            changes_session: false,
-        };
-        let mut client = false;
-        args.for_each_arg(&mut |arg| {
-            if shape.count == 0 {
-                shape.subscription = Subscription::of(arg);
-                shape.transaction = transaction_effect(arg);
-                shape.watch = watch_effect(arg);
-                shape.changes_session = changes_session(arg);
-                client = arg.eq_ignore_ascii_case(b"CLIENT");
-                if tracing::enabled!(tracing::Level::TRACE) {
-                    shape.name = arg.to_vec();
-                }
-            } else if shape.count == 1 && client {
-                shape.changes_session = CLIENT_SESSION_SUBCOMMANDS
-                    .iter()
-                    .any(|sub| sub.as_bytes().eq_ignore_ascii_case(arg));
-            }
-            shape.count += 1;
-        });
-        shape
-    }
-}
-
-/// The (un)subscribe commands, whose confirmations come one per channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Subscription(&'static str);
-
-impl Subscription {
-    const KINDS: [&'static str; 6] = [
-        "subscribe",
-        "psubscribe",
-        "ssubscribe",
-        "unsubscribe",
-        "punsubscribe",
-        "sunsubscribe",
-    ];
-
-    /// The kind a command name (any case) is, if any.
-    pub(crate) fn of(name: &[u8]) -> Option<Self> {
-        Self::KINDS
-            .iter()
-            .find(|kind| kind.as_bytes().eq_ignore_ascii_case(name))
-            .map(|kind| Self(kind))
-    }
-
-    fn is_unsubscribe(self) -> bool {
-        self.0.ends_with("unsubscribe")
-    }
-
-    /// Whether `frame` is a confirmation of this kind.
-    fn confirms(self, frame: &Frame) -> bool {
-        let (Frame::Array(items) | Frame::Push(items)) = frame else {
-            return false;
-        };
-        items
-            .first()
-            .and_then(Frame::as_bytes)
-            .is_some_and(|kind| kind.eq_ignore_ascii_case(self.0.as_bytes()))
-    }
-}
-
-/// The `CLIENT` subcommands that change a connection's settings.
-const CLIENT_SESSION_SUBCOMMANDS: [&str; 5] =
-    ["SETNAME", "TRACKING", "REPLY", "NO-EVICT", "NO-TOUCH"];
-
-/// Whether a command (by name, any case) changes what the connection's
-/// configuration chose: its database, user, protocol or role
-/// (`SELECT`, `AUTH`, `HELLO`, `RESET`, `READONLY`, `READWRITE`). A pool
-/// closes such a connection instead of handing it out again.
-pub(crate) fn changes_session(name: &[u8]) -> bool {
-    ["SELECT", "AUTH", "HELLO", "RESET", "READONLY", "READWRITE"]
-        .iter()
-        .any(|command| command.as_bytes().eq_ignore_ascii_case(name))
-}
-
-/// Whether a command (by name, any case) opens (`MULTI`) or closes (`EXEC`,
-/// `DISCARD`) a transaction.
-pub(crate) fn transaction_effect(name: &[u8]) -> Option<bool> {
-    if name.eq_ignore_ascii_case(b"MULTI") {
-        Some(true)
-    } else if name.eq_ignore_ascii_case(b"EXEC") || name.eq_ignore_ascii_case(b"DISCARD") {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// Whether a command (by name, any case) watches keys (`WATCH`) or ends
-/// every watch (`UNWATCH`, `EXEC`, `DISCARD`).
-pub(crate) fn watch_effect(name: &[u8]) -> Option<bool> {
-    if name.eq_ignore_ascii_case(b"WATCH") {
-        Some(true)
-    } else if ["UNWATCH", "EXEC", "DISCARD"]
-        .iter()
-        .any(|command| command.as_bytes().eq_ignore_ascii_case(name))
-    {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// The channels, patterns and shard channels a connection is subscribed
-/// to, as its confirmations reported them.
-#[derive(Debug, Default)]
-struct Subscriptions {
-    /// By family: channels, patterns, shard channels.
-    names: [std::collections::HashSet<Vec<u8>>; 3],
-}
-
-impl Subscriptions {
-    /// The family of a (un)subscribe kind.
-    fn family(kind: &[u8]) -> Option<usize> {
-        match kind.to_ascii_lowercase().as_slice() {
-            b"subscribe" | b"unsubscribe" => Some(0),
-            b"psubscribe" | b"punsubscribe" => Some(1),
-            b"ssubscribe" | b"sunsubscribe" => Some(2),
-            _ => None,
-        }
-    }
-
-    /// Notes a confirmation: `[kind, name, count]`.
-    fn note(&mut self, frame: &Frame) {
-        let (Frame::Array(items) | Frame::Push(items)) = frame else {
-            return;
-        };
-        let (Some(kind), Some(name)) = (
-            items.first().and_then(Frame::as_bytes),
-            items.get(1).and_then(Frame::as_bytes),
-        ) else {
-            return;
-        };
-        let Some(family) = Self::family(kind) else {
-            return;
-        };
-        if kind.to_ascii_lowercase().ends_with(b"unsubscribe") {
-            self.names[family].remove(name);
-        } else {
-            self.names[family].insert(name.to_vec());
-        }
-    }
-
-    /// Notes what a (un)subscribe command of `kind` asks for: `names`
-    /// subscribed to, or unsubscribed from (every one of the family when
-    /// none is named).
-    fn intend(&mut self, kind: Subscription, names: &[Vec<u8>]) {
-        let Some(family) = Self::family(kind.0.as_bytes()) else {
-            return;
-        };
-        let subscribed = &mut self.names[family];
-        if !kind.is_unsubscribe() {
-            subscribed.extend(names.iter().cloned());
-        } else if names.is_empty() {
-            subscribed.clear();
-        } else {
-            for name in names {
-                subscribed.remove(name);
-            }
-        }
-    }
-
-    /// How many subscriptions of `kind`'s family there are.
-    fn count(&self, kind: Subscription) -> usize {
-        Self::family(kind.0.as_bytes()).map_or(0, |family| self.names[family].len())
-    }
-
-    /// Whether any subscription is left.
-    fn any(&self) -> bool {
-        self.names.iter().any(|names| !names.is_empty())
     }
 }

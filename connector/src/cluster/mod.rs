@@ -2,27 +2,33 @@
 //! connections per node, following `MOVED` and `ASK`, retrying `TRYAGAIN`
 //! and `CLUSTERDOWN`, pipelines split by node, scripts on every master.
 
+mod redirect;
+mod scan;
+mod topology;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use redwire_pool::{PoolConfig, PoolError};
-use redwire_resp::Args;
+use redwire_pool::PoolConfig;
+use redwire_resp::{Args, Frame};
 use redwire_sentinel::Address;
 
-use crate::config::{Config, Endpoint};
-use crate::connector::Connector;
+use crate::backoff::Backoff;
+use crate::command::pipeline::{args_of, Pipeline, Queued};
+use crate::command::route::{Commands, Route};
+use crate::command::script;
+use crate::command::slot::{key_slot, SLOTS};
+use crate::config::{Config, Endpoint, DEFAULT_CONNECT_TIMEOUT};
+use crate::connection::Replies;
+use crate::discovery::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
-use crate::multiplexed::Replies;
-use crate::pipeline::{args_of, Pipeline};
-use crate::pooled::{Pool, PooledConnection};
-use crate::routing::{Commands, Route};
-use crate::script;
+use crate::pool::{Pool, PooledConnection};
 use crate::shared::SharedConnection;
-use crate::slot::key_slot;
-use crate::topology::SlotMap;
-use crate::Frame;
+use redirect::{unsent, Redirect};
+pub use scan::ClusterScan;
+use topology::SlotMap;
 
 /// How a [`Cluster`] pools, reads and retries.
 #[derive(Debug, Clone)]
@@ -86,11 +92,16 @@ const UNREACHABLE_REFRESH_EVERY: Duration = Duration::from_millis(100);
 /// - Each node has one connection shared by every caller (multiplexed:
 ///   each caller's commands are written together, replies handed back in
 ///   order, a cancelled caller's replies dropped) and a pool
-///   ([`ClusterOptions::pool`]) for blocking commands (`BLPOP`, …, by the
-///   `COMMAND` table's `blocking` flag), pipeline parts of 16 commands or
-///   more, and [`connection_for`](Self::connection_for).
-///   Transaction commands need a connection of their own and are refused
-///   here ([`Error::NeedsOwnConnection`]).
+///   ([`ClusterOptions::pool`]) for blocking commands (`BLPOP`,
+///   `XREAD … BLOCK`, …), pipeline parts of 16 commands or more, and
+///   [`connection_for`](Self::connection_for).
+/// - Commands that leave state on their connection (a transaction, `WATCH`,
+///   subscriptions, `SELECT`, `CLIENT REPLY`, …: see
+///   [`Effects::keeps_state`](crate::Effects::keeps_state)) need a
+///   connection their caller holds, and are refused before anything is sent
+///   ([`Error::NeedsOwnConnection`]); so is `SCAN`, whose cursor belongs to
+///   one node ([`Error::NeedsNode`]): aim it with [`cmd_on`](Self::cmd_on),
+///   or walk every master with [`scan`](Self::scan).
 /// - The topology comes from `CLUSTER SHARDS` (`CLUSTER SLOTS` before
 ///   Redis 7), asked of the known nodes and then of the seeds (resolved
 ///   again), so a cluster whose nodes all changed is found again.
@@ -166,86 +177,22 @@ struct Node {
 }
 
 impl Node {
-    /// Runs one command on the shared connection.
-    async fn ask(&self, command: &[&str]) -> Result<Frame, Error> {
-        let mut one = Pipeline::new();
-        one.cmd(command);
-        let reply = self.shared.live().pipeline(&one).await?.pop();
-        reply.ok_or(Error::EmptyCommand)?.map_err(Error::Server)
-    }
-
     /// Sends `part` on the shared connection, or on a pooled one of its own
     /// when `own` (a blocking command must not hold up everyone).
     async fn send(&self, part: &Pipeline, own: bool) -> Result<Replies, Error> {
         if own {
             self.pool.get().await?.pipeline(part).await
         } else {
-            self.shared.live().pipeline(part).await
+            self.shared.pipeline(part).await
         }
     }
 }
 
-/// A redirection or a retry asked for by an error reply.
-enum Redirect {
-    Moved { slot: u16, to: Address },
-    Ask { to: Address },
-    Retry,
-}
+/// A command of a pipeline and its route.
+type Routed<'a> = (Queued<'a>, Route);
 
-impl Redirect {
-    /// `MOVED 3999 127.0.0.1:6381`, `ASK 3999 …`, `TRYAGAIN …`,
-    /// `CLUSTERDOWN …`; an empty host is the node that answered.
-    fn of(reply: &ServerError, from: &Address) -> Option<Self> {
-        let mut words = reply.message().split(' ');
-        let code = words.next()?;
-        if matches!(code, "TRYAGAIN" | "CLUSTERDOWN") {
-            return Some(Self::Retry);
-        }
-        let slot = words.next()?.parse().ok()?;
-        let (host, port) = words.next()?.rsplit_once(':')?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let host = if host.is_empty() { &from.host } else { host };
-        let to = Address::new(host, port.parse().ok()?);
-        match code {
-            "MOVED" => Some(Self::Moved { slot, to }),
-            "ASK" => Some(Self::Ask { to }),
-            _ => None,
-        }
-    }
-}
-
-/// Whether the command was surely not executed and retrying may help: no
-/// connection could be had (a refused handshake aside: a wrong password
-/// stays wrong), or the shared connection had closed before it was queued.
-/// A failed write is not enough: part of it may have arrived and run.
-fn unsent(error: &Error) -> bool {
-    match error {
-        Error::Closed { .. } => true,
-        Error::Pool(pool) => match &**pool {
-            PoolError::ConnectFailed(e) => unsent(e),
-            PoolError::Exhausted { .. } => true,
-            _ => false,
-        },
-        Error::Io { phase, .. } | Error::Timeout { phase, .. } => {
-            matches!(phase, Phase::Resolve | Phase::Connect | Phase::Tls)
-        }
-        _ => false,
-    }
-}
-
-/// A command of a pipeline: its encoding, its name and its route.
-type Routed<'a> = (&'a [u8], &'a [u8], Route);
-
-fn needs_own_connection(name: &[u8]) -> Error {
-    Error::NeedsOwnConnection {
-        command: String::from_utf8_lossy(name).to_ascii_uppercase(),
-    }
-}
-
-/// 10 ms for the first retry, doubling, at most 500 ms.
-fn backoff(retry: u32) -> Duration {
-    Duration::from_millis(10u64 << retry.saturating_sub(1).min(6)).min(Duration::from_millis(500))
-}
+/// Retries of one command wait 10 ms, doubling up to 500 ms.
+const RETRY_BACKOFF: Backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(500));
 
 impl Cluster {
     /// Reads the topology through `config`'s seed nodes
@@ -327,7 +274,7 @@ impl Cluster {
             .inner
             .node
             .connect_timeout
-            .unwrap_or(crate::config::DEFAULT_CONNECT_TIMEOUT);
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         for address in candidates {
             let answer = tokio::time::timeout(within, self.topology_from(&address))
                 .await
@@ -339,7 +286,7 @@ impl Cluster {
                     })
                 });
             match answer {
-                Ok(map) if map.served() == usize::from(crate::slot::SLOTS) => {
+                Ok(map) if map.served() == usize::from(SLOTS) => {
                     best = Some(map);
                     break;
                 }
@@ -379,23 +326,20 @@ impl Cluster {
         // would retry until its checkout timeout).
         let node = self.node(address)?;
         let tls = self.inner.node.tls.is_some();
-        let map = match node.ask(&["CLUSTER", "SHARDS"]).await {
-            Ok(reply) => SlotMap::from_shards(&reply, address, tls),
+        let map = match node.shared.cmd(&["CLUSTER", "SHARDS"]).await {
+            Ok(reply) => SlotMap::from_shards(&reply, address, tls)
+                .map_err(|why| unreadable("CLUSTER SHARDS", address, &why)),
             // Before Redis 7.
             Err(Error::Server(_)) => {
-                let reply = node.ask(&["CLUSTER", "SLOTS"]).await?;
+                let reply = node.shared.cmd(&["CLUSTER", "SLOTS"]).await?;
                 SlotMap::from_slots(&reply, address)
+                    .map_err(|why| unreadable("CLUSTER SLOTS", address, &why))
             }
             Err(e) => return Err(e),
-        }
-        .map_err(|why| {
-            Error::Server(ServerError::new(
-                format!("ERR unreadable cluster topology from {address}: {why}").as_bytes(),
-            ))
-        })?;
+        }?;
         if self.commands().is_empty() {
             // Without it, a command's first argument is taken for its key.
-            if let Ok(reply) = node.ask(&["COMMAND"]).await {
+            if let Ok(reply) = node.shared.cmd(&["COMMAND"]).await {
                 *self
                     .inner
                     .commands
@@ -475,6 +419,14 @@ impl Cluster {
         Ok(node)
     }
 
+    /// The master serving `slot` now.
+    fn master_of(&self, slot: u16) -> Result<Address, Error> {
+        self.map()
+            .shard(slot)
+            .map(|shard| shard.master.clone())
+            .ok_or(Error::SlotUnserved { slot })
+    }
+
     /// The node a command on `route` goes to now.
     fn target(&self, route: Route) -> Result<Address, Error> {
         self.target_in(&self.map(), route)
@@ -492,7 +444,7 @@ impl Cluster {
                     Ok(shard.master.clone())
                 }
             }
-            Route::Any | Route::AllMasters | Route::Transaction => {
+            Route::Any | Route::AllMasters | Route::ChosenNode => {
                 let shards = map.shards();
                 if shards.is_empty() {
                     return Err(Error::SlotUnserved { slot: 0 });
@@ -514,20 +466,97 @@ impl Cluster {
     pub async fn cmd<A: Args + ?Sized>(&self, args: &A) -> Result<Frame, Error> {
         let mut one = Pipeline::new();
         one.cmd(args);
-        one.check_commands()?;
-        let (encoded, name) = one.commands().next().ok_or(Error::EmptyCommand)?;
-        let mut args = Vec::new();
-        args_of(encoded, &mut args);
-        let route = self.commands().route(&args);
-        if route == Route::Transaction {
-            return Err(needs_own_connection(name));
-        }
-        self.run(&one, route).await
+        let (command, route) = self.routed(&one)?.pop().ok_or(Error::EmptyCommand)?;
+        self.run(&one, route, command.effects.blocks()).await
     }
 
-    /// Runs `one` (a pipeline of one command) on `route`'s node, following
-    /// redirections and retrying within the options' bounds.
-    async fn run(&self, one: &Pipeline, route: Route) -> Result<Frame, Error> {
+    /// Each command of `pipeline` with its route; refuses, before anything
+    /// is sent, what a cluster cannot run for its caller: an empty command,
+    /// one that leaves state on its connection, one that needs a node named.
+    fn routed<'a>(&self, pipeline: &'a Pipeline) -> Result<Vec<Routed<'a>>, Error> {
+        let commands = self.commands();
+        let mut args = Vec::new();
+        pipeline
+            .commands()
+            .map(|command| {
+                if command.effects.words() == 0 {
+                    return Err(Error::EmptyCommand);
+                }
+                if command.effects.keeps_state() {
+                    return Err(Error::NeedsOwnConnection {
+                        command: command.upper_name(),
+                    });
+                }
+                args_of(command.encoded, &mut args);
+                match commands.route(&args) {
+                    Route::ChosenNode => Err(Error::NeedsNode {
+                        command: command.upper_name(),
+                    }),
+                    route => Ok((command, route)),
+                }
+            })
+            .collect()
+    }
+
+    /// Runs one command on the node at `node` (`host:port`, as
+    /// [`masters`](Self::masters) names them), as it is: not redirected
+    /// (a `MOVED` reply is an error reply like any other) and not retried.
+    /// For what means something on one node only: `SCAN`'s cursor, `INFO`,
+    /// `DBSIZE`, `CLIENT LIST`. Commands that leave state on their
+    /// connection are refused, as with [`cmd`](Self::cmd).
+    ///
+    /// ```no_run
+    /// # async fn demo(cluster: &redwire::Cluster) -> Result<(), redwire::Error> {
+    /// for master in cluster.masters() {
+    ///     let keys = cluster.cmd_on(&master, &["DBSIZE"]).await?;
+    ///     println!("{master}: {keys:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn cmd_on<A: Args + ?Sized>(&self, node: &str, args: &A) -> Result<Frame, Error> {
+        let address = node
+            .rsplit_once(':')
+            .and_then(|(host, port)| {
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                Some(Address::new(host, port.parse().ok()?))
+            })
+            .ok_or_else(|| ConfigError::invalid("node", "host:port", node))?;
+        let mut one = Pipeline::new();
+        one.cmd(args);
+        let command = one.commands().next().ok_or(Error::EmptyCommand)?;
+        if command.effects.words() == 0 {
+            return Err(Error::EmptyCommand);
+        }
+        if command.effects.keeps_state() {
+            return Err(Error::NeedsOwnConnection {
+                command: command.upper_name(),
+            });
+        }
+        self.send(&address, &one, false, command.effects.blocks())
+            .await?
+            .map_err(Error::Server)
+    }
+
+    /// Walks every key of the cluster with `SCAN`, master by master;
+    /// `options` are `SCAN`'s after the cursor (`MATCH pattern`,
+    /// `COUNT n`, `TYPE type`). See [`ClusterScan`].
+    ///
+    /// ```no_run
+    /// # async fn demo(cluster: &redwire::Cluster) -> Result<(), redwire::Error> {
+    /// let mut scan = cluster.scan(&["MATCH", "user:*", "COUNT", "500"]);
+    /// while let Some(keys) = scan.next_batch().await? {
+    ///     println!("{} keys", keys.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn scan<A: Args + ?Sized>(&self, options: &A) -> ClusterScan {
+        ClusterScan::new(self.clone(), options)
+    }
+
+    /// Runs `one` (a pipeline of one command) on `route`'s node, on a
+    /// connection of its `own` when asked, following redirections and
+    /// retrying within the options' bounds.
+    async fn run(&self, one: &Pipeline, route: Route, own: bool) -> Result<Frame, Error> {
         if route == Route::AllMasters {
             return self.on_every_master(one).await;
         }
@@ -546,7 +575,6 @@ impl Cluster {
                     }
                 },
             };
-            let own = matches!(route, Route::Slot { blocking: true, .. });
             match self.send(&address, one, asking, own).await {
                 Ok(Ok(frame)) => return Ok(frame),
                 Ok(Err(reply)) => match Redirect::of(&reply, &address) {
@@ -591,7 +619,7 @@ impl Cluster {
             });
         }
         tracing::debug!(error = %error, retry = *retries, "cluster retry");
-        tokio::time::sleep(backoff(*retries)).await;
+        tokio::time::sleep(RETRY_BACKOFF.delay(*retries)).await;
         if let Err(e) = self
             .refresh_unless(Instant::now(), UNREACHABLE_REFRESH_EVERY)
             .await
@@ -629,8 +657,8 @@ impl Cluster {
         let replies = if asking {
             let mut with_asking = Pipeline::new();
             with_asking.cmd(&["ASKING"]);
-            for (encoded, name) in commands.commands() {
-                with_asking.push_encoded(encoded, name);
+            for command in commands.commands() {
+                with_asking.push(command);
             }
             node.send(&with_asking, own).await?
         } else {
@@ -667,31 +695,20 @@ impl Cluster {
     /// order, error replies in place. A command redirected (or told to try
     /// again) is retried on its node; per-node commands (`SCRIPT LOAD`, …)
     /// run on every master once the commands before them are done, and
-    /// before those after them. Transaction commands are refused
-    /// ([`Error::NeedsOwnConnection`]). A command without keys goes where the command
-    /// before it went, so `SET k v` then `WAIT 1 100` waits for that write. A connection failing after sending fails the
-    /// whole call, as with [`Connection::pipeline`](crate::Connection::pipeline).
+    /// before those after them. What [`cmd`](Self::cmd) refuses is refused
+    /// here, before anything is sent. A command without keys goes where the
+    /// command before it went, so `SET k v` then `WAIT 1 100` waits for that
+    /// write. A connection failing after sending fails the whole call, as
+    /// with [`Connection::pipeline`](crate::Connection::pipeline).
     pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        pipeline.check_commands()?;
-        let commands = self.commands();
-        let mut args = Vec::new();
-        let routed: Vec<Routed<'_>> = pipeline
-            .commands()
-            .map(|(encoded, name)| {
-                args_of(encoded, &mut args);
-                (encoded, name, commands.route(&args))
-            })
-            .collect();
-        if let Some((_, name, _)) = routed.iter().find(|(.., r)| *r == Route::Transaction) {
-            return Err(needs_own_connection(name));
-        }
+        let routed = self.routed(pipeline)?;
         // A per-node command is a barrier: what comes before it runs first.
         let mut replies = Vec::with_capacity(routed.len());
-        for segment in routed.split_inclusive(|(.., route)| *route == Route::AllMasters) {
+        for segment in routed.split_inclusive(|(_, route)| *route == Route::AllMasters) {
             match segment.split_last() {
-                Some((&(encoded, name, Route::AllMasters), before)) => {
+                Some((&(command, Route::AllMasters), before)) => {
                     replies.extend(self.split_by_node(before).await?);
-                    replies.push(self.run_alone(encoded, name, Route::AllMasters).await?);
+                    replies.push(self.run_alone(command, Route::AllMasters).await?);
                 }
                 _ => replies.extend(self.split_by_node(segment).await?),
             }
@@ -709,7 +726,7 @@ impl Cluster {
         let mut later = Vec::new();
         let mut previous: Option<Address> = None;
         let map = self.map();
-        for (i, &(encoded, name, route)) in commands.iter().enumerate() {
+        for (i, &(command, route)) in commands.iter().enumerate() {
             let target = match route {
                 // A keyless command follows the command before it (`WAIT`
                 // after a write counts that write's replicas).
@@ -729,9 +746,9 @@ impl Cluster {
                     parts.len() - 1
                 });
             let part = &mut parts[at];
-            part.1.push_encoded(encoded, name);
+            part.1.push(command);
             part.2.push(i);
-            part.3 |= matches!(route, Route::Slot { blocking: true, .. });
+            part.3 |= command.effects.blocks();
         }
         // A long part takes a pooled connection of its own: it does not hold
         // up the shared one, and skips the hop through the shared one's task
@@ -765,26 +782,30 @@ impl Cluster {
         }
         later.sort_unstable();
         for i in later {
-            let (encoded, name, route) = commands[i];
-            replies[i] = Some(self.run_alone(encoded, name, route).await?);
+            let (command, route) = commands[i];
+            replies[i] = Some(self.run_alone(command, route).await?);
         }
-        Ok(replies
+        replies
             .into_iter()
-            .map(|reply| reply.unwrap_or_else(|| Err(ServerError::new(b"ERR no reply"))))
-            .collect())
+            .map(|reply| {
+                reply.ok_or_else(|| Error::UnexpectedReply {
+                    command: "a pipeline",
+                    reason: "a node answered fewer commands than it was sent".to_owned(),
+                })
+            })
+            .collect()
     }
 
     /// Runs one encoded command of a pipeline by itself: its reply, an
     /// error reply in place, or the error that fails the pipeline.
     async fn run_alone(
         &self,
-        encoded: &[u8],
-        name: &[u8],
+        command: Queued<'_>,
         route: Route,
     ) -> Result<Result<Frame, ServerError>, Error> {
         let mut one = Pipeline::new();
-        one.push_encoded(encoded, name);
-        match self.run(&one, route).await {
+        one.push(command);
+        match self.run(&one, route, command.effects.blocks()).await {
             Ok(frame) => Ok(Ok(frame)),
             Err(Error::Server(e)) => Ok(Err(e)),
             Err(e) => Err(e),
@@ -820,7 +841,9 @@ impl Cluster {
             .get(name)
             .cloned();
         let Some((source, sha)) = loaded else {
-            return Err(script::unknown(name));
+            return Err(Error::UnknownScript {
+                name: name.to_owned(),
+            });
         };
         let result = self.cmd(&script::evalsha(&sha, keys, args)).await;
         if !script::is_noscript(&result) {
@@ -838,12 +861,19 @@ impl Cluster {
         let address = self.target(Route::Slot {
             slot: key_slot(key),
             readonly: false,
-            blocking: true,
         })?;
         self.node(&address)?.pool.get().await.map_err(|e| {
             // The node may be gone: find out who serves the slot now.
             self.refresh_soon();
             e.into()
         })
+    }
+}
+
+/// The error for a topology reply that cannot be read.
+fn unreadable(command: &'static str, address: &Address, why: &str) -> Error {
+    Error::UnexpectedReply {
+        command,
+        reason: format!("an unreadable topology from {address}: {why}"),
     }
 }

@@ -1,9 +1,9 @@
 //! A cluster's slot map, read from `CLUSTER SHARDS` or `CLUSTER SLOTS`.
 
+use redwire_resp::Frame;
 use redwire_sentinel::Address;
 
-use crate::slot::SLOTS;
-use crate::Frame;
+use crate::command::slot::SLOTS;
 
 /// One shard: the master serving its slots and the replicas that are online.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,17 @@ impl SlotMap {
     /// Every shard.
     pub(crate) fn shards(&self) -> &[Shard] {
         &self.shards
+    }
+
+    /// For each shard, the first slot it serves.
+    pub(crate) fn first_slots(&self) -> Vec<u16> {
+        let mut first: Vec<Option<u16>> = vec![None; self.shards.len()];
+        for (slot, owner) in (0..SLOTS).zip(self.owners.iter()) {
+            if let Some(first) = first.get_mut(usize::from(*owner)) {
+                first.get_or_insert(slot);
+            }
+        }
+        first.into_iter().flatten().collect()
     }
 
     /// How many slots some shard serves.

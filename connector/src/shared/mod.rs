@@ -1,43 +1,22 @@
 //! A connection shared by many callers at once, made on first use and made
 //! again after it fails.
 
+mod multiplexed;
+
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::BytesMut;
-use redwire_resp::{encode_command, Args};
+use redwire_resp::{encode_command, Args, Frame};
 
+use crate::command::pipeline::Pipeline;
+use crate::command::policy::Policy;
+use crate::command::Effects;
 use crate::config::Config;
-use crate::connection::{
-    changes_session, endpoint_name, transaction_effect, watch_effect, Subscription,
-};
+use crate::connection::Replies;
+use crate::discovery::Connector;
 use crate::error::Error;
-use crate::multiplexed::{Multiplexed, Replies};
-use crate::pipeline::Pipeline;
-use crate::policy::Policy;
-use crate::Frame;
-
-/// Commands that block (and would hold up every caller) or belong to one
-/// connection, beyond those that change its settings, open a transaction,
-/// watch keys or subscribe.
-const OWN_CONNECTION: [&str; 17] = [
-    "BLPOP",
-    "BRPOP",
-    "BRPOPLPUSH",
-    "BLMOVE",
-    "BLMPOP",
-    "BZPOPMIN",
-    "BZPOPMAX",
-    "BZMPOP",
-    "XREAD",
-    "XREADGROUP",
-    "WAIT",
-    "WAITAOF",
-    "CLIENT",
-    "QUIT",
-    "MONITOR",
-    "SYNC",
-    "PSYNC",
-];
+use multiplexed::Multiplexed;
+pub use multiplexed::MAX_QUEUED;
 
 /// One connection to one server shared by every caller at once
 /// (multiplexed): each caller's commands are written together and its
@@ -48,9 +27,16 @@ const OWN_CONNECTION: [&str; 17] = [
 ///
 /// Only for commands that neither block nor leave state on the connection:
 /// a `BLPOP` would hold up every caller, and a `SELECT`, `MULTI`, `WATCH`,
-/// `SUBSCRIBE` or `CLIENT SETNAME` would reach them. Those are refused with
-/// [`Error::NeedsOwnConnection`] ([`SharedConnection::shares`] tells which
-/// may go): they need a connection of their own, from a [`Pool`](crate::Pool).
+/// `SUBSCRIBE`, `CLIENT SETNAME` or `CLIENT REPLY OFF` would reach them.
+/// Those are refused with [`Error::NeedsOwnConnection`] before anything is
+/// sent ([`Effects::shares`] tells which may go): they need a connection of
+/// their own, from a [`Pool`](crate::Pool).
+///
+/// A sentinel configuration's connection is found through the sentinels,
+/// again after a failure. At most [`MAX_QUEUED`] requests wait on it: past
+/// that, [`cmd`](Self::cmd) and [`pipeline`](Self::pipeline) wait for room,
+/// and [`submit`](Self::submit) is answered with [`Error::QueueFull`]. Used
+/// outside a tokio runtime, it answers [`Error::NoRuntime`].
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), redwire::Error> {
@@ -65,7 +51,7 @@ const OWN_CONNECTION: [&str; 17] = [
 pub struct SharedConnection(Arc<Inner>);
 
 struct Inner {
-    config: Config,
+    connector: Connector,
     policy: Policy,
     current: RwLock<Option<Arc<Multiplexed>>>,
 }
@@ -74,7 +60,7 @@ struct Inner {
 impl std::fmt::Debug for SharedConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SharedConnection")
-            .field("config", &self.0.config)
+            .field("config", self.0.connector.defaults())
             .finish_non_exhaustive()
     }
 }
@@ -84,27 +70,14 @@ impl SharedConnection {
     pub fn new(config: Config) -> Self {
         Self(Arc::new(Inner {
             policy: Policy::new(&config),
-            config,
+            connector: Connector::new(config),
             current: RwLock::new(None),
         }))
     }
 
-    /// Whether a command (by name, any case) may go on a shared
-    /// connection: it neither blocks nor leaves state on its connection.
-    pub fn shares(name: &[u8]) -> bool {
-        !changes_session(name)
-            && transaction_effect(name).is_none()
-            && watch_effect(name).is_none()
-            && Subscription::of(name).is_none()
-            && !OWN_CONNECTION
-                .iter()
-                .any(|own| own.as_bytes().eq_ignore_ascii_case(name))
-    }
-
     /// The connection: the current one, or a new one (connecting, its
-    /// requests queued meanwhile) when there is none or it failed. Must be
-    /// called within a tokio runtime.
-    pub(crate) fn live(&self) -> Arc<Multiplexed> {
+    /// requests queued meanwhile) when there is none or it failed.
+    fn live(&self) -> Result<Arc<Multiplexed>, Error> {
         let live = |current: &Option<Arc<Multiplexed>>| {
             current.as_ref().filter(|m| !m.is_closed()).cloned()
         };
@@ -115,7 +88,7 @@ impl SharedConnection {
                 .read()
                 .unwrap_or_else(PoisonError::into_inner),
         ) {
-            return live;
+            return Ok(live);
         }
         let mut current = self
             .0
@@ -123,11 +96,10 @@ impl SharedConnection {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(live) = live(&current) {
-            return live;
+            return Ok(live);
         }
-        current
-            .insert(Arc::new(Multiplexed::start(&self.0.config)))
-            .clone()
+        let started = Arc::new(Multiplexed::start(self.0.connector.clone())?);
+        Ok(current.insert(started).clone())
     }
 
     /// Lets the current connection go: it closes once the replies due on
@@ -145,13 +117,16 @@ impl SharedConnection {
     ///
     /// [`Connection::pipeline`]: crate::Connection::pipeline
     pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        if let Some((_, name)) = pipeline.commands().find(|(_, name)| !Self::shares(name)) {
-            return Err(own_connection(name));
+        if let Some(command) = pipeline.commands().find(|c| !c.effects.shares()) {
+            return Err(Error::NeedsOwnConnection {
+                command: command.upper_name(),
+            });
         }
-        if let Some(command) = pipeline.disabled(&self.0.policy) {
-            return Err(Error::Disabled { command });
+        pipeline.check(&self.0.policy)?;
+        if pipeline.is_empty() {
+            return Ok(Vec::new());
         }
-        self.live().pipeline(pipeline).await
+        self.live()?.pipeline(pipeline).await
     }
 
     /// Runs one command: its reply, an error reply as [`Error::Server`].
@@ -163,8 +138,8 @@ impl SharedConnection {
 
     /// Sends one command without waiting: `done` gets its reply (as
     /// [`cmd`](Self::cmd) returns it), called on the connection's task, or
-    /// at once when the command is refused. Made for callers outside async
-    /// code (a binding's event loop); it must be called within a tokio
+    /// at once when the command is refused or the queue is full. Made for
+    /// callers outside async code (a binding's event loop), within a tokio
     /// runtime. Requests submitted one after another are sent in that order.
     pub fn submit<A: Args + ?Sized>(
         &self,
@@ -173,63 +148,50 @@ impl SharedConnection {
     ) {
         let mut batch = Batch::default();
         if let Err(done) = self.add(&mut batch, args, done) {
-            let mut name = Vec::new();
+            let mut command = String::new();
             args.for_each_arg(&mut |arg| {
-                if name.is_empty() {
-                    name = arg.to_vec();
+                if command.is_empty() {
+                    command = String::from_utf8_lossy(arg).to_ascii_uppercase();
                 }
             });
-            return done(Err(own_connection(&name)));
+            return done(Err(Error::NeedsOwnConnection { command }));
         }
         self.submit_batch(batch);
     }
 
     /// Adds one command to `batch`, as [`submit`](Self::submit) would send
-    /// it. One that may not go on a shared connection ([`shares`]) is not
-    /// added: `done` comes back, for the caller to send the command on a
-    /// connection of its own. Any other refused one (empty, disabled) is
-    /// answered at once.
-    ///
-    /// [`shares`]: Self::shares
+    /// it. One that may not go on a shared connection ([`Effects::shares`])
+    /// is not added: `done` comes back, for the caller to send the command
+    /// on a connection of its own. Any other refused one (empty, disabled)
+    /// is answered at once.
     pub fn add<A, F>(&self, batch: &mut Batch, args: &A, done: F) -> Result<(), F>
     where
         A: Args + ?Sized,
         F: FnOnce(Result<Frame, Error>) + Send + 'static,
     {
-        let mut verdict = None;
-        args.for_each_arg(&mut |arg| {
-            if verdict.is_none() {
-                verdict = Some(if !Self::shares(arg) {
-                    Verdict::OwnConnection
-                } else if self.0.policy.refuses(arg) {
-                    Verdict::Disabled(String::from_utf8_lossy(arg).to_ascii_uppercase())
-                } else {
-                    Verdict::Shared
-                });
-            }
-        });
-        match verdict {
-            None => done(Err(Error::EmptyCommand)),
-            Some(Verdict::OwnConnection) => return Err(done),
-            Some(Verdict::Disabled(command)) => done(Err(Error::Disabled { command })),
-            Some(Verdict::Shared) => {
-                encode_command(&mut batch.bytes, args);
-                batch.done.push(Box::new(done));
-            }
+        let effects = Effects::of(args);
+        if effects.words() == 0 {
+            done(Err(Error::EmptyCommand));
+        } else if !effects.shares() {
+            return Err(done);
+        } else if let Err(refused) = self.0.policy.check(args) {
+            done(Err(refused));
+        } else {
+            encode_command(&mut batch.bytes, args);
+            batch.done.push(Box::new(done));
         }
         Ok(())
     }
 
     /// Sends the commands of `batch` in one request (one write, unless the
-    /// connection's queue holds others), each reply to its function. Must
-    /// be called within a tokio runtime.
+    /// connection's queue holds others), each reply to its function.
     pub fn submit_batch(&self, batch: Batch) {
         if batch.done.is_empty() {
             return;
         }
         let Batch { bytes, done } = batch;
         let count = done.len();
-        let endpoint = endpoint_name(self.0.config.endpoint());
+        let endpoint = self.0.connector.defaults().endpoint().to_string();
         let call = move |replies: Result<Replies, Error>| match replies {
             Ok(replies) => {
                 let mut replies = replies.into_iter();
@@ -252,7 +214,10 @@ impl SharedConnection {
                 }
             }
         };
-        self.live().submit(bytes.freeze(), count, call);
+        match self.live() {
+            Ok(live) => live.submit(bytes.freeze(), count, call),
+            Err(e) => call(Err(e)),
+        }
     }
 }
 
@@ -279,23 +244,10 @@ impl Batch {
     }
 }
 
-/// What [`SharedConnection::add`] makes of a command, by its name.
-enum Verdict {
-    Shared,
-    OwnConnection,
-    Disabled(String),
-}
-
 /// The one reply of a one-command request.
 fn single(replies: Result<Replies, Error>) -> Result<Frame, Error> {
     replies?
         .pop()
         .ok_or(Error::EmptyCommand)?
         .map_err(Error::Server)
-}
-
-fn own_connection(name: &[u8]) -> Error {
-    Error::NeedsOwnConnection {
-        command: String::from_utf8_lossy(name).to_ascii_uppercase(),
-    }
 }

@@ -5,7 +5,9 @@ use std::ops::Range;
 use bytes::BytesMut;
 use redwire_resp::{encode_command, Args};
 
-use crate::policy::Policy;
+use super::effects::Effects;
+use super::policy::Policy;
+use crate::error::Error;
 
 /// Commands encoded as they are queued, sent by
 /// [`Connection::pipeline`](crate::Connection::pipeline) in one write.
@@ -25,8 +27,26 @@ pub struct Pipeline {
     /// Each command's name, as a range of `names`.
     name_ranges: Vec<Range<usize>>,
     names: Vec<u8>,
-    /// Whether a command with no arguments at all was queued.
-    has_empty: bool,
+    /// Each command's effects.
+    effects: Vec<Effects>,
+}
+
+/// One queued command.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Queued<'a> {
+    /// Its encoding.
+    pub(crate) encoded: &'a [u8],
+    /// Its name, as given.
+    pub(crate) name: &'a [u8],
+    /// What it does to its connection.
+    pub(crate) effects: Effects,
+}
+
+impl Queued<'_> {
+    /// Its name, upper case, for errors.
+    pub(crate) fn upper_name(&self) -> String {
+        String::from_utf8_lossy(self.name).to_ascii_uppercase()
+    }
 }
 
 impl Pipeline {
@@ -47,8 +67,8 @@ impl Pipeline {
                 self.names.extend_from_slice(arg);
             }
         });
-        self.has_empty |= first;
         self.name_ranges.push(start..self.names.len());
+        self.effects.push(Effects::of(args));
         self
     }
 
@@ -68,77 +88,57 @@ impl Pipeline {
         self.command_ranges.clear();
         self.name_ranges.clear();
         self.names.clear();
-        self.has_empty = false;
-    }
-
-    /// Whether a queued command changes the connection's settings
-    /// (`SELECT`, `AUTH`, `CLIENT` …: any `CLIENT` subcommand counts here).
-    pub(crate) fn changes_session(&self) -> bool {
-        self.name_ranges.iter().any(|range| {
-            let name = &self.names[range.clone()];
-            crate::connection::changes_session(name) || name.eq_ignore_ascii_case(b"CLIENT")
-        })
+        self.effects.clear();
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
-    /// Each queued command: its encoding and its name.
-    pub(crate) fn commands(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+    /// Each queued command, in order.
+    pub(crate) fn commands(&self) -> impl DoubleEndedIterator<Item = Queued<'_>> {
         self.command_ranges
             .iter()
             .zip(&self.name_ranges)
-            .map(|(encoded, name)| (&self.bytes[encoded.clone()], &self.names[name.clone()]))
+            .zip(&self.effects)
+            .map(|((encoded, name), effects)| Queued {
+                encoded: &self.bytes[encoded.clone()],
+                name: &self.names[name.clone()],
+                effects: *effects,
+            })
     }
 
-    /// Queues a command another pipeline encoded (see [`commands`](Self::commands)).
-    pub(crate) fn push_encoded(&mut self, encoded: &[u8], name: &[u8]) {
+    /// Queues a command another pipeline holds (see [`commands`](Self::commands)).
+    pub(crate) fn push(&mut self, command: Queued<'_>) {
         let from = self.bytes.len();
-        self.bytes.extend_from_slice(encoded);
+        self.bytes.extend_from_slice(command.encoded);
         self.command_ranges.push(from..self.bytes.len());
         let start = self.names.len();
-        self.names.extend_from_slice(name);
+        self.names.extend_from_slice(command.name);
         self.name_ranges.push(start..self.names.len());
+        self.effects.push(command.effects);
     }
 
-    /// Refuses empty commands and (un)subscribe commands.
-    pub(crate) fn check_commands(&self) -> Result<(), crate::Error> {
-        if self.has_empty {
-            return Err(crate::Error::EmptyCommand);
-        }
-        for range in &self.name_ranges {
-            let name = &self.names[range.clone()];
-            if crate::connection::Subscription::of(name).is_some() {
-                return Err(crate::Error::SubscribeInPipeline {
-                    command: String::from_utf8_lossy(name).to_ascii_uppercase(),
+    /// Refuses what no connection can run in a pipeline: a command with no
+    /// arguments at all, and (un)subscribe commands, whose replies cannot be
+    /// counted there; and what `policy` refuses.
+    pub(crate) fn check(&self, policy: &Policy) -> Result<(), Error> {
+        for command in self.commands() {
+            if command.effects.words() == 0 {
+                return Err(Error::EmptyCommand);
+            }
+            if command.effects.subscription().is_some() {
+                return Err(Error::SubscribeInPipeline {
+                    command: command.upper_name(),
+                });
+            }
+            if policy.refuses(command.name) {
+                return Err(Error::Disabled {
+                    command: command.upper_name(),
                 });
             }
         }
         Ok(())
-    }
-
-    /// The last queued command `effect` knows, by its index, and the state
-    /// it leaves: whether a transaction is open ([`transaction_effect`]) or
-    /// keys are watched ([`watch_effect`]); `None` when no command says.
-    ///
-    /// [`transaction_effect`]: crate::connection::transaction_effect
-    /// [`watch_effect`]: crate::connection::watch_effect
-    pub(crate) fn last_effect(&self, effect: fn(&[u8]) -> Option<bool>) -> Option<(usize, bool)> {
-        self.name_ranges
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(i, range)| effect(&self.names[range.clone()]).map(|state| (i, state)))
-    }
-
-    /// The first queued command `policy` refuses, upper case.
-    pub(crate) fn disabled(&self, policy: &Policy) -> Option<String> {
-        self.name_ranges
-            .iter()
-            .map(|range| &self.names[range.clone()])
-            .find(|name| policy.refuses(name))
-            .map(|name| String::from_utf8_lossy(name).to_ascii_uppercase())
     }
 }
 
@@ -179,9 +179,9 @@ mod tests {
         pipeline.cmd(&("SET", "key", 42)).cmd(&["GET", ""]);
         let read: Vec<Vec<&[u8]>> = pipeline
             .commands()
-            .map(|(e, _)| {
+            .map(|queued| {
                 let mut args = Vec::new();
-                args_of(e, &mut args);
+                args_of(queued.encoded, &mut args);
                 args
             })
             .collect();

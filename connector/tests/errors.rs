@@ -1,0 +1,107 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! The library's own errors are variants of their own, never dressed as a
+//! server's reply, and each error's cause is reachable through `source()`.
+
+mod support;
+
+use std::error::Error as _;
+
+use redwire::{try_hosts, Config, Connection, Connector, Error, NextUpstream, PoolConfig};
+use redwire_testkit::{Server, ServerOptions};
+use support::dead_port;
+
+/// The errors from `error` down its `source()` chain, as their messages.
+fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    std::iter::successors(Some(error), |e| (*e).source())
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Whether the chain ends in an I/O error of `kind`.
+fn ends_in_io(error: &(dyn std::error::Error + 'static), kind: std::io::ErrorKind) -> bool {
+    std::iter::successors(Some(error), |e| (*e).source())
+        .last()
+        .and_then(|last| last.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == kind)
+}
+
+#[tokio::test]
+async fn an_unknown_script_is_an_error_of_its_own() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let config: Config = format!("redis://127.0.0.1:{}", server.port())
+        .parse()
+        .unwrap();
+    let mut connection = Connection::connect(&config).await.unwrap();
+    let err = connection
+        .run_script("never-loaded", &["k"], &["v"])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownScript { name } if name == "never-loaded"),
+        "{err}"
+    );
+    assert!(!matches!(err, Error::Server(_)), "not a server's reply");
+    assert_eq!(
+        err.to_string(),
+        r#"no script loaded under the name "never-loaded""#
+    );
+    assert!(err.keeps_connection());
+    assert_eq!(
+        connection.cmd(&["PING"]).await.unwrap().as_bytes(),
+        Some(&b"PONG"[..])
+    );
+}
+
+#[tokio::test]
+async fn a_pool_error_leads_to_the_connect_error_and_its_io_cause() {
+    let config: Config = format!("redis://127.0.0.1:{}", dead_port())
+        .parse()
+        .unwrap();
+    let pool = Connector::new(config).pool(PoolConfig::default()).unwrap();
+    let err = Error::from(pool.get().await.unwrap_err());
+    let messages = chain(&err);
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    assert!(
+        messages[2].starts_with("connect failed for 127.0.0.1:"),
+        "{messages:?}"
+    );
+    assert!(
+        ends_in_io(&err, std::io::ErrorKind::ConnectionRefused),
+        "{messages:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_host_failing_leads_to_the_first_hosts_error() {
+    let hosts: Vec<Config> = (0..2)
+        .map(|_| {
+            format!("redis://127.0.0.1:{}", dead_port())
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let err = try_hosts(&hosts, NextUpstream::default())
+        .await
+        .unwrap_err();
+    let first = err.source().unwrap();
+    assert!(
+        first.to_string().contains(&hosts[0].endpoint().to_string()),
+        "{first}"
+    );
+    assert!(ends_in_io(&err, std::io::ErrorKind::ConnectionRefused));
+}
+
+#[tokio::test]
+async fn no_sentinel_reachable_leads_to_the_first_sentinels_error() {
+    let config: Config = format!("sentinel://mymaster:m?sentinels=127.0.0.1:{}", dead_port())
+        .parse()
+        .unwrap();
+    let err = Connector::new(config).connect().await.unwrap_err();
+    assert!(matches!(err, Error::Sentinel(_)), "{err}");
+    let messages = chain(&err);
+    assert!(messages.len() >= 3, "{messages:?}");
+    assert!(
+        ends_in_io(&err, std::io::ErrorKind::ConnectionRefused),
+        "{messages:?}"
+    );
+}
