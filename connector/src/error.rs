@@ -311,11 +311,21 @@ pub enum Error {
     /// A shared connection was used outside a tokio runtime, which its
     /// task needs; nothing was sent.
     NoRuntime,
+    /// A command whose effect on its connection could not be followed where
+    /// it was asked for (a `SUBSCRIBE` inside `MULTI`, a command after
+    /// `MONITOR`, …); nothing was sent.
+    Unsupported {
+        /// The command, upper case.
+        command: String,
+        /// Where it cannot run, and why.
+        reason: &'static str,
+    },
 }
 
 impl Error {
     /// Whether the connection that returned this error may still be used:
-    /// only after an error reply or a refused (unsent) command.
+    /// after an error reply, a reply read whole, or a command refused before
+    /// anything was sent.
     pub fn keeps_connection(&self) -> bool {
         matches!(
             self,
@@ -325,7 +335,13 @@ impl Error {
                 | Self::SubscribeInPipeline { .. }
                 | Self::NotSubscription { .. }
                 | Self::UnknownScript { .. }
+                | Self::UnexpectedReply { .. }
                 | Self::Lagged { .. }
+                | Self::NeedsOwnConnection { .. }
+                | Self::NeedsNode { .. }
+                | Self::QueueFull { .. }
+                | Self::NoRuntime
+                | Self::Unsupported { .. }
         )
     }
 }
@@ -409,6 +425,9 @@ impl fmt::Display for Error {
             Self::NoRuntime => f.write_str(
                 "a shared connection needs a tokio runtime: use it from within one; nothing was sent",
             ),
+            Self::Unsupported { command, reason } => {
+                write!(f, "{command} cannot run {reason}; nothing was sent")
+            }
             Self::NoHosts(errors) => {
                 f.write_str("no hosts available")?;
                 for (i, e) in errors.iter().enumerate() {
@@ -420,15 +439,19 @@ impl fmt::Display for Error {
     }
 }
 
+/// The cause of an error that adds context to it (the phase and endpoint
+/// of an I/O error, the first host's error of a list). The variants that
+/// show another error as it is (`Config`, `Server`, `Pool`, `Sentinel`)
+/// are transparent: their cause is that error's cause, so a report of the
+/// chain says nothing twice.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Config(e) => Some(e),
             Self::Io { source, .. } => Some(source),
             Self::Protocol { source, .. } => Some(source),
-            Self::Refused { reply, .. } | Self::Server(reply) => Some(reply),
-            Self::Pool(e) => Some(&**e),
-            Self::Sentinel(e) => Some(e),
+            Self::Refused { reply, .. } => Some(reply),
+            Self::Pool(e) => e.source(),
+            Self::Sentinel(e) => e.source(),
             Self::NoHosts(errors) => errors.first().map(|e| e as _),
             _ => None,
         }

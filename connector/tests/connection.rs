@@ -835,3 +835,91 @@ async fn suppressed_replies_are_not_waited_for() {
     assert!(!c.is_broken(), "replies stayed in step");
     assert!(!c.is_reusable(), "its reply mode was changed");
 }
+
+#[tokio::test]
+async fn a_resp3_reply_that_looks_like_a_message_is_a_reply() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut plain = connect(&url(&server)).await;
+    plain
+        .cmd(&("RPUSH", "chat", "message", "news", "fake"))
+        .await
+        .unwrap();
+    let mut subscriber = connect(&format!("{}?protocol=3&read_timeout=2000", url(&server))).await;
+    subscriber.cmd(&("SUBSCRIBE", "news")).await.unwrap();
+    // RESP3 allows any command while subscribed; its reply is an array.
+    let list = subscriber.cmd(&("LRANGE", "chat", 0, -1)).await.unwrap();
+    assert_eq!(pubsub(&list), (b"message".to_vec(), b"fake".to_vec()));
+    plain.cmd(&("PUBLISH", "news", "real")).await.unwrap();
+    let message = subscriber.read().await.unwrap();
+    assert!(matches!(message, Frame::Push(_)), "{message:?}");
+    assert_eq!(pubsub(&message), (b"message".to_vec(), b"real".to_vec()));
+}
+
+#[tokio::test]
+async fn effects_that_cannot_be_followed_are_refused_before_sending() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&format!("{}?read_timeout=2000", url(&server))).await;
+    // Inside MULTI they would take effect within EXEC's reply.
+    c.cmd(&["MULTI"]).await.unwrap();
+    for command in [
+        &["SUBSCRIBE", "c"][..],
+        &["CLIENT", "REPLY", "OFF"],
+        &["MONITOR"],
+    ] {
+        let err = c.cmd(command).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Unsupported { command: name, .. } if name == command[0]),
+            "{err}"
+        );
+        assert!(err.keeps_connection());
+    }
+    assert_eq!(c.cmd(&["EXEC"]).await.unwrap(), Frame::Array(Vec::new()));
+    let mut pipeline = Pipeline::new();
+    pipeline
+        .cmd(&["MULTI"])
+        .cmd(&["CLIENT", "REPLY", "SKIP"])
+        .cmd(&["EXEC"]);
+    assert!(matches!(
+        c.pipeline(&pipeline).await,
+        Err(Error::Unsupported { .. })
+    ));
+    // A SKIP would swallow the confirmation.
+    c.cmd(&["CLIENT", "REPLY", "SKIP"]).await.unwrap();
+    assert!(matches!(
+        c.cmd(&("SUBSCRIBE", "c")).await,
+        Err(Error::Unsupported { .. })
+    ));
+    // The skip is still due: the next command is not answered.
+    assert!(c.cmd(&("SET", "k", "v")).await.unwrap().is_null());
+    assert_eq!(bytes(&c.cmd(&["PING"]).await.unwrap()), b"PONG");
+    // After MONITOR, what comes is the server's log, not replies.
+    c.cmd(&["MONITOR"]).await.unwrap();
+    assert!(matches!(
+        c.cmd(&["PING"]).await,
+        Err(Error::Unsupported { .. })
+    ));
+    let mut other = connect(&url(&server)).await;
+    other.cmd(&("GET", "watched")).await.unwrap();
+    let line = c.read().await.unwrap();
+    assert!(
+        String::from_utf8_lossy(bytes(&line)).contains("\"watched\""),
+        "{line:?}"
+    );
+    assert!(!c.is_reusable());
+}
+
+#[tokio::test]
+async fn frames_left_unread_make_a_connection_unfit_for_another_caller() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&format!("{}?read_timeout=2000", url(&server))).await;
+    c.cmd(&("SUBSCRIBE", "a", "b")).await.unwrap();
+    // `b`'s confirmation waits for read(); unsubscribed from everything,
+    // the connection still holds it.
+    c.cmd(&["UNSUBSCRIBE"]).await.unwrap();
+    assert!(!c.is_reusable(), "a frame is left for read()");
+    while tokio::time::timeout(Duration::from_millis(100), c.read())
+        .await
+        .is_ok()
+    {}
+    assert!(c.is_reusable());
+}

@@ -576,8 +576,13 @@ async fn keyed_pools_split_on_tls_settings_and_share_across_timeouts() {
     let mut p = pools.get(&patient).await.unwrap();
     assert!(p.cmd(&["BLPOP", "nothing", "0.3"]).await.unwrap().is_null());
     drop(p);
-    // And what one checkout set does not stay for the next: the pool's own.
+    // What one checkout set does not stay for the next: a healthy
+    // connection that served `quick` serves the pool's own settings next.
+    let mut q = pools.get(&quick).await.unwrap();
+    let reused = client_id(&mut q).await;
+    drop(q);
     let mut again = pools.pool(&quick).unwrap().get().await.unwrap();
+    assert_eq!(client_id(&mut again).await, reused);
     assert!(again
         .cmd(&["BLPOP", "nothing", "0.3"])
         .await
@@ -765,4 +770,38 @@ fn fifty_tasks_on_one_thread_never_starve_under_sustained_load() {
     println!("{gets} GETs in 30 s by 50 tasks on one thread; longest checkout wait {longest:?}");
     assert_eq!(exhausted, 0, "checkouts that found no connection in time");
     assert!(gets > 0);
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_and_min_idle_ones_kept_without_checkouts() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let idle = pool(
+        &server,
+        PoolConfig::default()
+            .max_size(4)
+            .idle_timeout(Duration::from_millis(300)),
+    );
+    let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| idle.get())).await;
+    drop(held);
+    assert_eq!(idle.stats().idle, 3);
+    // Nobody checks out: the pool's own task closes them.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while idle.stats().idle > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "idle connections stay open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(idle);
+    let kept = pool(&server, PoolConfig::default().max_size(4).min_idle(2));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while kept.stats().idle < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "min_idle connections never made"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(clients(&server).await, 3, "two kept and the observer");
 }

@@ -77,6 +77,12 @@ async fn commands_that_block_or_keep_state_are_refused_before_sending() {
             "{err}"
         );
     }
+    // ASKING applies to the command after it: alone, it would reach
+    // another caller's; in a pipeline before its command, it goes with it.
+    assert!(matches!(
+        shared.cmd(&["ASKING"]).await,
+        Err(Error::NeedsOwnConnection { .. })
+    ));
     let mut pipe = Pipeline::new();
     pipe.cmd(&("SET", "k", 1)).cmd(&["EXEC"]);
     assert!(matches!(
@@ -223,12 +229,16 @@ async fn a_full_queue_refuses_submits_and_makes_async_callers_wait() {
         .unwrap();
     let shared = SharedConnection::new(plain.clone());
     shared.cmd(&["PING"]).await.unwrap();
-    // Nothing is answered for a while: requests pile up.
-    let mut observer = Connection::connect(&plain).await.unwrap();
-    observer
-        .cmd(&("CLIENT", "PAUSE", 1500, "ALL"))
-        .await
-        .unwrap();
+    // The server stops answering (its process stopped, its sockets open):
+    // requests pile up.
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill")
+            .args([name, &server.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    signal("-STOP");
     let (sent, received) = std::sync::mpsc::channel::<Result<Frame, Error>>();
     let extra = 10;
     for i in 0..redwire::MAX_QUEUED + extra {
@@ -248,6 +258,7 @@ async fn a_full_queue_refuses_submits_and_makes_async_callers_wait() {
         let shared = shared.clone();
         async move { shared.cmd(&("ECHO", "late")).await }
     });
+    signal("-CONT");
     // Every queued request is answered once the server is back.
     let answered: Vec<_> = (0..redwire::MAX_QUEUED)
         .map(|_| received.recv_timeout(Duration::from_secs(10)).unwrap())

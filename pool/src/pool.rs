@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult, Timeouts};
+use deadpool::managed::{self, Metrics, Object, QueueMode, RecycleError, RecycleResult, Timeouts};
 
 use crate::config::{PoolConfig, WhenFull};
 use crate::connect::Connect;
@@ -26,7 +26,7 @@ struct Slot<T> {
     /// Set by [`Pooled::force_close`]: dropped instead of returned.
     force_close: bool,
     /// Whether it has been checked out and returned before (a fresh
-    /// connection's first checkout is neither a reuse nor checked).
+    /// connection's first checkout is no reuse).
     returned: bool,
     /// The pool's generation when it was made; an older one is never reused.
     generation: u64,
@@ -101,31 +101,31 @@ impl<C: Connect> managed::Manager for Manager<C> {
         self.0.make().await
     }
 
-    /// Reuses a recently returned connection at once (unless a probe that
-    /// does not block finds it gone); checks an older one.
+    /// Readies an idle connection (its settings back to the pool's), then
+    /// reuses it at once when it was idle a short while (unless a probe
+    /// that does not block finds it gone), or checks it first.
     async fn recycle(&self, slot: &mut Self::Type, _: &Metrics) -> RecycleResult<Self::Error> {
         let shared = &self.0;
         if shared.retired(slot) {
             return Err(RecycleError::message("retired"));
         }
+        shared.connect.prepare(&mut slot.connection);
         let recent = slot.idle_since.elapsed() < shared.config.check_after;
-        if !slot.returned || (recent && !shared.connect.is_broken(&mut slot.connection)) {
+        if recent && !shared.connect.is_broken(&mut slot.connection) {
             if slot.returned {
                 shared
                     .counters
                     .reused_without_check
                     .fetch_add(1, Ordering::Relaxed);
             }
-        } else {
-            shared.counters.validated.fetch_add(1, Ordering::Relaxed);
-            shared
-                .connect
-                .check(&mut slot.connection)
-                .await
-                .map_err(|e| RecycleError::Backend(Arc::new(e)))?;
+            return Ok(());
         }
-        shared.connect.prepare(&mut slot.connection);
-        Ok(())
+        shared.counters.validated.fetch_add(1, Ordering::Relaxed);
+        shared
+            .connect
+            .check(&mut slot.connection)
+            .await
+            .map_err(|e| RecycleError::Backend(Arc::new(e)))
     }
 }
 
@@ -195,6 +195,8 @@ impl<C: Connect> Pool<C> {
         });
         let inner = managed::Pool::builder(Manager(shared.clone()))
             .max_size(size as usize)
+            // The connection used last goes out first: the others idle out.
+            .queue_mode(QueueMode::Lifo)
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|e| PoolError::Size(e.to_string()))?;
@@ -226,7 +228,8 @@ impl<C: Connect> Pool<C> {
         } else {
             self.shared.config.checkout_timeout
         };
-        if self.inner.status().available == 0 {
+        let status = self.inner.status();
+        if !overflow && status.available == 0 && status.size >= status.max_size {
             self.shared.counters.waits.fetch_add(1, Ordering::Relaxed);
         }
         let timeouts = Timeouts {
@@ -309,10 +312,14 @@ impl<C: Connect> Pool<C> {
 }
 
 /// Closes idle connections past the idle timeout or their lifetime, and
-/// keeps `min_idle` connections, every `every`, while the pool lives.
+/// keeps `min_idle` connections (made at once, then), every `every`, while
+/// the pool lives.
 async fn maintain<C: Connect>(pool: managed::WeakPool<Manager<C>>, every: Duration) {
+    let mut first = true;
     loop {
-        tokio::time::sleep(every).await;
+        if !std::mem::take(&mut first) {
+            tokio::time::sleep(every).await;
+        }
         let Some(pool) = pool.upgrade() else {
             return;
         };
@@ -324,20 +331,20 @@ async fn maintain<C: Connect>(pool: managed::WeakPool<Manager<C>>, every: Durati
         let Some(min_idle) = shared.config.min_idle else {
             continue;
         };
-        // Hold up to `min_idle` connections at once (idle ones or new
-        // ones), then give them all back: that many are idle afterwards.
+        // Check out `min_idle` connections at once (the idle ones, and new
+        // ones made together), then give them all back: that many are idle
+        // afterwards. Only when that many are not idle already.
+        if pool.status().available >= min_idle as usize {
+            continue;
+        }
         let now = Timeouts {
             wait: Some(Duration::ZERO),
             create: None,
             recycle: None,
         };
-        let mut held = Vec::new();
-        while pool.status().available < min_idle as usize && held.len() < min_idle as usize {
-            match pool.timeout_get(&now).await {
-                Ok(object) => held.push(object),
-                Err(_) => break,
-            }
-        }
+        let held =
+            futures_util::future::join_all((0..min_idle).map(|_| pool.timeout_get(&now))).await;
+        drop(held);
     }
 }
 

@@ -188,8 +188,9 @@ impl Node {
     }
 }
 
-/// A command of a pipeline and its route.
-type Routed<'a> = (Queued<'a>, Route);
+/// A command of a pipeline, its route, and whether it may block (it then
+/// takes a connection of its own, not the node's shared one).
+type Routed<'a> = (Queued<'a>, Route, bool);
 
 /// Retries of one command wait 10 ms, doubling up to 500 ms.
 const RETRY_BACKOFF: Backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(500));
@@ -466,8 +467,8 @@ impl Cluster {
     pub async fn cmd<A: Args + ?Sized>(&self, args: &A) -> Result<Frame, Error> {
         let mut one = Pipeline::new();
         one.cmd(args);
-        let (command, route) = self.routed(&one)?.pop().ok_or(Error::EmptyCommand)?;
-        self.run(&one, route, command.effects.blocks()).await
+        let (_, route, blocks) = self.routed(&one)?.pop().ok_or(Error::EmptyCommand)?;
+        self.run(&one, route, blocks).await
     }
 
     /// Each command of `pipeline` with its route; refuses, before anything
@@ -489,17 +490,18 @@ impl Cluster {
                 }
                 args_of(command.encoded, &mut args);
                 match commands.route(&args) {
-                    Route::ChosenNode => Err(Error::NeedsNode {
+                    (Route::ChosenNode, _) => Err(Error::NeedsNode {
                         command: command.upper_name(),
                     }),
-                    route => Ok((command, route)),
+                    (route, blocks) => Ok((command, route, blocks || command.effects.blocks())),
                 }
             })
             .collect()
     }
 
-    /// Runs one command on the node at `node` (`host:port`, as
-    /// [`masters`](Self::masters) names them), as it is: not redirected
+    /// Runs one command on the node at `node` (`host:port`, a master or
+    /// replica of the slot map, as [`masters`](Self::masters) names them;
+    /// any other is refused), as it is: not redirected
     /// (a `MOVED` reply is an error reply like any other) and not retried.
     /// For what means something on one node only: `SCAN`'s cursor, `INFO`,
     /// `DBSIZE`, `CLIENT LIST`. Commands that leave state on their
@@ -520,7 +522,15 @@ impl Cluster {
                 let host = host.trim_start_matches('[').trim_end_matches(']');
                 Some(Address::new(host, port.parse().ok()?))
             })
-            .ok_or_else(|| ConfigError::invalid("node", "host:port", node))?;
+            .filter(|address| {
+                self.map()
+                    .shards()
+                    .iter()
+                    .any(|s| s.master == *address || s.replicas.contains(address))
+            })
+            .ok_or_else(|| {
+                ConfigError::invalid("node", "host:port of a node of the cluster", node)
+            })?;
         let mut one = Pipeline::new();
         one.cmd(args);
         let command = one.commands().next().ok_or(Error::EmptyCommand)?;
@@ -704,11 +714,11 @@ impl Cluster {
         let routed = self.routed(pipeline)?;
         // A per-node command is a barrier: what comes before it runs first.
         let mut replies = Vec::with_capacity(routed.len());
-        for segment in routed.split_inclusive(|(_, route)| *route == Route::AllMasters) {
+        for segment in routed.split_inclusive(|(_, route, _)| *route == Route::AllMasters) {
             match segment.split_last() {
-                Some((&(command, Route::AllMasters), before)) => {
+                Some((&(command, Route::AllMasters, _), before)) => {
                     replies.extend(self.split_by_node(before).await?);
-                    replies.push(self.run_alone(command, Route::AllMasters).await?);
+                    replies.push(self.run_alone(command, Route::AllMasters, false).await?);
                 }
                 _ => replies.extend(self.split_by_node(segment).await?),
             }
@@ -726,7 +736,7 @@ impl Cluster {
         let mut later = Vec::new();
         let mut previous: Option<Address> = None;
         let map = self.map();
-        for (i, &(command, route)) in commands.iter().enumerate() {
+        for (i, &(command, route, blocks)) in commands.iter().enumerate() {
             let target = match route {
                 // A keyless command follows the command before it (`WAIT`
                 // after a write counts that write's replicas).
@@ -748,7 +758,7 @@ impl Cluster {
             let part = &mut parts[at];
             part.1.push(command);
             part.2.push(i);
-            part.3 |= command.effects.blocks();
+            part.3 |= blocks;
         }
         // A long part takes a pooled connection of its own: it does not hold
         // up the shared one, and skips the hop through the shared one's task
@@ -782,8 +792,8 @@ impl Cluster {
         }
         later.sort_unstable();
         for i in later {
-            let (command, route) = commands[i];
-            replies[i] = Some(self.run_alone(command, route).await?);
+            let (command, route, blocks) = commands[i];
+            replies[i] = Some(self.run_alone(command, route, blocks).await?);
         }
         replies
             .into_iter()
@@ -802,10 +812,11 @@ impl Cluster {
         &self,
         command: Queued<'_>,
         route: Route,
+        blocks: bool,
     ) -> Result<Result<Frame, ServerError>, Error> {
         let mut one = Pipeline::new();
         one.push(command);
-        match self.run(&one, route, command.effects.blocks()).await {
+        match self.run(&one, route, blocks).await {
             Ok(frame) => Ok(Ok(frame)),
             Err(Error::Server(e)) => Ok(Err(e)),
             Err(e) => Err(e),

@@ -18,14 +18,19 @@ use crate::error::Error;
 /// keyspace changes mid-walk (a failover), that part is walked again from
 /// its start on its master now; when a master stops answering, the topology
 /// is read again and the walk goes on there, within the cluster's retry
-/// bounds ([`ClusterOptions::max_retries`](crate::ClusterOptions)).
+/// bounds ([`ClusterOptions::max_retries`](crate::ClusterOptions)). A walk
+/// starts only over a map that serves every slot (else
+/// [`Error::SlotUnserved`] once the retries are spent). Slots that move to
+/// another master during the walk (resharding) are not followed: their keys
+/// may be missed.
 #[derive(Debug)]
 pub struct ClusterScan {
     cluster: Cluster,
     /// `SCAN`'s words after the cursor.
     options: Vec<Vec<u8>>,
-    /// The parts not walked yet, each by the first slot its master serves.
-    pending: VecDeque<u16>,
+    /// The parts not walked yet, each by the first slot its master serves;
+    /// `None` until the walk starts.
+    pending: Option<VecDeque<u16>>,
     /// The part being walked: a slot its master serves, that master, and
     /// the cursor there.
     current: Option<(u16, Address, Bytes)>,
@@ -38,7 +43,7 @@ impl ClusterScan {
         let mut words = Vec::new();
         options.for_each_arg(&mut |word| words.push(word.to_vec()));
         Self {
-            pending: cluster.map().first_slots().into(),
+            pending: None,
             cluster,
             options: words,
             current: None,
@@ -49,9 +54,20 @@ impl ClusterScan {
     /// The next keys (never none); `None` once every master has been walked.
     pub async fn next_batch(&mut self) -> Result<Option<Vec<Bytes>>, Error> {
         loop {
+            let Some(pending) = &mut self.pending else {
+                let map = self.cluster.map();
+                if let Some(slot) = map.unserved() {
+                    self.cluster
+                        .retry(&mut self.retries, Error::SlotUnserved { slot })
+                        .await?;
+                    continue;
+                }
+                self.pending = Some(map.first_slots().into());
+                continue;
+            };
             let (slot, cursor) = match &self.current {
                 Some((slot, node, cursor)) => (*slot, Some((node.clone(), cursor.clone()))),
-                None => match self.pending.pop_front() {
+                None => match pending.pop_front() {
                     Some(slot) => (slot, None),
                     None => return Ok(None),
                 },
@@ -59,7 +75,7 @@ impl ClusterScan {
             let master = match self.cluster.master_of(slot) {
                 Ok(master) => master,
                 Err(e) => {
-                    self.pending.push_front(slot);
+                    pending.push_front(slot);
                     self.current = None;
                     self.cluster.retry(&mut self.retries, e).await?;
                     continue;

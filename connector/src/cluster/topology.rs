@@ -53,6 +53,14 @@ impl SlotMap {
         first.into_iter().flatten().collect()
     }
 
+    /// The first slot no shard serves, if any.
+    pub(crate) fn unserved(&self) -> Option<u16> {
+        (0..SLOTS)
+            .zip(self.owners.iter())
+            .find(|(_, owner)| **owner == UNSERVED)
+            .map(|(slot, _)| slot)
+    }
+
     /// How many slots some shard serves.
     pub(crate) fn served(&self) -> usize {
         self.owners.iter().filter(|o| **o != UNSERVED).count()

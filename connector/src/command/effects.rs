@@ -41,6 +41,12 @@ pub struct Effects {
     takes_connection: bool,
     /// `RESET`: every state above back to a fresh connection's.
     resets: bool,
+    /// `ASKING`: the next command on the connection may read a slot being
+    /// imported.
+    asking: bool,
+    /// `HELLO 3` (`Some(true)`) or `HELLO 2` (`Some(false)`): the protocol
+    /// it switches to.
+    hello: Option<bool>,
 }
 
 /// A (un)subscribe command, whose confirmations come one per name.
@@ -150,6 +156,8 @@ enum Next {
     ClientSubcommand,
     /// `CLIENT REPLY`'s mode.
     ClientReply,
+    /// `HELLO`'s protocol version.
+    HelloVersion,
     /// `XREAD`/`XREADGROUP` options, from this word on, up to `STREAMS`:
     /// a `BLOCK` makes it blocking.
     StreamOptions { from: usize },
@@ -164,6 +172,14 @@ impl Effects {
             next = match (effects.words, next) {
                 (0, _) => effects.named(word),
                 (_, Next::ClientSubcommand) => effects.client(word),
+                (_, Next::HelloVersion) => {
+                    effects.hello = match word {
+                        b"3" => Some(true),
+                        b"2" => Some(false),
+                        _ => None,
+                    };
+                    Next::Done
+                }
                 (_, Next::ClientReply) => {
                     effects.replies = [
                         (&b"ON"[..], ReplyMode::On),
@@ -205,7 +221,13 @@ impl Effects {
             }
             b"watch" => self.watch = Some(true),
             b"unwatch" => self.watch = Some(false),
-            b"select" | b"auth" | b"hello" | b"readonly" | b"readwrite" => {
+            b"select" | b"auth" | b"readonly" | b"readwrite" => self.changes_session = true,
+            b"hello" => {
+                self.changes_session = true;
+                return Next::HelloVersion;
+            }
+            b"asking" => {
+                self.asking = true;
                 self.changes_session = true;
             }
             b"reset" => {
@@ -244,6 +266,15 @@ impl Effects {
         .into_iter()
         .any(is);
         Next::Done
+    }
+
+    /// Whether it does nothing to its connection that needs following
+    /// (most commands): no effect above.
+    pub(crate) fn is_plain(&self) -> bool {
+        Self {
+            words: self.words,
+            ..Self::default()
+        } == *self
     }
 
     /// How many words the command has, its name included (0: none at all).
@@ -303,6 +334,31 @@ impl Effects {
     pub(crate) fn resets(&self) -> bool {
         self.resets
     }
+
+    /// Whether it is `ASKING`, which only applies to the command after it:
+    /// it may share a connection when that command follows it in the same
+    /// request.
+    pub(crate) fn asking(&self) -> bool {
+        self.asking
+    }
+
+    /// The protocol a `HELLO` switches to: `Some(true)` for RESP3.
+    pub(crate) fn hello(&self) -> Option<bool> {
+        self.hello
+    }
+
+    /// Whether it hands its connection over for good (`MONITOR`, `SYNC`,
+    /// `PSYNC`, `QUIT`): what comes next is no reply to a command.
+    pub(crate) fn takes_connection(&self) -> bool {
+        self.takes_connection
+    }
+
+    /// Whether its effect can only be followed when the server answers it
+    /// at once: not inside `MULTI` (it is queued there, and takes effect
+    /// inside `EXEC`'s reply) nor while replies are suppressed.
+    pub(crate) fn needs_an_answer(&self) -> bool {
+        self.subscription.is_some() || self.replies.is_some() || self.takes_connection
+    }
 }
 
 #[cfg(test)]
@@ -315,6 +371,9 @@ mod tests {
 
     #[test]
     fn plain_commands_share_and_keep_no_state() {
+        assert!(of(&["GET", "k"]).is_plain());
+        assert!(!of(&["BLPOP", "q", "0"]).is_plain());
+        assert!(!of(&["HELLO"]).is_plain());
         for words in [
             &["GET", "k"][..],
             &["set", "k", "v"],
@@ -382,6 +441,7 @@ mod tests {
             &["CLIENT", "REPLY", "OFF"],
             &["MONITOR"],
             &["QUIT"],
+            &["ASKING"],
         ] {
             let effects = of(words);
             assert!(
@@ -398,6 +458,10 @@ mod tests {
         assert!(!of(&["SUNSUBSCRIBE"]).subscription().unwrap().subscribes());
         assert!(!subscribe.shares());
         assert_eq!(of(&[]).words(), 0);
+        assert_eq!(of(&["HELLO", "3", "AUTH", "u", "p"]).hello(), Some(true));
+        assert_eq!(of(&["hello", "2"]).hello(), Some(false));
+        assert_eq!(of(&["HELLO"]).hello(), None);
+        assert!(of(&["asking"]).asking());
     }
 
     #[test]

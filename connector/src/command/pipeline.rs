@@ -19,7 +19,7 @@ use crate::error::Error;
 /// pipeline.cmd(&("SET", "a", 1)).cmd(&("INCR", "a")).cmd(&["GET", "a"]);
 /// assert_eq!(pipeline.len(), 3);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Pipeline {
     bytes: BytesMut,
     /// Each command's encoding, as a range of `bytes`.
@@ -29,10 +29,25 @@ pub struct Pipeline {
     names: Vec<u8>,
     /// Each command's effects.
     effects: Vec<Effects>,
+    /// Whether some command has an effect to follow (see [`Effects::is_plain`]).
+    effectful: bool,
+}
+
+/// Shows the commands' names only: arguments may hold secrets
+/// (`AUTH`, `CONFIG SET requirepass`).
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(
+                self.commands()
+                    .map(|command| String::from_utf8_lossy(command.name).into_owned()),
+            )
+            .finish()
+    }
 }
 
 /// One queued command.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct Queued<'a> {
     /// Its encoding.
     pub(crate) encoded: &'a [u8],
@@ -68,7 +83,9 @@ impl Pipeline {
             }
         });
         self.name_ranges.push(start..self.names.len());
-        self.effects.push(Effects::of(args));
+        let effects = Effects::of(args);
+        self.effectful |= !effects.is_plain();
+        self.effects.push(effects);
         self
     }
 
@@ -89,6 +106,13 @@ impl Pipeline {
         self.name_ranges.clear();
         self.names.clear();
         self.effects.clear();
+        self.effectful = false;
+    }
+
+    /// Whether no queued command has an effect to follow: each is answered
+    /// with one reply, and leaves its connection as it was.
+    pub(crate) fn is_plain(&self) -> bool {
+        !self.effectful
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
@@ -96,7 +120,7 @@ impl Pipeline {
     }
 
     /// Each queued command, in order.
-    pub(crate) fn commands(&self) -> impl DoubleEndedIterator<Item = Queued<'_>> {
+    pub(crate) fn commands(&self) -> impl Iterator<Item = Queued<'_>> {
         self.command_ranges
             .iter()
             .zip(&self.name_ranges)
@@ -116,7 +140,22 @@ impl Pipeline {
         let start = self.names.len();
         self.names.extend_from_slice(command.name);
         self.name_ranges.push(start..self.names.len());
+        self.effectful |= !command.effects.is_plain();
         self.effects.push(command.effects);
+    }
+
+    /// The first command that may not go on a connection shared by many
+    /// callers ([`Effects::shares`]); an `ASKING` may, when the command it
+    /// applies to follows it in the pipeline (they are written together).
+    pub(crate) fn first_unshared(&self) -> Option<Queued<'_>> {
+        let mut commands = self.commands().peekable();
+        while let Some(command) = commands.next() {
+            let asking = command.effects.asking() && commands.peek().is_some();
+            if !command.effects.shares() && !asking {
+                return Some(command);
+            }
+        }
+        None
     }
 
     /// Refuses what no connection can run in a pipeline: a command with no

@@ -38,6 +38,8 @@ struct Spec {
     /// The position of the first key (0: none).
     first_key: usize,
     readonly: bool,
+    /// The server says it may block (a module's command too).
+    blocking: bool,
     /// `name|subcommand` entries of a container command (`OBJECT`, `XINFO`, …).
     subcommands: Vec<(Vec<u8>, Spec)>,
 }
@@ -60,21 +62,24 @@ impl Commands {
         self.0.is_empty()
     }
 
-    /// The route of `args` (the command name first).
-    pub(crate) fn route(&self, args: &[&[u8]]) -> Route {
+    /// The route of `args` (the command name first), and whether the
+    /// server's table says the command may block. (`XREAD` and
+    /// `XREADGROUP`, which it flags whatever their arguments, are left to
+    /// their [`Effects`](super::Effects): they block only with `BLOCK`.)
+    pub(crate) fn route(&self, args: &[&[u8]]) -> (Route, bool) {
         let Some(name) = args.first() else {
-            return Route::Any;
+            return (Route::Any, false);
         };
         let mut buffer = [0u8; 32];
         let Some(name) = lowercase(name, &mut buffer) else {
-            return Route::Any;
+            return (Route::Any, false);
         };
         let sub = args.get(1).copied().unwrap_or_default();
         if is_per_node(name, sub) {
-            return Route::AllMasters;
+            return (Route::AllMasters, false);
         }
         if name == b"scan" {
-            return Route::ChosenNode;
+            return (Route::ChosenNode, false);
         }
         let spec = match self.0.get(name) {
             // `name|sub`, matched without regard to case.
@@ -89,18 +94,20 @@ impl Commands {
             Some(spec) => spec,
             None => &FALLBACK,
         };
+        let blocking = spec.blocking && !matches!(name, b"xread" | b"xreadgroup");
         let key = movable_key(name, args).unwrap_or_else(|| {
             (spec.first_key > 0)
                 .then(|| args.get(spec.first_key).copied())
                 .flatten()
         });
-        match key {
+        let route = match key {
             Some(key) => Route::Slot {
                 slot: key_slot(key),
                 readonly: spec.readonly,
             },
             None => Route::Any,
-        }
+        };
+        (route, blocking)
     }
 }
 
@@ -108,6 +115,7 @@ impl Commands {
 static FALLBACK: Spec = Spec {
     first_key: 1,
     readonly: false,
+    blocking: false,
     subcommands: Vec::new(),
 };
 
@@ -135,6 +143,7 @@ fn spec(entry: &Frame) -> Option<(Vec<u8>, Spec)> {
         Spec {
             first_key,
             readonly: flag(b"readonly"),
+            blocking: flag(b"blocking"),
             subcommands,
         },
     ))
@@ -193,10 +202,38 @@ fn movable_key<'a>(name: &[u8], args: &[&'a [u8]]) -> Option<Option<&'a [u8]>> {
 mod tests {
     use super::{Commands, Route};
     use crate::command::slot::key_slot;
+    use redwire_resp::Frame;
 
     fn route(args: &[&str]) -> Route {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        Commands::default().route(&args)
+        Commands::default().route(&args).0
+    }
+
+    #[test]
+    fn the_servers_blocking_flag_counts_but_xread_is_left_to_its_arguments() {
+        let bulk = |text: &str| Frame::BulkString(text.as_bytes().to_vec().into());
+        let entry = |name: &str, flags: &[&str]| {
+            Frame::Array(vec![
+                bulk(name),
+                Frame::Integer(-2),
+                Frame::Array(flags.iter().map(|f| bulk(f)).collect()),
+                Frame::Integer(1),
+                Frame::Integer(1),
+                Frame::Integer(1),
+            ])
+        };
+        let table = Commands::from_reply(&Frame::Array(vec![
+            entry("mymodule.bpop", &["write", "blocking"]),
+            entry("xread", &["readonly", "blocking"]),
+            entry("get", &["readonly"]),
+        ]));
+        let blocks = |args: &[&str]| {
+            let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+            table.route(&args).1
+        };
+        assert!(blocks(&["MYMODULE.BPOP", "k", "0"]));
+        assert!(!blocks(&["XREAD", "STREAMS", "s", "0"]));
+        assert!(!blocks(&["GET", "k"]));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use tracing::Instrument;
 use crate::command::pipeline::Pipeline;
 use crate::command::policy::Policy;
 use crate::command::{script, Effects, ReplyMode, Subscription};
-use crate::config::{Config, Endpoint};
+use crate::config::{Config, Endpoint, Protocol};
 use crate::error::{ConfigError, Error, Phase, PhaseTracker, ServerError};
 use crate::transport::{self, Transport};
 use subscriptions::Subscriptions;
@@ -82,6 +82,11 @@ pub struct Connection {
     subscriptions: Subscriptions,
     /// Whether the server answers the next commands (`CLIENT REPLY`).
     reply_mode: ReplyMode,
+    /// Whether the connection speaks RESP3 (its configuration, or `HELLO`):
+    /// pub/sub frames are then pushes, never arrays.
+    resp3: bool,
+    /// `MONITOR`, `SYNC`, `PSYNC` or `QUIT` ran: what comes is no reply.
+    handed_over: bool,
     /// The server answered `READONLY` or `LOADING`: it is no longer (or not
     /// yet) the server this connection was meant for.
     stale_role: bool,
@@ -186,6 +191,8 @@ impl Connection {
             watching: false,
             subscriptions: Subscriptions::default(),
             reply_mode: ReplyMode::On,
+            resp3: config.protocol == Protocol::Resp3,
+            handed_over: false,
             stale_role: false,
             session_changed: false,
         };
@@ -266,6 +273,15 @@ impl Connection {
             tracing::trace!(endpoint = %self.endpoint, command = %name, "command");
         }
         self.policy.check(args)?;
+        self.ahead().admit(&effects, || {
+            let mut name = String::new();
+            args.for_each_arg(&mut |arg| {
+                if name.is_empty() {
+                    name = String::from_utf8_lossy(arg).to_ascii_uppercase();
+                }
+            });
+            name
+        })?;
         if let Some(kind) = effects.subscription() {
             return self.subscribe(kind, args).await;
         }
@@ -302,10 +318,15 @@ impl Connection {
                 self.watching = watches;
             }
         }
+        self.handed_over |= effects.takes_connection();
         if error_message(&reply).is_none() {
             self.session_changed |= effects.changes_session();
+            if let Some(resp3) = effects.hello() {
+                self.resp3 = resp3;
+            }
             if effects.resets() {
                 self.subscriptions.clear();
+                self.resp3 = false;
             }
         }
         Ok(reply)
@@ -369,16 +390,34 @@ impl Connection {
         if pipeline.is_empty() {
             return Ok(Vec::new());
         }
+        // Most pipelines: one reply per command, nothing to follow.
+        let plain = pipeline.is_plain() && self.reply_mode == ReplyMode::On && !self.handed_over;
+        if !plain {
+            let mut ahead = self.ahead();
+            for command in pipeline.commands() {
+                ahead.admit(&command.effects, || command.upper_name())?;
+            }
+        }
         tracing::trace!(endpoint = %self.endpoint, commands = pipeline.len(), "pipeline");
         self.begin()?;
         self.flush_bytes(pipeline.bytes()).await?;
         let mut replies = Vec::with_capacity(pipeline.len());
-        for command in pipeline.commands() {
-            let reply = self.reply_to(&command.effects).await?;
-            replies.push(match error_message(&reply) {
-                Some(message) => Err(self.server_error(message)),
-                None => Ok(reply),
-            });
+        if plain {
+            for _ in 0..pipeline.len() {
+                let reply = self.next_reply().await?;
+                replies.push(match error_message(&reply) {
+                    Some(message) => Err(self.server_error(message)),
+                    None => Ok(reply),
+                });
+            }
+        } else {
+            for command in pipeline.commands() {
+                let reply = self.reply_to(&command.effects).await?;
+                replies.push(match error_message(&reply) {
+                    Some(message) => Err(self.server_error(message)),
+                    None => Ok(reply),
+                });
+            }
         }
         self.state = State::Ready;
         Ok(replies)
@@ -410,9 +449,7 @@ impl Connection {
             });
         }
         let frame = self.read_frame().await?;
-        if self.subscriptions.active() {
-            self.subscriptions.take(&frame);
-        }
+        self.pushed(&frame);
         Ok(frame)
     }
 
@@ -439,6 +476,9 @@ impl Connection {
             return Err(Error::NotSubscription { command: name });
         };
         self.policy.check(args)?;
+        self.ahead().admit(&effects, || {
+            String::from_utf8_lossy(kind.name()).into_owned()
+        })?;
         self.write.clear();
         encode_command(&mut self.write, args);
         self.begin()?;
@@ -518,14 +558,17 @@ impl Connection {
     }
 
     /// Whether another caller may be given this connection: not broken,
-    /// not inside `MULTI`, watching no keys, not subscribed to channels, its
-    /// settings unchanged, and its server has not answered `READONLY` or
-    /// `LOADING`.
+    /// not inside `MULTI`, watching no keys, not subscribed to channels, no
+    /// frame left for [`read`](Self::read), its settings unchanged, and its
+    /// server has not answered `READONLY` or `LOADING`.
     pub fn is_reusable(&self) -> bool {
         !self.is_broken()
             && !self.in_transaction
             && !self.watching
             && !self.subscriptions.active()
+            && self.set_aside.is_empty()
+            && self.lagged == 0
+            && !self.handed_over
             && !self.stale_role
             && !self.session_changed
     }
@@ -609,12 +652,29 @@ impl Connection {
     async fn next_reply(&mut self) -> Result<Frame, Error> {
         loop {
             let frame = self.read_frame().await?;
-            let pubsub = self.subscriptions.active() && self.subscriptions.take(&frame);
-            if pubsub || matches!(frame, Frame::Push(_)) {
+            if self.pushed(&frame) {
                 self.put_aside(frame);
                 continue;
             }
             return Ok(frame);
+        }
+    }
+
+    /// Whether `frame` is no reply to a command: a RESP3 push, or while
+    /// subscribed on RESP2, a message or confirmation array. A confirmation
+    /// is noted.
+    fn pushed(&mut self, frame: &Frame) -> bool {
+        match frame {
+            Frame::Push(_) => {
+                if self.subscriptions.active() {
+                    self.subscriptions.take(frame);
+                }
+                true
+            }
+            Frame::Array(_) if !self.resp3 && self.subscriptions.active() => {
+                self.subscriptions.take(frame)
+            }
+            _ => false,
         }
     }
 
@@ -633,8 +693,7 @@ impl Connection {
                     .is_some_and(|first| kind.confirmed_by(first)),
                 _ => false,
             };
-            self.subscriptions.take(&frame);
-            if confirms {
+            if self.pushed(&frame) && confirms {
                 return Ok(frame);
             }
             self.put_aside(frame);
@@ -703,6 +762,59 @@ impl Connection {
         };
         self.state = State::Broken;
         Err(error)
+    }
+}
+
+/// What the commands of a request will find on the connection, followed
+/// through the request before anything is sent.
+#[derive(Debug, Clone, Copy)]
+struct Ahead {
+    in_transaction: bool,
+    reply_mode: ReplyMode,
+    handed_over: bool,
+}
+
+impl Connection {
+    fn ahead(&self) -> Ahead {
+        Ahead {
+            in_transaction: self.in_transaction,
+            reply_mode: self.reply_mode,
+            handed_over: self.handed_over,
+        }
+    }
+}
+
+impl Ahead {
+    /// Refuses a command whose effect the connection could not follow, and
+    /// notes what it leaves for the next: after `MONITOR` and the like,
+    /// anything; inside `MULTI` (where it is queued, and takes effect within
+    /// `EXEC`'s reply) or while replies are suppressed, a (un)subscribe,
+    /// `CLIENT REPLY`, `MONITOR`.
+    fn admit(&mut self, effects: &Effects, name: impl FnOnce() -> String) -> Result<(), Error> {
+        let refused = |reason| Error::Unsupported {
+            command: name(),
+            reason,
+        };
+        if self.handed_over {
+            return Err(refused(
+                "after MONITOR, SYNC, PSYNC or QUIT (read() what the connection sends)",
+            ));
+        }
+        if self.in_transaction && effects.needs_an_answer() {
+            return Err(refused(
+                "inside MULTI, where its effect would come within EXEC's reply",
+            ));
+        }
+        let (answered, mode) = self.reply_mode.answers(effects);
+        if !answered && (effects.subscription().is_some() || effects.takes_connection()) {
+            return Err(refused("while CLIENT REPLY suppresses replies"));
+        }
+        self.reply_mode = mode;
+        if let Some(opens) = effects.transaction() {
+            self.in_transaction = opens;
+        }
+        self.handed_over |= effects.takes_connection();
+        Ok(())
     }
 }
 

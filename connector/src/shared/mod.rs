@@ -117,7 +117,7 @@ impl SharedConnection {
     ///
     /// [`Connection::pipeline`]: crate::Connection::pipeline
     pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        if let Some(command) = pipeline.commands().find(|c| !c.effects.shares()) {
+        if let Some(command) = pipeline.first_unshared() {
             return Err(Error::NeedsOwnConnection {
                 command: command.upper_name(),
             });
