@@ -3,6 +3,7 @@
 import _thread
 import builtins
 import datetime
+import signal
 import socket
 import threading
 import time
@@ -257,17 +258,23 @@ def test_a_connect_timeout_is_a_timeout_error() -> None:
 
 
 def test_ctrl_c_interrupts_a_blocking_call(server: dict) -> None:
-    with redwire.Client(host=server["host"], port=server["port"], db=9) as client:
-        timer = threading.Timer(0.3, _thread.interrupt_main)
-        timer.start()
-        started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            client.blpop("i:never", 0)
-        assert time.monotonic() - started < 2
-        timer.join()
-        # The interrupted request's connection was dropped; the client works.
-        assert client.ping() is True
-        assert client.pool_stats()["in_use"] == 0
+    # A process a shell starts in the background ignores SIGINT, and then
+    # `interrupt_main` does nothing: Python's handler is installed here.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with redwire.Client(host=server["host"], port=server["port"], db=9) as client:
+            timer = threading.Timer(0.3, _thread.interrupt_main)
+            timer.start()
+            started = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                client.blpop("i:never", 0)
+            assert time.monotonic() - started < 2
+            timer.join()
+            # The interrupted request's connection was dropped; the client works.
+            assert client.ping() is True
+            assert client.pool_stats()["in_use"] == 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_the_pool_reuses_and_bounds_connections(server: dict) -> None:

@@ -33,7 +33,8 @@ pub use multiplexed::MAX_QUEUED;
 /// their own, from a [`Pool`](crate::Pool).
 ///
 /// A sentinel configuration's connection is found through the sentinels,
-/// again after a failure. At most [`MAX_QUEUED`] requests wait on it: past
+/// again after it failed or its server answered `READONLY` or `LOADING` (a
+/// demoted master): the requests after that reply go on a new connection. At most [`MAX_QUEUED`] requests wait on it: past
 /// that, [`cmd`](Self::cmd) and [`pipeline`](Self::pipeline) wait for room,
 /// and [`submit`](Self::submit) is answered with [`Error::QueueFull`]. Used
 /// outside a tokio runtime, it answers [`Error::NoRuntime`].

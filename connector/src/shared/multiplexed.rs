@@ -123,7 +123,8 @@ impl Multiplexed {
         })
     }
 
-    /// Whether the connection failed (its task stopped).
+    /// Whether the connection failed (its task stopped), or no longer takes
+    /// requests (its server answered `READONLY` or `LOADING`).
     pub(crate) fn is_closed(&self) -> bool {
         self.requests.is_closed()
     }
@@ -255,6 +256,15 @@ async fn drive(
                         Some(message) => Err(ServerError::new(message)),
                         None => Ok(frame),
                     };
+                    // A demoted master or a loading replica is not the server
+                    // the connection was made for: requests not queued yet go
+                    // to a new connection (found again, through sentinels);
+                    // those queued are served here still.
+                    if let Err(e) = &reply {
+                        if matches!(e.code(), "READONLY" | "LOADING") {
+                            queued.close();
+                        }
+                    }
                     if let Some(front) = waiting.front_mut() {
                         front.replies.push(reply);
                         if front.replies.len() == front.expected {
