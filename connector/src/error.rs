@@ -442,8 +442,8 @@ impl fmt::Display for Error {
 /// The cause of an error that adds context to it (the phase and endpoint
 /// of an I/O error, the first host's error of a list). The variants that
 /// show another error as it is (`Config`, `Server`, `Pool`, `Sentinel`)
-/// are transparent: their cause is that error's cause, so a report of the
-/// chain says nothing twice.
+/// are transparent: their cause is that error's cause, not that error
+/// again.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {

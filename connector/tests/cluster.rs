@@ -723,7 +723,7 @@ async fn a_scan_survives_the_failover_of_the_master_it_walks() {
         // Each write on a replica before the kill: none lost to it.
         pipeline
             .cmd(&("SET", format!("walk:{i}"), i))
-            .cmd(&["WAIT", "1", "1000"]);
+            .cmd(&["WAIT", "1", "5000"]);
     }
     let replies = client.pipeline(&pipeline).await.unwrap();
     for wait in replies.iter().skip(1).step_by(2) {

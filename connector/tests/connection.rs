@@ -923,3 +923,62 @@ async fn frames_left_unread_make_a_connection_unfit_for_another_caller() {
     {}
     assert!(c.is_reusable());
 }
+
+#[tokio::test]
+async fn the_protocol_is_followed_through_hello_and_reset() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut plain = connect(&url(&server)).await;
+    plain
+        .cmd(&("RPUSH", "chat", "message", "news", "fake"))
+        .await
+        .unwrap();
+    let mut c = connect(&format!("{}?read_timeout=2000", url(&server))).await;
+    // Switched to RESP3: an array while subscribed is a reply.
+    c.cmd(&["HELLO", "3"]).await.unwrap();
+    c.cmd(&("SUBSCRIBE", "news")).await.unwrap();
+    let list = c.cmd(&("LRANGE", "chat", 0, -1)).await.unwrap();
+    assert_eq!(pubsub(&list), (b"message".to_vec(), b"fake".to_vec()));
+    // RESET: back to RESP2, subscriptions gone.
+    c.cmd(&["RESET"]).await.unwrap();
+    c.cmd(&("SUBSCRIBE", "news")).await.unwrap();
+    plain.cmd(&("PUBLISH", "news", "real")).await.unwrap();
+    let Frame::Array(pong) = c.cmd(&["PING"]).await.unwrap() else {
+        panic!("a subscribed RESP2 PING answers an array")
+    };
+    assert_eq!(bytes(&pong[0]), b"pong");
+    assert_eq!(
+        pubsub(&c.read().await.unwrap()),
+        (b"message".to_vec(), b"real".to_vec())
+    );
+    // Inside MULTI, HELLO would switch only within EXEC: refused.
+    let mut t = connect(&url(&server)).await;
+    t.cmd(&["MULTI"]).await.unwrap();
+    assert!(matches!(
+        t.cmd(&["HELLO", "3"]).await,
+        Err(Error::Unsupported { .. })
+    ));
+    t.cmd(&["DISCARD"]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_monitor_leaves_the_connection_usable() {
+    let server = Server::start(ServerOptions::default().acl_user("watcher", "w-pass")).unwrap();
+    let mut admin = connect(&url(&server)).await;
+    admin
+        .cmd(&["ACL", "SETUSER", "watcher", "-monitor"])
+        .await
+        .unwrap();
+    let mut c = connect(&format!(
+        "redis://watcher:w-pass@{}:{}",
+        server.host(),
+        server.port()
+    ))
+    .await;
+    let err = c.cmd(&["MONITOR"]).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Server(e) if e.code() == "NOPERM"),
+        "{err}"
+    );
+    assert_eq!(bytes(&c.cmd(&["PING"]).await.unwrap()), b"PONG");
+    assert!(c.is_reusable());
+}

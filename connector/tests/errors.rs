@@ -60,8 +60,8 @@ async fn a_pool_error_leads_to_the_connect_error_and_its_io_cause() {
     let pool = Connector::new(config).pool(PoolConfig::default()).unwrap();
     let err = Error::from(pool.get().await.unwrap_err());
     let messages = chain(&err);
-    // The pool's message (which shows the connect error), then the connect
-    // error's own cause: each said once.
+    // The pool's error (transparent: its cause is the connect error's),
+    // the connect error, its I/O cause.
     assert_eq!(messages.len(), 3, "{messages:?}");
     assert!(
         messages[0].starts_with("pool could not connect: connect failed for 127.0.0.1:"),

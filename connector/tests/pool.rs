@@ -576,8 +576,18 @@ async fn keyed_pools_split_on_tls_settings_and_share_across_timeouts() {
     let mut p = pools.get(&patient).await.unwrap();
     assert!(p.cmd(&["BLPOP", "nothing", "0.3"]).await.unwrap().is_null());
     drop(p);
-    // What one checkout set does not stay for the next: a healthy
-    // connection that served `quick` serves the pool's own settings next.
+    // A configuration that disables PING does not break the pool's own
+    // check of the connection it used: a connection checked at each
+    // checkout stays the one made.
+    let checking = redwire::Pools::new(PoolConfig::default().check_after(Duration::ZERO));
+    let no_ping = verified.clone().disabled_commands(&["PING"]);
+    for config in [&no_ping, &verified, &no_ping] {
+        drop(checking.get(config).await.unwrap());
+    }
+    let stats = checking.pool(&verified).unwrap().stats();
+    assert_eq!((stats.created, stats.validated), (1, 2), "{stats:?}");
+    // A healthy connection that served `quick` serves the pool's own
+    // settings next.
     let mut q = pools.get(&quick).await.unwrap();
     let reused = client_id(&mut q).await;
     drop(q);

@@ -511,3 +511,35 @@ async fn the_watcher_backs_off_when_its_sentinel_drops_it_at_once() {
     server.abort();
     assert!((2..=12).contains(&tries), "{tries} connections in 3 s");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_connection_follows_a_failover_to_the_new_master() {
+    let set = SentinelSet::start().unwrap();
+    let shared = redwire::SharedConnection::new(dsn(&set, "mymaster", "m", ""));
+    shared.cmd(&("SET", "before", 1)).await.unwrap();
+    admin(
+        set.sentinels[0].port(),
+        "",
+        &["SENTINEL", "FAILOVER", "mymaster"],
+    )
+    .await;
+    // Writes fail while the master is demoted (READONLY), then go to the
+    // new master: the connection to the old one is not kept.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut failed = 0;
+    loop {
+        match shared.cmd(&("SET", "after", 2)).await {
+            Ok(_) => break,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "writes never resumed: {e}");
+                failed += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    let Frame::Array(role) = shared.cmd(&["ROLE"]).await.unwrap() else {
+        panic!("ROLE")
+    };
+    assert_eq!(role[0].as_bytes(), Some(&b"master"[..]));
+    println!("{failed} writes failed during the failover");
+}

@@ -286,28 +286,3 @@ fn outside_a_runtime_a_shared_connection_answers_an_error_not_a_panic() {
         "{polled:?}"
     );
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_demoted_server_makes_the_next_requests_take_a_new_connection() {
-    let server = Server::start(ServerOptions::default()).unwrap();
-    let other = Server::start(ServerOptions::default()).unwrap();
-    let shared = SharedConnection::new(config(&server));
-    let Frame::Integer(before) = shared.cmd(&["CLIENT", "ID"]).await.unwrap() else {
-        panic!("CLIENT ID")
-    };
-    // The server becomes a replica, as a failed-over master does.
-    let mut observer = Connection::connect(&config(&server)).await.unwrap();
-    observer
-        .cmd(&("REPLICAOF", "127.0.0.1", other.port()))
-        .await
-        .unwrap();
-    let err = shared.cmd(&("SET", "k", "v")).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Server(e) if e.code() == "READONLY"),
-        "{err}"
-    );
-    let Frame::Integer(after) = shared.cmd(&["CLIENT", "ID"]).await.unwrap() else {
-        panic!("CLIENT ID")
-    };
-    assert_ne!(after, before, "the stale connection was kept");
-}

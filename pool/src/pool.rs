@@ -85,7 +85,8 @@ impl<C: Connect> Shared<C> {
             retires: self
                 .config
                 .max_lifetime
-                .map(|max| now + jittered(max, seed)),
+                // A lifetime too long to reckon (years) is none.
+                .and_then(|max| now.checked_add(jittered(max, seed))),
         })
     }
 }

@@ -13,9 +13,9 @@ use crate::completions::{Completions, Outcome};
 use crate::errors;
 use crate::options::Options;
 use crate::reply;
-use crate::runtime::{calling_threads, runtime};
+use crate::runtime::{abandon, calling_threads, generation, runtime};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
@@ -88,8 +88,20 @@ impl Target {
 /// sentinels), or a cluster client.
 #[pyclass(frozen, module = "redwire._native")]
 pub(crate) struct NativeClient {
+    /// What it is made from, to be made again in a forked child.
+    options: Options,
+    asyncio: bool,
+    /// Whether its requests all go on one pooled connection (see `hold`).
+    held: bool,
+    /// What it is made of in this process (`None` only while dropped).
+    parts: RwLock<Option<Arc<Parts>>>,
+}
+
+/// What a client is made of: made once per process (see `runtime`).
+struct Parts {
+    /// The fork generation it was made in.
+    generation: u64,
     target: Target,
-    decode: bool,
     /// For pub/sub connections of their own.
     connector: Connector,
     /// An asyncio client's connection for the commands every task may
@@ -97,6 +109,62 @@ pub(crate) struct NativeClient {
     shared: Option<SharedConnection>,
     /// Where the requests run.
     runtime: Arc<Runtime>,
+}
+
+impl Parts {
+    /// Makes the parts of a client with `options`: with `asyncio`, on the
+    /// shared runtime, else on a runtime of its own; `held`, to keep one
+    /// pooled connection for every request.
+    fn make(
+        options: &Options,
+        asyncio: bool,
+        held: bool,
+    ) -> PyResult<(Self, Option<Arc<LazyCluster>>)> {
+        let runtime = if asyncio {
+            runtime()?
+        } else {
+            calling_threads()?
+        };
+        let connector = Connector::new(options.config.clone());
+        let (target, cluster) = if matches!(options.config.endpoint(), Endpoint::Cluster(_)) {
+            let cluster_options = ClusterOptions::default()
+                .pool(options.pool.clone())
+                .read_from_replicas(options.read_from_replicas);
+            let cluster = Arc::new(LazyCluster {
+                made: OnceCell::new(),
+                config: options.config.clone(),
+                options: cluster_options,
+            });
+            (Target::Cluster(cluster.clone()), Some(cluster))
+        } else {
+            let pool = {
+                let _runtime = runtime.enter();
+                connector.clone().pool(options.pool.clone())
+            };
+            let pool =
+                pool.map_err(|e| Python::attach(|py| errors::to_pyerr(py, &Error::from(e))))?;
+            let target = if held {
+                Target::Held(pool, Arc::new(Mutex::new(None)))
+            } else {
+                Target::Pool(pool)
+            };
+            (target, None)
+        };
+        // Not through sentinels: a shared connection would not follow a
+        // failover as the pool does.
+        let shared = (asyncio && matches!(target, Target::Pool(_)))
+            .then(|| connector.defaults())
+            .filter(|config| matches!(config.endpoint(), Endpoint::Tcp { .. } | Endpoint::Unix(_)))
+            .map(|config| SharedConnection::new(config.clone()));
+        let parts = Self {
+            generation: generation(),
+            target,
+            connector,
+            shared,
+            runtime,
+        };
+        Ok((parts, cluster))
+    }
 }
 
 /// What a pipeline's replies come back as.
@@ -107,7 +175,7 @@ pub(crate) fn run<T: Send>(
     py: Python<'_>,
     request: impl Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
-    run_on(py, runtime()?, request)
+    run_on(py, &*runtime()?, request)
 }
 
 /// Runs `request` on `runtime` with the GIL released. A signal (Ctrl-C)
@@ -232,12 +300,38 @@ pub(crate) fn pipeline_results<'py>(
 }
 
 impl NativeClient {
+    /// What the client is made of in this process: made again, the
+    /// parent's abandoned, when the process forked since they were made.
+    fn parts(&self) -> PyResult<Arc<Parts>> {
+        let now = generation();
+        if let Some(parts) = self
+            .parts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            if parts.generation == now {
+                return Ok(parts.clone());
+            }
+        }
+        let mut parts = self.parts.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(current) = parts.as_ref().filter(|p| p.generation == now) {
+            return Ok(current.clone());
+        }
+        let (fresh, _) = Parts::make(&self.options, self.asyncio, self.held)?;
+        let fresh = Arc::new(fresh);
+        if let Some(parents) = parts.replace(fresh.clone()) {
+            abandon(parents);
+        }
+        Ok(fresh)
+    }
+
     /// Gives a held connection back to its pool (or closes it, if it is
     /// watching keys or inside `MULTI`), on the runtime that made it. A
     /// request still running keeps it: it goes back as that request ends.
-    fn release(&self) {
-        if let Target::Held(_, held) = &self.target {
-            let _inside = self.runtime.enter();
+    fn release(parts: &Parts) {
+        if let Target::Held(_, held) = &parts.target {
+            let _inside = parts.runtime.enter();
             if let Ok(mut held) = held.try_lock() {
                 held.take();
             }
@@ -245,9 +339,20 @@ impl NativeClient {
     }
 }
 
+/// Releases a held connection; in a forked child, leaves the parent's
+/// parts as they are (see `runtime`).
 impl Drop for NativeClient {
     fn drop(&mut self) {
-        self.release();
+        let parts = self
+            .parts
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match parts {
+            Some(parts) if parts.generation != generation() => abandon(parts),
+            Some(parts) => Self::release(&parts),
+            None => {}
+        }
     }
 }
 
@@ -263,44 +368,15 @@ impl NativeClient {
     #[pyo3(signature = (options, asyncio=false))]
     fn new(py: Python<'_>, options: &Bound<'_, PyDict>, asyncio: bool) -> PyResult<Self> {
         let options = Options::from_dict(py, options)?;
-        let runtime = if asyncio {
-            runtime()?.clone()
-        } else {
-            calling_threads()?
-        };
-        let connector = Connector::new(options.config.clone());
-        let target = if matches!(options.config.endpoint(), Endpoint::Cluster(_)) {
-            let cluster_options = ClusterOptions::default()
-                .pool(options.pool)
-                .read_from_replicas(options.read_from_replicas);
-            let cluster = Arc::new(LazyCluster {
-                made: OnceCell::new(),
-                config: options.config,
-                options: cluster_options,
-            });
-            if !asyncio {
-                run_on(py, &runtime, async { cluster.get().await.map(drop) })?;
-            }
-            Target::Cluster(cluster)
-        } else {
-            let pool = {
-                let _runtime = runtime.enter();
-                connector.clone().pool(options.pool)
-            };
-            Target::Pool(pool.map_err(|e| errors::to_pyerr(py, &Error::from(e)))?)
-        };
-        // Not through sentinels: a shared connection would not follow a
-        // failover as the pool does.
-        let shared = (asyncio && matches!(target, Target::Pool(_)))
-            .then(|| connector.defaults())
-            .filter(|config| matches!(config.endpoint(), Endpoint::Tcp { .. } | Endpoint::Unix(_)))
-            .map(|config| SharedConnection::new(config.clone()));
+        let (parts, cluster) = Parts::make(&options, asyncio, false)?;
+        if let (Some(cluster), false) = (cluster, asyncio) {
+            run_on(py, &parts.runtime, async { cluster.get().await.map(drop) })?;
+        }
         Ok(Self {
-            target,
-            decode: options.decode_responses,
-            connector,
-            shared,
-            runtime,
+            options,
+            asyncio,
+            held: false,
+            parts: RwLock::new(Some(Arc::new(parts))),
         })
     }
 
@@ -312,8 +388,9 @@ impl NativeClient {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
-        let frame = run_on(py, &self.runtime, spinning(self.target.cmd(&args)))?;
-        reply::to_python(py, &frame, self.decode)
+        let parts = self.parts()?;
+        let frame = run_on(py, &parts.runtime, spinning(parts.target.cmd(&args)))?;
+        reply::to_python(py, &frame, self.options.decode_responses)
     }
 
     /// Starts `execute` as asyncio request `id`; its outcome arrives
@@ -327,14 +404,15 @@ impl NativeClient {
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<bool> {
         let args = FlatArgs::from_tuple(args)?;
-        if let Some(flush) = self
+        let parts = self.parts()?;
+        if let Some(flush) = parts
             .shared
             .as_ref()
             .and_then(|shared| completions.gather(shared, id, &args))
         {
             return Ok(flush);
         }
-        let target = self.target.clone();
+        let target = parts.target.clone();
         completions.spawn(
             id,
             async move { target.cmd(&args).await.map(Outcome::Reply) },
@@ -354,8 +432,9 @@ impl NativeClient {
         transaction: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let pipeline = build_pipeline(commands, transaction)?;
-        let replies = run_on(py, &self.runtime, self.target.pipeline(&pipeline))?;
-        pipeline_results(py, &replies, transaction, self.decode)
+        let parts = self.parts()?;
+        let replies = run_on(py, &parts.runtime, parts.target.pipeline(&pipeline))?;
+        pipeline_results(py, &replies, transaction, self.options.decode_responses)
     }
 
     /// Starts `pipeline_execute` as asyncio request `id`.
@@ -367,7 +446,7 @@ impl NativeClient {
         transaction: bool,
     ) -> PyResult<()> {
         let pipeline = build_pipeline(commands, transaction)?;
-        let target = self.target.clone();
+        let target = self.parts()?.target.clone();
         completions.spawn(id, async move {
             target
                 .pipeline(&pipeline)
@@ -378,7 +457,7 @@ impl NativeClient {
 
     /// Whether it is a cluster client.
     fn is_cluster(&self) -> bool {
-        matches!(self.target, Target::Cluster(_))
+        matches!(self.options.config.endpoint(), Endpoint::Cluster(_))
     }
 
     /// A client whose requests all go on one connection of this client's
@@ -386,46 +465,58 @@ impl NativeClient {
     /// (a pipeline's `WATCH` ... `MULTI` ... `EXEC`). A connection left
     /// watching keys or inside `MULTI` is closed, not pooled again.
     fn hold(&self, py: Python<'_>) -> PyResult<Self> {
-        let Target::Pool(pool) = &self.target else {
+        let parts = self.parts()?;
+        let Target::Pool(pool) = &parts.target else {
             return Err(PyErr::from_value(errors::instance(
                 py,
                 "RedisError",
                 "WATCH needs one connection: a cluster client has none to hold",
             )?));
         };
-        Ok(Self {
+        let held = Parts {
+            generation: parts.generation,
             target: Target::Held(pool.clone(), Arc::new(Mutex::new(None))),
-            decode: self.decode,
-            connector: self.connector.clone(),
+            connector: parts.connector.clone(),
             shared: None,
-            runtime: self.runtime.clone(),
+            runtime: parts.runtime.clone(),
+        };
+        Ok(Self {
+            options: self.options.clone(),
+            asyncio: self.asyncio,
+            held: true,
+            parts: RwLock::new(Some(Arc::new(held))),
         })
     }
 
     /// A pub/sub connection of its own, made on its first subscription.
-    fn pubsub(&self) -> crate::pubsub::NativePubSub {
-        crate::pubsub::NativePubSub::new(self.connector.clone(), self.decode)
+    fn pubsub(&self) -> PyResult<crate::pubsub::NativePubSub> {
+        Ok(crate::pubsub::NativePubSub::new(
+            self.parts()?.connector.clone(),
+            self.options.decode_responses,
+        ))
     }
 
     /// Closes the pooled connections (a pooled client; a cluster client
     /// closes as it is dropped), or releases a held one. Requests after it
     /// open new ones.
-    fn close(&self) {
-        if let Some(shared) = &self.shared {
+    fn close(&self) -> PyResult<()> {
+        let parts = self.parts()?;
+        if let Some(shared) = &parts.shared {
             shared.close();
         }
-        match &self.target {
+        match &parts.target {
             Target::Pool(pool) => pool.invalidate(),
-            Target::Held(..) => self.release(),
+            Target::Held(..) => Self::release(&parts),
             Target::Cluster(_) => {}
         }
+        Ok(())
     }
 
     /// The pool's counters: `idle`, `in_use`, `created`, … (a pooled
     /// client; `{}` for a cluster client).
     fn pool_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = PyDict::new(py);
-        if let Target::Pool(pool) = &self.target {
+        if let Target::Pool(pool) = &self.parts()?.target {
             let s = pool.stats();
             stats.set_item("idle", s.idle)?;
             stats.set_item("in_use", s.in_use)?;

@@ -20,6 +20,7 @@ use crate::args::FlatArgs;
 use crate::client::{pipeline_results, Replies};
 use crate::errors;
 use crate::reply;
+use crate::runtime::{abandon, generation};
 
 /// A batch is sent once it holds this many commands, without waiting for
 /// the loop's turn to end: the server works on it while the loop makes the
@@ -48,6 +49,9 @@ enum Failure {
 struct Queue {
     done: Mutex<Vec<(u64, Result<Outcome, Failure>)>>,
     running: Mutex<HashMap<u64, AbortHandle>>,
+    /// The requests on a shared connection, with it: a cancelled one lets
+    /// that connection go (see `cancel`).
+    on_shared: Mutex<HashMap<u64, SharedConnection>>,
     /// Written to when the first outcome is queued.
     wake: UnixStream,
 }
@@ -56,6 +60,10 @@ impl Queue {
     /// Drops a request that will have no outcome.
     fn forget(&self, id: u64) {
         self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        self.on_shared
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&id);
@@ -75,6 +83,9 @@ impl Queue {
 /// One client's completions on one event loop (see the module docs).
 #[pyclass(frozen, module = "redwire._native")]
 pub(crate) struct Completions {
+    /// The fork generation it was made in: a parent's is not used in a
+    /// forked child (its socket would wake the parent's loop).
+    generation: u64,
     queue: Arc<Queue>,
     /// Commands for the client's shared connection, gathered during one
     /// turn of the loop and sent together by `flush`.
@@ -85,12 +96,24 @@ pub(crate) struct Completions {
 }
 
 impl Completions {
+    /// Refuses to serve in a forked child when made in its parent.
+    fn this_process(&self) -> PyResult<()> {
+        if self.generation == generation() {
+            Ok(())
+        } else {
+            Err(PyRuntimeError::new_err(
+                "redwire: this event loop was made before the process forked: run a new one",
+            ))
+        }
+    }
+
     /// Runs `request` on the runtime as request `id`.
     pub(crate) fn spawn(
         &self,
         id: u64,
         request: impl std::future::Future<Output = Result<Outcome, Error>> + Send + 'static,
     ) -> PyResult<()> {
+        self.this_process()?;
         let runtime = crate::runtime::runtime()?;
         let queue = self.queue.clone();
         // Held while spawning, so the task's `finish` (which takes it)
@@ -125,6 +148,10 @@ impl Completions {
         id: u64,
         args: &FlatArgs,
     ) -> Option<bool> {
+        if self.this_process().is_err() {
+            // `spawn` says so.
+            return None;
+        }
         let queue = self.queue.clone();
         let done = move |reply: Result<Frame, Error>| {
             queue.finish(id, reply.map(Outcome::Reply).map_err(Failure::Error));
@@ -132,7 +159,19 @@ impl Completions {
         let mut batch = self.batch.lock().unwrap_or_else(PoisonError::into_inner);
         let (shared, batch) = batch.get_or_insert_with(|| (shared.clone(), Batch::default()));
         let was_empty = batch.is_empty();
-        shared.add(batch, args, done).ok()?;
+        // Noted first: a refused command is answered (and forgotten) at once.
+        let on_shared = &self.queue.on_shared;
+        on_shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, shared.clone());
+        if shared.add(batch, args, done).is_err() {
+            on_shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id);
+            return None;
+        }
         if batch.len() >= FLUSH_AT {
             if let Ok(runtime) = crate::runtime::runtime() {
                 let _inside = runtime.enter();
@@ -155,9 +194,11 @@ impl Completions {
                 .map_err(|e| PyOSError::new_err(e.to_string()))?;
         }
         Ok(Self {
+            generation: generation(),
             queue: Arc::new(Queue {
                 done: Mutex::new(Vec::new()),
                 running: Mutex::new(HashMap::new()),
+                on_shared: Mutex::new(HashMap::new()),
                 wake,
             }),
             batch: Mutex::new(None),
@@ -169,22 +210,28 @@ impl Completions {
     /// Drops the gathered commands unsent (the client is closing: their
     /// futures fail).
     fn discard(&self) {
+        // A parent's: its locks may have been held across the fork.
+        if self.this_process().is_err() {
+            return;
+        }
         self.batch
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
     }
 
-    /// Sends the gathered commands together.
+    /// Sends the gathered commands together. The shared connection is not
+    /// kept past it: a client dropped without closing leaves nothing here.
     fn flush(&self) -> PyResult<()> {
+        self.this_process()?;
         let gathered = self
             .batch
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-            .map(|(shared, batch)| (shared.clone(), std::mem::take(batch)));
+            .take();
         if let Some((shared, batch)) = gathered {
-            let _inside = crate::runtime::runtime()?.enter();
+            let runtime = crate::runtime::runtime()?;
+            let _inside = runtime.enter();
             shared.submit_batch(batch);
         }
         Ok(())
@@ -247,6 +294,10 @@ impl Completions {
     /// request on the shared connection is not sent back: its reply, when
     /// it comes, is dropped).
     fn cancel(&self, id: u64) {
+        // A parent's: its locks may have been held across the fork.
+        if self.this_process().is_err() {
+            return;
+        }
         if let Some(task) = self
             .queue
             .running
@@ -255,6 +306,35 @@ impl Completions {
             .remove(&id)
         {
             task.abort();
+        }
+        // A request given up on the shared connection: the connection may
+        // have stopped answering (a peer gone silent). The next requests
+        // take a new one, instead of waiting behind it; those in flight on
+        // it still get their replies if they come.
+        let shared = self
+            .queue
+            .on_shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        if let Some(shared) = shared {
+            shared.close();
+        }
+    }
+}
+
+/// In a forked child, leaves the parent's queue and batch as they are (see
+/// `runtime`): dropping them could wake the parent's runtime.
+impl Drop for Completions {
+    fn drop(&mut self) {
+        if self.generation != generation() {
+            abandon(self.queue.clone());
+            abandon(
+                self.batch
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take(),
+            );
         }
     }
 }

@@ -3,7 +3,7 @@
 //! | error | exception |
 //! |---|---|
 //! | an error reply | `ResponseError` (`NoScriptError` for `NOSCRIPT`), the server's message |
-//! | a refused handshake: `WRONGPASS`, `NOAUTH`, … | `AuthenticationError` |
+//! | a refused handshake: `WRONGPASS`, `NOAUTH`, …; a `NOAUTH` reply | `AuthenticationError` |
 //! | a timeout | `TimeoutError` (also the builtin `TimeoutError`) |
 //! | a pool that stayed full | `PoolExhaustedError` |
 //! | bytes that are not RESP | `ProtocolError` |
@@ -40,7 +40,8 @@ pub(crate) fn response_error<'py>(py: Python<'py>, message: &str) -> PyResult<Bo
     instance(py, class, message)
 }
 
-/// Whether a refusal is about credentials.
+/// Whether a refusal is about credentials (as redis-py tells them: a
+/// password sent to a server that has none is one too).
 fn is_auth(message: &str) -> bool {
     [
         "WRONGPASS",
@@ -48,6 +49,8 @@ fn is_auth(message: &str) -> bool {
         "NOPERM",
         "invalid password",
         "invalid username-password",
+        "called without any password configured",
+        "Client sent AUTH, but no password is set",
     ]
     .iter()
     .any(|word| message.contains(word))
@@ -57,6 +60,8 @@ fn is_auth(message: &str) -> bool {
 fn class(error: &Error) -> &'static str {
     match error {
         Error::Server(reply) if reply.message().starts_with("NOSCRIPT") => "NoScriptError",
+        // A command on a server that wants AUTH first.
+        Error::Server(reply) if reply.code() == "NOAUTH" => "AuthenticationError",
         Error::Server(_) => "ResponseError",
         Error::Refused { .. } if is_auth(&error.to_string()) => "AuthenticationError",
         Error::Timeout { .. } => "TimeoutError",

@@ -25,5 +25,14 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::NativeClient>()?;
     module.add_class::<pubsub::NativePubSub>()?;
     module.add_class::<completions::Completions>()?;
+    let forked = wrap_pyfunction!(runtime::forked, module)?;
+    module.add_function(forked.clone())?;
+    // A forked child makes its own runtimes and connections (see `runtime`).
+    let hook = pyo3::types::PyDict::new(module.py());
+    hook.set_item("after_in_child", forked)?;
+    module
+        .py()
+        .import("os")?
+        .call_method("register_at_fork", (), Some(&hook))?;
     Ok(())
 }

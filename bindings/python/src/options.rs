@@ -9,6 +9,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{Config, Endpoint, PoolConfig, Protocol, Role, Sentinel, TlsOptions};
 
 /// What a client is made from.
+#[derive(Clone)]
 pub(crate) struct Options {
     pub(crate) config: Config,
     pub(crate) pool: PoolConfig,

@@ -8,12 +8,11 @@
 //! (or command) connects again and subscribes again to everything the lost
 //! connection was subscribed to.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use redwire::{Connection, Connector, Error, Frame};
@@ -23,7 +22,8 @@ use crate::args::FlatArgs;
 use crate::client::run;
 use crate::completions::{Completions, Outcome};
 use crate::reply;
-use crate::runtime::runtime;
+use crate::runtime::{abandon, generation, runtime};
+use redwire::Args;
 
 /// Frames read and not yet taken. Past it the task stops reading, and the
 /// server buffers them (up to its `client-output-buffer-limit pubsub`).
@@ -147,6 +147,8 @@ async fn next_frame(connection: &mut Option<Connection>) -> Result<Frame, Error>
 /// A handle on a running task.
 #[derive(Clone)]
 struct Link {
+    /// The fork generation the task was started in.
+    generation: u64,
     requests: mpsc::Sender<Request>,
     frames: Arc<Mutex<mpsc::Receiver<Result<Frame, Error>>>>,
     flags: Arc<Flags>,
@@ -155,21 +157,36 @@ struct Link {
 }
 
 impl Link {
-    /// Starts a task with no connection yet.
-    fn start(connector: Connector) -> PyResult<Self> {
+    /// Starts a task with no connection yet. With `lost` subscriptions (a
+    /// parent's, in a forked child), the first read says the connection
+    /// was lost, and the next connects and subscribes again to them.
+    fn start(connector: Connector, lost: Vec<Vec<Vec<u8>>>) -> PyResult<Self> {
         let (requests, requested) = mpsc::channel(16);
         let (frames, queued) = mpsc::channel(BACKLOG);
         let (stop, stopped) = watch::channel(false);
         let flags = Arc::new(Flags::default());
+        let mut ready = VecDeque::new();
+        if !lost.is_empty() {
+            ready.push_back(Err(Error::Io {
+                phase: redwire::Phase::Read,
+                endpoint: connector.defaults().endpoint().to_string(),
+                source: std::io::Error::other(
+                    "the subscriptions' connection was the parent's (the process forked)",
+                ),
+            }));
+            flags.lost.store(true, Ordering::Release);
+            flags.subscribed.store(true, Ordering::Release);
+        }
         let session = Session {
             connector,
             connection: None,
-            resubscribe: Vec::new(),
-            ready: VecDeque::new(),
+            resubscribe: lost,
+            ready,
             flags: flags.clone(),
         };
         drop(runtime()?.spawn(session.serve(requested, frames, stopped)));
         Ok(Self {
+            generation: generation(),
             requests,
             frames: Arc::new(Mutex::new(queued)),
             flags,
@@ -204,12 +221,18 @@ impl Link {
     }
 }
 
-/// `timeout` seconds (`None`: wait for a message).
-fn wait(timeout: Option<f64>) -> PyResult<Option<Duration>> {
-    timeout
-        .map(|s| Duration::try_from_secs_f64(s.max(0.0)))
-        .transpose()
-        .map_err(|e| PyValueError::new_err(format!("timeout: {e}")))
+/// `timeout` seconds: `None` or infinity wait for a message; a negative
+/// one does not wait; one that is no number (NaN) is refused.
+fn wait(py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Duration>> {
+    match timeout {
+        None => Ok(None),
+        Some(s) if s.is_nan() => Err(PyErr::from_value(crate::errors::instance(
+            py,
+            "DataError",
+            "timeout must be a number of seconds or None, got nan",
+        )?)),
+        Some(s) => Ok(Duration::try_from_secs_f64(s.max(0.0)).ok()),
+    }
 }
 
 /// A pub/sub connection: (un)subscribe commands and the frames that
@@ -219,7 +242,18 @@ pub(crate) struct NativePubSub {
     connector: Connector,
     decode: bool,
     link: std::sync::Mutex<Option<Link>>,
+    /// What the commands sent asked to be subscribed to, by family
+    /// (channels, patterns, shard channels): to subscribe again in a
+    /// forked child, whose parent's task and connection it cannot use.
+    asked: std::sync::Mutex<[BTreeSet<Vec<u8>>; 3]>,
 }
+
+/// The (un)subscribe commands, by family.
+const FAMILIES: [(&str, &str); 3] = [
+    ("SUBSCRIBE", "UNSUBSCRIBE"),
+    ("PSUBSCRIBE", "PUNSUBSCRIBE"),
+    ("SSUBSCRIBE", "SUNSUBSCRIBE"),
+];
 
 impl NativePubSub {
     pub(crate) fn new(connector: Connector, decode: bool) -> Self {
@@ -227,16 +261,84 @@ impl NativePubSub {
             connector,
             decode,
             link: std::sync::Mutex::new(None),
+            asked: std::sync::Mutex::default(),
         }
     }
 
-    /// The running task, started on first use.
+    /// The running task, started on first use; in a forked child, started
+    /// again (the parent's abandoned), to subscribe again to what was asked.
     fn link(&self) -> PyResult<Link> {
         let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(running) = link.as_ref() {
-            return Ok(running.clone());
+            if running.generation == generation() {
+                return Ok(running.clone());
+            }
         }
-        Ok(link.insert(Link::start(self.connector.clone())?).clone())
+        let lost = match link.take() {
+            Some(parents) => {
+                abandon(parents);
+                self.resubscriptions()
+            }
+            None => Vec::new(),
+        };
+        Ok(link
+            .insert(Link::start(self.connector.clone(), lost)?)
+            .clone())
+    }
+
+    /// Notes what an (un)subscribe command asks for.
+    fn note(&self, args: &FlatArgs) {
+        let mut words = Vec::new();
+        args.for_each_arg(&mut |word| words.push(word.to_vec()));
+        let Some((name, names)) = words.split_first() else {
+            return;
+        };
+        let names = names.to_vec();
+        let mut asked = self.asked.lock().unwrap_or_else(PoisonError::into_inner);
+        for ((subscribe, unsubscribe), family) in FAMILIES.iter().zip(asked.iter_mut()) {
+            if subscribe.as_bytes().eq_ignore_ascii_case(name) {
+                family.extend(names);
+                return;
+            }
+            if unsubscribe.as_bytes().eq_ignore_ascii_case(name) {
+                if names.is_empty() {
+                    family.clear();
+                }
+                for name in &names {
+                    family.remove(name);
+                }
+                return;
+            }
+        }
+    }
+
+    /// The commands that subscribe again to what was asked.
+    fn resubscriptions(&self) -> Vec<Vec<Vec<u8>>> {
+        let asked = self.asked.lock().unwrap_or_else(PoisonError::into_inner);
+        FAMILIES
+            .iter()
+            .zip(asked.iter())
+            .filter(|(_, names)| !names.is_empty())
+            .map(|((subscribe, _), names)| {
+                std::iter::once(subscribe.as_bytes().to_vec())
+                    .chain(names.iter().cloned())
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// In a forked child, leaves the parent's task as it is (see `runtime`).
+impl Drop for NativePubSub {
+    fn drop(&mut self) {
+        let link = self
+            .link
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(link) = link.filter(|link| link.generation != generation()) {
+            abandon(link);
+        }
     }
 }
 
@@ -247,6 +349,7 @@ impl NativePubSub {
     fn execute(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
         let args = FlatArgs::from_tuple(args)?;
         let link = self.link()?;
+        self.note(&args);
         run(py, link.request(Some(args)))
     }
 
@@ -259,6 +362,7 @@ impl NativePubSub {
     ) -> PyResult<()> {
         let args = FlatArgs::from_tuple(args)?;
         let link = self.link()?;
+        self.note(&args);
         completions.spawn(id, async move {
             link.request(Some(args))
                 .await
@@ -274,7 +378,7 @@ impl NativePubSub {
         py: Python<'py>,
         timeout: Option<f64>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let wait = wait(timeout)?;
+        let wait = wait(py, timeout)?;
         let link = self.link()?;
         let frame = run(py, link.next(wait))?;
         frame
@@ -286,11 +390,12 @@ impl NativePubSub {
     #[pyo3(signature = (completions, id, timeout=None))]
     fn submit_message(
         &self,
+        py: Python<'_>,
         completions: &Completions,
         id: u64,
         timeout: Option<f64>,
     ) -> PyResult<()> {
-        let wait = wait(timeout)?;
+        let wait = wait(py, timeout)?;
         let link = self.link()?;
         completions.spawn(
             id,
@@ -320,5 +425,6 @@ impl NativePubSub {
         if let Some(link) = link {
             link.stop.send_replace(true);
         }
+        *self.asked.lock().unwrap_or_else(PoisonError::into_inner) = Default::default();
     }
 }

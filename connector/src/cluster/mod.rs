@@ -479,22 +479,11 @@ impl Cluster {
         let mut args = Vec::new();
         pipeline
             .commands()
-            .map(|command| {
-                if command.effects.words() == 0 {
-                    return Err(Error::EmptyCommand);
-                }
-                if command.effects.keeps_state() {
-                    return Err(Error::NeedsOwnConnection {
-                        command: command.upper_name(),
-                    });
-                }
-                args_of(command.encoded, &mut args);
-                match commands.route(&args) {
-                    (Route::ChosenNode, _) => Err(Error::NeedsNode {
-                        command: command.upper_name(),
-                    }),
-                    (route, blocks) => Ok((command, route, blocks || command.effects.blocks())),
-                }
+            .map(|command| match route_one(&commands, command, &mut args)? {
+                (command, Route::ChosenNode, _) => Err(Error::NeedsNode {
+                    command: command.upper_name(),
+                }),
+                routed => Ok(routed),
             })
             .collect()
     }
@@ -522,27 +511,26 @@ impl Cluster {
                 let host = host.trim_start_matches('[').trim_end_matches(']');
                 Some(Address::new(host, port.parse().ok()?))
             })
-            .filter(|address| {
-                self.map()
-                    .shards()
-                    .iter()
-                    .any(|s| s.master == *address || s.replicas.contains(address))
-            })
-            .ok_or_else(|| {
-                ConfigError::invalid("node", "host:port of a node of the cluster", node)
-            })?;
+            .ok_or_else(|| ConfigError::invalid("node", "host:port", node))?;
+        let known = |cluster: &Self| {
+            cluster
+                .map()
+                .shards()
+                .iter()
+                .any(|s| s.master == address || s.replicas.contains(&address))
+        };
+        if !known(self) {
+            // Maybe new since the map was read.
+            self.refresh().await?;
+            if !known(self) {
+                return Err(ConfigError::invalid("node", "a node of the cluster", node).into());
+            }
+        }
         let mut one = Pipeline::new();
         one.cmd(args);
         let command = one.commands().next().ok_or(Error::EmptyCommand)?;
-        if command.effects.words() == 0 {
-            return Err(Error::EmptyCommand);
-        }
-        if command.effects.keeps_state() {
-            return Err(Error::NeedsOwnConnection {
-                command: command.upper_name(),
-            });
-        }
-        self.send(&address, &one, false, command.effects.blocks())
+        let (_, _, blocks) = route_one(&self.commands(), command, &mut Vec::new())?;
+        self.send(&address, &one, false, blocks)
             .await?
             .map_err(Error::Server)
     }
@@ -879,6 +867,27 @@ impl Cluster {
             e.into()
         })
     }
+}
+
+/// A command with its route, and whether it may block (the server's table
+/// says so, or its arguments do); refuses an empty command and one that
+/// leaves state on its connection.
+fn route_one<'a>(
+    commands: &Commands,
+    command: Queued<'a>,
+    args: &mut Vec<&'a [u8]>,
+) -> Result<Routed<'a>, Error> {
+    if command.effects.words() == 0 {
+        return Err(Error::EmptyCommand);
+    }
+    if command.effects.keeps_state() {
+        return Err(Error::NeedsOwnConnection {
+            command: command.upper_name(),
+        });
+    }
+    args_of(command.encoded, args);
+    let (route, blocks) = commands.route(args);
+    Ok((command, route, blocks || command.effects.blocks()))
 }
 
 /// The error for a topology reply that cannot be read.

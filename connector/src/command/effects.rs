@@ -226,10 +226,7 @@ impl Effects {
                 self.changes_session = true;
                 return Next::HelloVersion;
             }
-            b"asking" => {
-                self.asking = true;
-                self.changes_session = true;
-            }
+            b"asking" => self.asking = true,
             b"reset" => {
                 self.resets = true;
                 self.changes_session = true;
@@ -297,11 +294,12 @@ impl Effects {
     /// Whether it leaves state on its connection that its caller relies on:
     /// a transaction, watched keys, subscriptions, session settings
     /// (`SELECT`, `AUTH`, `HELLO`, `CLIENT SETNAME`, `CLIENT TRACKING`, …),
-    /// suppressed replies (`CLIENT REPLY`), or a connection handed over
-    /// (`MONITOR`, `QUIT`, …). Such a command needs a connection its caller
-    /// holds.
+    /// suppressed replies (`CLIENT REPLY`), a connection handed over
+    /// (`MONITOR`, `QUIT`, …), or `ASKING` for the command after it. Such a
+    /// command needs a connection its caller holds.
     pub fn keeps_state(&self) -> bool {
-        self.transaction.is_some()
+        self.asking
+            || self.transaction.is_some()
             || self.watch.is_some()
             || self.subscription.is_some()
             || self.changes_session
@@ -357,7 +355,10 @@ impl Effects {
     /// at once: not inside `MULTI` (it is queued there, and takes effect
     /// inside `EXEC`'s reply) nor while replies are suppressed.
     pub(crate) fn needs_an_answer(&self) -> bool {
-        self.subscription.is_some() || self.replies.is_some() || self.takes_connection
+        self.subscription.is_some()
+            || self.replies.is_some()
+            || self.takes_connection
+            || self.hello.is_some()
     }
 }
 
@@ -441,7 +442,6 @@ mod tests {
             &["CLIENT", "REPLY", "OFF"],
             &["MONITOR"],
             &["QUIT"],
-            &["ASKING"],
         ] {
             let effects = of(words);
             assert!(
@@ -461,7 +461,8 @@ mod tests {
         assert_eq!(of(&["HELLO", "3", "AUTH", "u", "p"]).hello(), Some(true));
         assert_eq!(of(&["hello", "2"]).hello(), Some(false));
         assert_eq!(of(&["HELLO"]).hello(), None);
-        assert!(of(&["asking"]).asking());
+        let asking = of(&["asking"]);
+        assert!(asking.asking() && asking.keeps_state() && !asking.changes_session());
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub struct Connection {
     resp3: bool,
     /// `MONITOR`, `SYNC`, `PSYNC` or `QUIT` ran: what comes is no reply.
     handed_over: bool,
+    /// `ASKING` ran, and no command after it yet.
+    asking: bool,
     /// The server answered `READONLY` or `LOADING`: it is no longer (or not
     /// yet) the server this connection was meant for.
     stale_role: bool,
@@ -193,6 +195,7 @@ impl Connection {
             reply_mode: ReplyMode::On,
             resp3: config.protocol == Protocol::Resp3,
             handed_over: false,
+            asking: false,
             stale_role: false,
             session_changed: false,
         };
@@ -318,8 +321,11 @@ impl Connection {
                 self.watching = watches;
             }
         }
-        self.handed_over |= effects.takes_connection();
+        // ASKING applies to the next command, whatever its reply: then it
+        // is gone.
+        self.asking = effects.asking() && error_message(&reply).is_none();
         if error_message(&reply).is_none() {
+            self.handed_over |= effects.takes_connection();
             self.session_changed |= effects.changes_session();
             if let Some(resp3) = effects.hello() {
                 self.resp3 = resp3;
@@ -569,6 +575,7 @@ impl Connection {
             && self.set_aside.is_empty()
             && self.lagged == 0
             && !self.handed_over
+            && !self.asking
             && !self.stale_role
             && !self.session_changed
     }

@@ -9,7 +9,7 @@ use redwire_resp::Frame;
 use super::sentinel::{self, Discovery};
 use crate::config::{Config, Endpoint, Role};
 use crate::connection::Connection;
-use crate::error::{ConfigError, Error, Phase};
+use crate::error::{ConfigError, Error, Phase, ServerError};
 
 /// Holds a default [`Config`]; each [`connect_with`](Self::connect_with)
 /// applies overrides to that one connection only (the
@@ -145,27 +145,35 @@ impl Connect for Connector {
 
     /// `PING`, within the connect timeout; for a sentinel-managed master,
     /// `ROLE`, which must still say master (a demoted master is discarded
-    /// and the next connection is found through the sentinels).
+    /// and the next connection is found through the sentinels). Sent as it
+    /// is: the commands a user disabled are the user's, not the pool's.
     async fn check(&self, connection: &mut Connection) -> Result<(), Error> {
         let sentinel_master = matches!(
             self.defaults.endpoint(),
             Endpoint::Sentinel(s) if s.role == Role::Master
         );
-        let command: &[&str] = if sentinel_master {
-            &["ROLE"]
+        let command: &[u8] = if sentinel_master {
+            b"*1\r\n$4\r\nROLE\r\n"
         } else {
-            &["PING"]
+            b"*1\r\n$4\r\nPING\r\n"
         };
+        let asked = connection.send_raw(command, 1);
         let reply = match self.defaults.timeouts().0 {
-            Some(after) => tokio::time::timeout(after, connection.cmd(command))
-                .await
-                .map_err(|_| Error::Timeout {
-                    phase: Phase::Read,
-                    endpoint: connection.endpoint().to_owned(),
-                    after,
-                })??,
-            None => connection.cmd(command).await?,
+            Some(after) => {
+                tokio::time::timeout(after, asked)
+                    .await
+                    .map_err(|_| Error::Timeout {
+                        phase: Phase::Read,
+                        endpoint: connection.endpoint().to_owned(),
+                        after,
+                    })??
+            }
+            None => asked.await?,
         };
+        let reply = reply.into_iter().next().unwrap_or(Frame::Null);
+        if let Frame::Error(message) | Frame::BulkError(message) = &reply {
+            return Err(Error::Server(ServerError::new(message)));
+        }
         let role = match &reply {
             Frame::Array(items) => items.first().and_then(Frame::as_bytes),
             _ => None,

@@ -34,7 +34,8 @@ pub use multiplexed::MAX_QUEUED;
 ///
 /// A sentinel configuration's connection is found through the sentinels,
 /// again after it failed or its server answered `READONLY` or `LOADING` (a
-/// demoted master): the requests after that reply go on a new connection. At most [`MAX_QUEUED`] requests wait on it: past
+/// demoted master, after a failover): the requests after that reply go on
+/// a new connection. At most [`MAX_QUEUED`] requests wait on it: past
 /// that, [`cmd`](Self::cmd) and [`pipeline`](Self::pipeline) wait for room,
 /// and [`submit`](Self::submit) is answered with [`Error::QueueFull`]. Used
 /// outside a tokio runtime, it answers [`Error::NoRuntime`].
@@ -127,7 +128,12 @@ impl SharedConnection {
         if pipeline.is_empty() {
             return Ok(Vec::new());
         }
-        self.live()?.pipeline(pipeline).await
+        match self.live()?.pipeline(pipeline).await {
+            // The connection stopped taking requests as this one came:
+            // nothing was sent, so once more, on the next connection.
+            Err(Error::Closed { .. }) => self.live()?.pipeline(pipeline).await,
+            replies => replies,
+        }
     }
 
     /// Runs one command: its reply, an error reply as [`Error::Server`].

@@ -16,6 +16,7 @@ use redwire_resp::Frame;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::command::pipeline::Pipeline;
+use crate::config::Endpoint;
 use crate::connection::{error_message, Connection, Replies};
 use crate::discovery::Connector;
 use crate::error::{Error, Phase, ServerError};
@@ -58,7 +59,7 @@ impl Respond {
             // The caller may have given up: its replies go nowhere.
             Self::Waiting(caller) => drop(caller.send(replies)),
             Self::Call(mut call) => {
-                if let Some(call) = call.call.take() {
+                if let Some(call) = call.function.take() {
                     call(replies);
                 }
             }
@@ -68,10 +69,12 @@ impl Respond {
 
 /// A function that gets a request's replies. Dropped without being called
 /// (a request lost as the connection's task stopped), it is called with
-/// [`Error::Closed`], so that no caller waits for ever.
+/// [`Error::Closed`] when the request was never written, else
+/// [`Error::Broken`] (it may have run), so that no caller waits for ever.
 pub(crate) struct Call {
-    call: Option<Callback>,
+    function: Option<Callback>,
     endpoint: String,
+    written: bool,
 }
 
 /// What [`Call`] holds.
@@ -83,17 +86,21 @@ impl Call {
         call: impl FnOnce(Result<Replies, Error>) + Send + 'static,
     ) -> Self {
         Self {
-            call: Some(Box::new(call)),
+            function: Some(Box::new(call)),
             endpoint,
+            written: false,
         }
     }
 }
 
 impl Drop for Call {
     fn drop(&mut self) {
-        if let Some(call) = self.call.take() {
-            call(Err(Error::Closed {
-                endpoint: std::mem::take(&mut self.endpoint),
+        if let Some(call) = self.function.take() {
+            let endpoint = std::mem::take(&mut self.endpoint);
+            call(Err(if self.written {
+                Error::Broken { endpoint }
+            } else {
+                Error::Closed { endpoint }
             }));
         }
     }
@@ -124,7 +131,8 @@ impl Multiplexed {
     }
 
     /// Whether the connection failed (its task stopped), or no longer takes
-    /// requests (its server answered `READONLY` or `LOADING`).
+    /// requests (a server found through sentinels answered `READONLY` or
+    /// `LOADING`).
     pub(crate) fn is_closed(&self) -> bool {
         self.requests.is_closed()
     }
@@ -192,8 +200,14 @@ impl Multiplexed {
 
 /// Connects, then serves the queued requests.
 async fn connect_and_drive(connector: Connector, queued: mpsc::UnboundedReceiver<Request>) {
+    // Found through sentinels: after a failover, connecting again reaches
+    // the new master.
+    let follows_failovers = matches!(connector.defaults().endpoint(), Endpoint::Sentinel(_));
     match connector.connect().await {
-        Ok(connection) => drive(connection, queued, connector.defaults().timeouts().2).await,
+        Ok(connection) => {
+            let read_timeout = connector.defaults().timeouts().2;
+            drive(connection, queued, read_timeout, follows_failovers).await;
+        }
         Err(e) => fail(
             VecDeque::new(),
             queued,
@@ -211,6 +225,7 @@ async fn drive(
     mut connection: Connection,
     mut queued: mpsc::UnboundedReceiver<Request>,
     read_timeout: Option<std::time::Duration>,
+    follows_failovers: bool,
 ) {
     connection.set_read_timeout(None);
     let endpoint = connection.endpoint().to_owned();
@@ -256,12 +271,12 @@ async fn drive(
                         Some(message) => Err(ServerError::new(message)),
                         None => Ok(frame),
                     };
-                    // A demoted master or a loading replica is not the server
-                    // the connection was made for: requests not queued yet go
-                    // to a new connection (found again, through sentinels);
-                    // those queued are served here still.
+                    // A demoted master or a loading replica, found through
+                    // sentinels, is not the server the connection was made
+                    // for: requests not queued yet go to a new connection,
+                    // found again; those queued are served here still.
                     if let Err(e) = &reply {
-                        if matches!(e.code(), "READONLY" | "LOADING") {
+                        if follows_failovers && matches!(e.code(), "READONLY" | "LOADING") {
                             queued.close();
                         }
                     }
@@ -278,7 +293,7 @@ async fn drive(
                     }
                     overdue = read_timeout
                         .filter(|_| !waiting.is_empty())
-                        .map(|after| tokio::time::Instant::now() + after);
+                        .and_then(|after| tokio::time::Instant::now().checked_add(after));
                 }
                 Err(e) => break e,
             },
@@ -293,8 +308,12 @@ async fn drive(
                 };
                 out.clear();
                 let mut next = Some(request);
-                while let Some(request) = next.take() {
+                while let Some(mut request) = next.take() {
                     out.extend_from_slice(&request.bytes);
+                    if let Respond::Call(call) = &mut request.respond {
+                        // From here on, it may have run.
+                        call.written = true;
+                    }
                     waiting.push_back(Waiting {
                         expected: request.replies,
                         replies: Vec::with_capacity(request.replies),
@@ -309,7 +328,9 @@ async fn drive(
                     break e;
                 }
                 if overdue.is_none() {
-                    overdue = read_timeout.map(|after| tokio::time::Instant::now() + after);
+                    // A timeout too long to reckon (years) is none.
+                    overdue =
+                        read_timeout.and_then(|after| tokio::time::Instant::now().checked_add(after));
                 }
             }
         }

@@ -14,6 +14,7 @@ from .exceptions import (
     AuthenticationError,
     ConfigError,
     ConnectionError,
+    DataError,
     NoScriptError,
     PoolExhaustedError,
     ProtocolError,

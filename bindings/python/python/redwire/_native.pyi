@@ -61,3 +61,7 @@ class Completions:
         """Resolves the future (``futures[id]``) of every queued outcome."""
     def cancel(self, id: int) -> None:
         """Cancels request ``id``; its connection is closed."""
+
+def forked() -> None:
+    """Called in a forked child (registered with ``os.register_at_fork``):
+    what the parent made is left alone, and made again on first use."""

@@ -54,10 +54,15 @@ class _LoopRequests:
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
         # The native side resolves the futures itself.
         loop.add_reader(self.native.fileno(), self.native.drain, self.futures)
+        # A client dropped without closing: once nothing of it is left (no
+        # request in flight either), the loop stops watching its queue, and
+        # the queue's descriptors close.
+        self._unwatch = weakref.finalize(self, _stop_watching, self.loop, self.native.fileno())
 
     def _close_here(self) -> None:
         """On the loop's thread: drops the commands gathered and not sent,
         fails what is still waiting, then stops watching the queue."""
+        self._unwatch.detach()
         self.native.discard()
         for request, future in list(self.futures.items()):
             self.native.cancel(request)
@@ -79,6 +84,21 @@ class _LoopRequests:
             self._close_here()
         else:
             loop.call_soon_threadsafe(self._close_here)
+
+
+def _stop_watching(loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]", fileno: int) -> None:
+    """Has the loop stop watching a queue's descriptor, from any thread."""
+    loop = loop_ref()
+    if loop is None or loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        loop.remove_reader(fileno)
+    else:
+        loop.call_soon_threadsafe(loop.remove_reader, fileno)
 
 
 class _Requests:
@@ -316,7 +336,7 @@ class PubSub(sync.PubSub):
     ) -> Optional[Dict[str, Any]]:
         """The next message, or ``None`` after ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
+        deadline = sync._deadline(timeout, loop.time())
         while True:
             left = None if deadline is None else max(0.0, deadline - loop.time())
             reply = await self._requests.run(self._native.submit_message, None, left)

@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok
-from .exceptions import NoScriptError, RedisError, ResponseError, WatchError
+from .exceptions import DataError, NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
     """A Redis client on a pool of connections, safe to share between
@@ -328,6 +328,16 @@ class Script:
 _CONFIRMATIONS = ("subscribe", "unsubscribe", "psubscribe", "punsubscribe")
 
 
+def _deadline(timeout: Optional[float], now: float) -> Optional[float]:
+    """When a wait of ``timeout`` seconds from ``now`` ends: ``None`` for no
+    end (``None`` or infinity); a timeout that is no number is refused."""
+    if timeout is None or timeout == float("inf"):
+        return None
+    if timeout != timeout:
+        raise DataError("timeout must be a number of seconds or None, got nan")
+    return now + timeout
+
+
 class PubSub:
     """Subscriptions on a connection of their own, as redis-py's: the
     (un)subscribe methods send and return; their confirmations and the
@@ -382,8 +392,8 @@ class PubSub:
         self, timeout: Optional[float] = 0.0, ignore_subscribe_messages: bool = False
     ) -> Optional[Dict[str, Any]]:
         """The next message, or ``None`` when none arrives within ``timeout``
-        seconds (``0``: do not wait; ``None``: wait for one)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        seconds (``0``: do not wait; ``None`` or infinity: wait for one)."""
+        deadline = _deadline(timeout, time.monotonic())
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             reply = self._native.get_message(left)

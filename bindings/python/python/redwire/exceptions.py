@@ -13,6 +13,7 @@ __all__ = [
     "ProtocolError",
     "ConfigError",
     "PoolExhaustedError",
+    "DataError",
 ]
 
 
@@ -54,3 +55,7 @@ class ConfigError(RedisError, ValueError):
 
 class PoolExhaustedError(ConnectionError):
     """No pooled connection came free within ``pool_timeout``."""
+
+
+class DataError(RedisError):
+    """An argument the client refuses before sending anything (as redis-py's)."""
