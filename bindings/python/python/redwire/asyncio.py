@@ -73,21 +73,15 @@ class _LoopRequests:
             loop.remove_reader(self.native.fileno())
 
     def close(self) -> None:
-        loop = self.loop()
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._close_here()
-        else:
-            loop.call_soon_threadsafe(self._close_here)
+        _on_loop(self.loop, self._close_here)
 
 
-def _stop_watching(loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]", fileno: int) -> None:
-    """Has the loop stop watching a queue's descriptor, from any thread."""
+def _on_loop(
+    loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]", function: Callable[..., Any], *args: Any
+) -> None:
+    """Runs ``function(*args)`` on the loop's thread, from any thread: at
+    once when it is this thread's running loop, else soon; not at all when
+    the loop is gone or closed."""
     loop = loop_ref()
     if loop is None or loop.is_closed():
         return
@@ -96,9 +90,16 @@ def _stop_watching(loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]",
     except RuntimeError:
         running = None
     if running is loop:
-        loop.remove_reader(fileno)
+        function(*args)
     else:
-        loop.call_soon_threadsafe(loop.remove_reader, fileno)
+        loop.call_soon_threadsafe(function, *args)
+
+
+def _stop_watching(loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]", fileno: int) -> None:
+    """Has the loop stop watching a queue's descriptor, from any thread."""
+    loop = loop_ref()
+    if loop is not None:
+        _on_loop(loop_ref, loop.remove_reader, fileno)
 
 
 class _Requests:
