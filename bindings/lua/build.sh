@@ -8,8 +8,10 @@ lua="${1:-lua}"
 case "$("$lua" -e 'io.write(jit and "luajit" or _VERSION)')" in
   luajit) feature=luajit ;;
   "Lua 5.1") feature=lua51 ;;
+  "Lua 5.2") feature=lua52 ;;
+  "Lua 5.3") feature=lua53 ;;
   "Lua 5.4") feature=lua54 ;;
-  *) echo "redwire: unsupported Lua $("$lua" -v 2>&1) ($lua): use Lua 5.1, LuaJIT or Lua 5.4" >&2; exit 1 ;;
+  *) echo "redwire: unsupported Lua $("$lua" -v 2>&1) ($lua): use Lua 5.1 to 5.4 or LuaJIT" >&2; exit 1 ;;
 esac
 profile="${REDWIRE_LUA_PROFILE:-release}"
 cargo build --profile "$profile" -p redwire-lua --features "$feature" --message-format short

@@ -11,7 +11,7 @@ description = {
       redwire.connector and redwire.sentinel (lua-resty-redis-connector's
       API) and nauthilus_redis (nauthilus' Redis API), built
       by cargo into one shared library, redwire_native, with a one-line Lua
-      module for each. Lua 5.1, LuaJIT 2.1 and Lua 5.4; the Lua luarocks
+      module for each. Lua 5.1 to 5.4 and LuaJIT 2.1; the Lua luarocks
       targets picks the build.
    ]],
    license = "MIT OR Apache-2.0",

@@ -606,6 +606,12 @@ async fn a_subscriber_lists_its_resubscriptions_and_can_wait_without_a_read_time
         started.elapsed(),
         Duration::from_millis(100),
     );
+    // A subscriber's loop reads on after a timeout: the next message comes.
+    assert!(!c.is_broken());
+    let mut publisher = connect(&url(&server)).await;
+    publisher.cmd(&("PUBLISH", "b", "after")).await.unwrap();
+    let message = c.read().await.unwrap();
+    assert_eq!(pubsub(&message), (b"message".to_vec(), b"after".to_vec()));
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use crate::checkout::{Checkout, OUTSIDE_RUN};
+use crate::checkout::Checkout;
 use crate::config::ClientConfig;
 use crate::convert;
 use crate::lua_stack;
@@ -38,8 +38,8 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
 
 /// `redis.connect(config)`: a client, or `nil, err`.
 async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
-    if !runtime::inside_run(&lua) {
-        return convert::failure(&lua, OUTSIDE_RUN);
+    if let Err(why) = runtime::ready_to_wait(&lua).await {
+        return convert::failure(&lua, &why);
     }
     let cfg = match ClientConfig::from_lua(&config) {
         Ok(cfg) => cfg,
@@ -83,7 +83,7 @@ impl UserData for Client {
         methods.add_async_method(
             "close",
             |_lua, this, no_keepalive: Option<bool>| async move {
-                this.checkout.release(no_keepalive == Some(true)).await;
+                this.checkout.release(no_keepalive == Some(true));
                 Ok(true)
             },
         );
@@ -97,13 +97,14 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
         Ok(_) => return convert::failure(&lua, "cmd needs a command name"),
         Err(e) => return convert::failure(&lua, &e),
     };
-    let mut connection = match this.checkout.lock(&lua).await? {
-        Ok(connection) => connection,
+    let mut lease = match this.checkout.lease(&lua).await? {
+        Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    match connection.cmd(&args).await {
-        Ok(frame) => convert::returned(&lua, &frame),
-        Err(e) => convert::failed(&lua, &e),
+    match lease.run(|connection| connection.cmd(&args)).await {
+        Some(Ok(frame)) => convert::returned(&lua, &frame),
+        Some(Err(e)) => convert::failed(&lua, &e),
+        None => convert::failure(&lua, CLOSED_WHILE_WAITING),
     }
 }
 
@@ -131,13 +132,14 @@ async fn pipeline(lua: Lua, this: UserDataRef<Client>, commands: Value) -> Resul
             lua.create_table()?,
         )]));
     }
-    let mut connection = match this.checkout.lock(&lua).await? {
-        Ok(connection) => connection,
+    let mut lease = match this.checkout.lease(&lua).await? {
+        Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    let replies = match connection.pipeline(&pipeline).await {
-        Ok(replies) => replies,
-        Err(e) => return convert::failed(&lua, &e),
+    let replies = match lease.run(|connection| connection.pipeline(&pipeline)).await {
+        Some(Ok(replies)) => replies,
+        Some(Err(e)) => return convert::failed(&lua, &e),
+        None => return convert::failure(&lua, CLOSED_WHILE_WAITING),
     };
     let results = lua_stack::pipeline_results(&lua, &replies)?;
     Ok(MultiValue::from_vec(vec![Value::Table(results)]))
@@ -145,11 +147,14 @@ async fn pipeline(lua: Lua, this: UserDataRef<Client>, commands: Value) -> Resul
 
 /// `client:read()`: `{ type = …, value = … }`, or `nil, err`.
 async fn read(lua: Lua, this: UserDataRef<Client>, (): ()) -> Result<MultiValue> {
-    let mut connection = match this.checkout.lock(&lua).await? {
-        Ok(connection) => connection,
+    let mut lease = match this.checkout.lease(&lua).await? {
+        Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    match connection.read().await {
+    let Some(read) = lease.run(|connection| connection.read()).await else {
+        return convert::failure(&lua, CLOSED_WHILE_WAITING);
+    };
+    match read {
         Ok(frame) => {
             let message = lua.create_table()?;
             message.set("type", frame.type_name())?;
@@ -159,6 +164,9 @@ async fn read(lua: Lua, this: UserDataRef<Client>, (): ()) -> Result<MultiValue>
         Err(e) => convert::failed(&lua, &e),
     }
 }
+
+/// What a request stopped by `close` returns (after `nil`).
+const CLOSED_WHILE_WAITING: &str = "the connection was closed while the request waited";
 
 /// `read()`'s value: an error reply's message as a string.
 fn read_value(lua: &Lua, frame: &Frame) -> Result<Value> {

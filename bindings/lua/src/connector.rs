@@ -28,10 +28,9 @@ use std::time::Duration;
 use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
 };
-use redwire::{Frame, PoolConfig, Pools, WhenFull};
+use redwire::{Frame, PoolConfig, PooledConnection, Pools, WhenFull};
 use redwire_sentinel::{Address, Ask, SentinelError, Sentinels};
 
-use crate::checkout::{Checkout, OUTSIDE_RUN};
 use crate::connector_params::{self, ConnectionOptions, Fields, Params};
 use crate::convert;
 use crate::resty_redis::RestyRedis;
@@ -144,8 +143,8 @@ enum Via {
 impl RedisConnector {
     /// Connects with `table` over this connector's params.
     async fn connect(&self, lua: &Lua, table: Option<&Table>, via: Via) -> Result<MultiValue> {
-        if !runtime::inside_run(lua) {
-            return convert::failure(lua, OUTSIDE_RUN);
+        if let Err(why) = runtime::ready_to_wait(lua).await {
+            return convert::failure(lua, &why);
         }
         let fields = match via {
             Via::Host => Fields::Known,
@@ -238,13 +237,42 @@ async fn try_hosts(
 }
 
 /// Asks the sentinel a connection is open to (whatever the address).
-struct OnConnection<'a>(&'a Checkout);
+struct OnConnection<'a>(tokio::sync::Mutex<&'a mut PooledConnection>);
 
 impl Ask for OnConnection<'_> {
     type Error = String;
 
     async fn ask(&self, _: &Address, command: &[&str]) -> std::result::Result<Frame, String> {
-        self.0.ask(command).await
+        self.0
+            .lock()
+            .await
+            .cmd(command)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Runs `discover` with the sentinel `red` is connected to: its outcome as
+/// Lua values (`shape` makes them), or `nil, err`.
+async fn on_sentinel<T>(
+    lua: &Lua,
+    red: &RestyRedis,
+    discover: impl AsyncFnOnce(&OnConnection<'_>) -> std::result::Result<T, SentinelError<String>>,
+    shape: impl FnOnce(&Lua, T) -> Result<Value>,
+) -> Result<MultiValue> {
+    let mut lease = match red.checkout().lease(lua).await? {
+        Ok(lease) => lease,
+        Err(failure) => return Ok(failure),
+    };
+    let outcome = lease
+        .run(|connection| async move {
+            discover(&OnConnection(tokio::sync::Mutex::new(connection))).await
+        })
+        .await;
+    match outcome {
+        Some(Ok(found)) => Ok(MultiValue::from_vec(vec![shape(lua, found)?])),
+        Some(Err(e)) => convert::failure(lua, &sentinel_failure(e)),
+        None => convert::failure(lua, "closed"),
     }
 }
 
@@ -255,17 +283,14 @@ pub(crate) fn sentinel_module(lua: &Lua) -> Result<Table> {
         "get_master",
         lua.create_async_function(
             |lua, (red, name): (UserDataRef<RestyRedis>, String)| async move {
-                if !runtime::inside_run(&lua) {
-                    return convert::failure(&lua, OUTSIDE_RUN);
-                }
                 let sentinels = Sentinels::new(vec![Address::new("sentinel", 0)]);
-                match sentinels.master(&OnConnection(red.checkout()), &name).await {
-                    Ok(master) => {
-                        let table = address_table(&lua, &master)?;
-                        Ok(MultiValue::from_vec(vec![Value::Table(table)]))
-                    }
-                    Err(e) => convert::failure(&lua, &sentinel_failure(e)),
-                }
+                on_sentinel(
+                    &lua,
+                    &red,
+                    async |asker| sentinels.master(asker, &name).await,
+                    |lua, master| Ok(Value::Table(address_table(lua, &master)?)),
+                )
+                .await
             },
         )?,
     )?;
@@ -273,23 +298,20 @@ pub(crate) fn sentinel_module(lua: &Lua) -> Result<Table> {
         "get_slaves",
         lua.create_async_function(
             |lua, (red, name): (UserDataRef<RestyRedis>, String)| async move {
-                if !runtime::inside_run(&lua) {
-                    return convert::failure(&lua, OUTSIDE_RUN);
-                }
                 let sentinels = Sentinels::new(vec![Address::new("sentinel", 0)]);
-                match sentinels
-                    .replicas(&OnConnection(red.checkout()), &name)
-                    .await
-                {
-                    Ok(replicas) => {
+                on_sentinel(
+                    &lua,
+                    &red,
+                    async |asker| sentinels.replicas(asker, &name).await,
+                    |lua, replicas| {
                         let list = lua.create_table()?;
                         for (i, replica) in replicas.iter().enumerate() {
-                            list.raw_set(i + 1, address_table(&lua, replica)?)?;
+                            list.raw_set(i + 1, address_table(lua, replica)?)?;
                         }
-                        Ok(MultiValue::from_vec(vec![Value::Table(list)]))
-                    }
-                    Err(e) => convert::failure(&lua, &sentinel_failure(e)),
-                }
+                        Ok(Value::Table(list))
+                    },
+                )
+                .await
             },
         )?,
     )?;

@@ -101,8 +101,20 @@ impl From<&str> for LuaArg {
     }
 }
 
+/// A number as a command argument, exactly: a whole number as its digits
+/// (not Lua's `%.14g`, which turns 123456789012345 into
+/// 1.2345678901234e+14), any other as the shortest text that reads back
+/// to it.
+pub(crate) fn number(x: f64) -> Vec<u8> {
+    // Whole numbers an i64 holds: below 2^63 in magnitude.
+    if x.fract() == 0.0 && x.abs() < 9_223_372_036_854_775_808.0 {
+        return (x as i64).to_string().into_bytes();
+    }
+    format!("{x:?}").into_bytes()
+}
+
 /// Command arguments from Lua values, each converted to a string as Lua's
-/// `tostring` would for strings, numbers and booleans.
+/// `tostring` would for strings and booleans, numbers exactly.
 pub(crate) fn args(lua: &Lua, values: &[Value]) -> std::result::Result<Vec<LuaArg>, String> {
     values
         .iter()
@@ -110,6 +122,7 @@ pub(crate) fn args(lua: &Lua, values: &[Value]) -> std::result::Result<Vec<LuaAr
         .map(|(i, v)| match v {
             Value::String(s) => Ok(LuaArg::Str(s.clone())),
             Value::Integer(n) => Ok(LuaArg::Int(*n)),
+            Value::Number(x) => Ok(LuaArg::Text(number(*x))),
             Value::Boolean(b) => Ok(LuaArg::Text(b.to_string().into_bytes())),
             other => match lua.coerce_string(other.clone()) {
                 Ok(Some(s)) => Ok(LuaArg::Str(s)),
@@ -121,4 +134,22 @@ pub(crate) fn args(lua: &Lua, values: &[Value]) -> std::result::Result<Vec<LuaAr
             },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_are_sent_exactly() {
+        let text = |x: f64| String::from_utf8(number(x)).unwrap_or_default();
+        assert_eq!(text(123_456_789_012_345.0), "123456789012345");
+        assert_eq!(text(1e15), "1000000000000000");
+        assert_eq!(text(-0.0), "0");
+        assert_eq!(text(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(text(1.5), "1.5");
+        assert_eq!(text(1e300), "1e300");
+        assert_eq!(text(f64::INFINITY), "inf");
+        assert_eq!(text(-f64::INFINITY), "-inf");
+    }
 }

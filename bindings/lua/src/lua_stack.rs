@@ -165,11 +165,13 @@ pub(crate) fn read_commands(
                 for i in 1.. {
                     match ffi::lua_rawgeti(state, -1, i) {
                         ffi::LUA_TNIL => break,
-                        ffi::LUA_TSTRING | ffi::LUA_TNUMBER => {
+                        ffi::LUA_TSTRING => {
                             let mut len = 0;
                             let text = ffi::lua_tolstring(state, -1, &raw mut len);
                             args.push(std::slice::from_raw_parts(text.cast(), len));
                         }
+                        // Exactly (see `convert::number`), not as Lua writes it.
+                        ffi::LUA_TNUMBER => args.push(&number_on_stack(state)),
                         ffi::LUA_TBOOLEAN if ffi::lua_toboolean(state, -1) != 0 => args.push(b"true"),
                         ffi::LUA_TBOOLEAN => args.push(b"false"),
                         _ => {
@@ -193,4 +195,15 @@ pub(crate) fn read_commands(
         })?;
     }
     Ok(why.map_or(Ok(()), Err))
+}
+
+/// The number on top of the stack as a command argument (see
+/// [`convert::number`](crate::convert::number)); an integer of Lua 5.3 and
+/// 5.4 as its digits.
+unsafe fn number_on_stack(state: *mut ffi::lua_State) -> Vec<u8> {
+    #[cfg(any(feature = "lua53", feature = "lua54"))]
+    if ffi::lua_isinteger(state, -1) != 0 {
+        return ffi::lua_tointeger(state, -1).to_string().into_bytes();
+    }
+    crate::convert::number(ffi::lua_tonumber(state, -1))
 }

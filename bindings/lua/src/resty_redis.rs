@@ -9,11 +9,10 @@
 //! reply `{ false, message }`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use mlua::{
-    Function, Lua, MetaMethod, MultiValue, Result, UserData, UserDataMethods, UserDataRef, Value,
-    Variadic,
+    Function, Lua, MetaMethod, MultiValue, Result, Table, UserData, UserDataMethods, UserDataRef,
+    Value, Variadic,
 };
 use redwire::{Error, Frame, Pipeline, PooledConnection};
 
@@ -42,17 +41,21 @@ impl RestyRedis {
     /// Back to the keepalive pool, leaving a `MULTI` first (unless
     /// proxied); `nil, err` when it was already closed or released.
     pub(crate) async fn keepalive(&self, lua: &Lua) -> Result<MultiValue> {
-        match self.checkout.lock(lua).await? {
-            Ok(mut connection) => {
-                if !self.proxied && !connection.is_broken() && !connection.is_reusable() {
-                    // Inside MULTI (or subscribed, which DISCARD cannot
-                    // undo: the pool then closes it).
-                    let _ = connection.cmd(&["DISCARD"]).await;
-                }
+        match self.checkout.lease(lua).await? {
+            Ok(mut lease) => {
+                lease
+                    .run(|connection| async move {
+                        if !self.proxied && !connection.is_broken() && !connection.is_reusable() {
+                            // Inside MULTI (or subscribed, which DISCARD
+                            // cannot undo: the pool then closes it).
+                            let _ = connection.cmd(&["DISCARD"]).await;
+                        }
+                    })
+                    .await;
             }
             Err(failure) => return Ok(failure),
         }
-        self.checkout.release(false).await;
+        self.checkout.release(false);
         Ok(MultiValue::from_vec(vec![Value::Integer(1)]))
     }
 
@@ -61,15 +64,16 @@ impl RestyRedis {
         &self.checkout
     }
 
-    /// Runs a command on the locked connection.
+    /// Runs a command on the connection.
     pub(crate) async fn cmd(&self, lua: &Lua, args: &[LuaArg]) -> Result<MultiValue> {
-        let mut connection = match self.checkout.lock(lua).await? {
-            Ok(connection) => connection,
+        let mut lease = match self.checkout.lease(lua).await? {
+            Ok(lease) => lease,
             Err(failure) => return Ok(failure),
         };
-        match connection.cmd(args).await {
-            Ok(frame) => top_level(lua, &frame),
-            Err(e) => failed(lua, &e),
+        match lease.run(|connection| connection.cmd(args)).await {
+            Some(Ok(frame)) => top_level(lua, &frame),
+            Some(Err(e)) => failed(lua, &e),
+            None => convert::failure(lua, CLOSED_WHILE_WAITING),
         }
     }
 }
@@ -102,9 +106,8 @@ fn failed(lua: &Lua, error: &Error) -> Result<MultiValue> {
     }
 }
 
-/// Where timeouts are set instead of on a connection.
-const TIMEOUTS_INSTEAD: &str =
-    "set connect_timeout, send_timeout and read_timeout in the connector's params";
+/// What a request stopped by `close` returns (after `nil`).
+const CLOSED_WHILE_WAITING: &str = "closed";
 
 /// `nil, "Command x is disabled"`.
 fn disabled(lua: &Lua, command: &str) -> Result<MultiValue> {
@@ -140,10 +143,11 @@ fn command_args(
 /// sent.
 async fn command(
     lua: Lua,
-    name: mlua::String,
+    name: Vec<u8>,
     this: UserDataRef<RestyRedis>,
     args: Variadic<Value>,
 ) -> Result<MultiValue> {
+    let name = lua.create_string(&name)?;
     let args = match command_args(&lua, &name, &args) {
         Ok(args) => args,
         Err(e) => return convert::failure(&lua, &e),
@@ -151,9 +155,8 @@ async fn command(
     if this.pipeline.borrow().is_some() {
         // Refused now, as lua-resty-redis-connector refuses it, so that the
         // rest of the pipeline still runs.
-        let refused = match this.checkout.lock(&lua).await? {
-            Ok(connection) => connection.refuses(&name.as_bytes()),
-            Err(failure) => return Ok(failure),
+        let Some(refused) = this.checkout.refuses(&name.as_bytes()) else {
+            return convert::failure(&lua, "the connection is closed or busy");
         };
         if refused {
             return disabled(&lua, &name.to_string_lossy());
@@ -166,27 +169,33 @@ async fn command(
     this.cmd(&lua, &args).await
 }
 
-/// The state's command functions, by name, made on first use.
-#[derive(Default)]
-struct Commands(RefCell<HashMap<Vec<u8>, Function>>);
+/// The registry name of the state's command functions, by name: weak
+/// values, so that they go with the garbage once unused (any name is a
+/// command: a program may look up many).
+const COMMANDS: &str = "redwire.connector.commands";
 
 fn command_function(lua: &Lua, name: mlua::String) -> Result<Function> {
-    if lua.app_data_ref::<Commands>().is_none() {
-        lua.set_app_data(Commands::default());
+    let commands = if let Ok(commands) = lua.named_registry_value::<Table>(COMMANDS) {
+        commands
+    } else {
+        let commands = lua.create_table()?;
+        let weak_values = lua.create_table()?;
+        weak_values.set("__mode", "v")?;
+        commands.set_metatable(Some(weak_values))?;
+        lua.set_named_registry_value(COMMANDS, &commands)?;
+        commands
+    };
+    if let Some(function) = commands.raw_get::<Option<Function>>(&name)? {
+        return Ok(function);
     }
-    let commands = lua
-        .app_data_ref::<Commands>()
-        .ok_or_else(|| mlua::Error::runtime("command table missing"))?;
+    // The name as bytes: a function holds no Lua reference of its own.
     let key = name.as_bytes().to_vec();
-    if let Some(function) = commands.0.borrow().get(&key) {
-        return Ok(function.clone());
-    }
     let function = lua.create_async_function(
         move |lua, (this, args): (UserDataRef<RestyRedis>, Variadic<Value>)| {
-            command(lua, name.clone(), this, args)
+            command(lua, key.clone(), this, args)
         },
     )?;
-    commands.0.borrow_mut().insert(key, function.clone());
+    commands.raw_set(name, &function)?;
     Ok(function)
 }
 
@@ -202,20 +211,24 @@ impl UserData for RestyRedis {
         });
         methods.add_async_method("commit_pipeline", commit_pipeline);
         methods.add_async_method("read_reply", |lua, this, ()| async move {
-            let mut connection = match this.checkout.lock(&lua).await? {
-                Ok(connection) => connection,
+            let mut lease = match this.checkout.lease(&lua).await? {
+                Ok(lease) => lease,
                 Err(failure) => return Ok(failure),
             };
-            match connection.read().await {
-                Ok(frame) => top_level(&lua, &frame),
-                Err(e) => failed(&lua, &e),
+            match lease.run(|connection| connection.read()).await {
+                Some(Ok(frame)) => top_level(&lua, &frame),
+                // A subscriber loop reads on after a timeout, as with
+                // lua-resty-redis.
+                Some(Err(Error::Timeout { .. })) => convert::failure(&lua, "timeout"),
+                Some(Err(e)) => failed(&lua, &e),
+                None => convert::failure(&lua, CLOSED_WHILE_WAITING),
             }
         });
         methods.add_async_method("set_keepalive", |lua, this, _: MultiValue| async move {
             this.keepalive(&lua).await
         });
-        methods.add_async_method("close", |_lua, this, ()| async move {
-            Ok(if this.checkout.release(true).await {
+        methods.add_method("close", |_lua, this, ()| {
+            Ok(if this.checkout.release(true) {
                 (Some(1), None)
             } else {
                 (None, Some("the connection is closed"))
@@ -223,29 +236,42 @@ impl UserData for RestyRedis {
         });
         // lua-resty-redis' helpers: `array_to_hash` converts; the timeouts
         // and reuse count belong to the connector here.
-        methods.add_function(
-            "array_to_hash",
-            |lua, (_this, flat): (Value, mlua::Table)| {
-                let hash = lua.create_table()?;
-                let values: Vec<Value> = flat.sequence_values::<Value>().collect::<Result<_>>()?;
-                for pair in values.chunks_exact(2) {
-                    hash.raw_set(pair[0].clone(), pair[1].clone())?;
-                }
-                Ok(hash)
+        methods.add_function("array_to_hash", |lua, (_this, flat): (Value, Table)| {
+            let hash = lua.create_table()?;
+            let values: Vec<Value> = flat.sequence_values::<Value>().collect::<Result<_>>()?;
+            for pair in values.chunks_exact(2) {
+                hash.raw_set(pair[0].clone(), pair[1].clone())?;
+            }
+            Ok(hash)
+        });
+        // lua-resty-redis' timeouts, in milliseconds, for this connection
+        // until it goes back to its pool (a connect timeout has no use on
+        // a connection made).
+        methods.add_method("set_timeout", |lua, this, milliseconds: Value| {
+            let timeout = milliseconds_of(&milliseconds).map_err(mlua::Error::runtime)?;
+            this.checkout
+                .set_timeouts(timeout, timeout)
+                .map_err(mlua::Error::runtime)?;
+            let _ = lua;
+            Ok(())
+        });
+        methods.add_method(
+            "set_timeouts",
+            |_lua, this, (_connect, send, read): (Value, Value, Value)| {
+                let send = milliseconds_of(&send).map_err(mlua::Error::runtime)?;
+                let read = milliseconds_of(&read).map_err(mlua::Error::runtime)?;
+                this.checkout
+                    .set_timeouts(send, read)
+                    .map_err(mlua::Error::runtime)?;
+                Ok(())
             },
         );
-        for (name, instead) in [
-            ("set_timeout", TIMEOUTS_INSTEAD),
-            ("set_timeouts", TIMEOUTS_INSTEAD),
-            (
-                "get_reused_times",
-                "connections come from the connector's keepalive pools",
-            ),
-        ] {
-            methods.add_function(name, move |lua, _: MultiValue| {
-                convert::failure(lua, &format!("{name} is not supported: {instead}"))
-            });
-        }
+        methods.add_function("get_reused_times", |lua, _: MultiValue| {
+            convert::failure(
+                lua,
+                "get_reused_times is not supported: connections come from the connector's keepalive pools",
+            )
+        });
         // Any other name is a command.
         methods.add_meta_method(MetaMethod::Index, |lua, _this, name: mlua::String| {
             command_function(lua, name)
@@ -264,13 +290,14 @@ async fn commit_pipeline(lua: Lua, this: UserDataRef<RestyRedis>, (): ()) -> Res
             lua.create_table()?,
         )]));
     }
-    let mut connection = match this.checkout.lock(&lua).await? {
-        Ok(connection) => connection,
+    let mut lease = match this.checkout.lease(&lua).await? {
+        Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    let replies = match connection.pipeline(&pipeline).await {
-        Ok(replies) => replies,
-        Err(e) => return failed(&lua, &e),
+    let replies = match lease.run(|connection| connection.pipeline(&pipeline)).await {
+        Some(Ok(replies)) => replies,
+        Some(Err(e)) => return failed(&lua, &e),
+        None => return convert::failure(&lua, CLOSED_WHILE_WAITING),
     };
     let results = lua.create_table_with_capacity(replies.len(), 0)?;
     for (i, reply) in replies.iter().enumerate() {
@@ -286,4 +313,28 @@ async fn commit_pipeline(lua: Lua, this: UserDataRef<RestyRedis>, (): ()) -> Res
         results.raw_set(i + 1, value)?;
     }
     Ok(MultiValue::from_vec(vec![Value::Table(results)]))
+}
+
+/// A timeout in milliseconds as lua-resty-redis takes it (0 or nil: none).
+fn milliseconds_of(value: &Value) -> std::result::Result<Option<std::time::Duration>, String> {
+    let milliseconds = match value {
+        Value::Nil => return Ok(None),
+        Value::Integer(n) => *n as f64,
+        Value::Number(n) => *n,
+        other => {
+            return Err(format!(
+                "a timeout must be a number of milliseconds, got a {}",
+                other.type_name()
+            ))
+        }
+    };
+    if milliseconds.is_nan() || milliseconds < 0.0 {
+        return Err(format!(
+            "a timeout must be a number of milliseconds, got {milliseconds}"
+        ));
+    }
+    Ok((milliseconds > 0.0).then(|| {
+        std::time::Duration::from_secs_f64(milliseconds / 1000.0)
+            .min(std::time::Duration::from_secs(u32::MAX.into()))
+    }))
 }

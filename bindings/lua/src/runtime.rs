@@ -1,11 +1,29 @@
 //! `lev`: the runtime redis operations yield to, kept for the Lua state.
+//!
+//! `lev.run` and `lev.spawn` (wrapped by `lev.lua`, which keeps each
+//! function's error value as it was raised) run coroutines on one thread.
+//! A redis operation waits by yielding its coroutine, so it must run in a
+//! coroutine lev drives ([`adopt`]ed): in one the user made with
+//! `coroutine.create` or `coroutine.wrap`, lev's waiting would come back to
+//! the user's `resume` instead; where a yield is impossible (Lua 5.1's
+//! `pcall`, a metamethod, `string.gsub`'s callback) it would fail half-way.
+//! [`ready_to_wait`] refuses both before anything is done.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mlua::{Error, Function, Lua, MultiValue, Result, Table};
+use mlua::{Error, Function, Lua, MultiValue, RegistryKey, Result, Table, Thread, Value};
+
+/// At most this many coroutines of one `lev.run` run at once; the others
+/// wait their turn. Each running coroutine holds a few Lua references, and
+/// Lua 5.1 and `LuaJIT` have room for about 8000 in all.
+const MAX_LIVE: usize = 512;
+
+/// What a redis operation outside `lev.run` returns (after `nil`).
+pub(crate) const OUTSIDE_RUN: &str = "redis operations must run inside lev.run()";
 
 /// The tokio runtime of one Lua state: connections and pools made in one
 /// `lev.run` live on into the next.
@@ -18,9 +36,22 @@ pub(crate) struct Runtime(pub(crate) Arc<tokio::runtime::Runtime>);
 struct Running {
     tasks: RefCell<Vec<tokio::task::JoinHandle<()>>>,
     error: RefCell<Option<Error>>,
+    /// Coroutines started and not done.
+    live: Cell<usize>,
+    /// Coroutines spawned while [`MAX_LIVE`] ran: the function and a table
+    /// of its arguments, kept in the registry (not as references).
+    waiting: RefCell<VecDeque<(RegistryKey, RegistryKey)>>,
 }
 
-/// The state's runtime, made on first use.
+/// How often the runtime's own tasks (the pools' upkeep: closing idle
+/// connections, keeping `min_idle` ones; sentinel watchers) get to run
+/// between `lev.run` calls.
+const UPKEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The state's runtime, made on first use. A thread of its own drives it
+/// for a moment every [`UPKEEP_EVERY`], so that its tasks run between
+/// `lev.run` calls too (inside one, `lev.run` drives it); the thread ends
+/// once the state has dropped the runtime.
 pub(crate) fn runtime(lua: &Lua) -> Result<Runtime> {
     if let Some(runtime) = lua.app_data_ref::<Runtime>() {
         return Ok(runtime.clone());
@@ -29,7 +60,21 @@ pub(crate) fn runtime(lua: &Lua) -> Result<Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::runtime(format!("cannot start the lev runtime: {e}")))?;
-    let runtime = Runtime(Arc::new(runtime));
+    let runtime = Arc::new(runtime);
+    let upkept = Arc::downgrade(&runtime);
+    std::thread::Builder::new()
+        .name("redwire-lev-upkeep".to_owned())
+        .spawn(move || loop {
+            std::thread::sleep(UPKEEP_EVERY);
+            let Some(runtime) = upkept.upgrade() else {
+                return;
+            };
+            // Inside a `lev.run`, this waits a millisecond of its driving.
+            // (The timer is made inside: it needs the runtime's context.)
+            runtime.block_on(async { tokio::time::sleep(Duration::from_millis(1)).await });
+        })
+        .map_err(|e| Error::runtime(format!("cannot start the lev upkeep thread: {e}")))?;
+    let runtime = Runtime(runtime);
     lua.set_app_data(runtime.clone());
     Ok(runtime)
 }
@@ -39,10 +84,69 @@ pub(crate) fn inside_run(lua: &Lua) -> bool {
     lua.app_data_ref::<Rc<Running>>().is_some()
 }
 
+/// The registry name of the weak-keyed set of coroutines lev drives.
+const ADOPTED: &str = "redwire.lev.adopted";
+
+/// `lev.adopt(co)` (for `lev.lua`): `co` is driven by lev, its yields
+/// passed through to lev's own coroutine.
+fn adopt(lua: &Lua, thread: Thread) -> Result<()> {
+    adopted(lua)?.raw_set(thread, true)
+}
+
+fn adopted(lua: &Lua) -> Result<Table> {
+    if let Ok(set) = lua.named_registry_value::<Table>(ADOPTED) {
+        return Ok(set);
+    }
+    let set = lua.create_table()?;
+    let weak_keys = lua.create_table()?;
+    weak_keys.set("__mode", "k")?;
+    set.set_metatable(Some(weak_keys))?;
+    lua.set_named_registry_value(ADOPTED, &set)?;
+    Ok(set)
+}
+
+/// Why a redis operation cannot wait here, if it cannot: outside
+/// `lev.run`, or in a coroutine lev does not drive. On Lua 5.1, where
+/// `pcall` cannot yield, the operation yields once first: inside a `pcall`
+/// that fails before anything was done, and the connection is left as it
+/// was.
+#[allow(clippy::unused_async)] // it awaits on Lua 5.1 only
+pub(crate) async fn ready_to_wait(lua: &Lua) -> std::result::Result<(), String> {
+    if !inside_run(lua) {
+        return Err(OUTSIDE_RUN.to_owned());
+    }
+    let here = lua.current_thread();
+    let driven = adopted(lua)
+        .and_then(|set| set.raw_get::<bool>(here))
+        .unwrap_or(false);
+    if !driven {
+        return Err(
+            "redis operations must run in a coroutine of lev.run or lev.spawn, \
+                    not one made with coroutine.create or coroutine.wrap"
+                .to_owned(),
+        );
+    }
+    #[cfg(feature = "lua51")]
+    {
+        let mut probed = false;
+        std::future::poll_fn(|cx| {
+            if std::mem::replace(&mut probed, true) {
+                std::task::Poll::Ready(())
+            } else {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    }
+    Ok(())
+}
+
 pub(crate) fn module(lua: &Lua) -> Result<Table> {
     let lev = lua.create_table()?;
     lev.set("run", lua.create_function(run)?)?;
     lev.set("spawn", lua.create_function(spawn)?)?;
+    lev.set("adopt", lua.create_function(adopt)?)?;
     lev.set(
         "running",
         lua.create_function(|lua, ()| Ok(inside_run(lua)))?,
@@ -53,6 +157,7 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
             if !inside_run(&lua) {
                 return Err(Error::runtime("lev.sleep must be called inside lev.run"));
             }
+            ready_to_wait(&lua).await.map_err(Error::runtime)?;
             let seconds = Duration::try_from_secs_f64(seconds).map_err(|_| {
                 Error::runtime(format!(
                     "lev.sleep: seconds must be a non-negative number, got {seconds}"
@@ -67,7 +172,8 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
 
 /// `lev.run(fn, ...)`: runs `fn(...)` as a coroutine until it and every
 /// coroutine it spawned are done; returns what `fn` returned, or raises the
-/// first error (of `fn`, else of a spawned coroutine).
+/// first error (of `fn`, else of a spawned coroutine; a coroutine that
+/// failed inside redwire too).
 fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue> {
     if inside_run(lua) {
         return Err(Error::runtime(
@@ -94,7 +200,12 @@ fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue
                 break;
             }
             for task in tasks {
-                let _ = task.await;
+                if let Err(e) = task.await {
+                    let failure = Error::runtime(format!(
+                        "a coroutine of lev.run failed inside redwire (a bug): {e}"
+                    ));
+                    running.error.borrow_mut().get_or_insert(failure);
+                }
             }
         }
         result
@@ -116,16 +227,55 @@ impl Drop for Leave<'_> {
 }
 
 /// `lev.spawn(fn, ...)`: runs `fn(...)` as another coroutine of this
-/// `lev.run`.
+/// `lev.run`, at once, or when fewer than [`MAX_LIVE`] run.
 fn spawn(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<()> {
     let Some(running) = lua.app_data_ref::<Rc<Running>>().map(|r| Rc::clone(&r)) else {
         return Err(Error::runtime("lev.spawn must be called inside lev.run"));
     };
+    if running.live.get() >= MAX_LIVE {
+        // Every argument, nil ones too, and how many.
+        let packed = lua.create_table()?;
+        packed.raw_set("n", args.len())?;
+        for (i, arg) in args.into_iter().enumerate() {
+            packed.raw_set(i + 1, arg)?;
+        }
+        let queued = (
+            lua.create_registry_value(function)?,
+            lua.create_registry_value(packed)?,
+        );
+        running.waiting.borrow_mut().push_back(queued);
+        return Ok(());
+    }
+    start(lua, &running, function, args)
+}
+
+/// Starts a coroutine of the run; when it is done, the next waiting one.
+fn start(lua: &Lua, running: &Rc<Running>, function: Function, args: MultiValue) -> Result<()> {
     let coroutine = lua.create_thread(function)?.into_async::<()>(args)?;
-    let errors = running.clone();
+    running.live.set(running.live.get() + 1);
+    let (lua, run) = (lua.clone(), running.clone());
     let task = tokio::task::spawn_local(async move {
         if let Err(e) = coroutine.await {
-            errors.error.borrow_mut().get_or_insert(e);
+            run.error.borrow_mut().get_or_insert(e);
+        }
+        run.live.set(run.live.get() - 1);
+        let next = run.waiting.borrow_mut().pop_front();
+        if let Some((function, args)) = next {
+            let started = lua
+                .registry_value::<Function>(&function)
+                .and_then(|function| {
+                    let packed: Table = lua.registry_value(&args)?;
+                    let count: usize = packed.raw_get("n")?;
+                    let args = (1..=count)
+                        .map(|i| packed.raw_get::<Value>(i))
+                        .collect::<Result<MultiValue>>()?;
+                    start(&lua, &run, function, args)
+                });
+            if let Err(e) = started {
+                run.error.borrow_mut().get_or_insert(e);
+            }
+            drop(lua.remove_registry_value(function));
+            drop(lua.remove_registry_value(args));
         }
     });
     running.tasks.borrow_mut().push(task);

@@ -437,7 +437,9 @@ impl Connection {
     ///
     /// When more than [`MAX_SET_ASIDE`] frames came while replies were
     /// awaited, the oldest were dropped: the next `read` says how many with
-    /// [`Error::Lagged`], once, and the connection stays usable.
+    /// [`Error::Lagged`], once, and the connection stays usable. A read
+    /// timeout here leaves it usable too (a subscriber's loop reads on);
+    /// only a timeout waiting for a reply breaks it.
     pub async fn read(&mut self) -> Result<Frame, Error> {
         if self.lagged > 0 {
             return Err(Error::Lagged {
@@ -454,7 +456,9 @@ impl Connection {
                 endpoint: self.endpoint.clone(),
             });
         }
-        let frame = self.read_frame().await?;
+        // No request waits for a reply here: a timeout loses nothing (the
+        // frame begun stays in the buffer), and the connection stays usable.
+        let frame = self.read_frame_until(false).await?;
         self.pushed(&frame);
         Ok(frame)
     }
@@ -549,6 +553,12 @@ impl Connection {
     /// pub/sub connection waits for messages, which come when they come.
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
         self.read_timeout = timeout;
+    }
+
+    /// Changes how long writing a request may take (`None`: as long as it
+    /// takes).
+    pub fn set_send_timeout(&mut self, timeout: Option<Duration>) {
+        self.send_timeout = timeout;
     }
 
     /// The commands that subscribe another connection to what this one is
@@ -708,6 +718,12 @@ impl Connection {
     }
 
     async fn read_frame(&mut self) -> Result<Frame, Error> {
+        self.read_frame_until(true).await
+    }
+
+    /// The next frame within the read timeout; a timeout breaks the
+    /// connection when `timeout_breaks` (a reply was due).
+    async fn read_frame_until(&mut self, timeout_breaks: bool) -> Result<Frame, Error> {
         let (transport, decoder, read) = (&mut self.transport, &mut self.decoder, &mut self.read);
         let receive = async {
             loop {
@@ -730,7 +746,9 @@ impl Connection {
             None => receive.await,
         };
         outcome.map_err(|e| {
-            self.state = State::Broken;
+            if timeout_breaks || !matches!(e, Received::Timeout(_)) {
+                self.state = State::Broken;
+            }
             let endpoint = self.endpoint.clone();
             match e {
                 Received::Io(source) => Error::Io {

@@ -1,0 +1,241 @@
+-- Off the happy path: requests interrupted (pcall, coroutine.wrap, C
+-- callbacks, close from another coroutine), thousands of coroutines and
+-- method names, errors as raised, subscribers across read timeouts,
+-- numbers sent exactly, timeouts changed, pools that do not multiply.
+local lev = require("lev")
+local redis = require("redis")
+local connector = require("redwire.connector")
+
+local port = assert(tonumber(os.getenv("REDIS_PORT")), "REDIS_PORT is not set")
+local address = "127.0.0.1:" .. port .. "/14"
+local is_lua51 = _VERSION == "Lua 5.1" and not jit
+
+-- How many clients the server has, asked outside any lev.run.
+local function server_clients()
+  local list = io.popen("redis-cli -p " .. port .. " CLIENT LIST"):read("*a")
+  local count = 0
+  for _ in list:gmatch("[^\n]+") do
+    count = count + 1
+  end
+  return count
+end
+
+local function now()
+  return os.clock()
+end
+
+describe("an interrupted request", function()
+  it("inside pcall either runs or fails cleanly, and the client goes on", function()
+    lev.run(function()
+      local c = assert(redis.connect(address))
+      c:cmd("SET", "i:k", "v")
+      local ok, value = pcall(function() return c:cmd("GET", "i:k") end)
+      if is_lua51 then
+        -- Lua 5.1 cannot yield across pcall: refused before anything.
+        assert.is_false(ok)
+        assert.matches("yield", tostring(value))
+      else
+        assert.is_true(ok)
+        assert.are.equal("v", value)
+      end
+      assert.are.equal("v", c:cmd("GET", "i:k"))
+      c:close()
+    end)
+  end)
+
+  it("in a coroutine of the user's is refused, and the client goes on", function()
+    lev.run(function()
+      local c = assert(redis.connect(address))
+      local generator = coroutine.wrap(function() return c:cmd("PING") end)
+      local value, err = generator()
+      assert.is_nil(value)
+      assert.matches("coroutine.wrap", err, 1, true)
+      -- Abandoned mid-way: nothing of it holds the connection.
+      local abandoned = coroutine.create(function() c:cmd("GET", "i:k") end)
+      coroutine.resume(abandoned)
+      assert.are.equal("PONG", c:cmd("PING"))
+      c:close()
+    end)
+  end)
+
+  it("from a C callback fails cleanly: the client answers or says why, and closes", function()
+    lev.run(function()
+      local c = assert(redis.connect(address))
+      local ok = pcall(string.gsub, "a", "a", function() return c:cmd("PING") end)
+      assert.is_false(ok)
+      local value, err = c:cmd("PING")
+      if value ~= "PONG" then
+        -- Where a yield fails half-way, the request took the connection.
+        assert.is_truthy(err:find("busy", 1, true) or err:find("did not finish", 1, true), err)
+      end
+      assert.is_true(c:close())
+      local fresh = assert(redis.connect(address))
+      assert.are.equal("PONG", fresh:cmd("PING"))
+      fresh:close()
+    end)
+  end)
+
+  it("is stopped by close from another coroutine: a subscriber, a BLPOP", function()
+    lev.run(function()
+      local sub = assert(redis.connect(address))
+      sub:cmd("SUBSCRIBE", "i:news")
+      local blocked = assert(redis.connect(address))
+      local outcomes = {}
+      lev.spawn(function()
+        local started = now()
+        local _, err = sub:read()
+        outcomes.read = { err = err, took = now() - started }
+      end)
+      lev.spawn(function()
+        local value, err = blocked:cmd("BLPOP", "i:never", 0)
+        outcomes.blpop = { value = value, err = err }
+      end)
+      lev.sleep(0.1)
+      assert.is_true(sub:close(true))
+      assert.is_true(blocked:close(true))
+      lev.sleep(0.05)
+      assert.matches("closed", outcomes.read.err)
+      assert.is_nil(outcomes.blpop.value)
+      assert.matches("closed", outcomes.blpop.err)
+      -- Closed: later requests say so at once.
+      local value, err = sub:read()
+      assert.is_nil(value)
+      assert.matches("closed", err)
+    end)
+  end)
+end)
+
+describe("lev.run", function()
+  it("runs 10 000 coroutines, each with a request of its own", function()
+    local done = 0
+    lev.run(function()
+      for i = 1, 10000 do
+        lev.spawn(function()
+          local c = assert(redis.connect(address))
+          assert.are.equal("OK", c:cmd("SET", "many:" .. (i % 100), i))
+          c:close()
+          done = done + 1
+        end)
+      end
+    end)
+    assert.are.equal(10000, done)
+  end)
+
+  it("raises an error value as it was raised", function()
+    local ok, err = pcall(lev.run, function() error("boom") end)
+    assert.is_false(ok)
+    assert.are.equal("string", type(err))
+    assert.matches("boom", err)
+    local raised = { code = 1 }
+    ok, err = pcall(lev.run, function() error(raised) end)
+    assert.is_false(ok)
+    assert.are.equal(raised, err)
+    ok, err = pcall(lev.run, function()
+      lev.spawn(function() error(raised) end)
+    end)
+    assert.is_false(ok)
+    assert.are.equal(raised, err)
+  end)
+end)
+
+describe("redwire.connector connections", function()
+  it("take any of 10 000 method names", function()
+    lev.run(function()
+      local rc = assert(connector.new({ port = port }))
+      local red = assert(rc:connect())
+      for i = 1, 10000 do
+        assert.are.equal("function", type(red["nosuchcommand" .. i]))
+      end
+      local ok, err = red:nosuchcommand1()
+      assert.is_false(ok)
+      assert.matches("unknown command", err)
+      assert.are.equal("PONG", red:ping())
+      rc:set_keepalive(red)
+    end)
+  end)
+
+  it("keep a subscriber across read timeouts", function()
+    lev.run(function()
+      local rc = assert(connector.new({ port = port, read_timeout = 100 }))
+      local sub = assert(rc:connect())
+      assert(sub:subscribe("i:ticks"))
+      local timeouts = 0
+      for _ = 1, 2 do
+        local message, err = sub:read_reply()
+        assert.is_nil(message)
+        assert.are.equal("timeout", err)
+        timeouts = timeouts + 1
+      end
+      local publisher = assert(rc:connect())
+      publisher:publish("i:ticks", "tick")
+      rc:set_keepalive(publisher)
+      local message = assert(sub:read_reply())
+      assert.are.same({ "message", "i:ticks", "tick" }, message)
+      assert.are.equal(2, timeouts)
+      sub:close()
+    end)
+  end)
+
+  it("take timeouts of their own until they go back to the pool", function()
+    lev.run(function()
+      local rc = assert(connector.new({ port = port, read_timeout = 200 }))
+      local red = assert(rc:connect())
+      red:set_timeout(3000)
+      -- Waits past the connector's 200 ms: a null, no timeout.
+      assert.are.equal(connector.null, red:blpop("i:never", 1))
+      red:set_timeouts(100, 100, 300)
+      local value, err = red:blpop("i:never", 1)
+      assert.is_nil(value)
+      assert.matches("timed out", err)
+      red:close()
+    end)
+  end)
+end)
+
+describe("numbers", function()
+  it("are sent exactly by pipelines and commands", function()
+    lev.run(function()
+      local c = assert(redis.connect(address))
+      local results = assert(c:pipeline({
+        { "SET", "i:big", 123456789012345 },
+        { "GET", "i:big" },
+        { "SET", "i:sum", 0 },
+        { "INCRBY", "i:sum", 1e15 },
+        { "SET", "i:float", 0.1 + 0.2 },
+        { "GET", "i:float" },
+      }))
+      assert.are.equal("123456789012345", results[2][1])
+      assert.are.equal(1e15, results[4][1])
+      assert.are.equal(0.1 + 0.2, tonumber(results[6][1]))
+      assert.are.equal(1e15 + 1, c:cmd("INCRBY", "i:sum", 1))
+      c:close()
+    end)
+  end)
+end)
+
+describe("pools", function()
+  it("do not multiply with timeouts, and close idle connections between runs", function()
+    local before = server_clients()
+    lev.run(function()
+      for i = 1, 100 do
+        local c = assert(redis.connect({ host = "127.0.0.1", port = port, db = 14, timeout = 1 + i / 1000 }))
+        c:cmd("PING")
+        c:close()
+      end
+    end)
+    assert.is_true(server_clients() <= before + 1)
+    lev.run(function()
+      local rc = assert(connector.new({ port = port, keepalive_timeout = 200 }))
+      local red = assert(rc:connect())
+      red:ping()
+      rc:set_keepalive(red)
+    end)
+    local kept = server_clients()
+    -- No lev.run meanwhile: the runtime's upkeep closes the idle one.
+    local deadline = os.time() + 5
+    while server_clients() >= kept and os.time() < deadline do
+      os.execute("sleep 0.2")
+    end
+    assert.is_true(server_clients() < kept)
+  end)
+end)
