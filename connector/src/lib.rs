@@ -49,4 +49,4 @@ pub use error::{ConfigError, Error, Phase, ServerError};
 pub use pool::{NamedPoolError, Pool, PoolKey, PooledConnection, Pools, DEFAULT_MAX_POOLS};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, ArgBuf, Args, Frame};
-pub use shared::{Batch, SharedConnection, MAX_QUEUED};
+pub use shared::{Batch, SharedConnection, MAX_QUEUED, STALLED_AFTER};

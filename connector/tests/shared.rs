@@ -22,6 +22,28 @@ async fn clients(observer: &mut Connection) -> usize {
         .count()
 }
 
+/// How many connections the server has accepted.
+async fn accepted(observer: &mut Connection) -> u64 {
+    let info = observer.cmd(&("INFO", "stats")).await.unwrap();
+    String::from_utf8_lossy(info.as_bytes().unwrap())
+        .lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Sends the server's process a signal (`-STOP`: it stops answering,
+/// its sockets open; `-CONT`).
+fn signal(server: &Server, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([name, &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_callers_share_one_connection_without_crossed_replies() {
     let server = Server::start(ServerOptions::default()).unwrap();
@@ -172,21 +194,12 @@ async fn the_read_timeout_bounds_replies_due_not_an_idle_connection() {
         .unwrap();
     let shared = SharedConnection::new(timed);
     let mut observer = Connection::connect(&config(&server)).await.unwrap();
-    let accepted = |info: Frame| {
-        let text = String::from_utf8_lossy(info.as_bytes().unwrap()).into_owned();
-        text.lines()
-            .find_map(|l| l.strip_prefix("total_connections_received:"))
-            .unwrap()
-            .trim()
-            .parse::<u64>()
-            .unwrap()
-    };
     shared.cmd(&["PING"]).await.unwrap();
-    let before = accepted(observer.cmd(&("INFO", "stats")).await.unwrap());
+    let before = accepted(&mut observer).await;
     // Idle for three read timeouts: the connection stays.
     tokio::time::sleep(Duration::from_millis(300)).await;
     shared.cmd(&["PING"]).await.unwrap();
-    let after = accepted(observer.cmd(&("INFO", "stats")).await.unwrap());
+    let after = accepted(&mut observer).await;
     assert_eq!(after, before, "the idle shared connection was kept");
     // A reply that is due and late times out.
     observer
@@ -231,14 +244,7 @@ async fn a_full_queue_refuses_submits_and_makes_async_callers_wait() {
     shared.cmd(&["PING"]).await.unwrap();
     // The server stops answering (its process stopped, its sockets open):
     // requests pile up.
-    let signal = |name: &str| {
-        let status = std::process::Command::new("kill")
-            .args([name, &server.pid().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    };
-    signal("-STOP");
+    signal(&server, "-STOP");
     let (sent, received) = std::sync::mpsc::channel::<Result<Frame, Error>>();
     let extra = 10;
     for i in 0..redwire::MAX_QUEUED + extra {
@@ -258,13 +264,65 @@ async fn a_full_queue_refuses_submits_and_makes_async_callers_wait() {
         let shared = shared.clone();
         async move { shared.cmd(&("ECHO", "late")).await }
     });
-    signal("-CONT");
+    signal(&server, "-CONT");
     // Every queued request is answered once the server is back.
     let answered: Vec<_> = (0..redwire::MAX_QUEUED)
         .map(|_| received.recv_timeout(Duration::from_secs(10)).unwrap())
         .collect();
     assert!(answered.iter().all(Result::is_ok));
     assert_eq!(late.await.unwrap().unwrap().as_bytes(), Some(&b"late"[..]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_giving_up_lets_go_only_a_connection_that_read_nothing_since() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let shared = SharedConnection::new(config(&server));
+    let mut observer = Connection::connect(&config(&server)).await.unwrap();
+    let given_up = std::time::Instant::now();
+    shared.cmd(&["PING"]).await.unwrap();
+    let before = accepted(&mut observer).await;
+    // A request is due on a server that stopped answering.
+    signal(&server, "-STOP");
+    let due = tokio::spawn({
+        let shared = shared.clone();
+        async move { shared.cmd(&("ECHO", "due")).await }
+    });
+    tokio::time::sleep(redwire::STALLED_AFTER + Duration::from_millis(100)).await;
+    // It answered (the PING) after the request given up was made: kept.
+    shared.close_if_stalled(given_up);
+    signal(&server, "-CONT");
+    assert_eq!(due.await.unwrap().unwrap().as_bytes(), Some(&b"due"[..]));
+    shared.cmd(&["PING"]).await.unwrap();
+    assert_eq!(
+        accepted(&mut observer).await,
+        before,
+        "a live connection was let go"
+    );
+    // Silent for a moment only (a timeout shorter than a reply takes):
+    // kept. Silent for longer, since before the request given up: the next
+    // request takes a new connection, and those due still get their
+    // replies, on the connection let go.
+    signal(&server, "-STOP");
+    let client_id = |shared: &SharedConnection| {
+        let shared = shared.clone();
+        tokio::spawn(async move { shared.cmd(&("CLIENT", "ID")).await.unwrap() })
+    };
+    let due = client_id(&shared);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    shared.close_if_stalled(std::time::Instant::now());
+    let also_due = client_id(&shared);
+    tokio::time::sleep(redwire::STALLED_AFTER).await;
+    shared.close_if_stalled(std::time::Instant::now());
+    let after = client_id(&shared);
+    signal(&server, "-CONT");
+    let (due, also_due, after) = (
+        due.await.unwrap(),
+        also_due.await.unwrap(),
+        after.await.unwrap(),
+    );
+    assert_eq!(due, also_due, "let go when silent for a moment only");
+    assert_ne!(due, after, "kept when silent since before");
+    assert_eq!(accepted(&mut observer).await, before + 1);
 }
 
 #[test]

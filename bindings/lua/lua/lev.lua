@@ -16,7 +16,8 @@ end
 -- coroutine and every resume back: true and fn's results, or false and its
 -- error value as raised.
 local function drive(fn, ...)
-  local co = create(fn)
+  -- A Lua function around fn: Lua 5.1 makes coroutines of those only.
+  local co = create(function(...) return fn(...) end)
   native.adopt(co)
   local results = pack(resume(co, ...))
   while true do
@@ -57,14 +58,20 @@ function lev.run(fn, ...)
   local run = {}
   failures = run
   local ok, outcome = pcall(native.run, function(...)
-    return pack(drive(fn, ...))
+    local outcome = pack(drive(fn, ...))
+    if not outcome[1] then
+      -- fn failed: the run ends now (spawned coroutines are abandoned).
+      run.failed = outcome
+      error("lev.run: fn failed", 0)
+    end
+    return outcome
   end, ...)
   failures = nil
+  if run.failed then
+    error(run.failed[2], 0)
+  end
   if not ok then
     error(outcome, 0)
-  end
-  if not outcome[1] then
-    error(outcome[2], 0)
   end
   if run.first then
     error(run.first[1], 0)

@@ -81,6 +81,9 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
         "redis_upload_script",
         lua.create_async_function(
             |lua, (handle, source, name): (Value, String, String)| async move {
+                if let Err(why) = runtime::ready_to_wait(&lua).await {
+                    return convert::failure(&lua, &why);
+                }
                 let target = match target(&lua, &handle) {
                     Ok(target) => target,
                     Err(e) => return convert::failure(&lua, &e),
@@ -389,6 +392,9 @@ fn ok(value: Value) -> MultiValue {
 }
 
 async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiValue> {
+    if let Err(why) = runtime::ready_to_wait(lua).await {
+        return convert::failure(lua, &why);
+    }
     let mut args: Vec<Value> = args.into_iter().collect();
     // An optional argument left nil is not an argument.
     while matches!(args.last(), Some(Value::Nil)) {
@@ -496,6 +502,9 @@ async fn run_script(
         Option<Table>,
     ),
 ) -> Result<MultiValue> {
+    if let Err(why) = runtime::ready_to_wait(&lua).await {
+        return convert::failure(&lua, &why);
+    }
     let handle = match target(&lua, &handle) {
         Ok(handle) => handle,
         Err(e) => return convert::failure(&lua, &e),

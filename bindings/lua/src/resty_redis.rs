@@ -333,8 +333,11 @@ fn milliseconds_of(value: &Value) -> std::result::Result<Option<std::time::Durat
             "a timeout must be a number of milliseconds, got {milliseconds}"
         ));
     }
-    Ok((milliseconds > 0.0).then(|| {
-        std::time::Duration::from_secs_f64(milliseconds / 1000.0)
-            .min(std::time::Duration::from_secs(u32::MAX.into()))
-    }))
+    // Zero, and one too long to reckon (`math.huge`), are none.
+    Ok(
+        std::time::Duration::try_from_secs_f64(milliseconds / 1000.0)
+            .ok()
+            .filter(|timeout| !timeout.is_zero())
+            .map(|timeout| timeout.min(std::time::Duration::from_secs(u32::MAX.into()))),
+    )
 }

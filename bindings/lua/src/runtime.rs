@@ -18,9 +18,12 @@ use std::time::Duration;
 use mlua::{Error, Function, Lua, MultiValue, RegistryKey, Result, Table, Thread, Value};
 
 /// At most this many coroutines of one `lev.run` run at once; the others
-/// wait their turn. Each running coroutine holds a few Lua references, and
-/// Lua 5.1 and `LuaJIT` have room for about 8000 in all.
-const MAX_LIVE: usize = 512;
+/// wait their turn, in spawn order (one that waits for a coroutine spawned
+/// past it waits for ever). Each running coroutine holds a Lua reference or
+/// a few, and Lua 5.1 and `LuaJIT` have room for about 8000 in all (7000
+/// sleeping coroutines ran, 8000 did not); under every Lua it bounds the
+/// connections a run opens at once.
+const MAX_LIVE: usize = 1024;
 
 /// What a redis operation outside `lev.run` returns (after `nil`).
 pub(crate) const OUTSIDE_RUN: &str = "redis operations must run inside lev.run()";
@@ -173,7 +176,10 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
 /// `lev.run(fn, ...)`: runs `fn(...)` as a coroutine until it and every
 /// coroutine it spawned are done; returns what `fn` returned, or raises the
 /// first error (of `fn`, else of a spawned coroutine; a coroutine that
-/// failed inside redwire too).
+/// failed inside redwire too). When `fn` fails, the run ends at once, as
+/// `OpenResty`'s light threads end with their entry thread's error: the
+/// coroutines still running are abandoned (a request of theirs under way
+/// closes its connection).
 fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue> {
     if inside_run(lua) {
         return Err(Error::runtime(
@@ -189,10 +195,8 @@ fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue
     let main = lua.create_thread(function)?.into_async::<MultiValue>(args);
     let local = tokio::task::LocalSet::new();
     let result = runtime.0.block_on(local.run_until(async {
-        let result = match main {
-            Ok(main) => main.await,
-            Err(e) => Err(e),
-        };
+        // When it fails, the others are abandoned.
+        let values = main?.await?;
         // Spawned coroutines may spawn more: wait until none is left.
         loop {
             let tasks = std::mem::take(&mut *running.tasks.borrow_mut());
@@ -208,8 +212,17 @@ fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue
                 }
             }
         }
-        result
+        Ok(values)
     }));
+    if result.is_err() {
+        // The coroutines abandoned hold their requests until collected:
+        // collected now, a request under way closes its connection, and a
+        // client of theirs is free for the next run.
+        drop(local);
+        running.waiting.borrow_mut().clear();
+        lua.gc_collect()?;
+        lua.gc_collect()?;
+    }
     let spawned_error = running.error.borrow_mut().take();
     match (result, spawned_error) {
         (Err(e), _) | (Ok(_), Some(e)) => Err(e),

@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::intern;
@@ -49,9 +50,9 @@ enum Failure {
 struct Queue {
     done: Mutex<Vec<(u64, Result<Outcome, Failure>)>>,
     running: Mutex<HashMap<u64, AbortHandle>>,
-    /// The requests on a shared connection, with it: a cancelled one lets
-    /// that connection go (see `cancel`).
-    on_shared: Mutex<HashMap<u64, SharedConnection>>,
+    /// The requests on a shared connection, with it and when they were
+    /// made: a cancelled one lets a stalled connection go (see `cancel`).
+    on_shared: Mutex<HashMap<u64, (SharedConnection, Instant)>>,
     /// Written to when the first outcome is queued.
     wake: UnixStream,
 }
@@ -164,7 +165,7 @@ impl Completions {
         on_shared
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, shared.clone());
+            .insert(id, (shared.clone(), Instant::now()));
         if shared.add(batch, args, done).is_err() {
             on_shared
                 .lock()
@@ -247,6 +248,20 @@ impl Completions {
     /// request whose future is gone or done (cancelled) is skipped. An error
     /// setting one future does not stop the others; the first is raised.
     fn drain(&self, py: Python<'_>, futures: &Bound<'_, PyDict>) -> PyResult<()> {
+        if let Err(made_before) = self.this_process() {
+            // A forked child running its parent's loop: the queue and its
+            // socket are the parent's (their outcomes are not the child's
+            // to take). What the child awaits fails.
+            for future in futures.values() {
+                if !future.call_method0(intern!(py, "done"))?.is_truthy()? {
+                    future.call_method1(
+                        intern!(py, "set_exception"),
+                        (made_before.clone_ref(py).into_value(py),),
+                    )?;
+                }
+            }
+            return Ok(());
+        }
         let mut sink = [0_u8; 256];
         while matches!((&self.watched).read(&mut sink), Ok(n) if n > 0) {}
         let done = std::mem::take(
@@ -291,8 +306,9 @@ impl Completions {
     }
 
     /// Cancels request `id`: it is dropped, and its connection closed (a
-    /// request on the shared connection is not sent back: its reply, when
-    /// it comes, is dropped).
+    /// request on the shared connection is not taken back: its reply, when
+    /// it comes, is dropped; the connection is let go only when it read
+    /// nothing since the request was made).
     fn cancel(&self, id: u64) {
         // A parent's: its locks may have been held across the fork.
         if self.this_process().is_err() {
@@ -308,17 +324,17 @@ impl Completions {
             task.abort();
         }
         // A request given up on the shared connection: the connection may
-        // have stopped answering (a peer gone silent). The next requests
-        // take a new one, instead of waiting behind it; those in flight on
-        // it still get their replies if they come.
+        // have stopped answering (a peer gone silent). If it read nothing
+        // since, the next requests take a new one instead of waiting behind
+        // it; those in flight on it still get their replies if they come.
         let shared = self
             .queue
             .on_shared
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&id);
-        if let Some(shared) = shared {
-            shared.close();
+        if let Some((shared, made)) = shared {
+            shared.close_if_stalled(made);
         }
     }
 }

@@ -30,14 +30,19 @@ pub(crate) fn instance<'py>(
     module.bind(py).getattr(name)?.call1((message,))
 }
 
-/// The `ResponseError` (or `NoScriptError`) for an error reply.
+/// The exception for an error reply, in a pipeline's results too.
 pub(crate) fn response_error<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, PyAny>> {
-    let class = if message.starts_with("NOSCRIPT") {
-        "NoScriptError"
-    } else {
-        "ResponseError"
-    };
-    instance(py, class, message)
+    instance(py, reply_class(message), message)
+}
+
+/// The exception class for an error reply.
+fn reply_class(message: &str) -> &'static str {
+    match message.split_ascii_whitespace().next() {
+        Some("NOSCRIPT") => "NoScriptError",
+        // A command on a server that wants AUTH first.
+        Some("NOAUTH") => "AuthenticationError",
+        _ => "ResponseError",
+    }
 }
 
 /// Whether a refusal is about credentials (as redis-py tells them: a
@@ -59,10 +64,7 @@ fn is_auth(message: &str) -> bool {
 /// The exception class for `error`.
 fn class(error: &Error) -> &'static str {
     match error {
-        Error::Server(reply) if reply.message().starts_with("NOSCRIPT") => "NoScriptError",
-        // A command on a server that wants AUTH first.
-        Error::Server(reply) if reply.code() == "NOAUTH" => "AuthenticationError",
-        Error::Server(_) => "ResponseError",
+        Error::Server(reply) => reply_class(reply.message()),
         Error::Refused { .. } if is_auth(&error.to_string()) => "AuthenticationError",
         Error::Timeout { .. } => "TimeoutError",
         Error::Protocol { .. } => "ProtocolError",

@@ -422,8 +422,13 @@ impl NativePubSub {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some(link) = link {
-            link.stop.send_replace(true);
+        match link {
+            // A parent's (in a forked child): left as it is.
+            Some(link) if link.generation != generation() => abandon(link),
+            Some(link) => {
+                link.stop.send_replace(true);
+            }
+            None => {}
         }
         *self.asked.lock().unwrap_or_else(PoisonError::into_inner) = Default::default();
     }

@@ -68,7 +68,7 @@ def test_a_client_used_before_a_fork_gives_each_process_its_own_replies(server: 
 def test_a_client_made_before_a_fork_and_first_used_after_it(server: Dict[str, Any]) -> None:
     # As gunicorn --preload or Celery prefork: made in the master, used in workers.
     client = redwire.Client(host=server["host"], port=server["port"], db=12, socket_timeout=5)
-    workers = [_in_child(lambda n=n: _check_replies(client, f"worker{n}") // 1) for n in range(4)]
+    workers = [_in_child(lambda n=n: _check_replies(client, f"worker{n}")) for n in range(4)]
     assert [_exit_code(pid) for pid in workers] == [0, 0, 0, 0]
     assert _check_replies(client, "master") == 0
 
@@ -108,6 +108,40 @@ def test_a_child_works_after_its_parent_used_asyncio_and_pubsub(server: Dict[str
     sync.publish("fork:news", "for the parent")
     message = pubsub.get_message(timeout=2)
     assert message is not None and message["data"] == b"for the parent"
+    pubsub.close()
+
+
+def test_an_asyncio_client_used_in_a_parent_serves_a_child_on_its_own_loop(server: Dict[str, Any]) -> None:
+    client = redwire.asyncio.Client(host=server["host"], port=server["port"], db=12)
+
+    async def rounds(tag: str) -> int:
+        wrong = 0
+        for i in range(200):
+            await client.set(f"fork:{tag}", i)
+            replies = await asyncio.gather(*(client.get(f"fork:{tag}") for _ in range(5)))
+            wrong += sum(reply != str(i).encode() for reply in replies)
+        return wrong
+
+    assert asyncio.run(rounds("async-parent")) == 0
+    assert _exit_code(_in_child(lambda: asyncio.run(rounds("async-child")))) == 0
+    assert asyncio.run(rounds("async-parent-after")) == 0
+    asyncio.run(client.aclose())
+
+
+def test_a_child_closing_its_parents_subscriber_leaves_the_parent_subscribed(server: Dict[str, Any]) -> None:
+    client = redwire.Client(host=server["host"], port=server["port"], db=12)
+    pubsub = client.pubsub()
+    pubsub.subscribe("fork:closed-in-child")
+    assert pubsub.get_message(timeout=2)["type"] == "subscribe"
+
+    def child() -> int:
+        pubsub.close()
+        return 0
+
+    assert _exit_code(_in_child(child)) == 0
+    client.publish("fork:closed-in-child", "still here")
+    message = pubsub.get_message(timeout=2)
+    assert message is not None and message["data"] == b"still here"
     pubsub.close()
 
 
@@ -281,7 +315,7 @@ def test_after_a_request_on_a_silent_connection_is_given_up_the_next_ones_take_a
         await client.set("silent", "yes")
         proxy.stalled.set()
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(client.get("silent"), 0.5)
+            await asyncio.wait_for(client.get("silent"), 1.5)
         # Not queued behind the silent connection: a new one answers.
         assert await asyncio.wait_for(client.get("silent"), 5) == b"yes"
         assert await asyncio.wait_for(client.set("silent", "again"), 5) is True
@@ -291,6 +325,33 @@ def test_after_a_request_on_a_silent_connection_is_given_up_the_next_ones_take_a
         asyncio.run(main())
     finally:
         proxy.close()
+
+
+def _accepted(server: Dict[str, Any]) -> int:
+    observer = redwire.Client(host=server["host"], port=server["port"])
+    accepted = int(observer.info("stats")["total_connections_received"])
+    observer.close()
+    return accepted
+
+
+def test_cancelling_requests_on_an_answering_shared_connection_keeps_it(server: Dict[str, Any]) -> None:
+    async def main() -> None:
+        client = redwire.asyncio.Client(host=server["host"], port=server["port"], db=12)
+        await client.set("cancelled", "v")
+        before = _accepted(server)
+        for _ in range(200):
+            # Some given up at once, some while their replies come.
+            tasks = [asyncio.ensure_future(client.get("cancelled")) for _ in range(20)]
+            await asyncio.sleep(0)
+            for task in tasks[::2]:
+                task.cancel()
+            done = await asyncio.gather(*tasks, return_exceptions=True)
+            assert all(r == b"v" or isinstance(r, asyncio.CancelledError) for r in done)
+        # One observer connection per _accepted call: no other.
+        assert _accepted(server) == before + 1
+        await client.aclose()
+
+    asyncio.run(main())
 
 
 def test_a_timeout_of_centuries_is_as_good_as_none(server: Dict[str, Any]) -> None:
@@ -313,14 +374,22 @@ def test_auth_failures_are_authentication_errors(server: Dict[str, Any], tls_ser
     # A password sent to a server that has none.
     with pytest.raises(redwire.AuthenticationError):
         redwire.Client(host=server["host"], port=server["port"], password="nope").ping()
-    # A command without AUTH on a server that wants it (a NOAUTH reply).
+    # A command without AUTH on a server that wants it (a NOAUTH reply),
+    # alone or in a pipeline.
+    unauthenticated = redwire.Client(
+        host=tls_server["host"],
+        port=tls_server["port"],
+        ssl=True,
+        ssl_ca_certs=tls_server["tls"]["ca_cert"],
+    )
     with pytest.raises(redwire.AuthenticationError):
-        redwire.Client(
-            host=tls_server["host"],
-            port=tls_server["port"],
-            ssl=True,
-            ssl_ca_certs=tls_server["tls"]["ca_cert"],
-        ).ping()
+        unauthenticated.ping()
+    # As redis-py does: raised even when other errors would be results.
+    pipe = unauthenticated.pipeline(transaction=False)
+    pipe.ping().get("k")
+    with pytest.raises(redwire.AuthenticationError):
+        pipe.execute(raise_on_error=False)
+    unauthenticated.close()
 
 
 def test_get_message_waits_for_ever_on_infinity_and_refuses_nan(server: Dict[str, Any]) -> None:

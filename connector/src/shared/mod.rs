@@ -18,6 +18,10 @@ use crate::error::Error;
 use multiplexed::Multiplexed;
 pub use multiplexed::MAX_QUEUED;
 
+/// How long a connection must have read nothing, with a reply due, for
+/// [`SharedConnection::close_if_stalled`] to let it go.
+pub const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// One connection to one server shared by every caller at once
 /// (multiplexed): each caller's commands are written together and its
 /// replies handed back in order, and requests that queue up during a write
@@ -105,13 +109,37 @@ impl SharedConnection {
     }
 
     /// Lets the current connection go: it closes once the replies due on
-    /// it are read. The next request makes a new one.
+    /// it are read (waiting for them at most the read timeout, or 30
+    /// seconds when none is set). The next request makes a new one.
     pub fn close(&self) {
         self.0
             .current
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+    }
+
+    /// Lets the current connection go (as [`close`](Self::close)) when,
+    /// while a reply is due, it has read nothing since before `since` and
+    /// for [`STALLED_AFTER`] at least: made for a caller giving up on a
+    /// request made at `since`, whose connection may have stopped answering
+    /// (a peer gone silent), so that the next requests do not wait behind
+    /// it. A connection that answered anything meanwhile is kept, and so is
+    /// one a request was just given up on (a timeout shorter than a reply
+    /// takes): a caller giving up again later lets it go.
+    pub fn close_if_stalled(&self, since: std::time::Instant) {
+        let mut current = self
+            .0
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let stalled = current
+            .as_ref()
+            .and_then(|m| m.silent_since())
+            .is_some_and(|silent| silent <= since && silent.elapsed() >= STALLED_AFTER);
+        if stalled {
+            current.take();
+        }
     }
 
     /// Sends the commands of `pipeline` together and waits for their

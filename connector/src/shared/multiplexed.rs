@@ -9,7 +9,9 @@
 //! request is refused with [`Error::QueueFull`].
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use redwire_resp::Frame;
@@ -28,6 +30,11 @@ pub const MAX_QUEUED: usize = 16 * 1024;
 /// At most this many bytes go in one write.
 const WRITE_BATCH: usize = 256 * 1024;
 
+/// How long a connection no handle is left on waits for the replies due,
+/// when the configuration sets no read timeout: then the requests still
+/// waiting get [`Error::Timeout`], and it closes.
+pub(crate) const LET_GO_WAIT: Duration = Duration::from_secs(30);
+
 /// A handle on a shared connection; see the module docs.
 #[derive(Debug)]
 pub(crate) struct Multiplexed {
@@ -35,6 +42,33 @@ pub(crate) struct Multiplexed {
     /// One per request queued or awaiting replies (see [`MAX_QUEUED`]).
     room: Arc<Semaphore>,
     endpoint: String,
+    silence: Arc<Silence>,
+}
+
+/// Since when the connection has read nothing while a reply is due: written
+/// by its task, read by [`Multiplexed::silent_since`].
+#[derive(Debug)]
+struct Silence {
+    /// When the connection was made; the instants below count from it.
+    epoch: tokio::time::Instant,
+    /// Nanoseconds from `epoch`; `u64::MAX` while no reply is due.
+    since: AtomicU64,
+}
+
+impl Silence {
+    fn set(&self, since: Option<tokio::time::Instant>) {
+        let nanos = since.map_or(u64::MAX, |at| {
+            u64::try_from(at.duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX - 1)
+        });
+        self.since.store(nanos, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> Option<tokio::time::Instant> {
+        match self.since.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            nanos => self.epoch.checked_add(Duration::from_nanos(nanos)),
+        }
+    }
 }
 
 struct Request {
@@ -122,12 +156,23 @@ impl Multiplexed {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
         let endpoint = connector.defaults().endpoint().to_string();
         let (requests, queued) = mpsc::unbounded_channel();
-        drop(runtime.spawn(connect_and_drive(connector, queued)));
+        let silence = Arc::new(Silence {
+            epoch: tokio::time::Instant::now(),
+            since: AtomicU64::new(u64::MAX),
+        });
+        drop(runtime.spawn(connect_and_drive(connector, queued, silence.clone())));
         Ok(Self {
             requests,
             room: Arc::new(Semaphore::new(MAX_QUEUED)),
             endpoint,
+            silence,
         })
+    }
+
+    /// While a reply is due, since when the connection has read nothing
+    /// (its last frame, or its making); `None` when no reply is due.
+    pub(crate) fn silent_since(&self) -> Option<std::time::Instant> {
+        self.silence.get().map(tokio::time::Instant::into_std)
     }
 
     /// Whether the connection failed (its task stopped), or no longer takes
@@ -199,19 +244,30 @@ impl Multiplexed {
 }
 
 /// Connects, then serves the queued requests.
-async fn connect_and_drive(connector: Connector, queued: mpsc::UnboundedReceiver<Request>) {
+async fn connect_and_drive(
+    connector: Connector,
+    queued: mpsc::UnboundedReceiver<Request>,
+    silence: Arc<Silence>,
+) {
     // Found through sentinels: after a failover, connecting again reaches
     // the new master.
     let follows_failovers = matches!(connector.defaults().endpoint(), Endpoint::Sentinel(_));
     match connector.connect().await {
         Ok(connection) => {
             let read_timeout = connector.defaults().timeouts().2;
-            drive(connection, queued, read_timeout, follows_failovers).await;
+            drive(
+                connection,
+                queued,
+                read_timeout,
+                follows_failovers,
+                &silence,
+            )
+            .await;
         }
         Err(e) => fail(
             VecDeque::new(),
             queued,
-            e,
+            Some(e),
             &connector.defaults().endpoint().to_string(),
         ),
     }
@@ -220,12 +276,15 @@ async fn connect_and_drive(connector: Connector, queued: mpsc::UnboundedReceiver
 /// Owns the connection: writes queued requests, reads replies in order.
 /// `read_timeout` bounds the wait for the next reply while one is due
 /// (from the first write, or the last reply, since none was due): never an
-/// idle connection's wait, and new writes do not extend it.
+/// idle connection's wait, and new writes do not extend it. Once no handle
+/// is left, the replies due are waited for at most [`LET_GO_WAIT`] when
+/// there is no `read_timeout`.
 async fn drive(
     mut connection: Connection,
     mut queued: mpsc::UnboundedReceiver<Request>,
-    read_timeout: Option<std::time::Duration>,
+    read_timeout: Option<Duration>,
     follows_failovers: bool,
+    silence: &Silence,
 ) {
     connection.set_read_timeout(None);
     let endpoint = connection.endpoint().to_owned();
@@ -233,27 +292,34 @@ async fn drive(
     let mut out = BytesMut::new();
     // Every handle is gone; the replies still due are read first.
     let mut closing = false;
-    // When the next reply is overdue.
-    let mut overdue: Option<tokio::time::Instant> = None;
+    // Since when the next reply has been awaited.
+    let mut awaited: Option<tokio::time::Instant> = None;
+    // When the last frame was read.
+    let mut last_read = tokio::time::Instant::now();
     let failure = loop {
-        let deadline = overdue;
+        silence.set((!waiting.is_empty()).then_some(last_read));
+        let limit = read_timeout.or(closing.then_some(LET_GO_WAIT));
+        // A timeout too long to reckon (years) is none.
+        let deadline = awaited
+            .zip(limit)
+            .and_then(|(at, after)| Some((at.checked_add(after)?, after)));
         tokio::select! {
             biased;
             // Read even when no reply is due, so a server that closed the
             // idle connection is seen before a request is written to it.
             frame = async {
-                match (deadline, read_timeout) {
+                match deadline {
                     // `next_frame` is cancel-safe: a timeout loses nothing.
-                    (Some(at), Some(after)) => tokio::time::timeout_at(at, connection.next_frame())
+                    Some((at, after)) => tokio::time::timeout_at(at, connection.next_frame())
                         .await
                         .unwrap_or_else(|_| Err(Error::Timeout {
                             phase: Phase::Read,
                             endpoint: endpoint.clone(),
                             after,
                         })),
-                    _ => connection.next_frame().await,
+                    None => connection.next_frame().await,
                 }
-            } => match frame {
+            } => match frame.inspect(|_| last_read = tokio::time::Instant::now()) {
                 // Nothing here subscribes: a push answers no request.
                 Ok(Frame::Push(_)) => {}
                 Ok(_) if waiting.is_empty() => {
@@ -291,9 +357,7 @@ async fn drive(
                             }
                         }
                     }
-                    overdue = read_timeout
-                        .filter(|_| !waiting.is_empty())
-                        .and_then(|after| tokio::time::Instant::now().checked_add(after));
+                    awaited = (!waiting.is_empty()).then(tokio::time::Instant::now);
                 }
                 Err(e) => break e,
             },
@@ -306,49 +370,59 @@ async fn drive(
                     closing = true;
                     continue;
                 };
-                out.clear();
-                let mut next = Some(request);
-                while let Some(mut request) = next.take() {
-                    out.extend_from_slice(&request.bytes);
-                    if let Respond::Call(call) = &mut request.respond {
-                        // From here on, it may have run.
-                        call.written = true;
-                    }
-                    waiting.push_back(Waiting {
-                        expected: request.replies,
-                        replies: Vec::with_capacity(request.replies),
-                        respond: request.respond,
-                        _place: request.place,
-                    });
-                    if out.len() < WRITE_BATCH {
-                        next = queued.try_recv().ok();
-                    }
-                }
+                gather(request, &mut queued, &mut out, &mut waiting);
                 if let Err(e) = connection.write_requests(&out).await {
                     break e;
                 }
-                if overdue.is_none() {
-                    // A timeout too long to reckon (years) is none.
-                    overdue =
-                        read_timeout.and_then(|after| tokio::time::Instant::now().checked_add(after));
-                }
+                awaited.get_or_insert_with(tokio::time::Instant::now);
             }
         }
     };
     tracing::debug!(error = %failure, "shared connection failed");
+    // Only a written request met the failure; those never written may go
+    // on the next connection (`Closed`).
+    let failure = (!waiting.is_empty()).then_some(failure);
+    silence.set(None);
     fail(waiting, queued, failure, connection.endpoint());
 }
 
-/// Fails every request: the first gets `failure`; the other written ones
-/// lost their step (`Broken`), and those never written get `Closed`
-/// (nothing of them was sent).
+/// Puts `request`, and those queued after it (up to [`WRITE_BATCH`]
+/// bytes), in `out` for one write, and among those `waiting`.
+fn gather(
+    request: Request,
+    queued: &mut mpsc::UnboundedReceiver<Request>,
+    out: &mut BytesMut,
+    waiting: &mut VecDeque<Waiting>,
+) {
+    out.clear();
+    let mut next = Some(request);
+    while let Some(mut request) = next.take() {
+        out.extend_from_slice(&request.bytes);
+        if let Respond::Call(call) = &mut request.respond {
+            // From here on, it may have run.
+            call.written = true;
+        }
+        waiting.push_back(Waiting {
+            expected: request.replies,
+            replies: Vec::with_capacity(request.replies),
+            respond: request.respond,
+            _place: request.place,
+        });
+        if out.len() < WRITE_BATCH {
+            next = queued.try_recv().ok();
+        }
+    }
+}
+
+/// Fails every request: the first gets `failure` (when given); the other
+/// written ones lost their step (`Broken`), and those never written get
+/// `Closed` (nothing of them was sent).
 fn fail(
     waiting: VecDeque<Waiting>,
     mut queued: mpsc::UnboundedReceiver<Request>,
-    failure: Error,
+    mut failure: Option<Error>,
     endpoint: &str,
 ) {
-    let mut failure = Some(failure);
     queued.close();
     let written = waiting.into_iter().map(|w| (w.respond, true));
     let unsent = std::iter::from_fn(|| queued.try_recv().ok()).map(|r| (r.respond, false));

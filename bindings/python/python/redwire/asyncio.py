@@ -14,12 +14,17 @@ Blocking commands (``BLPOP``, ...), transactions, pipelines and ``WATCH``
 take a pooled connection of their own. Cancelling a task while it awaits a
 request drops that request: on the shared connection its reply is dropped
 when it comes; a pooled connection is closed. Either way its reply never
-reaches another caller.
+reaches another caller. The shared connection is let go (the next requests
+take a new one) only when it has answered nothing for a second and since
+the request was made: a peer gone silent. redis.asyncio closes the
+connection of every cancelled request; a connection that answers is kept
+here, so that cancellations under load do not make it connect again.
 """
 
 import asyncio
 import inspect
 import itertools
+import os
 import weakref
 from typing import (
     Any,
@@ -57,7 +62,8 @@ class _LoopRequests:
         # A client dropped without closing: once nothing of it is left (no
         # request in flight either), the loop stops watching its queue, and
         # the queue's descriptors close.
-        self._unwatch = weakref.finalize(self, _stop_watching, self.loop, self.native.fileno())
+        self.pid = os.getpid()
+        self._unwatch = weakref.finalize(self, _stop_watching, self.loop, self.native.fileno(), self.pid)
 
     def _close_here(self) -> None:
         """On the loop's thread: drops the commands gathered and not sent,
@@ -68,9 +74,7 @@ class _LoopRequests:
             self.native.cancel(request)
             if not future.done():
                 future.set_exception(ConnectionError("the client was closed"))
-        loop = self.loop()
-        if loop is not None and not loop.is_closed():
-            loop.remove_reader(self.native.fileno())
+        _stop_watching(self.loop, self.native.fileno(), self.pid)
 
     def close(self) -> None:
         _on_loop(self.loop, self._close_here)
@@ -95,10 +99,12 @@ def _on_loop(
         loop.call_soon_threadsafe(function, *args)
 
 
-def _stop_watching(loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]", fileno: int) -> None:
-    """Has the loop stop watching a queue's descriptor, from any thread."""
+def _stop_watching(loop_ref: "weakref.ReferenceType[asyncio.AbstractEventLoop]", fileno: int, pid: int) -> None:
+    """Has the loop stop watching a queue's descriptor, from any thread; not
+    in a process forked after it started (the loop's epoll is the parent's
+    too: removing the descriptor there would blind the parent)."""
     loop = loop_ref()
-    if loop is not None:
+    if loop is not None and os.getpid() == pid:
         _on_loop(loop_ref, loop.remove_reader, fileno)
 
 
@@ -125,7 +131,9 @@ class _Requests:
         """Starts a request (``start(completions, id, *args)``) and awaits
         its outcome, given to ``callback`` if any. However the wait ends
         early (a cancelled task, a closed loop), the request is cancelled:
-        its connection is closed and its reply reaches no one."""
+        its reply reaches no one, its pooled connection is closed, and the
+        shared connection is let go when it answered nothing for a second
+        and since the request was made."""
         loop = asyncio.get_running_loop()
         last, state = self._last
         if last is None or last() is not loop or state is None:

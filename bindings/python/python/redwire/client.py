@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok
-from .exceptions import DataError, NoScriptError, RedisError, ResponseError, WatchError
+from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
     """A Redis client on a pool of connections, safe to share between
@@ -264,16 +264,20 @@ def _results(
 ) -> List[Any]:
     """A pipeline's replies (``outcome``: the replies, and whether one is
     an error), each through its command's callback; the first error raised
-    (naming its command) with ``raise_on_error``."""
+    (naming its command) with ``raise_on_error``. As in redis-py, an error
+    reply about the connection (``NOAUTH``) is raised either way."""
     replies, failed = outcome
     if not failed:
         return [
             reply if callback is None else callback(reply)
             for (_, callback), reply in zip(commands, replies)
         ]
+    for reply in replies:
+        if isinstance(reply, ConnectionError):
+            raise reply
     results: List[Any] = []
     for index, ((args, callback), reply) in enumerate(zip(commands, replies)):
-        if isinstance(reply, ResponseError):
+        if isinstance(reply, RedisError):
             if raise_on_error:
                 name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
                 raise type(reply)(f"command {index + 1} ({name}) failed: {reply}")
