@@ -298,10 +298,12 @@ async fn a_caller_giving_up_lets_go_only_a_connection_that_read_nothing_since() 
         before,
         "a live connection was let go"
     );
-    // Silent for a moment only (a timeout shorter than a reply takes):
-    // kept. Silent for longer, since before the request given up: the next
-    // request takes a new connection, and those due still get their
-    // replies, on the connection let go.
+    // Idle for a while, then silent for a moment only with a reply due (a
+    // timeout shorter than a reply takes): kept. Silent for longer, since
+    // before the request given up: the next request takes a new
+    // connection, and those due still get their replies, on the connection
+    // let go.
+    tokio::time::sleep(redwire::STALLED_AFTER).await;
     signal(&server, "-STOP");
     let client_id = |shared: &SharedConnection| {
         let shared = shared.clone();
@@ -322,6 +324,36 @@ async fn a_caller_giving_up_lets_go_only_a_connection_that_read_nothing_since() 
     );
     assert_eq!(due, also_due, "let go when silent for a moment only");
     assert_ne!(due, after, "kept when silent since before");
+    assert_eq!(accepted(&mut observer).await, before + 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn requests_not_written_when_a_connection_is_let_go_go_on_the_next() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let shared = SharedConnection::new(config(&server));
+    shared.cmd(&["PING"]).await.unwrap();
+    let mut observer = Connection::connect(&config(&server)).await.unwrap();
+    let before = accepted(&mut observer).await;
+    // Queued, then let go before the connection's task writes them.
+    let (sent, received) = std::sync::mpsc::channel::<Result<Frame, Error>>();
+    for i in 0..3 {
+        let sent = sent.clone();
+        shared.submit(&("ECHO", i), move |reply| drop(sent.send(reply)));
+    }
+    shared.close();
+    let mut echoed = Vec::new();
+    for _ in 0..500 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        echoed.extend(received.try_iter());
+        if echoed.len() == 3 {
+            break;
+        }
+    }
+    let echoed: Vec<_> = echoed
+        .into_iter()
+        .map(|reply| reply.unwrap().as_bytes().unwrap().to_vec())
+        .collect();
+    assert_eq!(echoed, [b"0".to_vec(), b"1".to_vec(), b"2".to_vec()]);
     assert_eq!(accepted(&mut observer).await, before + 1);
 }
 

@@ -8,6 +8,7 @@ local connector = require("redwire.connector")
 
 local port = assert(tonumber(os.getenv("REDIS_PORT")), "REDIS_PORT is not set")
 local address = "127.0.0.1:" .. port .. "/14"
+local unpack = table.unpack or unpack
 local is_lua51 = _VERSION == "Lua 5.1" and not jit
 
 -- How many clients the server has, asked outside any lev.run.
@@ -161,6 +162,26 @@ describe("lev.run", function()
       end
     end)
     assert.are.equal(10000, done)
+  end)
+
+  it("runs 3000 coroutines, each with a request of 40 arguments", function()
+    local done = 0
+    lev.run(function()
+      for i = 1, 3000 do
+        lev.spawn(function()
+          local c = assert(redis.connect(address))
+          local fields = { "HSET", "wide:" .. (i % 10) }
+          for f = 1, 19 do
+            fields[#fields + 1] = "field" .. f
+            fields[#fields + 1] = "value" .. i
+          end
+          assert.are.equal("number", type(c:cmd(unpack(fields))))
+          c:close()
+          done = done + 1
+        end)
+      end
+    end)
+    assert.are.equal(3000, done)
   end)
 
   it("raises an error value as it was raised", function()

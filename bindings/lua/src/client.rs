@@ -92,7 +92,8 @@ impl UserData for Client {
 
 /// `client:cmd(...)`: the reply, or `nil, err`.
 async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Result<MultiValue> {
-    let args = match convert::args(&lua, &args) {
+    // Taken (copied) now: no Lua reference is held while the request waits.
+    let args = match convert::args(&lua, args) {
         Ok(args) if !args.is_empty() => args,
         Ok(_) => return convert::failure(&lua, "cmd needs a command name"),
         Err(e) => return convert::failure(&lua, &e),
@@ -112,10 +113,11 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
 /// `nil, err` when the connection fails.
 async fn pipeline(lua: Lua, this: UserDataRef<Client>, commands: Value) -> Result<MultiValue> {
     let mut pipeline = Pipeline::new();
-    match &commands {
+    // Read (encoded) now: no Lua reference is held while the request waits.
+    match commands {
         Value::Nil => {}
         Value::Table(commands) => {
-            if let Err(why) = lua_stack::read_commands(&lua, commands, &mut pipeline)? {
+            if let Err(why) = lua_stack::read_commands(&lua, &commands, &mut pipeline)? {
                 return convert::failure(&lua, &why);
             }
         }

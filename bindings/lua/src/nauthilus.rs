@@ -84,7 +84,8 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
                 if let Err(why) = runtime::ready_to_wait(&lua).await {
                     return convert::failure(&lua, &why);
                 }
-                let target = match target(&lua, &handle) {
+                // No Lua reference is held while the request waits.
+                let target = match target(&lua, &{ handle }) {
                     Ok(target) => target,
                     Err(e) => return convert::failure(&lua, &e),
                 };
@@ -410,7 +411,8 @@ async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiV
         Ok(handle) => handle,
         Err(e) => return convert::failure(lua, &e),
     };
-    let mut words = match convert::args(lua, &args) {
+    // Taken (copied) now: no Lua reference is held while the request waits.
+    let mut words = match convert::args(lua, args) {
         Ok(words) => words,
         Err(e) => return convert::failure(lua, &e),
     };
@@ -505,19 +507,20 @@ async fn run_script(
     if let Err(why) = runtime::ready_to_wait(&lua).await {
         return convert::failure(&lua, &why);
     }
-    let handle = match target(&lua, &handle) {
+    // Taken (copied) now: no Lua reference is held while the request waits.
+    let handle = match target(&lua, &{ handle }) {
         Ok(handle) => handle,
         Err(e) => return convert::failure(&lua, &e),
     };
-    let list = |table: &Option<Table>| -> Result<Vec<Value>> {
+    let list = |table: Option<Table>| -> Result<Vec<Value>> {
         table
             .iter()
             .flat_map(|t| t.sequence_values::<Value>())
             .collect()
     };
     let (keys, args) = match (
-        convert::args(&lua, &list(&keys)?),
-        convert::args(&lua, &list(&args)?),
+        convert::args(&lua, list(keys)?),
+        convert::args(&lua, list(args)?),
     ) {
         (Ok(keys), Ok(args)) => (keys, args),
         (Err(e), _) | (_, Err(e)) => return convert::failure(&lua, &e),

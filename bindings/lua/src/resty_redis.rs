@@ -121,22 +121,24 @@ fn disabled(lua: &Lua, command: &str) -> Result<MultiValue> {
 /// is flattened into field, value pairs as lua-resty-redis does.
 fn command_args(
     lua: &Lua,
-    name: &mlua::String,
-    args: &[Value],
+    name: &[u8],
+    args: Variadic<Value>,
 ) -> std::result::Result<Vec<LuaArg>, String> {
     let mut values = Vec::with_capacity(args.len() + 1);
-    values.push(Value::String(name.clone()));
-    match args {
-        [key, Value::Table(fields)] if name.as_bytes().eq_ignore_ascii_case(b"hmset") => {
+    values.push(Value::String(
+        lua.create_string(name).map_err(|e| e.to_string())?,
+    ));
+    match args.as_slice() {
+        [key, Value::Table(fields)] if name.eq_ignore_ascii_case(b"hmset") => {
             values.push(key.clone());
             for pair in fields.clone().pairs::<Value, Value>() {
                 let (field, value) = pair.map_err(|e| e.to_string())?;
                 values.extend([field, value]);
             }
         }
-        _ => values.extend_from_slice(args),
+        _ => values.extend(args),
     }
-    convert::args(lua, &values)
+    convert::args(lua, values)
 }
 
 /// The function behind `red:<name>(...)`: queued while pipelining, else
@@ -147,19 +149,19 @@ async fn command(
     this: UserDataRef<RestyRedis>,
     args: Variadic<Value>,
 ) -> Result<MultiValue> {
-    let name = lua.create_string(&name)?;
-    let args = match command_args(&lua, &name, &args) {
+    // Taken (copied) now: no Lua reference is held while the request waits.
+    let args = match command_args(&lua, &name, args) {
         Ok(args) => args,
         Err(e) => return convert::failure(&lua, &e),
     };
     if this.pipeline.borrow().is_some() {
         // Refused now, as lua-resty-redis-connector refuses it, so that the
         // rest of the pipeline still runs.
-        let Some(refused) = this.checkout.refuses(&name.as_bytes()) else {
+        let Some(refused) = this.checkout.refuses(&name) else {
             return convert::failure(&lua, "the connection is closed or busy");
         };
         if refused {
-            return disabled(&lua, &name.to_string_lossy());
+            return disabled(&lua, &String::from_utf8_lossy(&name));
         }
         if let Some(pipeline) = this.pipeline.borrow_mut().as_mut() {
             pipeline.cmd(&args);

@@ -191,7 +191,7 @@ fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue
     lua.set_app_data(running.clone());
     // However this run ends (an error, a panic unwinding through it), the
     // state is no longer inside it afterwards.
-    let _running = Leave(lua);
+    let running_now = Leave(lua);
     let main = lua.create_thread(function)?.into_async::<MultiValue>(args);
     let local = tokio::task::LocalSet::new();
     let result = runtime.0.block_on(local.run_until(async {
@@ -215,13 +215,18 @@ fn run(lua: &Lua, (function, args): (Function, MultiValue)) -> Result<MultiValue
         Ok(values)
     }));
     if result.is_err() {
-        // The coroutines abandoned hold their requests until collected:
-        // collected now, a request under way closes its connection, and a
-        // client of theirs is free for the next run.
+        let abandoned = running.live.get() > 0 || !running.waiting.borrow().is_empty();
         drop(local);
         running.waiting.borrow_mut().clear();
-        lua.gc_collect()?;
-        lua.gc_collect()?;
+        drop(running_now);
+        if abandoned {
+            // The coroutines abandoned hold their requests until collected:
+            // collected now (outside the run), a request under way closes
+            // its connection, and a client of theirs is free for the next
+            // run. A finalizer's error is its own: the run's is raised.
+            lua.gc_collect().ok();
+            lua.gc_collect().ok();
+        }
     }
     let spawned_error = running.error.borrow_mut().take();
     match (result, spawned_error) {

@@ -348,7 +348,19 @@ def test_cancelling_requests_on_an_answering_shared_connection_keeps_it(server: 
             done = await asyncio.gather(*tasks, return_exceptions=True)
             assert all(r == b"v" or isinstance(r, asyncio.CancelledError) for r in done)
         # One observer connection per _accepted call: no other.
-        assert _accepted(server) == before + 1
+        after_cancels = _accepted(server)
+        assert after_cancels == before + 1
+        # Idle for longer than a second, then a reply late a moment (the
+        # server paused): given up, and the connection is kept.
+        await asyncio.sleep(1.2)
+        pauser = redwire.Client(host=server["host"], port=server["port"])
+        pauser.execute("CLIENT", "PAUSE", 400, "ALL")
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.get("cancelled"), 0.1)
+        assert await client.get("cancelled") == b"v"
+        pauser.close()
+        # The pauser's connection and the observer's.
+        assert _accepted(server) == after_cancels + 2
         await client.aclose()
 
     asyncio.run(main())

@@ -5,7 +5,7 @@ mod multiplexed;
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use redwire_resp::{encode_command, Args, Frame};
 
 use crate::command::pipeline::Pipeline;
@@ -110,35 +110,41 @@ impl SharedConnection {
 
     /// Lets the current connection go: it closes once the replies due on
     /// it are read (waiting for them at most the read timeout, or 30
-    /// seconds when none is set). The next request makes a new one.
+    /// seconds when none is set). The next request makes a new one, and so
+    /// do the requests queued on it and not written yet.
     pub fn close(&self) {
-        self.0
+        let current = self
+            .0
             .current
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        if let Some(current) = current {
+            current.let_go();
+        }
     }
 
-    /// Lets the current connection go (as [`close`](Self::close)) when,
-    /// while a reply is due, it has read nothing since before `since` and
+    /// Lets the current connection go (as [`close`](Self::close)) when it
+    /// has read nothing since before `since`, while a reply has been due
     /// for [`STALLED_AFTER`] at least: made for a caller giving up on a
     /// request made at `since`, whose connection may have stopped answering
     /// (a peer gone silent), so that the next requests do not wait behind
     /// it. A connection that answered anything meanwhile is kept, and so is
-    /// one a request was just given up on (a timeout shorter than a reply
-    /// takes): a caller giving up again later lets it go.
+    /// one whose reply was due only a moment (a timeout shorter than a
+    /// reply takes): a caller giving up again later lets it go.
     pub fn close_if_stalled(&self, since: std::time::Instant) {
         let mut current = self
             .0
             .current
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let stalled = current
-            .as_ref()
-            .and_then(|m| m.silent_since())
-            .is_some_and(|silent| silent <= since && silent.elapsed() >= STALLED_AFTER);
-        if stalled {
-            current.take();
+        let stalled = current.as_ref().is_some_and(|m| {
+            m.last_read().is_some_and(|read| read <= since)
+                && m.awaited_since()
+                    .is_some_and(|due| due.elapsed() >= STALLED_AFTER)
+        });
+        if let Some(stalled) = current.take_if(|_| stalled) {
+            stalled.let_go();
         }
     }
 
@@ -219,39 +225,63 @@ impl SharedConnection {
     }
 
     /// Sends the commands of `batch` in one request (one write, unless the
-    /// connection's queue holds others), each reply to its function.
+    /// connection's queue holds others), each reply to its function. Like
+    /// [`pipeline`](Self::pipeline), a batch the connection stopped taking
+    /// as it came (nothing of it was written) goes once more on the next.
     pub fn submit_batch(&self, batch: Batch) {
         if batch.done.is_empty() {
             return;
         }
         let Batch { bytes, done } = batch;
+        self.send_batch(bytes.freeze(), done, true);
+    }
+
+    fn send_batch(&self, bytes: Bytes, done: Vec<Done>, again: bool) {
         let count = done.len();
         let endpoint = self.0.connector.defaults().endpoint().to_string();
-        let call = move |replies: Result<Replies, Error>| match replies {
-            Ok(replies) => {
-                let mut replies = replies.into_iter();
-                for done in done {
-                    done(
-                        replies
-                            .next()
-                            .ok_or(Error::EmptyCommand)
-                            .and_then(|reply| reply.map_err(Error::Server)),
-                    );
+        let retry = again.then(|| (Arc::downgrade(&self.0), bytes.clone()));
+        let call = move |replies: Result<Replies, Error>| {
+            if let (Err(Error::Closed { .. }), Some((shared, bytes))) = (&replies, retry) {
+                if let Some(shared) = shared.upgrade() {
+                    return Self(shared).send_batch(bytes, done, false);
                 }
             }
-            Err(e) => {
-                // The first gets the error; the others, their lost step.
-                let mut failure = Some(e);
-                for done in done {
-                    done(Err(failure.take().unwrap_or_else(|| Error::Broken {
-                        endpoint: endpoint.clone(),
-                    })));
-                }
-            }
+            answer(done, replies, &endpoint);
         };
         match self.live() {
-            Ok(live) => live.submit(bytes.freeze(), count, call),
+            Ok(live) => live.submit(bytes, count, call),
             Err(e) => call(Err(e)),
+        }
+    }
+}
+
+/// Hands each command of a batch its reply; when the batch failed, the
+/// first gets the error, the others theirs: `Closed` when nothing was
+/// written, else their lost step (`Broken`).
+fn answer(done: Vec<Done>, replies: Result<Replies, Error>, endpoint: &str) {
+    match replies {
+        Ok(replies) => {
+            let mut replies = replies.into_iter();
+            for done in done {
+                done(
+                    replies
+                        .next()
+                        .ok_or(Error::EmptyCommand)
+                        .and_then(|reply| reply.map_err(Error::Server)),
+                );
+            }
+        }
+        Err(e) => {
+            let unsent = matches!(e, Error::Closed { .. });
+            let mut failure = Some(e);
+            for done in done {
+                let endpoint = endpoint.to_owned();
+                done(Err(failure.take().unwrap_or(if unsent {
+                    Error::Closed { endpoint }
+                } else {
+                    Error::Broken { endpoint }
+                })));
+            }
         }
     }
 }

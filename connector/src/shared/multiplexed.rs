@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use redwire_resp::Frame;
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::command::pipeline::Pipeline;
 use crate::config::Endpoint;
@@ -42,30 +42,37 @@ pub(crate) struct Multiplexed {
     /// One per request queued or awaiting replies (see [`MAX_QUEUED`]).
     room: Arc<Semaphore>,
     endpoint: String,
-    silence: Arc<Silence>,
+    signals: Arc<Signals>,
 }
 
-/// Since when the connection has read nothing while a reply is due: written
-/// by its task, read by [`Multiplexed::silent_since`].
+/// What a connection's task and its handles tell each other.
 #[derive(Debug)]
-struct Silence {
-    /// When the connection was made; the instants below count from it.
-    epoch: tokio::time::Instant,
-    /// Nanoseconds from `epoch`; `u64::MAX` while no reply is due.
-    since: AtomicU64,
+struct Signals {
+    /// When the connection was made; the instants below count from it, on
+    /// the system's clock (compared with callers' instants).
+    epoch: std::time::Instant,
+    /// When the last frame was read (or the connection made).
+    last_read: AtomicU64,
+    /// Since when a reply has been due with nothing read (from the write,
+    /// or the last reply, since none was due); [`NOTHING_DUE`] when none.
+    awaited: AtomicU64,
+    /// A handle let the connection go: requests not written yet go on the
+    /// next one.
+    let_go: Notify,
 }
 
-impl Silence {
-    fn set(&self, since: Option<tokio::time::Instant>) {
-        let nanos = since.map_or(u64::MAX, |at| {
-            u64::try_from(at.duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX - 1)
-        });
-        self.since.store(nanos, Ordering::Relaxed);
+/// [`Signals::awaited`] while no reply is due.
+const NOTHING_DUE: u64 = u64::MAX;
+
+impl Signals {
+    /// Now, counted from `epoch`.
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(NOTHING_DUE - 1)
     }
 
-    fn get(&self) -> Option<tokio::time::Instant> {
-        match self.since.load(Ordering::Relaxed) {
-            u64::MAX => None,
+    fn instant(&self, value: &AtomicU64) -> Option<std::time::Instant> {
+        match value.load(Ordering::Relaxed) {
+            NOTHING_DUE => None,
             nanos => self.epoch.checked_add(Duration::from_nanos(nanos)),
         }
     }
@@ -156,23 +163,38 @@ impl Multiplexed {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
         let endpoint = connector.defaults().endpoint().to_string();
         let (requests, queued) = mpsc::unbounded_channel();
-        let silence = Arc::new(Silence {
-            epoch: tokio::time::Instant::now(),
-            since: AtomicU64::new(u64::MAX),
+        let signals = Arc::new(Signals {
+            epoch: std::time::Instant::now(),
+            last_read: AtomicU64::new(0),
+            awaited: AtomicU64::new(NOTHING_DUE),
+            let_go: Notify::new(),
         });
-        drop(runtime.spawn(connect_and_drive(connector, queued, silence.clone())));
+        drop(runtime.spawn(connect_and_drive(connector, queued, signals.clone())));
         Ok(Self {
             requests,
             room: Arc::new(Semaphore::new(MAX_QUEUED)),
             endpoint,
-            silence,
+            signals,
         })
     }
 
-    /// While a reply is due, since when the connection has read nothing
-    /// (its last frame, or its making); `None` when no reply is due.
-    pub(crate) fn silent_since(&self) -> Option<std::time::Instant> {
-        self.silence.get().map(tokio::time::Instant::into_std)
+    /// When the connection last read a frame (or was made).
+    pub(crate) fn last_read(&self) -> Option<std::time::Instant> {
+        self.signals.instant(&self.signals.last_read)
+    }
+
+    /// Since when a reply has been due with nothing read; `None` when no
+    /// reply is due.
+    pub(crate) fn awaited_since(&self) -> Option<std::time::Instant> {
+        self.signals.instant(&self.signals.awaited)
+    }
+
+    /// Takes no more requests: those queued and not written yet get
+    /// [`Error::Closed`] (they may go on another connection); the replies
+    /// due are still read, for at most the read timeout or
+    /// [`LET_GO_WAIT`].
+    pub(crate) fn let_go(&self) {
+        self.signals.let_go.notify_one();
     }
 
     /// Whether the connection failed (its task stopped), or no longer takes
@@ -247,7 +269,7 @@ impl Multiplexed {
 async fn connect_and_drive(
     connector: Connector,
     queued: mpsc::UnboundedReceiver<Request>,
-    silence: Arc<Silence>,
+    signals: Arc<Signals>,
 ) {
     // Found through sentinels: after a failover, connecting again reaches
     // the new master.
@@ -260,7 +282,7 @@ async fn connect_and_drive(
                 queued,
                 read_timeout,
                 follows_failovers,
-                &silence,
+                &signals,
             )
             .await;
         }
@@ -277,14 +299,14 @@ async fn connect_and_drive(
 /// `read_timeout` bounds the wait for the next reply while one is due
 /// (from the first write, or the last reply, since none was due): never an
 /// idle connection's wait, and new writes do not extend it. Once no handle
-/// is left, the replies due are waited for at most [`LET_GO_WAIT`] when
-/// there is no `read_timeout`.
+/// is left, or one let it go, the replies due are waited for at most
+/// [`LET_GO_WAIT`] when there is no `read_timeout`.
 async fn drive(
     mut connection: Connection,
     mut queued: mpsc::UnboundedReceiver<Request>,
     read_timeout: Option<Duration>,
     follows_failovers: bool,
-    silence: &Silence,
+    signals: &Signals,
 ) {
     connection.set_read_timeout(None);
     let endpoint = connection.endpoint().to_owned();
@@ -292,12 +314,10 @@ async fn drive(
     let mut out = BytesMut::new();
     // Every handle is gone; the replies still due are read first.
     let mut closing = false;
-    // Since when the next reply has been awaited.
+    // Since when the next reply has been awaited (also in `signals`).
     let mut awaited: Option<tokio::time::Instant> = None;
-    // When the last frame was read.
-    let mut last_read = tokio::time::Instant::now();
+    signals.last_read.store(signals.now(), Ordering::Relaxed);
     let failure = loop {
-        silence.set((!waiting.is_empty()).then_some(last_read));
         let limit = read_timeout.or(closing.then_some(LET_GO_WAIT));
         // A timeout too long to reckon (years) is none.
         let deadline = awaited
@@ -319,7 +339,7 @@ async fn drive(
                         })),
                     None => connection.next_frame().await,
                 }
-            } => match frame.inspect(|_| last_read = tokio::time::Instant::now()) {
+            } => match frame.inspect(|_| signals.last_read.store(signals.now(), Ordering::Relaxed)) {
                 // Nothing here subscribes: a push answers no request.
                 Ok(Frame::Push(_)) => {}
                 Ok(_) if waiting.is_empty() => {
@@ -358,9 +378,22 @@ async fn drive(
                         }
                     }
                     awaited = (!waiting.is_empty()).then(tokio::time::Instant::now);
+                    let since = if awaited.is_some() { signals.now() } else { NOTHING_DUE };
+                    signals.awaited.store(since, Ordering::Relaxed);
                 }
                 Err(e) => break e,
             },
+            () = signals.let_go.notified(), if !closing => {
+                queued.close();
+                let endpoint = connection.endpoint();
+                while let Ok(unsent) = queued.try_recv() {
+                    unsent.respond.send(Err(Error::Closed { endpoint: endpoint.to_owned() }));
+                }
+                if waiting.is_empty() {
+                    return;
+                }
+                closing = true;
+            }
             request = queued.recv(), if !closing => {
                 let Some(request) = request else {
                     // Every handle is gone: answer what was written, then stop.
@@ -371,10 +404,15 @@ async fn drive(
                     continue;
                 };
                 gather(request, &mut queued, &mut out, &mut waiting);
+                if awaited.is_none() {
+                    // From before the write: a write that does not end is
+                    // silence too.
+                    awaited = Some(tokio::time::Instant::now());
+                    signals.awaited.store(signals.now(), Ordering::Relaxed);
+                }
                 if let Err(e) = connection.write_requests(&out).await {
                     break e;
                 }
-                awaited.get_or_insert_with(tokio::time::Instant::now);
             }
         }
     };
@@ -382,7 +420,7 @@ async fn drive(
     // Only a written request met the failure; those never written may go
     // on the next connection (`Closed`).
     let failure = (!waiting.is_empty()).then_some(failure);
-    silence.set(None);
+    signals.awaited.store(NOTHING_DUE, Ordering::Relaxed);
     fail(waiting, queued, failure, connection.endpoint());
 }
 
