@@ -16,7 +16,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput};
 use fred::prelude::{ClientLike, KeysInterface};
 use redis::AsyncCommands;
-use redwire::{Cluster, ClusterOptions, Pipeline};
+use redwire::{ClientOptions, Cluster, Pipeline};
 use redwire_testkit::Cluster as TestCluster;
 
 const VALUE: &str = "0123456789abcdef";
@@ -40,7 +40,7 @@ async fn clients(cluster: &TestCluster) -> Clients {
     let port = cluster.nodes[0].port();
     let redwire = Cluster::connect(
         format!("redis+cluster://127.0.0.1:{port}").parse().unwrap(),
-        ClusterOptions::default(),
+        ClientOptions::default(),
     )
     .await
     .unwrap();

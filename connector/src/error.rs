@@ -279,6 +279,13 @@ pub enum Error {
         /// The command, upper case.
         command: String,
     },
+    /// A transaction sent to a cluster with keys of more than one slot,
+    /// which no node can run; nothing was sent. (Hash tags, `{user:1}:a`,
+    /// put keys in one slot.)
+    CrossSlot {
+        /// The first command whose key is in another slot, upper case.
+        command: String,
+    },
     /// No script was loaded under this name.
     UnknownScript {
         /// The name asked for.
@@ -311,6 +318,18 @@ pub enum Error {
     /// A shared connection was used outside a tokio runtime, which its
     /// task needs; nothing was sent.
     NoRuntime,
+    /// A transaction did not run: a key it watched changed before `EXEC`
+    /// (`EXEC` answered null). Nothing of it was applied; it may be tried
+    /// again.
+    Aborted,
+    /// A reply could not be converted to the type asked for
+    /// ([`FromFrame`](crate::FromFrame)); the connection stays usable.
+    Conversion {
+        /// The type asked for.
+        expected: &'static str,
+        /// What came: its type, and its start for a string.
+        got: String,
+    },
     /// A command whose effect on its connection could not be followed where
     /// it was asked for (a `SUBSCRIBE` inside `MULTI`, a command after
     /// `MONITOR`, …); nothing was sent.
@@ -339,9 +358,12 @@ impl Error {
                 | Self::Lagged { .. }
                 | Self::NeedsOwnConnection { .. }
                 | Self::NeedsNode { .. }
+                | Self::CrossSlot { .. }
                 | Self::QueueFull { .. }
                 | Self::NoRuntime
                 | Self::Unsupported { .. }
+                | Self::Conversion { .. }
+                | Self::Aborted
         )
     }
 }
@@ -410,6 +432,10 @@ impl fmt::Display for Error {
                 f,
                 "{command} runs on one node of a cluster: aim it with Cluster::cmd_on, or use Cluster::scan"
             ),
+            Self::CrossSlot { command } => write!(
+                f,
+                "{command}'s key is in another slot than the transaction's first key: a cluster runs a transaction on one slot; nothing was sent"
+            ),
             Self::UnknownScript { name } => write!(f, "no script loaded under the name {name:?}"),
             Self::UnexpectedReply { command, reason } => {
                 write!(f, "unexpected reply to {command}: {reason}")
@@ -428,6 +454,10 @@ impl fmt::Display for Error {
             Self::Unsupported { command, reason } => {
                 write!(f, "{command} cannot run {reason}; nothing was sent")
             }
+            Self::Aborted => f.write_str(
+                "the transaction was aborted: a watched key changed before EXEC; nothing was applied",
+            ),
+            Self::Conversion { expected, got } => write!(f, "expected {expected}, got {got}"),
             Self::NoHosts(errors) => {
                 f.write_str("no hosts available")?;
                 for (i, e) in errors.iter().enumerate() {
@@ -461,6 +491,13 @@ impl std::error::Error for Error {
 impl From<redwire_pool::PoolError<Error>> for Error {
     fn from(e: redwire_pool::PoolError<Error>) -> Self {
         Self::Pool(Box::new(e))
+    }
+}
+
+/// For [`Client::connect`](crate::Client::connect) given a [`Config`](crate::Config).
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
     }
 }
 

@@ -25,6 +25,7 @@
 
 // From the bottom up: each module uses only those above it.
 mod backoff;
+mod client;
 mod cluster;
 mod command;
 mod config;
@@ -32,16 +33,19 @@ mod connection;
 mod discovery;
 mod error;
 mod pool;
+mod reply;
 mod shared;
 mod transport;
 
-pub use cluster::{Cluster, ClusterOptions, ClusterScan};
+pub use client::{Client, Commands, Execute, Expiry, SetOptions, Side, ZAddOptions, ZRange};
+pub use cluster::{Cluster, ClusterScan};
 pub use command::pipeline::Pipeline;
 pub use command::policy::TWEMPROXY_UNSUPPORTED;
 pub use command::slot::{key_slot, SLOTS};
 pub use command::Effects;
 pub use config::{
-    Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions, DEFAULT_CONNECT_TIMEOUT,
+    ClientOptions, Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions,
+    DEFAULT_CONNECT_TIMEOUT,
 };
 pub use connection::{Connection, MAX_SET_ASIDE};
 pub use discovery::{try_hosts, Connector, NextUpstream};
@@ -49,4 +53,5 @@ pub use error::{ConfigError, Error, Phase, ServerError};
 pub use pool::{NamedPoolError, Pool, PoolKey, PooledConnection, Pools, DEFAULT_MAX_POOLS};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, ArgBuf, Args, Frame};
+pub use reply::FromFrame;
 pub use shared::{Batch, SharedConnection, MAX_QUEUED, STALLED_AFTER};

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redwire::{key_slot, Cluster, ClusterOptions, Config, Connection, Error, Frame, Pipeline};
+use redwire::{key_slot, ClientOptions, Cluster, Config, Connection, Error, Frame, Pipeline};
 use redwire_testkit::{Cluster as TestCluster, Server};
 
 async fn client(cluster: &TestCluster) -> Cluster {
-    client_with(cluster, ClusterOptions::default()).await
+    client_with(cluster, ClientOptions::default()).await
 }
 
-async fn client_with(cluster: &TestCluster, options: ClusterOptions) -> Cluster {
+async fn client_with(cluster: &TestCluster, options: ClientOptions) -> Cluster {
     // One seed is enough: the rest is discovered.
     let seed = &cluster.nodes[0];
     let config: Config = format!("redis+cluster://127.0.0.1:{}", seed.port())
@@ -200,7 +200,7 @@ async fn scripts_run_by_their_first_key_and_survive_a_flush() {
 async fn reads_go_to_replicas_when_asked() {
     let cluster = TestCluster::start().unwrap();
     let writer = client(&cluster).await;
-    let reader = client_with(&cluster, ClusterOptions::default().read_from_replicas(true)).await;
+    let reader = client_with(&cluster, ClientOptions::default().read_from_replicas(true)).await;
     let mut pipeline = Pipeline::new();
     for i in 0..100 {
         pipeline.cmd(&("SET", format!("r:{i}"), i));
@@ -237,7 +237,7 @@ async fn reads_go_to_replicas_when_asked() {
 async fn cluster_configs_are_checked() {
     let err = Cluster::connect(
         "redis://127.0.0.1:6379".parse().unwrap(),
-        ClusterOptions::default(),
+        ClientOptions::default(),
     )
     .await
     .unwrap_err();
@@ -263,7 +263,7 @@ async fn cluster_configs_are_checked() {
     let dead = support::dead_port();
     let err = Cluster::connect(
         format!("redis+cluster://127.0.0.1:{dead}").parse().unwrap(),
-        ClusterOptions::default(),
+        ClientOptions::default(),
     )
     .await
     .unwrap_err();
@@ -714,7 +714,7 @@ async fn a_named_node_answers_for_itself_and_scan_walks_every_master() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scan_survives_the_failover_of_the_master_it_walks() {
     let mut cluster = TestCluster::start().unwrap();
-    let mut options = ClusterOptions::default();
+    let mut options = ClientOptions::default();
     // Room for the failover (2 s node timeout, then the election).
     options.max_retries = 64;
     let client = client_with(&cluster, options).await;

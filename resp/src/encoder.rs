@@ -71,7 +71,8 @@ macro_rules! integer_args {
         })*
     };
 }
-integer_args!(i8, i16, i32, i64; u8, u16, u32, u64);
+// Not `u8`: a slice or `Vec` of bytes is one argument, not one per byte.
+integer_args!(i8, i16, i32, i64; u16, u32, u64);
 
 impl Arg for isize {
     fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
@@ -97,30 +98,105 @@ impl Arg for f32 {
     }
 }
 
-/// The arguments of one command: a slice, `Vec` or array of one [`Arg`]
-/// type, or a tuple of up to twelve different ones.
+/// The arguments of one command, flattened: a scalar ([`Arg`]) is one
+/// argument; a slice, `Vec` or array of arguments, an `Option` (`None`: no
+/// argument), a tuple of up to twelve, and a map (each key then its value)
+/// are theirs end to end. Bytes (`&[u8]`, `Vec<u8>`, `[u8; N]`, `Bytes`)
+/// are one argument.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use redwire_resp::encode_command;
+///
+/// let keys = vec!["a", "b"];
+/// let mut out = BytesMut::new();
+/// encode_command(&mut out, &("DEL", &keys, None::<&str>, Some(("x", 1))));
+/// assert_eq!(&out[..], &b"*5\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nx\r\n$1\r\n1\r\n"[..]);
+/// ```
 pub trait Args {
     /// Calls `f` with each argument's bytes, in order.
     fn for_each_arg(&self, f: &mut impl FnMut(&[u8]));
 }
 
-impl<A: Arg> Args for [A] {
+/// Each [`Arg`] type is one argument.
+macro_rules! scalar_args {
+    ($($ty:ty),*) => {
+        $(impl Args for $ty {
+            fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+                self.with_bytes(&mut *f);
+            }
+        })*
+    };
+}
+scalar_args!(
+    str,
+    alloc::string::String,
+    [u8],
+    alloc::vec::Vec<u8>,
+    Bytes,
+    i8,
+    i16,
+    i32,
+    i64,
+    isize,
+    u16,
+    u32,
+    u64,
+    usize,
+    f32,
+    f64
+);
+
+impl<const N: usize> Args for [u8; N] {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        f(self);
+    }
+}
+
+impl<A: Args> Args for [A] {
     fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
         for arg in self {
-            arg.with_bytes(&mut *f);
+            arg.for_each_arg(f);
         }
     }
 }
 
-impl<A: Arg, const N: usize> Args for [A; N] {
+impl<A: Args, const N: usize> Args for [A; N] {
     fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
         self.as_slice().for_each_arg(f);
     }
 }
 
-impl<A: Arg> Args for alloc::vec::Vec<A> {
+impl<A: Args> Args for alloc::vec::Vec<A> {
     fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
         self.as_slice().for_each_arg(f);
+    }
+}
+
+impl<A: Args> Args for Option<A> {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        if let Some(args) = self {
+            args.for_each_arg(f);
+        }
+    }
+}
+
+impl<K: Args, V: Args> Args for alloc::collections::BTreeMap<K, V> {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        for (key, value) in self {
+            key.for_each_arg(f);
+            value.for_each_arg(f);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<K: Args, V: Args, S> Args for std::collections::HashMap<K, V, S> {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        for (key, value) in self {
+            key.for_each_arg(f);
+            value.for_each_arg(f);
+        }
     }
 }
 
@@ -188,11 +264,11 @@ impl Args for ArgBuf {
 
 macro_rules! tuple_args {
     ($($name:ident)+) => {
-        impl<$($name: Arg),+> Args for ($($name,)+) {
+        impl<$($name: Args),+> Args for ($($name,)+) {
             #[allow(non_snake_case)]
             fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
                 let ($($name,)+) = self;
-                $($name.with_bytes(&mut *f);)+
+                $($name.for_each_arg(f);)+
             }
         }
     };

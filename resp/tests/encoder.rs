@@ -11,6 +11,44 @@ fn command<A: redwire_resp::Args + ?Sized>(args: &A) -> Vec<u8> {
 }
 
 #[test]
+fn arguments_flatten_and_bytes_stay_one_argument() {
+    let keys = vec![String::from("k1"), String::from("k2")];
+    let fields = std::collections::BTreeMap::from([("f1", 1), ("f2", 2)]);
+    let nested: [&[&str]; 2] = [&["a"], &["b", "c"]];
+    let wire = command(&(
+        "X",
+        &keys,
+        None::<i64>,
+        Some(("EX", 5)),
+        &fields,
+        nested,
+        vec![1u8, 2],
+        &[3u8, 4][..],
+    ));
+    let mut expected = BytesMut::new();
+    encode_command(
+        &mut expected,
+        &[
+            &b"X"[..],
+            b"k1",
+            b"k2",
+            b"EX",
+            b"5",
+            b"f1",
+            b"1",
+            b"f2",
+            b"2",
+            b"a",
+            b"b",
+            b"c",
+            &[1, 2],
+            &[3, 4],
+        ],
+    );
+    assert_eq!(wire, expected.to_vec());
+}
+
+#[test]
 fn every_argument_type_encodes_as_a_bulk_string() {
     let owned = String::from("s");
     let vec = vec![b'v'];
@@ -22,7 +60,7 @@ fn every_argument_type_encodes_as_a_bulk_string() {
         vec,
         bytes,
         -42i64,
-        7u8,
+        7u16,
         usize::MAX,
         1.5f64,
         0.1f32,

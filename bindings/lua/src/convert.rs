@@ -12,7 +12,7 @@
 //! | attributed value | the value (attributes dropped) |
 
 use mlua::{LightUserData, Lua, MultiValue, Result, Value};
-use redwire::{Arg, Frame};
+use redwire::{Arg, Args, Frame};
 
 /// `redis.null`: a NULL inside an array, never a hole in the table.
 pub(crate) fn null() -> Value {
@@ -91,6 +91,12 @@ impl Arg for LuaArg {
             Self::Int(n) => n.with_bytes(f),
             Self::Text(text) => f(text),
         }
+    }
+}
+
+impl Args for LuaArg {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        self.with_bytes(f);
     }
 }
 

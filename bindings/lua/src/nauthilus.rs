@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use mlua::{Lua, MultiValue, Result, Table, UserData, Value};
 use redwire::{
-    Arg, Cluster, ClusterOptions, Config, Connector, Error, Frame, Pool, PoolConfig, Role, Sentinel,
+    Arg, ClientOptions, Cluster, Config, Connector, Error, Frame, Pool, PoolConfig, Role, Sentinel,
 };
 
 use crate::config::tls_options;
@@ -29,7 +29,7 @@ enum Target {
 /// `lev.run`.
 struct LazyCluster {
     config: Config,
-    options: ClusterOptions,
+    options: ClientOptions,
     cluster: tokio::sync::OnceCell<Cluster>,
 }
 
@@ -287,7 +287,7 @@ fn target_of(mode: &str, opts: &Table) -> std::result::Result<Target, String> {
     if mode == "cluster" {
         return Ok(Target::Cluster(Box::new(LazyCluster {
             config,
-            options: ClusterOptions::default().pool(pool),
+            options: ClientOptions::default().pool(pool),
             cluster: tokio::sync::OnceCell::new(),
         })));
     }

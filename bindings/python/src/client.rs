@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{
-    Cluster, ClusterOptions, Config, Connector, Endpoint, Error, Frame, Pipeline, Pool,
+    ClientOptions, Cluster, Config, Connector, Endpoint, Error, Frame, Pipeline, Pool,
     PooledConnection, SharedConnection,
 };
 
@@ -46,7 +46,7 @@ enum Target {
 struct LazyCluster {
     made: OnceCell<Cluster>,
     config: Config,
-    options: ClusterOptions,
+    options: ClientOptions,
 }
 
 impl LazyCluster {
@@ -127,7 +127,7 @@ impl Parts {
         };
         let connector = Connector::new(options.config.clone());
         let (target, cluster) = if matches!(options.config.endpoint(), Endpoint::Cluster(_)) {
-            let cluster_options = ClusterOptions::default()
+            let cluster_options = ClientOptions::default()
                 .pool(options.pool.clone())
                 .read_from_replicas(options.read_from_replicas);
             let cluster = Arc::new(LazyCluster {

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use redwire_pool::PoolConfig;
 use redwire_resp::{Args, Frame};
 use redwire_sentinel::Address;
 
@@ -20,7 +19,7 @@ use crate::command::pipeline::{args_of, Pipeline, Queued};
 use crate::command::route::{Commands, Route};
 use crate::command::script;
 use crate::command::slot::{key_slot, SLOTS};
-use crate::config::{Config, Endpoint, DEFAULT_CONNECT_TIMEOUT};
+use crate::config::{ClientOptions, Config, Endpoint, DEFAULT_CONNECT_TIMEOUT};
 use crate::connection::Replies;
 use crate::discovery::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
@@ -29,53 +28,6 @@ use crate::shared::SharedConnection;
 use redirect::{unsent, Redirect};
 pub use scan::ClusterScan;
 use topology::SlotMap;
-
-/// How a [`Cluster`] pools, reads and retries.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ClusterOptions {
-    /// The pool kept for each node.
-    pub pool: PoolConfig,
-    /// Sends read-only commands to the replicas of a slot's master (each
-    /// connection sends `READONLY`). Default: off, every command goes to
-    /// masters.
-    pub read_from_replicas: bool,
-    /// `MOVED` and `ASK` redirections followed for one command. Default 5.
-    pub max_redirections: u32,
-    /// Retries of one command after `TRYAGAIN`, `CLUSTERDOWN` or a node
-    /// that cannot be reached, with a backoff from 10 ms doubling to
-    /// 500 ms. Default 16 (5.6 s of backoff in all, plus the time each
-    /// attempt takes, e.g. a connect timeout to a host that does not answer).
-    pub max_retries: u32,
-}
-
-impl Default for ClusterOptions {
-    fn default() -> Self {
-        Self {
-            pool: PoolConfig::default(),
-            read_from_replicas: false,
-            max_redirections: 5,
-            max_retries: 16,
-        }
-    }
-}
-
-impl ClusterOptions {
-    /// The pool kept for each node.
-    #[must_use]
-    pub fn pool(self, pool: PoolConfig) -> Self {
-        Self { pool, ..self }
-    }
-
-    /// Sends read-only commands to replicas.
-    #[must_use]
-    pub fn read_from_replicas(self, yes: bool) -> Self {
-        Self {
-            read_from_replicas: yes,
-            ..self
-        }
-    }
-}
 
 /// A pipeline part of this many commands or more goes on a pooled
 /// connection of the node's own, not its shared one.
@@ -92,7 +44,7 @@ const UNREACHABLE_REFRESH_EVERY: Duration = Duration::from_millis(100);
 /// - Each node has one connection shared by every caller (multiplexed:
 ///   each caller's commands are written together, replies handed back in
 ///   order, a cancelled caller's replies dropped) and a pool
-///   ([`ClusterOptions::pool`]) for blocking commands (`BLPOP`,
+///   ([`ClientOptions::pool`]) for blocking commands (`BLPOP`,
 ///   `XREAD … BLOCK`, …), pipeline parts of 16 commands or more, and
 ///   [`connection_for`](Self::connection_for).
 /// - Commands that leave state on their connection (a transaction, `WATCH`,
@@ -112,7 +64,7 @@ const UNREACHABLE_REFRESH_EVERY: Duration = Duration::from_millis(100);
 /// - `MOVED` updates that slot at once and schedules a full refresh (at
 ///   most once a second); `ASK` sends `ASKING` and the command to the named
 ///   node without changing the map; `TRYAGAIN` and `CLUSTERDOWN` are
-///   retried with backoff; each within [`ClusterOptions`]' bounds.
+///   retried with backoff; each within [`ClientOptions`]' bounds.
 /// - A command is retried on another node only when it was surely not
 ///   executed (no connection could be had); one whose connection failed
 ///   while or after it was written returns the error, as it may have run.
@@ -122,12 +74,12 @@ const UNREACHABLE_REFRESH_EVERY: Duration = Duration::from_millis(100);
 ///   `CROSSSLOT` error: they are not split.
 ///
 /// ```no_run
-/// use redwire::{Cluster, ClusterOptions, Pipeline};
+/// use redwire::{Cluster, ClientOptions, Pipeline};
 ///
 /// # async fn demo() -> Result<(), redwire::Error> {
 /// let cluster = Cluster::connect(
 ///     "redis+cluster://10.0.0.1:7000,10.0.0.2:7000".parse()?,
-///     ClusterOptions::default(),
+///     ClientOptions::default(),
 /// )
 /// .await?;
 /// cluster.cmd(&("SET", "{user:1}:name", "ada")).await?;
@@ -145,7 +97,7 @@ struct Inner {
     /// Each node's connection settings, the endpoint aside.
     node: Config,
     seeds: Vec<Address>,
-    options: ClusterOptions,
+    options: ClientOptions,
     map: RwLock<Arc<SlotMap>>,
     nodes: Mutex<HashMap<Address, Arc<Node>>>,
     commands: RwLock<Arc<Commands>>,
@@ -199,7 +151,7 @@ impl Cluster {
     /// Reads the topology through `config`'s seed nodes
     /// (`redis+cluster://host:port,host:port`, credentials and TLS applying
     /// to every node) and the `COMMAND` table.
-    pub async fn connect(config: Config, options: ClusterOptions) -> Result<Self, Error> {
+    pub async fn connect(config: Config, options: ClientOptions) -> Result<Self, Error> {
         let Endpoint::Cluster(seeds) = config.endpoint() else {
             return Err(ConfigError::invalid(
                 "endpoint",
@@ -698,7 +650,15 @@ impl Cluster {
     /// command before it went, so `SET k v` then `WAIT 1 100` waits for that
     /// write. A connection failing after sending fails the whole call, as
     /// with [`Connection::pipeline`](crate::Connection::pipeline).
+    ///
+    /// A whole transaction (`MULTI` first, `EXEC` last, e.g. an
+    /// [atomic](Pipeline::atomic) pipeline) goes as it is to the master of
+    /// its keys' slot; keys of more than one slot are refused before
+    /// anything is sent ([`Error::CrossSlot`]).
     pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        if pipeline.is_transaction() {
+            return self.transaction(pipeline).await;
+        }
         let routed = self.routed(pipeline)?;
         // A per-node command is a barrier: what comes before it runs first.
         let mut replies = Vec::with_capacity(routed.len());
@@ -712,6 +672,47 @@ impl Cluster {
             }
         }
         Ok(replies)
+    }
+
+    /// Sends a whole transaction to the master of its keys' slot (any
+    /// master without keys), as it is.
+    async fn transaction(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let commands = self.commands();
+        let (mut slot, mut args) = (None, Vec::new());
+        let inside = pipeline.commands().skip(1).take(pipeline.len() - 2);
+        for command in inside {
+            let (command, route, _) = route_one(&commands, command, &mut args)?;
+            match (route, slot) {
+                (Route::Slot { slot: this, .. }, None) => slot = Some(this),
+                (Route::Slot { slot: this, .. }, Some(first)) if this != first => {
+                    return Err(Error::CrossSlot {
+                        command: command.upper_name(),
+                    });
+                }
+                (Route::AllMasters | Route::ChosenNode, _) => {
+                    return Err(Error::NeedsNode {
+                        command: command.upper_name(),
+                    })
+                }
+                _ => {}
+            }
+        }
+        let route = slot.map_or(Route::Any, |slot| Route::Slot {
+            slot,
+            readonly: false,
+        });
+        let address = self.target(route)?;
+        let replies = self.node(&address)?.send(pipeline, false).await;
+        if let Ok(replies) = &replies {
+            if replies.iter().any(|r| {
+                r.as_ref()
+                    .is_err_and(|e| Redirect::of(e, &address).is_some())
+            }) {
+                // The slot moved: the next try goes where it is now.
+                self.refresh_soon();
+            }
+        }
+        replies
     }
 
     /// Sends each command to its node, the parts at once; then runs alone,

@@ -18,7 +18,7 @@ use crate::error::Error;
 /// keyspace changes mid-walk (a failover), that part is walked again from
 /// its start on its master now; when a master stops answering, the topology
 /// is read again and the walk goes on there, within the cluster's retry
-/// bounds ([`ClusterOptions::max_retries`](crate::ClusterOptions)). A walk
+/// bounds ([`ClientOptions::max_retries`](crate::ClientOptions)). A walk
 /// starts only over a map that serves every slot (else
 /// [`Error::SlotUnserved`] once the retries are spent). Slots that move to
 /// another master during the walk (resharding) are not followed: their keys

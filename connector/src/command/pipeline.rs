@@ -31,6 +31,8 @@ pub struct Pipeline {
     effects: Vec<Effects>,
     /// Whether some command has an effect to follow (see [`Effects::is_plain`]).
     effectful: bool,
+    /// Whether it is sent between `MULTI` and `EXEC`.
+    atomic: bool,
 }
 
 /// Shows the commands' names only: arguments may hold secrets
@@ -107,6 +109,41 @@ impl Pipeline {
         self.names.clear();
         self.effects.clear();
         self.effectful = false;
+        self.atomic = false;
+    }
+
+    /// Sends it between `MULTI` and `EXEC` (see `Pipeline::atomic`).
+    pub(crate) fn set_atomic(&mut self) {
+        self.atomic = true;
+    }
+
+    /// Whether it is sent between `MULTI` and `EXEC`.
+    pub(crate) fn is_atomic(&self) -> bool {
+        self.atomic
+    }
+
+    /// What is sent: the pipeline, between `MULTI` and `EXEC` when atomic.
+    pub(crate) fn wrapped(&self) -> std::borrow::Cow<'_, Self> {
+        if !self.atomic {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut wrapped = Self::new();
+        wrapped.cmd(&["MULTI"]);
+        for command in self.commands() {
+            wrapped.push(command);
+        }
+        wrapped.cmd(&["EXEC"]);
+        std::borrow::Cow::Owned(wrapped)
+    }
+
+    /// Whether it is one whole transaction: `MULTI` first, `EXEC` last.
+    pub(crate) fn is_transaction(&self) -> bool {
+        self.len() >= 2
+            && self.effects.first().and_then(Effects::transaction) == Some(true)
+            && self
+                .commands()
+                .last()
+                .is_some_and(|c| c.name.eq_ignore_ascii_case(b"EXEC"))
     }
 
     /// Whether no queued command has an effect to follow: each is answered
@@ -147,9 +184,22 @@ impl Pipeline {
     /// The first command that may not go on a connection shared by many
     /// callers ([`Effects::shares`]); an `ASKING` may, when the command it
     /// applies to follows it in the pipeline (they are written together).
+    ///
+    /// A whole transaction (`MULTI` first, `EXEC` last) may share one too,
+    /// when nothing inside it keeps state: written in one piece, nothing
+    /// comes between its commands, and it ends as it began. (Inside it a
+    /// blocking command does not block.)
     pub(crate) fn first_unshared(&self) -> Option<Queued<'_>> {
-        let mut commands = self.commands().peekable();
-        while let Some(command) = commands.next() {
+        let whole = self.is_transaction();
+        let last = self.len().saturating_sub(1);
+        let mut commands = self.commands().enumerate().peekable();
+        while let Some((i, command)) = commands.next() {
+            if whole {
+                if i != 0 && i != last && command.effects.keeps_state() {
+                    return Some(command);
+                }
+                continue;
+            }
             let asking = command.effects.asking() && commands.peek().is_some();
             if !command.effects.shares() && !asking {
                 return Some(command);

@@ -14,6 +14,15 @@ use std::time::Duration;
 use crate::config::{Config, Password, Protocol, Role, Sentinel, TlsOptions};
 use crate::error::ConfigError;
 
+/// A URL, as [`str::parse`] reads it.
+impl TryFrom<&str> for Config {
+    type Error = ConfigError;
+
+    fn try_from(url: &str) -> Result<Self, ConfigError> {
+        url.parse()
+    }
+}
+
 impl FromStr for Config {
     type Err = ConfigError;
 

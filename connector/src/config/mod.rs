@@ -9,6 +9,9 @@ use std::time::Duration;
 use crate::error::ConfigError;
 
 mod dsn;
+mod options;
+
+pub use options::ClientOptions;
 
 /// Where the server is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,6 +33,15 @@ pub const MAX_SET_ASIDE: usize = 16 * 1024;
 /// What a pipeline's replies are: each command's reply or error reply.
 pub(crate) type Replies = Vec<Result<Frame, ServerError>>;
 
+/// The one reply of a one-command request, an error reply as
+/// [`Error::Server`].
+pub(crate) fn single(replies: Result<Replies, Error>) -> Result<Frame, Error> {
+    replies?
+        .pop()
+        .ok_or(Error::EmptyCommand)?
+        .map_err(Error::Server)
+}
+
 /// Whether replies still match requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {

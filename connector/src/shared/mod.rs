@@ -12,7 +12,7 @@ use crate::command::pipeline::Pipeline;
 use crate::command::policy::Policy;
 use crate::command::Effects;
 use crate::config::Config;
-use crate::connection::Replies;
+use crate::connection::{single, Replies};
 use crate::discovery::Connector;
 use crate::error::Error;
 use multiplexed::Multiplexed;
@@ -307,12 +307,4 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.done.is_empty()
     }
-}
-
-/// The one reply of a one-command request.
-fn single(replies: Result<Replies, Error>) -> Result<Frame, Error> {
-    replies?
-        .pop()
-        .ok_or(Error::EmptyCommand)?
-        .map_err(Error::Server)
 }

@@ -1,0 +1,140 @@
+//! The one handle users hold: [`Client`], the same for every topology, and
+//! what runs commands on it or on any lower type ([`Execute`],
+//! [`Commands`]).
+
+mod commands;
+mod execute;
+
+use crate::cluster::Cluster;
+use crate::command::pipeline::Pipeline;
+use crate::config::{ClientOptions, Config, Endpoint};
+use crate::connection::Replies;
+use crate::discovery::Connector;
+use crate::error::Error;
+use crate::pool::{Pool, PooledConnection};
+use crate::shared::SharedConnection;
+pub use commands::{Commands, Expiry, SetOptions, Side, ZAddOptions, ZRange};
+pub use execute::Execute;
+
+/// A client of one Redis or Valkey deployment — a server, a hosts list, a
+/// sentinel set or a cluster — with the same methods for each. Cheap to
+/// clone; clones share connections; `Send + Sync + 'static`.
+///
+/// - Commands that may share a connection ([`Effects::shares`]) from every
+///   clone and task go on one multiplexed connection per server, written
+///   together (automatic pipelining): `tokio::join!` of ten `get`s is one
+///   write.
+/// - Blocking commands (`BLPOP`, `XREAD … BLOCK`, `WAIT`) take a pooled
+///   connection ([`ClientOptions::pool`]) so that they hold up no one.
+/// - Commands that leave state on their connection (`MULTI`, `WATCH`,
+///   `SELECT`, `SUBSCRIBE`, `CLIENT REPLY`, …) are refused before anything
+///   is sent ([`Error::NeedsOwnConnection`]): use an atomic pipeline
+///   ([`Pipeline::atomic`]), or hold a connection
+///   ([`connection`](Self::connection)).
+/// - A sentinel configuration's connections follow failovers; a cluster's
+///   commands go to the node of their key and follow `MOVED`/`ASK` (see
+///   [`Cluster`]).
+///
+/// The command methods come from [`Commands`] (in the prelude of any code
+/// that imports it), each generic over the reply type ([`FromFrame`]):
+///
+/// ```no_run
+/// use redwire::{Client, Commands, Pipeline};
+///
+/// # async fn demo() -> Result<(), redwire::Error> {
+/// let client = Client::connect("redis://127.0.0.1:6379").await?;
+/// client.set::<()>("greeting", "hello").await?; // the type of the reply wanted
+/// let greeting: Option<String> = client.get("greeting").await?;
+/// assert_eq!(greeting.as_deref(), Some("hello"));
+///
+/// let (count, value): (i64, String) = Pipeline::new()
+///     .incr("visits", 1)
+///     .get("greeting")
+///     .query(&client)
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
+/// [`Effects::shares`]: crate::Effects::shares
+/// [`FromFrame`]: crate::FromFrame
+#[derive(Clone, Debug)]
+pub struct Client {
+    topology: Topology,
+}
+
+#[derive(Clone, Debug)]
+enum Topology {
+    /// One server at a time: a server, a hosts list, a sentinel set.
+    Server {
+        shared: SharedConnection,
+        pool: Pool,
+    },
+    Cluster(Cluster),
+}
+
+impl Client {
+    /// A client of `config` (a [`Config`], or a URL: `redis://`,
+    /// `rediss://`, `unix://`, a hosts list, `sentinel://`,
+    /// `redis+cluster://`), with default options. It connects once before
+    /// returning (a cluster reads its topology), so a wrong address,
+    /// password or TLS setting fails here.
+    pub async fn connect<C>(config: C) -> Result<Self, Error>
+    where
+        C: TryInto<Config>,
+        Error: From<C::Error>,
+    {
+        Self::connect_with(config.try_into()?, ClientOptions::default()).await
+    }
+
+    /// A client of `config` with `options`.
+    pub async fn connect_with(config: Config, options: ClientOptions) -> Result<Self, Error> {
+        let topology = if let Endpoint::Cluster(_) = config.endpoint() {
+            Topology::Cluster(Cluster::connect(config, options).await?)
+        } else {
+            let pool = Connector::new(config.clone()).pool(options.pool)?;
+            let shared = SharedConnection::new(config);
+            shared.cmd(&["PING"]).await?;
+            Topology::Server { shared, pool }
+        };
+        Ok(Self { topology })
+    }
+
+    /// Sends the commands of `pipeline`: one reply per command, an error
+    /// reply in its place. On the shared connection when every command may
+    /// share it, else on a pooled connection (a blocking command); refuses
+    /// what leaves state on its connection, before anything is sent.
+    async fn send(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        match &self.topology {
+            Topology::Cluster(cluster) => cluster.pipeline(pipeline).await,
+            Topology::Server { shared, pool } => match pipeline.first_unshared() {
+                None => shared.pipeline(pipeline).await,
+                Some(command) if command.effects.keeps_state() => Err(Error::NeedsOwnConnection {
+                    command: command.upper_name(),
+                }),
+                // Blocking: a connection of its own.
+                Some(_) => pool.get().await?.pipeline(pipeline).await,
+            },
+        }
+    }
+
+    /// A connection of the pool held by the caller until dropped, for what
+    /// needs one connection: `WATCH` … `MULTI` … `EXEC`, `SUBSCRIBE`,
+    /// `CLIENT SETNAME`. On a cluster, the connection is to the master of
+    /// `key`'s slot (not redirected); elsewhere `key` is not used.
+    pub async fn connection(&self, key: &[u8]) -> Result<PooledConnection, Error> {
+        match &self.topology {
+            Topology::Cluster(cluster) => cluster.connection_for(key).await,
+            Topology::Server { pool, .. } => Ok(pool.get().await?),
+        }
+    }
+
+    /// The cluster behind this client, for what only a cluster has
+    /// ([`Cluster::cmd_on`], [`Cluster::masters`]); `None` for a client of
+    /// one server.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        match &self.topology {
+            Topology::Cluster(cluster) => Some(cluster),
+            Topology::Server { .. } => None,
+        }
+    }
+}

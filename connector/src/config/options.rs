@@ -1,0 +1,53 @@
+//! How a client pools connections, reads and retries.
+
+use redwire_pool::PoolConfig;
+
+/// How a [`Client`](crate::Client) pools connections and, for a cluster,
+/// reads and retries: [`pool`](Self::pool) applies to every topology (the
+/// pool for blocking commands and transactions; a cluster keeps one per
+/// node), the others to clusters.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// The pool kept for each node.
+    pub pool: PoolConfig,
+    /// Sends read-only commands to the replicas of a slot's master (each
+    /// connection sends `READONLY`). Default: off, every command goes to
+    /// masters.
+    pub read_from_replicas: bool,
+    /// `MOVED` and `ASK` redirections followed for one command. Default 5.
+    pub max_redirections: u32,
+    /// Retries of one command after `TRYAGAIN`, `CLUSTERDOWN` or a node
+    /// that cannot be reached, with a backoff from 10 ms doubling to
+    /// 500 ms. Default 16 (5.6 s of backoff in all, plus the time each
+    /// attempt takes, e.g. a connect timeout to a host that does not answer).
+    pub max_retries: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            pool: PoolConfig::default(),
+            read_from_replicas: false,
+            max_redirections: 5,
+            max_retries: 16,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// The pool kept for each node.
+    #[must_use]
+    pub fn pool(self, pool: PoolConfig) -> Self {
+        Self { pool, ..self }
+    }
+
+    /// Sends read-only commands to replicas.
+    #[must_use]
+    pub fn read_from_replicas(self, yes: bool) -> Self {
+        Self {
+            read_from_replicas: yes,
+            ..self
+        }
+    }
+}

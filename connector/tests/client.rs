@@ -1,0 +1,294 @@
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+//! `Client` against every topology: one body, run on a server over TCP
+//! (RESP2 and RESP3), a unix socket, TLS, a sentinel set and a cluster.
+
+mod support;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use redwire::{
+    Client, Commands, Config, Error, Execute, Expiry, Frame, Pipeline, SetOptions, Side,
+    TlsOptions, ZAddOptions, ZRange,
+};
+use redwire_testkit::{Cluster, SentinelSet, Server, ServerOptions};
+
+/// What every topology must do the same. Keys share a hash tag, so that a
+/// cluster puts them in one slot.
+async fn exercise(client: &Client) {
+    client.flushdb::<()>().await.unwrap();
+    strings(client).await;
+    collections(client).await;
+    lists(client).await;
+    pipelines(client).await;
+}
+
+fn key(name: &str) -> String {
+    format!("{{t}}:{name}")
+}
+
+async fn strings(client: &Client) {
+    // Strings, typed.
+    client.set::<()>(key("s"), "hello").await.unwrap();
+    let value: Option<String> = client.get(key("s")).await.unwrap();
+    assert_eq!(value.as_deref(), Some("hello"));
+    let missing: Option<String> = client.get(key("missing")).await.unwrap();
+    assert_eq!(missing, None);
+    assert_eq!(client.incr::<i64>(key("n"), 5).await.unwrap(), 5);
+    let n: u16 = client.get(key("n")).await.unwrap();
+    assert_eq!(n, 5);
+    let f: f64 = client.incr_float(key("f"), 1.5).await.unwrap();
+    assert!((f - 1.5).abs() < f64::EPSILON);
+    let binary = b"a\r\nb\0c".to_vec();
+    client.set::<()>(key("b"), &binary).await.unwrap();
+    assert_eq!(client.get::<Vec<u8>>(key("b")).await.unwrap(), binary);
+    let was: Option<String> = client
+        .set_options(key("s"), "again", SetOptions::default().ex(100).get())
+        .await
+        .unwrap();
+    assert_eq!(was.as_deref(), Some("hello"));
+    let set: bool = client
+        .set_options(key("s"), "not", SetOptions::default().nx())
+        .await
+        .unwrap();
+    assert!(!set, "NX on an existing key sets nothing");
+    let ttl: i64 = client.ttl(key("s")).await.unwrap();
+    assert!((1..=100).contains(&ttl), "{ttl}");
+    assert!(!client
+        .expire::<bool>(key("s"), 10, Some(Expiry::Gt))
+        .await
+        .unwrap());
+
+    // A conversion that does not fit is a typed error; the client goes on.
+    let err = client.get::<i64>(key("s")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Conversion {
+                expected: "i64",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.to_string(), r#"expected i64, got bulk string "again""#);
+
+    // Arguments flatten.
+    let keys = vec![key("s"), key("n"), key("missing")];
+    let values: Vec<Option<String>> = client.mget(&keys).await.unwrap();
+    assert_eq!(
+        values,
+        [Some("again".to_owned()), Some("5".to_owned()), None]
+    );
+}
+
+async fn collections(client: &Client) {
+    // Maps and scores read the same in RESP2 and RESP3.
+    let fields = BTreeMap::from([("name", "ada"), ("born", "1815")]);
+    assert_eq!(client.hset::<i64>(key("h"), &fields).await.unwrap(), 2);
+    let all: HashMap<String, String> = client.hgetall(key("h")).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all["born"], "1815");
+    let mut pairs: Vec<(String, String)> = client.hgetall(key("h")).await.unwrap();
+    pairs.sort();
+    assert_eq!(pairs[0], ("born".to_owned(), "1815".to_owned()));
+    let (name, age): (Option<String>, Option<i64>) =
+        client.hmget(key("h"), ("name", "born")).await.unwrap();
+    assert_eq!((name.as_deref(), age), (Some("ada"), Some(1815)));
+
+    let added: i64 = client
+        .zadd(key("z"), [(1.5, "a"), (3.0, "c"), (2.0, "b")])
+        .await
+        .unwrap();
+    assert_eq!(added, 3);
+    let best: Vec<(String, f64)> = client
+        .zrange(
+            key("z"),
+            ZRange::by_score("+inf", 2).rev().limit(0, 5).with_scores(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(best, [("c".to_owned(), 3.0), ("b".to_owned(), 2.0)]);
+    let score: f64 = client
+        .zadd_options(key("z"), ZAddOptions::default().incr(), (10, "a"))
+        .await
+        .unwrap();
+    assert!((score - 11.5).abs() < f64::EPSILON);
+    assert_eq!(
+        client.zscore::<Option<f64>>(key("z"), "zz").await.unwrap(),
+        None
+    );
+
+    client
+        .sadd::<()>(key("set"), ["x", "y", "x"])
+        .await
+        .unwrap();
+    let members: HashSet<String> = client.smembers(key("set")).await.unwrap();
+    assert_eq!(members, HashSet::from(["x".to_owned(), "y".to_owned()]));
+}
+
+async fn lists(client: &Client) {
+    // Lists, and a blocking pop: on a connection of its own, so it holds
+    // up no other command.
+    client
+        .rpush::<i64>(key("l"), ["1", "2", "3"])
+        .await
+        .unwrap();
+    assert_eq!(
+        client.lrange::<Vec<i64>>(key("l"), 0, -1).await.unwrap(),
+        [1, 2, 3]
+    );
+    let moved: String = client
+        .lmove(key("l"), key("l2"), Side::Left, Side::Right)
+        .await
+        .unwrap();
+    assert_eq!(moved, "1");
+    let waiting = {
+        let client = client.clone();
+        let queue = key("queue");
+        tokio::spawn(async move { client.blpop::<Option<(String, String)>>(queue, 5.0).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    assert_eq!(client.ping::<String>().await.unwrap(), "PONG");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "a blocking command held up the shared connection"
+    );
+    client.rpush::<()>(key("queue"), "job").await.unwrap();
+    let popped = waiting.await.unwrap().unwrap();
+    assert_eq!(popped, Some((key("queue"), "job".to_owned())));
+
+    // Many requests at once, from one client.
+    let gets = (0..20).map(|_| client.get::<String>(key("n")));
+    for value in futures_util::future::join_all(gets).await {
+        assert_eq!(value.unwrap(), "5");
+    }
+}
+
+async fn pipelines(client: &Client) {
+    // A typed pipeline; an atomic one.
+    let (nothing, value, count): ((), String, i64) = Pipeline::new()
+        .set(key("p"), "v")
+        .get(key("p"))
+        .incr(key("pn"), 2)
+        .query(client)
+        .await
+        .unwrap();
+    assert_eq!((nothing, value.as_str(), count), ((), "v", 2));
+    let (first, second): (i64, i64) = Pipeline::new()
+        .atomic()
+        .incr(key("pn"), 1)
+        .incr(key("pn"), 1)
+        .query(client)
+        .await
+        .unwrap();
+    assert_eq!((first, second), (3, 4));
+    // A command the server refuses to queue aborts the transaction.
+    let refused = Pipeline::new()
+        .atomic()
+        .incr(key("pn"), 1)
+        .cmd(&["GET"])
+        .query::<Frame>(client)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Server(e) if e.code() == "EXECABORT"),
+        "{refused}"
+    );
+    assert_eq!(client.get::<i64>(key("pn")).await.unwrap(), 4);
+
+    // What leaves state on a connection is refused before it is sent.
+    for stateful in [
+        &["MULTI"][..],
+        &["SELECT", "1"],
+        &["CLIENT", "REPLY", "OFF"],
+    ] {
+        let err = client.query::<Frame>(stateful).await.unwrap_err();
+        assert!(matches!(err, Error::NeedsOwnConnection { .. }), "{err}");
+    }
+
+    // The same methods on a connection the caller holds.
+    let mut held = client.connection(key("n").as_bytes()).await.unwrap();
+    assert_eq!(incr_on(&mut held, key("n")).await, 6);
+    assert_eq!(incr_on(client, key("n")).await, 7);
+
+    let removed: u64 = client
+        .del([key("p"), key("pn"), key("none")])
+        .await
+        .unwrap();
+    assert_eq!(removed, 2);
+}
+
+/// Generic code over anything that runs commands.
+async fn incr_on(on: impl Execute, key: String) -> i64 {
+    on.incr(key, 1).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_server_over_tcp_in_both_protocols() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    for protocol in [2, 3] {
+        let url = format!("redis://127.0.0.1:{}?protocol={protocol}", server.port());
+        exercise(&Client::connect(url.as_str()).await.unwrap()).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_over_a_unix_socket() {
+    let server = Server::start(ServerOptions::default().unix_socket()).unwrap();
+    let url = format!("unix://{}", server.unix_socket().unwrap().display());
+    exercise(&Client::connect(url.as_str()).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn a_server_over_tls() {
+    let server = Server::start(ServerOptions::default().tls()).unwrap();
+    let mut tls = TlsOptions::default();
+    tls.ca_file = Some(server.tls_files().unwrap().ca_cert.clone());
+    let config = Config::default()
+        .tcp("127.0.0.1", server.port())
+        .unwrap()
+        .tls(tls);
+    exercise(&Client::connect(config).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn a_sentinel_set() {
+    let set = SentinelSet::start_with("mymaster", 1, 1).unwrap();
+    let url = format!(
+        "sentinel://mymaster:m?sentinels=127.0.0.1:{}",
+        set.sentinels[0].port()
+    );
+    exercise(&Client::connect(url.as_str()).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn a_cluster() {
+    let cluster = Cluster::start().unwrap();
+    let url = format!("redis+cluster://127.0.0.1:{}", cluster.nodes[0].port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    exercise(&client).await;
+
+    // A transaction over keys of two slots is refused before it is sent.
+    let err = Pipeline::new()
+        .atomic()
+        .set("a", 1)
+        .set("b", 1)
+        .query::<Frame>(&client)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::CrossSlot { .. }), "{err}");
+    for key in ["a", "b"] {
+        assert_eq!(client.exists::<i64>(key).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_address_fails_at_connect() {
+    let port = support::dead_port();
+    let err = Client::connect(format!("redis://127.0.0.1:{port}").as_str())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&port.to_string()), "{err}");
+}
