@@ -7,8 +7,10 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use criterion::{Criterion, Throughput};
 use fred::prelude::{ClientLike, KeysInterface};
+use redwire::Commands;
 use redwire_testkit::{Server, ServerOptions};
 
 const KEY: &str = "bench:key";
@@ -22,6 +24,8 @@ const LATENCY_OPS: usize = 20_000;
 struct Clients {
     runtime: tokio::runtime::Runtime,
     redwire: redwire::Connection,
+    /// The typed client users hold (shared, auto-pipelined connection).
+    client: redwire::Client,
     redis_sync: redis::Connection,
     redis_async: redis::aio::MultiplexedConnection,
     fred: fred::prelude::Client,
@@ -33,23 +37,28 @@ impl Clients {
             .enable_all()
             .build()
             .unwrap();
-        let client = redis::Client::open(url).unwrap();
-        let (redwire, redis_async, fred) = runtime.block_on(async {
+        let redis_client = redis::Client::open(url).unwrap();
+        let (redwire, client, redis_async, fred) = runtime.block_on(async {
             let redwire = redwire::Connection::connect(&url.parse().unwrap())
                 .await
                 .unwrap();
-            let redis_async = client.get_multiplexed_async_connection().await.unwrap();
+            let client = redwire::Client::connect(url).await.unwrap();
+            let redis_async = redis_client
+                .get_multiplexed_async_connection()
+                .await
+                .unwrap();
             let fred =
                 fred::prelude::Builder::from_config(fred::prelude::Config::from_url(url).unwrap())
                     .build()
                     .unwrap();
             fred.init().await.unwrap();
-            (redwire, redis_async, fred)
+            (redwire, client, redis_async, fred)
         });
         Self {
             runtime,
             redwire,
-            redis_sync: client.get_connection().unwrap(),
+            client,
+            redis_sync: redis_client.get_connection().unwrap(),
             redis_async,
             fred,
         }
@@ -67,6 +76,7 @@ fn sequential(c: &mut Criterion, clients: &mut Clients) {
         let Clients {
             runtime,
             redwire,
+            client,
             redis_sync,
             redis_async,
             fred,
@@ -79,6 +89,17 @@ fn sequential(c: &mut Criterion, clients: &mut Clients) {
                         redwire.cmd(&("GET", KEY)).await.unwrap();
                     } else {
                         redwire.cmd(&("SET", KEY, VALUE)).await.unwrap();
+                    }
+                })
+            });
+        });
+        group.bench_function("redwire-client", |b| {
+            b.iter_custom(|iters| {
+                timed!(runtime, iters, {
+                    if get {
+                        client.get::<Option<Bytes>>(KEY).await.unwrap();
+                    } else {
+                        client.set::<()>(KEY, VALUE).await.unwrap();
                     }
                 })
             });
@@ -142,6 +163,7 @@ fn pipelined(c: &mut Criterion, clients: &mut Clients) {
     let Clients {
         runtime,
         redwire,
+        client: _,
         redis_sync,
         redis_async,
         fred,
@@ -198,12 +220,117 @@ fn pipelined(c: &mut Criterion, clients: &mut Clients) {
     group.finish();
 }
 
+/// What a typed reply costs: the same GET read as the raw frame and as a
+/// `String`.
+fn typed(c: &mut Criterion, clients: &Clients) {
+    let mut group = c.benchmark_group("client-get_typed");
+    group.throughput(Throughput::Elements(1));
+    let Clients {
+        runtime, client, ..
+    } = clients;
+    group.bench_function("redwire-client-frame", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                client.get::<redwire::Frame>(KEY).await.unwrap();
+            })
+        });
+    });
+    group.bench_function("redwire-client-string", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                client.get::<String>(KEY).await.unwrap();
+            })
+        });
+    });
+    group.finish();
+}
+
+/// Tasks sharing one client, each running this many GETs.
+const GETS_PER_TASK: usize = 100;
+const TASKS: usize = 50;
+
+/// Spawns `TASKS` tasks, each running `GETS_PER_TASK` times `$get` with
+/// `$client` cloned in, and waits for them all.
+macro_rules! tasks {
+    ($client:expr, |$c:ident| $get:expr) => {{
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                #[allow(unused_mut)]
+                let mut $c = $client.clone();
+                tokio::spawn(async move {
+                    for _ in 0..GETS_PER_TASK {
+                        $get;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    }};
+}
+
+/// 50 tasks doing GET through one client (its clones), against the same
+/// client's own rate with the GETs in pipelines of 100.
+fn fifty_tasks(c: &mut Criterion, clients: &Clients) {
+    let mut group = c.benchmark_group("client-50_tasks_get");
+    group.throughput(Throughput::Elements((TASKS * GETS_PER_TASK) as u64));
+    let Clients {
+        runtime,
+        client,
+        redis_async,
+        fred,
+        ..
+    } = clients;
+    group.bench_function("redwire-client", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                tasks!(client, |c| c.get::<Option<Bytes>>(KEY).await.unwrap());
+            })
+        });
+    });
+    group.bench_function("redis-rs-multiplexed", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                tasks!(redis_async, |c| redis::cmd("GET")
+                    .arg(KEY)
+                    .query_async::<Option<Vec<u8>>>(&mut c)
+                    .await
+                    .unwrap());
+            })
+        });
+    });
+    group.bench_function("fred", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                tasks!(fred, |c| c.get::<Option<Vec<u8>>, _>(KEY).await.unwrap());
+            })
+        });
+    });
+    let mut pipeline = redwire::Pipeline::new();
+    for _ in 0..PIPELINE_HALF {
+        pipeline.get(KEY);
+    }
+    group.bench_function("redwire-client-pipelined", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                for _ in 0..TASKS * GETS_PER_TASK / PIPELINE_HALF {
+                    let values: Vec<Option<Bytes>> = pipeline.query(client).await.unwrap();
+                    assert_eq!(values.len(), PIPELINE_HALF);
+                }
+            })
+        });
+    });
+    group.finish();
+}
+
 /// p50 and p99 of sequential GETs, each operation timed on its own.
 fn latency(clients: &mut Clients) {
     println!("\n| client | sequential GET p50 | p99 |\n|---|---:|---:|");
     let Clients {
         runtime,
         redwire,
+        client: _,
         redis_sync,
         redis_async,
         fred,
@@ -317,6 +444,8 @@ fn main() {
         .configure_from_args();
     sequential(&mut criterion, &mut clients);
     pipelined(&mut criterion, &mut clients);
+    typed(&mut criterion, &clients);
+    fifty_tasks(&mut criterion, &clients);
     criterion.final_summary();
     if !std::env::args().any(|a| a == "--test") {
         latency(&mut clients);

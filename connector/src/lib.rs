@@ -37,10 +37,14 @@ mod reply;
 mod shared;
 mod transport;
 
-pub use client::{Client, Commands, Execute, Expiry, SetOptions, Side, ZAddOptions, ZRange};
+pub use client::{
+    Client, Commands, Execute, Expiry, SetOptions, Side, Transaction, ZAddOptions, ZRange,
+    MAX_TRANSACTION_ATTEMPTS,
+};
 pub use cluster::{Cluster, ClusterScan};
 pub use command::pipeline::Pipeline;
 pub use command::policy::TWEMPROXY_UNSUPPORTED;
+pub use command::script::Script;
 pub use command::slot::{key_slot, SLOTS};
 pub use command::Effects;
 pub use config::{

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use redwire::{
-    Client, Commands, Config, Error, Execute, Expiry, Frame, Pipeline, SetOptions, Side,
+    Client, Commands, Config, Error, Execute, Expiry, Frame, Pipeline, Script, SetOptions, Side,
     TlsOptions, ZAddOptions, ZRange,
 };
 use redwire_testkit::{Cluster, SentinelSet, Server, ServerOptions};
@@ -21,6 +21,8 @@ async fn exercise(client: &Client) {
     collections(client).await;
     lists(client).await;
     pipelines(client).await;
+    scripts(client).await;
+    transactions(client).await;
 }
 
 fn key(name: &str) -> String {
@@ -218,6 +220,85 @@ async fn pipelines(client: &Client) {
         .await
         .unwrap();
     assert_eq!(removed, 2);
+}
+
+async fn scripts(client: &Client) {
+    let add = Script::new("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    client.query::<()>(("SCRIPT", "FLUSH")).await.unwrap();
+    // Not loaded: NOSCRIPT, loaded, run once.
+    assert_eq!(add.invoke::<i64>(client, key("sc"), 5).await.unwrap(), 5);
+    assert_eq!(add.invoke::<i64>(client, key("sc"), 1).await.unwrap(), 6);
+    let mut held = client.connection(key("sc").as_bytes()).await.unwrap();
+    assert_eq!(add.invoke::<i64>(&mut held, key("sc"), 1).await.unwrap(), 7);
+    let broken = Script::new("return +");
+    let err = broken.invoke::<Frame>(client, (), ()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Server(e) if e.code() == "ERR"),
+        "{err}"
+    );
+}
+
+async fn transactions(client: &Client) {
+    let counter = key("tx");
+    client.set::<()>(&counter, 0).await.unwrap();
+    // Tasks adding one each by read-then-write: none lost.
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (client, counter) = (client.clone(), counter.clone());
+            tokio::spawn(async move {
+                client
+                    .transaction(&counter, |mut tx| {
+                        let counter = counter.clone();
+                        async move {
+                            let n: i64 = tx.get(&counter).await?;
+                            tokio::task::yield_now().await;
+                            tx.exec::<((),)>(Pipeline::new().set(&counter, n + 1)).await
+                        }
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(client.get::<i64>(&counter).await.unwrap(), 10);
+
+    // A writer between the read and EXEC: the attempt is aborted, the
+    // next one goes through.
+    let attempts = std::sync::atomic::AtomicUsize::new(0);
+    let n: i64 = client
+        .transaction([&counter], |mut tx| {
+            let attempt = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let counter = counter.clone();
+            async move {
+                let _: i64 = tx.get(&counter).await?;
+                if attempt == 0 {
+                    client.set::<()>(&counter, 100).await?;
+                }
+                let (n,): (i64,) = tx.exec(Pipeline::new().incr(&counter, 1)).await?;
+                Ok(n)
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!((attempts.into_inner(), n), (2, 101));
+    // Always interfered with: given up, nothing written by it.
+    let err = client
+        .transaction(&counter, |tx| {
+            let counter = counter.clone();
+            async move {
+                client.incr::<()>(&counter, 1).await?;
+                tx.exec::<Frame>(Pipeline::new().set(&counter, -1)).await
+            }
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Aborted), "{err}");
+    assert_eq!(
+        client.get::<i64>(&counter).await.unwrap(),
+        101 + redwire::MAX_TRANSACTION_ATTEMPTS as i64
+    );
 }
 
 /// Generic code over anything that runs commands.

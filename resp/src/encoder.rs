@@ -147,6 +147,11 @@ scalar_args!(
     f64
 );
 
+/// No argument.
+impl Args for () {
+    fn for_each_arg(&self, _: &mut impl FnMut(&[u8])) {}
+}
+
 impl<const N: usize> Args for [u8; N] {
     fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
         f(self);

@@ -8,6 +8,7 @@ use redwire_resp::{Args, Frame};
 
 use super::Execute;
 use crate::command::pipeline::Pipeline;
+use crate::command::script::Script;
 use crate::connection::single;
 use crate::error::Error;
 use crate::reply::{mismatch, FromFrame};
@@ -597,5 +598,52 @@ impl Pipeline {
             .map(|reply| reply.map_err(Error::Server))
             .collect::<Result<Vec<Frame>, Error>>()?;
         T::from_frame(Frame::Array(frames))
+    }
+}
+
+impl Script {
+    /// Runs the script (`EVALSHA`) on `on` with `keys` and `args`: its
+    /// reply as `T`. A server that does not have it (`NOSCRIPT`: new,
+    /// restarted, flushed) gets it loaded (`SCRIPT LOAD`, on every master
+    /// of a cluster) and runs it then: nothing ran twice, as a script the
+    /// server lacked did not run.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &redwire::Client) -> Result<(), redwire::Error> {
+    /// use redwire::Script;
+    ///
+    /// let add = Script::new("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    /// let total: i64 = add.invoke(client, "counter", 5).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn invoke<T: FromFrame>(
+        &self,
+        mut on: impl Execute,
+        keys: impl Args,
+        args: impl Args,
+    ) -> Result<T, Error> {
+        let mut count = 0usize;
+        keys.for_each_arg(&mut |_| count += 1);
+        let mut evalsha = Pipeline::new();
+        evalsha.cmd(&("EVALSHA", self.sha(), count, &keys, &args));
+        match single(on.again().send(&evalsha).await) {
+            Err(Error::Server(e)) if e.code() == "NOSCRIPT" => {
+                let mut load = Pipeline::new();
+                load.cmd(&("SCRIPT", "LOAD", self.source())).cmd(&(
+                    "EVALSHA",
+                    self.sha(),
+                    count,
+                    &keys,
+                    &args,
+                ));
+                let mut replies = on.send(&load).await?.into_iter();
+                if let Some(Err(refused)) = replies.next() {
+                    // A script the server cannot compile.
+                    return Err(Error::Server(refused));
+                }
+                T::from_frame(single(Ok(replies.collect()))?)
+            }
+            reply => T::from_frame(reply?),
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 mod commands;
 mod execute;
+mod transaction;
 
 use crate::cluster::Cluster;
 use crate::command::pipeline::Pipeline;
@@ -15,6 +16,7 @@ use crate::pool::{Pool, PooledConnection};
 use crate::shared::SharedConnection;
 pub use commands::{Commands, Expiry, SetOptions, Side, ZAddOptions, ZRange};
 pub use execute::Execute;
+pub use transaction::{Transaction, MAX_TRANSACTION_ATTEMPTS};
 
 /// A client of one Redis or Valkey deployment — a server, a hosts list, a
 /// sentinel set or a cluster — with the same methods for each. Cheap to

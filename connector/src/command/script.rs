@@ -36,3 +36,39 @@ pub(crate) fn evalsha<K: AsRef<[u8]>, V: AsRef<[u8]>>(
 pub(crate) fn is_noscript(result: &Result<Frame, Error>) -> bool {
     matches!(result, Err(Error::Server(e)) if e.code() == "NOSCRIPT")
 }
+
+/// A Lua script, known by the SHA1 of its source (computed here, as the
+/// server computes it): run with `EVALSHA`, loaded only when a server does
+/// not have it yet. See `Script::invoke`.
+///
+/// ```
+/// use redwire::Script;
+///
+/// let script = Script::new("return redis.call('GET', KEYS[1])");
+/// assert_eq!(script.sha(), "d3c21d0c2b9ca22f82737626a27bcaf5d288f99f");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    source: std::sync::Arc<str>,
+    sha: String,
+}
+
+impl Script {
+    /// The script of `source`.
+    pub fn new(source: &str) -> Self {
+        Self {
+            sha: sha1_smol::Sha1::from(source).digest().to_string(),
+            source: source.into(),
+        }
+    }
+
+    /// Its SHA1, in lower-case hex.
+    pub fn sha(&self) -> &str {
+        &self.sha
+    }
+
+    /// Its source.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
