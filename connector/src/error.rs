@@ -144,6 +144,14 @@ impl ServerError {
         }
     }
 
+    /// This error with `cause`'s message after it (an `EXECABORT` and the
+    /// refusal that discarded the transaction).
+    pub(crate) fn because(self, cause: &Self) -> Self {
+        Self {
+            message: format!("{}: {}", self.message.trim_end_matches('.'), cause.message),
+        }
+    }
+
     /// The whole message, as the server sent it.
     pub fn message(&self) -> &str {
         &self.message
@@ -153,6 +161,84 @@ impl ServerError {
     pub fn code(&self) -> &str {
         self.message.split(' ').next().unwrap_or_default()
     }
+
+    /// The kind of error its code names.
+    ///
+    /// ```
+    /// # use redwire::{Error, ServerErrorKind};
+    /// # async fn demo(client: &redwire::Client) {
+    /// use redwire::Commands;
+    /// match client.incr::<i64>("a-list", 1).await {
+    ///     Err(Error::Server(e)) if e.kind() == ServerErrorKind::WrongType => {}
+    ///     _ => {}
+    /// }
+    /// # }
+    /// ```
+    pub fn kind(&self) -> ServerErrorKind {
+        use ServerErrorKind as K;
+        match self.code() {
+            "WRONGTYPE" => K::WrongType,
+            "NOSCRIPT" => K::NoScript,
+            "READONLY" => K::ReadOnly,
+            "LOADING" => K::Loading,
+            "BUSY" => K::Busy,
+            "NOPERM" => K::NoPerm,
+            "NOAUTH" => K::NoAuth,
+            "WRONGPASS" => K::WrongPass,
+            "EXECABORT" => K::ExecAbort,
+            "OOM" => K::Oom,
+            "MOVED" => K::Moved,
+            "ASK" => K::Ask,
+            "TRYAGAIN" => K::TryAgain,
+            "CLUSTERDOWN" => K::ClusterDown,
+            "CROSSSLOT" => K::CrossSlot,
+            "MASTERDOWN" => K::MasterDown,
+            "ERR" => K::Err,
+            _ => K::Other,
+        }
+    }
+}
+
+/// What an error reply says went wrong, by its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerErrorKind {
+    /// `ERR`: a generic error (syntax, arity, an out-of-range value…).
+    Err,
+    /// `WRONGTYPE`: the key holds another type.
+    WrongType,
+    /// `NOSCRIPT`: no script with this SHA1.
+    NoScript,
+    /// `READONLY`: a write sent to a replica (a demoted master).
+    ReadOnly,
+    /// `LOADING`: the server is loading its dataset.
+    Loading,
+    /// `BUSY`: a script or function is running too long.
+    Busy,
+    /// `NOPERM`: the ACL user may not run it.
+    NoPerm,
+    /// `NOAUTH`: authentication is required.
+    NoAuth,
+    /// `WRONGPASS`: wrong user or password.
+    WrongPass,
+    /// `EXECABORT`: a transaction discarded for an error as it was queued.
+    ExecAbort,
+    /// `OOM`: over `maxmemory`.
+    Oom,
+    /// `MOVED`: the slot is served elsewhere (a cluster).
+    Moved,
+    /// `ASK`: the slot is being migrated (a cluster).
+    Ask,
+    /// `TRYAGAIN`: a multi-key command during a slot migration.
+    TryAgain,
+    /// `CLUSTERDOWN`: the cluster cannot serve.
+    ClusterDown,
+    /// `CROSSSLOT`: keys in more than one slot.
+    CrossSlot,
+    /// `MASTERDOWN`: a replica whose master link is down.
+    MasterDown,
+    /// Any other code (a module's).
+    Other,
 }
 
 impl fmt::Display for ServerError {
@@ -165,7 +251,11 @@ impl std::error::Error for ServerError {}
 
 /// Why a connection or a request failed: the phase, and for which endpoint.
 ///
-/// Credentials never appear in it.
+/// Credentials never appear in it. Beside its variant, an error says
+/// whether it [is a timeout](Self::is_timeout), whether it [may be
+/// retried](Self::is_retryable) and whether the request [may have been
+/// applied](Self::may_have_been_applied); an error reply's
+/// [kind](ServerError::kind) names its code.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -342,6 +432,72 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether a timeout expired: connecting, sending, reading, or waiting
+    /// for a pooled connection.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Self::Timeout { .. } => true,
+            Self::Pool(pool) => match &**pool {
+                redwire_pool::PoolError::Exhausted { .. } => true,
+                redwire_pool::PoolError::ConnectFailed(e) => e.is_timeout(),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether no connection could be had for the request, so it surely
+    /// was not sent: a server that could not be reached (resolving,
+    /// connecting, TLS), a shared connection that had closed, no pooled
+    /// connection in time.
+    pub(crate) fn unreached(&self) -> bool {
+        match self {
+            Self::Closed { .. } => true,
+            Self::Pool(pool) => match &**pool {
+                redwire_pool::PoolError::ConnectFailed(e) => e.unreached(),
+                redwire_pool::PoolError::Exhausted { .. } => true,
+                _ => false,
+            },
+            Self::Io { phase, .. } | Self::Timeout { phase, .. } => {
+                matches!(phase, Phase::Resolve | Phase::Connect | Phase::Tls)
+            }
+            Self::NoHosts(errors) => errors.iter().all(Self::unreached),
+            _ => false,
+        }
+    }
+
+    /// Whether trying the same request again later may succeed and cannot
+    /// apply it twice: it surely was not sent (no connection could be had,
+    /// a full queue), or the server refused it for a passing state
+    /// (`LOADING`, `BUSY`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`,
+    /// `READONLY` after a failover).
+    pub fn is_retryable(&self) -> bool {
+        use ServerErrorKind as K;
+        match self {
+            Self::Server(e) | Self::Redirections { last: e, .. } => matches!(
+                e.kind(),
+                K::Loading | K::Busy | K::TryAgain | K::ClusterDown | K::MasterDown | K::ReadOnly
+            ),
+            Self::QueueFull { .. } => true,
+            other => other.unreached(),
+        }
+    }
+
+    /// Whether the request may have reached the server and run although
+    /// no reply says so: the connection failed or timed out while it was
+    /// written or its reply awaited, or the reply could not be read. Such a
+    /// request is never retried by the library: only its caller knows
+    /// whether running it twice is harmless.
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Self::Io { phase, .. } | Self::Timeout { phase, .. } => {
+                matches!(phase, Phase::Send | Phase::Read)
+            }
+            Self::Broken { .. } | Self::Protocol { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Whether the connection that returned this error may still be used:
     /// after an error reply, a reply read whole, or a command refused before
     /// anything was sent.

@@ -1,13 +1,52 @@
-//! A Redis and Valkey client on the redwire core: configuration from every
-//! accepted form, validated with errors that name the field and the rule,
-//! and connections over TCP, unix sockets and TLS running commands,
-//! pipelines, raw RESP and scripts. Pools, sentinel and cluster build on it.
+//! A Redis and Valkey client: one typed [`Client`] for a server, a hosts
+//! list, a sentinel set or a cluster, on multiplexed and pooled
+//! connections over TCP, unix sockets and TLS.
 //!
-//! A request goes one way: a [`Cluster`], a [`Pool`] or a
+//! ```
+//! use redwire::{Client, Commands, Pipeline};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = redwire_testkit::Server::start(Default::default())?;
+//! # let url = format!("redis://127.0.0.1:{}", server.port());
+//! // `redis://`, `rediss://`, `unix://`, `sentinel://`, `redis+cluster://`, …
+//! let client = Client::connect(url.as_str()).await?;
+//!
+//! // Every command is a method, its reply read as the type asked for.
+//! client.set::<()>("user:1:name", "ada").await?;
+//! let name: Option<String> = client.get("user:1:name").await?;
+//! assert_eq!(name.as_deref(), Some("ada"));
+//!
+//! // A pipeline: one write, the replies as a tuple.
+//! let (visits, name): (i64, String) = Pipeline::new()
+//!     .incr("user:1:visits", 1)
+//!     .get("user:1:name")
+//!     .query(&client)
+//!     .await?;
+//! assert_eq!((visits, name.as_str()), (1, "ada"));
+//!
+//! // An optimistic transaction: run again if a watched key changes.
+//! let doubled: i64 = client
+//!     .transaction("user:1:visits", |mut tx| async move {
+//!         let visits: i64 = tx.get("user:1:visits").await?;
+//!         let (doubled,): (i64,) = tx.exec(Pipeline::new().incr("user:1:visits", visits)).await?;
+//!         Ok(doubled)
+//!     })
+//!     .await?;
+//! assert_eq!(doubled, 2);
+//! # Ok(()) }
+//! ```
+//!
+//! Beneath it, each part stays public for those who need it: a request goes
+//! one way: a [`Client`], a [`Cluster`], a [`Pool`] or a
 //! [`SharedConnection`] picks a [`Connection`] as the command's
 //! [`Effects`] allow (may it share a connection, does it block, keep state
 //! on its connection); a [`Connector`] finds the server (directly, or
 //! through its sentinels); the connection talks to it over its transport.
+//! [`Execute`] is the one trait over all of them.
+//!
+//! Configuration comes from every accepted form, validated with errors that
+//! name the field and the rule:
 //!
 //! ```
 //! use redwire::{Config, Endpoint, Role};
@@ -37,6 +76,11 @@ mod reply;
 mod shared;
 mod transport;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use client::{
     Client, Commands, Execute, Expiry, SetOptions, Side, Transaction, ZAddOptions, ZRange,
     MAX_TRANSACTION_ATTEMPTS,
@@ -53,7 +97,7 @@ pub use config::{
 };
 pub use connection::{Connection, MAX_SET_ASIDE};
 pub use discovery::{try_hosts, Connector, NextUpstream};
-pub use error::{ConfigError, Error, Phase, ServerError};
+pub use error::{ConfigError, Error, Phase, ServerError, ServerErrorKind};
 pub use pool::{NamedPoolError, Pool, PoolKey, PooledConnection, Pools, DEFAULT_MAX_POOLS};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, ArgBuf, Args, Frame};

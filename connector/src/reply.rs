@@ -12,15 +12,17 @@ use crate::error::{Error, ServerError};
 /// A value a reply converts to.
 ///
 /// - `()` takes any reply; [`Frame`] takes it as it came.
-/// - Integers (all but `u8`) take an integer, or a string of one (`GET` of
-///   a counter); out of range is an error, not a wrap.
+/// - Integers (all but `u8`) take an integer, a string of one (`GET` of
+///   a counter), or a whole double (a RESP3 score); out of range is an
+///   error, not a wrap.
 /// - `f64` and `f32` take a double, an integer, or a string of one
 ///   (`inf` and `-inf` too): RESP2 sends scores as strings.
 /// - `bool` takes an integer (non-zero: true), a RESP3 boolean, `OK`, a
 ///   string `"1"` or `"0"`, and a null (false).
 /// - `String`, `Vec<u8>` and [`Bytes`] take a simple, bulk or verbatim
 ///   string, and an integer or double as its text.
-/// - `Option<T>` is `None` for a null and `T` otherwise.
+/// - `Option<T>` is `None` for a null (and, for a tuple, an empty array:
+///   `ZPOPMIN` of nothing) and `T` otherwise.
 /// - `Vec<T>` and the sets take an array, a set or a push (a null is
 ///   empty); a map is taken as its keys and values in turn. A `Vec` of
 ///   tuples takes an array of arrays (RESP3's `ZRANGE … WITHSCORES`) or
@@ -58,6 +60,13 @@ pub trait FromFrame: Sized {
     #[doc(hidden)]
     fn from_items(items: Vec<Frame>) -> Result<Vec<Self>, Error> {
         items.into_iter().map(Self::from_frame).collect()
+    }
+
+    /// Whether `frame` says there is no value, for `Option<Self>`: a null
+    /// (a tuple takes an empty array too).
+    #[doc(hidden)]
+    fn is_absent(frame: &Frame) -> bool {
+        frame.is_null()
     }
 }
 
@@ -237,6 +246,9 @@ fn integer<T: TryFrom<i64> + std::str::FromStr>(
         Frame::SimpleString(s) | Frame::BulkString(s) | Frame::BigNumber(s) => {
             std::str::from_utf8(s).ok().and_then(|s| s.parse().ok())
         }
+        // RESP3 sends scores as doubles where RESP2 sends their text: a
+        // whole one reads as the integer it is.
+        Frame::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => T::try_from(*d as i64).ok(),
         _ => None,
     };
     value.ok_or_else(|| server_error(&frame).unwrap_or_else(|| mismatch(expected, &frame)))
@@ -281,10 +293,11 @@ impl FromFrame for f32 {
 
 impl<T: FromFrame> FromFrame for Option<T> {
     fn from_frame(frame: Frame) -> Result<Self, Error> {
-        match plain(frame) {
-            Frame::Null | Frame::NullBulk | Frame::NullArray => Ok(None),
-            frame => T::from_frame(frame).map(Some),
+        let frame = plain(frame);
+        if T::is_absent(&frame) {
+            return Ok(None);
         }
+        T::from_frame(frame).map(Some)
     }
 }
 
@@ -339,6 +352,10 @@ macro_rules! tuples {
                 }
                 let mut items = items.into_iter();
                 Ok(($($name::from_frame(items.next().unwrap_or(Frame::Null))?,)+))
+            }
+
+            fn is_absent(frame: &Frame) -> bool {
+                frame.is_null() || matches!(plain_ref(frame), Frame::Array(items) if items.is_empty())
             }
 
             /// Arrays of `$count` (RESP3's pairs), or a flat array taken
@@ -519,5 +536,28 @@ mod tests {
             frame: Frame::Integer(9),
         }));
         assert_eq!(i64::from_frame(attributed).unwrap(), 9);
+    }
+
+    #[test]
+    fn whole_doubles_are_integers_and_an_empty_array_is_no_tuple() {
+        assert_eq!(i64::from_frame(Frame::Double(3.0)).unwrap(), 3);
+        assert!(i64::from_frame(Frame::Double(3.5)).is_err());
+        assert!(i64::from_frame(Frame::Double(f64::INFINITY)).is_err());
+        let resp3 = array(&[array(&[bulk("m"), Frame::Double(2.0)])]);
+        let resp2 = array(&[bulk("m"), bulk("2")]);
+        for frame in [resp3, resp2] {
+            assert_eq!(
+                Vec::<(String, i64)>::from_frame(frame).unwrap(),
+                [("m".to_owned(), 2)]
+            );
+        }
+        assert_eq!(
+            Option::<(String, f64)>::from_frame(array(&[])).unwrap(),
+            None
+        );
+        assert_eq!(
+            Option::<Vec<String>>::from_frame(array(&[])).unwrap(),
+            Some(Vec::new())
+        );
     }
 }

@@ -195,9 +195,47 @@ async fn pipelines(client: &Client) {
         .await
         .unwrap_err();
     assert!(
-        matches!(&refused, Error::Server(e) if e.code() == "EXECABORT"),
+        matches!(&refused, Error::Server(e) if e.code() == "EXECABORT"
+            && e.message().contains("wrong number of arguments")),
         "{refused}"
     );
+    // Every executor honours an atomic pipeline: its replies are then
+    // MULTI's, each QUEUED and EXEC's.
+    let mut atomic = Pipeline::new();
+    atomic.atomic().incr(key("pn"), 1);
+    let mut held = client.connection(key("pn").as_bytes()).await.unwrap();
+    let replies = atomic.query::<Vec<Frame>>(&mut held).await.unwrap();
+    assert_eq!(replies, [Frame::Integer(5)]);
+    let raw = match client.cluster() {
+        Some(cluster) => cluster.pipeline(&atomic).await.unwrap(),
+        None => held.pipeline(&atomic).await.unwrap(),
+    };
+    assert_eq!(raw.len(), 3);
+    assert_eq!(
+        raw.last().cloned().unwrap().unwrap(),
+        Frame::Array(vec![Frame::Integer(6)])
+    );
+    client.incr::<i64>(key("pn"), -2).await.unwrap();
+
+    // WAIT counts its own connection's writes: alone it is refused, after
+    // the writes it runs with them.
+    let err = client.query::<i64>(("WAIT", 0, 100)).await.unwrap_err();
+    assert!(matches!(err, Error::NeedsOwnConnection { .. }), "{err}");
+    let ((), replicas): ((), i64) = Pipeline::new()
+        .set(key("w"), 1)
+        .cmd(&("WAIT", 0, 100))
+        .query(client)
+        .await
+        .unwrap();
+    assert!(replicas >= 0);
+    // A stateful command behind a blocking one is refused too.
+    let err = Pipeline::new()
+        .blpop(key("none"), 0.1)
+        .cmd(&["SELECT", "1"])
+        .query::<Frame>(client)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NeedsOwnConnection { .. }), "{err}");
     assert_eq!(client.get::<i64>(key("pn")).await.unwrap(), 4);
 
     // What leaves state on a connection is refused before it is sent.
@@ -363,6 +401,50 @@ async fn a_cluster() {
     for key in ["a", "b"] {
         assert_eq!(client.exists::<i64>(key).await.unwrap(), 0);
     }
+    a_transaction_follows_its_slot_when_it_moves(&client).await;
+}
+
+/// Moves the (empty) slot of a transaction's key to another master behind
+/// the client's back: the transaction meets `MOVED` as its command is
+/// queued, `EXEC` discards it, and it runs again where the slot went.
+async fn a_transaction_follows_its_slot_when_it_moves(client: &Client) {
+    let cluster = client.cluster().unwrap();
+    let key = "{moving}:k";
+    let slot = redwire::key_slot(key.as_bytes());
+    // The master serving the slot answers; the others say MOVED.
+    let mut from = None;
+    for master in cluster.masters() {
+        if cluster.cmd_on(&master, &("GET", key)).await.is_ok() {
+            from = Some(master);
+        }
+    }
+    let from = from.unwrap();
+    let to = cluster.masters().into_iter().find(|m| *m != from).unwrap();
+    let to_id: String = String::from_utf8_lossy(
+        cluster
+            .cmd_on(&to, &("CLUSTER", "MYID"))
+            .await
+            .unwrap()
+            .as_bytes()
+            .unwrap(),
+    )
+    .into_owned();
+    for node in [&to, &from] {
+        cluster
+            .cmd_on(node, &("CLUSTER", "SETSLOT", slot, "NODE", &to_id))
+            .await
+            .unwrap();
+    }
+    let (set, value): ((), String) = Pipeline::new()
+        .atomic()
+        .set(key, "moved")
+        .get(key)
+        .query(client)
+        .await
+        .unwrap();
+    assert_eq!((set, value.as_str()), ((), "moved"));
+    let on_to: Frame = cluster.cmd_on(&to, &("GET", key)).await.unwrap();
+    assert_eq!(on_to.as_bytes(), Some(&b"moved"[..]));
 }
 
 #[tokio::test]

@@ -111,3 +111,35 @@ async fn no_sentinel_reachable_leads_to_the_first_sentinels_error() {
         "{messages:?}"
     );
 }
+
+#[tokio::test]
+async fn errors_say_whether_they_timed_out_may_be_retried_or_may_have_run() {
+    use redwire::{Client, Commands, ServerErrorKind};
+
+    // Nothing listens: surely not sent, worth another try later.
+    let err = Client::connect(format!("redis://127.0.0.1:{}", dead_port()))
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable() && !err.may_have_been_applied() && !err.is_timeout());
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(format!("{url}?read_timeout=200"))
+        .await
+        .unwrap();
+    // An error reply: the server answered; nothing to retry.
+    client.set::<()>("list", 1).await.unwrap();
+    let err = client.lpush::<i64>("list", "x").await.unwrap_err();
+    assert!(matches!(&err, Error::Server(e) if e.kind() == ServerErrorKind::WrongType));
+    assert!(!err.is_retryable() && !err.may_have_been_applied() && !err.is_timeout());
+
+    // No reply in time: it was written, it may have run.
+    let mut other = Connection::connect(&url.parse().unwrap()).await.unwrap();
+    other.cmd(&("CLIENT", "PAUSE", 1000, "ALL")).await.unwrap();
+    let err = client.incr::<i64>("counter", 1).await.unwrap_err();
+    assert!(
+        err.is_timeout() && err.may_have_been_applied() && !err.is_retryable(),
+        "{err}"
+    );
+    other.cmd(&["CLIENT", "UNPAUSE"]).await.unwrap();
+}

@@ -57,11 +57,6 @@ mod limits;
 mod number;
 mod tape;
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
-
 #[cfg(feature = "codec")]
 pub use codec::{CodecError, RespCodec};
 pub use decoder::Decoder;

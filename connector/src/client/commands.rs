@@ -9,7 +9,7 @@ use redwire_resp::{Args, Frame};
 use super::Execute;
 use crate::command::pipeline::Pipeline;
 use crate::command::script::Script;
-use crate::connection::single;
+use crate::connection::{single, Replies};
 use crate::error::Error;
 use crate::reply::{mismatch, FromFrame};
 
@@ -219,7 +219,8 @@ commands! {
     fn smove(source: impl Args, destination: impl Args, member: impl Args) => ("SMOVE", source, destination, member);
 
     // Sorted sets.
-    /// `ZADD key score member …` (score/member pairs): how many were added.
+    /// `ZADD key score member …`: `(score, member)` pairs, score first
+    /// (the server's order); how many were added.
     fn zadd(key: impl Args, scored: impl Args) => ("ZADD", key, scored);
     /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member …`: see [`ZAddOptions`].
     fn zadd_options(key: impl Args, options: ZAddOptions, scored: impl Args) => ("ZADD", key, options, scored);
@@ -273,7 +274,8 @@ commands! {
     fn ping() => ["PING"];
     /// `ECHO message`.
     fn echo(message: impl Args) => ("ECHO", message);
-    /// `DBSIZE`: the keys of the database (of one node, on a cluster).
+    /// `DBSIZE`: the keys of the database (on a cluster, of whichever master
+    /// it reached: ask each with [`Cluster::cmd_on`](crate::Cluster::cmd_on)).
     fn dbsize() => ["DBSIZE"];
     /// `FLUSHDB` (on every master, on a cluster).
     fn flushdb() => ["FLUSHDB"];
@@ -556,11 +558,12 @@ impl Args for ZRange {
 }
 
 impl Pipeline {
-    /// Makes the pipeline a transaction: sent between `MULTI` and `EXEC`,
-    /// its commands run together, nothing else between them;
-    /// [`query`](Self::query) then reads `EXEC`'s reply (one reply per
-    /// command). A command the server refused to queue aborts it all
-    /// (`EXECABORT`, an [`Error::Server`]).
+    /// Makes the pipeline a transaction: every executor sends it between
+    /// `MULTI` and `EXEC`, so its commands run together, nothing else
+    /// between them; [`query`](Self::query) then reads `EXEC`'s reply
+    /// (one reply per command). A command the server refused to queue
+    /// discards it all: the error is `EXECABORT`, with the refusal's
+    /// message after it.
     pub fn atomic(&mut self) -> &mut Self {
         self.set_atomic();
         self
@@ -581,23 +584,38 @@ impl Pipeline {
     /// # Ok(()) }
     /// ```
     pub async fn query<T: FromFrame>(&self, on: impl Execute) -> Result<T, Error> {
-        let replies = on.send(&self.wrapped()).await?;
+        let replies = on.send(self).await?;
         if self.is_atomic() {
-            // `EXEC`'s reply holds the commands' (`EXECABORT` when one was
-            // refused as it was queued).
-            return match replies.into_iter().next_back() {
-                Some(Ok(Frame::Array(replies))) => T::from_frame(Frame::Array(replies)),
-                Some(Ok(frame)) if frame.is_null() => Err(Error::Aborted),
-                Some(Ok(frame)) => Err(mismatch("EXEC's array of replies", &frame)),
-                Some(Err(e)) => Err(Error::Server(e)),
-                None => Err(Error::EmptyCommand),
-            };
+            return T::from_frame(exec_reply(replies)?);
         }
         let frames = replies
             .into_iter()
             .map(|reply| reply.map_err(Error::Server))
             .collect::<Result<Vec<Frame>, Error>>()?;
         T::from_frame(Frame::Array(frames))
+    }
+}
+
+/// What a transaction's replies (`MULTI`'s, each `QUEUED`, `EXEC`'s) come
+/// to: `EXEC`'s array; a refused `MULTI`'s error; `EXECABORT` with the
+/// first refusal's message; [`Error::Aborted`] for a null `EXEC` (a
+/// watched key changed).
+fn exec_reply(replies: Replies) -> Result<Frame, Error> {
+    let mut replies = replies.into_iter();
+    if let Some(Err(multi)) = replies.next() {
+        return Err(Error::Server(multi));
+    }
+    let exec = replies.next_back();
+    let refused = replies.find_map(Result::err);
+    match exec {
+        Some(Ok(Frame::Array(replies))) => Ok(Frame::Array(replies)),
+        Some(Ok(frame)) if frame.is_null() => Err(Error::Aborted),
+        Some(Ok(frame)) => Err(mismatch("EXEC's array of replies", &frame)),
+        Some(Err(exec)) => Err(Error::Server(match refused {
+            Some(refused) => exec.because(&refused),
+            None => exec,
+        })),
+        None => Err(Error::EmptyCommand),
     }
 }
 

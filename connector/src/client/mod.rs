@@ -26,8 +26,10 @@ pub use transaction::{Transaction, MAX_TRANSACTION_ATTEMPTS};
 ///   clone and task go on one multiplexed connection per server, written
 ///   together (automatic pipelining): `tokio::join!` of ten `get`s is one
 ///   write.
-/// - Blocking commands (`BLPOP`, `XREAD … BLOCK`, `WAIT`) take a pooled
-///   connection ([`ClientOptions::pool`]) so that they hold up no one.
+/// - Blocking commands (`BLPOP`, `XREAD … BLOCK`) take a pooled
+///   connection ([`ClientOptions::pool`]) so that they hold up no one. A
+///   `WAIT` counts the replicas of the writes made on its own connection:
+///   send it in a pipeline after those writes (alone it is refused).
 /// - Commands that leave state on their connection (`MULTI`, `WATCH`,
 ///   `SELECT`, `SUBSCRIBE`, `CLIENT REPLY`, …) are refused before anything
 ///   is sent ([`Error::NeedsOwnConnection`]): use an atomic pipeline
@@ -103,16 +105,20 @@ impl Client {
 
     /// Sends the commands of `pipeline`: one reply per command, an error
     /// reply in its place. On the shared connection when every command may
-    /// share it, else on a pooled connection (a blocking command); refuses
-    /// what leaves state on its connection, before anything is sent.
+    /// share it, else on a pooled connection (a blocking command); refuses,
+    /// before anything is sent, what leaves state on its connection, and a
+    /// `WAIT` with no write before it in the pipeline.
     async fn send(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let pipeline = &*pipeline.wrapped();
+        if let Some(command) = pipeline.first_needing_a_held_connection() {
+            return Err(Error::NeedsOwnConnection {
+                command: command.upper_name(),
+            });
+        }
         match &self.topology {
             Topology::Cluster(cluster) => cluster.pipeline(pipeline).await,
             Topology::Server { shared, pool } => match pipeline.first_unshared() {
                 None => shared.pipeline(pipeline).await,
-                Some(command) if command.effects.keeps_state() => Err(Error::NeedsOwnConnection {
-                    command: command.upper_name(),
-                }),
                 // Blocking: a connection of its own.
                 Some(_) => pool.get().await?.pipeline(pipeline).await,
             },

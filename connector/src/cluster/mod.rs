@@ -25,7 +25,7 @@ use crate::discovery::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
 use crate::pool::{Pool, PooledConnection};
 use crate::shared::SharedConnection;
-use redirect::{unsent, Redirect};
+use redirect::Redirect;
 pub use scan::ClusterScan;
 use topology::SlotMap;
 
@@ -47,11 +47,12 @@ const UNREACHABLE_REFRESH_EVERY: Duration = Duration::from_millis(100);
 ///   ([`ClientOptions::pool`]) for blocking commands (`BLPOP`,
 ///   `XREAD … BLOCK`, …), pipeline parts of 16 commands or more, and
 ///   [`connection_for`](Self::connection_for).
-/// - Commands that leave state on their connection (a transaction, `WATCH`,
-///   subscriptions, `SELECT`, `CLIENT REPLY`, …: see
-///   [`Effects::keeps_state`](crate::Effects::keeps_state)) need a
+/// - Commands that leave state on their connection (`WATCH`, a `MULTI`
+///   outside a whole transaction, subscriptions, `SELECT`, `CLIENT REPLY`,
+///   …: see [`Effects::keeps_state`](crate::Effects::keeps_state)) need a
 ///   connection their caller holds, and are refused before anything is sent
-///   ([`Error::NeedsOwnConnection`]); so is `SCAN`, whose cursor belongs to
+///   ([`Error::NeedsOwnConnection`]); a whole transaction (an
+///   [atomic](Pipeline::atomic) pipeline) runs on its slot's master; so is `SCAN`, whose cursor belongs to
 ///   one node ([`Error::NeedsNode`]): aim it with [`cmd_on`](Self::cmd_on),
 ///   or walk every master with [`scan`](Self::scan).
 /// - The topology comes from `CLUSTER SHARDS` (`CLUSTER SLOTS` before
@@ -546,7 +547,7 @@ impl Cluster {
                     Some(Redirect::Retry) => self.retry(&mut retries, Error::Server(reply)).await?,
                     None => return Err(Error::Server(reply)),
                 },
-                Err(e) if unsent(&e) => self.retry(&mut retries, e).await?,
+                Err(e) if e.unreached() => self.retry(&mut retries, e).await?,
                 Err(e) => {
                     // It may have run: not retried, but the map may be stale.
                     self.refresh_soon();
@@ -653,9 +654,13 @@ impl Cluster {
     ///
     /// A whole transaction (`MULTI` first, `EXEC` last, e.g. an
     /// [atomic](Pipeline::atomic) pipeline) goes as it is to the master of
-    /// its keys' slot; keys of more than one slot are refused before
-    /// anything is sent ([`Error::CrossSlot`]).
+    /// its keys' slot, and again where a `MOVED` or `ASK` points when one
+    /// of its commands got one (the server then discarded it all). Commands
+    /// whose first keys are in different slots are refused before anything
+    /// is sent ([`Error::CrossSlot`]); a command whose own keys span slots
+    /// gets the server's `CROSSSLOT` (and the transaction `EXECABORT`).
     pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let pipeline = &*pipeline.wrapped();
         if pipeline.is_transaction() {
             return self.transaction(pipeline).await;
         }
@@ -701,18 +706,66 @@ impl Cluster {
             slot,
             readonly: false,
         });
-        let address = self.target(route)?;
-        let replies = self.node(&address)?.send(pipeline, false).await;
-        if let Ok(replies) = &replies {
-            if replies.iter().any(|r| {
-                r.as_ref()
-                    .is_err_and(|e| Redirect::of(e, &address).is_some())
-            }) {
-                // The slot moved: the next try goes where it is now.
-                self.refresh_soon();
+        let limit = self.inner.options.max_redirections;
+        let (mut redirections, mut retries) = (0, 0);
+        let mut redirected: Option<(Address, bool)> = None;
+        loop {
+            let (address, asking) = match redirected.take() {
+                Some(redirect) => redirect,
+                None => (self.target(route)?, false),
+            };
+            let node = self.node(&address)?;
+            let sent = if asking {
+                // `ASKING` holds for the whole transaction after it.
+                let mut with_asking = Pipeline::new();
+                with_asking.cmd(&["ASKING"]);
+                for command in pipeline.commands() {
+                    with_asking.push(command);
+                }
+                node.send(&with_asking, false)
+                    .await
+                    .map(|replies| replies.into_iter().skip(1).collect())
+            } else {
+                node.send(pipeline, false).await
+            };
+            let replies = match sent {
+                Ok(replies) => replies,
+                Err(e) if e.unreached() => {
+                    self.retry(&mut retries, e).await?;
+                    continue;
+                }
+                Err(e) => {
+                    self.refresh_soon();
+                    return Err(e);
+                }
+            };
+            // A command refused as it was queued (`MOVED`, `ASK`,
+            // `TRYAGAIN`): `EXEC` discarded everything, so it goes again.
+            let discarded = matches!(replies.last(), Some(Err(e)) if e.code() == "EXECABORT");
+            let redirect = replies
+                .iter()
+                .filter_map(|reply| reply.as_ref().err())
+                .find_map(|e| Some((Redirect::of(e, &address)?, e.clone())));
+            let Some((redirect, reply)) = redirect.filter(|_| discarded) else {
+                return Ok(replies);
+            };
+            if let Redirect::Retry = redirect {
+                self.retry(&mut retries, Error::Server(reply)).await?;
+                continue;
+            }
+            redirections += 1;
+            if redirections > limit {
+                return Err(Error::Redirections { limit, last: reply });
+            }
+            match redirect {
+                Redirect::Moved { slot, to } => {
+                    self.moved(slot, &to);
+                    redirected = Some((to, false));
+                }
+                Redirect::Ask { to } => redirected = Some((to, true)),
+                Redirect::Retry => {}
             }
         }
-        replies
     }
 
     /// Sends each command to its node, the parts at once; then runs alone,
@@ -772,7 +825,7 @@ impl Cluster {
                         }
                     }
                 }
-                Err(e) if unsent(&e) => later.extend(indices),
+                Err(e) if e.unreached() => later.extend(indices),
                 Err(e) => {
                     self.refresh_soon();
                     return Err(e);

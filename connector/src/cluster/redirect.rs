@@ -1,10 +1,9 @@
 //! What a cluster's error replies and failures ask of the client: follow a
 //! redirection, try again, or give up.
 
-use redwire_pool::PoolError;
 use redwire_sentinel::Address;
 
-use crate::error::{Error, Phase, ServerError};
+use crate::error::ServerError;
 
 /// A redirection or a retry asked for by an error reply.
 pub(super) enum Redirect {
@@ -32,24 +31,5 @@ impl Redirect {
             "ASK" => Some(Self::Ask { to }),
             _ => None,
         }
-    }
-}
-
-/// Whether the command was surely not executed and retrying may help: no
-/// connection could be had (a refused handshake aside: a wrong password
-/// stays wrong), or the shared connection had closed before it was queued.
-/// A failed write is not enough: part of it may have arrived and run.
-pub(super) fn unsent(error: &Error) -> bool {
-    match error {
-        Error::Closed { .. } => true,
-        Error::Pool(pool) => match &**pool {
-            PoolError::ConnectFailed(e) => unsent(e),
-            PoolError::Exhausted { .. } => true,
-            _ => false,
-        },
-        Error::Io { phase, .. } | Error::Timeout { phase, .. } => {
-            matches!(phase, Phase::Resolve | Phase::Connect | Phase::Tls)
-        }
-        _ => false,
     }
 }

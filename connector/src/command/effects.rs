@@ -47,6 +47,9 @@ pub struct Effects {
     /// `HELLO 3` (`Some(true)`) or `HELLO 2` (`Some(false)`): the protocol
     /// it switches to.
     hello: Option<bool>,
+    /// `WAIT`, `WAITAOF`: what it counts is the writes made before it on
+    /// its own connection.
+    counts_own_writes: bool,
 }
 
 /// A (un)subscribe command, whose confirmations come one per name.
@@ -234,7 +237,11 @@ impl Effects {
                 self.watch = Some(false);
             }
             b"blpop" | b"brpop" | b"brpoplpush" | b"blmove" | b"blmpop" | b"bzpopmin"
-            | b"bzpopmax" | b"bzmpop" | b"wait" | b"waitaof" => self.blocks = true,
+            | b"bzpopmax" | b"bzmpop" => self.blocks = true,
+            b"wait" | b"waitaof" => {
+                self.blocks = true;
+                self.counts_own_writes = true;
+            }
             b"xread" => return Next::StreamOptions { from: 1 },
             // Past `GROUP group consumer`, which may be named `BLOCK`.
             b"xreadgroup" => return Next::StreamOptions { from: 4 },
@@ -349,6 +356,13 @@ impl Effects {
     /// `PSYNC`, `QUIT`): what comes next is no reply to a command.
     pub(crate) fn takes_connection(&self) -> bool {
         self.takes_connection
+    }
+
+    /// Whether it counts what happened to the writes made before it on its
+    /// own connection (`WAIT`, `WAITAOF`): sent alone where the connection
+    /// is picked per request, it would count none.
+    pub(crate) fn counts_own_writes(&self) -> bool {
+        self.counts_own_writes
     }
 
     /// Whether its effect can only be followed when the server answers it

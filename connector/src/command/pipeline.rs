@@ -208,6 +208,22 @@ impl Pipeline {
         None
     }
 
+    /// The first command that leaves state on its connection
+    /// ([`Effects::keeps_state`]), a whole transaction's `MULTI` and `EXEC`
+    /// aside; or one that counts the writes before it on its connection
+    /// (`WAIT`) with none before it in the pipeline. Where connections are
+    /// picked per request, such a command cannot do what its caller means.
+    pub(crate) fn first_needing_a_held_connection(&self) -> Option<Queued<'_>> {
+        let whole = self.is_transaction();
+        let last = self.len().saturating_sub(1);
+        self.commands().enumerate().find_map(|(i, command)| {
+            let wrapper = whole && (i == 0 || i == last);
+            let stateful = command.effects.keeps_state() && !wrapper;
+            let counts_nothing = command.effects.counts_own_writes() && i == 0;
+            (stateful || counts_nothing).then_some(command)
+        })
+    }
+
     /// Refuses what no connection can run in a pipeline: a command with no
     /// arguments at all, and (un)subscribe commands, whose replies cannot be
     /// counted there; and what `policy` refuses.

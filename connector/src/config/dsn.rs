@@ -23,6 +23,15 @@ impl TryFrom<&str> for Config {
     }
 }
 
+/// A URL, as [`str::parse`] reads it.
+impl TryFrom<String> for Config {
+    type Error = ConfigError;
+
+    fn try_from(url: String) -> Result<Self, ConfigError> {
+        url.parse()
+    }
+}
+
 impl FromStr for Config {
     type Err = ConfigError;
 

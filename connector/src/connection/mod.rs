@@ -400,7 +400,12 @@ impl Connection {
     /// Sends every queued command in one write and reads one reply per
     /// command, in order; an error reply stays in its place. An I/O error
     /// fails the whole call. An empty pipeline sends nothing.
+    ///
+    /// An [atomic](Pipeline::atomic) pipeline is sent between `MULTI` and
+    /// `EXEC`: its replies are theirs too (`OK`, `QUEUED` for each command,
+    /// then `EXEC`'s array).
     pub async fn pipeline(&mut self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let pipeline = &*pipeline.wrapped();
         pipeline.check(&self.policy)?;
         if pipeline.is_empty() {
             return Ok(Vec::new());

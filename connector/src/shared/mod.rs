@@ -152,7 +152,9 @@ impl SharedConnection {
     /// replies, an error reply in its place (as [`Connection::pipeline`]).
     ///
     /// [`Connection::pipeline`]: crate::Connection::pipeline
+    /// An [atomic](Pipeline::atomic) one goes between `MULTI` and `EXEC`.
     pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let pipeline = &*pipeline.wrapped();
         if let Some(command) = pipeline.first_unshared() {
             return Err(Error::NeedsOwnConnection {
                 command: command.upper_name(),
