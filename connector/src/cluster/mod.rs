@@ -20,7 +20,7 @@ use crate::command::route::{Commands, Route};
 use crate::command::script;
 use crate::command::slot::{key_slot, SLOTS};
 use crate::config::{ClientOptions, Config, Endpoint, DEFAULT_CONNECT_TIMEOUT};
-use crate::connection::Replies;
+use crate::connection::{single, Replies};
 use crate::discovery::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
 use crate::pool::{Pool, PooledConnection};
@@ -483,9 +483,7 @@ impl Cluster {
         one.cmd(args);
         let command = one.commands().next().ok_or(Error::EmptyCommand)?;
         let (_, _, blocks) = route_one(&self.commands(), command, &mut Vec::new())?;
-        self.send(&address, &one, false, blocks)
-            .await?
-            .map_err(Error::Server)
+        single(self.send(&address, &one, false, blocks).await)
     }
 
     /// Walks every key of the cluster with `SCAN`, master by master;
@@ -511,6 +509,28 @@ impl Cluster {
         if route == Route::AllMasters {
             return self.on_every_master(one).await;
         }
+        let replies = self
+            .follow(one, route, own, |replies, address| {
+                let reply = replies.last()?.as_ref().err()?;
+                Some((Redirect::of(reply, address)?, reply.clone()))
+            })
+            .await?;
+        single(Ok(replies))
+    }
+
+    /// Sends `commands` to `route`'s node, on a connection of its `own`
+    /// when asked, and again where the redirection `redirect` finds in
+    /// their replies points (`MOVED`, `ASK`), or after a backoff
+    /// (`TRYAGAIN`, `CLUSTERDOWN`, no connection to be had), within the
+    /// options' bounds. `redirect` sees nothing but replies in which nothing
+    /// ran.
+    async fn follow(
+        &self,
+        commands: &Pipeline,
+        route: Route,
+        own: bool,
+        redirect: impl Fn(&Replies, &Address) -> Option<(Redirect, ServerError)>,
+    ) -> Result<Replies, Error> {
         let limit = self.inner.options.max_redirections;
         let (mut redirections, mut retries) = (0, 0);
         // Where a redirection points (and whether it is an `ASK`).
@@ -526,33 +546,36 @@ impl Cluster {
                     }
                 },
             };
-            match self.send(&address, one, asking, own).await {
-                Ok(Ok(frame)) => return Ok(frame),
-                Ok(Err(reply)) => match Redirect::of(&reply, &address) {
-                    Some(Redirect::Moved { slot, to }) => {
-                        redirections += 1;
-                        if redirections > limit {
-                            return Err(Error::Redirections { limit, last: reply });
-                        }
-                        self.moved(slot, &to);
-                        redirected = Some((to, false));
-                    }
-                    Some(Redirect::Ask { to }) => {
-                        redirections += 1;
-                        if redirections > limit {
-                            return Err(Error::Redirections { limit, last: reply });
-                        }
-                        redirected = Some((to, true));
-                    }
-                    Some(Redirect::Retry) => self.retry(&mut retries, Error::Server(reply)).await?,
-                    None => return Err(Error::Server(reply)),
-                },
-                Err(e) if e.unreached() => self.retry(&mut retries, e).await?,
+            let replies = match self.send(&address, commands, asking, own).await {
+                Ok(replies) => replies,
+                Err(e) if e.unreached() => {
+                    self.retry(&mut retries, e).await?;
+                    continue;
+                }
                 Err(e) => {
                     // It may have run: not retried, but the map may be stale.
                     self.refresh_soon();
                     return Err(e);
                 }
+            };
+            let Some((redirect, reply)) = redirect(&replies, &address) else {
+                return Ok(replies);
+            };
+            if let Redirect::Retry = redirect {
+                self.retry(&mut retries, Error::Server(reply)).await?;
+                continue;
+            }
+            redirections += 1;
+            if redirections > limit {
+                return Err(Error::Redirections { limit, last: reply });
+            }
+            match redirect {
+                Redirect::Moved { slot, to } => {
+                    self.moved(slot, &to);
+                    redirected = Some((to, false));
+                }
+                Redirect::Ask { to } => redirected = Some((to, true)),
+                Redirect::Retry => {}
             }
         }
     }
@@ -595,27 +618,26 @@ impl Cluster {
     }
 
     /// Sends `commands` to the node at `address`, after `ASKING` when
-    /// `asking`, on a connection of its `own` if asked: the last command's
-    /// reply.
+    /// `asking` (it holds for a whole transaction after it), on a
+    /// connection of its `own` if asked: their replies.
     async fn send(
         &self,
         address: &Address,
         commands: &Pipeline,
         asking: bool,
         own: bool,
-    ) -> Result<Result<Frame, ServerError>, Error> {
+    ) -> Result<Replies, Error> {
         let node = self.node(address)?;
-        let replies = if asking {
-            let mut with_asking = Pipeline::new();
-            with_asking.cmd(&["ASKING"]);
-            for command in commands.commands() {
-                with_asking.push(command);
-            }
-            node.send(&with_asking, own).await?
-        } else {
-            node.send(commands, own).await?
-        };
-        replies.into_iter().next_back().ok_or(Error::EmptyCommand)
+        if !asking {
+            return node.send(commands, own).await;
+        }
+        let mut with_asking = Pipeline::new();
+        with_asking.cmd(&["ASKING"]);
+        for command in commands.commands() {
+            with_asking.push(command);
+        }
+        let replies = node.send(&with_asking, own).await?;
+        Ok(replies.into_iter().skip(1).collect())
     }
 
     /// Runs `one` on every master at once: the first master's reply when
@@ -635,8 +657,7 @@ impl Cluster {
                 .await;
         let mut first = None;
         for reply in replies {
-            let frame = reply?.map_err(Error::Server)?;
-            first.get_or_insert(frame);
+            first.get_or_insert(single(reply)?);
         }
         first.ok_or(Error::SlotUnserved { slot: 0 })
     }
@@ -706,66 +727,17 @@ impl Cluster {
             slot,
             readonly: false,
         });
-        let limit = self.inner.options.max_redirections;
-        let (mut redirections, mut retries) = (0, 0);
-        let mut redirected: Option<(Address, bool)> = None;
-        loop {
-            let (address, asking) = match redirected.take() {
-                Some(redirect) => redirect,
-                None => (self.target(route)?, false),
-            };
-            let node = self.node(&address)?;
-            let sent = if asking {
-                // `ASKING` holds for the whole transaction after it.
-                let mut with_asking = Pipeline::new();
-                with_asking.cmd(&["ASKING"]);
-                for command in pipeline.commands() {
-                    with_asking.push(command);
-                }
-                node.send(&with_asking, false)
-                    .await
-                    .map(|replies| replies.into_iter().skip(1).collect())
-            } else {
-                node.send(pipeline, false).await
-            };
-            let replies = match sent {
-                Ok(replies) => replies,
-                Err(e) if e.unreached() => {
-                    self.retry(&mut retries, e).await?;
-                    continue;
-                }
-                Err(e) => {
-                    self.refresh_soon();
-                    return Err(e);
-                }
-            };
-            // A command refused as it was queued (`MOVED`, `ASK`,
-            // `TRYAGAIN`): `EXEC` discarded everything, so it goes again.
+        // A command refused as it was queued (`MOVED`, `ASK`, `TRYAGAIN`):
+        // `EXEC` discarded everything, so it may go again.
+        self.follow(pipeline, route, false, |replies, address| {
             let discarded = matches!(replies.last(), Some(Err(e)) if e.code() == "EXECABORT");
-            let redirect = replies
+            replies
                 .iter()
                 .filter_map(|reply| reply.as_ref().err())
-                .find_map(|e| Some((Redirect::of(e, &address)?, e.clone())));
-            let Some((redirect, reply)) = redirect.filter(|_| discarded) else {
-                return Ok(replies);
-            };
-            if let Redirect::Retry = redirect {
-                self.retry(&mut retries, Error::Server(reply)).await?;
-                continue;
-            }
-            redirections += 1;
-            if redirections > limit {
-                return Err(Error::Redirections { limit, last: reply });
-            }
-            match redirect {
-                Redirect::Moved { slot, to } => {
-                    self.moved(slot, &to);
-                    redirected = Some((to, false));
-                }
-                Redirect::Ask { to } => redirected = Some((to, true)),
-                Redirect::Retry => {}
-            }
-        }
+                .find_map(|e| Some((Redirect::of(e, address)?, e.clone())))
+                .filter(|_| discarded)
+        })
+        .await
     }
 
     /// Sends each command to its node, the parts at once; then runs alone,

@@ -8,6 +8,7 @@ use redwire_sentinel::Address;
 
 use super::Cluster;
 use crate::command::pipeline::Pipeline;
+use crate::connection::single;
 use crate::error::Error;
 
 /// A walk over every key of a cluster, made by [`Cluster::scan`]: `SCAN` on
@@ -92,7 +93,7 @@ impl ClusterScan {
             words.extend(self.options.iter().map(Vec::as_slice));
             scan.cmd(&words);
             let reply = match self.cluster.send(&master, &scan, false, false).await {
-                Ok(reply) => reply.map_err(Error::Server)?,
+                Ok(replies) => single(Ok(replies))?,
                 Err(e) => {
                     self.cluster.retry(&mut self.retries, e).await?;
                     continue;
