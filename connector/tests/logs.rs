@@ -54,3 +54,70 @@ async fn trace_logs_never_carry_passwords() {
     );
     assert!(!logs.contains("hunter2"), "{logs}");
 }
+
+#[tokio::test]
+async fn a_client_request_is_a_span_with_opentelemetry_names_and_no_values() {
+    use redwire::{Client, Commands, Pipeline};
+    use tracing_subscriber::fmt::format::FmtSpan;
+
+    let server = Server::start(ServerOptions::default().password("s3cret-pass")).unwrap();
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let url = format!("redis://:s3cret-pass@127.0.0.1:{}/2", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    client.set::<()>("k", "value-never-logged").await.unwrap();
+    client.lpush::<i64>("k", "x").await.unwrap_err();
+    Pipeline::new()
+        .get("k")
+        .get("k")
+        .query::<(String, String)>(&client)
+        .await
+        .unwrap();
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let set = logs
+        .lines()
+        .find(|l| l.contains("db.operation.name=SET"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    for field in [
+        "db.system.name=\"redis\"",
+        "db.namespace=2",
+        "server.address=\"127.0.0.1\"",
+        &format!("server.port={}", server.port()),
+    ] {
+        assert!(set.contains(field), "{field} in {set}");
+    }
+    let lpush = logs
+        .lines()
+        .find(|l| l.contains("db.operation.name=LPUSH"))
+        .unwrap();
+    assert!(
+        lpush.contains("db.response.status_code=\"WRONGTYPE\""),
+        "{lpush}"
+    );
+    let pipeline = logs
+        .lines()
+        .find(|l| l.contains("db.operation.name=PIPELINE"))
+        .unwrap();
+    assert!(pipeline.contains("db.operation.batch.size=2"), "{pipeline}");
+    assert!(
+        !logs.contains("value-never-logged") && !logs.contains("s3cret"),
+        "{logs}"
+    );
+
+    // A request given up on is no longer under way.
+    let waiting = client.blpop::<redwire::Frame>("queue", 2.0);
+    tokio::time::timeout(std::time::Duration::from_millis(50), waiting)
+        .await
+        .unwrap_err();
+    let stats = client.stats();
+    assert_eq!((stats.requests, stats.failed, stats.in_flight), (4, 1, 0));
+    assert_eq!(stats.shared_connections, 1);
+}

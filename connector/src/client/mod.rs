@@ -4,7 +4,10 @@
 
 mod commands;
 mod execute;
+mod observe;
 mod transaction;
+
+use tracing::Instrument;
 
 use crate::cluster::Cluster;
 use crate::command::pipeline::Pipeline;
@@ -16,6 +19,7 @@ use crate::pool::{Pool, PooledConnection};
 use crate::shared::SharedConnection;
 pub use commands::{Commands, Expiry, SetOptions, Side, ZAddOptions, ZRange};
 pub use execute::Execute;
+pub use observe::ClientStats;
 pub use transaction::{Transaction, MAX_TRANSACTION_ATTEMPTS};
 
 /// A client of one Redis or Valkey deployment — a server, a hosts list, a
@@ -64,6 +68,8 @@ pub use transaction::{Transaction, MAX_TRANSACTION_ATTEMPTS};
 #[derive(Clone, Debug)]
 pub struct Client {
     topology: Topology,
+    counters: std::sync::Arc<observe::Counters>,
+    target: std::sync::Arc<observe::Target>,
 }
 
 #[derive(Clone, Debug)]
@@ -92,6 +98,7 @@ impl Client {
 
     /// A client of `config` with `options`.
     pub async fn connect_with(config: Config, options: ClientOptions) -> Result<Self, Error> {
+        let target = std::sync::Arc::new(observe::Target::of(&config));
         let topology = if let Endpoint::Cluster(_) = config.endpoint() {
             Topology::Cluster(Cluster::connect(config, options).await?)
         } else {
@@ -100,7 +107,11 @@ impl Client {
             shared.cmd(&["PING"]).await?;
             Topology::Server { shared, pool }
         };
-        Ok(Self { topology })
+        Ok(Self {
+            topology,
+            counters: std::sync::Arc::default(),
+            target,
+        })
     }
 
     /// Sends the commands of `pipeline`: one reply per command, an error
@@ -109,6 +120,16 @@ impl Client {
     /// before anything is sent, what leaves state on its connection, and a
     /// `WAIT` with no write before it in the pipeline.
     async fn send(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let span = self.target.span(pipeline);
+        let in_flight = self.counters.begin();
+        let result = self.route(pipeline).instrument(span.clone()).await;
+        in_flight.ended(&result);
+        observe::record(&span, &result);
+        result
+    }
+
+    /// Sends `pipeline` where its commands may go.
+    async fn route(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
         let pipeline = &*pipeline.wrapped();
         if let Some(command) = pipeline.first_needing_a_held_connection() {
             return Err(Error::NeedsOwnConnection {
@@ -134,6 +155,26 @@ impl Client {
             Topology::Cluster(cluster) => cluster.connection_for(key).await,
             Topology::Server { pool, .. } => Ok(pool.get().await?),
         }
+    }
+
+    /// Its counters now: requests, failures, requests under way, shared
+    /// connections started, redirections, and its pools' counters.
+    pub fn stats(&self) -> ClientStats {
+        let mut stats = self.counters.read();
+        match &self.topology {
+            Topology::Server { shared, pool } => {
+                stats.shared_connections = shared.connections_started();
+                stats.add_pool(&pool.stats());
+            }
+            Topology::Cluster(cluster) => {
+                stats.redirections = cluster.redirections();
+                cluster.each_node(|pool, shared| {
+                    stats.shared_connections += shared.connections_started();
+                    stats.add_pool(&pool.stats());
+                });
+            }
+        }
+        stats
     }
 
     /// The cluster behind this client, for what only a cluster has

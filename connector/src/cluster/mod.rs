@@ -108,6 +108,8 @@ struct Inner {
     refresh_scheduled: AtomicBool,
     /// Spreads keyless commands and replica reads.
     next: AtomicUsize,
+    /// `MOVED` and `ASK` redirections followed.
+    redirections: std::sync::atomic::AtomicU64,
     /// Scripts by name: (source, SHA1).
     scripts: Mutex<HashMap<String, (String, String)>>,
 }
@@ -180,6 +182,7 @@ impl Cluster {
                 refreshed: tokio::sync::Mutex::new(None),
                 refresh_scheduled: AtomicBool::new(false),
                 next: AtomicUsize::new(0),
+                redirections: std::sync::atomic::AtomicU64::new(0),
                 scripts: Mutex::new(HashMap::new()),
             }),
         };
@@ -194,6 +197,23 @@ impl Cluster {
             .iter()
             .map(|s| s.master.to_string())
             .collect()
+    }
+
+    /// How many `MOVED` and `ASK` redirections it followed.
+    pub fn redirections(&self) -> u64 {
+        self.inner.redirections.load(Ordering::Relaxed)
+    }
+
+    /// Each node's pool and shared connection known now.
+    pub(crate) fn each_node(&self, mut f: impl FnMut(&Pool, &SharedConnection)) {
+        let nodes = self
+            .inner
+            .nodes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for node in nodes.values() {
+            f(&node.pool, &node.shared);
+        }
     }
 
     /// Reads the topology again now: from the known masters, their
@@ -566,6 +586,7 @@ impl Cluster {
                 continue;
             }
             redirections += 1;
+            self.inner.redirections.fetch_add(1, Ordering::Relaxed);
             if redirections > limit {
                 return Err(Error::Redirections { limit, last: reply });
             }

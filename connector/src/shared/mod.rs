@@ -60,6 +60,8 @@ struct Inner {
     connector: Connector,
     policy: Policy,
     current: RwLock<Option<Arc<Multiplexed>>>,
+    /// Connections started: the first, and one after each failure.
+    started: std::sync::atomic::AtomicU64,
 }
 
 /// Shows the server only.
@@ -78,6 +80,7 @@ impl SharedConnection {
             policy: Policy::new(&config),
             connector: Connector::new(config),
             current: RwLock::new(None),
+            started: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 
@@ -105,7 +108,16 @@ impl SharedConnection {
             return Ok(live);
         }
         let started = Arc::new(Multiplexed::start(self.0.connector.clone())?);
+        self.0
+            .started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(current.insert(started).clone())
+    }
+
+    /// How many connections it started: the first, and one after each
+    /// failure or [`close`](Self::close).
+    pub fn connections_started(&self) -> u64 {
+        self.0.started.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Lets the current connection go: it closes once the replies due on
