@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use redwire::{
-    Client, Commands, Config, Error, Execute, Expiry, Frame, Pipeline, Script, SetOptions, Side,
-    TlsOptions, ZAddOptions, ZRange,
+    Client, Commands, Config, Error, Execute, Expiry, Frame, Pipeline, ScanOptions, Script,
+    SetOptions, Side, TlsOptions, ZAddOptions, ZRange,
 };
 use redwire_testkit::{Cluster, SentinelSet, Server, ServerOptions};
 
@@ -23,6 +23,7 @@ async fn exercise(client: &Client) {
     pipelines(client).await;
     scripts(client).await;
     transactions(client).await;
+    scans(client).await;
 }
 
 fn key(name: &str) -> String {
@@ -337,6 +338,59 @@ async fn transactions(client: &Client) {
         client.get::<i64>(&counter).await.unwrap(),
         101 + redwire::MAX_TRANSACTION_ATTEMPTS as i64
     );
+}
+
+async fn scans(client: &Client) {
+    use futures_util::TryStreamExt;
+
+    let keys: Vec<String> = (0..300).map(|i| key(&format!("scan:{i}"))).collect();
+    let pairs: Vec<(&String, usize)> = keys.iter().zip(0..).collect();
+    client.mset::<()>(&pairs).await.unwrap();
+    let found: HashSet<String> = client
+        .scan(ScanOptions::default().matching("{t}:scan:*").count(50))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(found, keys.iter().cloned().collect());
+    let strings: Vec<String> = client
+        .scan(ScanOptions::default().matching("{t}:*").of_type("hash"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(strings, [key("h")]);
+
+    let fields: Vec<(String, usize)> = (0..200).map(|i| (format!("f{i}"), i)).collect();
+    client.hset::<()>(key("big"), &fields).await.unwrap();
+    let read: Vec<(String, usize)> = client
+        .hscan(key("big"), ScanOptions::default().count(20))
+        .try_collect()
+        .await
+        .unwrap();
+    let read: HashMap<String, usize> = read.into_iter().collect();
+    assert_eq!(read, fields.into_iter().collect());
+    let scored: Vec<(f64, String)> = (0..150).map(|i| (f64::from(i), format!("m{i}"))).collect();
+    client.zadd::<()>(key("bigz"), &scored).await.unwrap();
+    let read: Vec<(String, f64)> = client
+        .zscan(key("bigz"), ScanOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 150);
+    assert!(read
+        .iter()
+        .any(|(m, s)| m == "m42" && (*s - 42.0).abs() < f64::EPSILON));
+    // A conversion that does not fit ends the stream with its error.
+    let mut wrong =
+        Box::pin(client.hscan::<(String, i64, i64)>(key("big"), ScanOptions::default()));
+    assert!(matches!(
+        wrong.try_next().await,
+        Err(Error::Conversion { .. })
+    ));
+    assert!(wrong.try_next().await.unwrap().is_none());
+    client
+        .del::<()>((&keys, key("big"), key("bigz")))
+        .await
+        .unwrap();
 }
 
 /// Generic code over anything that runs commands.

@@ -5,6 +5,7 @@
 mod commands;
 mod execute;
 mod observe;
+mod scan;
 mod transaction;
 
 use tracing::Instrument;
@@ -20,6 +21,7 @@ use crate::shared::SharedConnection;
 pub use commands::{Commands, Expiry, SetOptions, Side, ZAddOptions, ZRange};
 pub use execute::Execute;
 pub use observe::ClientStats;
+pub use scan::ScanOptions;
 pub use transaction::{Transaction, MAX_TRANSACTION_ATTEMPTS};
 
 /// A client of one Redis or Valkey deployment — a server, a hosts list, a
