@@ -82,8 +82,8 @@ mod transport;
 struct ReadmeDoctests;
 
 pub use client::{
-    Client, ClientStats, Commands, Execute, Expiry, ScanOptions, SetOptions, Side, Transaction,
-    ZAddOptions, ZRange, MAX_TRANSACTION_ATTEMPTS,
+    Client, ClientStats, Commands, Execute, Expiry, Message, ScanOptions, SetOptions, Side,
+    Subscriber, Transaction, ZAddOptions, ZRange, MAX_TRANSACTION_ATTEMPTS, SUBSCRIBER_BUFFER,
 };
 pub use cluster::{Cluster, ClusterScan};
 pub use command::pipeline::Pipeline;

@@ -24,6 +24,7 @@ async fn exercise(client: &Client) {
     scripts(client).await;
     transactions(client).await;
     scans(client).await;
+    pubsub(client).await;
 }
 
 fn key(name: &str) -> String {
@@ -393,6 +394,37 @@ async fn scans(client: &Client) {
         .unwrap();
 }
 
+async fn pubsub(client: &Client) {
+    use futures_util::StreamExt;
+
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe(key("news")).await.unwrap();
+    subscriber.psubscribe(key("p*")).await.unwrap();
+    // On a cluster, PUBLISH counts the subscribers of the node it reached.
+    let receivers: i64 = client.publish(key("news"), "hello").await.unwrap();
+    assert!(receivers == 1 || client.cluster().is_some());
+    client.publish::<i64>(key("pattern"), 42).await.unwrap();
+    let first = subscriber.next().await.unwrap().unwrap();
+    assert_eq!(
+        (
+            &first.channel[..],
+            first.payload::<String>().unwrap().as_str()
+        ),
+        (key("news").as_bytes(), "hello")
+    );
+    let second = subscriber.next().await.unwrap().unwrap();
+    assert_eq!(second.pattern.as_deref(), Some(key("p*").as_bytes()));
+    assert_eq!(second.payload::<i64>().unwrap(), 42);
+    subscriber.unsubscribe(key("news")).await.unwrap();
+    client.publish::<i64>(key("news"), "unheard").await.unwrap();
+    client
+        .publish::<i64>(key("pattern"), "heard")
+        .await
+        .unwrap();
+    let third = subscriber.next().await.unwrap().unwrap();
+    assert_eq!(third.payload::<String>().unwrap(), "heard");
+}
+
 /// Generic code over anything that runs commands.
 async fn incr_on(on: impl Execute, key: String) -> i64 {
     on.incr(key, 1).await.unwrap()
@@ -499,6 +531,79 @@ async fn a_transaction_follows_its_slot_when_it_moves(client: &Client) {
     assert_eq!((set, value.as_str()), ((), "moved"));
     let on_to: Frame = cluster.cmd_on(&to, &("GET", key)).await.unwrap();
     assert_eq!(on_to.as_bytes(), Some(&b"moved"[..]));
+}
+
+#[tokio::test]
+async fn a_subscriber_subscribes_again_after_its_connection_is_killed() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe(["a", "b"]).await.unwrap();
+    subscriber.psubscribe("c*").await.unwrap();
+    subscriber.ssubscribe("s").await.unwrap();
+    let killed: i64 = client
+        .query(("CLIENT", "KILL", "TYPE", "pubsub"))
+        .await
+        .unwrap();
+    assert_eq!(killed, 1);
+    // The loss, once.
+    let lost = subscriber.next().await.unwrap().unwrap_err();
+    assert!(!lost.keeps_connection(), "{lost}");
+    // Subscribed again to everything: publish until it arrives.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut heard = HashSet::new();
+    while heard.len() < 4 {
+        assert!(Instant::now() < deadline, "heard only {heard:?}");
+        for channel in ["a", "b", "cat"] {
+            client.publish::<i64>(channel, channel).await.unwrap();
+        }
+        client.spublish::<i64>("s", "s").await.unwrap();
+        while let Ok(Some(message)) =
+            tokio::time::timeout(Duration::from_millis(100), subscriber.next()).await
+        {
+            heard.insert(message.unwrap().payload::<String>().unwrap());
+        }
+    }
+    assert_eq!(client.stats().in_flight, 0);
+}
+
+#[tokio::test]
+async fn a_subscriber_not_read_drops_past_its_buffer_and_says_how_many() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe("flood").await.unwrap();
+    let sent = redwire::SUBSCRIBER_BUFFER + 1000;
+    let mut pipeline = Pipeline::new();
+    for i in 0..sent {
+        pipeline.publish("flood", i);
+    }
+    pipeline.query::<Vec<i64>>(&client).await.unwrap();
+    // Let the subscriber's task read them all while nobody reads it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.publish::<i64>("flood", "last").await.unwrap();
+    let (mut received, mut dropped, mut last) = (0, 0, false);
+    while !last {
+        match tokio::time::timeout(Duration::from_secs(5), subscriber.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(message)) => {
+                received += 1;
+                last = &message.payload[..] == b"last";
+            }
+            Some(Err(Error::Lagged { dropped: n, .. })) => dropped += n,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(dropped >= 1000, "{dropped} dropped");
+    assert_eq!(received + dropped, sent as u64 + 1);
 }
 
 #[tokio::test]

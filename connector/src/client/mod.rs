@@ -6,6 +6,7 @@ mod commands;
 mod execute;
 mod observe;
 mod scan;
+mod subscriber;
 mod transaction;
 
 use tracing::Instrument;
@@ -22,6 +23,7 @@ pub use commands::{Commands, Expiry, SetOptions, Side, ZAddOptions, ZRange};
 pub use execute::Execute;
 pub use observe::ClientStats;
 pub use scan::ScanOptions;
+pub use subscriber::{Message, Subscriber, SUBSCRIBER_BUFFER};
 pub use transaction::{Transaction, MAX_TRANSACTION_ATTEMPTS};
 
 /// A client of one Redis or Valkey deployment — a server, a hosts list, a

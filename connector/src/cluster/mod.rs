@@ -20,7 +20,7 @@ use crate::command::route::{Commands, Route};
 use crate::command::script;
 use crate::command::slot::{key_slot, SLOTS};
 use crate::config::{ClientOptions, Config, Endpoint, DEFAULT_CONNECT_TIMEOUT};
-use crate::connection::{single, Replies};
+use crate::connection::{single, Connection, Replies};
 use crate::discovery::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
 use crate::pool::{Pool, PooledConnection};
@@ -197,6 +197,17 @@ impl Cluster {
             .iter()
             .map(|s| s.master.to_string())
             .collect()
+    }
+
+    /// A connection of its own to a master (any), for a subscriber.
+    pub(crate) async fn connect_to_any_master(&self) -> Result<Connection, Error> {
+        let address = self.target(Route::Any)?;
+        let mut config = self.inner.node.clone();
+        config.endpoint = Endpoint::Tcp {
+            host: address.host.clone(),
+            port: address.port,
+        };
+        Connection::connect(&config).await
     }
 
     /// How many `MOVED` and `ASK` redirections it followed.

@@ -114,6 +114,11 @@ impl SharedConnection {
         Ok(current.insert(started).clone())
     }
 
+    /// The configuration its connections are made with.
+    pub(crate) fn config(&self) -> &Config {
+        self.0.connector.defaults()
+    }
+
     /// How many connections it started: the first, and one after each
     /// failure or [`close`](Self::close).
     pub fn connections_started(&self) -> u64 {

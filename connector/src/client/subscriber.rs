@@ -1,0 +1,359 @@
+//! Pub/sub: a connection of its own that subscribes, read as a [`Stream`]
+//! of messages, subscribed again after it is lost.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use redwire_resp::{ArgBuf, Args, Frame};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Client, Topology};
+use crate::backoff::Backoff;
+use crate::connection::Connection;
+use crate::discovery::Connector;
+use crate::error::Error;
+use crate::reply::FromFrame;
+
+/// How many messages a [`Subscriber`] holds for its reader; past that,
+/// messages are dropped and the stream says how many
+/// ([`Error::Lagged`]) before the next one.
+pub const SUBSCRIBER_BUFFER: usize = 4096;
+
+/// Reconnecting waits 10 ms, doubling up to a second, with jitter.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(10), Duration::from_secs(1));
+
+/// A message published to a channel the subscriber listens to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message {
+    /// The channel it was published to.
+    pub channel: Bytes,
+    /// The pattern it matched, for a `PSUBSCRIBE`.
+    pub pattern: Option<Bytes>,
+    /// What was published.
+    pub payload: Bytes,
+    /// Whether it came on a shard channel (`SPUBLISH`).
+    pub sharded: bool,
+}
+
+impl Message {
+    /// The payload as `T` (`String`, an integer, …).
+    pub fn payload<T: FromFrame>(&self) -> Result<T, Error> {
+        T::from_frame(Frame::BulkString(self.payload.clone()))
+    }
+}
+
+/// A pub/sub subscriber: a connection of its own, read as a [`Stream`] of
+/// [`Message`]s, made by [`Client::subscriber`].
+///
+/// - [`subscribe`](Self::subscribe), [`psubscribe`](Self::psubscribe) and
+///   [`ssubscribe`](Self::ssubscribe) return once the server confirmed
+///   every name: what is published after that reaches the stream.
+/// - When its connection is lost, the stream yields that error once, then
+///   the subscriber connects again (through the sentinels for a sentinel
+///   configuration: after a failover, to the new master), with a backoff
+///   from 10 ms to 1 s, and subscribes to everything again. Messages
+///   published meanwhile are lost, as pub/sub has no memory.
+/// - At most [`SUBSCRIBER_BUFFER`] messages wait for the reader; past that
+///   they are dropped, and the stream yields [`Error::Lagged`] with how
+///   many before the next message: never unbounded memory, never a silent
+///   loss.
+/// - Dropped, it closes its connection.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+///
+/// # async fn demo(client: &redwire::Client) -> Result<(), redwire::Error> {
+/// let mut subscriber = client.subscriber().await?;
+/// subscriber.subscribe("news").await?;
+/// while let Some(message) = subscriber.next().await {
+///     let text: String = message?.payload()?;
+///     println!("{text}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Subscriber {
+    control: mpsc::Sender<Control>,
+    messages: mpsc::Receiver<Result<Message, Error>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// A (un)subscribe command for the task, and who waits for its end.
+struct Control {
+    command: ArgBuf,
+    /// Answered once every name is confirmed (at once for an unsubscribe).
+    done: oneshot::Sender<Result<(), Error>>,
+}
+
+/// How the subscriber's task makes its connection.
+type Connect =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Connection, Error>> + Send>> + Send + Sync>;
+
+impl Client {
+    /// A [`Subscriber`] on a connection of its own (on a cluster, to one
+    /// master: messages published anywhere reach every node).
+    pub async fn subscriber(&self) -> Result<Subscriber, Error> {
+        let connect: Connect = match &self.topology {
+            Topology::Server { shared, .. } => {
+                let connector = Connector::new(shared.config().clone());
+                Arc::new(move || {
+                    let connector = connector.clone();
+                    Box::pin(async move { connector.connect().await })
+                })
+            }
+            Topology::Cluster(cluster) => {
+                let cluster = cluster.clone();
+                Arc::new(move || {
+                    let cluster = cluster.clone();
+                    Box::pin(async move { cluster.connect_to_any_master().await })
+                })
+            }
+        };
+        let connection = connect().await?;
+        let (control, controls) = mpsc::channel(16);
+        let (sender, messages) = mpsc::channel(SUBSCRIBER_BUFFER);
+        let task = tokio::spawn(run(connection, connect, controls, sender));
+        Ok(Subscriber {
+            control,
+            messages,
+            task,
+        })
+    }
+}
+
+impl Subscriber {
+    /// `SUBSCRIBE channel…`: returns once the server confirmed each.
+    pub async fn subscribe(&self, channels: impl Args) -> Result<(), Error> {
+        self.send(&("SUBSCRIBE", channels)).await
+    }
+
+    /// `PSUBSCRIBE pattern…`.
+    pub async fn psubscribe(&self, patterns: impl Args) -> Result<(), Error> {
+        self.send(&("PSUBSCRIBE", patterns)).await
+    }
+
+    /// `SSUBSCRIBE shardchannel…` (Redis 7). On a cluster the channels must
+    /// be served by the master the subscriber is on; subscribing each shard
+    /// channel on its own slot's node is not done yet.
+    pub async fn ssubscribe(&self, channels: impl Args) -> Result<(), Error> {
+        self.send(&("SSUBSCRIBE", channels)).await
+    }
+
+    /// `UNSUBSCRIBE [channel…]` (none: every channel).
+    pub async fn unsubscribe(&self, channels: impl Args) -> Result<(), Error> {
+        self.send(&("UNSUBSCRIBE", channels)).await
+    }
+
+    /// `PUNSUBSCRIBE [pattern…]`.
+    pub async fn punsubscribe(&self, patterns: impl Args) -> Result<(), Error> {
+        self.send(&("PUNSUBSCRIBE", patterns)).await
+    }
+
+    async fn send(&self, command: &impl Args) -> Result<(), Error> {
+        let mut words = ArgBuf::default();
+        command.for_each_arg(&mut |word| words.push(word));
+        let (done, answer) = oneshot::channel();
+        let gone = || Error::Closed {
+            endpoint: "a subscriber's connection".to_owned(),
+        };
+        self.control
+            .send(Control {
+                command: words,
+                done,
+            })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+impl Stream for Subscriber {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.messages.poll_recv(cx)
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A subscribe command waiting for its confirmations.
+struct Pending {
+    /// The confirmation's kind: `subscribe`, `psubscribe`, `ssubscribe`.
+    kind: Vec<u8>,
+    remaining: usize,
+    done: oneshot::Sender<Result<(), Error>>,
+}
+
+/// What one frame read on a subscribed connection is.
+enum Read {
+    Message(Message),
+    /// A confirmation of this kind (lower case).
+    Confirmation(Vec<u8>),
+    Other,
+}
+
+fn read(frame: Frame) -> Read {
+    let (Frame::Array(items) | Frame::Push(items)) = frame else {
+        return Read::Other;
+    };
+    let mut items = items.into_iter().map(|item| match item {
+        Frame::BulkString(b) | Frame::SimpleString(b) => Some(b),
+        _ => None,
+    });
+    let Some(Some(kind)) = items.next() else {
+        return Read::Other;
+    };
+    let kind = kind.to_ascii_lowercase();
+    let mut next = || items.next().flatten().unwrap_or_default();
+    match &kind[..] {
+        b"message" | b"smessage" => Read::Message(Message {
+            channel: next(),
+            pattern: None,
+            payload: next(),
+            sharded: kind == b"smessage",
+        }),
+        b"pmessage" => Read::Message(Message {
+            pattern: Some(next()),
+            channel: next(),
+            payload: next(),
+            sharded: false,
+        }),
+        b"subscribe" | b"psubscribe" | b"ssubscribe" => Read::Confirmation(kind),
+        _ => Read::Other,
+    }
+}
+
+/// The subscriber's task: reads messages into `sender`, runs the commands
+/// that come on `controls`, connects again when the connection fails; ends
+/// when the subscriber is dropped.
+async fn run(
+    mut connection: Connection,
+    connect: Connect,
+    mut controls: mpsc::Receiver<Control>,
+    sender: mpsc::Sender<Result<Message, Error>>,
+) {
+    let mut pending: VecDeque<Pending> = VecDeque::new();
+    let mut dropped = 0u64;
+    loop {
+        tokio::select! {
+            control = controls.recv() => {
+                let Some(Control { command, done }) = control else { return };
+                let mut words = Vec::new();
+                command.for_each_arg(&mut |w| words.push(w.to_ascii_lowercase()));
+                match connection.send_subscription(&command).await {
+                    Ok(()) if words[0].ends_with(b"unsubscribe") => {
+                        drop(done.send(Ok(())));
+                    }
+                    Ok(()) => pending.push_back(Pending {
+                        kind: words[0].clone(),
+                        remaining: words.len() - 1,
+                        done,
+                    }),
+                    Err(e) if e.keeps_connection() => drop(done.send(Err(e))),
+                    Err(e) => {
+                        drop(done.send(Err(e)));
+                        connection = reconnect(&connection, &connect, &mut pending).await;
+                    }
+                }
+            }
+            frame = connection.read() => match frame {
+                Ok(Frame::Error(message) | Frame::BulkError(message)) => {
+                    // A refused subscription.
+                    if let Some(refused) = pending.pop_front() {
+                        let reply = crate::error::ServerError::new(&message);
+                        drop(refused.done.send(Err(Error::Server(reply))));
+                    }
+                }
+                Ok(frame) => match read(frame) {
+                    Read::Message(message) => deliver(&sender, &mut dropped, Ok(message)),
+                    Read::Confirmation(kind) => {
+                        if pending.front().is_some_and(|p| p.kind == kind) {
+                            if let Some(front) = pending.front_mut() {
+                                front.remaining = front.remaining.saturating_sub(1);
+                            }
+                            if pending.front().is_some_and(|p| p.remaining == 0) {
+                                if let Some(done) = pending.pop_front() {
+                                    drop(done.done.send(Ok(())));
+                                }
+                            }
+                        }
+                    }
+                    Read::Other => {}
+                },
+                Err(e) if e.keeps_connection() => deliver(&sender, &mut dropped, Err(e)),
+                Err(e) => {
+                    deliver(&sender, &mut dropped, Err(e));
+                    connection = reconnect(&connection, &connect, &mut pending).await;
+                }
+            },
+        }
+        if sender.is_closed() {
+            return;
+        }
+    }
+}
+
+/// Hands `item` to the reader, or drops it when the buffer is full
+/// (counted, and said with [`Error::Lagged`] before the next item).
+fn deliver(
+    sender: &mpsc::Sender<Result<Message, Error>>,
+    dropped: &mut u64,
+    item: Result<Message, Error>,
+) {
+    if *dropped > 0 {
+        let lagged = Error::Lagged {
+            endpoint: "a subscriber".to_owned(),
+            dropped: *dropped,
+        };
+        if sender.try_send(Err(lagged)).is_err() {
+            *dropped += 1;
+            return;
+        }
+        *dropped = 0;
+    }
+    if sender.try_send(item).is_err() {
+        *dropped += 1;
+    }
+}
+
+/// A new connection subscribed to what `lost` was, made with a backoff
+/// (for as long as the subscriber lives: dropping it aborts the task). The
+/// subscriptions waiting for confirmation are answered: they are part of
+/// what is subscribed again.
+async fn reconnect(
+    lost: &Connection,
+    connect: &Connect,
+    pending: &mut VecDeque<Pending>,
+) -> Connection {
+    let again = lost.resubscriptions();
+    for waiting in pending.drain(..) {
+        drop(waiting.done.send(Ok(())));
+    }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        tokio::time::sleep(RECONNECT.jittered(attempt)).await;
+        let Ok(mut connection) = connect().await else {
+            continue;
+        };
+        let mut resubscribed = true;
+        for command in &again {
+            resubscribed &= connection.send_subscription(command).await.is_ok();
+        }
+        if resubscribed {
+            return connection;
+        }
+    }
+}
