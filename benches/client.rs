@@ -272,7 +272,7 @@ macro_rules! tasks {
 
 /// 50 tasks doing GET through one client (its clones), against the same
 /// client's own rate with the GETs in pipelines of 100.
-fn fifty_tasks(c: &mut Criterion, clients: &Clients) {
+fn fifty_tasks(c: &mut Criterion, clients: &Clients, url: &str) {
     let mut group = c.benchmark_group("client-50_tasks_get");
     group.throughput(Throughput::Elements((TASKS * GETS_PER_TASK) as u64));
     let Clients {
@@ -286,6 +286,18 @@ fn fifty_tasks(c: &mut Criterion, clients: &Clients) {
         b.iter_custom(|iters| {
             timed!(runtime, iters, {
                 tasks!(client, |c| c.get::<Option<Bytes>>(KEY).await.unwrap());
+            })
+        });
+    });
+    let shared = runtime.block_on(async {
+        let shared = redwire::SharedConnection::new(url.parse().unwrap());
+        shared.cmd(&["PING"]).await.unwrap();
+        shared
+    });
+    group.bench_function("redwire-shared", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                tasks!(shared, |c| c.cmd(&("GET", KEY)).await.unwrap());
             })
         });
     });
@@ -445,7 +457,7 @@ fn main() {
     sequential(&mut criterion, &mut clients);
     pipelined(&mut criterion, &mut clients);
     typed(&mut criterion, &clients);
-    fifty_tasks(&mut criterion, &clients);
+    fifty_tasks(&mut criterion, &clients, &url);
     criterion.final_summary();
     if !std::env::args().any(|a| a == "--test") {
         latency(&mut clients);

@@ -543,3 +543,53 @@ async fn a_shared_connection_follows_a_failover_to_the_new_master() {
     assert_eq!(role[0].as_bytes(), Some(&b"master"[..]));
     println!("{failed} writes failed during the failover");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_and_its_subscriber_follow_a_failover() {
+    use futures_util::StreamExt;
+    use redwire::{Client, Commands};
+
+    let set = SentinelSet::start().unwrap();
+    let client = Client::connect(dsn(&set, "mymaster", "m", ""))
+        .await
+        .unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe("news").await.unwrap();
+    client.publish::<i64>("news", "before").await.unwrap();
+    let before = subscriber.next().await.unwrap().unwrap();
+    assert_eq!(&before.payload[..], b"before");
+    admin(
+        set.sentinels[0].port(),
+        "",
+        &["SENTINEL", "FAILOVER", "mymaster"],
+    )
+    .await;
+    // Published on the new master (once writes go there), heard by the
+    // subscriber (through the old master's replication, or subscribed
+    // again on the new one).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let old = set.master.port();
+    loop {
+        assert!(Instant::now() < deadline, "never heard from the new master");
+        let Ok(Frame::Array(role)) = client.query::<Frame>(["ROLE"]).await else {
+            continue;
+        };
+        let port: u16 = client
+            .config_get::<Vec<String>>("port")
+            .await
+            .ok()
+            .and_then(|p| p.get(1)?.parse().ok())
+            .unwrap_or(old);
+        if role[0].as_bytes() != Some(&b"master"[..]) || port == old {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        if client.publish::<i64>("news", "after").await.is_err() {
+            continue;
+        }
+        match tokio::time::timeout(Duration::from_millis(500), subscriber.next()).await {
+            Ok(Some(Ok(message))) if &message.payload[..] == b"after" => break,
+            _ => {}
+        }
+    }
+}

@@ -62,8 +62,8 @@ impl Message {
 ///   published meanwhile are lost, as pub/sub has no memory.
 /// - At most [`SUBSCRIBER_BUFFER`] messages wait for the reader; past that
 ///   they are dropped, and the stream yields [`Error::Lagged`] with how
-///   many before the next message: never unbounded memory, never a silent
-///   loss.
+///   many as soon as the reader made room: never unbounded memory, never a
+///   silent loss.
 /// - Dropped, it closes its connection.
 ///
 /// ```no_run
@@ -268,6 +268,14 @@ async fn run(
                     }
                 }
             }
+            // Room again after messages were dropped: say so at once, not
+            // only when the next message comes.
+            room = sender.reserve(), if dropped > 0 => {
+                if let Ok(room) = room {
+                    room.send(Err(lagged(dropped)));
+                    dropped = 0;
+                }
+            }
             frame = connection.read() => match frame {
                 Ok(Frame::Error(message) | Frame::BulkError(message)) => {
                     // A refused subscription.
@@ -313,11 +321,7 @@ fn deliver(
     item: Result<Message, Error>,
 ) {
     if *dropped > 0 {
-        let lagged = Error::Lagged {
-            endpoint: "a subscriber".to_owned(),
-            dropped: *dropped,
-        };
-        if sender.try_send(Err(lagged)).is_err() {
+        if sender.try_send(Err(lagged(*dropped))).is_err() {
             *dropped += 1;
             return;
         }
@@ -325,6 +329,14 @@ fn deliver(
     }
     if sender.try_send(item).is_err() {
         *dropped += 1;
+    }
+}
+
+/// What the reader is told of `dropped` messages.
+fn lagged(dropped: u64) -> Error {
+    Error::Lagged {
+        endpoint: "a subscriber".to_owned(),
+        dropped,
     }
 }
 

@@ -22,17 +22,23 @@ use crate::error::Error;
 #[derive(Clone, Default)]
 pub struct Pipeline {
     bytes: BytesMut,
-    /// Each command's encoding, as a range of `bytes`.
-    command_ranges: Vec<Range<usize>>,
-    /// Each command's name, as a range of `names`.
-    name_ranges: Vec<Range<usize>>,
-    names: Vec<u8>,
-    /// Each command's effects.
-    effects: Vec<Effects>,
+    /// Each command: where its encoding and name are in `bytes`, and its
+    /// effects (one allocation for all, whatever their number).
+    entries: Vec<Entry>,
     /// Whether some command has an effect to follow (see [`Effects::is_plain`]).
     effectful: bool,
     /// Whether it is sent between `MULTI` and `EXEC`.
     atomic: bool,
+}
+
+/// Where one queued command is.
+#[derive(Clone)]
+struct Entry {
+    /// Its encoding, in the pipeline's bytes.
+    encoded: Range<usize>,
+    /// Its name (the first bulk string of its encoding).
+    name: Range<usize>,
+    effects: Effects,
 }
 
 /// Shows the commands' names only: arguments may hold secrets
@@ -74,40 +80,39 @@ impl Pipeline {
 
     /// Queues one command.
     pub fn cmd<A: Args + ?Sized>(&mut self, args: &A) -> &mut Self {
-        let encoded_from = self.bytes.len();
+        let from = self.bytes.len();
         encode_command(&mut self.bytes, args);
-        self.command_ranges.push(encoded_from..self.bytes.len());
-        let start = self.names.len();
-        let mut first = true;
-        args.for_each_arg(&mut |arg| {
-            if std::mem::take(&mut first) {
-                self.names.extend_from_slice(arg);
-            }
-        });
-        self.name_ranges.push(start..self.names.len());
-        let effects = Effects::of(args);
-        self.effectful |= !effects.is_plain();
-        self.effects.push(effects);
+        self.add(from, Effects::of(args));
         self
+    }
+
+    /// Notes the command encoded in `bytes` from `from` on.
+    fn add(&mut self, from: usize, effects: Effects) {
+        let encoded = from..self.bytes.len();
+        let name = name_in(&self.bytes[encoded.clone()])
+            .map_or(from..from, |name| from + name.start..from + name.end);
+        self.effectful |= !effects.is_plain();
+        self.entries.push(Entry {
+            encoded,
+            name,
+            effects,
+        });
     }
 
     /// How many commands are queued.
     pub fn len(&self) -> usize {
-        self.name_ranges.len()
+        self.entries.len()
     }
 
     /// Whether no command is queued.
     pub fn is_empty(&self) -> bool {
-        self.name_ranges.is_empty()
+        self.entries.is_empty()
     }
 
     /// Empties the pipeline, keeping its buffers.
     pub fn clear(&mut self) {
         self.bytes.clear();
-        self.command_ranges.clear();
-        self.name_ranges.clear();
-        self.names.clear();
-        self.effects.clear();
+        self.entries.clear();
         self.effectful = false;
         self.atomic = false;
     }
@@ -139,7 +144,7 @@ impl Pipeline {
     /// Whether it is one whole transaction: `MULTI` first, `EXEC` last.
     pub(crate) fn is_transaction(&self) -> bool {
         self.len() >= 2
-            && self.effects.first().and_then(Effects::transaction) == Some(true)
+            && self.entries.first().and_then(|e| e.effects.transaction()) == Some(true)
             && self
                 .commands()
                 .last()
@@ -158,27 +163,18 @@ impl Pipeline {
 
     /// Each queued command, in order.
     pub(crate) fn commands(&self) -> impl Iterator<Item = Queued<'_>> {
-        self.command_ranges
-            .iter()
-            .zip(&self.name_ranges)
-            .zip(&self.effects)
-            .map(|((encoded, name), effects)| Queued {
-                encoded: &self.bytes[encoded.clone()],
-                name: &self.names[name.clone()],
-                effects: *effects,
-            })
+        self.entries.iter().map(|entry| Queued {
+            encoded: &self.bytes[entry.encoded.clone()],
+            name: &self.bytes[entry.name.clone()],
+            effects: entry.effects,
+        })
     }
 
     /// Queues a command another pipeline holds (see [`commands`](Self::commands)).
     pub(crate) fn push(&mut self, command: Queued<'_>) {
         let from = self.bytes.len();
         self.bytes.extend_from_slice(command.encoded);
-        self.command_ranges.push(from..self.bytes.len());
-        let start = self.names.len();
-        self.names.extend_from_slice(command.name);
-        self.name_ranges.push(start..self.names.len());
-        self.effectful |= !command.effects.is_plain();
-        self.effects.push(command.effects);
+        self.add(from, command.effects);
     }
 
     /// The first command that may not go on a connection shared by many
@@ -247,6 +243,29 @@ impl Pipeline {
     }
 }
 
+/// Where the first argument (the name) of an encoded command is:
+/// after `*N\r\n$len\r\n`.
+fn name_in(encoded: &[u8]) -> Option<Range<usize>> {
+    let line_end = |from: usize| {
+        encoded
+            .get(from..)?
+            .iter()
+            .position(|b| *b == b'\r')
+            .map(|at| from + at)
+    };
+    let header = line_end(0)? + 2;
+    if encoded.get(header) != Some(&b'$') {
+        return None;
+    }
+    let end = line_end(header)?;
+    let len: usize = std::str::from_utf8(encoded.get(header + 1..end)?)
+        .ok()?
+        .parse()
+        .ok()?;
+    let start = end + 2;
+    (start + len <= encoded.len()).then_some(start..start + len)
+}
+
 /// The arguments of a command as the encoder wrote it (`*N` then `$len`
 /// bulk strings), read into `args` (cleared first) without copying; what
 /// does not parse ends the list.
@@ -293,6 +312,17 @@ mod tests {
         assert_eq!(
             read,
             vec![vec![&b"SET"[..], b"key", b"42"], vec![&b"GET"[..], b""],]
+        );
+        pipeline.cmd(&[""]).cmd(&["x".repeat(300)]);
+        let names: Vec<Vec<u8>> = pipeline.commands().map(|c| c.name.to_vec()).collect();
+        assert_eq!(
+            names,
+            [
+                b"SET".to_vec(),
+                b"GET".to_vec(),
+                Vec::new(),
+                vec![b'x'; 300]
+            ]
         );
         let mut args = vec![&b"stale"[..]];
         args_of(b"", &mut args);
