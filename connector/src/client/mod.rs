@@ -126,7 +126,13 @@ impl Client {
     async fn send(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
         let span = self.target.span(pipeline);
         let in_flight = self.counters.begin();
-        let result = self.route(pipeline).instrument(span.clone()).await;
+        // Not wrapped when nobody listens: moving the future into the
+        // wrapper costs more than the rest of a request's work here.
+        let result = if span.is_none() {
+            self.route(pipeline).await
+        } else {
+            self.route(pipeline).instrument(span.clone()).await
+        };
         in_flight.ended(&result);
         observe::record(&span, &result);
         result
@@ -140,12 +146,14 @@ impl Client {
                 command: command.upper_name(),
             });
         }
+        // The cluster's and the pool's futures are boxed: they are large,
+        // and would make every request's future as large (moved, copied).
         match &self.topology {
-            Topology::Cluster(cluster) => cluster.pipeline(pipeline).await,
+            Topology::Cluster(cluster) => Box::pin(cluster.pipeline(pipeline)).await,
             Topology::Server { shared, pool } => match pipeline.first_unshared() {
                 None => shared.pipeline(pipeline).await,
                 // Blocking: a connection of its own.
-                Some(_) => pool.get().await?.pipeline(pipeline).await,
+                Some(_) => Box::pin(async { pool.get().await?.pipeline(pipeline).await }).await,
             },
         }
     }

@@ -67,7 +67,13 @@ const NOTHING_DUE: u64 = u64::MAX;
 impl Signals {
     /// Now, counted from `epoch`.
     fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(NOTHING_DUE - 1)
+        self.since_epoch(std::time::Instant::now())
+    }
+
+    /// `at`, counted from `epoch`.
+    fn since_epoch(&self, at: std::time::Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos())
+            .unwrap_or(NOTHING_DUE - 1)
     }
 
     fn instant(&self, value: &AtomicU64) -> Option<std::time::Instant> {
@@ -339,9 +345,9 @@ async fn drive(
                         })),
                     None => connection.next_frame().await,
                 }
-            } => match frame.inspect(|_| signals.last_read.store(signals.now(), Ordering::Relaxed)) {
+            } => match frame {
                 // Nothing here subscribes: a push answers no request.
-                Ok(Frame::Push(_)) => {}
+                Ok(Frame::Push(_)) => signals.last_read.store(signals.now(), Ordering::Relaxed),
                 Ok(_) if waiting.is_empty() => {
                     break Error::Io {
                         phase: Phase::Read,
@@ -353,6 +359,9 @@ async fn drive(
                     };
                 }
                 Ok(frame) => {
+                    // One reading of the clock per frame.
+                    let now = std::time::Instant::now();
+                    signals.last_read.store(signals.since_epoch(now), Ordering::Relaxed);
                     let reply = match error_message(&frame) {
                         Some(message) => Err(ServerError::new(message)),
                         None => Ok(frame),
@@ -366,19 +375,12 @@ async fn drive(
                             queued.close();
                         }
                     }
-                    if let Some(front) = waiting.front_mut() {
-                        front.replies.push(reply);
-                        if front.replies.len() == front.expected {
-                            if let Some(done) = waiting.pop_front() {
-                                done.respond.send(Ok(done.replies));
-                            }
-                            if closing && waiting.is_empty() {
-                                return;
-                            }
-                        }
+                    hand_over(&mut waiting, reply);
+                    if closing && waiting.is_empty() {
+                        return;
                     }
-                    awaited = (!waiting.is_empty()).then(tokio::time::Instant::now);
-                    let since = if awaited.is_some() { signals.now() } else { NOTHING_DUE };
+                    awaited = (!waiting.is_empty()).then(|| now.into());
+                    let since = if awaited.is_some() { signals.since_epoch(now) } else { NOTHING_DUE };
                     signals.awaited.store(since, Ordering::Relaxed);
                 }
                 Err(e) => break e,
@@ -422,6 +424,20 @@ async fn drive(
     let failure = (!waiting.is_empty()).then_some(failure);
     signals.awaited.store(NOTHING_DUE, Ordering::Relaxed);
     fail(waiting, queued, failure, connection.endpoint());
+}
+
+/// Gives `reply` to the first request waiting; once it has all of its
+/// replies, sends them to it.
+fn hand_over(waiting: &mut VecDeque<Waiting>, reply: Result<Frame, ServerError>) {
+    let Some(front) = waiting.front_mut() else {
+        return;
+    };
+    front.replies.push(reply);
+    if front.replies.len() == front.expected {
+        if let Some(done) = waiting.pop_front() {
+            done.respond.send(Ok(done.replies));
+        }
+    }
 }
 
 /// Puts `request`, and those queued after it (up to [`WRITE_BATCH`]
