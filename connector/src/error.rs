@@ -448,18 +448,23 @@ impl Error {
 
     /// Whether no connection could be had for the request, so it surely
     /// was not sent: a server that could not be reached (resolving,
-    /// connecting, TLS), a shared connection that had closed, no pooled
-    /// connection in time.
+    /// connecting, TLS, the handshake failing on the way), no sentinel to
+    /// name it, a shared connection that had closed, no pooled connection
+    /// in time.
     pub(crate) fn unreached(&self) -> bool {
         match self {
-            Self::Closed { .. } => true,
+            // No sentinel could name the server: nothing was sent to it.
+            Self::Closed { .. } | Self::Sentinel(_) => true,
             Self::Pool(pool) => match &**pool {
                 redwire_pool::PoolError::ConnectFailed(e) => e.unreached(),
                 redwire_pool::PoolError::Exhausted { .. } => true,
                 _ => false,
             },
+            // Failing while connecting, the handshake included: the
+            // request was not written yet. (A refused handshake is not
+            // here: a wrong password stays wrong.)
             Self::Io { phase, .. } | Self::Timeout { phase, .. } => {
-                matches!(phase, Phase::Resolve | Phase::Connect | Phase::Tls)
+                !matches!(phase, Phase::Send | Phase::Read)
             }
             Self::NoHosts(errors) => errors.iter().all(Self::unreached),
             _ => false,

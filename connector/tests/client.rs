@@ -531,6 +531,38 @@ async fn a_transaction_follows_its_slot_when_it_moves(client: &Client) {
     assert_eq!((set, value.as_str()), ((), "moved"));
     let on_to: Frame = cluster.cmd_on(&to, &("GET", key)).await.unwrap();
     assert_eq!(on_to.as_bytes(), Some(&b"moved"[..]));
+
+    // Now migrating back: a key the source no longer has gets ASK, and the
+    // transaction runs on the importing node after ASKING.
+    let id = |frame: Frame| String::from_utf8_lossy(frame.as_bytes().unwrap()).into_owned();
+    let from_id = id(cluster.cmd_on(&from, &("CLUSTER", "MYID")).await.unwrap());
+    cluster
+        .cmd_on(&from, &("CLUSTER", "SETSLOT", slot, "IMPORTING", &to_id))
+        .await
+        .unwrap();
+    cluster
+        .cmd_on(&to, &("CLUSTER", "SETSLOT", slot, "MIGRATING", &from_id))
+        .await
+        .unwrap();
+    let absent = "{moving}:absent";
+    let (set,): ((),) = Pipeline::new()
+        .atomic()
+        .set(absent, "asked")
+        .query(client)
+        .await
+        .unwrap();
+    assert_eq!(set, ());
+    let on_from: Frame = cluster
+        .cmd_on(&from, &("CLUSTER", "COUNTKEYSINSLOT", slot))
+        .await
+        .unwrap();
+    assert_eq!(on_from, Frame::Integer(1), "written on the importing node");
+    for node in [&from, &to] {
+        cluster
+            .cmd_on(node, &("CLUSTER", "SETSLOT", slot, "STABLE"))
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]
@@ -549,9 +581,19 @@ async fn a_subscriber_subscribes_again_after_its_connection_is_killed() {
         .await
         .unwrap();
     assert_eq!(killed, 1);
-    // The loss, once.
+    // A subscription asked for while the connection is being made again
+    // returns once it is confirmed: what is published then is heard.
+    subscriber.subscribe("late").await.unwrap();
+    client.publish::<i64>("late", "late").await.unwrap();
+    // The loss, once, then the message.
     let lost = subscriber.next().await.unwrap().unwrap_err();
     assert!(!lost.keeps_connection(), "{lost}");
+    let late = tokio::time::timeout(Duration::from_secs(2), subscriber.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(&late.payload[..], b"late");
     // Subscribed again to everything: publish until it arrives.
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut heard = HashSet::new();
@@ -568,6 +610,22 @@ async fn a_subscriber_subscribes_again_after_its_connection_is_killed() {
         }
     }
     assert_eq!(client.stats().in_flight, 0);
+}
+
+#[tokio::test]
+async fn a_quiet_subscriber_is_not_timed_out_by_the_read_timeout() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}?read_timeout=100", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe("quiet").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.publish::<i64>("quiet", "at last").await.unwrap();
+    let first = subscriber.next().await.unwrap();
+    assert_eq!(&first.unwrap().payload[..], b"at last");
+    assert_eq!(client.stats().shared_connections, 1);
 }
 
 #[tokio::test]

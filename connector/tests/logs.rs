@@ -81,7 +81,19 @@ async fn a_client_request_is_a_span_with_opentelemetry_names_and_no_values() {
         .await
         .unwrap();
 
+    Pipeline::new()
+        .atomic()
+        .incr("n", 1)
+        .query::<(i64,)>(&client)
+        .await
+        .unwrap();
+
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let multi = logs
+        .lines()
+        .find(|l| l.contains("db.operation.name=MULTI"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    assert!(multi.contains("db.operation.batch.size=3"), "{multi}");
     let set = logs
         .lines()
         .find(|l| l.contains("db.operation.name=SET"))
@@ -118,6 +130,6 @@ async fn a_client_request_is_a_span_with_opentelemetry_names_and_no_values() {
         .await
         .unwrap_err();
     let stats = client.stats();
-    assert_eq!((stats.requests, stats.failed, stats.in_flight), (4, 1, 0));
+    assert_eq!((stats.requests, stats.failed, stats.in_flight), (5, 1, 0));
     assert_eq!(stats.shared_connections, 1);
 }

@@ -572,6 +572,7 @@ async fn a_client_and_its_subscriber_follow_a_failover() {
     loop {
         assert!(Instant::now() < deadline, "never heard from the new master");
         let Ok(Frame::Array(role)) = client.query::<Frame>(["ROLE"]).await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
         let port: u16 = client
@@ -585,6 +586,7 @@ async fn a_client_and_its_subscriber_follow_a_failover() {
             continue;
         }
         if client.publish::<i64>("news", "after").await.is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         }
         match tokio::time::timeout(Duration::from_millis(500), subscriber.next()).await {

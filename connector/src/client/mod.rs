@@ -124,6 +124,7 @@ impl Client {
     /// before anything is sent, what leaves state on its connection, and a
     /// `WAIT` with no write before it in the pipeline.
     async fn send(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let pipeline = &*pipeline.wrapped();
         let span = self.target.span(pipeline);
         let in_flight = self.counters.begin();
         // Not wrapped when nobody listens: moving the future into the
@@ -133,7 +134,7 @@ impl Client {
         } else {
             self.route(pipeline).instrument(span.clone()).await
         };
-        in_flight.ended(&result);
+        in_flight.ended(&result, pipeline);
         observe::record(&span, &result);
         result
     }

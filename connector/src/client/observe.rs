@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use redwire_pool::Stats as PoolStats;
+use redwire_resp::Frame;
 use tracing::field::Empty;
 
 use crate::command::pipeline::Pipeline;
@@ -78,10 +79,19 @@ impl Counters {
 pub(super) struct InFlight<'a>(&'a Counters);
 
 impl InFlight<'_> {
-    /// Counts how it ended.
-    pub(super) fn ended(&self, result: &Result<Replies, Error>) {
-        let single_failed = || matches!(result, Ok(r) if r.len() == 1 && r[0].is_err());
-        if result.is_err() || single_failed() {
+    /// Counts how `pipeline` ended: failed when it did, or when its one
+    /// command got an error reply, or when it is a transaction that did
+    /// not run (`EXECABORT`, a null `EXEC`).
+    pub(super) fn ended(&self, result: &Result<Replies, Error>, pipeline: &Pipeline) {
+        let failed = match result {
+            Err(_) => true,
+            Ok(replies) if pipeline.is_transaction() => matches!(
+                replies.last(),
+                Some(Err(_) | Ok(Frame::Null | Frame::NullArray))
+            ),
+            Ok(replies) => replies.len() == 1 && replies[0].is_err(),
+        };
+        if failed {
             self.0.failed.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -160,6 +170,11 @@ pub(super) fn record(span: &tracing::Span, result: &Result<Replies, Error>) {
         Err(e) => {
             let kind = if e.is_timeout() {
                 "timeout"
+            } else if e.unreached() {
+                "unreachable"
+            } else if e.keeps_connection() {
+                // Refused before anything was sent (a rule of the client's).
+                "refused"
             } else {
                 "connection"
             };

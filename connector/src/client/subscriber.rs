@@ -73,8 +73,11 @@ impl Message {
 /// let mut subscriber = client.subscriber().await?;
 /// subscriber.subscribe("news").await?;
 /// while let Some(message) = subscriber.next().await {
-///     let text: String = message?.payload()?;
-///     println!("{text}");
+///     match message {
+///         Ok(message) => println!("{}", message.payload::<String>()?),
+///         // A loss (subscribed again meanwhile), or messages dropped.
+///         Err(e) => eprintln!("{e}"),
+///     }
 /// }
 /// # Ok(()) }
 /// ```
@@ -105,14 +108,16 @@ impl Client {
                 let connector = Connector::new(shared.config().clone());
                 Arc::new(move || {
                     let connector = connector.clone();
-                    Box::pin(async move { connector.connect().await })
+                    Box::pin(async move { connector.connect().await.map(waiting_for_ever) })
                 })
             }
             Topology::Cluster(cluster) => {
                 let cluster = cluster.clone();
                 Arc::new(move || {
                     let cluster = cluster.clone();
-                    Box::pin(async move { cluster.connect_to_any_master().await })
+                    Box::pin(
+                        async move { cluster.connect_to_any_master().await.map(waiting_for_ever) },
+                    )
                 })
             }
         };
@@ -126,6 +131,13 @@ impl Client {
             task,
         })
     }
+}
+
+/// A subscriber's connection: it waits for messages as long as it takes
+/// (a read timeout would take a quiet channel for a lost connection).
+fn waiting_for_ever(mut connection: Connection) -> Connection {
+    connection.set_read_timeout(None);
+    connection
 }
 
 impl Subscriber {
@@ -188,12 +200,32 @@ impl Drop for Subscriber {
     }
 }
 
-/// A subscribe command waiting for its confirmations.
+/// A subscribe command waiting for its confirmations, and who waits for
+/// them (nobody, for a subscription made again after a reconnect; and the
+/// callers whose subscriptions it carries, when they were lost with the
+/// connection before being confirmed).
 struct Pending {
     /// The confirmation's kind: `subscribe`, `psubscribe`, `ssubscribe`.
     kind: Vec<u8>,
     remaining: usize,
-    done: oneshot::Sender<Result<(), Error>>,
+    done: Vec<Done>,
+}
+
+/// Who waits for a subscription's end.
+type Done = oneshot::Sender<Result<(), Error>>;
+
+impl Pending {
+    fn answer(self, result: &Result<(), Error>) {
+        for done in self.done {
+            drop(done.send(match result {
+                Ok(()) => Ok(()),
+                Err(Error::Server(e)) => Err(Error::Server(e.clone())),
+                Err(_) => Err(Error::Closed {
+                    endpoint: "a subscriber's connection".to_owned(),
+                }),
+            }));
+        }
+    }
 }
 
 /// What one frame read on a subscribed connection is.
@@ -247,7 +279,7 @@ async fn run(
     let mut pending: VecDeque<Pending> = VecDeque::new();
     let mut dropped = 0u64;
     loop {
-        tokio::select! {
+        let lost = tokio::select! {
             control = controls.recv() => {
                 let Some(Control { command, done }) = control else { return };
                 let mut words = Vec::new();
@@ -255,16 +287,25 @@ async fn run(
                 match connection.send_subscription(&command).await {
                     Ok(()) if words[0].ends_with(b"unsubscribe") => {
                         drop(done.send(Ok(())));
+                        None
                     }
-                    Ok(()) => pending.push_back(Pending {
-                        kind: words[0].clone(),
-                        remaining: words.len() - 1,
-                        done,
-                    }),
-                    Err(e) if e.keeps_connection() => drop(done.send(Err(e))),
-                    Err(e) => {
+                    Ok(()) => {
+                        pending.push_back(Pending {
+                            kind: words[0].clone(),
+                            remaining: words.len() - 1,
+                            done: vec![done],
+                        });
+                        None
+                    }
+                    Err(e) if e.keeps_connection() => {
                         drop(done.send(Err(e)));
-                        connection = reconnect(&connection, &connect, &mut pending).await;
+                        None
+                    }
+                    Err(e) => {
+                        // Noted before the write failed: subscribed again
+                        // with the rest, the caller told then.
+                        pending.push_back(Pending { kind: words[0].clone(), remaining: 0, done: vec![done] });
+                        Some(e)
                     }
                 }
             }
@@ -275,40 +316,54 @@ async fn run(
                     room.send(Err(lagged(dropped)));
                     dropped = 0;
                 }
+                None
             }
             frame = connection.read() => match frame {
                 Ok(Frame::Error(message) | Frame::BulkError(message)) => {
-                    // A refused subscription.
-                    if let Some(refused) = pending.pop_front() {
-                        let reply = crate::error::ServerError::new(&message);
-                        drop(refused.done.send(Err(Error::Server(reply))));
+                    let refused = Error::Server(crate::error::ServerError::new(&message));
+                    match pending.pop_front() {
+                        Some(waiting) => waiting.answer(&Err(refused)),
+                        // Refused with nobody waiting: the reader hears it.
+                        None => deliver(&sender, &mut dropped, Err(refused)),
                     }
+                    None
                 }
-                Ok(frame) => match read(frame) {
-                    Read::Message(message) => deliver(&sender, &mut dropped, Ok(message)),
-                    Read::Confirmation(kind) => {
-                        if pending.front().is_some_and(|p| p.kind == kind) {
-                            if let Some(front) = pending.front_mut() {
-                                front.remaining = front.remaining.saturating_sub(1);
-                            }
-                            if pending.front().is_some_and(|p| p.remaining == 0) {
-                                if let Some(done) = pending.pop_front() {
-                                    drop(done.done.send(Ok(())));
-                                }
-                            }
-                        }
+                Ok(frame) => {
+                    match read(frame) {
+                        Read::Message(message) => deliver(&sender, &mut dropped, Ok(message)),
+                        Read::Confirmation(kind) => confirmed(&mut pending, &kind),
+                        Read::Other => {}
                     }
-                    Read::Other => {}
-                },
-                Err(e) if e.keeps_connection() => deliver(&sender, &mut dropped, Err(e)),
-                Err(e) => {
+                    None
+                }
+                Err(e) if e.keeps_connection() => {
                     deliver(&sender, &mut dropped, Err(e));
-                    connection = reconnect(&connection, &connect, &mut pending).await;
+                    None
                 }
+                Err(e) => Some(e),
             },
+        };
+        if let Some(loss) = lost {
+            deliver(&sender, &mut dropped, Err(loss));
+            connection =
+                reconnect(&connection, &connect, &mut pending, &sender, &mut dropped).await;
         }
         if sender.is_closed() {
             return;
+        }
+    }
+}
+
+/// Counts a confirmation of `kind` for the first subscription waiting;
+/// once it has them all, its callers are told.
+fn confirmed(pending: &mut VecDeque<Pending>, kind: &[u8]) {
+    let Some(front) = pending.front_mut().filter(|p| p.kind == kind) else {
+        return;
+    };
+    front.remaining = front.remaining.saturating_sub(1);
+    if front.remaining == 0 {
+        if let Some(done) = pending.pop_front() {
+            done.answer(&Ok(()));
         }
     }
 }
@@ -341,31 +396,59 @@ fn lagged(dropped: u64) -> Error {
 }
 
 /// A new connection subscribed to what `lost` was, made with a backoff
-/// (for as long as the subscriber lives: dropping it aborts the task). The
-/// subscriptions waiting for confirmation are answered: they are part of
-/// what is subscribed again.
+/// (for as long as the subscriber lives: dropping it aborts the task); the
+/// first failure to connect is said to the reader (a password changed, a
+/// server gone). The subscriptions waiting for confirmation are part of
+/// what is subscribed again: their callers are told once that is
+/// confirmed.
 async fn reconnect(
     lost: &Connection,
     connect: &Connect,
     pending: &mut VecDeque<Pending>,
+    sender: &mpsc::Sender<Result<Message, Error>>,
+    dropped: &mut u64,
 ) -> Connection {
     let again = lost.resubscriptions();
-    for waiting in pending.drain(..) {
-        drop(waiting.done.send(Ok(())));
-    }
+    let mut callers: Vec<(Vec<u8>, Done)> = pending
+        .drain(..)
+        .flat_map(|p| p.done.into_iter().map(move |done| (p.kind.clone(), done)))
+        .collect();
     let mut attempt = 0;
     loop {
         attempt += 1;
         tokio::time::sleep(RECONNECT.jittered(attempt)).await;
-        let Ok(mut connection) = connect().await else {
-            continue;
+        let mut connection = match connect().await {
+            Ok(connection) => connection,
+            Err(e) => {
+                if attempt == 1 {
+                    deliver(sender, dropped, Err(e));
+                }
+                continue;
+            }
         };
-        let mut resubscribed = true;
+        let mut resubscribed = Vec::new();
         for command in &again {
-            resubscribed &= connection.send_subscription(command).await.is_ok();
+            if connection.send_subscription(command).await.is_err() {
+                break;
+            }
+            let kind = command[0].to_ascii_lowercase();
+            resubscribed.push(Pending {
+                kind,
+                remaining: command.len() - 1,
+                done: Vec::new(),
+            });
         }
-        if resubscribed {
-            return connection;
+        if resubscribed.len() < again.len() {
+            continue;
         }
+        // Each caller waits for the resubscription of its kind.
+        for (kind, done) in callers.drain(..) {
+            match resubscribed.iter_mut().rev().find(|p| p.kind == kind) {
+                Some(carrier) => carrier.done.push(done),
+                None => drop(done.send(Ok(()))),
+            }
+        }
+        pending.extend(resubscribed);
+        return connection;
     }
 }

@@ -10,7 +10,7 @@ use super::{Client, Execute};
 use crate::command::pipeline::Pipeline;
 use crate::command::slot::key_slot;
 use crate::connection::{single, Replies};
-use crate::error::Error;
+use crate::error::{Error, ServerErrorKind};
 use crate::pool::PooledConnection;
 use crate::reply::FromFrame;
 
@@ -62,7 +62,8 @@ impl Client {
     /// changed before `EXEC` (another client wrote it), nothing was
     /// written and `body` runs again, at most
     /// [`MAX_TRANSACTION_ATTEMPTS`] times in all ([`Error::Aborted`] then).
-    /// Any other error ends it. On a cluster, the keys must share a slot
+    /// Any other error ends it. On a cluster, a `WATCH` answered `MOVED`
+    /// or `ASK` reads the slot map again and counts as an attempt; the keys must share a slot
     /// (hash tags: `{user:1}:a`), else [`Error::CrossSlot`] before anything
     /// is sent.
     ///
@@ -110,7 +111,17 @@ impl Client {
         }
         for _ in 0..MAX_TRANSACTION_ATTEMPTS {
             let mut connection = self.connection(&first).await?;
-            single(connection.pipeline(&watch).await)?;
+            match (single(connection.pipeline(&watch).await), self.cluster()) {
+                (Ok(_), _) => {}
+                // The slot is served elsewhere now: read the map again.
+                (Err(Error::Server(e)), Some(cluster))
+                    if matches!(e.kind(), ServerErrorKind::Moved | ServerErrorKind::Ask) =>
+                {
+                    cluster.refresh().await?;
+                    continue;
+                }
+                (Err(e), _) => return Err(e),
+            }
             match body(Transaction { connection }).await {
                 Err(Error::Aborted) => {}
                 done => return done,

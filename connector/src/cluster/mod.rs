@@ -597,10 +597,10 @@ impl Cluster {
                 continue;
             }
             redirections += 1;
-            self.inner.redirections.fetch_add(1, Ordering::Relaxed);
             if redirections > limit {
                 return Err(Error::Redirections { limit, last: reply });
             }
+            self.inner.redirections.fetch_add(1, Ordering::Relaxed);
             match redirect {
                 Redirect::Moved { slot, to } => {
                     self.moved(slot, &to);
@@ -668,6 +668,9 @@ impl Cluster {
         for command in commands.commands() {
             with_asking.push(command);
         }
+        // `ASKING` before a whole transaction is no whole transaction any
+        // more for the shared connection's rules: a connection of its own.
+        let own = own || commands.is_transaction();
         let replies = node.send(&with_asking, own).await?;
         Ok(replies.into_iter().skip(1).collect())
     }
@@ -761,13 +764,20 @@ impl Cluster {
         });
         // A command refused as it was queued (`MOVED`, `ASK`, `TRYAGAIN`):
         // `EXEC` discarded everything, so it may go again.
+        // `EXEC` itself may answer `MOVED` or `TRYAGAIN` (the slot is
+        // checked again when it runs): nothing ran either.
         self.follow(pipeline, route, false, |replies, address| {
-            let discarded = matches!(replies.last(), Some(Err(e)) if e.code() == "EXECABORT");
+            let exec = replies.last()?.as_ref().err()?;
+            if let Some(redirect) = Redirect::of(exec, address) {
+                return Some((redirect, exec.clone()));
+            }
+            if exec.code() != "EXECABORT" {
+                return None;
+            }
             replies
                 .iter()
                 .filter_map(|reply| reply.as_ref().err())
                 .find_map(|e| Some((Redirect::of(e, address)?, e.clone())))
-                .filter(|_| discarded)
         })
         .await
     }

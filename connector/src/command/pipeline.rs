@@ -207,7 +207,7 @@ impl Pipeline {
     /// The first command that leaves state on its connection
     /// ([`Effects::keeps_state`]), a whole transaction's `MULTI` and `EXEC`
     /// aside; or one that counts the writes before it on its connection
-    /// (`WAIT`) with none before it in the pipeline. Where connections are
+    /// (`WAIT`) with no command before it in the pipeline. Where connections are
     /// picked per request, such a command cannot do what its caller means.
     pub(crate) fn first_needing_a_held_connection(&self) -> Option<Queued<'_>> {
         let whole = self.is_transaction();
