@@ -16,7 +16,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput};
 use fred::prelude::{ClientLike, KeysInterface};
 use redis::AsyncCommands;
-use redwire::{ClientOptions, Cluster, Pipeline};
+use redwire::{ClientOptions, Cluster, Commands, Pipeline};
 use redwire_testkit::Cluster as TestCluster;
 
 const VALUE: &str = "0123456789abcdef";
@@ -31,6 +31,8 @@ mod timed;
 
 struct Clients {
     redwire: Cluster,
+    /// The typed client on the same cluster.
+    client: redwire::Client,
     redis: redis::cluster_async::ClusterConnection,
     redis_sync: redis::cluster::ClusterConnection,
     fred: fred::prelude::Client,
@@ -44,6 +46,9 @@ async fn clients(cluster: &TestCluster) -> Clients {
     )
     .await
     .unwrap();
+    let client = redwire::Client::connect(format!("redis+cluster://127.0.0.1:{port}"))
+        .await
+        .unwrap();
     let redis_client =
         redis::cluster::ClusterClient::new(vec![format!("redis://127.0.0.1:{port}")]).unwrap();
     let redis = redis_client.get_async_connection().await.unwrap();
@@ -56,6 +61,7 @@ async fn clients(cluster: &TestCluster) -> Clients {
     fred.init().await.unwrap();
     Clients {
         redwire,
+        client,
         redis,
         redis_sync,
         fred,
@@ -75,6 +81,7 @@ fn pipelined(c: &mut Criterion, runtime: &tokio::runtime::Runtime, clients: &mut
         redis,
         redis_sync,
         fred,
+        ..
     } = clients;
     let mut pipeline = Pipeline::new();
     for key in &keys {
@@ -165,6 +172,17 @@ fn fifty_tasks(c: &mut Criterion, runtime: &tokio::runtime::Runtime, clients: &C
                 fifty_tasks!(clients.redwire, |client, key| {
                     client.cmd(&("SET", &key, VALUE)).await.unwrap();
                     client.cmd(&("GET", &key)).await.unwrap();
+                })
+                .await;
+            })
+        });
+    });
+    group.bench_function("redwire-client", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                fifty_tasks!(clients.client, |client, key| {
+                    client.set::<()>(&key, VALUE).await.unwrap();
+                    client.get::<Option<bytes::Bytes>>(&key).await.unwrap();
                 })
                 .await;
             })

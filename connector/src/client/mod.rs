@@ -150,6 +150,14 @@ impl Client {
         // The cluster's and the pool's futures are boxed: they are large,
         // and would make every request's future as large (moved, copied).
         match &self.topology {
+            // One command: routed alone, without the pipeline's split.
+            Topology::Cluster(cluster) if pipeline.len() == 1 => {
+                match Box::pin(cluster.one(pipeline)).await {
+                    Ok(frame) => Ok(vec![Ok(frame)]),
+                    Err(Error::Server(e)) => Ok(vec![Err(e)]),
+                    Err(e) => Err(e),
+                }
+            }
             Topology::Cluster(cluster) => Box::pin(cluster.pipeline(pipeline)).await,
             Topology::Server { shared, pool } => match pipeline.first_unshared() {
                 None => shared.pipeline(pipeline).await,

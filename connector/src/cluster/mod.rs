@@ -451,8 +451,13 @@ impl Cluster {
     pub async fn cmd<A: Args + ?Sized>(&self, args: &A) -> Result<Frame, Error> {
         let mut one = Pipeline::new();
         one.cmd(args);
-        let (_, route, blocks) = self.routed(&one)?.pop().ok_or(Error::EmptyCommand)?;
-        self.run(&one, route, blocks).await
+        self.one(&one).await
+    }
+
+    /// Runs `one`, a pipeline of one command, as [`cmd`](Self::cmd) does.
+    pub(crate) async fn one(&self, one: &Pipeline) -> Result<Frame, Error> {
+        let (_, route, blocks) = self.routed(one)?.pop().ok_or(Error::EmptyCommand)?;
+        self.run(one, route, blocks).await
     }
 
     /// Each command of `pipeline` with its route; refuses, before anything
