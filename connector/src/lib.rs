@@ -82,8 +82,9 @@ mod transport;
 struct ReadmeDoctests;
 
 pub use client::{
-    Client, ClientStats, Commands, Execute, Expiry, Message, ScanOptions, SetOptions, Side,
-    Subscriber, Transaction, ZAddOptions, ZRange, MAX_TRANSACTION_ATTEMPTS, SUBSCRIBER_BUFFER,
+    Client, ClientStats, Commands, Execute, Expiry, Info, Message, ScanOptions, SetOptions, Side,
+    StreamEntry, Subscriber, Transaction, XRead, ZAddOptions, ZRange, MAX_TRANSACTION_ATTEMPTS,
+    SUBSCRIBER_BUFFER,
 };
 pub use cluster::{Cluster, ClusterScan};
 pub use command::pipeline::Pipeline;

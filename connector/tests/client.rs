@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use redwire::{
-    Client, Commands, Config, Error, Execute, Expiry, Frame, Pipeline, ScanOptions, Script,
-    SetOptions, Side, TlsOptions, ZAddOptions, ZRange,
+    Client, Commands, Config, Error, Execute, Expiry, Frame, Info, Pipeline, ScanOptions, Script,
+    SetOptions, Side, StreamEntry, TlsOptions, XRead, ZAddOptions, ZRange,
 };
 use redwire_testkit::{Cluster, SentinelSet, Server, ServerOptions};
 
@@ -25,6 +25,8 @@ async fn exercise(client: &Client) {
     transactions(client).await;
     scans(client).await;
     pubsub(client).await;
+    streams(client).await;
+    geo_functions_and_info(client).await;
 }
 
 fn key(name: &str) -> String {
@@ -423,6 +425,117 @@ async fn pubsub(client: &Client) {
         .unwrap();
     let third = subscriber.next().await.unwrap().unwrap();
     assert_eq!(third.payload::<String>().unwrap(), "heard");
+}
+
+async fn streams(client: &Client) {
+    let stream = key("stream");
+    let first: String = client
+        .xadd(&stream, "*", [("temp", "21.5"), ("room", "kitchen")])
+        .await
+        .unwrap();
+    client
+        .xadd::<String>(&stream, "*", ("temp", 22))
+        .await
+        .unwrap();
+    assert_eq!(client.xlen::<i64>(&stream).await.unwrap(), 2);
+    let entries: Vec<StreamEntry> = client.xrange(&stream, "-", "+", None).await.unwrap();
+    assert_eq!(entries[0].id, first);
+    assert_eq!(
+        entries[0].get::<String>("room").unwrap().as_deref(),
+        Some("kitchen")
+    );
+    assert_eq!(entries[1].get::<i64>("temp").unwrap(), Some(22));
+
+    client
+        .xgroup_create::<()>(&stream, "g", "0", true)
+        .await
+        .unwrap();
+    let read: Vec<(String, Vec<StreamEntry>)> = client
+        .xreadgroup("g", "c1", XRead::default().count(10), &stream, ">")
+        .await
+        .unwrap();
+    assert_eq!((read[0].0.as_str(), read[0].1.len()), (stream.as_str(), 2));
+    let (pending, ..): (i64, Option<String>, Option<String>, Frame) =
+        client.xpending(&stream, "g").await.unwrap();
+    assert_eq!(pending, 2);
+    let (_, claimed, deleted): (String, Vec<StreamEntry>, Vec<String>) = client
+        .xautoclaim(&stream, "g", "c2", 0, "0", None)
+        .await
+        .unwrap();
+    assert_eq!((claimed.len(), deleted.len()), (2, 0));
+    let ids: Vec<&str> = claimed.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(client.xack::<i64>(&stream, "g", &ids).await.unwrap(), 2);
+
+    // A blocking read, woken by an entry added meanwhile.
+    let waiting = {
+        let (client, stream) = (client.clone(), stream.clone());
+        tokio::spawn(async move {
+            client
+                .xread::<Option<HashMap<String, Vec<StreamEntry>>>>(
+                    XRead::default().block(5000),
+                    &stream,
+                    "$",
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client
+        .xadd::<String>(&stream, "*", ("temp", 23))
+        .await
+        .unwrap();
+    let woke = waiting.await.unwrap().unwrap().unwrap();
+    assert_eq!(woke[&stream][0].get::<i64>("temp").unwrap(), Some(23));
+    let nothing: Option<Vec<(String, Vec<StreamEntry>)>> = client
+        .xread(XRead::default().block(10), &stream, "$")
+        .await
+        .unwrap();
+    assert_eq!(nothing, None);
+}
+
+async fn geo_functions_and_info(client: &Client) {
+    let places = key("places");
+    let added: i64 = client
+        .geoadd(
+            &places,
+            [
+                (13.361_389, 38.115_556, "Palermo"),
+                (15.087_269, 37.502_669, "Catania"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(added, 2);
+    let km: Option<f64> = client
+        .geodist(&places, "Palermo", "Catania", Some("km"))
+        .await
+        .unwrap();
+    assert!((km.unwrap() - 166.27).abs() < 0.1, "{km:?}");
+    let positions: Vec<Option<(f64, f64)>> = client
+        .geopos(&places, ("Palermo", "Nowhere"))
+        .await
+        .unwrap();
+    assert!(positions[0].is_some_and(|(lon, _)| (lon - 13.36).abs() < 0.01));
+    assert_eq!(positions[1], None);
+    let near: Vec<String> = client
+        .geosearch_radius(&places, 15.0, 37.0, 200.0, "km")
+        .await
+        .unwrap();
+    assert_eq!(near, ["Catania", "Palermo"]);
+
+    let library = "#!lua name=redwiretest\nredis.register_function('get_it', function(keys, args) return redis.call('GET', keys[1]) end)";
+    let name: String = client.function_load(library, true).await.unwrap();
+    assert_eq!(name, "redwiretest");
+    client.set::<()>(key("f"), "via a function").await.unwrap();
+    let got: String = client.fcall("get_it", key("f"), ()).await.unwrap();
+    assert_eq!(got, "via a function");
+
+    let info: Info = client.info("server").await.unwrap();
+    assert!(
+        info.get("redis_version")
+            .is_some_and(|v| v.starts_with(['6', '7', '8'])),
+        "{info:?}"
+    );
 }
 
 /// Generic code over anything that runs commands.

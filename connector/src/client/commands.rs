@@ -289,6 +289,122 @@ commands! {
     fn client_id() => ["CLIENT", "ID"];
     /// `CLIENT LIST`.
     fn client_list() => ["CLIENT", "LIST"];
+    /// `INFO [section…]`: read it as [`Info`](crate::Info) for its fields.
+    fn info(sections: impl Args) => ("INFO", sections);
+
+    // Streams.
+    /// `XADD key id field value …` (`id` `"*"`: the server's): the entry's id.
+    fn xadd(key: impl Args, id: impl Args, fields: impl Args) => ("XADD", key, id, fields);
+    /// `XADD key MAXLEN ~ max id field value …`: trims to about `max` entries.
+    fn xadd_maxlen(key: impl Args, max: u64, id: impl Args, fields: impl Args) => ("XADD", key, "MAXLEN", "~", max, id, fields);
+    /// `XLEN key`.
+    fn xlen(key: impl Args) => ("XLEN", key);
+    /// `XRANGE key start end [COUNT n]` (`"-"`, `"+"`): read as `Vec<StreamEntry>`.
+    fn xrange(key: impl Args, start: impl Args, end: impl Args, count: Option<usize>) => ("XRANGE", key, start, end, count.map(|n| ("COUNT", n)));
+    /// `XREVRANGE key end start [COUNT n]`.
+    fn xrevrange(key: impl Args, end: impl Args, start: impl Args, count: Option<usize>) => ("XREVRANGE", key, end, start, count.map(|n| ("COUNT", n)));
+    /// `XDEL key id…`.
+    fn xdel(key: impl Args, ids: impl Args) => ("XDEL", key, ids);
+    /// `XTRIM key MAXLEN ~ max`: how many entries were removed.
+    fn xtrim(key: impl Args, max: u64) => ("XTRIM", key, "MAXLEN", "~", max);
+    /// `XREAD [COUNT n] [BLOCK ms] STREAMS key… id…`: read as
+    /// `Vec<(String, Vec<StreamEntry>)>` (or a map), a null when nothing
+    /// came. With `block`, a [`Client`](crate::Client) sends it on a
+    /// pooled connection.
+    fn xread(options: XRead, keys: impl Args, ids: impl Args) => ("XREAD", options, "STREAMS", keys, ids);
+    /// `XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key… id…`
+    /// (`">"`: entries never delivered to the group).
+    fn xreadgroup(group: impl Args, consumer: impl Args, options: XRead, keys: impl Args, ids: impl Args) => ("XREADGROUP", "GROUP", group, consumer, options, "STREAMS", keys, ids);
+    /// `XACK key group id…`: how many were acknowledged.
+    fn xack(key: impl Args, group: impl Args, ids: impl Args) => ("XACK", key, group, ids);
+    /// `XGROUP CREATE key group id [MKSTREAM]` (`"$"`: only new entries).
+    fn xgroup_create(key: impl Args, group: impl Args, id: impl Args, mkstream: bool) => ("XGROUP", "CREATE", key, group, id, mkstream.then_some("MKSTREAM"));
+    /// `XGROUP DESTROY key group`.
+    fn xgroup_destroy(key: impl Args, group: impl Args) => ("XGROUP", "DESTROY", key, group);
+    /// `XPENDING key group`: the summary (count, smallest and largest id,
+    /// consumers).
+    fn xpending(key: impl Args, group: impl Args) => ("XPENDING", key, group);
+    /// `XPENDING key group start end count`: `(id, consumer, idle ms, deliveries)` each.
+    fn xpending_range(key: impl Args, group: impl Args, start: impl Args, end: impl Args, count: usize) => ("XPENDING", key, group, start, end, count);
+    /// `XCLAIM key group consumer min-idle-ms id…`: the entries claimed.
+    fn xclaim(key: impl Args, group: impl Args, consumer: impl Args, min_idle_ms: u64, ids: impl Args) => ("XCLAIM", key, group, consumer, min_idle_ms, ids);
+    /// `XAUTOCLAIM key group consumer min-idle-ms start [COUNT n]`: the next
+    /// start, the entries claimed, the ids deleted meanwhile.
+    fn xautoclaim(key: impl Args, group: impl Args, consumer: impl Args, min_idle_ms: u64, start: impl Args, count: Option<usize>) => ("XAUTOCLAIM", key, group, consumer, min_idle_ms, start, count.map(|n| ("COUNT", n)));
+    /// `XINFO STREAM key`: its fields (read as `HashMap<String, Frame>`).
+    fn xinfo_stream(key: impl Args) => ("XINFO", "STREAM", key);
+    /// `XINFO GROUPS key`.
+    fn xinfo_groups(key: impl Args) => ("XINFO", "GROUPS", key);
+
+    // Geo.
+    /// `GEOADD key longitude latitude member …`: `(lon, lat, member)` triples.
+    fn geoadd(key: impl Args, points: impl Args) => ("GEOADD", key, points);
+    /// `GEODIST key a b [M|KM|FT|MI]`: `Option<f64>`.
+    fn geodist(key: impl Args, a: impl Args, b: impl Args, unit: Option<&'static str>) => ("GEODIST", key, a, b, unit);
+    /// `GEOPOS key member…`: `Vec<Option<(f64, f64)>>`.
+    fn geopos(key: impl Args, members: impl Args) => ("GEOPOS", key, members);
+    /// `GEOHASH key member…`.
+    fn geohash(key: impl Args, members: impl Args) => ("GEOHASH", key, members);
+    /// `GEOSEARCH key FROMLONLAT lon lat BYRADIUS r unit ASC`: the members
+    /// within `radius`, nearest first.
+    fn geosearch_radius(key: impl Args, longitude: f64, latitude: f64, radius: f64, unit: &'static str) => ("GEOSEARCH", key, "FROMLONLAT", longitude, latitude, "BYRADIUS", radius, unit, "ASC");
+
+    // Functions.
+    /// `FUNCTION LOAD [REPLACE] code` (on every master of a cluster): the
+    /// library's name.
+    fn function_load(code: impl Args, replace: bool) => ("FUNCTION", "LOAD", replace.then_some("REPLACE"), code);
+    /// `FCALL function numkeys key… arg…` (routed by its first key).
+    fn fcall(function: impl Args, keys: impl Args, args: impl Args) => ("FCALL", function, count(&keys), keys, args);
+    /// `FCALL_RO function numkeys key… arg…`.
+    fn fcall_ro(function: impl Args, keys: impl Args, args: impl Args) => ("FCALL_RO", function, count(&keys), keys, args);
+}
+
+/// How many arguments `args` flattens to.
+fn count(args: &impl Args) -> usize {
+    let mut n = 0;
+    args.for_each_arg(&mut |_| n += 1);
+    n
+}
+
+/// `XREAD`'s and `XREADGROUP`'s options; the default is none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[must_use]
+pub struct XRead {
+    count: Option<usize>,
+    block: Option<u64>,
+    noack: bool,
+}
+
+impl XRead {
+    /// `COUNT n`: at most `n` entries per stream.
+    pub fn count(self, count: usize) -> Self {
+        Self {
+            count: Some(count),
+            ..self
+        }
+    }
+    /// `BLOCK ms`: wait up to `ms` milliseconds (0: for ever) for entries.
+    pub fn block(self, milliseconds: u64) -> Self {
+        Self {
+            block: Some(milliseconds),
+            ..self
+        }
+    }
+    /// `NOACK` (`XREADGROUP` only): no pending entry is kept.
+    pub fn noack(self) -> Self {
+        Self {
+            noack: true,
+            ..self
+        }
+    }
+}
+
+impl Args for XRead {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        self.count.map(|n| ("COUNT", n)).for_each_arg(f);
+        self.block.map(|ms| ("BLOCK", ms)).for_each_arg(f);
+        self.noack.then_some("NOACK").for_each_arg(f);
+    }
 }
 
 /// `SET`'s options, with the server's names; the default is none.
