@@ -4,6 +4,10 @@
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
+/// Retries of one request wait 10 ms, doubling up to 500 ms.
+pub(crate) const RETRY_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(10), Duration::from_millis(500));
+
 /// Delays that start at `first` and double after each failure, up to `cap`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Backoff {

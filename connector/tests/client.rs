@@ -780,6 +780,38 @@ async fn a_subscriber_not_read_drops_past_its_buffer_and_says_how_many() {
 }
 
 #[tokio::test]
+async fn a_request_surely_not_sent_rides_out_a_restart_and_none_is_sent_twice() {
+    let mut server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    client.set::<()>("k", 1).await.unwrap();
+    server.kill_process();
+    // The idle connection sees the server go (a request written to it
+    // before that may have run: it would not be sent again).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let restart = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        server.restart().unwrap();
+        server
+    });
+    // The connection is refused until the server is back: sent then.
+    let started = Instant::now();
+    let n: i64 = client.incr("counter", 1).await.unwrap();
+    assert_eq!(n, 1, "applied once");
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let server = restart.join().unwrap();
+
+    // With no retries, the refusal is the caller's at once.
+    let options = redwire::ClientOptions::default().max_retries(0);
+    let config: Config = url.parse().unwrap();
+    let once = Client::connect_with(config, options).await.unwrap();
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let err = once.get::<Option<String>>("k").await.unwrap_err();
+    assert!(err.is_retryable() && !err.may_have_been_applied(), "{err}");
+}
+
+#[tokio::test]
 async fn a_wrong_address_fails_at_connect() {
     let port = support::dead_port();
     let err = Client::connect(format!("redis://127.0.0.1:{port}").as_str())

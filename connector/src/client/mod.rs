@@ -12,6 +12,7 @@ mod transaction;
 
 use tracing::Instrument;
 
+use crate::backoff::RETRY_BACKOFF;
 use crate::cluster::Cluster;
 use crate::command::pipeline::Pipeline;
 use crate::config::{ClientOptions, Config, Endpoint};
@@ -48,6 +49,13 @@ pub use transaction::{Transaction, MAX_TRANSACTION_ATTEMPTS};
 /// - A sentinel configuration's connections follow failovers; a cluster's
 ///   commands go to the node of their key and follow `MOVED`/`ASK` (see
 ///   [`Cluster`]).
+/// - A request that surely was not sent (the server refused the connection,
+///   no sentinel answered, the shared connection had closed) is sent again
+///   after a backoff from 10 ms to 500 ms, at most
+///   [`ClientOptions::max_retries`] times (5.6 s in all by default): a
+///   restart or a failover is ridden out. One that may have been applied
+///   ([`Error::may_have_been_applied`]) is never sent again; nor is one
+///   that timed out connecting (each try would wait as long again).
 ///
 /// The command methods come from [`Commands`] (in the prelude of any code
 /// that imports it), each generic over the reply type ([`FromFrame`]):
@@ -76,6 +84,8 @@ pub struct Client {
     topology: Topology,
     counters: std::sync::Arc<observe::Counters>,
     target: std::sync::Arc<observe::Target>,
+    /// [`ClientOptions::max_retries`].
+    max_retries: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -105,6 +115,7 @@ impl Client {
     /// A client of `config` with `options`.
     pub async fn connect_with(config: Config, options: ClientOptions) -> Result<Self, Error> {
         let target = std::sync::Arc::new(observe::Target::of(&config));
+        let max_retries = options.max_retries;
         let topology = if let Endpoint::Cluster(_) = config.endpoint() {
             Topology::Cluster(Cluster::connect(config, options).await?)
         } else {
@@ -117,6 +128,7 @@ impl Client {
             topology,
             counters: std::sync::Arc::default(),
             target,
+            max_retries,
         })
     }
 
@@ -161,11 +173,30 @@ impl Client {
                 }
             }
             Topology::Cluster(cluster) => Box::pin(cluster.pipeline(pipeline)).await,
-            Topology::Server { shared, pool } => match pipeline.first_unshared() {
-                None => shared.pipeline(pipeline).await,
-                // Blocking: a connection of its own.
-                Some(_) => Box::pin(async { pool.get().await?.pipeline(pipeline).await }).await,
-            },
+            Topology::Server { shared, pool } => {
+                let mut retries = 0;
+                loop {
+                    let sent = match pipeline.first_unshared() {
+                        None => shared.pipeline(pipeline).await,
+                        // Blocking: a connection of its own.
+                        Some(_) => {
+                            Box::pin(async { pool.get().await?.pipeline(pipeline).await }).await
+                        }
+                    };
+                    match sent {
+                        // Surely not sent, and failing fast (not a timeout
+                        // each time): again once the server may be back.
+                        Err(e)
+                            if e.unreached() && !e.is_timeout() && retries < self.max_retries =>
+                        {
+                            retries += 1;
+                            tracing::debug!(error = %e, retry = retries, "request not sent; again");
+                            tokio::time::sleep(RETRY_BACKOFF.delay(retries)).await;
+                        }
+                        sent => return sent,
+                    }
+                }
+            }
         }
     }
 

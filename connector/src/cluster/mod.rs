@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use redwire_resp::{Args, Frame};
 use redwire_sentinel::Address;
 
-use crate::backoff::Backoff;
+use crate::backoff::RETRY_BACKOFF;
 use crate::command::pipeline::{args_of, Pipeline, Queued};
 use crate::command::route::{Commands, Route};
 use crate::command::script;
@@ -146,9 +146,6 @@ impl Node {
 /// A command of a pipeline, its route, and whether it may block (it then
 /// takes a connection of its own, not the node's shared one).
 type Routed<'a> = (Queued<'a>, Route, bool);
-
-/// Retries of one command wait 10 ms, doubling up to 500 ms.
-const RETRY_BACKOFF: Backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(500));
 
 impl Cluster {
     /// Reads the topology through `config`'s seed nodes

@@ -2,10 +2,11 @@
 
 use redwire_pool::PoolConfig;
 
-/// How a [`Client`](crate::Client) pools connections and, for a cluster,
-/// reads and retries: [`pool`](Self::pool) applies to every topology (the
-/// pool for blocking commands and transactions; a cluster keeps one per
-/// node), the others to clusters.
+/// How a [`Client`](crate::Client) pools connections, retries and, for a
+/// cluster, reads: [`pool`](Self::pool) and
+/// [`max_retries`](Self::max_retries) apply to every topology (the pool
+/// for blocking commands and transactions; a cluster keeps one per node),
+/// the others to clusters.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ClientOptions {
@@ -17,10 +18,12 @@ pub struct ClientOptions {
     pub read_from_replicas: bool,
     /// `MOVED` and `ASK` redirections followed for one command. Default 5.
     pub max_redirections: u32,
-    /// Retries of one command after `TRYAGAIN`, `CLUSTERDOWN` or a node
-    /// that cannot be reached, with a backoff from 10 ms doubling to
-    /// 500 ms. Default 16 (5.6 s of backoff in all, plus the time each
-    /// attempt takes, e.g. a connect timeout to a host that does not answer).
+    /// Retries of one command that surely was not sent (a server that
+    /// refused the connection; on a cluster also `TRYAGAIN`, `CLUSTERDOWN`,
+    /// a node that cannot be reached), with a backoff from 10 ms doubling
+    /// to 500 ms. Default 16 (5.6 s of backoff in all, plus the time each
+    /// attempt takes, e.g. a connect timeout to a host that does not
+    /// answer). 0: none.
     pub max_retries: u32,
 }
 
@@ -40,6 +43,15 @@ impl ClientOptions {
     #[must_use]
     pub fn pool(self, pool: PoolConfig) -> Self {
         Self { pool, ..self }
+    }
+
+    /// Retries of a command surely not sent (default 16).
+    #[must_use]
+    pub fn max_retries(self, max_retries: u32) -> Self {
+        Self {
+            max_retries,
+            ..self
+        }
     }
 
     /// Sends read-only commands to replicas.
