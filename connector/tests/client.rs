@@ -272,6 +272,26 @@ async fn scripts(client: &Client) {
     assert_eq!(add.invoke::<i64>(client, key("sc"), 1).await.unwrap(), 6);
     let mut held = client.connection(key("sc").as_bytes()).await.unwrap();
     assert_eq!(add.invoke::<i64>(&mut held, key("sc"), 1).await.unwrap(), 7);
+    // In a pipeline: the server lacks it, it is loaded and run once.
+    client.query::<()>(("SCRIPT", "FLUSH")).await.unwrap();
+    let (set, added, value): ((), i64, i64) = Pipeline::new()
+        .set(key("sp"), 10)
+        .invoke(&add, key("sp"), 5)
+        .get(key("sp"))
+        .query(client)
+        .await
+        .unwrap();
+    assert_eq!((set, added), ((), 15));
+    assert_eq!(value, 10, "GET ran before the script was loaded and run");
+    client.query::<()>(("SCRIPT", "FLUSH")).await.unwrap();
+    let (first, second): (i64, i64) = Pipeline::new()
+        .atomic()
+        .invoke(&add, key("sp"), 1)
+        .invoke(&add, key("sp"), 1)
+        .query(client)
+        .await
+        .unwrap();
+    assert_eq!((first, second), (16, 17));
     let broken = Script::new("return +");
     let err = broken.invoke::<Frame>(client, (), ()).await.unwrap_err();
     assert!(

@@ -41,7 +41,8 @@ macro_rules! commands {
             fn query<T: FromFrame>(self, args: impl Args) -> impl Future<Output = Result<T, Error>> + Send {
                 let mut one = Pipeline::new();
                 one.cmd(&args);
-                async move { T::from_frame(single(self.send(&one).await)?) }
+                let mut on = self;
+                async move { T::from_frame(single(on.send(&one).await)?) }
             }
 
             $(
@@ -699,8 +700,18 @@ impl Pipeline {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn query<T: FromFrame>(&self, on: impl Execute) -> Result<T, Error> {
-        let replies = on.send(self).await?;
+    pub async fn query<T: FromFrame>(&self, mut on: impl Execute) -> Result<T, Error> {
+        let scripts = self.scripts();
+        if self.is_atomic() && !scripts.is_empty() {
+            // Inside `EXEC` a missing script fails after the commands before
+            // it ran: loaded first, so that the transaction runs whole.
+            load(&mut on, scripts).await?;
+        }
+        let mut replies = on.send(self).await?;
+        if !self.is_atomic() && !scripts.is_empty() {
+            self.run_again_without_noscript(&mut on, &mut replies)
+                .await?;
+        }
         if self.is_atomic() {
             return T::from_frame(exec_reply(replies)?);
         }
@@ -710,6 +721,70 @@ impl Pipeline {
             .collect::<Result<Vec<Frame>, Error>>()?;
         T::from_frame(Frame::Array(frames))
     }
+
+    /// Queues `script` (`EVALSHA`) with `keys` and `args`. A server that
+    /// lacks it answers `NOSCRIPT`: [`query`](Self::query) then loads it
+    /// and sends those commands once more, after the others (they did not
+    /// run); an atomic pipeline loads its scripts before it is sent.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &redwire::Client) -> Result<(), redwire::Error> {
+    /// use redwire::{Pipeline, Script};
+    ///
+    /// let add = Script::new("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    /// let (a, b): (i64, i64) = Pipeline::new()
+    ///     .invoke(&add, "a", 1)
+    ///     .invoke(&add, "b", 2)
+    ///     .query(client)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn invoke(&mut self, script: &Script, keys: impl Args, args: impl Args) -> &mut Self {
+        self.add_script(script);
+        self.cmd(&("EVALSHA", script.sha(), count(&keys), keys, args))
+    }
+
+    /// Loads the scripts and sends once more the commands answered
+    /// `NOSCRIPT` (which did not run), their replies put in place.
+    async fn run_again_without_noscript(
+        &self,
+        on: &mut impl Execute,
+        replies: &mut Replies,
+    ) -> Result<(), Error> {
+        let lacking: Vec<usize> = replies
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r, Err(e) if e.code() == "NOSCRIPT"))
+            .map(|(i, _)| i)
+            .collect();
+        if lacking.is_empty() {
+            return Ok(());
+        }
+        load(on, self.scripts()).await?;
+        let mut again = Pipeline::new();
+        let commands: Vec<_> = self.commands().collect();
+        for &i in &lacking {
+            again.push(commands[i]);
+        }
+        let answers = on.send(&again).await?;
+        for (i, answer) in lacking.into_iter().zip(answers) {
+            replies[i] = answer;
+        }
+        Ok(())
+    }
+}
+
+/// `SCRIPT LOAD` of each of `scripts` (on every master of a cluster); a
+/// source the server cannot compile is its error.
+async fn load(on: &mut impl Execute, scripts: &[Script]) -> Result<(), Error> {
+    let mut loads = Pipeline::new();
+    for script in scripts {
+        loads.cmd(&("SCRIPT", "LOAD", script.source()));
+    }
+    for reply in on.send(&loads).await? {
+        reply.map_err(Error::Server)?;
+    }
+    Ok(())
 }
 
 /// What a transaction's replies (`MULTI`'s, each `QUEUED`, `EXEC`'s) come
@@ -752,32 +827,13 @@ impl Script {
     /// ```
     pub async fn invoke<T: FromFrame>(
         &self,
-        mut on: impl Execute,
+        on: impl Execute,
         keys: impl Args,
         args: impl Args,
     ) -> Result<T, Error> {
-        let mut count = 0usize;
-        keys.for_each_arg(&mut |_| count += 1);
-        let mut evalsha = Pipeline::new();
-        evalsha.cmd(&("EVALSHA", self.sha(), count, &keys, &args));
-        match single(on.again().send(&evalsha).await) {
-            Err(Error::Server(e)) if e.code() == "NOSCRIPT" => {
-                let mut load = Pipeline::new();
-                load.cmd(&("SCRIPT", "LOAD", self.source())).cmd(&(
-                    "EVALSHA",
-                    self.sha(),
-                    count,
-                    &keys,
-                    &args,
-                ));
-                let mut replies = on.send(&load).await?.into_iter();
-                if let Some(Err(refused)) = replies.next() {
-                    // A script the server cannot compile.
-                    return Err(Error::Server(refused));
-                }
-                T::from_frame(single(Ok(replies.collect()))?)
-            }
-            reply => T::from_frame(reply?),
-        }
+        let mut one = Pipeline::new();
+        one.invoke(self, keys, args);
+        let (value,): (T,) = one.query(on).await?;
+        Ok(value)
     }
 }

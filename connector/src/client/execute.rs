@@ -30,93 +30,40 @@ use crate::shared::SharedConnection;
 /// # Ok(()) }
 /// ```
 pub trait Execute: Send + Sized {
-    /// What [`again`](Self::again) gives: the same executor for one more
-    /// request (`&Client` itself; `&mut Connection` reborrowed).
-    type Again<'a>: Execute
-    where
-        Self: 'a;
-
     /// Sends the commands of `pipeline` together: one reply per command,
     /// an error reply in its place (as
-    /// [`Connection::pipeline`](crate::Connection::pipeline)).
-    fn send(self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send;
-
-    /// The same executor for one request, keeping this one: for what takes
-    /// more than one (a script loaded after `NOSCRIPT`).
-    fn again(&mut self) -> Self::Again<'_>;
+    /// [`Connection::pipeline`](crate::Connection::pipeline)). Through
+    /// `&mut self`: what takes more than one request (a script loaded
+    /// after `NOSCRIPT`) sends them on the same executor.
+    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send;
 }
 
 impl Execute for &Client {
-    type Again<'a>
-        = Self
-    where
-        Self: 'a;
-
-    fn again(&mut self) -> Self {
-        self
-    }
-
-    fn send(self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
+    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
         Client::send(self, pipeline)
     }
 }
 
 impl Execute for &SharedConnection {
-    type Again<'a>
-        = Self
-    where
-        Self: 'a;
-
-    fn again(&mut self) -> Self {
-        self
-    }
-
-    fn send(self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
+    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
         self.pipeline(pipeline)
     }
 }
 
 impl Execute for &Cluster {
-    type Again<'a>
-        = Self
-    where
-        Self: 'a;
-
-    fn again(&mut self) -> Self {
-        self
-    }
-
-    fn send(self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
+    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
         self.pipeline(pipeline)
     }
 }
 
 impl Execute for &mut Connection {
-    type Again<'a>
-        = &'a mut Connection
-    where
-        Self: 'a;
-
-    fn again(&mut self) -> &mut Connection {
-        self
-    }
-
-    fn send(self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
+    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
         self.pipeline(pipeline)
     }
 }
 
 impl Execute for &mut PooledConnection {
-    type Again<'a>
-        = &'a mut PooledConnection
-    where
-        Self: 'a;
-
-    fn again(&mut self) -> &mut PooledConnection {
-        self
-    }
-
-    fn send(self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
+    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
         self.pipeline(pipeline)
     }
 }

@@ -40,16 +40,7 @@ impl Transaction {
 }
 
 impl Execute for &mut Transaction {
-    type Again<'a>
-        = &'a mut Transaction
-    where
-        Self: 'a;
-
-    fn again(&mut self) -> &mut Transaction {
-        self
-    }
-
-    fn send(self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
+    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
         self.connection.pipeline(pipeline)
     }
 }

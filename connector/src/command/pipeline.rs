@@ -7,6 +7,7 @@ use redwire_resp::{encode_command, Args};
 
 use super::effects::Effects;
 use super::policy::Policy;
+use super::script::Script;
 use crate::error::Error;
 
 /// Commands encoded as they are queued, sent by
@@ -29,6 +30,8 @@ pub struct Pipeline {
     effectful: bool,
     /// Whether it is sent between `MULTI` and `EXEC`.
     atomic: bool,
+    /// The scripts its `EVALSHA`s run (see `Pipeline::invoke`), each once.
+    scripts: Vec<Script>,
 }
 
 /// Where one queued command is.
@@ -115,6 +118,19 @@ impl Pipeline {
         self.entries.clear();
         self.effectful = false;
         self.atomic = false;
+        self.scripts.clear();
+    }
+
+    /// Notes that an `EVALSHA` queued runs `script`.
+    pub(crate) fn add_script(&mut self, script: &Script) {
+        if !self.scripts.iter().any(|s| s.sha() == script.sha()) {
+            self.scripts.push(script.clone());
+        }
+    }
+
+    /// The scripts its `EVALSHA`s run.
+    pub(crate) fn scripts(&self) -> &[Script] {
+        &self.scripts
     }
 
     /// Sends it between `MULTI` and `EXEC` (see `Pipeline::atomic`).
