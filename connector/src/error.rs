@@ -437,6 +437,11 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match self {
             Self::Timeout { .. } => true,
+            // Every host, every sentinel timed out.
+            Self::NoHosts(errors) => !errors.is_empty() && errors.iter().all(Self::is_timeout),
+            Self::Sentinel(redwire_sentinel::SentinelError::NoSentinel(errors)) => {
+                !errors.is_empty() && errors.iter().all(|(_, e)| e.is_timeout())
+            }
             Self::Pool(pool) => match &**pool {
                 redwire_pool::PoolError::Exhausted { .. } => true,
                 redwire_pool::PoolError::ConnectFailed(e) => e.is_timeout(),
@@ -446,27 +451,108 @@ impl Error {
         }
     }
 
+    /// A copy of this error for another request that met the same failure
+    /// (a connection that could not be made fails every request queued on
+    /// it): the same variant and classification; an I/O cause is copied as
+    /// its kind and message.
+    pub(crate) fn duplicate(&self) -> Self {
+        use redwire_pool::PoolError as P;
+        use redwire_sentinel::SentinelError as S;
+        match self {
+            Self::Config(e) => Self::Config(e.clone()),
+            Self::Io {
+                phase,
+                endpoint,
+                source,
+            } => Self::Io {
+                phase: *phase,
+                endpoint: endpoint.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Self::Timeout {
+                phase,
+                endpoint,
+                after,
+            } => Self::Timeout {
+                phase: *phase,
+                endpoint: endpoint.clone(),
+                after: *after,
+            },
+            Self::Refused {
+                phase,
+                endpoint,
+                reply,
+            } => Self::Refused {
+                phase: *phase,
+                endpoint: endpoint.clone(),
+                reply: reply.clone(),
+            },
+            Self::Server(e) => Self::Server(e.clone()),
+            Self::NoHosts(errors) => Self::NoHosts(errors.iter().map(Self::duplicate).collect()),
+            Self::Sentinel(e) => Self::Sentinel(match e {
+                S::InvalidMasterName(name) => S::InvalidMasterName(name.clone()),
+                S::NoSentinel(errors) => S::NoSentinel(
+                    errors
+                        .iter()
+                        .map(|(at, e)| (at.clone(), e.duplicate()))
+                        .collect(),
+                ),
+                S::NoReplicas(name) => S::NoReplicas(name.clone()),
+                S::RoleMismatch {
+                    address,
+                    expected,
+                    actual,
+                } => S::RoleMismatch {
+                    address: address.clone(),
+                    expected: expected.clone(),
+                    actual: actual.clone(),
+                },
+                other => S::UnexpectedReply(other.to_string()),
+            }),
+            Self::Pool(e) => Self::Pool(Box::new(match &**e {
+                P::ConnectFailed(e) => P::ConnectFailed(e.clone()),
+                P::Exhausted { last_connect_error } => P::Exhausted {
+                    last_connect_error: last_connect_error.clone(),
+                },
+                other => P::Size(other.to_string()),
+            })),
+            other => Self::Broken {
+                endpoint: other.to_string(),
+            },
+        }
+    }
+
     /// Whether no connection could be had for the request, so it surely
     /// was not sent: a server that could not be reached (resolving,
-    /// connecting, TLS, the handshake failing on the way), no sentinel to
+    /// connecting, TLS, a handshake timing out), no sentinel reachable to
     /// name it, a shared connection that had closed, no pooled connection
     /// in time.
     pub(crate) fn unreached(&self) -> bool {
         match self {
-            // No sentinel could name the server: nothing was sent to it.
-            Self::Closed { .. } | Self::Sentinel(_) => true,
+            Self::Closed { .. } => true,
+            // No sentinel could name a server (a wrong master name, a reply
+            // not understood, stay so: not these).
+            Self::Sentinel(sentinel) => match sentinel {
+                redwire_sentinel::SentinelError::NoSentinel(errors) => {
+                    !errors.is_empty() && errors.iter().all(|(_, e)| e.unreached())
+                }
+                redwire_sentinel::SentinelError::NoReplicas(_)
+                | redwire_sentinel::SentinelError::RoleMismatch { .. } => true,
+                _ => false,
+            },
             Self::Pool(pool) => match &**pool {
                 redwire_pool::PoolError::ConnectFailed(e) => e.unreached(),
                 redwire_pool::PoolError::Exhausted { .. } => true,
                 _ => false,
             },
-            // Failing while connecting, the handshake included: the
-            // request was not written yet. (A refused handshake is not
-            // here: a wrong password stays wrong.)
+            // Failing while connecting, or the handshake timing out: the
+            // request was not written yet. (An I/O error in the handshake
+            // carries the send or read phase, and counts as written; a
+            // refused handshake is not here: a wrong password stays wrong.)
             Self::Io { phase, .. } | Self::Timeout { phase, .. } => {
                 !matches!(phase, Phase::Send | Phase::Read)
             }
-            Self::NoHosts(errors) => errors.iter().all(Self::unreached),
+            Self::NoHosts(errors) => !errors.is_empty() && errors.iter().all(Self::unreached),
             _ => false,
         }
     }

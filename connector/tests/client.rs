@@ -832,6 +832,41 @@ async fn a_request_surely_not_sent_rides_out_a_restart_and_none_is_sent_twice() 
 }
 
 #[tokio::test]
+async fn a_refused_handshake_fails_every_waiting_request_at_once() {
+    let server = Server::start(ServerOptions::default().password("first")).unwrap();
+    let url = format!("redis://:first@127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    // The password changes and the connection goes: connecting again is
+    // refused, and stays so.
+    client
+        .query::<()>(("CONFIG", "SET", "requirepass", "second"))
+        .await
+        .unwrap();
+    let admin: Config = format!("redis://:second@127.0.0.1:{}", server.port())
+        .parse()
+        .unwrap();
+    let mut admin = redwire::Connection::connect(&admin).await.unwrap();
+    let killed = admin
+        .cmd(&("CLIENT", "KILL", "TYPE", "normal"))
+        .await
+        .unwrap();
+    assert_eq!(killed, Frame::Integer(1));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let gets = (0..20).map(|_| client.get::<Option<String>>("k"));
+    for result in futures_util::future::join_all(gets).await {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Refused { .. }), "{err}");
+        assert!(!err.is_retryable(), "{err}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "not retried: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_address_fails_at_connect() {
     let port = support::dead_port();
     let err = Client::connect(format!("redis://127.0.0.1:{port}").as_str())

@@ -702,13 +702,15 @@ impl Pipeline {
     /// ```
     pub async fn query<T: FromFrame>(&self, mut on: impl Execute) -> Result<T, Error> {
         let scripts = self.scripts();
-        if self.is_atomic() && !scripts.is_empty() {
+        // A transaction built by hand too.
+        let transaction = self.is_atomic() || self.is_transaction();
+        if transaction && !scripts.is_empty() {
             // Inside `EXEC` a missing script fails after the commands before
             // it ran: loaded first, so that the transaction runs whole.
             load(&mut on, scripts).await?;
         }
         let mut replies = on.send(self).await?;
-        if !self.is_atomic() && !scripts.is_empty() {
+        if !transaction && !scripts.is_empty() {
             self.run_again_without_noscript(&mut on, &mut replies)
                 .await?;
         }
@@ -760,7 +762,18 @@ impl Pipeline {
         if lacking.is_empty() {
             return Ok(());
         }
-        load(on, self.scripts()).await?;
+        // The other commands ran: a script the server refused is each of
+        // its commands' reply, not the whole query's error.
+        match load(on, self.scripts()).await {
+            Ok(()) => {}
+            Err(Error::Server(refused)) => {
+                for i in lacking {
+                    replies[i] = Err(refused.clone());
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
         let mut again = Pipeline::new();
         let commands: Vec<_> = self.commands().collect();
         for &i in &lacking {

@@ -191,7 +191,9 @@ impl Client {
                         {
                             retries += 1;
                             tracing::debug!(error = %e, retry = retries, "request not sent; again");
-                            tokio::time::sleep(RETRY_BACKOFF.delay(retries)).await;
+                            // Jittered: clients that failed together do not
+                            // come back together.
+                            tokio::time::sleep(RETRY_BACKOFF.jittered(retries)).await;
                         }
                         sent => return sent,
                     }

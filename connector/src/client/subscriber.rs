@@ -302,9 +302,10 @@ async fn run(
                         None
                     }
                     Err(e) => {
-                        // Noted before the write failed: subscribed again
-                        // with the rest, the caller told then.
-                        pending.push_back(Pending { kind: words[0].clone(), remaining: 0, done: vec![done] });
+                        // Not written whole, not noted: not subscribed again
+                        // either. The caller is told; the reader hears the
+                        // loss.
+                        drop(done.send(Err(e.duplicate())));
                         Some(e)
                     }
                 }
@@ -445,7 +446,9 @@ async fn reconnect(
         for (kind, done) in callers.drain(..) {
             match resubscribed.iter_mut().rev().find(|p| p.kind == kind) {
                 Some(carrier) => carrier.done.push(done),
-                None => drop(done.send(Ok(()))),
+                None => drop(done.send(Err(Error::Closed {
+                    endpoint: "a subscriber's connection".to_owned(),
+                }))),
             }
         }
         pending.extend(resubscribed);

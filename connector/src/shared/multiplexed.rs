@@ -292,12 +292,16 @@ async fn connect_and_drive(
             )
             .await;
         }
-        Err(e) => fail(
-            VecDeque::new(),
-            queued,
-            Some(e),
-            &connector.defaults().endpoint().to_string(),
-        ),
+        // Nothing was written: each request queued gets the connect error
+        // (a copy), not `Closed`, so that none is sent again at once to fail
+        // the same way (a wrong password, a host that does not answer).
+        Err(e) => {
+            let mut queued = queued;
+            queued.close();
+            while let Ok(request) = queued.try_recv() {
+                request.respond.send(Err(e.duplicate()));
+            }
+        }
     }
 }
 
