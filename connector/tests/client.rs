@@ -866,6 +866,48 @@ async fn a_refused_handshake_fails_every_waiting_request_at_once() {
     );
 }
 
+#[test]
+fn a_lazy_client_is_made_outside_a_runtime_and_connects_on_first_use() {
+    use futures_util::TryStreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let cluster = Cluster::start().unwrap();
+    let options = redwire::ClientOptions::default;
+    let lazy = |url: String| Client::lazy(url.parse().unwrap(), options()).unwrap();
+    let one = lazy(format!("redis://127.0.0.1:{}", server.port()));
+    let many = lazy(format!(
+        "redis+cluster://127.0.0.1:{}",
+        cluster.nodes[0].port()
+    ));
+    let nobody = Client::lazy(
+        format!("redis://127.0.0.1:{}", support::dead_port())
+            .parse()
+            .unwrap(),
+        options().max_retries(0),
+    )
+    .unwrap();
+    assert!(many.cluster().is_none(), "not reached yet");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for client in [&one, &many] {
+            client.set::<()>("{lazy}k", "v").await.unwrap();
+            assert_eq!(client.get::<String>("{lazy}k").await.unwrap(), "v");
+        }
+        assert!(many.cluster().is_some());
+        let keys: Vec<String> = many
+            .scan(ScanOptions::default().matching("{lazy}*"))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(keys, ["{lazy}k"]);
+        let err = nobody.get::<Option<String>>("k").await.unwrap_err();
+        assert!(err.is_retryable(), "{err}");
+    });
+}
+
 #[tokio::test]
 async fn a_wrong_address_fails_at_connect() {
     let port = support::dead_port();

@@ -95,7 +95,25 @@ enum Topology {
         shared: SharedConnection,
         pool: Pool,
     },
-    Cluster(Cluster),
+    /// A cluster, its topology read on first use.
+    Cluster(std::sync::Arc<LazyCluster>),
+}
+
+/// A cluster client made on first use (its topology takes round trips).
+#[derive(Debug)]
+struct LazyCluster {
+    cluster: tokio::sync::OnceCell<Cluster>,
+    config: Config,
+    options: ClientOptions,
+}
+
+impl LazyCluster {
+    /// The cluster, its topology read now if it was not yet.
+    async fn get(&self) -> Result<&Cluster, Error> {
+        self.cluster
+            .get_or_try_init(|| Cluster::connect(self.config.clone(), self.options.clone()))
+            .await
+    }
 }
 
 impl Client {
@@ -114,15 +132,41 @@ impl Client {
 
     /// A client of `config` with `options`.
     pub async fn connect_with(config: Config, options: ClientOptions) -> Result<Self, Error> {
+        let client = Self::lazy(config, options)?;
+        match &client.topology {
+            Topology::Cluster(lazy) => drop(lazy.get().await?),
+            Topology::Server { shared, .. } => drop(shared.cmd(&["PING"]).await?),
+        }
+        Ok(client)
+    }
+
+    /// A client of `config` with `options` that connects on first use: no
+    /// I/O here, so it can be made outside a runtime (at start-up, in a
+    /// binding); only a configuration that cannot be used fails here. The
+    /// first request then meets what [`connect_with`](Self::connect_with)
+    /// would have (an address nobody answers, a wrong password), and
+    /// every request after it tries again.
+    ///
+    /// ```
+    /// let client = redwire::Client::lazy("redis://127.0.0.1:6379".parse()?, Default::default())?;
+    /// # let _ = client;
+    /// # Ok::<(), redwire::Error>(())
+    /// ```
+    pub fn lazy(config: Config, options: ClientOptions) -> Result<Self, Error> {
         let target = std::sync::Arc::new(observe::Target::of(&config));
         let max_retries = options.max_retries;
         let topology = if let Endpoint::Cluster(_) = config.endpoint() {
-            Topology::Cluster(Cluster::connect(config, options).await?)
+            Topology::Cluster(std::sync::Arc::new(LazyCluster {
+                cluster: tokio::sync::OnceCell::new(),
+                config,
+                options,
+            }))
         } else {
             let pool = Connector::new(config.clone()).pool(options.pool)?;
-            let shared = SharedConnection::new(config);
-            shared.cmd(&["PING"]).await?;
-            Topology::Server { shared, pool }
+            Topology::Server {
+                shared: SharedConnection::new(config),
+                pool,
+            }
         };
         Ok(Self {
             topology,
@@ -165,14 +209,21 @@ impl Client {
         // and would make every request's future as large (moved, copied).
         match &self.topology {
             // One command: routed alone, without the pipeline's split.
-            Topology::Cluster(cluster) if pipeline.len() == 1 => {
-                match Box::pin(cluster.one(pipeline)).await {
-                    Ok(frame) => Ok(vec![Ok(frame)]),
-                    Err(Error::Server(e)) => Ok(vec![Err(e)]),
-                    Err(e) => Err(e),
-                }
+            Topology::Cluster(lazy) => {
+                Box::pin(async {
+                    let cluster = lazy.get().await?;
+                    if pipeline.len() > 1 {
+                        return cluster.pipeline(pipeline).await;
+                    }
+                    // One command: routed alone, without the pipeline's split.
+                    match cluster.one(pipeline).await {
+                        Ok(frame) => Ok(vec![Ok(frame)]),
+                        Err(Error::Server(e)) => Ok(vec![Err(e)]),
+                        Err(e) => Err(e),
+                    }
+                })
+                .await
             }
-            Topology::Cluster(cluster) => Box::pin(cluster.pipeline(pipeline)).await,
             Topology::Server { shared, pool } => {
                 let mut retries = 0;
                 loop {
@@ -208,7 +259,7 @@ impl Client {
     /// `key`'s slot (not redirected); elsewhere `key` is not used.
     pub async fn connection(&self, key: &[u8]) -> Result<PooledConnection, Error> {
         match &self.topology {
-            Topology::Cluster(cluster) => cluster.connection_for(key).await,
+            Topology::Cluster(lazy) => lazy.get().await?.connection_for(key).await,
             Topology::Server { pool, .. } => Ok(pool.get().await?),
         }
     }
@@ -222,12 +273,14 @@ impl Client {
                 stats.shared_connections = shared.connections_started();
                 stats.add_pool(&pool.stats());
             }
-            Topology::Cluster(cluster) => {
-                stats.redirections = cluster.redirections();
-                cluster.each_node(|pool, shared| {
-                    stats.shared_connections += shared.connections_started();
-                    stats.add_pool(&pool.stats());
-                });
+            Topology::Cluster(lazy) => {
+                if let Some(cluster) = lazy.cluster.get() {
+                    stats.redirections = cluster.redirections();
+                    cluster.each_node(|pool, shared| {
+                        stats.shared_connections += shared.connections_started();
+                        stats.add_pool(&pool.stats());
+                    });
+                }
             }
         }
         stats
@@ -235,11 +288,17 @@ impl Client {
 
     /// The cluster behind this client, for what only a cluster has
     /// ([`Cluster::cmd_on`], [`Cluster::masters`]); `None` for a client of
-    /// one server.
+    /// one server, and for a [lazy](Self::lazy) one whose cluster was not
+    /// reached yet.
     pub fn cluster(&self) -> Option<&Cluster> {
         match &self.topology {
-            Topology::Cluster(cluster) => Some(cluster),
+            Topology::Cluster(lazy) => lazy.cluster.get(),
             Topology::Server { .. } => None,
         }
+    }
+
+    /// Whether it is a cluster's client (reached yet or not).
+    fn is_cluster(&self) -> bool {
+        matches!(self.topology, Topology::Cluster(_))
     }
 }

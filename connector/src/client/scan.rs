@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use redwire_resp::{ArgBuf, Args, Frame};
 
-use super::{Client, Topology};
+use super::{Client, LazyCluster, Topology};
 use crate::cluster::ClusterScan;
 use crate::command::pipeline::Pipeline;
 use crate::connection::single;
@@ -75,18 +75,35 @@ enum Source<'a> {
         /// `None` once the server said 0.
         cursor: Option<Bytes>,
     },
-    /// Every master of a cluster in turn.
-    Cluster(ClusterScan),
+    /// Every master of a cluster in turn (its topology read first, for a
+    /// client made lazily).
+    Cluster {
+        lazy: &'a LazyCluster,
+        options: ScanOptions,
+        scan: Option<ClusterScan>,
+    },
 }
 
 impl Source<'_> {
     /// The next batch, `None` at the end.
     async fn next_batch(&mut self) -> Result<Option<Vec<Frame>>, Error> {
         match self {
-            Self::Cluster(scan) => Ok(scan
-                .next_batch()
-                .await?
-                .map(|keys| keys.into_iter().map(Frame::BulkString).collect())),
+            Self::Cluster {
+                lazy,
+                options,
+                scan,
+            } => {
+                if scan.is_none() {
+                    *scan = Some(lazy.get().await?.scan(&*options));
+                }
+                let Some(scan) = scan else {
+                    return Ok(None);
+                };
+                Ok(scan
+                    .next_batch()
+                    .await?
+                    .map(|keys| keys.into_iter().map(Frame::BulkString).collect()))
+            }
             Self::Cursor {
                 client,
                 head,
@@ -169,7 +186,11 @@ impl Client {
         options: ScanOptions,
     ) -> impl Stream<Item = Result<T, Error>> + '_ {
         let source = match &self.topology {
-            Topology::Cluster(cluster) => Source::Cluster(cluster.scan(&options)),
+            Topology::Cluster(lazy) => Source::Cluster {
+                lazy,
+                options,
+                scan: None,
+            },
             Topology::Server { .. } => self.cursor(&"SCAN", options),
         };
         walk(source)

@@ -111,8 +111,8 @@ impl Client {
                     Box::pin(async move { connector.connect().await.map(waiting_for_ever) })
                 })
             }
-            Topology::Cluster(cluster) => {
-                let cluster = cluster.clone();
+            Topology::Cluster(lazy) => {
+                let cluster = lazy.get().await?.clone();
                 Arc::new(move || {
                     let cluster = cluster.clone();
                     Box::pin(

@@ -95,7 +95,7 @@ impl Client {
         let Some(first) = first else {
             return Err(Error::EmptyCommand);
         };
-        if let (Some(key), Some(_)) = (other_slot, self.cluster()) {
+        if let (Some(key), true) = (other_slot, self.is_cluster()) {
             return Err(Error::CrossSlot {
                 command: format!("WATCH {key}"),
             });
