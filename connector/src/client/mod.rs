@@ -197,9 +197,9 @@ impl Client {
         result
     }
 
-    /// Sends `pipeline` where its commands may go.
+    /// Sends `pipeline` (as sent: an atomic one already between `MULTI`
+    /// and `EXEC`) where its commands may go.
     async fn route(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        let pipeline = &*pipeline.wrapped();
         if let Some(command) = pipeline.first_needing_a_held_connection() {
             return Err(Error::NeedsOwnConnection {
                 command: command.upper_name(),
@@ -225,14 +225,14 @@ impl Client {
                 .await
             }
             Topology::Server { shared, pool } => {
+                // Blocking: a connection of its own.
+                let own = pipeline.first_unshared().is_some();
                 let mut retries = 0;
                 loop {
-                    let sent = match pipeline.first_unshared() {
-                        None => shared.pipeline(pipeline).await,
-                        // Blocking: a connection of its own.
-                        Some(_) => {
-                            Box::pin(async { pool.get().await?.pipeline(pipeline).await }).await
-                        }
+                    let sent = if own {
+                        Box::pin(async { pool.get().await?.pipeline(pipeline).await }).await
+                    } else {
+                        shared.pipeline(pipeline).await
                     };
                     match sent {
                         // Surely not sent, and failing fast (not a timeout
