@@ -356,7 +356,7 @@ pub enum Error {
     /// A command that blocks or leaves state on its connection (a
     /// transaction, `WATCH`, `SELECT`, …) sent through a shared connection,
     /// or one that leaves state sent through a cluster; nothing was sent. It
-    /// needs a connection of its own (from a pool, or
+    /// needs a connection of its own (`Client::connection`, a pool's, or
     /// `Cluster::connection_for` in a cluster).
     NeedsOwnConnection {
         /// The command, upper case.
@@ -673,7 +673,7 @@ impl fmt::Display for Error {
             ),
             Self::NeedsOwnConnection { command } => write!(
                 f,
-                "{command} needs a connection of its own (a pooled one; in a cluster, Cluster::connection_for(key))"
+                "{command} leaves state on its connection, and this client shares its connections: hold one of your own for it, or send MULTI ... EXEC as one transaction"
             ),
             Self::NeedsNode { command } => write!(
                 f,

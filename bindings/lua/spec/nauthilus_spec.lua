@@ -174,6 +174,29 @@ describe("nauthilus_redis functions", function()
     assert.are.equal(values[2] + 1, values[3])
   end)
 
+  it("share one connection among the coroutines of a lev.run", function()
+    assert(nr.register_redis_pool("shared", "standalone", { address = "127.0.0.1:" .. port, db = 11, pool_size = 4 }))
+    local h = assert(nr.get_redis_connection("shared"))
+    assert(nr.redis_del(h, "nr:shared"))
+    local last = {}
+    lev.run(function()
+      for i = 1, 50 do
+        lev.spawn(function()
+          for _ = 1, 20 do last[i] = assert(nr.redis_incr(h, "nr:shared")) end
+        end)
+      end
+    end)
+    assert.are.equal("1000", nr.redis_get(h, "nr:shared"))
+    assert.are.equal(50, #last)
+    lev.run(function()
+      local direct = assert(redis.connect({ host = "127.0.0.1", port = port }))
+      local _, connections = assert(direct:cmd("CLIENT", "LIST")):gsub(" db=11 ", "")
+      direct:close()
+      -- Every coroutine's commands went on the pool's one shared connection.
+      assert.are.equal(1, connections)
+    end)
+  end)
+
   it("upload scripts, run them by name, and upload them again after SCRIPT FLUSH", function()
     local h = handles()
     local script = [[

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use mlua::{Lua, MultiValue, Result, Table, UserData, Value};
 use redwire::{
-    Arg, ClientOptions, Cluster, Config, Connector, Error, Frame, Pool, PoolConfig, Role, Sentinel,
+    Arg, Client, ClientOptions, Commands, Config, Error, Frame, PoolConfig, Role, Sentinel,
 };
 
 use crate::config::tls_options;
@@ -19,23 +19,10 @@ use crate::runtime;
 /// pool is registered as `"default"` (else `redis://127.0.0.1:6379`).
 const DEFAULT_URL: &str = "REDWIRE_NAUTHILUS_DEFAULT_URL";
 
-/// What a handle sends commands to.
-enum Target {
-    Pool(Pool),
-    Cluster(Box<LazyCluster>),
-}
-
-/// A cluster client connected on first use: registering happens before any
-/// `lev.run`.
-struct LazyCluster {
-    config: Config,
-    options: ClientOptions,
-    cluster: tokio::sync::OnceCell<Cluster>,
-}
-
-/// A pool handle, as `get_redis_connection` returns it.
+/// A pool handle, as `get_redis_connection` returns it: a client that
+/// connects on first use (registering happens before any `lev.run`).
 #[derive(Clone)]
-struct Handle(Rc<Target>);
+struct Handle(Client);
 
 impl UserData for Handle {}
 
@@ -117,12 +104,9 @@ fn register(
     // Pools start their tasks on the state's runtime.
     let runtime = runtime::runtime(lua)?;
     let _runtime = runtime.0.enter();
-    match target_of(&mode, &opts) {
-        Ok(target) => {
-            registry
-                .handles
-                .borrow_mut()
-                .insert(name, Handle(Rc::new(target)));
+    match client_of(&mode, &opts) {
+        Ok(client) => {
+            registry.handles.borrow_mut().insert(name, Handle(client));
             Ok((Some(true), None))
         }
         Err(e) => Ok((None, Some(e))),
@@ -194,8 +178,8 @@ fn addresses(opts: &Table) -> std::result::Result<Vec<(String, u16)>, String> {
         .collect()
 }
 
-/// What a pool of `mode` with `opts` sends commands to.
-fn target_of(mode: &str, opts: &Table) -> std::result::Result<Target, String> {
+/// The client of a pool of `mode` with `opts`.
+fn client_of(mode: &str, opts: &Table) -> std::result::Result<Client, String> {
     let known = [
         "address",
         "addresses",
@@ -284,17 +268,7 @@ fn target_of(mode: &str, opts: &Table) -> std::result::Result<Target, String> {
     if let Some(idle) = count(opts, "min_idle_conns")? {
         pool = pool.min_idle(idle);
     }
-    if mode == "cluster" {
-        return Ok(Target::Cluster(Box::new(LazyCluster {
-            config,
-            options: ClientOptions::default().pool(pool),
-            cluster: tokio::sync::OnceCell::new(),
-        })));
-    }
-    Connector::new(config)
-        .pool(pool)
-        .map(Target::Pool)
-        .map_err(|e| e.to_string())
+    Client::lazy(config, ClientOptions::default().pool(pool)).map_err(|e| e.to_string())
 }
 
 /// The target of a handle argument: a handle, or `"default"`.
@@ -316,10 +290,9 @@ fn target(lua: &Lua, handle: &Value) -> std::result::Result<Handle, String> {
                 .map_err(|e: redwire::ConfigError| format!("{DEFAULT_URL}: {e}"))?;
             let runtime = runtime::runtime(lua).map_err(|e| e.to_string())?;
             let _runtime = runtime.0.enter();
-            let pool = Connector::new(config)
-                .pool(PoolConfig::default())
-                .map_err(|e| e.to_string())?;
-            let handle = Handle(Rc::new(Target::Pool(pool)));
+            let client =
+                Client::lazy(config, ClientOptions::default()).map_err(|e| e.to_string())?;
+            let handle = Handle(client);
             registry
                 .handles
                 .borrow_mut()
@@ -333,18 +306,9 @@ fn target(lua: &Lua, handle: &Value) -> std::result::Result<Handle, String> {
     }
 }
 
-/// Runs one command on `handle`'s target.
+/// Runs one command on `handle`'s client.
 async fn send(handle: &Handle, args: &[LuaArg]) -> std::result::Result<Frame, Error> {
-    match &*handle.0 {
-        Target::Pool(pool) => pool.get().await?.cmd(args).await,
-        Target::Cluster(lazy) => {
-            let cluster = lazy
-                .cluster
-                .get_or_try_init(|| Cluster::connect(lazy.config.clone(), lazy.options.clone()))
-                .await?;
-            cluster.cmd(args).await
-        }
-    }
+    handle.0.query(args).await
 }
 
 /// How a command function reads its arguments and shapes its reply.

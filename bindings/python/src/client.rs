@@ -4,8 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{
-    ClientOptions, Cluster, Config, Connector, Endpoint, Error, Frame, Pipeline, Pool,
-    PooledConnection, SharedConnection,
+    Client, ClientOptions, Commands, Connector, Endpoint, Error, Execute, Frame, Pipeline,
+    PooledConnection,
 };
 
 use crate::args::FlatArgs;
@@ -19,7 +19,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 
 /// How long a sync call waits on the network before it looks for a signal
 /// (Ctrl-C) that Python should raise.
@@ -30,62 +30,8 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 /// nothing; without it, 72 µs: see benches/RESULTS.md).
 const SPIN: Duration = Duration::from_micros(100);
 
-/// Where requests go.
-#[derive(Clone)]
-enum Target {
-    /// A pooled connection per request.
-    Pool(Pool),
-    /// One pooled connection for every request, taken on the first and kept
-    /// until released (a pipeline's `WATCH` ... `EXEC`).
-    Held(Pool, Arc<Mutex<Option<PooledConnection>>>),
-    /// A cluster client.
-    Cluster(Arc<LazyCluster>),
-}
-
-/// A cluster client made on first use (its slot map takes a round trip).
-struct LazyCluster {
-    made: OnceCell<Cluster>,
-    config: Config,
-    options: ClientOptions,
-}
-
-impl LazyCluster {
-    async fn get(&self) -> Result<&Cluster, Error> {
-        self.made
-            .get_or_try_init(|| Cluster::connect(self.config.clone(), self.options.clone()))
-            .await
-    }
-}
-
-impl Target {
-    async fn cmd(&self, args: &FlatArgs) -> Result<Frame, Error> {
-        match self {
-            Self::Pool(pool) => pool.get().await?.cmd(args).await,
-            Self::Held(pool, held) => match &mut *held.lock().await {
-                Some(connection) => connection.cmd(args).await,
-                slot @ None => slot.insert(pool.get().await?).cmd(args).await,
-            },
-            Self::Cluster(cluster) => cluster.get().await?.cmd(args).await,
-        }
-    }
-
-    async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        if pipeline.is_empty() {
-            return Ok(Vec::new());
-        }
-        match self {
-            Self::Pool(pool) => pool.get().await?.pipeline(pipeline).await,
-            Self::Held(pool, held) => match &mut *held.lock().await {
-                Some(connection) => connection.pipeline(pipeline).await,
-                slot @ None => slot.insert(pool.get().await?).pipeline(pipeline).await,
-            },
-            Self::Cluster(cluster) => cluster.get().await?.pipeline(pipeline).await,
-        }
-    }
-}
-
-/// A client: a pool of connections to one server (direct or found through
-/// sentinels), or a cluster client.
+/// A client: a `redwire::Client` (one server, direct or found through
+/// sentinels, or a cluster), which routes each request.
 #[pyclass(frozen, module = "redwire._native")]
 pub(crate) struct NativeClient {
     /// What it is made from, to be made again in a forked child.
@@ -101,12 +47,12 @@ pub(crate) struct NativeClient {
 struct Parts {
     /// The fork generation it was made in.
     generation: u64,
-    target: Target,
+    client: Client,
+    /// A held client's connection (see `hold`): taken on its first request
+    /// and kept until released.
+    held: Option<Mutex<Option<PooledConnection>>>,
     /// For pub/sub connections of their own.
     connector: Connector,
-    /// An asyncio client's connection for the commands every task may
-    /// share (automatic pipelining); the pool serves the others.
-    shared: Option<SharedConnection>,
     /// Where the requests run.
     runtime: Arc<Runtime>,
 }
@@ -114,56 +60,65 @@ struct Parts {
 impl Parts {
     /// Makes the parts of a client with `options`: with `asyncio`, on the
     /// shared runtime, else on a runtime of its own; `held`, to keep one
-    /// pooled connection for every request.
-    fn make(
-        options: &Options,
-        asyncio: bool,
-        held: bool,
-    ) -> PyResult<(Self, Option<Arc<LazyCluster>>)> {
+    /// pooled connection for every request. A sync cluster client reads its
+    /// topology now, the others connect on first use (an asyncio client's
+    /// connect must not block the event loop).
+    fn make(py: Python<'_>, options: &Options, asyncio: bool, held: bool) -> PyResult<Self> {
         let runtime = if asyncio {
             runtime()?
         } else {
             calling_threads()?
         };
-        let connector = Connector::new(options.config.clone());
-        let (target, cluster) = if matches!(options.config.endpoint(), Endpoint::Cluster(_)) {
-            let cluster_options = ClientOptions::default()
-                .pool(options.pool.clone())
-                .read_from_replicas(options.read_from_replicas);
-            let cluster = Arc::new(LazyCluster {
-                made: OnceCell::new(),
-                config: options.config.clone(),
-                options: cluster_options,
-            });
-            (Target::Cluster(cluster.clone()), Some(cluster))
+        let client_options = ClientOptions::default()
+            .pool(options.pool.clone())
+            .read_from_replicas(options.read_from_replicas);
+        let config = options.config.clone();
+        let client = if !asyncio && matches!(config.endpoint(), Endpoint::Cluster(_)) {
+            run_on(py, &runtime, Client::connect_with(config, client_options))?
         } else {
-            let pool = {
-                let _runtime = runtime.enter();
-                connector.clone().pool(options.pool.clone())
-            };
-            let pool =
-                pool.map_err(|e| Python::attach(|py| errors::to_pyerr(py, &Error::from(e))))?;
-            let target = if held {
-                Target::Held(pool, Arc::new(Mutex::new(None)))
-            } else {
-                Target::Pool(pool)
-            };
-            (target, None)
+            let _runtime = runtime.enter();
+            Client::lazy(config, client_options).map_err(|e| errors::to_pyerr(py, &e))?
         };
-        // Not through sentinels: a shared connection would not follow a
-        // failover as the pool does.
-        let shared = (asyncio && matches!(target, Target::Pool(_)))
-            .then(|| connector.defaults())
-            .filter(|config| matches!(config.endpoint(), Endpoint::Tcp { .. } | Endpoint::Unix(_)))
-            .map(|config| SharedConnection::new(config.clone()));
-        let parts = Self {
+        Ok(Self {
             generation: generation(),
-            target,
-            connector,
-            shared,
+            client,
+            held: held.then(|| Mutex::new(None)),
+            connector: Connector::new(options.config.clone()),
             runtime,
+        })
+    }
+
+    /// Runs one command: on the held connection, or where the client
+    /// routes it.
+    async fn cmd(&self, args: &FlatArgs) -> Result<Frame, Error> {
+        let Some(held) = &self.held else {
+            return self.client.query(args).await;
         };
-        Ok((parts, cluster))
+        match &mut *held.lock().await {
+            Some(connection) => connection.cmd(args).await,
+            slot @ None => {
+                slot.insert(self.client.connection(b"").await?)
+                    .cmd(args)
+                    .await
+            }
+        }
+    }
+
+    /// Runs `pipeline`'s commands (see `cmd`).
+    async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        if pipeline.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(held) = &self.held else {
+            return (&self.client).send(pipeline).await;
+        };
+        match &mut *held.lock().await {
+            Some(connection) => connection.pipeline(pipeline).await,
+            slot @ None => {
+                let connection = slot.insert(self.client.connection(b"").await?);
+                connection.pipeline(pipeline).await
+            }
+        }
     }
 }
 
@@ -318,7 +273,7 @@ impl NativeClient {
         if let Some(current) = parts.as_ref().filter(|p| p.generation == now) {
             return Ok(current.clone());
         }
-        let (fresh, _) = Parts::make(&self.options, self.asyncio, self.held)?;
+        let fresh = Python::attach(|py| Parts::make(py, &self.options, self.asyncio, self.held))?;
         let fresh = Arc::new(fresh);
         if let Some(parents) = parts.replace(fresh.clone()) {
             abandon(parents);
@@ -330,7 +285,7 @@ impl NativeClient {
     /// watching keys or inside `MULTI`), on the runtime that made it. A
     /// request still running keeps it: it goes back as that request ends.
     fn release(parts: &Parts) {
-        if let Target::Held(_, held) = &parts.target {
+        if let Some(held) = &parts.held {
             let _inside = parts.runtime.enter();
             if let Ok(mut held) = held.try_lock() {
                 held.take();
@@ -359,8 +314,7 @@ impl Drop for NativeClient {
 #[pymethods]
 impl NativeClient {
     /// A client from the options (see `redwire.Client`); a sync cluster
-    /// client connects at once, a pooled one (and an asyncio cluster client,
-    /// whose connect must not block the event loop) on first use.
+    /// client connects at once, the others on first use (see `Parts::make`).
     /// With `asyncio`, requests run on the shared runtime's threads (see
     /// `Completions`); else on a runtime of the client's own, driven by the
     /// calling threads.
@@ -368,10 +322,7 @@ impl NativeClient {
     #[pyo3(signature = (options, asyncio=false))]
     fn new(py: Python<'_>, options: &Bound<'_, PyDict>, asyncio: bool) -> PyResult<Self> {
         let options = Options::from_dict(py, options)?;
-        let (parts, cluster) = Parts::make(&options, asyncio, false)?;
-        if let (Some(cluster), false) = (cluster, asyncio) {
-            run_on(py, &parts.runtime, async { cluster.get().await.map(drop) })?;
-        }
+        let parts = Parts::make(py, &options, asyncio, false)?;
         Ok(Self {
             options,
             asyncio,
@@ -389,14 +340,15 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
         let parts = self.parts()?;
-        let frame = run_on(py, &parts.runtime, spinning(parts.target.cmd(&args)))?;
+        let frame = run_on(py, &parts.runtime, spinning(parts.cmd(&args)))?;
         reply::to_python(py, &frame, self.options.decode_responses)
     }
 
     /// Starts `execute` as asyncio request `id`; its outcome arrives
     /// through `completions`. `True` when the command waits in
-    /// `completions`' batch for the shared connection, and the batch was
-    /// empty: `completions.flush()` is then due once the loop's turn ends.
+    /// `completions`' batch for the client's shared connection, and the
+    /// batch was empty: `completions.flush()` is then due once the loop's
+    /// turn ends.
     fn submit(
         &self,
         completions: &Completions,
@@ -405,17 +357,18 @@ impl NativeClient {
     ) -> PyResult<bool> {
         let args = FlatArgs::from_tuple(args)?;
         let parts = self.parts()?;
-        if let Some(flush) = parts
-            .shared
-            .as_ref()
-            .and_then(|shared| completions.gather(shared, id, &args))
-        {
-            return Ok(flush);
+        if parts.held.is_none() {
+            if let Some(flush) = parts
+                .client
+                .shared_connection()
+                .and_then(|shared| completions.gather(shared, id, &args))
+            {
+                return Ok(flush);
+            }
         }
-        let target = parts.target.clone();
         completions.spawn(
             id,
-            async move { target.cmd(&args).await.map(Outcome::Reply) },
+            async move { parts.cmd(&args).await.map(Outcome::Reply) },
         )?;
         Ok(false)
     }
@@ -433,7 +386,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyTuple>> {
         let pipeline = build_pipeline(commands, transaction)?;
         let parts = self.parts()?;
-        let replies = run_on(py, &parts.runtime, parts.target.pipeline(&pipeline))?;
+        let replies = run_on(py, &parts.runtime, parts.pipeline(&pipeline))?;
         pipeline_results(py, &replies, transaction, self.options.decode_responses)
     }
 
@@ -446,9 +399,9 @@ impl NativeClient {
         transaction: bool,
     ) -> PyResult<()> {
         let pipeline = build_pipeline(commands, transaction)?;
-        let target = self.parts()?.target.clone();
+        let parts = self.parts()?;
         completions.spawn(id, async move {
-            target
+            parts
                 .pipeline(&pipeline)
                 .await
                 .map(|replies| Outcome::Pipeline(replies, transaction))
@@ -456,8 +409,8 @@ impl NativeClient {
     }
 
     /// Whether it is a cluster client.
-    fn is_cluster(&self) -> bool {
-        matches!(self.options.config.endpoint(), Endpoint::Cluster(_))
+    fn is_cluster(&self) -> PyResult<bool> {
+        Ok(self.parts()?.client.is_cluster())
     }
 
     /// A client whose requests all go on one connection of this client's
@@ -466,18 +419,18 @@ impl NativeClient {
     /// watching keys or inside `MULTI` is closed, not pooled again.
     fn hold(&self, py: Python<'_>) -> PyResult<Self> {
         let parts = self.parts()?;
-        let Target::Pool(pool) = &parts.target else {
+        if parts.client.is_cluster() {
             return Err(PyErr::from_value(errors::instance(
                 py,
                 "RedisError",
                 "WATCH needs one connection: a cluster client has none to hold",
             )?));
-        };
+        }
         let held = Parts {
             generation: parts.generation,
-            target: Target::Held(pool.clone(), Arc::new(Mutex::new(None))),
+            client: parts.client.clone(),
+            held: Some(Mutex::new(None)),
             connector: parts.connector.clone(),
-            shared: None,
             runtime: parts.runtime.clone(),
         };
         Ok(Self {
@@ -496,37 +449,32 @@ impl NativeClient {
         ))
     }
 
-    /// Closes the pooled connections (a pooled client; a cluster client
-    /// closes as it is dropped), or releases a held one. Requests after it
-    /// open new ones.
+    /// Lets the client's connections go (see `redwire::Client::close`), or
+    /// releases a held one. Requests after it open new ones.
     fn close(&self) -> PyResult<()> {
         let parts = self.parts()?;
-        if let Some(shared) = &parts.shared {
-            shared.close();
-        }
-        match &parts.target {
-            Target::Pool(pool) => pool.invalidate(),
-            Target::Held(..) => Self::release(&parts),
-            Target::Cluster(_) => {}
+        if parts.held.is_some() {
+            Self::release(&parts);
+        } else {
+            let _inside = parts.runtime.enter();
+            parts.client.close();
         }
         Ok(())
     }
 
-    /// The pool's counters: `idle`, `in_use`, `created`, … (a pooled
-    /// client; `{}` for a cluster client).
+    /// The pools' counters: `idle`, `in_use`, `created`, … (summed over a
+    /// cluster's nodes).
     fn pool_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = PyDict::new(py);
-        if let Target::Pool(pool) = &self.parts()?.target {
-            let s = pool.stats();
-            stats.set_item("idle", s.idle)?;
-            stats.set_item("in_use", s.in_use)?;
-            stats.set_item("created", s.created)?;
-            stats.set_item("reused_without_check", s.reused_without_check)?;
-            stats.set_item("validated", s.validated)?;
-            stats.set_item("discarded", s.discarded)?;
-            stats.set_item("waits", s.waits)?;
-            stats.set_item("wait_timeouts", s.wait_timeouts)?;
-        }
+        let s = self.parts()?.client.stats().pool;
+        stats.set_item("idle", s.idle)?;
+        stats.set_item("in_use", s.in_use)?;
+        stats.set_item("created", s.created)?;
+        stats.set_item("reused_without_check", s.reused_without_check)?;
+        stats.set_item("validated", s.validated)?;
+        stats.set_item("discarded", s.discarded)?;
+        stats.set_item("waits", s.waits)?;
+        stats.set_item("wait_timeouts", s.wait_timeouts)?;
         Ok(stats)
     }
 }

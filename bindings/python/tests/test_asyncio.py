@@ -74,26 +74,25 @@ def test_a_cancelled_request_drops_its_connection(server: dict) -> None:
         other = redwire.Client(host=server["host"], port=server["port"], db=10)
         other.delete("a:queue")
 
-        async def pooled_id() -> int:
-            # A pipeline takes the pool's connection (CLIENT ID alone would
-            # share the client's multiplexed one).
-            (client_id,) = await client.pipeline(transaction=False).execute_command("CLIENT", "ID").execute()
-            return client_id
+        def blocked_connections() -> int:
+            lines = other.execute("CLIENT", "LIST").splitlines()
+            return sum(b" db=10 " in line and b" cmd=blpop " in line for line in lines)
 
-        before = await pooled_id()
         blocked = asyncio.ensure_future(client.blpop("a:queue", 0))
         await asyncio.sleep(0.2)
+        assert blocked_connections() == 1
         blocked.cancel()
         with pytest.raises(asyncio.CancelledError):
             await blocked
         # The request's task is aborted on the runtime right after; then its
         # connection is gone: the value pushed now stays for the next
-        # caller, and the pool's next connection is new.
+        # caller, and the pool (of one) has room for a new connection.
         await asyncio.sleep(0.2)
         other.rpush("a:queue", "kept")
         await asyncio.sleep(0.1)
         assert other.lrange("a:queue", 0, -1) == [b"kept"]
-        assert await pooled_id() != before
+        assert blocked_connections() == 0
+        assert await client.blpop("a:queue", 1) == (b"a:queue", b"kept")
         assert await client.echo("after") == b"after"
         other.close()
 

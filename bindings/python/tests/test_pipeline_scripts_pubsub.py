@@ -60,8 +60,11 @@ def test_watch_reads_at_once_then_runs_the_transaction_on_its_connection(server:
             assert pipe.set("w:k", 2) is pipe
             assert pipe.execute() == [True]
         # Released to the pool: EXEC ended the watch, so it is reused.
-        assert client.execute("CLIENT", "ID") == held
         assert client.pool_stats()["in_use"] == 0
+        with client.pipeline() as pipe:
+            pipe.watch("w:k")
+            assert pipe.execute_command("CLIENT", "ID") == held
+            pipe.unwatch()
         # A change from elsewhere between WATCH and EXEC: WatchError.
         with client.pipeline() as pipe:
             pipe.watch("w:k")
@@ -76,7 +79,10 @@ def test_watch_reads_at_once_then_runs_the_transaction_on_its_connection(server:
         pipe.watch("w:k")
         left = pipe.execute_command("CLIENT", "ID")
         pipe.reset()
-        assert client.execute("CLIENT", "ID") != left
+        with client.pipeline() as pipe:
+            pipe.watch("w:k")
+            assert pipe.execute_command("CLIENT", "ID") != left
+            pipe.unwatch()
         with pytest.raises(redwire.RedisError, match="WATCH must come before MULTI"):
             client.pipeline().set("w:k", 1).watch("w:k")
         # After UNWATCH, commands queue again, as in redis-py.
@@ -91,15 +97,18 @@ def test_watch_reads_at_once_then_runs_the_transaction_on_its_connection(server:
         other.close()
 
 
-def test_a_watch_sent_as_a_plain_command_never_reaches_another_caller(server: dict) -> None:
+def test_a_command_that_keeps_state_is_refused_before_it_is_sent(server: dict) -> None:
+    # Its connection is shared or picked per request: a WATCH, MULTI or
+    # SELECT there would reach other callers. Refused, nothing sent.
     with redwire.Client(host=server["host"], port=server["port"], db=9, max_connections=1) as client:
         other = redwire.Client(host=server["host"], port=server["port"], db=9)
-        client.execute("WATCH", "w:plain")
+        for command in (("WATCH", "w:plain"), ("MULTI",), ("SELECT", "2")):
+            with pytest.raises(redwire.RedisError, match=f"^{command[0]} leaves state on its connection"):
+                client.execute(*command)
         other.set("w:plain", "changed")
-        # The watching connection was closed on release: this transaction
-        # runs on a fresh one, which watches nothing.
         assert client.pipeline().set("w:plain", "mine").execute() == [True]
         assert client.get("w:plain") == b"mine"
+        assert other.execute("CLIENT", "LIST").count(b" db=2 ") == 0
         other.close()
 
 

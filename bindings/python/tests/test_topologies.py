@@ -42,8 +42,8 @@ def test_sentinel_master_and_replica(sentinel_set: dict) -> None:
     with redwire.connect("sentinel://mymaster:m", **options) as master:
         assert master.execute("ROLE")[0] == b"master"
         assert master.info("server")["tcp_port"] == sentinel_set["master"]["port"]
-        master.set("sentinel:k", "v")
-        master.execute("WAIT", 2, 5000)
+        # WAIT counts the writes before it on its connection: in one pipeline.
+        assert master.pipeline(transaction=False).set("sentinel:k", "v").execute_command("WAIT", 2, 5000).execute() == [True, 2]
     with redwire.Client(service_name="mymaster", sentinel_role="replica", **options) as replica:
         assert replica.execute("ROLE")[0] == b"slave"
         assert replica.get("sentinel:k") == b"v"

@@ -298,7 +298,39 @@ impl Client {
     }
 
     /// Whether it is a cluster's client (reached yet or not).
-    fn is_cluster(&self) -> bool {
+    pub fn is_cluster(&self) -> bool {
         matches!(self.topology, Topology::Cluster(_))
+    }
+
+    /// The multiplexed connection its shareable commands go on, for a
+    /// client of one server (`None` for a cluster's): to gather commands
+    /// into batches of one's own ([`SharedConnection::add`]), as a binding
+    /// does for an event loop's turn.
+    pub fn shared_connection(&self) -> Option<&SharedConnection> {
+        match &self.topology {
+            Topology::Server { shared, .. } => Some(shared),
+            Topology::Cluster(_) => None,
+        }
+    }
+
+    /// Lets its connections go: each shared connection once the replies due
+    /// on it are read ([`SharedConnection::close`]), each pooled one as it is
+    /// idle or given back ([`Pool::invalidate`]). The client stays usable:
+    /// the next request opens a new connection. Clones share this.
+    pub fn close(&self) {
+        match &self.topology {
+            Topology::Server { shared, pool } => {
+                shared.close();
+                pool.invalidate();
+            }
+            Topology::Cluster(lazy) => {
+                if let Some(cluster) = lazy.cluster.get() {
+                    cluster.each_node(|pool, shared| {
+                        shared.close();
+                        pool.invalidate();
+                    });
+                }
+            }
+        }
     }
 }

@@ -9,9 +9,9 @@
 Requests run on redwire's runtime, not the event loop's thread. The
 commands that neither block nor keep state on their connection (``GET``,
 ``SET``, ``EVALSHA``, ...) of every task share one connection: those made
-in one turn of the loop are written together (automatic pipelining).
-Blocking commands (``BLPOP``, ...), transactions, pipelines and ``WATCH``
-take a pooled connection of their own. Cancelling a task while it awaits a
+in one turn of the loop are written together (automatic pipelining), and
+so are pipelines and transactions of such commands. Blocking commands
+(``BLPOP``, ...) and ``WATCH`` take a pooled connection of their own. Cancelling a task while it awaits a
 request drops that request: on the shared connection its reply is dropped
 when it comes; a pooled connection is closed. Either way its reply never
 reaches another caller. The shared connection is let go (the next requests
@@ -215,7 +215,7 @@ class Client(sync.Client):
         return PubSub(self._native.pubsub(), self._requests)
 
     async def aclose(self) -> None:
-        """Closes the pooled connections; requests still waiting raise
+        """Lets the connections go (see ``Client.close``); requests still waiting raise
         :class:`~redwire.ConnectionError`. Later requests open new ones."""
         self._native.close()
         self._requests.close()

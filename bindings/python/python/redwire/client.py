@@ -10,9 +10,14 @@ from .commands import Callback, Commands, Key, Value, _ok
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
-    """A Redis client on a pool of connections, safe to share between
-    threads: each request takes a pooled connection and gives it back; the
-    GIL is released while it waits on the network.
+    """A Redis client, safe to share between threads, on redwire's core
+    client: commands that neither block nor keep state on their connection
+    (``GET``, ``SET``, pipelines of them, ...) share one connection, those of
+    concurrent threads written together; blocking ones (``BLPOP``, ...) and a
+    pipeline's ``WATCH`` take a pooled connection and give it back. A command
+    that would leave state on a shared connection (``SELECT``, ``WATCH`` or
+    ``MULTI`` sent alone) raises :class:`~redwire.RedisError` before anything
+    is sent. The GIL is released while a request waits on the network.
 
     ``url`` is ``redis://[[user]:[password]@]host[:port][/db]``,
     ``rediss://`` (TLS), ``unix:///path/to.sock``,
@@ -126,11 +131,14 @@ class Client(Commands):
         return PubSub(self._native.pubsub())
 
     def pool_stats(self) -> Dict[str, int]:
-        """The pool's counters (``idle``, ``in_use``, ``created``, ...)."""
+        """The pool's counters (``idle``, ``in_use``, ``created``, ...; summed
+        over a cluster's nodes): the connections of blocking commands and
+        ``WATCH``, not the shared one."""
         return self._native.pool_stats()
 
     def close(self) -> None:
-        """Closes the pooled connections; later requests open new ones."""
+        """Lets the connections go (the shared one once its replies are
+        read, pooled ones as they come back); later requests open new ones."""
         self._native.close()
 
     def __enter__(self) -> "Client":
