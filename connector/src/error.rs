@@ -673,7 +673,7 @@ impl fmt::Display for Error {
             ),
             Self::NeedsOwnConnection { command } => write!(
                 f,
-                "{command} leaves state on its connection, and this client shares its connections: hold one of your own for it, or send MULTI ... EXEC as one transaction"
+                "{command} leaves state on its connection, which this client shares: hold a connection of your own for it (Client::connection, Cluster::connection_for), or send MULTI ... EXEC as one transaction (an atomic pipeline)"
             ),
             Self::NeedsNode { command } => write!(
                 f,

@@ -521,7 +521,7 @@ async fn shared_connections_keep_blocking_commands_transactions_and_barriers_apa
     let err = client.cmd(&["MULTI"]).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "MULTI leaves state on its connection, and this client shares its connections: hold one of your own for it, or send MULTI ... EXEC as one transaction"
+        "MULTI leaves state on its connection, which this client shares: hold a connection of your own for it (Client::connection, Cluster::connection_for), or send MULTI ... EXEC as one transaction (an atomic pipeline)"
     );
     let mut pipeline = Pipeline::new();
     pipeline.cmd(&["SET", "x", "1"]).cmd(&["EXEC"]);

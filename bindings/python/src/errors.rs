@@ -97,6 +97,11 @@ fn class(error: &Error) -> &'static str {
 pub(crate) fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
     let message = match error {
         Error::Server(reply) => reply.message().to_owned(),
+        // Said in Python's terms, not the core's.
+        Error::NeedsOwnConnection { command } => format!(
+            "{command} leaves state on its connection, which this client shares: \
+             use a pipeline (WATCH, MULTI ... EXEC) or pubsub()"
+        ),
         other => other.to_string(),
     };
     match instance(py, class(error), &message) {

@@ -103,7 +103,7 @@ def test_a_command_that_keeps_state_is_refused_before_it_is_sent(server: dict) -
     with redwire.Client(host=server["host"], port=server["port"], db=9, max_connections=1) as client:
         other = redwire.Client(host=server["host"], port=server["port"], db=9)
         for command in (("WATCH", "w:plain"), ("MULTI",), ("SELECT", "2")):
-            with pytest.raises(redwire.RedisError, match=f"^{command[0]} leaves state on its connection"):
+            with pytest.raises(redwire.RedisError, match=f"^{command[0]} leaves state on its connection, which this client shares: use a pipeline"):
                 client.execute(*command)
         other.set("w:plain", "changed")
         assert client.pipeline().set("w:plain", "mine").execute() == [True]
