@@ -347,6 +347,13 @@ pub enum Error {
         /// The slot.
         slot: u16,
     },
+    /// A walk over a cluster's keys (`Cluster::scan`) met slots moving in
+    /// each of its passes, up to the limit: keys that moved may have been
+    /// missed. The keys it returned stand.
+    SlotsKeptMoving {
+        /// The passes made.
+        passes: u32,
+    },
     /// A shared connection had closed before the request was queued on it;
     /// nothing was sent.
     Closed {
@@ -611,6 +618,7 @@ impl Error {
                 | Self::Unsupported { .. }
                 | Self::Conversion { .. }
                 | Self::Aborted
+                | Self::SlotsKeptMoving { .. }
         )
     }
 }
@@ -667,6 +675,10 @@ impl fmt::Display for Error {
                 )
             }
             Self::SlotUnserved { slot } => write!(f, "no cluster node serves slot {slot}"),
+            Self::SlotsKeptMoving { passes } => write!(
+                f,
+                "slots kept moving between the cluster's nodes for {passes} passes of a SCAN: keys that moved may have been missed"
+            ),
             Self::Closed { endpoint } => write!(
                 f,
                 "the shared connection to {endpoint} had closed; nothing was sent"

@@ -86,7 +86,7 @@ pub use client::{
     StreamEntry, Subscriber, Transaction, XRead, ZAddOptions, ZRange, MAX_TRANSACTION_ATTEMPTS,
     SUBSCRIBER_BUFFER,
 };
-pub use cluster::{Cluster, ClusterScan};
+pub use cluster::{Cluster, ClusterScan, MAX_SCAN_PASSES};
 pub use command::pipeline::Pipeline;
 pub use command::policy::TWEMPROXY_UNSUPPORTED;
 pub use command::script::Script;

@@ -621,6 +621,105 @@ async fn a_cluster() {
         assert_eq!(client.exists::<i64>(key).await.unwrap(), 0);
     }
     a_transaction_follows_its_slot_when_it_moves(&client).await;
+    a_scan_returns_the_keys_of_a_slot_moved_during_it(&client, "done", true).await;
+    a_scan_returns_the_keys_of_a_slot_moved_during_it(&client, "half", false).await;
+}
+
+/// The last master a walk visits hands a slot to the first, after the
+/// first was walked and before the last is: its keys are on neither when
+/// walked, and the walk goes back to the master that received them — when
+/// the move is `finished` (the slot's owner changed) and when it is not
+/// (the last master still migrating it). Keys are named after `run`.
+async fn a_scan_returns_the_keys_of_a_slot_moved_during_it(
+    client: &Client,
+    run: &str,
+    finished: bool,
+) {
+    use futures_util::StreamExt;
+
+    let cluster = client.cluster().unwrap();
+    let masters = cluster.masters();
+    let (to, from) = (&masters[0], masters.last().unwrap());
+    let spread: Vec<String> = (0..300).map(|i| format!("reshard:{{{i}}}")).collect();
+    // A hash tag whose slot the last master serves.
+    let mut tag = 0;
+    while cluster
+        .cmd_on(from, &("EXISTS", format!("{{{run}{tag}}}")))
+        .await
+        .is_err()
+    {
+        tag += 1;
+    }
+    let moving: Vec<String> = (0..100)
+        .map(|i| format!("{{{run}{tag}}}:reshard:{i}"))
+        .collect();
+    for key in spread.iter().chain(&moving) {
+        client.set::<()>(key, "v").await.unwrap();
+    }
+    let slot = redwire::key_slot(moving[0].as_bytes());
+    let id = |frame: Frame| String::from_utf8_lossy(frame.as_bytes().unwrap()).into_owned();
+    let to_id = id(cluster.cmd_on(to, &("CLUSTER", "MYID")).await.unwrap());
+    let from_id = id(cluster.cmd_on(from, &("CLUSTER", "MYID")).await.unwrap());
+
+    let mut found = HashSet::new();
+    let mut scan = std::pin::pin!(
+        client.scan::<String>(ScanOptions::default().matching("*reshard*").count(20))
+    );
+    // Walked until the first key of another master than `to`.
+    loop {
+        let key = scan.next().await.unwrap().unwrap();
+        let on_to = cluster.cmd_on(to, &("EXISTS", &key)).await.is_ok();
+        found.insert(key);
+        if !on_to {
+            break;
+        }
+    }
+    assert!(
+        !found.contains(&moving[0]),
+        "the moving slot is not walked yet"
+    );
+    cluster
+        .cmd_on(to, &("CLUSTER", "SETSLOT", slot, "IMPORTING", &from_id))
+        .await
+        .unwrap();
+    cluster
+        .cmd_on(from, &("CLUSTER", "SETSLOT", slot, "MIGRATING", &to_id))
+        .await
+        .unwrap();
+    let (host, port) = to.rsplit_once(':').unwrap();
+    let migrated: Frame = cluster
+        .cmd_on(from, &("MIGRATE", host, port, "", 0, 5000, "KEYS", &moving))
+        .await
+        .unwrap();
+    assert_eq!(migrated.as_bytes(), Some(&b"OK"[..]));
+    let finish = || async {
+        for master in &masters {
+            cluster
+                .cmd_on(master, &("CLUSTER", "SETSLOT", slot, "NODE", &to_id))
+                .await
+                .unwrap();
+        }
+    };
+    if finished {
+        finish().await;
+    }
+    while let Some(key) = scan.next().await {
+        found.insert(key.unwrap());
+    }
+    if !finished {
+        finish().await;
+    }
+    let missing: Vec<&String> = spread
+        .iter()
+        .chain(&moving)
+        .filter(|k| !found.contains(*k))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} keys missed, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
 }
 
 /// Moves the (empty) slot of a transaction's key to another master behind

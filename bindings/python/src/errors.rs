@@ -87,7 +87,8 @@ fn class(error: &Error) -> &'static str {
         | Error::NotSubscription { .. }
         | Error::NeedsOwnConnection { .. }
         | Error::Redirections { .. }
-        | Error::SlotUnserved { .. } => "RedisError",
+        | Error::SlotUnserved { .. }
+        | Error::SlotsKeptMoving { .. } => "RedisError",
         _ => "ConnectionError",
     }
 }

@@ -26,7 +26,7 @@ use crate::error::{ConfigError, Error, Phase, ServerError};
 use crate::pool::{Pool, PooledConnection};
 use crate::shared::SharedConnection;
 use redirect::Redirect;
-pub use scan::ClusterScan;
+pub use scan::{ClusterScan, MAX_SCAN_PASSES};
 use topology::SlotMap;
 
 /// A pipeline part of this many commands or more goes on a pooled
