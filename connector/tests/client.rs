@@ -621,6 +621,7 @@ async fn a_cluster() {
         assert_eq!(client.exists::<i64>(key).await.unwrap(), 0);
     }
     a_transaction_follows_its_slot_when_it_moves(&client).await;
+    shard_channels_are_subscribed_where_their_slots_are(&client).await;
     a_scan_returns_the_keys_of_a_slot_moved_during_it(&client, "done", true).await;
     a_scan_returns_the_keys_of_a_slot_moved_during_it(&client, "half", false).await;
 }
@@ -720,6 +721,89 @@ async fn a_scan_returns_the_keys_of_a_slot_moved_during_it(
         missing.len(),
         missing.first()
     );
+}
+
+/// Shard channels of every master, on one subscriber: each subscribed on
+/// its slot's master, heard, subscribed again after its connection is
+/// killed, and unsubscribed.
+async fn shard_channels_are_subscribed_where_their_slots_are(client: &Client) {
+    let cluster = client.cluster().unwrap();
+    let masters = cluster.masters();
+    // A channel on each master: one whose slot it serves.
+    let mut channels = Vec::new();
+    for master in &masters {
+        let mut n = 0;
+        while cluster
+            .cmd_on(master, &("EXISTS", format!("shard{n}")))
+            .await
+            .is_err()
+        {
+            n += 1;
+        }
+        channels.push(format!("shard{n}"));
+    }
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.ssubscribe(&channels).await.unwrap();
+    for channel in &channels {
+        // Each SPUBLISH reaches its slot's master, where one subscribes.
+        let receivers: i64 = client.spublish(channel, channel).await.unwrap();
+        assert_eq!(receivers, 1, "{channel}");
+    }
+    let expected: HashSet<String> = channels.iter().cloned().collect();
+    assert_eq!(hear(&mut subscriber, 3).await, expected);
+    // Killed on every master: each connection subscribes again.
+    for master in &masters {
+        let killed: Frame = cluster
+            .cmd_on(master, &("CLIENT", "KILL", "TYPE", "pubsub"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(killed, Frame::Integer(n) if n >= 1),
+            "{master}: {killed:?}"
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for channel in &channels {
+        while client.spublish::<i64>(channel, channel).await.unwrap() == 0 {
+            assert!(Instant::now() < deadline, "{channel} subscribed again");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert_eq!(hear(&mut subscriber, 3).await, expected);
+    subscriber.sunsubscribe(&channels[..1]).await.unwrap();
+    assert_eq!(
+        client
+            .spublish::<i64>(&channels[0], "unheard")
+            .await
+            .unwrap(),
+        0
+    );
+    subscriber.sunsubscribe(()).await.unwrap();
+    for channel in &channels {
+        assert_eq!(client.spublish::<i64>(channel, "unheard").await.unwrap(), 0);
+    }
+}
+
+/// The payloads of the next `count` different shard messages; the loss of
+/// a connection is let by.
+async fn hear(subscriber: &mut redwire::Subscriber, count: usize) -> HashSet<String> {
+    use futures_util::StreamExt;
+
+    let mut heard = HashSet::new();
+    while heard.len() < count {
+        let message = tokio::time::timeout(Duration::from_secs(5), subscriber.next())
+            .await
+            .expect("a message in time")
+            .unwrap();
+        match message {
+            Ok(message) => {
+                assert!(message.sharded);
+                heard.insert(message.payload::<String>().unwrap());
+            }
+            Err(e) => assert!(!e.keeps_connection(), "{e}"),
+        }
+    }
+    heard
 }
 
 /// Moves the (empty) slot of a transaction's key to another master behind

@@ -1,10 +1,10 @@
 //! Pub/sub: a connection of its own that subscribes, read as a [`Stream`]
 //! of messages, subscribed again after it is lost.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -13,8 +13,12 @@ use futures_util::Stream;
 use redwire_resp::{ArgBuf, Args, Frame};
 use tokio::sync::{mpsc, oneshot};
 
+use redwire_sentinel::Address;
+
 use super::{Client, Topology};
 use crate::backoff::Backoff;
+use crate::cluster::Cluster;
+use crate::command::slot::key_slot;
 use crate::connection::Connection;
 use crate::discovery::Connector;
 use crate::error::Error;
@@ -64,7 +68,14 @@ impl Message {
 ///   they are dropped, and the stream yields [`Error::Lagged`] with how
 ///   many as soon as the reader made room: never unbounded memory, never a
 ///   silent loss.
-/// - Dropped, it closes its connection.
+/// - On a cluster, channels and patterns are subscribed on one master
+///   (what is published anywhere reaches every node); shard channels
+///   (`SSUBSCRIBE`) on the master serving each one's slot, a connection per
+///   master, their messages merged into the same stream. A shard channel's
+///   connection follows its slot's master after a failover; a slot moved to
+///   another master by a reshard is not followed (the server ends such
+///   subscriptions): subscribe again.
+/// - Dropped, it closes its connections.
 ///
 /// ```no_run
 /// use futures_util::StreamExt;
@@ -86,6 +97,46 @@ pub struct Subscriber {
     control: mpsc::Sender<Control>,
     messages: mpsc::Receiver<Result<Message, Error>>,
     task: tokio::task::JoinHandle<()>,
+    /// On a cluster, the connections of shard channels.
+    shards: Option<Shards>,
+}
+
+/// A cluster subscriber's shard channels: a connection (a task, as the
+/// subscriber's own) per master serving some of them.
+#[derive(Debug)]
+struct Shards {
+    cluster: Cluster,
+    /// Where each task sends its messages: the subscriber's stream.
+    sender: mpsc::Sender<Result<Message, Error>>,
+    links: Mutex<HashMap<Address, Link>>,
+}
+
+/// One master's shard channel connection.
+#[derive(Debug)]
+struct Link {
+    control: mpsc::Sender<Control>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Link {
+    /// A task on `connection`, connecting again to the master of `slot`.
+    fn start(
+        connection: Connection,
+        cluster: Cluster,
+        slot: u16,
+        sender: mpsc::Sender<Result<Message, Error>>,
+    ) -> Self {
+        let connect: Connect = Arc::new(move || {
+            let cluster = cluster.clone();
+            Box::pin(async move {
+                let master = cluster.master_of(slot)?;
+                cluster.connect_to(&master).await.map(waiting_for_ever)
+            })
+        });
+        let (control, controls) = mpsc::channel(16);
+        let task = tokio::spawn(run(connection, connect, controls, sender));
+        Self { control, task }
+    }
 }
 
 /// A (un)subscribe command for the task, and who waits for its end.
@@ -124,11 +175,20 @@ impl Client {
         let connection = connect().await?;
         let (control, controls) = mpsc::channel(16);
         let (sender, messages) = mpsc::channel(SUBSCRIBER_BUFFER);
+        let shards = match &self.topology {
+            Topology::Cluster(lazy) => Some(Shards {
+                cluster: lazy.get().await?.clone(),
+                sender: sender.clone(),
+                links: Mutex::default(),
+            }),
+            Topology::Server { .. } => None,
+        };
         let task = tokio::spawn(run(connection, connect, controls, sender));
         Ok(Subscriber {
             control,
             messages,
             task,
+            shards,
         })
     }
 }
@@ -151,11 +211,43 @@ impl Subscriber {
         self.send(&("PSUBSCRIBE", patterns)).await
     }
 
-    /// `SSUBSCRIBE shardchannel…` (Redis 7). On a cluster the channels must
-    /// be served by the master the subscriber is on; subscribing each shard
-    /// channel on its own slot's node is not done yet.
+    /// `SSUBSCRIBE shardchannel…` (Redis 7): on a cluster, each on the
+    /// master serving its slot (a stale slot map is read again once on
+    /// `MOVED`).
     pub async fn ssubscribe(&self, channels: impl Args) -> Result<(), Error> {
-        self.send(&("SSUBSCRIBE", channels)).await
+        let Some(shards) = &self.shards else {
+            return self.send(&("SSUBSCRIBE", channels)).await;
+        };
+        let mut names = Vec::new();
+        channels.for_each_arg(&mut |name| names.push(name.to_vec()));
+        let mut refreshed = false;
+        loop {
+            match shards.subscribe(&names).await {
+                Err(Error::Server(e)) if e.code() == "MOVED" && !refreshed => {
+                    refreshed = true;
+                    shards.cluster.refresh().await?;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// `SUNSUBSCRIBE [shardchannel…]` (none: every shard channel).
+    pub async fn sunsubscribe(&self, channels: impl Args) -> Result<(), Error> {
+        let Some(shards) = &self.shards else {
+            return self.send(&("SUNSUBSCRIBE", channels)).await;
+        };
+        // Wherever each may be: unsubscribing a channel a connection does
+        // not have is harmless.
+        let controls: Vec<_> = shards
+            .links()
+            .values()
+            .map(|link| link.control.clone())
+            .collect();
+        for control in controls {
+            send(&control, &("SUNSUBSCRIBE", &channels)).await?;
+        }
+        Ok(())
     }
 
     /// `UNSUBSCRIBE [channel…]` (none: every channel).
@@ -169,20 +261,74 @@ impl Subscriber {
     }
 
     async fn send(&self, command: &impl Args) -> Result<(), Error> {
-        let mut words = ArgBuf::default();
-        command.for_each_arg(&mut |word| words.push(word));
-        let (done, answer) = oneshot::channel();
-        let gone = || Error::Closed {
-            endpoint: "a subscriber's connection".to_owned(),
-        };
-        self.control
-            .send(Control {
-                command: words,
-                done,
-            })
-            .await
-            .map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        send(&self.control, command).await
+    }
+}
+
+/// Has a subscriber's task run `command`; returns once it is done.
+async fn send(control: &mpsc::Sender<Control>, command: &impl Args) -> Result<(), Error> {
+    let mut words = ArgBuf::default();
+    command.for_each_arg(&mut |word| words.push(word));
+    let (done, answer) = oneshot::channel();
+    let gone = || Error::Closed {
+        endpoint: "a subscriber's connection".to_owned(),
+    };
+    control
+        .send(Control {
+            command: words,
+            done,
+        })
+        .await
+        .map_err(|_| gone())?;
+    answer.await.map_err(|_| gone())?
+}
+
+impl Shards {
+    fn links(&self) -> std::sync::MutexGuard<'_, HashMap<Address, Link>> {
+        self.links.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Subscribes each of `names` on the master serving its slot now.
+    async fn subscribe(&self, names: &[Vec<u8>]) -> Result<(), Error> {
+        let mut by_master: Vec<(Address, u16, Vec<&[u8]>)> = Vec::new();
+        for name in names {
+            let slot = key_slot(name);
+            let master = self.cluster.master_of(slot)?;
+            match by_master.iter_mut().find(|(m, _, _)| *m == master) {
+                Some((_, _, group)) => group.push(name),
+                None => by_master.push((master, slot, vec![name])),
+            }
+        }
+        for (master, slot, group) in by_master {
+            let control = self.link(&master, slot).await?;
+            if let Err(e) = send(&control, &("SSUBSCRIBE", &group)).await {
+                // Not subscribed there: not to be subscribed again there
+                // after a reconnect either.
+                send(&control, &("SUNSUBSCRIBE", &group)).await?;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The control of `master`'s connection, made now if there is none
+    /// (`slot`: one it serves, to follow after a failover).
+    async fn link(&self, master: &Address, slot: u16) -> Result<mpsc::Sender<Control>, Error> {
+        if let Some(link) = self.links().get(master).filter(|l| !l.control.is_closed()) {
+            return Ok(link.control.clone());
+        }
+        let connection = waiting_for_ever(self.cluster.connect_to(master).await?);
+        let mut links = self.links();
+        // Made meanwhile by another caller: that one is kept.
+        if let Some(link) = links.get(master).filter(|l| !l.control.is_closed()) {
+            return Ok(link.control.clone());
+        }
+        let link = Link::start(connection, self.cluster.clone(), slot, self.sender.clone());
+        let control = link.control.clone();
+        if let Some(old) = links.insert(master.clone(), link) {
+            old.task.abort();
+        }
+        Ok(control)
     }
 }
 
@@ -197,6 +343,11 @@ impl Stream for Subscriber {
 impl Drop for Subscriber {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(shards) = &self.shards {
+            for link in shards.links().values() {
+                link.task.abort();
+            }
+        }
     }
 }
 

@@ -198,7 +198,11 @@ impl Cluster {
 
     /// A connection of its own to a master (any), for a subscriber.
     pub(crate) async fn connect_to_any_master(&self) -> Result<Connection, Error> {
-        let address = self.target(Route::Any)?;
+        self.connect_to(&self.target(Route::Any)?).await
+    }
+
+    /// A connection of its own to `address`, for a subscriber.
+    pub(crate) async fn connect_to(&self, address: &Address) -> Result<Connection, Error> {
         let mut config = self.inner.node.clone();
         config.endpoint = Endpoint::Tcp {
             host: address.host.clone(),
@@ -402,7 +406,7 @@ impl Cluster {
     }
 
     /// The master serving `slot` now.
-    fn master_of(&self, slot: u16) -> Result<Address, Error> {
+    pub(crate) fn master_of(&self, slot: u16) -> Result<Address, Error> {
         self.map()
             .shard(slot)
             .map(|shard| shard.master.clone())
