@@ -643,17 +643,8 @@ async fn a_scan_returns_the_keys_of_a_slot_moved_during_it(
     let (to, from) = (&masters[0], masters.last().unwrap());
     let spread: Vec<String> = (0..300).map(|i| format!("reshard:{{{i}}}")).collect();
     // A hash tag whose slot the last master serves.
-    let mut tag = 0;
-    while cluster
-        .cmd_on(from, &("EXISTS", format!("{{{run}{tag}}}")))
-        .await
-        .is_err()
-    {
-        tag += 1;
-    }
-    let moving: Vec<String> = (0..100)
-        .map(|i| format!("{{{run}{tag}}}:reshard:{i}"))
-        .collect();
+    let tag = served_by(cluster, from, run).await;
+    let moving: Vec<String> = (0..100).map(|i| format!("{{{tag}}}:reshard:{i}")).collect();
     for key in spread.iter().chain(&moving) {
         client.set::<()>(key, "v").await.unwrap();
     }
@@ -732,15 +723,7 @@ async fn shard_channels_are_subscribed_where_their_slots_are(client: &Client) {
     // A channel on each master: one whose slot it serves.
     let mut channels = Vec::new();
     for master in &masters {
-        let mut n = 0;
-        while cluster
-            .cmd_on(master, &("EXISTS", format!("shard{n}")))
-            .await
-            .is_err()
-        {
-            n += 1;
-        }
-        channels.push(format!("shard{n}"));
+        channels.push(served_by(cluster, master, "shard").await);
     }
     let mut subscriber = client.subscriber().await.unwrap();
     subscriber.ssubscribe(&channels).await.unwrap();
@@ -782,6 +765,20 @@ async fn shard_channels_are_subscribed_where_their_slots_are(client: &Client) {
     for channel in &channels {
         assert_eq!(client.spublish::<i64>(channel, "unheard").await.unwrap(), 0);
     }
+}
+
+/// The first name `prefix` + a number whose slot `master` serves (it
+/// answers for it, where the others say `MOVED`).
+async fn served_by(cluster: &redwire::Cluster, master: &str, prefix: &str) -> String {
+    let mut n = 0;
+    while cluster
+        .cmd_on(master, &("EXISTS", format!("{prefix}{n}")))
+        .await
+        .is_err()
+    {
+        n += 1;
+    }
+    format!("{prefix}{n}")
 }
 
 /// The payloads of the next `count` different shard messages; the loss of
