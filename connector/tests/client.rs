@@ -361,6 +361,17 @@ async fn transactions(client: &Client) {
         client.get::<i64>(&counter).await.unwrap(),
         101 + redwire::MAX_TRANSACTION_ATTEMPTS as i64
     );
+    // Left without `exec`: its connection, still watching, is not reused.
+    let discarded = client.stats().pool.discarded;
+    let read: i64 = client
+        .transaction(&counter, |mut tx| {
+            let counter = counter.clone();
+            async move { tx.get(&counter).await }
+        })
+        .await
+        .unwrap();
+    assert_eq!(read, 101 + redwire::MAX_TRANSACTION_ATTEMPTS as i64);
+    assert_eq!(client.stats().pool.discarded, discarded + 1);
 }
 
 async fn scans(client: &Client) {
