@@ -103,4 +103,6 @@ pub use pool::{NamedPoolError, Pool, PoolKey, PooledConnection, Pools, DEFAULT_M
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
 pub use redwire_resp::{Arg, ArgBuf, Args, Frame};
 pub use reply::FromFrame;
+#[cfg(feature = "serde")]
+pub use reply::Json;
 pub use shared::{Batch, SharedConnection, MAX_QUEUED, STALLED_AFTER};

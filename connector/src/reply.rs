@@ -561,3 +561,108 @@ mod tests {
         );
     }
 }
+
+/// A reply read as JSON into `T`, or a JSON value written as an argument
+/// (feature `serde`). A reply that is no string, or no JSON for `T`, is an
+/// [`Error::Conversion`] naming `T` and what came; a null reply is one
+/// (read `Option<Json<T>>` for a key that may be missing).
+///
+/// ```no_run
+/// use redwire::{Client, Commands, Json};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct User {
+///     name: String,
+///     age: u32,
+/// }
+///
+/// # async fn demo(client: &Client) -> Result<(), redwire::Error> {
+/// let user = serde_json::json!({ "name": "ada", "age": 36 });
+/// client.set::<()>("user:1", Json(user)).await?;
+/// let Json(user): Json<User> = client.get("user:1").await?;
+/// assert_eq!((user.name.as_str(), user.age), ("ada", 36));
+/// let missing: Option<Json<User>> = client.get("user:2").await?;
+/// assert!(missing.is_none());
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Json<T>(pub T);
+
+#[cfg(feature = "serde")]
+impl<T: serde::de::DeserializeOwned> FromFrame for Json<T> {
+    fn from_frame(frame: Frame) -> Result<Self, Error> {
+        let expected = std::any::type_name::<T>();
+        let bytes = bytes_of(frame, expected)?;
+        serde_json::from_slice(&bytes)
+            .map(Json)
+            .map_err(|e| Error::Conversion {
+                expected,
+                got: format!("{} (JSON: {e})", describe(&Frame::BulkString(bytes))),
+            })
+    }
+}
+
+/// A JSON value as one argument: its text. (A value of another type is
+/// made one with `serde_json::to_value`, which says what cannot be.)
+#[cfg(feature = "serde")]
+impl redwire_resp::Args for Json<serde_json::Value> {
+    fn for_each_arg(&self, f: &mut impl FnMut(&[u8])) {
+        f(self.0.to_string().as_bytes());
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod json_tests {
+    use super::{FromFrame, Json};
+    use crate::error::Error;
+    use redwire_resp::{Args, Frame};
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Point {
+        x: i32,
+        y: i32,
+    }
+
+    #[test]
+    fn a_json_reply_reads_into_its_type_from_resp2_and_resp3_strings() {
+        let text = br#"{"x":1,"y":-2}"#;
+        for frame in [
+            Frame::BulkString(text[..].into()),
+            Frame::VerbatimString {
+                format: *b"txt",
+                text: text[..].into(),
+            },
+        ] {
+            let Json(point) = Json::<Point>::from_frame(frame).unwrap();
+            assert_eq!(point, Point { x: 1, y: -2 });
+        }
+        assert_eq!(
+            Option::<Json<Point>>::from_frame(Frame::Null).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn what_is_not_json_for_the_type_is_a_conversion_error_naming_both() {
+        let err =
+            Json::<Point>::from_frame(Frame::BulkString(br#"{"x":1}"#[..].into())).unwrap_err();
+        let Error::Conversion { expected, got } = &err else {
+            panic!("{err}")
+        };
+        assert!(expected.ends_with("Point"), "{expected}");
+        assert!(
+            got.starts_with(r#"bulk string "{\"x\":1}" (JSON: missing field `y`"#),
+            "{got}"
+        );
+        assert!(Json::<Point>::from_frame(Frame::Array(vec![])).is_err());
+    }
+
+    #[test]
+    fn a_json_value_is_one_argument_its_text() {
+        let mut args = Vec::new();
+        Json(serde_json::json!({"a": [1, "b"]})).for_each_arg(&mut |a| args.push(a.to_vec()));
+        assert_eq!(args, vec![br#"{"a":[1,"b"]}"#.to_vec()]);
+    }
+}

@@ -34,6 +34,20 @@ fn key(name: &str) -> String {
 }
 
 async fn strings(client: &Client) {
+    // JSON both ways (feature `serde`).
+    #[cfg(feature = "serde")]
+    {
+        use redwire::Json;
+        let value = serde_json::json!({ "name": "ada", "tags": [1, 2] });
+        client
+            .set::<()>(key("json"), Json(value.clone()))
+            .await
+            .unwrap();
+        let Json(back): Json<serde_json::Value> = client.get(key("json")).await.unwrap();
+        assert_eq!(back, value);
+        let missing: Option<Json<serde_json::Value>> = client.get(key("nojson")).await.unwrap();
+        assert!(missing.is_none());
+    }
     // Strings, typed.
     client.set::<()>(key("s"), "hello").await.unwrap();
     let value: Option<String> = client.get(key("s")).await.unwrap();
