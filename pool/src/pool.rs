@@ -365,6 +365,14 @@ impl Invalidator {
         }
     }
 
+    /// How many times the pool was invalidated; `None` when it is gone.
+    /// For what must follow its invalidations (a connection beside it).
+    pub fn invalidations(&self) -> Option<u64> {
+        self.0
+            .upgrade()
+            .map(|generation| generation.load(Ordering::Acquire))
+    }
+
     /// Whether the pool is gone.
     pub fn is_gone(&self) -> bool {
         self.0.strong_count() == 0

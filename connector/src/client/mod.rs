@@ -163,10 +163,11 @@ impl Client {
             }))
         } else {
             let pool = Connector::new(config.clone()).pool(options.pool)?;
-            Topology::Server {
-                shared: SharedConnection::new(config),
-                pool,
-            }
+            let shared = SharedConnection::new(config);
+            // A failover the pool's sentinel watcher hears moves the shared
+            // connection too.
+            shared.follow(pool.invalidator());
+            Topology::Server { shared, pool }
         };
         Ok(Self {
             topology,

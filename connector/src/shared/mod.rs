@@ -62,6 +62,9 @@ struct Inner {
     current: RwLock<Option<Arc<Multiplexed>>>,
     /// Connections started: the first, and one after each failure.
     started: std::sync::atomic::AtomicU64,
+    /// A pool whose invalidations it follows (see [`SharedConnection::follow`]),
+    /// and the count of them its connection was made after.
+    follows: std::sync::OnceLock<(redwire_pool::Invalidator, std::sync::atomic::AtomicU64)>,
 }
 
 /// Shows the server only.
@@ -81,12 +84,34 @@ impl SharedConnection {
             connector: Connector::new(config),
             current: RwLock::new(None),
             started: std::sync::atomic::AtomicU64::new(0),
+            follows: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Makes it follow the invalidations of a pool beside it: after one
+    /// (a sentinel's `+switch-master` invalidates a sentinel pool), the
+    /// current connection is let go ([`close`](Self::close)) and the next
+    /// request makes a new one, found through the sentinels again, so that
+    /// reads do not stay on a demoted (or partitioned) old master. Set once;
+    /// later calls change nothing.
+    pub(crate) fn follow(&self, pool: redwire_pool::Invalidator) {
+        let seen = pool.invalidations().unwrap_or_default();
+        drop(
+            self.0
+                .follows
+                .set((pool, std::sync::atomic::AtomicU64::new(seen))),
+        );
     }
 
     /// The connection: the current one, or a new one (connecting, its
     /// requests queued meanwhile) when there is none or it failed.
     fn live(&self) -> Result<Arc<Multiplexed>, Error> {
+        if let Some((pool, seen)) = self.0.follows.get() {
+            let now = pool.invalidations();
+            if now.is_some_and(|now| seen.swap(now, std::sync::atomic::Ordering::AcqRel) != now) {
+                self.close();
+            }
+        }
         let live = |current: &Option<Arc<Multiplexed>>| {
             current.as_ref().filter(|m| !m.is_closed()).cloned()
         };
@@ -325,5 +350,40 @@ impl Batch {
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.done.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests fail loudly
+
+    use super::SharedConnection;
+    use crate::discovery::Connector;
+    use crate::Config;
+
+    /// What a sentinel failover does to the pool beside it moves the shared
+    /// connection too (see `follow`).
+    #[tokio::test]
+    async fn an_invalidation_of_the_pool_it_follows_moves_it_to_a_new_connection() {
+        let server =
+            redwire_testkit::Server::start(redwire_testkit::ServerOptions::default()).unwrap();
+        let config: Config = format!("redis://127.0.0.1:{}", server.port())
+            .parse()
+            .unwrap();
+        let pool = Connector::new(config.clone())
+            .pool(redwire_pool::PoolConfig::default())
+            .unwrap();
+        let shared = SharedConnection::new(config);
+        shared.follow(pool.invalidator());
+        let first = shared.cmd(&["CLIENT", "ID"]).await.unwrap();
+        assert_eq!(shared.cmd(&["CLIENT", "ID"]).await.unwrap(), first);
+        pool.invalidate();
+        let second = shared.cmd(&["CLIENT", "ID"]).await.unwrap();
+        assert_ne!(second, first);
+        assert_eq!(shared.cmd(&["CLIENT", "ID"]).await.unwrap(), second);
+        assert_eq!(shared.connections_started(), 2);
+        drop(pool);
+        // The pool gone, nothing more to follow.
+        assert_eq!(shared.cmd(&["CLIENT", "ID"]).await.unwrap(), second);
     }
 }
