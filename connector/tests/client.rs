@@ -647,8 +647,19 @@ async fn a_cluster() {
     }
     a_transaction_follows_its_slot_when_it_moves(&client).await;
     shard_channels_are_subscribed_where_their_slots_are(&client).await;
-    a_scan_returns_the_keys_of_a_slot_moved_during_it(&client, "done", true).await;
-    a_scan_returns_the_keys_of_a_slot_moved_during_it(&client, "half", false).await;
+    // Boxed: large futures.
+    Box::pin(a_scan_returns_the_keys_of_a_slot_moved_during_it(
+        &client, "done", true,
+    ))
+    .await;
+    Box::pin(a_scan_returns_the_keys_of_a_slot_moved_during_it(
+        &client, "half", false,
+    ))
+    .await;
+    Box::pin(a_scan_walks_a_master_whole_while_its_first_slot_moves(
+        &client,
+    ))
+    .await;
 }
 
 /// The last master a walk visits hands a slot to the first, after the
@@ -666,7 +677,7 @@ async fn a_scan_returns_the_keys_of_a_slot_moved_during_it(
     let cluster = client.cluster().unwrap();
     let masters = cluster.masters();
     let (to, from) = (&masters[0], masters.last().unwrap());
-    let spread: Vec<String> = (0..300).map(|i| format!("reshard:{{{i}}}")).collect();
+    let spread: Vec<String> = (0..300).map(|i| format!("{run}:reshard:{{{i}}}")).collect();
     // A hash tag whose slot the last master serves.
     let tag = served_by(cluster, from, run).await;
     let moving: Vec<String> = (0..100).map(|i| format!("{{{tag}}}:reshard:{i}")).collect();
@@ -674,27 +685,117 @@ async fn a_scan_returns_the_keys_of_a_slot_moved_during_it(
         client.set::<()>(key, "v").await.unwrap();
     }
     let slot = redwire::key_slot(moving[0].as_bytes());
-    let id = |frame: Frame| String::from_utf8_lossy(frame.as_bytes().unwrap()).into_owned();
-    let to_id = id(cluster.cmd_on(to, &("CLUSTER", "MYID")).await.unwrap());
-    let from_id = id(cluster.cmd_on(from, &("CLUSTER", "MYID")).await.unwrap());
 
     let mut found = HashSet::new();
-    let mut scan = std::pin::pin!(
-        client.scan::<String>(ScanOptions::default().matching("*reshard*").count(20))
-    );
-    // Walked until the first key of another master than `to`.
+    let mut scan = std::pin::pin!(client.scan::<String>(
+        ScanOptions::default()
+            .matching(&format!("*{run}*"))
+            .count(20)
+    ));
+    // Walked until the first key of another master than `to`, which is
+    // walked first.
+    let mut on_to = 0;
     loop {
         let key = scan.next().await.unwrap().unwrap();
-        let on_to = cluster.cmd_on(to, &("EXISTS", &key)).await.is_ok();
+        let there = cluster.cmd_on(to, &("EXISTS", &key)).await.is_ok();
         found.insert(key);
-        if !on_to {
+        if !there {
             break;
         }
+        on_to += 1;
     }
+    assert!(on_to > 10, "the first master walked first: {on_to} keys");
     assert!(
         !found.contains(&moving[0]),
         "the moving slot is not walked yet"
     );
+    let mut finish = Some(move_slot(cluster, slot, from, to, &moving).await);
+    if finished {
+        finish.take().unwrap().await;
+    }
+    while let Some(key) = scan.next().await {
+        found.insert(key.unwrap());
+    }
+    if let Some(finish) = finish {
+        finish.await;
+    }
+    assert_found(&found, spread.iter().chain(&moving));
+}
+
+/// The master walked last loses its first slot to the first master while
+/// it is walked: it is walked whole still, and the keys of the slot found
+/// where they went.
+async fn a_scan_walks_a_master_whole_while_its_first_slot_moves(client: &Client) {
+    use futures_util::StreamExt;
+
+    let cluster = client.cluster().unwrap();
+    let masters = cluster.masters();
+    let (to, from) = (&masters[0], masters.last().unwrap());
+    // The last master's first slot, from `CLUSTER SLOTS`.
+    let Frame::Array(ranges) = cluster.cmd_on(from, &("CLUSTER", "SLOTS")).await.unwrap() else {
+        panic!("CLUSTER SLOTS")
+    };
+    let port: i64 = from.rsplit_once(':').unwrap().1.parse().unwrap();
+    let first = ranges
+        .iter()
+        .filter_map(|range| {
+            let Frame::Array(range) = range else {
+                return None;
+            };
+            let Frame::Array(master) = &range[2] else {
+                return None;
+            };
+            (master[1] == Frame::Integer(port)).then_some(&range[0])
+        })
+        .filter_map(|start| match start {
+            Frame::Integer(n) => u16::try_from(*n).ok(),
+            _ => None,
+        })
+        .min()
+        .unwrap();
+    let in_first: Vec<String> = (0..)
+        .map(|n| format!("whole{n}"))
+        .filter(|k| redwire::key_slot(k.as_bytes()) == first)
+        .take(1)
+        .collect();
+    let spread: Vec<String> = (0..300).map(|i| format!("whole:{{{i}}}")).collect();
+    for key in spread.iter().chain(&in_first) {
+        client.set::<()>(key, "v").await.unwrap();
+    }
+    let mut found = HashSet::new();
+    let mut scan =
+        std::pin::pin!(client.scan::<String>(ScanOptions::default().matching("whole*").count(5)));
+    // Walked until the first key of the last master.
+    loop {
+        let key = scan.next().await.unwrap().unwrap();
+        let there = cluster.cmd_on(from, &("EXISTS", &key)).await.is_ok();
+        found.insert(key);
+        if there {
+            break;
+        }
+    }
+    move_slot(cluster, first, from, to, &in_first).await.await;
+    // The client learns it (MOVED) before the walk goes on.
+    assert_eq!(client.get::<String>(&in_first[0]).await.unwrap(), "v");
+    while let Some(key) = scan.next().await {
+        found.insert(key.unwrap());
+    }
+    assert_found(&found, spread.iter().chain(&in_first));
+}
+
+/// Moves `slot` with `keys` from master `from` to master `to`: both told,
+/// the keys migrated; what is returned ends the move (every master told
+/// who serves it now).
+async fn move_slot<'a>(
+    cluster: &'a redwire::Cluster,
+    slot: u16,
+    from: &str,
+    to: &'a str,
+    keys: &[String],
+) -> impl std::future::Future<Output = ()> + 'a {
+    let id = |frame: Frame| String::from_utf8_lossy(frame.as_bytes().unwrap()).into_owned();
+    let to_id = id(cluster.cmd_on(to, &("CLUSTER", "MYID")).await.unwrap());
+    let from_id = id(cluster.cmd_on(from, &("CLUSTER", "MYID")).await.unwrap());
     cluster
         .cmd_on(to, &("CLUSTER", "SETSLOT", slot, "IMPORTING", &from_id))
         .await
@@ -705,32 +806,23 @@ async fn a_scan_returns_the_keys_of_a_slot_moved_during_it(
         .unwrap();
     let (host, port) = to.rsplit_once(':').unwrap();
     let migrated: Frame = cluster
-        .cmd_on(from, &("MIGRATE", host, port, "", 0, 5000, "KEYS", &moving))
+        .cmd_on(from, &("MIGRATE", host, port, "", 0, 5000, "KEYS", keys))
         .await
         .unwrap();
     assert_eq!(migrated.as_bytes(), Some(&b"OK"[..]));
-    let finish = || async {
-        for master in &masters {
+    async move {
+        for master in cluster.masters() {
             cluster
-                .cmd_on(master, &("CLUSTER", "SETSLOT", slot, "NODE", &to_id))
+                .cmd_on(&master, &("CLUSTER", "SETSLOT", slot, "NODE", &to_id))
                 .await
                 .unwrap();
         }
-    };
-    if finished {
-        finish().await;
     }
-    while let Some(key) = scan.next().await {
-        found.insert(key.unwrap());
-    }
-    if !finished {
-        finish().await;
-    }
-    let missing: Vec<&String> = spread
-        .iter()
-        .chain(&moving)
-        .filter(|k| !found.contains(*k))
-        .collect();
+}
+
+/// Says which of `expected` are not in `found`.
+fn assert_found<'a>(found: &HashSet<String>, expected: impl Iterator<Item = &'a String>) {
+    let missing: Vec<&String> = expected.filter(|k| !found.contains(*k)).collect();
     assert!(
         missing.is_empty(),
         "{} keys missed, e.g. {:?}",

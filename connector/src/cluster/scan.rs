@@ -16,7 +16,7 @@ use crate::connection::single;
 use crate::error::Error;
 
 /// How many passes a walk makes at most: the first over every master, then
-/// each over the masters that received slots during the pass before.
+/// each over the masters that may have received keys the one before missed.
 pub const MAX_SCAN_PASSES: u32 = 16;
 
 /// A walk over every key of a cluster, made by [`Cluster::scan`]: `SCAN` on
@@ -26,23 +26,24 @@ pub const MAX_SCAN_PASSES: u32 = 16;
 /// returned, some maybe more than once, including while slots move between
 /// masters (resharding) and masters fail over:
 ///
-/// - When the master of a part of the keyspace changes mid-walk (a
-///   failover), that part is walked again from its start on its master now;
-///   when a master stops answering, the topology is read again and the walk
-///   goes on there, within the cluster's retry bounds
+/// - A master is walked whole, whichever of its slots move meanwhile. One
+///   that fails over (it serves no slot in the map read again) is walked
+///   again from its start on the master serving its slots now; when a
+///   master stops answering, the topology is read again and the walk goes
+///   on there, within the cluster's retry bounds
 ///   ([`ClientOptions::max_retries`](crate::ClientOptions)). A walk starts
 ///   only over a map that serves every slot (else [`Error::SlotUnserved`]
 ///   once the retries are spent).
 /// - A key that moves (`MIGRATE` writes it where it goes, then deletes it
-///   where it was) is missed only if it reached a master after that
-///   master's walk began and left the other before that one's walk passed
-///   it: it moved while the master it left was still being walked, after
-///   the one it reached had started. So after each pass the topology is read
-///   again, with each master's migrations under way (its `CLUSTER NODES`
-///   names them); a master that received a slot or is receiving one from a
-///   master whose last walk ended after its own last walk began is walked
+///   where it was) is missed only if it left a master before that master's
+///   first walk ended, and reached one after that one's last walk began
+///   (through other masters on the way, maybe). So after each pass the
+///   topology is read again, with the migrations under way (each master's
+///   `CLUSTER NODES` names its own); a master that received slots, or is
+///   receiving them, from a master that may have held such keys is walked
 ///   again, in a new pass, until a pass after which none is; after
-///   [`MAX_SCAN_PASSES`] passes, [`Error::SlotsKeptMoving`].
+///   [`MAX_SCAN_PASSES`] passes, [`Error::SlotsKeptMoving`]. A slot that
+///   moves and comes back within one pass is not seen.
 #[derive(Debug)]
 pub struct ClusterScan {
     cluster: Cluster,
@@ -50,14 +51,15 @@ pub struct ClusterScan {
     options: Vec<Vec<u8>>,
     /// The pass under way; `None` until the walk starts.
     pass: Option<Pass>,
-    /// The part being walked: that part, its master, and the cursor there.
+    /// The part being walked: that part, the master walked, and the cursor
+    /// there.
     current: Option<(Part, Address, Bytes)>,
     /// Failures in a row.
     retries: u32,
     /// Passes started.
     passes: u32,
-    /// Each master's last walk: when it began and ended (`None`: under
-    /// way), counted in walk events.
+    /// Each master walked: when its last walk began, and when its first
+    /// walk ended (`None`: not yet), counted in walk events.
     walks: HashMap<Address, (u64, Option<u64>)>,
     /// Walk events so far.
     events: u64,
@@ -74,15 +76,13 @@ struct Pass {
     ended: bool,
 }
 
-/// A part of the keyspace to walk.
+/// A part of the keyspace to walk: a master's keys.
 #[derive(Debug, Clone)]
-enum Part {
-    /// The keys of the master serving this slot now (followed through a
-    /// failover).
-    Slot(u16),
-    /// The keys of this master, which serves no slot (it is importing its
-    /// first).
-    Node(Address),
+struct Part {
+    master: Address,
+    /// A slot it served, whose master now has its keys after a failover
+    /// (`None`: it served none, importing its first).
+    slot: Option<u16>,
 }
 
 impl ClusterScan {
@@ -112,7 +112,7 @@ impl ClusterScan {
                         .await?;
                     continue;
                 }
-                let pending = map.first_slots().into_iter().map(Part::Slot).collect();
+                let pending = parts(&map, map.shards().iter().map(|s| s.master.clone()));
                 self.start(map, pending);
                 continue;
             };
@@ -124,25 +124,25 @@ impl ClusterScan {
                     None => return Ok(None),
                 },
             };
-            let master = match &part {
-                Part::Slot(slot) => self.cluster.master_of(*slot),
-                Part::Node(node) => Ok(node.clone()),
-            };
-            let master = match master {
+            let master = match self.master_of(&part) {
                 Ok(master) => master,
                 Err(e) => {
-                    pass.pending.push_front(part);
+                    if let Some(pass) = &mut self.pass {
+                        pass.pending.push_front(part);
+                    }
                     self.current = None;
                     self.cluster.retry(&mut self.retries, e).await?;
                     continue;
                 }
             };
-            // A part whose master changed is walked again from its start.
+            // A part whose master changed (a failover) is walked again from
+            // its start.
             let cursor = match cursor {
                 Some((node, cursor)) if node == master => cursor,
                 _ => {
                     self.events += 1;
-                    self.walks.insert(master.clone(), (self.events, None));
+                    let walk = self.walks.entry(master.clone()).or_insert((0, None));
+                    walk.0 = self.events;
                     Bytes::from_static(b"0")
                 }
             };
@@ -151,7 +151,7 @@ impl ClusterScan {
             let mut words: Vec<&[u8]> = vec![b"SCAN", &cursor];
             words.extend(self.options.iter().map(Vec::as_slice));
             scan.cmd(&words);
-            let reply = match self.cluster.send(&master, &scan, false, false).await {
+            let reply = match Box::pin(self.cluster.send(&master, &scan, false, false)).await {
                 Ok(replies) => single(Ok(replies))?,
                 Err(e) => {
                     self.cluster.retry(&mut self.retries, e).await?;
@@ -163,13 +163,25 @@ impl ClusterScan {
             if next.as_ref() == b"0" {
                 self.events += 1;
                 if let Some((_, ended)) = self.walks.get_mut(&master) {
-                    *ended = Some(self.events);
+                    ended.get_or_insert(self.events);
                 }
             }
             self.current = (next.as_ref() != b"0").then_some((part, master, next));
             if !keys.is_empty() {
                 return Ok(Some(keys));
             }
+        }
+    }
+
+    /// The master to walk for `part` now: its own while it serves slots
+    /// (whichever moved away), else (a failover) the one serving its slot.
+    fn master_of(&self, part: &Part) -> Result<Address, Error> {
+        let map = self.cluster.map();
+        match part.slot {
+            Some(slot) if !map.shards().iter().any(|s| s.master == part.master) => {
+                self.cluster.master_of(slot)
+            }
+            _ => Ok(part.master.clone()),
         }
     }
 
@@ -186,42 +198,55 @@ impl ClusterScan {
     /// may have received keys the walk missed (`true`), or ends the walk
     /// (`false`).
     async fn next_pass(&mut self) -> Result<bool, Error> {
-        let Some(pass) = &mut self.pass else {
+        let Some(pass) = &self.pass else {
             return Ok(false);
         };
         if pass.ended {
             return Ok(false);
         }
-        // Ended unless another pass starts.
-        pass.ended = true;
         let began = pass.began.clone();
-        let (now, mut moves) = loop {
-            match self.moves().await {
-                Ok(read) => break read,
-                Err(e) => self.cluster.retry(&mut self.retries, e).await?,
-            }
-        };
-        self.retries = 0;
+        // Boxed: its requests would make every batch's future as large.
+        let (now, mut moves) = Box::pin(self.moves()).await;
         // Slots that changed masters during the pass moved too.
         for slot in 0..SLOTS {
             if let (Some(was), Some(is)) = (began.shard(slot), now.shard(slot)) {
-                if was.master != is.master
-                    && !moves.contains(&(was.master.clone(), is.master.clone()))
-                {
-                    moves.push((was.master.clone(), is.master.clone()));
+                let change = (was.master.clone(), is.master.clone());
+                if change.0 != change.1 && !moves.contains(&change) {
+                    moves.push(change);
                 }
             }
         }
-        let mut again: Vec<Address> = Vec::new();
-        for (from, to) in moves {
-            // Unknown walks count as overlapping.
-            let overlapped = match (self.walks.get(&from), self.walks.get(&to)) {
-                (Some((_, Some(from_ended))), Some((to_began, _))) => from_ended > to_began,
-                _ => true,
-            };
-            if overlapped && !again.contains(&to) {
-                again.push(to);
+        // How late each master may have held keys a walk missed: until its
+        // first walk ended, or later for keys it received (fixed point over
+        // chains of moves).
+        let mut held: HashMap<&Address, u64> = HashMap::new();
+        let ended = |node: &Address| self.walks.get(node).and_then(|w| w.1).unwrap_or(u64::MAX);
+        for (from, to) in &moves {
+            held.entry(from).or_insert_with(|| ended(from));
+            held.entry(to).or_insert_with(|| ended(to));
+        }
+        loop {
+            let mut changed = false;
+            for (from, to) in &moves {
+                let from_held = held[from];
+                if from_held > held[to] {
+                    held.insert(to, from_held);
+                    changed = true;
+                }
             }
+            if !changed {
+                break;
+            }
+        }
+        let mut again: Vec<Address> = Vec::new();
+        for (from, to) in &moves {
+            let began = self.walks.get(to).map_or(0, |w| w.0);
+            if held[from] > began && !again.contains(to) {
+                again.push(to.clone());
+            }
+        }
+        if let Some(pass) = &mut self.pass {
+            pass.ended = again.is_empty();
         }
         if again.is_empty() {
             return Ok(false);
@@ -235,67 +260,109 @@ impl ClusterScan {
             masters = again.len(),
             "keys moved during a SCAN pass: walking again where they went"
         );
-        let parts = again
-            .into_iter()
-            .map(|node| {
-                match (0..SLOTS).find(|s| now.shard(*s).is_some_and(|sh| sh.master == node)) {
-                    Some(slot) => Part::Slot(slot),
-                    None => Part::Node(node),
-                }
-            })
-            .collect();
+        let parts = parts(&now, again);
         self.start(now, parts);
         Ok(true)
     }
 
-    /// The slot map read now, and the migrations under way: (from, to) as
-    /// each master of the map names them.
-    async fn moves(&self) -> Result<(Arc<SlotMap>, Vec<(Address, Address)>), Error> {
-        self.cluster.refresh().await?;
+    /// The slot map read again now (the one known, if no node answers),
+    /// and the migrations under way: (from, to), as each master of the map
+    /// names its own (one that does not answer names none).
+    async fn moves(&self) -> (Arc<SlotMap>, Vec<(Address, Address)>) {
+        if let Err(e) = self.cluster.refresh().await {
+            tracing::debug!(error = %e, "SCAN: the topology could not be read again");
+        }
         let map = self.cluster.map();
         let mut nodes = Pipeline::new();
         nodes.cmd(&["CLUSTER", "NODES"]);
-        let mut moves = Vec::new();
+        // Each master's own line: its id, and where it migrates slots.
+        let mut lines = Vec::new();
         for shard in map.shards() {
-            let reply = single(self.cluster.send(&shard.master, &nodes, false, false).await)?;
-            let text = reply
-                .as_bytes()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
-            for to in migrating_to(&text) {
-                moves.push((shard.master.clone(), to));
+            match single(self.cluster.send(&shard.master, &nodes, false, false).await) {
+                Ok(reply) => {
+                    let text = reply
+                        .as_bytes()
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default();
+                    if let Some(own) = own_line(&text) {
+                        lines.push((shard.master.clone(), own));
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, master = %shard.master, "SCAN: no CLUSTER NODES");
+                }
             }
         }
-        Ok((map, moves))
+        let mut moves = Vec::new();
+        for (from, own) in &lines {
+            for (to_id, named) in &own.migrating_to {
+                // A master of the map by its own address; else (one serving
+                // no slot yet) where the reply says it is.
+                let to = lines
+                    .iter()
+                    .find(|(_, other)| other.id == *to_id)
+                    .map(|(address, _)| address.clone())
+                    .or_else(|| named.clone());
+                if let Some(to) = to {
+                    moves.push((from.clone(), to));
+                }
+            }
+        }
+        (map, moves)
     }
 }
 
-/// The nodes a `CLUSTER NODES` reply's own line (`myself`) says it is
-/// migrating slots to (`[slot->-id]`), by their addresses in that reply.
-fn migrating_to(nodes: &str) -> Vec<Address> {
+/// The parts of `masters` in `map`: each with a slot it serves there.
+fn parts(map: &SlotMap, masters: impl IntoIterator<Item = Address>) -> VecDeque<Part> {
+    masters
+        .into_iter()
+        .map(|master| Part {
+            slot: (0..SLOTS).find(|s| map.shard(*s).is_some_and(|sh| sh.master == master)),
+            master,
+        })
+        .collect()
+}
+
+/// What a `CLUSTER NODES` reply says of the node that sent it (its
+/// `myself` line).
+#[derive(Debug, PartialEq, Eq)]
+struct OwnLine {
+    id: String,
+    /// The nodes it migrates slots to (`[slot->-id]`), with the address the
+    /// reply gives each, if it has a line.
+    migrating_to: Vec<(String, Option<Address>)>,
+}
+
+fn own_line(nodes: &str) -> Option<OwnLine> {
     let lines: Vec<Vec<&str>> = nodes
         .lines()
         .map(|line| line.split_whitespace().collect())
         .collect();
-    let Some(me) = lines.iter().find(|words| {
+    let me = lines.iter().find(|words| {
         words
             .get(2)
             .is_some_and(|flags| flags.split(',').any(|f| f == "myself"))
-    }) else {
-        return Vec::new();
-    };
-    me.iter()
+    })?;
+    let migrating_to = me
+        .iter()
         .filter_map(|word| word.strip_prefix('[')?.strip_suffix(']')?.split_once("->-"))
-        .filter_map(|(_, id)| {
-            let line = lines.iter().find(|words| words.first() == Some(&id))?;
-            // `host:port@cport[,hostname]`
-            let (host, port) = line.get(1)?.split('@').next()?.rsplit_once(':')?;
-            Some(Address::new(
-                host.trim_start_matches('[').trim_end_matches(']'),
-                port.parse().ok()?,
-            ))
+        .map(|(_, id)| {
+            let address = lines
+                .iter()
+                .find(|words| words.first() == Some(&id))
+                .and_then(|line| {
+                    // `host:port@cport[,hostname]`
+                    let (host, port) = line.get(1)?.split('@').next()?.rsplit_once(':')?;
+                    let host = host.trim_start_matches('[').trim_end_matches(']');
+                    Some(Address::new(host, port.parse().ok()?))
+                });
+            (id.to_owned(), address)
         })
-        .collect()
+        .collect();
+    Some(OwnLine {
+        id: (*me.first()?).to_owned(),
+        migrating_to,
+    })
 }
 
 /// A `SCAN` reply: the next cursor and the keys.
@@ -326,23 +393,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_masters_own_line_names_the_nodes_it_migrates_slots_to() {
+    fn a_masters_own_line_names_it_and_the_nodes_it_migrates_slots_to() {
         let nodes = "\
 07c3 127.0.0.1:30004@40004 master - 0 1 4 connected
-e7d1 127.0.0.1:30002@40002,node-2 myself,master - 0 0 2 connected 5461-10922 [5500->-07c3] [6000-<-292f] [6001->-292f]
+e7d1 127.0.0.1:30002@40002,node-2 myself,master - 0 0 2 connected 5461-10922 [5500->-07c3] [6000-<-292f] [6001->-292f] [6002->-gone]
 292f [::1]:30003@40003 master - 0 1 3 connected 10923-16383 [7000->-07c3]
 ";
         assert_eq!(
-            migrating_to(nodes),
-            vec![Address::new("127.0.0.1", 30004), Address::new("::1", 30003)]
+            own_line(nodes),
+            Some(OwnLine {
+                id: "e7d1".to_owned(),
+                migrating_to: vec![
+                    ("07c3".to_owned(), Some(Address::new("127.0.0.1", 30004))),
+                    ("292f".to_owned(), Some(Address::new("::1", 30003))),
+                    ("gone".to_owned(), None),
+                ],
+            })
         );
+        let alone =
+            own_line("e7d1 127.0.0.1:30002@40002 myself,master - 0 0 2 connected 0-16383\n");
+        assert_eq!(alone.map(|own| own.migrating_to), Some(vec![]));
         assert_eq!(
-            migrating_to("e7d1 127.0.0.1:30002@40002 master - 0 0 2 connected 0-16383\n"),
-            vec![]
+            own_line("e7d1 127.0.0.1:1@2 master - 0 0 2 connected\n"),
+            None
         );
-        assert_eq!(
-            migrating_to("e7d1 127.0.0.1:1@2 myself,master - 0 0 2 connected [5->-unknown]\n"),
-            vec![]
-        );
+        assert_eq!(own_line(""), None);
     }
 }

@@ -42,17 +42,6 @@ impl SlotMap {
         &self.shards
     }
 
-    /// For each shard, the first slot it serves.
-    pub(crate) fn first_slots(&self) -> Vec<u16> {
-        let mut first: Vec<Option<u16>> = vec![None; self.shards.len()];
-        for (slot, owner) in (0..SLOTS).zip(self.owners.iter()) {
-            if let Some(first) = first.get_mut(usize::from(*owner)) {
-                first.get_or_insert(slot);
-            }
-        }
-        first.into_iter().flatten().collect()
-    }
-
     /// The first slot no shard serves, if any.
     pub(crate) fn unserved(&self) -> Option<u16> {
         (0..SLOTS)
