@@ -1,11 +1,11 @@
-//! `NativeClient`: requests on pooled connections (or a cluster), with the
-//! GIL released while they wait.
+//! `NativeClient`: requests on a core `Client` (one server, a sentinel set
+//! or a cluster), with the GIL released while they wait.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{
-    Client, ClientOptions, Commands, Connector, Endpoint, Error, Execute, Frame, Pipeline,
-    PooledConnection,
+    Client, ClientOptions, Commands, Connector, Error, Execute, Frame, Pipeline, PooledConnection,
+    SharedConnection,
 };
 
 use crate::args::FlatArgs;
@@ -60,9 +60,8 @@ struct Parts {
 impl Parts {
     /// Makes the parts of a client with `options`: with `asyncio`, on the
     /// shared runtime, else on a runtime of its own; `held`, to keep one
-    /// pooled connection for every request. A sync cluster client reads its
-    /// topology now, the others connect on first use (an asyncio client's
-    /// connect must not block the event loop).
+    /// pooled connection for every request. No I/O: it connects on first
+    /// use.
     fn make(py: Python<'_>, options: &Options, asyncio: bool, held: bool) -> PyResult<Self> {
         let runtime = if asyncio {
             runtime()?
@@ -72,12 +71,10 @@ impl Parts {
         let client_options = ClientOptions::default()
             .pool(options.pool.clone())
             .read_from_replicas(options.read_from_replicas);
-        let config = options.config.clone();
-        let client = if !asyncio && matches!(config.endpoint(), Endpoint::Cluster(_)) {
-            run_on(py, &runtime, Client::connect_with(config, client_options))?
-        } else {
+        let client = {
             let _runtime = runtime.enter();
-            Client::lazy(config, client_options).map_err(|e| errors::to_pyerr(py, &e))?
+            Client::lazy(options.config.clone(), client_options)
+                .map_err(|e| errors::to_pyerr(py, &e))?
         };
         Ok(Self {
             generation: generation(),
@@ -85,6 +82,34 @@ impl Parts {
             held: held.then(|| Mutex::new(None)),
             connector: Connector::new(options.config.clone()),
             runtime,
+        })
+    }
+
+    /// The shared connection its requests may go on (none for a held
+    /// client's).
+    fn shared(&self) -> Option<&SharedConnection> {
+        self.held
+            .is_none()
+            .then(|| self.client.shared_connection())
+            .flatten()
+    }
+
+    /// Runs `request` (see `run_on`). One a signal interrupts lets the
+    /// shared connection go if it read nothing since the request was made
+    /// and a reply has been due a while: a peer gone silent
+    /// (`SharedConnection::close_if_stalled`); a pooled connection goes
+    /// with the dropped request.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        request: impl Future<Output = Result<T, Error>> + Send,
+    ) -> PyResult<T> {
+        let made = Instant::now();
+        run_on(py, &self.runtime, request, || {
+            if let Some(shared) = self.shared() {
+                let _inside = self.runtime.enter();
+                shared.close_if_stalled(made);
+            }
         })
     }
 
@@ -130,16 +155,17 @@ pub(crate) fn run<T: Send>(
     py: Python<'_>,
     request: impl Future<Output = Result<T, Error>> + Send,
 ) -> PyResult<T> {
-    run_on(py, &*runtime()?, request)
+    run_on(py, &*runtime()?, request, || {})
 }
 
 /// Runs `request` on `runtime` with the GIL released. A signal (Ctrl-C)
-/// raises its exception within [`SIGNAL_CHECK`]: the request is dropped,
-/// and with it its connection.
+/// raises its exception within [`SIGNAL_CHECK`]: the request is dropped
+/// (and with it a connection of its own), after `interrupted` ran.
 fn run_on<T: Send>(
     py: Python<'_>,
     runtime: &Runtime,
     request: impl Future<Output = Result<T, Error>> + Send,
+    interrupted: impl FnOnce(),
 ) -> PyResult<T> {
     let mut request = std::pin::pin!(request);
     loop {
@@ -149,7 +175,12 @@ fn run_on<T: Send>(
         });
         match waited {
             Ok(outcome) => return outcome.map_err(|e| errors::to_pyerr(py, &e)),
-            Err(_) => py.check_signals()?,
+            Err(_) => {
+                if let Err(signal) = py.check_signals() {
+                    interrupted();
+                    return Err(signal);
+                }
+            }
         }
     }
 }
@@ -314,7 +345,7 @@ impl Drop for NativeClient {
 #[pymethods]
 impl NativeClient {
     /// A client from the options (see `redwire.Client`); a sync cluster
-    /// client connects at once, the others on first use (see `Parts::make`).
+    /// client connects at once, the others on first use.
     /// With `asyncio`, requests run on the shared runtime's threads (see
     /// `Completions`); else on a runtime of the client's own, driven by the
     /// calling threads.
@@ -323,6 +354,16 @@ impl NativeClient {
     fn new(py: Python<'_>, options: &Bound<'_, PyDict>, asyncio: bool) -> PyResult<Self> {
         let options = Options::from_dict(py, options)?;
         let parts = Parts::make(py, &options, asyncio, false)?;
+        // A sync cluster client reads its topology now (an asyncio one's
+        // would block the event loop): a wrong seed fails here.
+        if !asyncio && parts.client.is_cluster() {
+            run_on(
+                py,
+                &parts.runtime,
+                parts.client.query::<Frame>("PING"),
+                || {},
+            )?;
+        }
         Ok(Self {
             options,
             asyncio,
@@ -340,7 +381,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
         let parts = self.parts()?;
-        let frame = run_on(py, &parts.runtime, spinning(parts.cmd(&args)))?;
+        let frame = parts.run(py, spinning(parts.cmd(&args)))?;
         reply::to_python(py, &frame, self.options.decode_responses)
     }
 
@@ -366,10 +407,10 @@ impl NativeClient {
                 return Ok(flush);
             }
         }
-        completions.spawn(
-            id,
-            async move { parts.cmd(&args).await.map(Outcome::Reply) },
-        )?;
+        let shared = parts.shared().cloned();
+        completions.spawn(id, shared.as_ref(), async move {
+            parts.cmd(&args).await.map(Outcome::Reply)
+        })?;
         Ok(false)
     }
 
@@ -386,7 +427,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyTuple>> {
         let pipeline = build_pipeline(commands, transaction)?;
         let parts = self.parts()?;
-        let replies = run_on(py, &parts.runtime, parts.pipeline(&pipeline))?;
+        let replies = parts.run(py, parts.pipeline(&pipeline))?;
         pipeline_results(py, &replies, transaction, self.options.decode_responses)
     }
 
@@ -400,7 +441,8 @@ impl NativeClient {
     ) -> PyResult<()> {
         let pipeline = build_pipeline(commands, transaction)?;
         let parts = self.parts()?;
-        completions.spawn(id, async move {
+        let shared = parts.shared().cloned();
+        completions.spawn(id, shared.as_ref(), async move {
             parts
                 .pipeline(&pipeline)
                 .await

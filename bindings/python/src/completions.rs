@@ -108,13 +108,23 @@ impl Completions {
         }
     }
 
-    /// Runs `request` on the runtime as request `id`.
+    /// Runs `request` on the runtime as request `id`; `shared`: the shared
+    /// connection it may go on, let go if it stalled when the request is
+    /// cancelled (see `cancel`).
     pub(crate) fn spawn(
         &self,
         id: u64,
+        shared: Option<&SharedConnection>,
         request: impl std::future::Future<Output = Result<Outcome, Error>> + Send + 'static,
     ) -> PyResult<()> {
         self.this_process()?;
+        if let Some(shared) = shared {
+            self.queue
+                .on_shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id, (shared.clone(), Instant::now()));
+        }
         let runtime = crate::runtime::runtime()?;
         let queue = self.queue.clone();
         // Held while spawning, so the task's `finish` (which takes it)

@@ -99,10 +99,18 @@ pub(crate) fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
     let message = match error {
         Error::Server(reply) => reply.message().to_owned(),
         // Said in Python's terms, not the core's.
-        Error::NeedsOwnConnection { command } => format!(
-            "{command} leaves state on its connection, which this client shares: \
-             use a pipeline (WATCH, MULTI ... EXEC) or pubsub()"
-        ),
+        Error::NeedsOwnConnection { command } => {
+            let shared = "leaves state on its connection, which this client shares:";
+            match command.as_str() {
+                "WAIT" | "WAITAOF" => format!(
+                    "{command} counts the writes made before it on its connection: \
+                     send it after the writes, in the same pipeline"
+                ),
+                "SELECT" => format!("{command} {shared} make a client with db="),
+                s if s.contains("SUBSCRIBE") => format!("{command} {shared} use pubsub()"),
+                _ => format!("{command} {shared} use a pipeline (WATCH, MULTI ... EXEC)"),
+            }
+        }
         other => other.to_string(),
     };
     match instance(py, class(error), &message) {

@@ -363,7 +363,7 @@ impl NativePubSub {
         let args = FlatArgs::from_tuple(args)?;
         let link = self.link()?;
         self.note(&args);
-        completions.spawn(id, async move {
+        completions.spawn(id, None, async move {
             link.request(Some(args))
                 .await
                 .map(|()| Outcome::Message(None))
@@ -397,10 +397,9 @@ impl NativePubSub {
     ) -> PyResult<()> {
         let wait = wait(py, timeout)?;
         let link = self.link()?;
-        completions.spawn(
-            id,
-            async move { link.next(wait).await.map(Outcome::Message) },
-        )
+        completions.spawn(id, None, async move {
+            link.next(wait).await.map(Outcome::Message)
+        })
     }
 
     /// Whether a subscription was asked for and not given up (whatever

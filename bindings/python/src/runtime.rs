@@ -67,9 +67,10 @@ pub(crate) fn runtime() -> PyResult<Arc<Runtime>> {
 }
 
 /// A runtime driven by the threads that call into it: a sync client's own.
-/// The thread waiting for a reply polls the socket itself, so no reply
-/// crosses threads; background upkeep (idle checks, a sentinel watcher)
-/// runs while some thread is inside a call.
+/// One thread at a time drives it (tokio hands it over as that thread's
+/// call ends): it reads the shared connection's replies for every caller,
+/// and runs background upkeep (idle checks, a sentinel watcher) while some
+/// thread is inside a call.
 pub(crate) fn calling_threads() -> PyResult<Arc<Runtime>> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -2,9 +2,11 @@
 client (prefork servers, ``multiprocessing``), clients made and dropped by
 the thousand, a peer that stops answering, options at their limits."""
 
+import _thread
 import asyncio
 import multiprocessing
 import os
+import signal
 import socket
 import threading
 import time
@@ -325,6 +327,70 @@ def test_after_a_request_on_a_silent_connection_is_given_up_the_next_ones_take_a
         asyncio.run(main())
     finally:
         proxy.close()
+
+
+def test_an_asyncio_pipeline_given_up_on_a_silent_connection_lets_it_go(server: Dict[str, Any]) -> None:
+    proxy = _StallingProxy(server["host"], server["port"])
+
+    async def main() -> None:
+        client = redwire.asyncio.Client(host="127.0.0.1", port=proxy.port, db=12)
+        await client.set("silent", "piped")
+        proxy.stalled.set()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.pipeline(transaction=False).get("silent").execute(), 1.5)
+        assert await asyncio.wait_for(client.get("silent"), 5) == b"piped"
+        await client.aclose()
+
+    try:
+        asyncio.run(main())
+    finally:
+        proxy.close()
+
+
+def test_a_sync_request_interrupted_on_a_silent_connection_lets_it_go(server: Dict[str, Any]) -> None:
+    # A process a shell starts in the background ignores SIGINT: Python's
+    # handler is installed here.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    proxy = _StallingProxy(server["host"], server["port"])
+    try:
+        client = redwire.Client(host="127.0.0.1", port=proxy.port, db=12)
+        client.set("silent", "sync")
+        proxy.stalled.set()
+        timer = threading.Timer(1.5, _thread.interrupt_main)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            client.get("silent")
+        timer.join()
+        # Not queued behind the silent connection (a guard interrupts a hang).
+        guard = threading.Timer(5, _thread.interrupt_main)
+        guard.start()
+        try:
+            assert client.get("silent") == b"sync"
+        finally:
+            guard.cancel()
+        client.close()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        proxy.close()
+
+
+def test_a_cluster_client_made_before_a_fork_serves_threads_in_the_child(cluster: Dict[str, Any]) -> None:
+    # Made again in the child, with no I/O while the threads wait for it.
+    seeds = ",".join(f"{node['host']}:{node['port']}" for node in cluster["nodes"][:2])
+    client = redwire.Client.from_url(f"redis+cluster://{seeds}")
+    client.set("fork:cluster", "v")
+
+    def threads() -> int:
+        got: List[Any] = []
+        workers = [threading.Thread(target=lambda: got.append(client.get("fork:cluster"))) for _ in range(8)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return sum(value != b"v" for value in got) + (8 - len(got))
+
+    assert _exit_code(_in_child(threads), within=30) == 0
+    client.close()
 
 
 def _accepted(server: Dict[str, Any]) -> int:

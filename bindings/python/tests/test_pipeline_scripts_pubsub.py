@@ -102,8 +102,14 @@ def test_a_command_that_keeps_state_is_refused_before_it_is_sent(server: dict) -
     # SELECT there would reach other callers. Refused, nothing sent.
     with redwire.Client(host=server["host"], port=server["port"], db=9, max_connections=1) as client:
         other = redwire.Client(host=server["host"], port=server["port"], db=9)
-        for command in (("WATCH", "w:plain"), ("MULTI",), ("SELECT", "2")):
-            with pytest.raises(redwire.RedisError, match=f"^{command[0]} leaves state on its connection, which this client shares: use a pipeline"):
+        shared = "leaves state on its connection, which this client shares:"
+        for command, message in (
+            (("WATCH", "w:plain"), f"^WATCH {shared} use a pipeline"),
+            (("MULTI",), f"^MULTI {shared} use a pipeline"),
+            (("SELECT", "2"), f"^SELECT {shared} make a client with db="),
+            (("WAIT", "1", "0"), "^WAIT counts the writes made before it on its connection: send it after"),
+        ):
+            with pytest.raises(redwire.RedisError, match=message):
                 client.execute(*command)
         other.set("w:plain", "changed")
         assert client.pipeline().set("w:plain", "mine").execute() == [True]

@@ -3,7 +3,7 @@
 from typing import Any, Dict, List, Optional, Tuple
 
 class NativeClient:
-    """A pooled (or cluster) client on the redwire core."""
+    """A client on the redwire core's ``Client``."""
 
     def __init__(self, options: Dict[str, Any], asyncio: bool = False) -> None: ...
     def execute(self, args: Tuple[Any, ...]) -> Any:
@@ -23,13 +23,13 @@ class NativeClient:
     def pubsub(self) -> "NativePubSub":
         """A pub/sub connection of its own."""
     def close(self) -> None:
-        """Closes the pooled connections (or releases a held one)."""
+        """Lets its connections go (or releases a held one)."""
     def hold(self) -> "NativeClient":
-        """A client whose requests all go on one connection of this pool."""
+        """A client whose requests all go on one pooled connection."""
     def is_cluster(self) -> bool:
         """Whether it is a cluster client."""
     def pool_stats(self) -> Dict[str, int]:
-        """The pool's counters."""
+        """The pools' counters (blocking commands, ``WATCH``)."""
 
 class NativePubSub:
     """A connection for subscriptions."""

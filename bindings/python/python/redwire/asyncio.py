@@ -132,8 +132,9 @@ class _Requests:
         its outcome, given to ``callback`` if any. However the wait ends
         early (a cancelled task, a closed loop), the request is cancelled:
         its reply reaches no one, its pooled connection is closed, and the
-        shared connection is let go when it answered nothing for a second
-        and since the request was made."""
+        shared connection it may have gone on (a command or a pipeline) is
+        let go when it answered nothing for a second and since the request
+        was made."""
         loop = asyncio.get_running_loop()
         last, state = self._last
         if last is None or last() is not loop or state is None:
