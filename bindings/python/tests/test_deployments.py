@@ -307,8 +307,9 @@ class _StallingProxy:
             s.close()
 
 
+@pytest.mark.parametrize("given_up", ["command", "pipeline"])
 def test_after_a_request_on_a_silent_connection_is_given_up_the_next_ones_take_a_new_one(
-    server: Dict[str, Any],
+    server: Dict[str, Any], given_up: str
 ) -> None:
     proxy = _StallingProxy(server["host"], server["port"])
 
@@ -316,29 +317,12 @@ def test_after_a_request_on_a_silent_connection_is_given_up_the_next_ones_take_a
         client = redwire.asyncio.Client(host="127.0.0.1", port=proxy.port, db=12)
         await client.set("silent", "yes")
         proxy.stalled.set()
+        request = client.get("silent") if given_up == "command" else client.pipeline(transaction=False).get("silent").execute()
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(client.get("silent"), 1.5)
+            await asyncio.wait_for(request, 1.5)
         # Not queued behind the silent connection: a new one answers.
         assert await asyncio.wait_for(client.get("silent"), 5) == b"yes"
         assert await asyncio.wait_for(client.set("silent", "again"), 5) is True
-        await client.aclose()
-
-    try:
-        asyncio.run(main())
-    finally:
-        proxy.close()
-
-
-def test_an_asyncio_pipeline_given_up_on_a_silent_connection_lets_it_go(server: Dict[str, Any]) -> None:
-    proxy = _StallingProxy(server["host"], server["port"])
-
-    async def main() -> None:
-        client = redwire.asyncio.Client(host="127.0.0.1", port=proxy.port, db=12)
-        await client.set("silent", "piped")
-        proxy.stalled.set()
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(client.pipeline(transaction=False).get("silent").execute(), 1.5)
-        assert await asyncio.wait_for(client.get("silent"), 5) == b"piped"
         await client.aclose()
 
     try:
