@@ -202,6 +202,9 @@ impl Pipeline {
     /// comes between its commands, and it ends as it began. (Inside it a
     /// blocking command does not block.)
     pub(crate) fn first_unshared(&self) -> Option<Queued<'_>> {
+        if self.is_plain() {
+            return None;
+        }
         let whole = self.is_transaction();
         let last = self.len().saturating_sub(1);
         let mut commands = self.commands().enumerate().peekable();
@@ -226,6 +229,9 @@ impl Pipeline {
     /// (`WAIT`) with no command before it in the pipeline. Where connections are
     /// picked per request, such a command cannot do what its caller means.
     pub(crate) fn first_needing_a_held_connection(&self) -> Option<Queued<'_>> {
+        if self.is_plain() {
+            return None;
+        }
         let whole = self.is_transaction();
         let last = self.len().saturating_sub(1);
         self.commands().enumerate().find_map(|(i, command)| {

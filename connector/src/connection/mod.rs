@@ -651,6 +651,19 @@ impl Connection {
         self.read_frame().await
     }
 
+    /// The next frame if the read buffer holds it whole, without reading
+    /// (for a reader that takes every frame of one read at once); a frame
+    /// the decoder refuses breaks the connection.
+    pub(crate) fn buffered_frame(&mut self) -> Result<Option<Frame>, Error> {
+        self.decoder.decode_bytes(&mut self.read).map_err(|source| {
+            self.state = State::Broken;
+            Error::Protocol {
+                endpoint: self.endpoint.clone(),
+                source,
+            }
+        })
+    }
+
     async fn flush(&mut self) -> Result<(), Error> {
         let bytes = std::mem::take(&mut self.write);
         let result = self.flush_bytes(&bytes).await;

@@ -327,7 +327,7 @@ async fn drive(
     // Since when the next reply has been awaited (also in `signals`).
     let mut awaited: Option<tokio::time::Instant> = None;
     signals.last_read.store(signals.now(), Ordering::Relaxed);
-    let failure = loop {
+    let failure = 'serve: loop {
         let limit = read_timeout.or(closing.then_some(LET_GO_WAIT));
         // A timeout too long to reckon (years) is none.
         let deadline = awaited
@@ -363,25 +363,24 @@ async fn drive(
                     };
                 }
                 Ok(frame) => {
-                    // One reading of the clock per frame.
+                    // One reading of the clock for the frames of one read.
                     let now = std::time::Instant::now();
                     signals.last_read.store(signals.since_epoch(now), Ordering::Relaxed);
-                    let reply = match error_message(&frame) {
-                        Some(message) => Err(ServerError::new(message)),
-                        None => Ok(frame),
-                    };
-                    // A demoted master or a loading replica, found through
-                    // sentinels, is not the server the connection was made
-                    // for: requests not queued yet go to a new connection,
-                    // found again; those queued are served here still.
-                    if let Err(e) = &reply {
-                        if follows_failovers && matches!(e.code(), "READONLY" | "LOADING") {
-                            queued.close();
+                    let mut next = Some(frame);
+                    while let Some(frame) = next.take() {
+                        answer(frame, &mut waiting, &mut queued, follows_failovers);
+                        if closing && waiting.is_empty() {
+                            return;
                         }
-                    }
-                    hand_over(&mut waiting, reply);
-                    if closing && waiting.is_empty() {
-                        return;
+                        // A frame after the last due is read as any: it
+                        // answers no request.
+                        if waiting.is_empty() {
+                            break;
+                        }
+                        next = match connection.buffered_frame() {
+                            Ok(frame) => frame,
+                            Err(e) => break 'serve e,
+                        };
                     }
                     awaited = (!waiting.is_empty()).then(|| now.into());
                     let since = if awaited.is_some() { signals.since_epoch(now) } else { NOTHING_DUE };
@@ -428,6 +427,32 @@ async fn drive(
     let failure = (!waiting.is_empty()).then_some(failure);
     signals.awaited.store(NOTHING_DUE, Ordering::Relaxed);
     fail(waiting, queued, failure, connection.endpoint());
+}
+
+/// Hands `frame` to the request it answers (a push answers none).
+fn answer(
+    frame: Frame,
+    waiting: &mut VecDeque<Waiting>,
+    queued: &mut mpsc::UnboundedReceiver<Request>,
+    follows_failovers: bool,
+) {
+    if matches!(frame, Frame::Push(_)) {
+        return;
+    }
+    let reply = match error_message(&frame) {
+        Some(message) => Err(ServerError::new(message)),
+        None => Ok(frame),
+    };
+    // A demoted master or a loading replica, found through sentinels, is
+    // not the server the connection was made for: requests not queued yet
+    // go to a new connection, found again; those queued are served here
+    // still.
+    if let Err(e) = &reply {
+        if follows_failovers && matches!(e.code(), "READONLY" | "LOADING") {
+            queued.close();
+        }
+    }
+    hand_over(waiting, reply);
 }
 
 /// Gives `reply` to the first request waiting; once it has all of its
