@@ -163,12 +163,27 @@ fn pipelined(c: &mut Criterion, clients: &mut Clients) {
     let Clients {
         runtime,
         redwire,
-        client: _,
+        client,
         redis_sync,
         redis_async,
         fred,
     } = clients;
     let keys: Vec<String> = (0..PIPELINE_HALF).map(|i| format!("bench:p:{i}")).collect();
+    group.bench_function("redwire-client", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                let mut pipeline = redwire::Pipeline::new();
+                for key in &keys {
+                    pipeline.set(key.as_str(), VALUE);
+                }
+                for key in &keys {
+                    pipeline.get(key.as_str());
+                }
+                let replies: Vec<redwire::Frame> = pipeline.query(&*client).await.unwrap();
+                assert_eq!(replies.len(), 2 * PIPELINE_HALF);
+            })
+        });
+    });
     group.bench_function("redwire", |b| {
         b.iter_custom(|iters| {
             timed!(runtime, iters, {
