@@ -563,9 +563,10 @@ mod tests {
 }
 
 /// A reply read as JSON into `T`, or a JSON value written as an argument
-/// (feature `serde`). A reply that is no string, or no JSON for `T`, is an
-/// [`Error::Conversion`] naming `T` and what came; a null reply is one
-/// (read `Option<Json<T>>` for a key that may be missing).
+/// (feature `serde`). The reply's text (a string's, or an integer's or a
+/// double's digits) is parsed; one that is not JSON for `T`, or an
+/// aggregate, is an [`Error::Conversion`] naming `T` and what came; so is a
+/// null reply (read `Option<Json<T>>` for a key that may be missing).
 ///
 /// ```no_run
 /// use redwire::{Client, Commands, Json};

@@ -837,10 +837,20 @@ fn assert_found<'a>(found: &HashSet<String>, expected: impl Iterator<Item = &'a 
 async fn shard_channels_are_subscribed_where_their_slots_are(client: &Client) {
     let cluster = client.cluster().unwrap();
     let masters = cluster.masters();
-    // A channel on each master: one whose slot it serves.
+    // Two channels on each master, of two of the slots it serves (one
+    // SSUBSCRIBE may not span slots: they are sent apart, and subscribed
+    // again apart after a reconnect).
     let mut channels = Vec::new();
     for master in &masters {
-        channels.push(served_by(cluster, master, "shard").await);
+        let (a, b) = (
+            served_by(cluster, master, "shard").await,
+            served_by(cluster, master, "other").await,
+        );
+        assert_ne!(
+            redwire::key_slot(a.as_bytes()),
+            redwire::key_slot(b.as_bytes())
+        );
+        channels.extend([a, b]);
     }
     let mut subscriber = client.subscriber().await.unwrap();
     subscriber.ssubscribe(&channels).await.unwrap();
@@ -850,7 +860,7 @@ async fn shard_channels_are_subscribed_where_their_slots_are(client: &Client) {
         assert_eq!(receivers, 1, "{channel}");
     }
     let expected: HashSet<String> = channels.iter().cloned().collect();
-    assert_eq!(hear(&mut subscriber, 3).await, expected);
+    assert_eq!(hear(&mut subscriber, channels.len()).await, expected);
     // Killed on every master: each connection subscribes again.
     for master in &masters {
         let killed: Frame = cluster
@@ -869,7 +879,7 @@ async fn shard_channels_are_subscribed_where_their_slots_are(client: &Client) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-    assert_eq!(hear(&mut subscriber, 3).await, expected);
+    assert_eq!(hear(&mut subscriber, channels.len()).await, expected);
     subscriber.sunsubscribe(&channels[..1]).await.unwrap();
     assert_eq!(
         client

@@ -118,6 +118,7 @@ impl Completions {
         request: impl std::future::Future<Output = Result<Outcome, Error>> + Send + 'static,
     ) -> PyResult<()> {
         self.this_process()?;
+        let runtime = crate::runtime::runtime()?;
         if let Some(shared) = shared {
             self.queue
                 .on_shared
@@ -125,7 +126,6 @@ impl Completions {
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(id, (shared.clone(), Instant::now()));
         }
-        let runtime = crate::runtime::runtime()?;
         let queue = self.queue.clone();
         // Held while spawning, so the task's `finish` (which takes it)
         // always finds its handle to remove.

@@ -108,7 +108,13 @@ pub(crate) fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
                 ),
                 "SELECT" => format!("{command} {shared} make a client with db="),
                 s if s.contains("SUBSCRIBE") => format!("{command} {shared} use pubsub()"),
-                _ => format!("{command} {shared} use a pipeline (WATCH, MULTI ... EXEC)"),
+                "MULTI" | "EXEC" | "DISCARD" | "WATCH" | "UNWATCH" => {
+                    format!("{command} {shared} use a pipeline (WATCH, MULTI ... EXEC)")
+                }
+                _ => format!(
+                    "{command} {shared} set it with the client's options (client_name=, \
+                     username=, password=, protocol=) where one says it"
+                ),
             }
         }
         other => other.to_string(),

@@ -107,6 +107,7 @@ def test_a_command_that_keeps_state_is_refused_before_it_is_sent(server: dict) -
             (("WATCH", "w:plain"), f"^WATCH {shared} use a pipeline"),
             (("MULTI",), f"^MULTI {shared} use a pipeline"),
             (("SELECT", "2"), f"^SELECT {shared} make a client with db="),
+            (("CLIENT", "SETNAME", "x"), f"^CLIENT {shared} set it with the client's options"),
             (("WAIT", "1", "0"), "^WAIT counts the writes made before it on its connection: send it after"),
         ):
             with pytest.raises(redwire.RedisError, match=message):

@@ -109,6 +109,8 @@ struct Shards {
     /// Where each task sends its messages: the subscriber's stream.
     sender: mpsc::Sender<Result<Message, Error>>,
     links: Mutex<HashMap<Address, Link>>,
+    /// Each shard channel subscribed, and the link it was subscribed on.
+    channels: Mutex<HashMap<Vec<u8>, Address>>,
 }
 
 /// One master's shard channel connection.
@@ -180,6 +182,7 @@ impl Client {
                 cluster: lazy.get().await?.clone(),
                 sender: sender.clone(),
                 links: Mutex::default(),
+                channels: Mutex::default(),
             }),
             Topology::Server { .. } => None,
         };
@@ -212,8 +215,8 @@ impl Subscriber {
     }
 
     /// `SSUBSCRIBE shardchannel…` (Redis 7): on a cluster, each on the
-    /// master serving its slot (a stale slot map is read again once on
-    /// `MOVED`).
+    /// master serving its slot, one command per slot (a stale slot map is
+    /// read again once on `MOVED`).
     pub async fn ssubscribe(&self, channels: impl Args) -> Result<(), Error> {
         let Some(shards) = &self.shards else {
             return self.send(&("SSUBSCRIBE", channels)).await;
@@ -237,17 +240,9 @@ impl Subscriber {
         let Some(shards) = &self.shards else {
             return self.send(&("SUNSUBSCRIBE", channels)).await;
         };
-        // Wherever each may be: unsubscribing a channel a connection does
-        // not have is harmless.
-        let controls: Vec<_> = shards
-            .links()
-            .values()
-            .map(|link| link.control.clone())
-            .collect();
-        for control in controls {
-            send(&control, &("SUNSUBSCRIBE", &channels)).await?;
-        }
-        Ok(())
+        let mut names = Vec::new();
+        channels.for_each_arg(&mut |name| names.push(name.to_vec()));
+        shards.unsubscribe(names).await
     }
 
     /// `UNSUBSCRIBE [channel…]` (none: every channel).
@@ -263,6 +258,17 @@ impl Subscriber {
     async fn send(&self, command: &impl Args) -> Result<(), Error> {
         send(&self.control, command).await
     }
+}
+
+/// `names` by slot, in slot order.
+fn by_slot<'a>(
+    names: impl Iterator<Item = &'a Vec<u8>>,
+) -> std::collections::BTreeMap<u16, Vec<&'a [u8]>> {
+    let mut slots: std::collections::BTreeMap<u16, Vec<&[u8]>> = std::collections::BTreeMap::new();
+    for name in names {
+        slots.entry(key_slot(name)).or_default().push(name);
+    }
+    slots
 }
 
 /// Has a subscriber's task run `command`; returns once it is done.
@@ -288,24 +294,51 @@ impl Shards {
         self.links.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Subscribes each of `names` on the master serving its slot now.
+    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Address>> {
+        self.channels.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Subscribes each of `names` on the master serving its slot now, one
+    /// `SSUBSCRIBE` per slot.
     async fn subscribe(&self, names: &[Vec<u8>]) -> Result<(), Error> {
-        let mut by_master: Vec<(Address, u16, Vec<&[u8]>)> = Vec::new();
-        for name in names {
-            let slot = key_slot(name);
+        for (slot, group) in by_slot(names.iter()) {
             let master = self.cluster.master_of(slot)?;
-            match by_master.iter_mut().find(|(m, _, _)| *m == master) {
-                Some((_, _, group)) => group.push(name),
-                None => by_master.push((master, slot, vec![name])),
+            let control = self.link(&master, slot).await?;
+            send(&control, &("SSUBSCRIBE", &group)).await?;
+            let mut channels = self.channels();
+            for name in group {
+                channels.insert(name.to_vec(), master.clone());
             }
         }
-        for (master, slot, group) in by_master {
-            let control = self.link(&master, slot).await?;
-            if let Err(e) = send(&control, &("SSUBSCRIBE", &group)).await {
-                // Not subscribed there: not to be subscribed again there
-                // after a reconnect either.
+        Ok(())
+    }
+
+    /// Unsubscribes `names` (none: every shard channel) on the links they
+    /// were subscribed on, one `SUNSUBSCRIBE` per slot and link; a name not
+    /// subscribed is passed over.
+    async fn unsubscribe(&self, names: Vec<Vec<u8>>) -> Result<(), Error> {
+        if names.is_empty() {
+            self.channels().clear();
+            let controls: Vec<_> = self.links().values().map(|l| l.control.clone()).collect();
+            for control in controls {
+                send(&control, &"SUNSUBSCRIBE").await?;
+            }
+            return Ok(());
+        }
+        let mut on: HashMap<Address, Vec<Vec<u8>>> = HashMap::new();
+        {
+            let mut channels = self.channels();
+            for name in names {
+                if let Some(link) = channels.remove(&name) {
+                    on.entry(link).or_default().push(name);
+                }
+            }
+        }
+        for (link, names) in on {
+            let control = self.links().get(&link).map(|l| l.control.clone());
+            let Some(control) = control else { continue };
+            for (_, group) in by_slot(names.iter()) {
                 send(&control, &("SUNSUBSCRIBE", &group)).await?;
-                return Err(e);
             }
         }
         Ok(())
@@ -356,6 +389,8 @@ impl Drop for Subscriber {
 /// callers whose subscriptions it carries, when they were lost with the
 /// connection before being confirmed).
 struct Pending {
+    /// The command, as sent.
+    command: Vec<Vec<u8>>,
     /// The confirmation's kind: `subscribe`, `psubscribe`, `ssubscribe`.
     kind: Vec<u8>,
     remaining: usize,
@@ -434,16 +469,18 @@ async fn run(
             control = controls.recv() => {
                 let Some(Control { command, done }) = control else { return };
                 let mut words = Vec::new();
-                command.for_each_arg(&mut |w| words.push(w.to_ascii_lowercase()));
+                command.for_each_arg(&mut |w| words.push(w.to_vec()));
+                let kind = words[0].to_ascii_lowercase();
                 match connection.send_subscription(&command).await {
-                    Ok(()) if words[0].ends_with(b"unsubscribe") => {
+                    Ok(()) if kind.ends_with(b"unsubscribe") => {
                         drop(done.send(Ok(())));
                         None
                     }
                     Ok(()) => {
                         pending.push_back(Pending {
-                            kind: words[0].clone(),
                             remaining: words.len() - 1,
+                            command: words,
+                            kind,
                             done: vec![done],
                         });
                         None
@@ -474,7 +511,11 @@ async fn run(
                 Ok(Frame::Error(message) | Frame::BulkError(message)) => {
                     let refused = Error::Server(crate::error::ServerError::new(&message));
                     match pending.pop_front() {
-                        Some(waiting) => waiting.answer(&Err(refused)),
+                        Some(waiting) => {
+                            // Not subscribed: not to be subscribed again.
+                            connection.subscription_refused(&waiting.command);
+                            waiting.answer(&Err(refused));
+                        }
                         // Refused with nobody waiting: the reader hears it.
                         None => deliver(&sender, &mut dropped, Err(refused)),
                     }
@@ -583,10 +624,10 @@ async fn reconnect(
             if connection.send_subscription(command).await.is_err() {
                 break;
             }
-            let kind = command[0].to_ascii_lowercase();
             resubscribed.push(Pending {
-                kind,
+                kind: command[0].to_ascii_lowercase(),
                 remaining: command.len() - 1,
+                command: command.clone(),
                 done: Vec::new(),
             });
         }

@@ -36,7 +36,7 @@ pub const MAX_SCAN_PASSES: u32 = 16;
 ///   once the retries are spent).
 /// - A key that moves (`MIGRATE` writes it where it goes, then deletes it
 ///   where it was) is missed only if it left a master before that master's
-///   first walk ended, and reached one after that one's last walk began
+///   last walk ended, and reached one after that one's last walk began
 ///   (through other masters on the way, maybe). So after each pass the
 ///   topology is read again, with the migrations under way (each master's
 ///   `CLUSTER NODES` names its own); a master that received slots, or is
@@ -58,8 +58,8 @@ pub struct ClusterScan {
     retries: u32,
     /// Passes started.
     passes: u32,
-    /// Each master walked: when its last walk began, and when its first
-    /// walk ended (`None`: not yet), counted in walk events.
+    /// Each master walked: when its last walk began and ended (`None`: not
+    /// yet), counted in walk events.
     walks: HashMap<Address, (u64, Option<u64>)>,
     /// Walk events so far.
     events: u64,
@@ -124,7 +124,8 @@ impl ClusterScan {
                     None => return Ok(None),
                 },
             };
-            let master = match self.master_of(&part) {
+            let mut part = part;
+            let master = match self.master_of(&mut part) {
                 Ok(master) => master,
                 Err(e) => {
                     if let Some(pass) = &mut self.pass {
@@ -141,8 +142,7 @@ impl ClusterScan {
                 Some((node, cursor)) if node == master => cursor,
                 _ => {
                     self.events += 1;
-                    let walk = self.walks.entry(master.clone()).or_insert((0, None));
-                    walk.0 = self.events;
+                    self.walks.insert(master.clone(), (self.events, None));
                     Bytes::from_static(b"0")
                 }
             };
@@ -163,7 +163,7 @@ impl ClusterScan {
             if next.as_ref() == b"0" {
                 self.events += 1;
                 if let Some((_, ended)) = self.walks.get_mut(&master) {
-                    ended.get_or_insert(self.events);
+                    *ended = Some(self.events);
                 }
             }
             self.current = (next.as_ref() != b"0").then_some((part, master, next));
@@ -174,14 +174,21 @@ impl ClusterScan {
     }
 
     /// The master to walk for `part` now: its own while it serves slots
-    /// (whichever moved away), else (a failover) the one serving its slot.
-    fn master_of(&self, part: &Part) -> Result<Address, Error> {
+    /// (whichever moved away; the part then notes one it still serves),
+    /// else (a failover) the one serving its slot.
+    fn master_of(&self, part: &mut Part) -> Result<Address, Error> {
         let map = self.cluster.map();
+        let serves = |slot: u16| map.shard(slot).is_some_and(|s| s.master == part.master);
+        if part.slot.is_some_and(serves) {
+            return Ok(part.master.clone());
+        }
+        if let Some(slot) = (0..SLOTS).find(|s| serves(*s)) {
+            part.slot = Some(slot);
+            return Ok(part.master.clone());
+        }
         match part.slot {
-            Some(slot) if !map.shards().iter().any(|s| s.master == part.master) => {
-                self.cluster.master_of(slot)
-            }
-            _ => Ok(part.master.clone()),
+            Some(slot) => self.cluster.master_of(slot),
+            None => Ok(part.master.clone()),
         }
     }
 
@@ -217,7 +224,7 @@ impl ClusterScan {
             }
         }
         // How late each master may have held keys a walk missed: until its
-        // first walk ended, or later for keys it received (fixed point over
+        // last walk ended, or later for keys it received (fixed point over
         // chains of moves).
         let mut held: HashMap<&Address, u64> = HashMap::new();
         let ended = |node: &Address| self.walks.get(node).and_then(|w| w.1).unwrap_or(u64::MAX);

@@ -347,6 +347,17 @@ impl Connection {
         Ok(reply)
     }
 
+    /// Takes back what [`send_subscription`](Self::send_subscription)
+    /// noted for a subscribe command the server refused with an error
+    /// reply (it sends no confirmation then): it is not subscribed again
+    /// after a reconnect.
+    pub fn subscription_refused<A: Args + ?Sized>(&mut self, args: &A) {
+        if let Some(kind) = Effects::of(args).subscription().filter(|k| k.subscribes()) {
+            let names = Self::names(args);
+            self.subscriptions.refused(kind, &names, names.len());
+        }
+    }
+
     /// Sends a (un)subscribe command and reads its first confirmation; its
     /// other confirmations are set aside for [`read`](Self::read).
     async fn subscribe<A: Args + ?Sized>(

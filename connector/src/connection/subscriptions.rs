@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use redwire_resp::Frame;
 
+use crate::command::slot::key_slot;
 use crate::command::Subscription;
 
 /// The channels, patterns and shard channels a connection is subscribed
@@ -102,17 +103,29 @@ impl Subscriptions {
     }
 
     /// The commands that subscribe another connection to what this one is
-    /// subscribed to.
+    /// subscribed to: shard channels one slot per command (a cluster node
+    /// refuses an `SSUBSCRIBE` across slots).
     pub(super) fn resubscriptions(&self) -> Vec<Vec<Vec<u8>>> {
-        [&b"SUBSCRIBE"[..], b"PSUBSCRIBE", b"SSUBSCRIBE"]
-            .iter()
-            .zip(&self.names)
-            .filter(|(_, names)| !names.is_empty())
-            .map(|(command, names)| {
-                std::iter::once(command.to_vec())
-                    .chain(names.iter().cloned())
-                    .collect()
-            })
-            .collect()
+        let [channels, patterns, shard] = &self.names;
+        let mut commands: Vec<Vec<Vec<u8>>> =
+            [(&b"SUBSCRIBE"[..], channels), (b"PSUBSCRIBE", patterns)]
+                .into_iter()
+                .filter(|(_, names)| !names.is_empty())
+                .map(|(command, names)| {
+                    std::iter::once(command.to_vec())
+                        .chain(names.iter().cloned())
+                        .collect()
+                })
+                .collect();
+        let mut by_slot: std::collections::BTreeMap<u16, Vec<Vec<u8>>> =
+            std::collections::BTreeMap::new();
+        for name in shard {
+            by_slot
+                .entry(key_slot(name))
+                .or_insert_with(|| vec![b"SSUBSCRIBE".to_vec()])
+                .push(name.clone());
+        }
+        commands.extend(by_slot.into_values());
+        commands
     }
 }

@@ -107,9 +107,23 @@ impl SharedConnection {
     /// requests queued meanwhile) when there is none or it failed.
     fn live(&self) -> Result<Arc<Multiplexed>, Error> {
         if let Some((pool, seen)) = self.0.follows.get() {
-            let now = pool.invalidations();
-            if now.is_some_and(|now| seen.swap(now, std::sync::atomic::Ordering::AcqRel) != now) {
-                self.close();
+            use std::sync::atomic::Ordering;
+            if let Some(now) = pool.invalidations() {
+                if seen.load(Ordering::Acquire) != now {
+                    // Under the lock, and noted after the close: a caller
+                    // that sees `now` noted finds the old connection gone.
+                    let mut current = self
+                        .0
+                        .current
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if seen.load(Ordering::Acquire) != now {
+                        if let Some(old) = current.take() {
+                            old.let_go();
+                        }
+                        seen.store(now, Ordering::Release);
+                    }
+                }
             }
         }
         let live = |current: &Option<Arc<Multiplexed>>| {
