@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyMemoryView, PyString, PyTuple};
 use redwire::{ArgBuf, Args};
 
 /// One command's arguments, copied from Python values.
@@ -17,9 +17,9 @@ impl Args for FlatArgs {
 }
 
 impl FlatArgs {
-    /// The arguments of `values`: `bytes`, `bytearray`, `str` (UTF-8),
-    /// `int` and `float` (as Python writes them); a `bool` is refused, as
-    /// redis-py refuses it.
+    /// The arguments of `values`: `bytes`, `bytearray`, `memoryview`, `str`
+    /// (UTF-8), `int` and `float` (as Python writes them); anything else (a
+    /// `bool`, `None`, a list) raises `DataError`, as in redis-py.
     pub(crate) fn from_tuple(values: &Bound<'_, PyTuple>) -> PyResult<Self> {
         let mut args = Self::default();
         args.fill(values)?;
@@ -44,10 +44,13 @@ impl FlatArgs {
         } else if let Ok(text) = value.cast::<PyString>() {
             self.0.push(text.to_cow()?.as_bytes());
         } else if value.is_instance_of::<pyo3::types::PyBool>() {
-            return Err(PyTypeError::new_err(format!(
-                "argument {} is a bool: convert it to bytes, str, int or float first",
-                i + 1
-            )));
+            return Err(data_error(
+                value.py(),
+                &format!(
+                    "argument {} is a bool: convert it to bytes, str, int or float first",
+                    i + 1
+                ),
+            ));
         } else if let Ok(int) = value.cast::<PyInt>() {
             match int.extract::<i64>() {
                 Ok(n) => self.0.push(n.to_string().as_bytes()),
@@ -57,13 +60,27 @@ impl FlatArgs {
             self.0.push(float.repr()?.to_cow()?.as_bytes());
         } else if let Ok(array) = value.cast::<PyByteArray>() {
             self.0.push(&array.to_vec());
+        } else if value.is_instance_of::<PyMemoryView>() {
+            let bytes = value.call_method0("tobytes")?;
+            self.0.push(bytes.cast::<PyBytes>()?.as_bytes());
         } else {
-            return Err(PyTypeError::new_err(format!(
-                "argument {} is a {}: commands take bytes, str, int and float",
-                i + 1,
-                value.get_type().name()?
-            )));
+            return Err(data_error(
+                value.py(),
+                &format!(
+                    "argument {} is a {}: commands take bytes, str, int and float",
+                    i + 1,
+                    value.get_type().name()?
+                ),
+            ));
         }
         Ok(())
+    }
+}
+
+/// `redwire.DataError(message)` (a `TypeError` if it cannot be made).
+fn data_error(py: Python<'_>, message: &str) -> PyErr {
+    match crate::errors::instance(py, "DataError", message) {
+        Ok(error) => PyErr::from_value(error),
+        Err(e) => e,
     }
 }

@@ -106,9 +106,9 @@ def test_any_command_and_reply_types(client: redwire.Client) -> None:
     assert client.dbsize() == 3
     info = client.info("server")
     assert isinstance(info["redis_version"], str) and info["tcp_port"] > 0
-    with pytest.raises(TypeError, match="argument 3 is a bool"):
+    with pytest.raises(redwire.DataError, match="argument 3 is a bool"):
         client.execute("SET", "k", True)
-    with pytest.raises(TypeError, match="argument 3 is a list"):
+    with pytest.raises(redwire.DataError, match="argument 3 is a list"):
         client.execute("SET", "k", [1])
     with pytest.raises(TypeError):
         client.execute()

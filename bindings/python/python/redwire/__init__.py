@@ -10,6 +10,10 @@ b'hello'
 
 from . import exceptions
 from .client import Client, Pipeline, PubSub, Script, connect
+
+#: redis-py's names for the client.
+Redis = Client
+StrictRedis = Client
 from .exceptions import (
     AuthenticationError,
     ConfigError,
@@ -26,6 +30,8 @@ from .exceptions import (
 
 __all__ = [
     "Client",
+    "Redis",
+    "StrictRedis",
     "Pipeline",
     "PubSub",
     "Script",

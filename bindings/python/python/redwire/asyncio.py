@@ -44,7 +44,7 @@ from . import client as sync
 from .commands import Callback, Key, Value, _ok
 from .exceptions import ConnectionError, NoScriptError, WatchError
 
-__all__ = ["Client", "Pipeline", "PubSub", "Script", "connect"]
+__all__ = ["Client", "Redis", "StrictRedis", "Pipeline", "PubSub", "Script", "connect"]
 
 
 class _LoopRequests:
@@ -188,11 +188,12 @@ class Client(sync.Client):
         self,
         func: Callable[["Pipeline"], Any],
         *watches: Key,
+        shard_hint: Optional[str] = None,
         value_from_callable: bool = False,
         watch_delay: Optional[float] = None,
     ) -> Any:
         """:meth:`redwire.Client.transaction`, awaited; ``func`` may be a
-        coroutine function."""
+        coroutine function. (``shard_hint`` is accepted, not used.)"""
         async with self.pipeline(True) as pipe:
             while True:
                 try:
@@ -211,13 +212,33 @@ class Client(sync.Client):
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""
         return Script(self, script)
 
-    def pubsub(self) -> "PubSub":  # type: ignore[override]
-        """A pub/sub object whose calls are awaited."""
-        return PubSub(self._native.pubsub(), self._requests)
+    def pubsub(self, **kwargs: Any) -> "PubSub":  # type: ignore[override]
+        """A pub/sub object whose calls are awaited (options as
+        :meth:`redwire.Client.pubsub`'s), closed with the client."""
+        pubsub = PubSub(self._native.pubsub(), self._requests, **sync._pubsub_options(kwargs))
+        self._pubsubs.add(pubsub)
+        return pubsub
 
-    async def aclose(self) -> None:
-        """Lets the connections go (see ``Client.close``); requests still waiting raise
+    @classmethod
+    def from_url(  # type: ignore[override]
+        cls,
+        url: str,
+        single_connection_client: bool = False,
+        auto_close_connection_pool: Optional[bool] = None,
+        **kwargs: Any,
+    ) -> "Client":
+        """A client for ``url``, as ``redis.asyncio``'s ``from_url``
+        (``single_connection_client`` and ``auto_close_connection_pool``
+        are accepted, not used: its tasks share one connection already,
+        and it closes what it opened)."""
+        return cls(url=url, **kwargs)
+
+    async def aclose(self, close_connection_pool: Optional[bool] = None) -> None:
+        """Lets the connections go (see ``Client.close``) and closes the
+        pub/sub objects it made; requests still waiting raise
         :class:`~redwire.ConnectionError`. Later requests open new ones."""
+        for pubsub in list(self._pubsubs):
+            sync.PubSub.close(pubsub)
         self._native.close()
         self._requests.close()
 
@@ -230,6 +251,27 @@ class Client(sync.Client):
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.aclose()
+
+    def __await__(self) -> Generator[Any, None, "Client"]:
+        """``await Client(...)`` (and ``await connect(...)``) gives the
+        client, as ``redis.asyncio`` clients are awaitable."""
+
+        async def ready() -> "Client":
+            return self
+
+        return ready().__await__()
+
+    def __enter__(self) -> "Client":
+        """Refused: an asyncio client closes with ``async with``."""
+        raise TypeError("redwire.asyncio.Client: use 'async with', not 'with'")
+
+    def __exit__(self, *exc_info: Any) -> None:
+        raise TypeError("redwire.asyncio.Client: use 'async with', not 'with'")
+
+
+#: redis.asyncio's names for the client.
+Redis = Client
+StrictRedis = Client
 
 
 def connect(url: Optional[str] = None, **options: Any) -> Client:
@@ -322,8 +364,10 @@ class Script(sync.Script):
 class PubSub(sync.PubSub):
     """Subscriptions whose calls are awaited; ``async for message in pubsub``."""
 
-    def __init__(self, native: "_native.NativePubSub", requests: _Requests) -> None:
-        super().__init__(native)
+    def __init__(
+        self, native: "_native.NativePubSub", requests: _Requests, ignore_subscribe_messages: bool = False
+    ) -> None:
+        super().__init__(native, ignore_subscribe_messages)
         self._requests = requests
 
     async def _send(self, *args: Key) -> None:  # type: ignore[override]
@@ -342,9 +386,10 @@ class PubSub(sync.PubSub):
         await self._send("PUNSUBSCRIBE", *patterns)
 
     async def get_message(  # type: ignore[override]
-        self, timeout: Optional[float] = 0.0, ignore_subscribe_messages: bool = False
+        self, ignore_subscribe_messages: bool = False, timeout: Optional[float] = 0.0
     ) -> Optional[Dict[str, Any]]:
         """The next message, or ``None`` after ``timeout`` seconds."""
+        ignore_subscribe_messages = ignore_subscribe_messages or self.ignore_subscribe_messages
         loop = asyncio.get_running_loop()
         deadline = sync._deadline(timeout, loop.time())
         while True:

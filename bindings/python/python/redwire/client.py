@@ -3,6 +3,7 @@ client (:mod:`redwire.asyncio`) builds on them."""
 
 import hashlib
 import time
+import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _native
@@ -77,11 +78,13 @@ class Client(Commands):
             options["sentinels"] = [tuple(address) for address in sentinels]
         chosen = {name: value for name, value in options.items() if value is not None}
         self._native = _native.NativeClient(chosen, self._asyncio)
+        # The pub/sub objects it made, closed with it.
+        self._pubsubs: "weakref.WeakSet[PubSub]" = weakref.WeakSet()
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> "Client":
+    def from_url(cls, url: str, **kwargs: Any) -> "Client":
         """A client for ``url``, as redis-py's ``from_url``."""
-        return cls(url=url, **options)
+        return cls(url=url, **kwargs)
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
         reply = self._native.execute(args)
@@ -96,19 +99,14 @@ class Client(Commands):
             transaction = not self._native.is_cluster()
         return Pipeline(self, transaction)
 
-    def transaction(
-        self,
-        func: Callable[["Pipeline"], Any],
-        *watches: Key,
-        value_from_callable: bool = False,
-        watch_delay: Optional[float] = None,
-    ) -> Any:
+    def transaction(self, func: Callable[["Pipeline"], Any], *watches: Key, **kwargs: Any) -> Any:
         """Optimistic locking, as redis-py's: ``WATCH``es ``watches``, calls
         ``func(pipe)`` (which reads at once, calls ``pipe.multi()``, then
         queues), and runs the transaction; when a watched key changed
         meanwhile, starts again (after ``watch_delay`` seconds). Returns the
         transaction's replies, or ``func``'s value with
-        ``value_from_callable``."""
+        ``value_from_callable=True``. (``shard_hint`` is accepted, not used.)"""
+        value_from_callable, watch_delay = _transaction_options(kwargs)
         with self.pipeline(True) as pipe:
             while True:
                 try:
@@ -126,9 +124,14 @@ class Client(Commands):
         it again when the server answers ``NOSCRIPT``."""
         return Script(self, script)
 
-    def pubsub(self) -> "PubSub":
-        """A pub/sub object on a connection of its own."""
-        return PubSub(self._native.pubsub())
+    def pubsub(self, **kwargs: Any) -> "PubSub":
+        """A pub/sub object on a connection of its own, closed with the
+        client; ``ignore_subscribe_messages=True`` leaves the confirmations
+        out of :meth:`PubSub.get_message` (redis-py's other options,
+        ``shard_hint`` and ``push_handler_func``, are accepted, not used)."""
+        pubsub = PubSub(self._native.pubsub(), **_pubsub_options(kwargs))
+        self._pubsubs.add(pubsub)
+        return pubsub
 
     def pool_stats(self) -> Dict[str, int]:
         """The pool's counters (``idle``, ``in_use``, ``created``, ...; summed
@@ -138,7 +141,10 @@ class Client(Commands):
 
     def close(self) -> None:
         """Lets the connections go (the shared one once its replies are
-        read, pooled ones as they come back); later requests open new ones."""
+        read, pooled ones as they come back) and closes the pub/sub objects
+        it made; later requests open new ones."""
+        for pubsub in list(self._pubsubs):
+            pubsub.close()
         self._native.close()
 
     def __enter__(self) -> "Client":
@@ -146,6 +152,43 @@ class Client(Commands):
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+    # Dict-style access, as redis-py's.
+
+    def __getitem__(self, name: Key) -> Any:
+        """``GET``; a missing key raises ``KeyError``."""
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: Key, value: Value) -> None:
+        self.set(name, value)
+
+    def __delitem__(self, name: Key) -> None:
+        self.delete(name)
+
+    def __contains__(self, name: Key) -> bool:
+        return bool(self.exists(name))
+
+
+def _transaction_options(kwargs: Dict[str, Any]) -> Tuple[bool, Optional[float]]:
+    """``transaction``'s keyword options: ``value_from_callable`` and
+    ``watch_delay`` (``shard_hint``: accepted, not used); another raises
+    ``TypeError``."""
+    unknown = set(kwargs) - {"value_from_callable", "watch_delay", "shard_hint"}
+    if unknown:
+        raise TypeError(f"transaction() got unexpected keyword arguments: {sorted(unknown)}")
+    return bool(kwargs.get("value_from_callable", False)), kwargs.get("watch_delay")
+
+
+def _pubsub_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """``pubsub``'s keyword options, as ``PubSub`` takes them; another
+    raises ``TypeError``."""
+    unknown = set(kwargs) - {"ignore_subscribe_messages", "shard_hint", "push_handler_func"}
+    if unknown:
+        raise TypeError(f"pubsub() got unexpected keyword arguments: {sorted(unknown)}")
+    return {"ignore_subscribe_messages": bool(kwargs.get("ignore_subscribe_messages", False))}
 
 
 def connect(url: Optional[str] = None, **options: Any) -> Client:
@@ -225,6 +268,11 @@ class Pipeline(Commands):
 
     def __len__(self) -> int:
         return len(self._commands)
+
+    def __bool__(self) -> bool:
+        """A pipeline is true even when empty, as redis-py's (``len`` counts
+        its commands)."""
+        return True
 
     def _batch(self) -> Tuple[List[Tuple[Tuple[Any, ...], Callback]], bool]:
         """Takes the queued commands; whether they form a transaction."""
@@ -359,8 +407,10 @@ class PubSub:
     :class:`~redwire.ConnectionError` once; the read after it connects again
     and subscribes again to every channel and pattern."""
 
-    def __init__(self, native: "_native.NativePubSub") -> None:
+    def __init__(self, native: "_native.NativePubSub", ignore_subscribe_messages: bool = False) -> None:
         self._native = native
+        #: Whether :meth:`get_message` leaves confirmations out.
+        self.ignore_subscribe_messages = ignore_subscribe_messages
         # The count of subscriptions in the last confirmation read.
         self._confirmed = 0
 
@@ -401,10 +451,13 @@ class PubSub:
         self._send("PUNSUBSCRIBE", *patterns)
 
     def get_message(
-        self, timeout: Optional[float] = 0.0, ignore_subscribe_messages: bool = False
+        self, ignore_subscribe_messages: bool = False, timeout: Optional[float] = 0.0
     ) -> Optional[Dict[str, Any]]:
         """The next message, or ``None`` when none arrives within ``timeout``
-        seconds (``0``: do not wait; ``None`` or infinity: wait for one)."""
+        seconds (``0``: do not wait; ``None`` or infinity: wait for one);
+        confirmations left out with ``ignore_subscribe_messages`` (here or
+        given to ``pubsub()``)."""
+        ignore_subscribe_messages = ignore_subscribe_messages or self.ignore_subscribe_messages
         deadline = _deadline(timeout, time.monotonic())
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
