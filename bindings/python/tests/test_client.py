@@ -67,7 +67,7 @@ def test_hashes_sets_lists_and_sorted_sets(client: redwire.Client) -> None:
     assert client.hlen("h") == 3
     assert sorted(client.hkeys("h")) == [b"f", b"g", b"h"]
     assert client.hdel("h", "f", "nope") == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(redwire.DataError):
         client.hset("h")
     assert client.sadd("set", "a", "b", "a") == 2
     assert client.smembers("set") == {b"a", b"b"}

@@ -208,6 +208,55 @@ class Client(sync.Client):
                     if watch_delay:
                         await asyncio.sleep(watch_delay)
 
+    async def scan_iter(  # type: ignore[override]
+        self, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """Every key, as :meth:`redwire.Client.scan_iter`, awaited."""
+        cursor = 0
+        while True:
+            cursor, keys = await self.scan(cursor, match, count, _type)
+            for key in keys:
+                yield key
+            if cursor == 0:
+                return
+
+    async def hscan_iter(  # type: ignore[override]
+        self, name: Key, match: Any = None, count: Optional[int] = None, no_values: Optional[bool] = None
+    ) -> AsyncIterator[Any]:
+        cursor = 0
+        while True:
+            cursor, data = await self.hscan(name, cursor, match, count, no_values)
+            for item in data if no_values else data.items():
+                yield item
+            if cursor == 0:
+                return
+
+    async def sscan_iter(  # type: ignore[override]
+        self, name: Key, match: Any = None, count: Optional[int] = None
+    ) -> AsyncIterator[Any]:
+        cursor = 0
+        while True:
+            cursor, members = await self.sscan(name, cursor, match, count)
+            for member in members:
+                yield member
+            if cursor == 0:
+                return
+
+    async def zscan_iter(  # type: ignore[override]
+        self,
+        name: Key,
+        match: Any = None,
+        count: Optional[int] = None,
+        score_cast_func: Callable[[Any], Any] = float,
+    ) -> AsyncIterator[Any]:
+        cursor = 0
+        while True:
+            cursor, pairs = await self.zscan(name, cursor, match, count, score_cast_func)
+            for pair in pairs:
+                yield pair
+            if cursor == 0:
+                return
+
     def register_script(self, script: str) -> "Script":  # type: ignore[override]
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""
         return Script(self, script)

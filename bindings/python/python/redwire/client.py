@@ -153,6 +153,49 @@ class Client(Commands):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
+    # Walks with SCAN and its kin, as redis-py's generators.
+
+    def scan_iter(
+        self, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any
+    ) -> Iterator[Any]:
+        """Every key (``SCAN`` until the cursor comes back to 0); some maybe
+        twice, as ``SCAN`` gives them."""
+        cursor = 0
+        while True:
+            cursor, keys = self.scan(cursor, match, count, _type)
+            yield from keys
+            if cursor == 0:
+                return
+
+    def hscan_iter(
+        self, name: Key, match: Any = None, count: Optional[int] = None, no_values: Optional[bool] = None
+    ) -> Iterator[Any]:
+        """Every ``(field, value)`` of a hash (every field with ``no_values``)."""
+        cursor = 0
+        while True:
+            cursor, data = self.hscan(name, cursor, match, count, no_values)
+            yield from (data if no_values else data.items())
+            if cursor == 0:
+                return
+
+    def sscan_iter(self, name: Key, match: Any = None, count: Optional[int] = None) -> Iterator[Any]:
+        cursor = 0
+        while True:
+            cursor, members = self.sscan(name, cursor, match, count)
+            yield from members
+            if cursor == 0:
+                return
+
+    def zscan_iter(
+        self, name: Key, match: Any = None, count: Optional[int] = None, score_cast_func: Callable[[Any], Any] = float
+    ) -> Iterator[Any]:
+        cursor = 0
+        while True:
+            cursor, pairs = self.zscan(name, cursor, match, count, score_cast_func)
+            yield from pairs
+            if cursor == 0:
+                return
+
     # Dict-style access, as redis-py's.
 
     def __getitem__(self, name: Key) -> Any:

@@ -1,0 +1,131 @@
+"""Commands on keys of any type: existence, expiry, renaming, copying,
+serialising."""
+
+import datetime
+from typing import Any, Optional, Tuple, Union
+
+from .replies import (
+    Duration,
+    Key,
+    Sender,
+    _bool,
+    _expire_flags,
+    _milliseconds,
+    _ok,
+    _seconds,
+    _timestamp_milliseconds,
+    _timestamp_seconds,
+)
+
+When = Union[int, datetime.datetime]
+
+
+class KeyCommands(Sender):
+    def delete(self, *names: Key) -> Any:
+        """``DEL``: how many of the keys existed."""
+        return self._command(("DEL",) + names)
+
+    def unlink(self, *names: Key) -> Any:
+        return self._command(("UNLINK",) + names)
+
+    def exists(self, *names: Key) -> Any:
+        return self._command(("EXISTS",) + names)
+
+    def touch(self, *args: Key) -> Any:
+        return self._command(("TOUCH",) + args)
+
+    def expire(
+        self, name: Key, time: Duration, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
+    ) -> Any:
+        """``EXPIRE`` (``time``: seconds or a ``timedelta``) with the
+        ``NX``/``XX``/``GT``/``LT`` conditions: whether it was set."""
+        return self._command(("EXPIRE", name, _seconds(time)) + _expire_flags(nx, xx, gt, lt), _bool)
+
+    def pexpire(
+        self, name: Key, time: Duration, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
+    ) -> Any:
+        return self._command(("PEXPIRE", name, _milliseconds(time)) + _expire_flags(nx, xx, gt, lt), _bool)
+
+    def expireat(
+        self, name: Key, when: When, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
+    ) -> Any:
+        """``EXPIREAT`` (``when``: a Unix time or a ``datetime``)."""
+        return self._command(("EXPIREAT", name, _timestamp_seconds(when)) + _expire_flags(nx, xx, gt, lt), _bool)
+
+    def pexpireat(
+        self, name: Key, when: When, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
+    ) -> Any:
+        return self._command(
+            ("PEXPIREAT", name, _timestamp_milliseconds(when)) + _expire_flags(nx, xx, gt, lt), _bool
+        )
+
+    def expiretime(self, key: Key) -> Any:
+        return self._command(("EXPIRETIME", key))
+
+    def pexpiretime(self, key: Key) -> Any:
+        return self._command(("PEXPIRETIME", key))
+
+    def persist(self, name: Key) -> Any:
+        return self._command(("PERSIST", name), _bool)
+
+    def ttl(self, name: Key) -> Any:
+        return self._command(("TTL", name))
+
+    def pttl(self, name: Key) -> Any:
+        return self._command(("PTTL", name))
+
+    def type(self, name: Key) -> Any:
+        return self._command(("TYPE", name))
+
+    def keys(self, pattern: Key = "*", **kwargs: Any) -> Any:
+        return self._command(("KEYS", pattern))
+
+    def randomkey(self, **kwargs: Any) -> Any:
+        return self._command(("RANDOMKEY",))
+
+    def rename(self, src: Key, dst: Key) -> Any:
+        return self._command(("RENAME", src, dst), _ok)
+
+    def renamenx(self, src: Key, dst: Key) -> Any:
+        return self._command(("RENAMENX", src, dst), _bool)
+
+    def copy(self, source: Key, destination: Key, destination_db: Optional[int] = None, replace: bool = False) -> Any:
+        """``COPY [DB db] [REPLACE]``: whether it was copied."""
+        args: Tuple[Any, ...] = ("COPY", source, destination)
+        if destination_db is not None:
+            args += ("DB", destination_db)
+        if replace:
+            args += ("REPLACE",)
+        return self._command(args, _bool)
+
+    def move(self, name: Key, db: int) -> Any:
+        return self._command(("MOVE", name, db), _bool)
+
+    def object(self, infotype: str, key: Key, **kwargs: Any) -> Any:
+        """``OBJECT infotype key`` (``ENCODING``, ``REFCOUNT``, ``IDLETIME``,
+        ``FREQ``)."""
+        return self._command(("OBJECT", infotype, key))
+
+    def dump(self, name: Key) -> Any:
+        return self._command(("DUMP", name))
+
+    def restore(
+        self,
+        name: Key,
+        ttl: int,
+        value: bytes,
+        replace: bool = False,
+        absttl: bool = False,
+        idletime: Optional[int] = None,
+        frequency: Optional[int] = None,
+    ) -> Any:
+        args: Tuple[Any, ...] = ("RESTORE", name, ttl, value)
+        if replace:
+            args += ("REPLACE",)
+        if absttl:
+            args += ("ABSTTL",)
+        if idletime is not None:
+            args += ("IDLETIME", idletime)
+        if frequency is not None:
+            args += ("FREQ", frequency)
+        return self._command(args)

@@ -1,0 +1,98 @@
+"""Commands on lists, blocking ones included (those take a pooled
+connection of their own)."""
+
+from typing import Any, Iterable, Optional, Tuple, Union
+
+from ..exceptions import DataError
+from .replies import Key, Sender, Value, _keys, _ok, _tuple_or_none
+
+
+class ListCommands(Sender):
+    def lpush(self, name: Key, *values: Value) -> Any:
+        return self._command(("LPUSH", name) + values)
+
+    def rpush(self, name: Key, *values: Value) -> Any:
+        return self._command(("RPUSH", name) + values)
+
+    def lpushx(self, name: Key, *values: Value) -> Any:
+        return self._command(("LPUSHX", name) + values)
+
+    def rpushx(self, name: Key, *values: Value) -> Any:
+        return self._command(("RPUSHX", name) + values)
+
+    def lpop(self, name: Key, count: Optional[int] = None) -> Any:
+        """``LPOP``: the first element; with ``count``, a list of up to so many."""
+        return self._command(("LPOP", name) if count is None else ("LPOP", name, count))
+
+    def rpop(self, name: Key, count: Optional[int] = None) -> Any:
+        return self._command(("RPOP", name) if count is None else ("RPOP", name, count))
+
+    def lrange(self, name: Key, start: int, end: int) -> Any:
+        return self._command(("LRANGE", name, start, end))
+
+    def llen(self, name: Key) -> Any:
+        return self._command(("LLEN", name))
+
+    def lindex(self, name: Key, index: int) -> Any:
+        return self._command(("LINDEX", name, index))
+
+    def linsert(self, name: Key, where: str, refvalue: Value, value: Value) -> Any:
+        """``LINSERT name BEFORE|AFTER refvalue value``."""
+        return self._command(("LINSERT", name, where, refvalue, value))
+
+    def lset(self, name: Key, index: int, value: Value) -> Any:
+        return self._command(("LSET", name, index, value), _ok)
+
+    def lrem(self, name: Key, count: int, value: Value) -> Any:
+        return self._command(("LREM", name, count, value))
+
+    def ltrim(self, name: Key, start: int, end: int) -> Any:
+        return self._command(("LTRIM", name, start, end), _ok)
+
+    def lpos(
+        self, name: Key, value: Value, rank: Optional[int] = None, count: Optional[int] = None, maxlen: Optional[int] = None
+    ) -> Any:
+        """``LPOS [RANK r] [COUNT c] [MAXLEN m]``: an index, ``None``, or
+        (with ``count``) a list of them."""
+        args: Tuple[Any, ...] = ("LPOS", name, value)
+        for option, given in (("RANK", rank), ("COUNT", count), ("MAXLEN", maxlen)):
+            if given is not None:
+                args += (option, given)
+        return self._command(args)
+
+    def rpoplpush(self, src: Key, dst: Key) -> Any:
+        return self._command(("RPOPLPUSH", src, dst))
+
+    def lmove(self, first_list: Key, second_list: Key, src: str = "LEFT", dest: str = "RIGHT") -> Any:
+        return self._command(("LMOVE", first_list, second_list, src, dest))
+
+    def lmpop(self, num_keys: int, *args: Key, direction: str, count: int = 1) -> Any:
+        """``LMPOP num_keys key ... LEFT|RIGHT [COUNT c]``: ``[key, [values]]``
+        or ``None``."""
+        command: Tuple[Any, ...] = ("LMPOP", num_keys) + args + (direction,)
+        if count != 1:
+            command += ("COUNT", count)
+        return self._command(command)
+
+    # Blocking: a pooled connection each, so that they hold up no one.
+
+    def blpop(self, keys: Union[Key, Iterable[Key]], timeout: Optional[float] = 0) -> Any:
+        """``BLPOP``: ``(key, value)``, or ``None`` after ``timeout`` seconds."""
+        return self._command(("BLPOP",) + _keys(keys, ()) + (timeout or 0,), _tuple_or_none)
+
+    def brpop(self, keys: Union[Key, Iterable[Key]], timeout: Optional[float] = 0) -> Any:
+        return self._command(("BRPOP",) + _keys(keys, ()) + (timeout or 0,), _tuple_or_none)
+
+    def brpoplpush(self, src: Key, dst: Key, timeout: Optional[float] = 0) -> Any:
+        return self._command(("BRPOPLPUSH", src, dst, timeout or 0))
+
+    def blmove(
+        self, first_list: Key, second_list: Key, timeout: float, src: str = "LEFT", dest: str = "RIGHT"
+    ) -> Any:
+        return self._command(("BLMOVE", first_list, second_list, src, dest, timeout))
+
+    def blmpop(self, timeout: float, numkeys: int, *args: Key, direction: str, count: int = 1) -> Any:
+        command: Tuple[Any, ...] = ("BLMPOP", timeout, numkeys) + args + (direction,)
+        if count != 1:
+            command += ("COUNT", count)
+        return self._command(command)

@@ -1,0 +1,237 @@
+"""What command methods share: the argument types, the conversions of
+arguments (durations, timestamps, key lists) and of raw replies into what
+redis-py returns, and the base every family of methods builds on."""
+
+import datetime
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+from ..exceptions import DataError
+
+Key = Union[bytes, str]
+Value = Union[bytes, str, int, float]
+Callback = Optional[Callable[[Any], Any]]
+#: A time to live: a number of seconds (or milliseconds) or a ``timedelta``.
+Duration = Union[int, datetime.timedelta]
+
+
+def _seconds(value: Duration) -> Any:
+    """A ``timedelta`` as whole seconds; anything else as it is (the server
+    judges it)."""
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def _milliseconds(value: Duration) -> Any:
+    """A ``timedelta`` as whole milliseconds; anything else as it is."""
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds() * 1000)
+    return value
+
+
+def _expiry(value: Union[Duration, str], unit: int, name: str) -> Any:
+    """``set``'s ``ex`` (``unit`` 1) or ``px`` (1000): a ``timedelta``, an
+    integer or a string of digits; anything else (a float) a ``DataError``,
+    before anything is sent."""
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds() * unit)
+    if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit()):
+        return value
+    raise DataError(f"set: {name} must be an int or a datetime.timedelta, not {type(value).__name__}")
+
+
+def _timestamp(value: Union[int, datetime.datetime], unit: int, name: str) -> int:
+    """A ``datetime`` as a Unix time in seconds (``unit`` 1) or
+    milliseconds (1000); an integer as it is."""
+    if isinstance(value, datetime.datetime):
+        return int(value.timestamp() * unit)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise DataError(f"{name} must be datetime.datetime or int")
+
+
+def _expire_flags(nx: bool, xx: bool, gt: bool, lt: bool) -> Tuple[str, ...]:
+    return tuple(flag for flag, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt)) if on)
+
+
+def _keys(keys: Union[Key, Iterable[Key]], more: Tuple[Key, ...]) -> Tuple[Key, ...]:
+    """Keys given one by one or as one list (redis-py's ``list_or_args``)."""
+    if isinstance(keys, (bytes, str, memoryview)):
+        return (keys,) + more
+    return tuple(keys) + more
+
+
+def _ok(reply: Any) -> Any:
+    """``OK`` → ``True``; a null (a condition that did not hold) → ``None``."""
+    if reply is None:
+        return None
+    return reply in (b"OK", "OK")
+
+
+def _bool(reply: Any) -> Any:
+    return None if reply is None else bool(reply)
+
+
+def _float(reply: Any) -> Any:
+    return None if reply is None else float(reply)
+
+
+def _pairs_to_dict(reply: Any) -> Any:
+    """A flat ``[field, value, ...]`` (RESP2) or a map (RESP3) as a dict."""
+    if isinstance(reply, dict) or reply is None:
+        return reply
+    return dict(zip(reply[::2], reply[1::2]))
+
+
+def _set(reply: Any) -> Any:
+    return reply if isinstance(reply, set) or reply is None else set(reply)
+
+
+def _info(reply: Any) -> Dict[str, Any]:
+    """``INFO``'s ``key:value`` lines as a dict (numbers as numbers)."""
+    text = reply.decode() if isinstance(reply, bytes) else reply
+    info: Dict[str, Any] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#") or ":" not in line:
+            continue
+        key, value = line.split(":", 1)
+        for kind in (int, float):
+            try:
+                info[key] = kind(value)
+                break
+            except ValueError:
+                continue
+        else:
+            info[key] = value
+    return info
+
+
+def _score_cast(cast: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``cast`` for a score as the server wrote it; one it refuses (``int``
+    of ``b"3.5"`` or of ``b"1e+18"``) gets the score as a float, as in
+    redis-py."""
+    if cast is float:
+        return cast
+
+    def forgiving(score: Any) -> Any:
+        try:
+            return cast(score)
+        except (TypeError, ValueError):
+            return cast(float(score))
+
+    return forgiving
+
+
+def _scored(cast: Callable[[Any], Any] = float) -> Callable[[Any], Any]:
+    """``[member, score, ...]`` (or RESP3 pairs) as ``[(member, cast(score)), ...]``."""
+    cast = _score_cast(cast)
+
+    def parse(reply: Any) -> Any:
+        if not reply:
+            return reply
+        if isinstance(reply[0], list):
+            return [(member, cast(score)) for member, score in reply]
+        return [(member, cast(score)) for member, score in zip(reply[::2], reply[1::2])]
+
+    return parse
+
+
+
+
+def _timestamp_seconds(value: Union[int, datetime.datetime]) -> Any:
+    """A ``datetime`` as a Unix time in seconds; anything else as it is."""
+    return int(value.timestamp()) if isinstance(value, datetime.datetime) else value
+
+
+def _timestamp_milliseconds(value: Union[int, datetime.datetime]) -> Any:
+    """A ``datetime`` as a Unix time in milliseconds; anything else as it is."""
+    return int(value.timestamp() * 1000) if isinstance(value, datetime.datetime) else value
+
+
+def _tuple_or_none(reply: Any) -> Any:
+    return None if reply is None else tuple(reply)
+
+
+def _text(reply: Any) -> Any:
+    """A reply as ``str`` (UTF-8), ``None`` as it is."""
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
+def _popped_with_scores(reply: Any) -> Any:
+    """``ZPOPMIN``/``ZPOPMAX``: ``[(member, score), ...]`` from RESP2's
+    flat list or RESP3's pairs."""
+    return _scored()(reply) if reply else reply
+
+
+def _blocking_popped_with_score(reply: Any) -> Any:
+    """``BZPOPMIN``/``BZPOPMAX``: ``(key, member, score)``, or ``None``."""
+    return None if reply is None else (reply[0], reply[1], float(reply[2]))
+
+
+def _optional_floats(reply: Any) -> Any:
+    return None if reply is None else [None if score is None else float(score) for score in reply]
+
+
+def _scan(reply: Any) -> Any:
+    """A cursor reply: ``(next cursor, items)``."""
+    cursor, items = reply
+    return int(cursor), items
+
+
+def _config(reply: Any) -> Any:
+    """``CONFIG GET``: ``{name: value}`` as ``str``."""
+    pairs = _pairs_to_dict(reply) or {}
+    return {_text(name): _text(value) for name, value in pairs.items()}
+
+
+def _client_line(line: str) -> Dict[str, str]:
+    """One ``CLIENT LIST``/``CLIENT INFO`` line as ``{field: value}``."""
+    fields: Dict[str, str] = {}
+    for part in line.split(" "):
+        if "=" in part:
+            name, value = part.split("=", 1)
+            fields[name] = value
+    return fields
+
+
+def _client_list(reply: Any) -> List[Dict[str, str]]:
+    return [_client_line(line) for line in _text(reply).splitlines() if line]
+
+
+def _client_info(reply: Any) -> Dict[str, str]:
+    return _client_line(_text(reply).strip())
+
+
+def _with_score_rank(cast: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``ZRANK … WITHSCORE``: ``[rank, cast(score)]``; a plain rank as it is."""
+
+    cast = _score_cast(cast)
+
+    def parse(reply: Any) -> Any:
+        if isinstance(reply, list):
+            return [reply[0], cast(reply[1])]
+        return reply
+
+    return parse
+
+
+def _weighted(command: str, destination: Tuple[Any, ...], keys: Any, aggregate: Optional[str]) -> Tuple[Any, ...]:
+    """``ZUNION``/``ZINTER`` (``STORE``) arguments: ``keys`` a list, or a
+    ``{key: weight}`` mapping (``WEIGHTS``); ``AGGREGATE`` when given."""
+    names = list(keys)
+    args: Tuple[Any, ...] = (command,) + destination + (len(names),) + tuple(names)
+    if isinstance(keys, Mapping):
+        args += ("WEIGHTS",) + tuple(keys[name] for name in names)
+    if aggregate:
+        args += ("AGGREGATE", aggregate)
+    return args
+
+
+class Sender:
+    """What every family of command methods sends through: a class it is
+    mixed into defines ``_command(args, callback)``, which runs a command
+    at once, awaited, or queued in a pipeline, and gives its raw reply to
+    ``callback`` (``None``: as it is)."""
+
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+        raise NotImplementedError

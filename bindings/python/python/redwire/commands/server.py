@@ -1,0 +1,106 @@
+"""Server and connection commands: any command, ``PING``, ``INFO``,
+``CONFIG``, ``CLIENT``, ``TIME``, persistence.
+
+``**kwargs`` of these methods are redis-py's cluster routing hints
+(``target_nodes``, ...): accepted and not used (see COMPATIBILITY.md)."""
+
+import datetime
+from typing import Any, Optional, Tuple
+
+from .replies import (
+    Sender,
+    Value,
+    _client_info,
+    _client_list,
+    _config,
+    _info,
+    _ok,
+    _text,
+)
+
+
+class ServerCommands(Sender):
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Sends any command, its name and arguments given in order, and
+        returns the raw reply. ``options`` are redis-py's routing hints
+        (``target_nodes``, ...): accepted, not used."""
+        return self._command(args)
+
+    def execute(self, *args: Any) -> Any:
+        """The same as :meth:`execute_command`."""
+        return self._command(args)
+
+    def ping(self, **kwargs: Any) -> Any:
+        """``PING`` → ``True``."""
+        return self._command(("PING",), lambda reply: reply in (b"PONG", "PONG"))
+
+    def echo(self, value: Value, **kwargs: Any) -> Any:
+        return self._command(("ECHO", value))
+
+    def info(self, section: Optional[str] = None, *args: str, **kwargs: Any) -> Any:
+        """``INFO [section ...]`` parsed into a dict."""
+        sections: Tuple[Any, ...] = () if section is None else (section,) + args
+        return self._command(("INFO",) + sections, _info)
+
+    def dbsize(self, **kwargs: Any) -> Any:
+        return self._command(("DBSIZE",))
+
+    def flushdb(self, asynchronous: bool = False, **kwargs: Any) -> Any:
+        return self._command(("FLUSHDB", "ASYNC") if asynchronous else ("FLUSHDB",), _ok)
+
+    def flushall(self, asynchronous: bool = False, **kwargs: Any) -> Any:
+        return self._command(("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",), _ok)
+
+    def time(self, **kwargs: Any) -> Any:
+        """``TIME``: ``(seconds, microseconds)``."""
+        return self._command(("TIME",), lambda reply: (int(reply[0]), int(reply[1])))
+
+    def lastsave(self, **kwargs: Any) -> Any:
+        """``LASTSAVE`` as a local ``datetime``."""
+        return self._command(("LASTSAVE",), lambda reply: datetime.datetime.fromtimestamp(int(reply)))
+
+    def save(self, **kwargs: Any) -> Any:
+        return self._command(("SAVE",), _ok)
+
+    def bgsave(self, schedule: bool = True, **kwargs: Any) -> Any:
+        """``BGSAVE [SCHEDULE]`` → ``True``."""
+        return self._command(("BGSAVE", "SCHEDULE") if schedule else ("BGSAVE",), lambda reply: True)
+
+    def config_get(self, pattern: str = "*", *args: str, **kwargs: Any) -> Any:
+        """``CONFIG GET pattern ...`` as ``{name: value}`` (``str``)."""
+        return self._command(("CONFIG", "GET", pattern) + args, _config)
+
+    def config_set(self, name: str, value: Value, *args: Value, **kwargs: Any) -> Any:
+        """``CONFIG SET name value [name value ...]`` → ``True``."""
+        return self._command(("CONFIG", "SET", name, value) + args, _ok)
+
+    def config_resetstat(self, **kwargs: Any) -> Any:
+        return self._command(("CONFIG", "RESETSTAT"), _ok)
+
+    def client_id(self, **kwargs: Any) -> Any:
+        return self._command(("CLIENT", "ID"))
+
+    def client_getname(self, **kwargs: Any) -> Any:
+        """``CLIENT GETNAME`` as ``str`` (``None``: no name)."""
+        return self._command(("CLIENT", "GETNAME"), _text)
+
+    def client_list(self, _type: Optional[str] = None, client_id: Any = [], **kwargs: Any) -> Any:  # noqa: B006 - redis-py's default
+        """``CLIENT LIST [TYPE type] [ID id ...]``: one ``{field: value}``
+        (``str``) per connection."""
+        args: Tuple[Any, ...] = ("CLIENT", "LIST")
+        if _type is not None:
+            args += ("TYPE", _type)
+        if client_id:
+            ids = client_id if isinstance(client_id, (list, tuple)) else [client_id]
+            args += ("ID",) + tuple(ids)
+        return self._command(args, _client_list)
+
+    def client_info(self, **kwargs: Any) -> Any:
+        """``CLIENT INFO``: this connection's ``{field: value}`` (``str``)."""
+        return self._command(("CLIENT", "INFO"), _client_info)
+
+    def memory_usage(self, key: Any, samples: Optional[int] = None, **kwargs: Any) -> Any:
+        args: Tuple[Any, ...] = ("MEMORY", "USAGE", key)
+        if samples is not None:
+            args += ("SAMPLES", samples)
+        return self._command(args)

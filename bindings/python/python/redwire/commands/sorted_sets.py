@@ -1,0 +1,297 @@
+"""Commands on sorted sets."""
+
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union
+
+from ..exceptions import DataError
+from .replies import (
+    Key,
+    Sender,
+    Value,
+    _blocking_popped_with_score,
+    _float,
+    _keys,
+    _optional_floats,
+    _popped_with_scores,
+    _scored,
+    _weighted,
+    _with_score_rank,
+)
+
+Keys = Union[Key, Iterable[Key]]
+
+
+def _limit(start: Optional[int], num: Optional[int]) -> Tuple[Any, ...]:
+    """``LIMIT start num``, both or neither."""
+    if (start is None) != (num is None):
+        raise DataError("give start and num together, or neither")
+    return () if start is None else ("LIMIT", start, num)
+
+
+class SortedSetCommands(Sender):
+    def zadd(
+        self,
+        name: Key,
+        mapping: Mapping[Key, Value],
+        nx: bool = False,
+        xx: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> Any:
+        """``ZADD`` of ``{member: score}`` with ``NX``/``XX``/``GT``/``LT``/
+        ``CH``: how many were added (changed, with ``ch``); with ``incr``
+        (one member), its new score, or ``None`` when a condition did not
+        hold."""
+        if not mapping:
+            raise DataError("zadd: the mapping is empty")
+        if nx and xx:
+            raise DataError("zadd: nx and xx exclude each other")
+        if gt and lt:
+            raise DataError("zadd: gt and lt exclude each other")
+        if incr and len(mapping) != 1:
+            raise DataError("zadd: incr takes one member, not several")
+        if nx and (gt or lt):
+            raise DataError("zadd: nx excludes gt and lt")
+        args: List[Any] = ["ZADD", name]
+        for flag, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt), ("CH", ch), ("INCR", incr)):
+            if on:
+                args.append(flag)
+        for member, score in mapping.items():
+            args += [score, member]
+        return self._command(tuple(args), _float if incr else None)
+
+    def zrem(self, name: Key, *values: Value) -> Any:
+        return self._command(("ZREM", name) + values)
+
+    def zincrby(self, name: Key, amount: float, value: Value) -> Any:
+        return self._command(("ZINCRBY", name, amount, value), _float)
+
+    def zscore(self, name: Key, value: Value) -> Any:
+        return self._command(("ZSCORE", name, value), _float)
+
+    def zmscore(self, key: Key, members: Iterable[Value]) -> Any:
+        names = tuple(members)
+        if not names:
+            raise DataError("zmscore: no member given")
+        return self._command(("ZMSCORE", key) + names, _optional_floats)
+
+    def zcard(self, name: Key) -> Any:
+        return self._command(("ZCARD", name))
+
+    def zcount(self, name: Key, min: Any, max: Any) -> Any:
+        return self._command(("ZCOUNT", name, min, max))
+
+    def zlexcount(self, name: Key, min: Any, max: Any) -> Any:
+        return self._command(("ZLEXCOUNT", name, min, max))
+
+    def zrank(
+        self, name: Key, value: Value, withscore: bool = False, score_cast_func: Callable[[Any], Any] = float
+    ) -> Any:
+        """``ZRANK [WITHSCORE]``: the rank, or ``[rank, score]``."""
+        if withscore:
+            return self._command(("ZRANK", name, value, "WITHSCORE"), _with_score_rank(score_cast_func))
+        return self._command(("ZRANK", name, value))
+
+    def zrevrank(
+        self, name: Key, value: Value, withscore: bool = False, score_cast_func: Callable[[Any], Any] = float
+    ) -> Any:
+        if withscore:
+            return self._command(("ZREVRANK", name, value, "WITHSCORE"), _with_score_rank(score_cast_func))
+        return self._command(("ZREVRANK", name, value))
+
+    def zrange(
+        self,
+        name: Key,
+        start: Any,
+        end: Any,
+        desc: bool = False,
+        withscores: bool = False,
+        score_cast_func: Callable[[Any], Any] = float,
+        byscore: bool = False,
+        bylex: bool = False,
+        offset: Optional[int] = None,
+        num: Optional[int] = None,
+        use_rev: bool = False,
+    ) -> Any:
+        """``ZRANGE`` by rank, or ``byscore``/``bylex`` (with ``offset`` and
+        ``num``), reversed with ``desc``; ``withscores`` gives
+        ``(member, score_cast_func(score))`` pairs. By rank and reversed
+        without ``use_rev``, ``ZREVRANGE``, as redis-py sends."""
+        args = _range_args("ZRANGE", (name,), start, end, desc, byscore, bylex, offset, num, use_rev, withscores)
+        return self._command(args, _scored(score_cast_func) if withscores else None)
+
+    def zrangestore(
+        self,
+        dest: Key,
+        name: Key,
+        start: Any,
+        end: Any,
+        byscore: bool = False,
+        bylex: bool = False,
+        desc: bool = False,
+        offset: Optional[int] = None,
+        num: Optional[int] = None,
+    ) -> Any:
+        args = _range_args("ZRANGESTORE", (dest, name), start, end, desc, byscore, bylex, offset, num, True, False)
+        return self._command(args)
+
+    def zrevrange(
+        self, name: Key, start: int, end: int, withscores: bool = False, score_cast_func: Callable[[Any], Any] = float
+    ) -> Any:
+        args: Tuple[Any, ...] = ("ZREVRANGE", name, start, end)
+        if withscores:
+            return self._command(args + ("WITHSCORES",), _scored(score_cast_func))
+        return self._command(args)
+
+    def zrangebyscore(
+        self,
+        name: Key,
+        min: Any,
+        max: Any,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        withscores: bool = False,
+        score_cast_func: Callable[[Any], Any] = float,
+    ) -> Any:
+        args: Tuple[Any, ...] = ("ZRANGEBYSCORE", name, min, max)
+        if withscores:
+            args += ("WITHSCORES",)
+        args += _limit(start, num)
+        return self._command(args, _scored(score_cast_func) if withscores else None)
+
+    def zrevrangebyscore(
+        self,
+        name: Key,
+        max: Any,
+        min: Any,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        withscores: bool = False,
+        score_cast_func: Callable[[Any], Any] = float,
+    ) -> Any:
+        args: Tuple[Any, ...] = ("ZREVRANGEBYSCORE", name, max, min)
+        if withscores:
+            args += ("WITHSCORES",)
+        args += _limit(start, num)
+        return self._command(args, _scored(score_cast_func) if withscores else None)
+
+    def zrangebylex(self, name: Key, min: Any, max: Any, start: Optional[int] = None, num: Optional[int] = None) -> Any:
+        return self._command(("ZRANGEBYLEX", name, min, max) + _limit(start, num))
+
+    def zrevrangebylex(
+        self, name: Key, max: Any, min: Any, start: Optional[int] = None, num: Optional[int] = None
+    ) -> Any:
+        return self._command(("ZREVRANGEBYLEX", name, max, min) + _limit(start, num))
+
+    def zremrangebyrank(self, name: Key, min: int, max: int) -> Any:
+        return self._command(("ZREMRANGEBYRANK", name, min, max))
+
+    def zremrangebyscore(self, name: Key, min: Any, max: Any) -> Any:
+        return self._command(("ZREMRANGEBYSCORE", name, min, max))
+
+    def zremrangebylex(self, name: Key, min: Any, max: Any) -> Any:
+        return self._command(("ZREMRANGEBYLEX", name, min, max))
+
+    def zpopmin(self, name: Key, count: Optional[int] = None) -> Any:
+        """``ZPOPMIN``: ``[(member, score), ...]``."""
+        args: Tuple[Any, ...] = ("ZPOPMIN", name) if count is None else ("ZPOPMIN", name, count)
+        return self._command(args, _popped_with_scores)
+
+    def zpopmax(self, name: Key, count: Optional[int] = None) -> Any:
+        args: Tuple[Any, ...] = ("ZPOPMAX", name) if count is None else ("ZPOPMAX", name, count)
+        return self._command(args, _popped_with_scores)
+
+    def bzpopmin(self, keys: Keys, timeout: Optional[float] = 0) -> Any:
+        """``BZPOPMIN``: ``(key, member, score)``, or ``None`` after
+        ``timeout`` seconds (a pooled connection of its own)."""
+        return self._command(("BZPOPMIN",) + _keys(keys, ()) + (timeout or 0,), _blocking_popped_with_score)
+
+    def bzpopmax(self, keys: Keys, timeout: Optional[float] = 0) -> Any:
+        return self._command(("BZPOPMAX",) + _keys(keys, ()) + (timeout or 0,), _blocking_popped_with_score)
+
+    def zmpop(self, num_keys: int, keys: Iterable[Key], min: bool = False, max: bool = False, count: int = 1) -> Any:
+        if min == max:
+            raise DataError("zmpop: give one of min and max")
+        args: Tuple[Any, ...] = ("ZMPOP", num_keys) + tuple(keys) + ("MIN" if min else "MAX",)
+        if count != 1:
+            args += ("COUNT", count)
+        return self._command(args)
+
+    def zrandmember(self, key: Key, count: Optional[int] = None, withscores: bool = False) -> Any:
+        args: Tuple[Any, ...] = ("ZRANDMEMBER", key)
+        if count is not None:
+            args += (count,)
+            if withscores:
+                args += ("WITHSCORES",)
+        return self._command(args)
+
+    def zunionstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> Any:
+        """``ZUNIONSTORE``: ``keys`` a list, or ``{key: weight}``."""
+        return self._command(_weighted("ZUNIONSTORE", (dest,), keys, aggregate))
+
+    def zinterstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> Any:
+        return self._command(_weighted("ZINTERSTORE", (dest,), keys, aggregate))
+
+    def zunion(
+        self, keys: Any, aggregate: Optional[str] = None, withscores: bool = False, score_cast_func: Callable[[Any], Any] = float
+    ) -> Any:
+        args = _weighted("ZUNION", (), keys, aggregate)
+        if withscores:
+            return self._command(args + ("WITHSCORES",), _scored(score_cast_func))
+        return self._command(args)
+
+    def zinter(self, keys: Any, aggregate: Optional[str] = None, withscores: bool = False) -> Any:
+        args = _weighted("ZINTER", (), keys, aggregate)
+        if withscores:
+            return self._command(args + ("WITHSCORES",), _scored())
+        return self._command(args)
+
+    def zdiff(self, keys: Iterable[Key], withscores: bool = False) -> Any:
+        names = tuple(keys)
+        args: Tuple[Any, ...] = ("ZDIFF", len(names)) + names
+        return self._command(args + ("WITHSCORES",) if withscores else args)
+
+    def zdiffstore(self, dest: Key, keys: Iterable[Key]) -> Any:
+        names = tuple(keys)
+        return self._command(("ZDIFFSTORE", dest, len(names)) + names)
+
+    def zintercard(self, numkeys: int, keys: Iterable[Key], limit: int = 0) -> Any:
+        return self._command(("ZINTERCARD", numkeys) + tuple(keys) + ("LIMIT", limit))
+
+
+def _range_args(
+    command: str,
+    head: Tuple[Any, ...],
+    start: Any,
+    end: Any,
+    desc: bool,
+    byscore: bool,
+    bylex: bool,
+    offset: Optional[int],
+    num: Optional[int],
+    use_rev: bool,
+    withscores: bool,
+) -> Tuple[Any, ...]:
+    """``ZRANGE``/``ZRANGESTORE`` arguments, refused as redis-py refuses
+    them; reversed by rank without ``use_rev``, ``ZREVRANGE``."""
+    if byscore and bylex:
+        raise DataError("zrange: byscore and bylex exclude each other")
+    if (offset is None) != (num is None):
+        raise DataError("zrange: give offset and num together")
+    if bylex and withscores:
+        raise DataError("zrange: bylex has no scores to give")
+    args: Tuple[Any, ...]
+    if command == "ZRANGE" and desc and not (byscore or bylex or offset is not None or use_rev):
+        args = ("ZREVRANGE",) + head + (start, end)
+    else:
+        args = (command,) + head + (start, end)
+        if byscore:
+            args += ("BYSCORE",)
+        if bylex:
+            args += ("BYLEX",)
+        if desc:
+            args += ("REV",)
+        if offset is not None:
+            args += ("LIMIT", offset, num)
+    return args + ("WITHSCORES",) if withscores else args
