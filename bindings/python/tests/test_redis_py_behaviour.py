@@ -327,3 +327,27 @@ def test_the_asyncio_client_is_awaitable_and_refuses_plain_with(server: Dict[str
                 pass
 
     asyncio.run(main())
+
+
+def test_the_scan_walks_give_every_item(client: redwire.Client, server: Dict[str, Any]) -> None:
+    client.mset({f"walk:{i}": i for i in range(300)})
+    client.hset("walk:h", mapping={f"f{i}": i for i in range(300)})
+    client.sadd("walk:s", *range(300))
+    client.zadd("walk:z", {f"m{i}": i for i in range(300)})
+    assert {k for k in client.scan_iter("walk:*", 20) if k.startswith(b"walk:") and k[5:].isdigit()} == {
+        f"walk:{i}".encode() for i in range(300)
+    }
+    assert dict(client.hscan_iter("walk:h", count=20)) == {f"f{i}".encode(): str(i).encode() for i in range(300)}
+    assert set(client.sscan_iter("walk:s", count=20)) == {str(i).encode() for i in range(300)}
+    assert sorted(client.zscan_iter("walk:z", count=20, score_cast_func=int), key=lambda p: p[1]) == [
+        (f"m{i}".encode(), i) for i in range(300)
+    ]
+
+    async def walk() -> None:
+        async with redwire.asyncio.Client(host=server["host"], port=server["port"], db=9) as aclient:
+            keys = [k async for k in aclient.scan_iter("walk:*", 20)]
+            assert len({k for k in keys if k[5:].isdigit()}) == 300
+            fields = [f async for f in aclient.hscan_iter("walk:h")]
+            assert len(dict(fields)) == 300
+
+    asyncio.run(walk())

@@ -29,6 +29,7 @@ import weakref
 from typing import (
     Any,
     AsyncIterator,
+    Awaitable,
     Callable,
     Dict,
     Generator,
@@ -208,54 +209,33 @@ class Client(sync.Client):
                     if watch_delay:
                         await asyncio.sleep(watch_delay)
 
-    async def scan_iter(  # type: ignore[override]
+    def scan_iter(  # type: ignore[override]
         self, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
         """Every key, as :meth:`redwire.Client.scan_iter`, awaited."""
-        cursor = 0
-        while True:
-            cursor, keys = await self.scan(cursor, match, count, _type)
-            for key in keys:
-                yield key
-            if cursor == 0:
-                return
+        return _walk(lambda cursor: self.scan(cursor, match, count, _type))
 
-    async def hscan_iter(  # type: ignore[override]
+    def hscan_iter(  # type: ignore[override]
         self, name: Key, match: Any = None, count: Optional[int] = None, no_values: Optional[bool] = None
     ) -> AsyncIterator[Any]:
-        cursor = 0
-        while True:
-            cursor, data = await self.hscan(name, cursor, match, count, no_values)
-            for item in data if no_values else data.items():
-                yield item
-            if cursor == 0:
-                return
+        async def step(cursor: int) -> Any:
+            return sync._hash_items(await self.hscan(name, cursor, match, count, no_values), no_values)
 
-    async def sscan_iter(  # type: ignore[override]
+        return _walk(step)
+
+    def sscan_iter(  # type: ignore[override]
         self, name: Key, match: Any = None, count: Optional[int] = None
     ) -> AsyncIterator[Any]:
-        cursor = 0
-        while True:
-            cursor, members = await self.sscan(name, cursor, match, count)
-            for member in members:
-                yield member
-            if cursor == 0:
-                return
+        return _walk(lambda cursor: self.sscan(name, cursor, match, count))
 
-    async def zscan_iter(  # type: ignore[override]
+    def zscan_iter(  # type: ignore[override]
         self,
         name: Key,
         match: Any = None,
         count: Optional[int] = None,
         score_cast_func: Callable[[Any], Any] = float,
     ) -> AsyncIterator[Any]:
-        cursor = 0
-        while True:
-            cursor, pairs = await self.zscan(name, cursor, match, count, score_cast_func)
-            for pair in pairs:
-                yield pair
-            if cursor == 0:
-                return
+        return _walk(lambda cursor: self.zscan(name, cursor, match, count, score_cast_func))
 
     def register_script(self, script: str) -> "Script":  # type: ignore[override]
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""
@@ -316,6 +296,18 @@ class Client(sync.Client):
 
     def __exit__(self, *exc_info: Any) -> None:
         raise TypeError("redwire.asyncio.Client: use 'async with', not 'with'")
+
+
+async def _walk(step: Callable[[int], Awaitable[Tuple[int, Any]]]) -> AsyncIterator[Any]:
+    """The items of ``await step(cursor)`` from cursor 0 until it gives 0
+    back."""
+    cursor = 0
+    while True:
+        cursor, items = await step(cursor)
+        for item in items:
+            yield item
+        if cursor == 0:
+            return
 
 
 #: redis.asyncio's names for the client.

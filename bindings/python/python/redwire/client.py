@@ -153,48 +153,27 @@ class Client(Commands):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    # Walks with SCAN and its kin, as redis-py's generators.
+    # Walks with SCAN and its kin, as redis-py's generators: every item,
+    # some maybe twice, as the cursor commands give them.
 
     def scan_iter(
         self, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any
     ) -> Iterator[Any]:
-        """Every key (``SCAN`` until the cursor comes back to 0); some maybe
-        twice, as ``SCAN`` gives them."""
-        cursor = 0
-        while True:
-            cursor, keys = self.scan(cursor, match, count, _type)
-            yield from keys
-            if cursor == 0:
-                return
+        return _walk(lambda cursor: self.scan(cursor, match, count, _type))
 
     def hscan_iter(
         self, name: Key, match: Any = None, count: Optional[int] = None, no_values: Optional[bool] = None
     ) -> Iterator[Any]:
         """Every ``(field, value)`` of a hash (every field with ``no_values``)."""
-        cursor = 0
-        while True:
-            cursor, data = self.hscan(name, cursor, match, count, no_values)
-            yield from (data if no_values else data.items())
-            if cursor == 0:
-                return
+        return _walk(lambda cursor: _hash_items(self.hscan(name, cursor, match, count, no_values), no_values))
 
     def sscan_iter(self, name: Key, match: Any = None, count: Optional[int] = None) -> Iterator[Any]:
-        cursor = 0
-        while True:
-            cursor, members = self.sscan(name, cursor, match, count)
-            yield from members
-            if cursor == 0:
-                return
+        return _walk(lambda cursor: self.sscan(name, cursor, match, count))
 
     def zscan_iter(
         self, name: Key, match: Any = None, count: Optional[int] = None, score_cast_func: Callable[[Any], Any] = float
     ) -> Iterator[Any]:
-        cursor = 0
-        while True:
-            cursor, pairs = self.zscan(name, cursor, match, count, score_cast_func)
-            yield from pairs
-            if cursor == 0:
-                return
+        return _walk(lambda cursor: self.zscan(name, cursor, match, count, score_cast_func))
 
     # Dict-style access, as redis-py's.
 
@@ -213,6 +192,22 @@ class Client(Commands):
 
     def __contains__(self, name: Key) -> bool:
         return bool(self.exists(name))
+
+
+def _walk(step: Callable[[int], Tuple[int, Any]]) -> Iterator[Any]:
+    """The items of ``step(cursor)`` from cursor 0 until it gives 0 back."""
+    cursor = 0
+    while True:
+        cursor, items = step(cursor)
+        yield from items
+        if cursor == 0:
+            return
+
+
+def _hash_items(step: Tuple[int, Any], no_values: Optional[bool]) -> Tuple[int, Any]:
+    """An ``HSCAN`` step's items: the fields, or ``(field, value)`` pairs."""
+    cursor, data = step
+    return cursor, data if no_values else data.items()
 
 
 def _transaction_options(kwargs: Dict[str, Any]) -> Tuple[bool, Optional[float]]:
