@@ -40,7 +40,19 @@ fn reply_class(message: &str) -> &'static str {
     match message.split_ascii_whitespace().next() {
         Some("NOSCRIPT") => "NoScriptError",
         // A command on a server that wants AUTH first.
-        Some("NOAUTH") => "AuthenticationError",
+        Some("NOAUTH" | "WRONGPASS") => "AuthenticationError",
+        Some("NOPERM") => "NoPermissionError",
+        Some("LOADING") => "BusyLoadingError",
+        Some("READONLY") => "ReadOnlyError",
+        Some("OOM") => "OutOfMemoryError",
+        Some("EXECABORT") => "ExecAbortError",
+        Some("MOVED") => "MovedError",
+        Some("ASK") => "AskError",
+        Some("TRYAGAIN") => "TryAgainError",
+        Some("CLUSTERDOWN") => "ClusterDownError",
+        Some("MASTERDOWN") => "MasterDownError",
+        Some("CROSSSLOT") => "ClusterCrossSlotError",
+        _ if message.starts_with("ERR max number of clients reached") => "MaxClientsReachedError",
         _ => "ResponseError",
     }
 }

@@ -87,3 +87,22 @@ def test_coverage_is_reported() -> None:
     covered = len(theirs & ours)
     print(f"\nredwire.Redis has {covered} of redis.Redis's {len(theirs)} public methods")
     assert covered > 0
+
+
+def test_every_redis_py_exception_is_there_with_its_bases() -> None:
+    import redis.exceptions
+
+    import redwire.exceptions
+
+    theirs = {
+        name: cls
+        for name, cls in vars(redis.exceptions).items()
+        if isinstance(cls, type) and issubclass(cls, BaseException)
+    }
+    for name, cls in theirs.items():
+        ours = getattr(redwire.exceptions, name, None)
+        assert ours is not None, f"redwire.exceptions has no {name}"
+        their_bases = {base.__name__ for base in cls.__mro__}
+        our_bases = {base.__name__ for base in ours.__mro__}
+        assert their_bases <= our_bases, f"{name}: {sorted(their_bases - our_bases)} missing"
+        assert getattr(redwire, name, None) is ours, f"redwire.{name}"

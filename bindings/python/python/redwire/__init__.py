@@ -10,23 +10,11 @@ b'hello'
 
 from . import exceptions
 from .client import Client, Pipeline, PubSub, Script, connect
+from .exceptions import *  # noqa: F401,F403 - redis-py's are at its top level too
 
 #: redis-py's names for the client.
 Redis = Client
 StrictRedis = Client
-from .exceptions import (
-    AuthenticationError,
-    ConfigError,
-    ConnectionError,
-    DataError,
-    NoScriptError,
-    PoolExhaustedError,
-    ProtocolError,
-    RedisError,
-    ResponseError,
-    TimeoutError,
-    WatchError,
-)
 
 __all__ = [
     "Client",
