@@ -191,6 +191,47 @@ CALLS: List[Call] = [
     ("sscan", ("s3",), {}),
     ("zscan", ("zs",), {"score_cast_func": int}),
     ("pfcount", ("hll", "hll2"), {}),
+    # Streams (ids given: both clients' entries are the same).
+    ("xadd", ("st", {"temp": "21", "room": "k"}), {"id": "1-0"}),
+    ("xadd", ("st", {"temp": "22"}), {"id": "2-0"}),
+    ("xadd", ("st", {"temp": "23"}), {"id": "3-0", "maxlen": 10, "approximate": False}),
+    ("xadd", ("nost", {"a": "1"}), {"nomkstream": True}),
+    ("xlen", ("st",), {}),
+    ("xrange", ("st",), {}),
+    ("xrange", ("st", "2-0"), {"count": 1}),
+    ("xrevrange", ("st",), {"count": 2}),
+    ("xread", ({"st": "1-0"},), {}),
+    ("xread", ({"st": "0-0"},), {"count": 1}),
+    ("xread", ({"st": "$"},), {"block": 10}),
+    ("xgroup_create", ("st", "g", "0"), {}),
+    ("xgroup_createconsumer", ("st", "g", "c2"), {}),
+    ("xreadgroup", ("g", "c1", {"st": ">"}), {"count": 2}),
+    ("xpending", ("st", "g"), {}),
+    ("xack", ("st", "g", "1-0"), {}),
+    ("xclaim", ("st", "g", "c2", 0, ["2-0"]), {"justid": True}),
+    ("xautoclaim", ("st", "g", "c1", 0), {"justid": True}),
+    ("xautoclaim", ("st", "g", "c1", 0, "0-0", 1), {}),
+    ("xgroup_setid", ("st", "g", "0"), {}),
+    ("xgroup_delconsumer", ("st", "g", "c2"), {}),
+    ("xdel", ("st", "1-0"), {}),
+    ("xtrim", ("st",), {"maxlen": 1, "approximate": False}),
+    ("xinfo_groups", ("st",), {}),
+    ("xgroup_destroy", ("st", "g"), {}),
+    ("xgroup_create", ("st2", "g", "$"), {"mkstream": True}),
+    # Geo.
+    ("geoadd", ("geo", (13.361389, 38.115556, "Palermo", 15.087269, 37.502669, "Catania")), {}),
+    ("geoadd", ("geo", (13.0, 38.0, "Palermo")), {"xx": True, "ch": True}),
+    ("geodist", ("geo", "Palermo", "Catania"), {}),
+    ("geodist", ("geo", "Palermo", "Catania", "km"), {}),
+    ("geohash", ("geo", "Palermo", "none"), {}),
+    ("geopos", ("geo", "Palermo", "none"), {}),
+    ("geosearch", ("geo",), {"member": "Palermo", "radius": 300, "unit": "km"}),
+    ("geosearch", ("geo",), {"longitude": 15, "latitude": 37, "radius": 200, "unit": "km", "withdist": True, "withcoord": True, "withhash": True, "sort": "ASC"}),
+    ("geosearch", ("geo",), {"member": "Catania", "width": 400, "height": 400, "unit": "km", "count": 1, "any": True}),
+    ("geosearchstore", ("geo2", "geo"), {"member": "Palermo", "radius": 300, "unit": "km", "storedist": True}),
+    ("georadius", ("geo", 15, 37, 200, "km"), {"withdist": True, "sort": "DESC"}),
+    ("georadiusbymember", ("geo", "Palermo", 300, "km"), {"count": 1}),
+    ("georadius", ("geo", 15, 37, 200, "km"), {"store": "geo3"}),
     # Scripts and server.
     ("eval", ("return KEYS[1]", 1, "k"), {}),
     ("eval_ro", ("return ARGV[1]", 0, "a"), {}),
@@ -229,6 +270,13 @@ REFUSED: List[Call] = [
     ("zmscore", ("z", []), {}),
     ("zrangebyscore", ("z", 0, 1, 1), {}),
     ("bitpos", ("k", 2), {}),
+    ("xadd", ("st", {}), {}),
+    ("xadd", ("st", {"a": 1}), {"maxlen": 1, "minid": "0"}),
+    ("xread", ({},), {}),
+    ("xtrim", ("st",), {}),
+    ("geoadd", ("geo", (1, 2)), {}),
+    ("geosearch", ("geo",), {"radius": 1}),
+    ("geodist", ("geo", "a", "b", "parsecs"), {}),
 ]
 
 
@@ -351,3 +399,34 @@ def test_the_scan_walks_give_every_item(client: redwire.Client, server: Dict[str
             assert len(dict(fields)) == 300
 
     asyncio.run(walk())
+
+
+def test_stream_introspection_has_redis_py_s_shape(server: Dict[str, Any]) -> None:
+    # Times differ from client to client: the shapes are compared.
+    shapes = []
+    for client in (
+        redis.Redis(host=server["host"], port=server["port"], db=13),
+        redwire.Redis(host=server["host"], port=server["port"], db=14),
+    ):
+        client.delete("xi")
+        client.xadd("xi", {"a": "1"}, id="1-0")
+        client.xadd("xi", {"a": "2"}, id="2-0")
+        client.xgroup_create("xi", "g", "0")
+        client.xreadgroup("g", "c", {"xi": ">"}, count=1)
+        stream = client.xinfo_stream("xi")
+        full = client.xinfo_stream("xi", full=True)
+        shapes.append(
+            (
+                sorted(stream),
+                stream["first-entry"],
+                stream["last-entry"],
+                sorted(full),
+                full["entries"],
+                [sorted(group) for group in full["groups"]],
+                [sorted(c) for c in client.xinfo_consumers("xi", "g")],
+                [(p["message_id"], p["consumer"], p["times_delivered"]) for p in client.xpending_range("xi", "g", "-", "+", 10)],
+                client.xclaim("xi", "g", "d", 0, ["1-0"]),
+            )
+        )
+        client.close()
+    assert shapes[0] == shapes[1]

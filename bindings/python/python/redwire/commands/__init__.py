@@ -7,6 +7,7 @@ becomes the value redis-py returns (``SET`` → ``True``, ``HGETALL`` → a
 (``_command``): at once, awaited, or queued in a pipeline.
 """
 
+from .geo import GeoCommands
 from .hashes import HashCommands
 from .keys import KeyCommands
 from .lists import ListCommands
@@ -17,6 +18,7 @@ from .scripting import ScriptingCommands
 from .server import ServerCommands
 from .sets import SetCommands
 from .sorted_sets import SortedSetCommands
+from .streams import StreamCommands
 from .strings import StringCommands
 
 __all__ = ["Callback", "Commands", "Key", "Value", "_ok"]
@@ -30,6 +32,8 @@ class Commands(
     ListCommands,
     SetCommands,
     SortedSetCommands,
+    StreamCommands,
+    GeoCommands,
     ScanCommands,
     ScriptingCommands,
     PublishingCommands,

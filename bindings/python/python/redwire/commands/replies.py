@@ -235,3 +235,33 @@ class Sender:
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
         raise NotImplementedError
+
+
+def _entries(reply: Any) -> Any:
+    """Stream entries: ``[(id, {field: value}), ...]`` (``(None, None)`` for
+    an entry deleted meanwhile), extra items of an entry (a claim's) kept."""
+    if reply is None:
+        return None
+    entries: List[Any] = []
+    for entry in reply:
+        if entry is None:
+            entries.append((None, None))
+        else:
+            entries.append((entry[0], _pairs_to_dict(entry[1])) + tuple(entry[2:]))
+    return entries
+
+
+def _streams(reply: Any) -> Any:
+    """``XREAD``/``XREADGROUP``: ``[[stream, entries], ...]`` (RESP2), or
+    ``{stream: [entries]}`` (RESP3 maps), ``[]`` when none came."""
+    if reply is None:
+        return []
+    if isinstance(reply, dict):
+        return {name: [_entries(entries)] for name, entries in reply.items()}
+    return [[name, _entries(entries)] for name, entries in reply]
+
+
+def _dicts(reply: Any) -> Any:
+    """A list of flat ``[field, value, ...]`` (or maps) as dicts with
+    ``str`` keys."""
+    return [{_text(k): v for k, v in (_pairs_to_dict(item) or {}).items()} for item in reply]
