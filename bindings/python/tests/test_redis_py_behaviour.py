@@ -430,3 +430,51 @@ def test_stream_introspection_has_redis_py_s_shape(server: Dict[str, Any]) -> No
         )
         client.close()
     assert shapes[0] == shapes[1]
+
+
+def test_a_lock_excludes_redis_py_s_and_only_its_owner_releases_it(server: Dict[str, Any]) -> None:
+    ours = redwire.Redis(host=server["host"], port=server["port"], db=14)
+    theirs = redis.Redis(host=server["host"], port=server["port"], db=14)
+    ours.delete("lock:a")
+    lock = ours.lock("lock:a", timeout=5)
+    assert lock.acquire(blocking=False) is True
+    assert lock.locked() and lock.owned()
+    # redis-py's lock on the same name waits in vain; ours too.
+    assert theirs.lock("lock:a").acquire(blocking=False) is False
+    started = time.monotonic()
+    assert ours.lock("lock:a", blocking_timeout=0.3, sleep=0.05).acquire() is False
+    assert 0.2 < time.monotonic() - started < 2
+    assert lock.extend(10) is True and 10_000 < ours.pttl("lock:a") <= 15_000
+    assert lock.extend(3, replace_ttl=True) and ours.pttl("lock:a") <= 3_000
+    assert lock.reacquire() and 3_000 < ours.pttl("lock:a") <= 5_000
+    lock.release()
+    assert not lock.locked()
+    with pytest.raises(redwire.LockError):
+        lock.release()
+    # Taken over after it expired: its old owner cannot release it.
+    short = ours.lock("lock:a", timeout=0.1)
+    assert short.acquire()
+    time.sleep(0.2)
+    other = theirs.lock("lock:a", timeout=5)
+    assert other.acquire(blocking=False)
+    with pytest.raises(redwire.LockNotOwnedError):
+        short.release()
+    other.release()
+    # As a context manager; refused within its blocking timeout.
+    with ours.lock("lock:b", timeout=5) as held:
+        assert held.owned()
+        with pytest.raises(redwire.LockError):
+            with ours.lock("lock:b", blocking_timeout=0.1):
+                pass
+    assert not ours.lock("lock:b").locked()
+
+    async def main() -> None:
+        async with redwire.asyncio.Redis(host=server["host"], port=server["port"], db=14) as aclient:
+            async with aclient.lock("lock:c", timeout=5) as alock:
+                assert await alock.owned()
+                assert await aclient.lock("lock:c").acquire(blocking=False) is False
+            assert await aclient.get("lock:c") is None
+
+    asyncio.run(main())
+    ours.close()
+    theirs.close()

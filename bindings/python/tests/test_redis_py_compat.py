@@ -106,3 +106,17 @@ def test_every_redis_py_exception_is_there_with_its_bases() -> None:
         our_bases = {base.__name__ for base in ours.__mro__}
         assert their_bases <= our_bases, f"{name}: {sorted(their_bases - our_bases)} missing"
         assert getattr(redwire, name, None) is ours, f"redwire.{name}"
+
+
+def test_the_locks_have_redis_py_s_signatures() -> None:
+    import redis.asyncio.lock
+    import redis.lock
+
+    import redwire.lock
+
+    assert _differences(redwire.lock.Lock, redis.lock.Lock) == {}
+    assert _differences(redwire.lock.AsyncLock, redis.asyncio.lock.Lock) == {}
+    # (redis-py keeps its registered scripts on the class, `lua_*`, once one
+    # lock was made; redwire's are the instance's.)
+    theirs = {name for name in _methods(redis.lock.Lock) if not name.startswith("lua_")}
+    assert theirs <= set(_methods(redwire.lock.Lock))

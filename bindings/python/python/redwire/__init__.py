@@ -10,6 +10,7 @@ b'hello'
 
 from . import exceptions
 from .client import Client, Pipeline, PubSub, Script, connect
+from .lock import Lock
 from .exceptions import *  # noqa: F401,F403 - redis-py's are at its top level too
 
 #: redis-py's names for the client.
@@ -23,6 +24,7 @@ __all__ = [
     "Pipeline",
     "PubSub",
     "Script",
+    "Lock",
     "connect",
     *exceptions.__all__,
 ]

@@ -43,6 +43,7 @@ from typing import (
 from . import _native
 from . import client as sync
 from .commands import Callback, Key, Value, _ok
+from .lock import AsyncLock
 from .exceptions import ConnectionError, NoScriptError, WatchError
 
 __all__ = ["Client", "Redis", "StrictRedis", "Pipeline", "PubSub", "Script", "connect"]
@@ -236,6 +237,21 @@ class Client(sync.Client):
         score_cast_func: Callable[[Any], Any] = float,
     ) -> AsyncIterator[Any]:
         return _walk(lambda cursor: self.zscan(name, cursor, match, count, score_cast_func))
+
+    def lock(  # type: ignore[override]
+        self,
+        name: Key,
+        timeout: Optional[float] = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Optional[float] = None,
+        lock_class: Any = None,
+        thread_local: bool = True,
+        raise_on_release_error: bool = True,
+    ) -> Any:
+        """An awaitable :class:`~redwire.lock.AsyncLock` (or of ``lock_class``)."""
+        cls = AsyncLock if lock_class is None else lock_class
+        return cls(self, name, timeout, sleep, blocking, blocking_timeout, thread_local, raise_on_release_error)
 
     def register_script(self, script: str) -> "Script":  # type: ignore[override]
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""

@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok
+from .lock import Lock
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
@@ -118,6 +119,22 @@ class Client(Commands):
                 except WatchError:
                     if watch_delay:
                         time.sleep(watch_delay)
+
+    def lock(
+        self,
+        name: Key,
+        timeout: Optional[float] = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Optional[float] = None,
+        lock_class: Any = None,
+        thread_local: bool = True,
+        raise_on_release_error: bool = True,
+    ) -> Any:
+        """A :class:`~redwire.lock.Lock` named ``name`` (or of
+        ``lock_class``), as redis-py's."""
+        cls = Lock if lock_class is None else lock_class
+        return cls(self, name, timeout, sleep, blocking, blocking_timeout, thread_local, raise_on_release_error)
 
     def register_script(self, script: str) -> "Script":
         """A callable running ``script`` by its SHA1 (``EVALSHA``), loading
