@@ -129,7 +129,7 @@ class _Requests:
         self._last = (weakref.ref(loop), state)
         return state
 
-    async def run(self, start: Callable[..., None], callback: Callback, *args: Any) -> Any:
+    async def run(self, start: Callable[..., Any], callback: Callback, *args: Any) -> Any:
         """Starts a request (``start(completions, id, *args)``) and awaits
         its outcome, given to ``callback`` if any. However the wait ends
         early (a cancelled task, a closed loop), the request is cancelled:
@@ -180,7 +180,7 @@ class Client(sync.Client):
         # No coroutine of its own: the caller awaits the request's.
         return self._requests.run(self._native.submit, callback, args)
 
-    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":  # type: ignore[override]
+    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":
         """A pipeline whose :meth:`Pipeline.execute` is awaited."""
         if transaction is None:
             transaction = not self._native.is_cluster()
@@ -238,7 +238,7 @@ class Client(sync.Client):
     ) -> AsyncIterator[Any]:
         return _walk(lambda cursor: self.zscan(name, cursor, match, count, score_cast_func))
 
-    def lock(  # type: ignore[override]
+    def lock(
         self,
         name: Key,
         timeout: Optional[float] = None,
@@ -253,11 +253,11 @@ class Client(sync.Client):
         cls = AsyncLock if lock_class is None else lock_class
         return cls(self, name, timeout, sleep, blocking, blocking_timeout, thread_local, raise_on_release_error)
 
-    def register_script(self, script: str) -> "Script":  # type: ignore[override]
+    def register_script(self, script: str) -> "Script":
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""
         return Script(self, script)
 
-    def pubsub(self, **kwargs: Any) -> "PubSub":  # type: ignore[override]
+    def pubsub(self, **kwargs: Any) -> "PubSub":
         """A pub/sub object whose calls are awaited (options as
         :meth:`redwire.Client.pubsub`'s), closed with the client."""
         pubsub = PubSub(self._native.pubsub(), self._requests, **sync._pubsub_options(kwargs))
@@ -265,7 +265,7 @@ class Client(sync.Client):
         return pubsub
 
     @classmethod
-    def from_url(  # type: ignore[override]
+    def from_url(
         cls,
         url: str,
         single_connection_client: bool = False,
@@ -342,6 +342,8 @@ class Pipeline(sync.Pipeline):
     :meth:`multi`. ``await pipe.get(...)`` works either way: a pipeline is
     awaitable (to itself)."""
 
+    _client: "Client"
+
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
         if self.watching and self._held is not None:
             return self._at_once(self._held, args, callback)
@@ -357,13 +359,13 @@ class Pipeline(sync.Pipeline):
     def _at_once(self, native: Any, args: Tuple[Any, ...], callback: Callback) -> Any:
         return self._client._requests.run(native.submit, callback, args)
 
-    async def watch(self, *names: Key) -> Any:  # type: ignore[override]
+    async def watch(self, *names: Key) -> Any:
         """``WATCH``es ``names`` on the pipeline's own connection."""
         watched = await self._at_once(self._start_watch(), ("WATCH",) + names, _ok)
         self.watching = True
         return watched
 
-    async def unwatch(self) -> Any:  # type: ignore[override]
+    async def unwatch(self) -> Any:
         """``UNWATCH``; commands queue again."""
         if self._held is None:
             return True

@@ -335,7 +335,7 @@ class Pipeline(Commands):
         self._scripts = []
         return commands, self._transaction or self._multi
 
-    def execute(self, raise_on_error: bool = True) -> List[Any]:  # type: ignore[override]
+    def execute(self, raise_on_error: bool = True) -> List[Any]:
         """Sends the queued commands and returns their replies in order.
         With ``raise_on_error`` the first error reply is raised (naming the
         command); else each stays in its place as a
@@ -416,10 +416,10 @@ class Script:
         (which loads it before it sends its commands)."""
         target = self._client if client is None else client
         call = (len(keys),) + tuple(keys) + tuple(args)
-        queued = isinstance(target, Pipeline)
-        if queued:
+        if isinstance(target, Pipeline):
             target._scripts.append(self)
-        return target, call, queued
+            return target, call, True
+        return target, call, False
 
     def __call__(
         self,

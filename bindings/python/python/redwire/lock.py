@@ -180,7 +180,7 @@ class AsyncLock(Lock):
     awaited, and it is an ``async with`` context; the token is per task
     group as in ``redis.asyncio`` (thread-local storage, one loop thread)."""
 
-    async def __aenter__(self) -> "AsyncLock":  # type: ignore[override]
+    async def __aenter__(self) -> "AsyncLock":
         if await self.acquire():
             return self
         raise LockError(f"lock {self.name!r} not acquired within its blocking timeout")

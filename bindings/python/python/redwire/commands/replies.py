@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..exceptions import DataError
 
-Key = Union[bytes, str]
+Key = Union[bytes, str, memoryview]
 Value = Union[bytes, str, int, float]
 Callback = Optional[Callable[[Any], Any]]
 #: A time to live: a number of seconds (or milliseconds) or a ``timedelta``.

@@ -1,6 +1,6 @@
 """Lua scripts and functions."""
 
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 from ..exceptions import DataError
 from .replies import Key, Sender, Value, _ok, _text
@@ -19,7 +19,7 @@ class ScriptingCommands(Sender):
     def evalsha_ro(self, sha: str, numkeys: int, *keys_and_args: Value) -> Any:
         return self._command(("EVALSHA_RO", sha, numkeys) + keys_and_args)
 
-    def script_load(self, script: str) -> Any:
+    def script_load(self, script: Union[str, bytes]) -> Any:
         """``SCRIPT LOAD``: the script's SHA1 as ``str``."""
         return self._command(("SCRIPT", "LOAD", script), _text)
 
