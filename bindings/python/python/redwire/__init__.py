@@ -9,7 +9,7 @@ b'hello'
 """
 
 from . import exceptions
-from .client import Client, Pipeline, PubSub, Script, connect
+from .client import BlockingConnectionPool, Client, ConnectionPool, Pipeline, PubSub, Script, connect
 from .lock import Lock
 from .exceptions import *  # noqa: F401,F403 - redis-py's are at its top level too
 
@@ -25,6 +25,8 @@ __all__ = [
     "PubSub",
     "Script",
     "Lock",
+    "ConnectionPool",
+    "BlockingConnectionPool",
     "connect",
     *exceptions.__all__,
 ]

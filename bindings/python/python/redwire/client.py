@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok
 from .lock import Lock
+from .options import translate
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
@@ -55,7 +56,7 @@ class Client(Commands):
         ssl_ca_certs: Optional[str] = None,
         ssl_certfile: Optional[str] = None,
         ssl_keyfile: Optional[str] = None,
-        ssl_cert_reqs: Optional[str] = None,
+        ssl_cert_reqs: Any = "required",
         socket_timeout: Optional[float] = None,
         socket_connect_timeout: Optional[float] = None,
         client_name: Optional[str] = None,
@@ -73,12 +74,20 @@ class Client(Commands):
     ) -> None:
         options = dict(locals())
         del options["self"], options["other"]
+        pool = other.pop("connection_pool", None)
         # An unknown option is named by the ConfigError the native side raises.
         options.update(other)
         if sentinels is not None:
             options["sentinels"] = [tuple(address) for address in sentinels]
+        if ssl_cert_reqs == "required":
+            del options["ssl_cert_reqs"]
+        options = translate(options)
         chosen = {name: value for name, value in options.items() if value is not None}
-        self._native = _native.NativeClient(chosen, self._asyncio)
+        self._native: _native.NativeClient
+        if pool is not None:
+            self._native = pool._native_client(self._asyncio)
+        else:
+            self._native = _native.NativeClient(chosen, self._asyncio)
         # The pub/sub objects it made, closed with it.
         self._pubsubs: "weakref.WeakSet[PubSub]" = weakref.WeakSet()
 
@@ -548,3 +557,54 @@ class PubSub:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+class ConnectionPool:
+    """redis-py's ``ConnectionPool``, as redwire has it: the options of the
+    clients made with ``connection_pool=pool``, which share one native
+    client (its shared connection and its pool of connections for blocking
+    commands). ``max_connections`` bounds that pool."""
+
+    def __init__(self, connection_class: Any = None, max_connections: Optional[int] = None, **connection_kwargs: Any):
+        self.connection_kwargs = dict(connection_kwargs)
+        self.max_connections = max_connections
+        # The native client, by whether it is asyncio's; made on first use.
+        self._clients: Dict[bool, "_native.NativeClient"] = {}
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> "ConnectionPool":
+        return cls(url=url, **kwargs)
+
+    def _native_client(self, asyncio: bool) -> "_native.NativeClient":
+        if asyncio not in self._clients:
+            options = {"max_connections": self.max_connections, **self.connection_kwargs}
+            if options.get("ssl_cert_reqs", "required") == "required":
+                options.pop("ssl_cert_reqs", None)
+            options = translate(options)
+            chosen = {name: value for name, value in options.items() if value is not None}
+            self._clients[asyncio] = _native.NativeClient(chosen, asyncio)
+        return self._clients[asyncio]
+
+    def disconnect(self, inuse_connections: bool = True) -> None:
+        """Lets every connection go; the clients open new ones."""
+        for native in self._clients.values():
+            native.close()
+
+    def close(self) -> None:
+        self.disconnect()
+
+
+class BlockingConnectionPool(ConnectionPool):
+    """redis-py's ``BlockingConnectionPool``: a checkout waits up to
+    ``timeout`` seconds for a connection (redwire's pools always wait,
+    ``pool_timeout``)."""
+
+    def __init__(
+        self,
+        max_connections: int = 50,
+        timeout: Optional[float] = 20,
+        connection_class: Any = None,
+        queue_class: Any = None,
+        **connection_kwargs: Any,
+    ):
+        super().__init__(connection_class, max_connections, pool_timeout=timeout, **connection_kwargs)

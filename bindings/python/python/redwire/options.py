@@ -1,0 +1,94 @@
+"""redis-py's constructor options as redwire's core takes them: those it
+honours are translated, those that cannot mean anything here are accepted
+and not used (each listed, with why, in COMPATIBILITY.md), and those whose
+behaviour redwire does not have yet are refused with a ``ConfigError``
+naming them, never silently dropped."""
+
+import ssl
+from typing import Any, Dict
+
+from .exceptions import ConfigError
+
+#: Accepted, not used: the core does it its own way, or it does not apply.
+NOT_USED = frozenset(
+    {
+        "socket_read_size",
+        "socket_keepalive",
+        "socket_keepalive_options",
+        "health_check_interval",
+        "retry",
+        "retry_on_timeout",
+        "retry_on_error",
+        "single_connection_client",
+        "lib_name",
+        "lib_version",
+        "driver_info",
+        "event_dispatcher",
+        "maint_notifications_config",
+        "oss_cluster_maint_notifications_handler",
+        "metadata_resolver",
+        "legacy_responses",
+        "ssl_validate_ocsp_stapled",
+        "connection_class",
+    }
+)
+
+#: Refused unless left at redis-py's default (``None`` or ``False``).
+NOT_YET = frozenset(
+    {
+        "redis_connect_func",
+        "cache",
+        "cache_config",
+        "ssl_password",
+        "ssl_ca_path",
+        "ssl_ca_data",
+        "ssl_validate_ocsp",
+        "ssl_ocsp_context",
+        "ssl_ocsp_expected_cert",
+        "ssl_min_version",
+        "ssl_ciphers",
+        "ssl_include_verify_flags",
+        "ssl_exclude_verify_flags",
+    }
+)
+
+_UNVERIFIED = (None, "none", ssl.CERT_NONE)
+_VERIFIED = ("required", "optional", ssl.CERT_REQUIRED, ssl.CERT_OPTIONAL)
+
+
+def translate(options: Dict[str, Any]) -> Dict[str, Any]:
+    """``options`` (redis-py's names) as the native client takes them."""
+    options = dict(options)
+    for name in NOT_USED:
+        options.pop(name, None)
+    for name in NOT_YET:
+        value = options.pop(name, None)
+        if value not in (None, False):
+            raise ConfigError(f"option {name}: not supported by redwire yet (see COMPATIBILITY.md)")
+    encoding = options.pop("encoding", "utf-8")
+    if str(encoding).lower().replace("-", "") != "utf8":
+        raise ConfigError(f"option encoding: redwire decodes UTF-8 only, not {encoding!r}")
+    errors = options.pop("encoding_errors", "strict")
+    if errors != "strict":
+        raise ConfigError(f"option encoding_errors: redwire decodes strictly, not {errors!r}")
+    provider = options.pop("credential_provider", None)
+    if provider is not None:
+        credentials = provider.get_credentials()
+        if len(credentials) == 1:
+            options["password"] = credentials[0]
+        else:
+            options["username"], options["password"] = credentials
+    if "ssl_cert_reqs" in options:
+        reqs = options.pop("ssl_cert_reqs")
+        if reqs in _UNVERIFIED:
+            options["ssl_cert_reqs"] = "none"
+        elif reqs in _VERIFIED:
+            options["ssl_cert_reqs"] = "required"
+        else:
+            raise ConfigError(f"option ssl_cert_reqs: none, optional or required, not {reqs!r}")
+    if options.pop("ssl_check_hostname", True) is False and options.get("ssl_cert_reqs") != "none":
+        raise ConfigError(
+            "option ssl_check_hostname=False: redwire checks the name with the certificate; "
+            "give ssl_cert_reqs=None to check neither"
+        )
+    return options

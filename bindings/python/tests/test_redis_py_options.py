@@ -1,0 +1,80 @@
+"""redis-py's constructor options: honoured, accepted as documented no-ops,
+or refused by name; ConnectionPool shared by the clients made with it."""
+
+import ssl
+from typing import Any, Dict
+
+import pytest
+import redis
+
+import redwire
+
+
+def test_the_options_django_celery_and_rq_pass_are_accepted(server: Dict[str, Any]) -> None:
+    client = redwire.Redis(
+        host=server["host"],
+        port=server["port"],
+        db=9,
+        health_check_interval=30,
+        retry_on_timeout=True,
+        retry=redis.retry.Retry(redis.backoff.NoBackoff(), 3),
+        socket_keepalive=True,
+        socket_keepalive_options={},
+        encoding="utf-8",
+        encoding_errors="strict",
+        single_connection_client=False,
+        lib_name="redwire",
+        lib_version="0",
+        socket_read_size=65536,
+    )
+    assert client.ping() is True
+    client.close()
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("encoding", "latin-1"),
+        ("encoding_errors", "replace"),
+        ("cache_config", object()),
+        ("redis_connect_func", print),
+        ("ssl_ca_data", "-----BEGIN CERTIFICATE-----"),
+        ("ssl_cert_reqs", "sometimes"),
+        ("ssl_check_hostname", False),
+    ],
+)
+def test_an_option_without_its_behaviour_is_refused_by_name(server: Dict[str, Any], option: str, value: Any) -> None:
+    with pytest.raises(redwire.ConfigError, match=option):
+        redwire.Redis(host=server["host"], port=server["port"], **{option: value})
+
+
+def test_a_credential_provider_gives_the_credentials(acl_server: Dict[str, Any]) -> None:
+    provider = redis.UsernamePasswordCredentialProvider("app", "app-secret")
+    client = redwire.Redis(host=acl_server["host"], port=acl_server["port"], credential_provider=provider)
+    assert client.execute_command("ACL", "WHOAMI") == b"app"
+    client.close()
+
+
+@pytest.mark.parametrize("unverified", [None, "none", ssl.CERT_NONE])
+def test_ssl_cert_reqs_none_verifies_nothing_as_in_redis_py(tls_server: Dict[str, Any], unverified: Any) -> None:
+    # No CA given: only an unverified connection gets through.
+    options = dict(host=tls_server["host"], port=tls_server["port"], password="secret", ssl=True)
+    client = redwire.Redis(ssl_cert_reqs=unverified, ssl_check_hostname=False, **options)
+    assert client.ping() is True
+    client.close()
+    if unverified is None:
+        with pytest.raises(redwire.ConnectionError):
+            redwire.Redis(**options).ping()
+
+
+def test_clients_of_one_connection_pool_share_its_connections(server: Dict[str, Any]) -> None:
+    pool = redwire.ConnectionPool(host=server["host"], port=server["port"], db=9, max_connections=3)
+    first, second = redwire.Redis(connection_pool=pool), redwire.Redis(connection_pool=pool)
+    assert first.execute_command("CLIENT", "ID") == second.execute_command("CLIENT", "ID")
+    other = redwire.Redis(connection_pool=redwire.ConnectionPool.from_url(f"redis://{server['host']}:{server['port']}/9"))
+    assert other.execute_command("CLIENT", "ID") != first.execute_command("CLIENT", "ID")
+    before = first.execute_command("CLIENT", "ID")
+    pool.disconnect()
+    assert first.execute_command("CLIENT", "ID") != before
+    blocking = redwire.BlockingConnectionPool(max_connections=1, timeout=0.2, host=server["host"], port=server["port"])
+    assert redwire.Redis(connection_pool=blocking).ping() is True
