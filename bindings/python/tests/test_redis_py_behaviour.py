@@ -246,6 +246,17 @@ CALLS: List[Call] = [
     ("pubsub_numpat", (), {}),
     ("memory_usage", ("none",), {}),
     ("script_flush", (), {}),
+    # execute_command reads replies as redis-py's does.
+    ("execute_command", ("SET", "ek", "v"), {}),
+    ("execute_command", ("EXPIRE", "ek", 100), {}),
+    ("execute_command", ("HGETALL", "h"), {}),
+    ("execute_command", ("SMEMBERS", "s3"), {}),
+    ("execute_command", ("ZSCORE", "zz", "b"), {}),
+    ("execute_command", ("ZRANGE", "zz", 0, -1, "WITHSCORES"), {}),
+    ("execute_command", ("CONFIG", "GET", "maxmemory-policy"), {}),
+    ("execute_command", ("XRANGE", "st", "-", "+"), {}),
+    ("execute_command", ("PING",), {}),
+    ("execute_command", ("INCRBYFLOAT", "n1", 1), {}),
     ("script_flush", ("ASYNC",), {}),
     ("dbsize", (), {}),
     ("exists", ("s", "h", "nokey"), {}),
@@ -478,3 +489,34 @@ def test_a_lock_excludes_redis_py_s_and_only_its_owner_releases_it(server: Dict[
     asyncio.run(main())
     ours.close()
     theirs.close()
+
+
+def test_info_is_parsed_as_redis_py_parses_it(server: Dict[str, Any]) -> None:
+    from redwire.commands.replies import _info
+
+    from redis._parsers.helpers import parse_info
+
+    ours = redwire.Redis(host=server["host"], port=server["port"], db=9)
+    ours.set("info:k", "v")
+    # The same text, parsed by each.
+    raw = ours.execute("INFO", "all")
+    assert _info(raw) == parse_info(raw)
+    sample = b"# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\nmodule:name=search,ver=1\r\nx:1e3\r\nlist:a,b\r\nraw line\r\n"
+    assert _info(sample) == parse_info(sample)
+    info = ours.info("keyspace")
+    assert isinstance(info["db9"], dict) and info["db9"]["keys"] >= 1
+    # execute_command parses as redis-py's does; execute gives the raw reply.
+    assert ours.execute_command("INFO", "keyspace")["db9"] == info["db9"]
+    ours.close()
+
+
+def test_url_query_parameters_are_read_as_redis_py_reads_them(server: Dict[str, Any]) -> None:
+    url = f"redis://{server['host']}:{server['port']}/9?socket_timeout=5&decode_responses=true&health_check_interval=10"
+    client = redwire.Redis.from_url(url)
+    client.set("url:k", "v")
+    assert client.get("url:k") == "v"
+    client.close()
+    pool = redwire.ConnectionPool.from_url(f"redis://{server['host']}:{server['port']}/9?decode_responses=false")
+    assert redwire.Redis(connection_pool=pool).get("url:k") == b"v"
+    with pytest.raises(redwire.ConfigError, match="socket_timeout"):
+        redwire.Redis.from_url(f"redis://{server['host']}:{server['port']}/9?socket_timeout=soon")

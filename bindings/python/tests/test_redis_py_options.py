@@ -51,7 +51,7 @@ def test_an_option_without_its_behaviour_is_refused_by_name(server: Dict[str, An
 def test_a_credential_provider_gives_the_credentials(acl_server: Dict[str, Any]) -> None:
     provider = redis.UsernamePasswordCredentialProvider("app", "app-secret")
     client = redwire.Redis(host=acl_server["host"], port=acl_server["port"], credential_provider=provider)
-    assert client.execute_command("ACL", "WHOAMI") == b"app"
+    assert client.execute_command("ACL", "WHOAMI") == "app"
     client.close()
 
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok
 from .lock import Lock
-from .options import translate
+from .options import split_url, translate
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
@@ -77,9 +77,12 @@ class Client(Commands):
         pool = other.pop("connection_pool", None)
         # An unknown option is named by the ConfigError the native side raises.
         options.update(other)
+        if isinstance(url, str) and "?" in url:
+            options["url"], query = split_url(url)
+            options.update(query)
         if sentinels is not None:
             options["sentinels"] = [tuple(address) for address in sentinels]
-        if ssl_cert_reqs == "required":
+        if options.get("ssl_cert_reqs") == "required":
             del options["ssl_cert_reqs"]
         options = translate(options)
         chosen = {name: value for name, value in options.items() if value is not None}
@@ -573,7 +576,8 @@ class ConnectionPool:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> "ConnectionPool":
-        return cls(url=url, **kwargs)
+        base, query = split_url(url)
+        return cls(url=base, **{**kwargs, **query})
 
     def _native_client(self, asyncio: bool) -> "_native.NativeClient":
         if asyncio not in self._clients:

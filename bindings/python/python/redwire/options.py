@@ -5,7 +5,8 @@ behaviour redwire does not have yet are refused with a ``ConfigError``
 naming them, never silently dropped."""
 
 import ssl
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Optional, Tuple
+from urllib.parse import parse_qs, unquote
 
 from .exceptions import ConfigError
 
@@ -92,3 +93,46 @@ def translate(options: Dict[str, Any]) -> Dict[str, Any]:
             "give ssl_cert_reqs=None to check neither"
         )
     return options
+
+
+def _flag(value: str) -> Optional[bool]:
+    """A URL's ``true``/``false`` as redis-py reads it (``0``, ``f``,
+    ``false``, ``n``, ``no`` are false; an empty value is none)."""
+    if value == "":
+        return None
+    return value.upper() not in ("0", "F", "FALSE", "N", "NO")
+
+
+#: How a URL's query parameters are read; another is passed as its text.
+QUERY: Dict[str, Callable[[str], Any]] = {
+    "db": int,
+    "socket_timeout": float,
+    "socket_connect_timeout": float,
+    "socket_read_size": int,
+    "socket_keepalive": _flag,
+    "retry_on_timeout": _flag,
+    "max_connections": int,
+    "health_check_interval": int,
+    "ssl_check_hostname": _flag,
+    "ssl_validate_ocsp": _flag,
+    "ssl_validate_ocsp_stapled": _flag,
+    "timeout": float,
+    "protocol": int,
+    "decode_responses": _flag,
+    "legacy_responses": _flag,
+}
+
+
+def split_url(url: str) -> Tuple[str, Dict[str, Any]]:
+    """``url`` without its query, and the query's options (as redis-py,
+    they win over the keyword options)."""
+    base, _, query = url.partition("?")
+    options: Dict[str, Any] = {}
+    for name, values in parse_qs(query, keep_blank_values=True).items():
+        value = unquote(values[0])
+        read = QUERY.get(name)
+        try:
+            options[name] = read(value) if read is not None else value
+        except ValueError:
+            raise ConfigError(f"URL parameter {name}: {value!r} is not what it takes") from None
+    return base, options

@@ -87,22 +87,45 @@ def _set(reply: Any) -> Any:
     return reply if isinstance(reply, set) or reply is None else set(reply)
 
 
+def _info_value(value: str) -> Any:
+    """One ``INFO`` value: a number (``.``: a float), a list
+    (``a,b``), a dict (``k=v,k=v``; a bare item ``True``), else the text."""
+    if "=" in value:
+        fields: Dict[str, Any] = {}
+        for item in value.split(","):
+            if "=" in item:
+                name, sub = item.rsplit("=", 1)
+                fields[name] = _info_value(sub)
+            elif item:
+                fields[item] = True
+        return fields
+    if "," in value:
+        return [_info_value(item) for item in value.split(",") if item]
+    try:
+        return float(value) if "." in value else int(value)
+    except ValueError:
+        return value
+
+
 def _info(reply: Any) -> Dict[str, Any]:
-    """``INFO``'s ``key:value`` lines as a dict (numbers as numbers)."""
+    """``INFO`` as a dict, as redis-py parses it: ``db0`` a dict,
+    ``cmdstat_*`` and ``errorstat_*`` dicts, ``module`` lines the list
+    ``modules``, lines without ``:`` under ``__raw__``."""
     text = reply.decode() if isinstance(reply, bytes) else reply
     info: Dict[str, Any] = {}
     for line in text.splitlines():
-        if not line or line.startswith("#") or ":" not in line:
+        if not line or line.startswith("#"):
+            continue
+        if ":" not in line:
+            info.setdefault("__raw__", []).append(line)
             continue
         key, value = line.split(":", 1)
-        for kind in (int, float):
-            try:
-                info[key] = kind(value)
-                break
-            except ValueError:
-                continue
+        if key == "cmdstat_host":
+            key, value = line.rsplit(":", 1)
+        if key == "module":
+            info.setdefault("modules", []).append(_info_value(value))
         else:
-            info[key] = value
+            info[key] = _info_value(value)
     return info
 
 
@@ -265,3 +288,90 @@ def _dicts(reply: Any) -> Any:
     """A list of flat ``[field, value, ...]`` (or maps) as dicts with
     ``str`` keys."""
     return [{_text(k): v for k, v in (_pairs_to_dict(item) or {}).items()} for item in reply]
+
+
+def _set_result(reply: Any) -> Any:
+    """``SET``: ``True`` for ``OK``, else the reply (``None``: a condition
+    did not hold; with ``GET``, the old value)."""
+    return True if reply in (b"OK", "OK") else reply
+
+
+#: How ``execute_command`` reads the reply of a command named alone (its
+#: options unknown), as redis-py's does; a command not here gives its
+#: reply as it is.
+BY_NAME: Dict[str, Callable[[Any], Any]] = {
+    "INFO": _info,
+    "PING": lambda reply: reply in (b"PONG", "PONG"),
+    "TIME": lambda reply: (int(reply[0]), int(reply[1])),
+    "LASTSAVE": lambda reply: datetime.datetime.fromtimestamp(int(reply)),
+    "SET": _set_result,
+    "HGETALL": _pairs_to_dict,
+    "SMEMBERS": _set,
+    "SINTER": _set,
+    "SUNION": _set,
+    "SDIFF": _set,
+    "SCAN": _scan,
+    "SSCAN": _scan,
+    "HSCAN": lambda reply: (int(reply[0]), _pairs_to_dict(reply[1])),
+    "ZSCAN": lambda reply: (int(reply[0]), _scored()(reply[1])),
+    "BLPOP": _tuple_or_none,
+    "BRPOP": _tuple_or_none,
+    "BZPOPMIN": _blocking_popped_with_score,
+    "BZPOPMAX": _blocking_popped_with_score,
+    "ZPOPMIN": _popped_with_scores,
+    "ZPOPMAX": _popped_with_scores,
+    "ZMSCORE": _optional_floats,
+    "XRANGE": _entries,
+    "XREVRANGE": _entries,
+    "XREAD": _streams,
+    "XREADGROUP": _streams,
+    "XINFO GROUPS": lambda reply: _dicts(reply),
+    "XINFO CONSUMERS": lambda reply: _dicts(reply),
+    "CONFIG GET": _pairs_to_dict,
+    "CLIENT LIST": _client_list,
+    "CLIENT INFO": _client_info,
+    "CLIENT GETNAME": _text,
+    "ACL WHOAMI": _text,
+    "SCRIPT LOAD": _text,
+    "SCRIPT EXISTS": lambda reply: [bool(r) for r in reply],
+    "PUBSUB NUMSUB": lambda reply: list(zip(reply[::2], reply[1::2])),
+    "GEOPOS": lambda reply: [None if p is None else (float(p[0]), float(p[1])) for p in reply],
+    "GEOHASH": lambda reply: [_text(h) for h in reply],
+    **{name: _ok for name in (
+        "FLUSHALL", "FLUSHDB", "MSET", "RENAME", "LSET", "LTRIM", "PFMERGE", "SAVE", "CONFIG SET",
+        "CONFIG RESETSTAT", "SCRIPT FLUSH", "FUNCTION FLUSH", "FUNCTION DELETE", "XGROUP CREATE", "XGROUP SETID",
+    )},
+    **{name: _bool for name in (
+        "COPY", "EXPIRE", "EXPIREAT", "PEXPIRE", "PEXPIREAT", "PERSIST", "RENAMENX", "HEXISTS", "MOVE",
+        "MSETNX", "PSETEX", "SETEX", "SETNX", "SMOVE", "XGROUP DESTROY",
+    )},
+    **{name: _float for name in ("INCRBYFLOAT", "HINCRBYFLOAT", "ZSCORE", "ZINCRBY", "GEODIST")},
+}
+
+#: Commands named by their first two words.
+_CONTAINERS = frozenset({"CONFIG", "CLIENT", "SCRIPT", "XGROUP", "XINFO", "PUBSUB", "FUNCTION", "ACL"})
+
+
+def by_name(args: Tuple[Any, ...]) -> Optional[Callable[[Any], Any]]:
+    """The reading of ``BY_NAME`` for a command's arguments, if any."""
+    if not args:
+        return None
+    words = [a.decode() if isinstance(a, bytes) else a for a in args[:2]]
+    if not all(isinstance(w, str) for w in words):
+        return None
+    name = words[0].upper()
+    if name in _CONTAINERS and len(words) > 1:
+        name = f"{name} {words[1].upper()}"
+    if name in _WITH_SCORES and any(_is_word(arg, "WITHSCORES") for arg in args[1:]):
+        return _scored()
+    return BY_NAME.get(name)
+
+
+#: Commands whose reply has scores when ``WITHSCORES`` is among their arguments.
+_WITH_SCORES = frozenset({"ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE", "ZUNION", "ZINTER"})
+
+
+def _is_word(arg: Any, word: str) -> bool:
+    if isinstance(arg, bytes):
+        arg = arg.decode(errors="replace")
+    return isinstance(arg, str) and arg.upper() == word

@@ -16,18 +16,20 @@ from .replies import (
     _info,
     _ok,
     _text,
+    by_name,
 )
 
 
 class ServerCommands(Sender):
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        """Sends any command, its name and arguments given in order, and
-        returns the raw reply. ``options`` are redis-py's routing hints
-        (``target_nodes``, ...): accepted, not used."""
-        return self._command(args)
+        """Sends any command, its name and arguments given in order; its
+        reply read as redis-py's ``execute_command`` reads it (``INFO`` a
+        dict, ``SET`` ``True``, ...). ``options`` are redis-py's routing
+        hints (``target_nodes``, ...): accepted, not used."""
+        return self._command(args, by_name(args))
 
     def execute(self, *args: Any) -> Any:
-        """The same as :meth:`execute_command`."""
+        """Sends any command and returns its reply as it came."""
         return self._command(args)
 
     def ping(self, **kwargs: Any) -> Any:
