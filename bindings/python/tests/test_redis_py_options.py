@@ -78,3 +78,36 @@ def test_clients_of_one_connection_pool_share_its_connections(server: Dict[str, 
     assert first.execute_command("CLIENT", "ID") != before
     blocking = redwire.BlockingConnectionPool(max_connections=1, timeout=0.2, host=server["host"], port=server["port"])
     assert redwire.Redis(connection_pool=blocking).ping() is True
+
+
+def test_sentinel_gives_clients_of_the_master_and_a_replica(sentinel_set: Dict[str, Any]) -> None:
+    sentinels = [(s["host"], s["port"]) for s in sentinel_set["sentinels"]]
+    sentinel = redwire.Sentinel(
+        sentinels, sentinel_kwargs={"username": "watcher", "password": "watch-secret"}, password="data-secret"
+    )
+    assert sentinel.discover_master("mymaster") == (sentinel_set["master"]["host"], sentinel_set["master"]["port"])
+    replicas = sentinel.discover_slaves("mymaster")
+    assert replicas and all(isinstance(port, int) for _, port in replicas)
+    master = sentinel.master_for("mymaster", socket_timeout=5)
+    assert master.info("server")["tcp_port"] == sentinel_set["master"]["port"]
+    replica = sentinel.slave_for("mymaster", decode_responses=True)
+    assert replica.execute("ROLE")[0] == "slave"
+    master.close()
+    replica.close()
+    with pytest.raises(redwire.ConfigError, match="sentinel_kwargs"):
+        redwire.Sentinel(sentinels, sentinel_kwargs={"ssl_ciphers": "x"})
+
+
+def test_redis_cluster_from_a_node_nodes_or_a_url(cluster: Dict[str, Any]) -> None:
+    node = cluster["nodes"][0]
+    for client in (
+        redwire.RedisCluster(host=node["host"], port=node["port"], require_full_coverage=True),
+        redwire.RedisCluster(startup_nodes=[redwire.ClusterNode(n["host"], n["port"]) for n in cluster["nodes"][:2]]),
+        redwire.RedisCluster.from_url(f"redis://{node['host']}:{node['port']}"),
+    ):
+        for i in range(20):
+            client.set(f"rc:{i}", i)
+        assert [client.get(f"rc:{i}") for i in range(20)] == [str(i).encode() for i in range(20)]
+        client.close()
+    with pytest.raises(redwire.RedisClusterException):
+        redwire.RedisCluster()

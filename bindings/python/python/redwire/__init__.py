@@ -10,7 +10,9 @@ b'hello'
 
 from . import exceptions
 from .client import BlockingConnectionPool, Client, ConnectionPool, Pipeline, PubSub, Script, connect
+from .cluster import ClusterNode, RedisCluster
 from .lock import Lock
+from .sentinel import Sentinel
 from .exceptions import *  # noqa: F401,F403 - redis-py's are at its top level too
 
 #: redis-py's names for the client.
@@ -25,6 +27,9 @@ __all__ = [
     "PubSub",
     "Script",
     "Lock",
+    "Sentinel",
+    "RedisCluster",
+    "ClusterNode",
     "ConnectionPool",
     "BlockingConnectionPool",
     "connect",
