@@ -450,6 +450,13 @@ impl NativeClient {
         })
     }
 
+    /// Whether its replies are decoded (its options resolved: a URL's
+    /// query, a pool's, the keywords).
+    #[getter]
+    fn decode_responses(&self) -> bool {
+        self.options.decode_responses
+    }
+
     /// Whether it is a cluster client.
     fn is_cluster(&self) -> PyResult<bool> {
         Ok(self.parts()?.client.is_cluster())

@@ -253,7 +253,8 @@ CALLS: List[Call] = [
     ("execute_command", ("SMEMBERS", "s3"), {}),
     ("execute_command", ("ZSCORE", "zz", "b"), {}),
     ("execute_command", ("ZRANGE", "zz", 0, -1, "WITHSCORES"), {}),
-    ("execute_command", ("CONFIG", "GET", "maxmemory-policy"), {}),
+    ("execute_command", ("CONFIG GET", "maxmemory-policy"), {}),
+    ("execute_command", ("SCAN", 0, "MATCH", "zz*"), {}),
     ("execute_command", ("XRANGE", "st", "-", "+"), {}),
     ("execute_command", ("PING",), {}),
     ("execute_command", ("INCRBYFLOAT", "n1", 1), {}),
@@ -292,16 +293,19 @@ REFUSED: List[Call] = [
 
 
 def _normalised(value: Any) -> Any:
-    """Replies compared as values (a redis-py tuple and a redwire list of
-    scored members alike)."""
+    """A reply with its types spelled out, so that ``True`` and ``1``, or a
+    tuple and a list, differ."""
     if isinstance(value, (list, tuple)):
-        return [_normalised(v) for v in value]
-    return value
+        return (type(value).__name__, [_normalised(v) for v in value])
+    if isinstance(value, dict):
+        return ("dict", sorted((repr(k), _normalised(v)) for k, v in value.items()))
+    return (type(value).__name__, value)
 
 
-def test_the_same_calls_give_the_same_replies(server: Dict[str, Any]) -> None:
-    theirs = redis.Redis(host=server["host"], port=server["port"], db=13)
-    ours = redwire.Redis(host=server["host"], port=server["port"], db=14)
+@pytest.mark.parametrize("decode", [False, True])
+def test_the_same_calls_give_the_same_replies(server: Dict[str, Any], decode: bool) -> None:
+    theirs = redis.Redis(host=server["host"], port=server["port"], db=13, decode_responses=decode)
+    ours = redwire.Redis(host=server["host"], port=server["port"], db=14, decode_responses=decode)
     theirs.flushdb()
     ours.flushdb()
     for name, args, kwargs in CALLS:
@@ -520,3 +524,42 @@ def test_url_query_parameters_are_read_as_redis_py_reads_them(server: Dict[str, 
     assert redwire.Redis(connection_pool=pool).get("url:k") == b"v"
     with pytest.raises(redwire.ConfigError, match="socket_timeout"):
         redwire.Redis.from_url(f"redis://{server['host']}:{server['port']}/9?socket_timeout=soon")
+
+
+def test_a_lock_of_a_decoding_client_and_its_edges(server: Dict[str, Any]) -> None:
+    client = redwire.Redis(host=server["host"], port=server["port"], db=14, decode_responses=True)
+    client.delete("lock:d")
+    lock = client.lock("lock:d", timeout=5, raise_on_release_error=False)
+    assert lock.acquire() and lock.owned()
+    # A time to live of nothing leaves the lock as it was.
+    assert lock.extend(-20) is True and client.exists("lock:d") == 1
+    lock.release()
+    # Releasing a lock not held raises whatever raise_on_release_error says.
+    with pytest.raises(redwire.LockError) as caught:
+        lock.release()
+    assert caught.value.lock_name == "lock:d"
+    # timeout=0 is no expiry, as in redis-py.
+    forever = client.lock("lock:d", timeout=0)
+    assert forever.acquire() and client.ttl("lock:d") == -1
+    forever.release()
+    client.close()
+
+
+def test_a_url_wins_over_keywords_and_its_query_is_read(server: Dict[str, Any]) -> None:
+    base = f"redis://{server['host']}:{server['port']}"
+    client = redwire.Redis.from_url(f"{base}/3", db=5)
+    assert " db=3 " in client.execute("CLIENT", "INFO").decode()
+    client.close()
+    decoded = redwire.from_url(f"{base}/3?decode_responses=true", decode_responses=False)
+    decoded.set("url:d", "v")
+    assert decoded.get("url:d") == "v"
+    decoded.close()
+
+    async def main() -> None:
+        async with redwire.asyncio.from_url(f"{base}/3?decode_responses=true") as aclient:
+            assert await aclient.get("url:d") == "v"
+        pool = redwire.ConnectionPool.from_url(f"{base}/3?decode_responses=true")
+        async with redwire.asyncio.Redis(connection_pool=pool) as pooled:
+            assert await pooled.get("url:d") == "v"
+
+    asyncio.run(main())

@@ -9,7 +9,7 @@ b'hello'
 """
 
 from . import exceptions
-from .client import BlockingConnectionPool, Client, ConnectionPool, Pipeline, PubSub, Script, connect
+from .client import BlockingConnectionPool, Client, ConnectionPool, Pipeline, PubSub, Script, connect, from_url
 from .cluster import ClusterNode, RedisCluster
 from .lock import Lock
 from .sentinel import Sentinel
@@ -33,5 +33,6 @@ __all__ = [
     "ConnectionPool",
     "BlockingConnectionPool",
     "connect",
+    "from_url",
     *exceptions.__all__,
 ]

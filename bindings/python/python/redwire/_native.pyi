@@ -28,6 +28,10 @@ class NativeClient:
         """A client whose requests all go on one pooled connection."""
     def is_cluster(self) -> bool:
         """Whether it is a cluster client."""
+    @property
+    def decode_responses(self) -> bool:
+        """Whether its replies are decoded, its options resolved."""
+        ...
     def pool_stats(self) -> Dict[str, int]:
         """The pools' counters (blocking commands, ``WATCH``)."""
 

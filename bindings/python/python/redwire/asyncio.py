@@ -43,10 +43,25 @@ from typing import (
 from . import _native
 from . import client as sync
 from .commands import Callback, Key, Value, _ok
+from . import exceptions
+from .client import BlockingConnectionPool, ConnectionPool
+from .exceptions import *  # noqa: F401,F403 - redis.asyncio has them at its top too
 from .lock import AsyncLock
 from .exceptions import ConnectionError, NoScriptError, WatchError
 
-__all__ = ["Client", "Redis", "StrictRedis", "Pipeline", "PubSub", "Script", "connect"]
+__all__ = [
+    "Client",
+    "Redis",
+    "StrictRedis",
+    "Pipeline",
+    "PubSub",
+    "Script",
+    "connect",
+    "from_url",
+    "ConnectionPool",
+    "BlockingConnectionPool",
+    *exceptions.__all__,
+]
 
 
 class _LoopRequests:
@@ -174,7 +189,7 @@ class Client(sync.Client):
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self._requests = _Requests(bool(options.get("decode_responses")))
+        self._requests = _Requests(self._native.decode_responses)
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
         # No coroutine of its own: the caller awaits the request's.
@@ -329,6 +344,11 @@ async def _walk(step: Callable[[int], Awaitable[Tuple[int, Any]]]) -> AsyncItera
 #: redis.asyncio's names for the client.
 Redis = Client
 StrictRedis = Client
+
+
+def from_url(url: str, **kwargs: Any) -> Client:
+    """An asyncio client for ``url``, as ``redis.asyncio.from_url``."""
+    return Client.from_url(url, **kwargs)
 
 
 def connect(url: Optional[str] = None, **options: Any) -> Client:

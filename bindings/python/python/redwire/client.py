@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok
 from .lock import Lock
-from .options import split_url, translate
+from .options import split_url, translate, url_wins
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
 class Client(Commands):
@@ -77,7 +77,8 @@ class Client(Commands):
         pool = other.pop("connection_pool", None)
         # An unknown option is named by the ConfigError the native side raises.
         options.update(other)
-        if isinstance(url, str) and "?" in url:
+        if isinstance(url, str):
+            options = url_wins(url, options)
             options["url"], query = split_url(url)
             options.update(query)
         if sentinels is not None:
@@ -256,6 +257,11 @@ def _pubsub_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     if unknown:
         raise TypeError(f"pubsub() got unexpected keyword arguments: {sorted(unknown)}")
     return {"ignore_subscribe_messages": bool(kwargs.get("ignore_subscribe_messages", False))}
+
+
+def from_url(url: str, **kwargs: Any) -> Client:
+    """A client for ``url``, as ``redis.from_url``."""
+    return Client.from_url(url, **kwargs)
 
 
 def connect(url: Optional[str] = None, **options: Any) -> Client:
@@ -570,6 +576,8 @@ class ConnectionPool:
 
     def __init__(self, connection_class: Any = None, max_connections: Optional[int] = None, **connection_kwargs: Any):
         self.connection_kwargs = dict(connection_kwargs)
+        if getattr(connection_class, "__name__", "") == "SSLConnection":
+            self.connection_kwargs["ssl"] = True
         self.max_connections = max_connections
         # The native client, by whether it is asyncio's; made on first use.
         self._clients: Dict[bool, "_native.NativeClient"] = {}
@@ -611,4 +619,6 @@ class BlockingConnectionPool(ConnectionPool):
         queue_class: Any = None,
         **connection_kwargs: Any,
     ):
-        super().__init__(connection_class, max_connections, pool_timeout=timeout, **connection_kwargs)
+        # None: wait as long as it takes (a year is as long here).
+        wait = 365 * 24 * 3600.0 if timeout is None else timeout
+        super().__init__(connection_class, max_connections, pool_timeout=wait, **connection_kwargs)

@@ -54,7 +54,7 @@ class RedisCluster(Client):
         if url is not None:
             scheme, _, rest = url.partition("://")
             if "+cluster" not in scheme:
-                scheme = scheme.replace("redis", "redis+cluster", 1).replace("rediss+cluster", "rediss+cluster")
+                scheme += "+cluster"
             url = f"{scheme}://{rest}"
         elif host is not None:
             nodes.insert(0, f"{host}:{port}")

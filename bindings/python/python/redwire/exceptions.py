@@ -140,7 +140,12 @@ class NoSuchFieldsetError(ResponseError):
 
 
 class LockError(RedisError, ValueError):
-    """A lock could not be acquired or released."""
+    """A lock could not be acquired or released; ``lock_name`` names it."""
+
+    def __init__(self, message: object = None, lock_name: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.lock_name = lock_name
 
 
 class LockNotOwnedError(LockError):

@@ -27,6 +27,8 @@ local left = redis.call('PTTL', KEYS[1])
 if left < 0 then return 0 end
 local ttl = tonumber(ARGV[2])
 if ARGV[3] ~= '1' then ttl = ttl + left end
+-- A time to live of nothing would delete the key: left as it is.
+if ttl <= 0 then return 1 end
 redis.call('PEXPIRE', KEYS[1], ttl)
 return 1
 """
@@ -34,6 +36,7 @@ return 1
 #: Sets the key's time to live to ARGV[2] ms if it holds the token.
 REACQUIRE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) <= 0 then return 1 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
@@ -41,7 +44,9 @@ return 1
 Token = Union[str, bytes]
 
 
-def _bytes(token: Token) -> bytes:
+def _bytes(token: Any) -> Any:
+    """A token, or a value read back (``str`` with ``decode_responses``), as
+    bytes."""
     return token.encode() if isinstance(token, str) else token
 
 
@@ -67,7 +72,8 @@ class Lock:
     ) -> None:
         self.redis = redis
         self.name = name
-        self.timeout = timeout
+        # No time at all is no expiry, as in redis-py.
+        self.timeout = timeout or None
         self.sleep = sleep
         self.blocking = blocking
         self.blocking_timeout = blocking_timeout
@@ -91,7 +97,11 @@ class Lock:
         raise LockError(f"lock {self.name!r} not acquired within its blocking timeout")
 
     def __exit__(self, *exc_info: Any) -> None:
-        self.release()
+        try:
+            self.release()
+        except LockError:
+            if self.raise_on_release_error:
+                raise
 
     def acquire(
         self,
@@ -126,7 +136,7 @@ class Lock:
     def owned(self) -> bool:
         """Whether this lock (this thread, with ``thread_local``) holds it."""
         token = self._token()
-        return token is not None and self.redis.get(self.name) == token
+        return token is not None and _bytes(self.redis.get(self.name)) == token
 
     def release(self) -> None:
         """Releases it; one not held here raises :class:`~redwire.LockError`,
@@ -134,14 +144,13 @@ class Lock:
         (unless ``raise_on_release_error`` is off)."""
         token = self._token()
         if token is None:
-            if self.raise_on_release_error:
-                raise LockError(f"lock {self.name!r} is not held here: nothing to release")
-            return
-        self.local.token = None
+            raise LockError(f"lock {self.name!r} is not held here: nothing to release", lock_name=self.name)
         self.do_release(token)
+        self.local.token = None
 
     def do_release(self, expected_token: bytes) -> None:
-        if not self.lua_release(keys=[self.name], args=[expected_token]) and self.raise_on_release_error:
+        if not self.lua_release(keys=[self.name], args=[expected_token]):
+            self.local.token = None
             raise LockNotOwnedError(f"lock {self.name!r} is no longer held by this owner")
 
     def extend(self, additional_time: float, replace_ttl: bool = False) -> bool:
@@ -186,7 +195,11 @@ class AsyncLock(Lock):
         raise LockError(f"lock {self.name!r} not acquired within its blocking timeout")
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        await self.release()
+        try:
+            await self.release()
+        except LockError:
+            if self.raise_on_release_error:
+                raise
 
     async def acquire(  # type: ignore[override]
         self,
@@ -220,19 +233,18 @@ class AsyncLock(Lock):
 
     async def owned(self) -> bool:  # type: ignore[override]
         token = self._token()
-        return token is not None and await self.redis.get(self.name) == token
+        return token is not None and _bytes(await self.redis.get(self.name)) == token
 
     async def release(self) -> None:  # type: ignore[override]
         token = self._token()
         if token is None:
-            if self.raise_on_release_error:
-                raise LockError(f"lock {self.name!r} is not held here: nothing to release")
-            return
-        self.local.token = None
+            raise LockError(f"lock {self.name!r} is not held here: nothing to release", lock_name=self.name)
         await self.do_release(token)
+        self.local.token = None
 
     async def do_release(self, expected_token: bytes) -> None:  # type: ignore[override]
-        if not await self.lua_release(keys=[self.name], args=[expected_token]) and self.raise_on_release_error:
+        if not await self.lua_release(keys=[self.name], args=[expected_token]):
+            self.local.token = None
             raise LockNotOwnedError(f"lock {self.name!r} is no longer held by this owner")
 
     async def extend(self, additional_time: float, replace_ttl: bool = False) -> bool:  # type: ignore[override]

@@ -6,7 +6,7 @@ naming them, never silently dropped."""
 
 import ssl
 from typing import Any, Callable, Dict, Optional, Tuple
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, urlsplit
 
 from .exceptions import ConfigError
 
@@ -79,6 +79,11 @@ def translate(options: Dict[str, Any]) -> Dict[str, Any]:
             options["password"] = credentials[0]
         else:
             options["username"], options["password"] = credentials
+    tls = bool(options.get("ssl")) or str(options.get("url") or "").startswith("rediss")
+    if not tls:
+        # As redis-py: TLS options mean nothing on a plain connection.
+        for name in [name for name in options if name.startswith("ssl_")]:
+            del options[name]
     if "ssl_cert_reqs" in options:
         reqs = options.pop("ssl_cert_reqs")
         if reqs in _UNVERIFIED:
@@ -116,7 +121,7 @@ QUERY: Dict[str, Callable[[str], Any]] = {
     "ssl_check_hostname": _flag,
     "ssl_validate_ocsp": _flag,
     "ssl_validate_ocsp_stapled": _flag,
-    "timeout": float,
+    "timeout": float,  # a blocking pool's wait: pool_timeout
     "protocol": int,
     "decode_responses": _flag,
     "legacy_responses": _flag,
@@ -128,11 +133,27 @@ def split_url(url: str) -> Tuple[str, Dict[str, Any]]:
     they win over the keyword options)."""
     base, _, query = url.partition("?")
     options: Dict[str, Any] = {}
-    for name, values in parse_qs(query, keep_blank_values=True).items():
-        value = unquote(values[0])
+    # Unquoted once, blank values left out, as redis-py reads them.
+    for name, values in parse_qs(query).items():
+        value = values[0]
         read = QUERY.get(name)
         try:
-            options[name] = read(value) if read is not None else value
+            options["pool_timeout" if name == "timeout" else name] = read(value) if read is not None else value
         except ValueError:
             raise ConfigError(f"URL parameter {name}: {value!r} is not what it takes") from None
     return base, options
+
+
+def url_wins(url: str, options: Dict[str, Any]) -> Dict[str, Any]:
+    """``options`` without what ``url`` says itself: its host and port,
+    its db (a path), its credentials (as in redis-py, the URL's win)."""
+    parts = urlsplit(url)
+    won = {"host", "port", "unix_socket_path"}
+    # A unix:// URL's path is its socket: its db comes from its query.
+    if parts.scheme != "unix" and parts.path.strip("/"):
+        won.add("db")
+    if parts.username:
+        won.add("username")
+    if parts.password:
+        won.add("password")
+    return {name: value for name, value in options.items() if name not in won}

@@ -6,7 +6,15 @@ failover (see the project README)."""
 from typing import Any, Iterable, List, Mapping, Optional, Tuple
 
 from .client import Client
-from .exceptions import ConfigError, ResponseError
+from .exceptions import ConfigError, ConnectionError, ResponseError
+
+
+class MasterNotFoundError(ConnectionError):
+    """No sentinel knows a master for the service."""
+
+
+class SlaveNotFoundError(ConnectionError):
+    """No sentinel knows a healthy replica for the service."""
 
 
 class Sentinel:
@@ -71,9 +79,12 @@ class Sentinel:
 
     def discover_master(self, service_name: str) -> Tuple[str, int]:
         """``(host, port)`` of ``service_name``'s master, as a sentinel says."""
-        reply = self._ask("SENTINEL", "GET-MASTER-ADDR-BY-NAME", service_name)
+        try:
+            reply = self._ask("SENTINEL", "GET-MASTER-ADDR-BY-NAME", service_name)
+        except ResponseError as error:
+            raise MasterNotFoundError(f"no master found for {service_name!r}: {error}") from error
         if not reply:
-            raise ResponseError(f"no master found for {service_name!r}")
+            raise MasterNotFoundError(f"no master found for {service_name!r}")
         host, port = reply
         return (host.decode() if isinstance(host, bytes) else host), int(port)
 

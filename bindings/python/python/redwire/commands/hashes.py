@@ -72,6 +72,6 @@ class HashCommands(Sender):
         args: Tuple[Any, ...] = ("HRANDFIELD", key)
         if count is not None:
             args += (count,)
-            if withvalues:
-                args += ("WITHVALUES",)
+        if withvalues:
+            args += ("WITHVALUES",)
         return self._command(args)

@@ -327,7 +327,7 @@ BY_NAME: Dict[str, Callable[[Any], Any]] = {
     "XREADGROUP": _streams,
     "XINFO GROUPS": lambda reply: _dicts(reply),
     "XINFO CONSUMERS": lambda reply: _dicts(reply),
-    "CONFIG GET": _pairs_to_dict,
+    "CONFIG GET": _config,
     "CLIENT LIST": _client_list,
     "CLIENT INFO": _client_info,
     "CLIENT GETNAME": _text,
@@ -348,23 +348,24 @@ BY_NAME: Dict[str, Callable[[Any], Any]] = {
     **{name: _float for name in ("INCRBYFLOAT", "HINCRBYFLOAT", "ZSCORE", "ZINCRBY", "GEODIST")},
 }
 
-#: Commands named by their first two words.
-_CONTAINERS = frozenset({"CONFIG", "CLIENT", "SCRIPT", "XGROUP", "XINFO", "PUBSUB", "FUNCTION", "ACL"})
-
-
 def by_name(args: Tuple[Any, ...]) -> Optional[Callable[[Any], Any]]:
-    """The reading of ``BY_NAME`` for a command's arguments, if any."""
-    if not args:
+    """The reading of ``BY_NAME`` for a command, by its first argument
+    only, as redis-py picks it (``"CONFIG GET"`` given as one argument is
+    one name; ``"CONFIG", "GET"`` is ``CONFIG``, read as it comes)."""
+    first = args[0] if args else None
+    name = first.decode(errors="replace") if isinstance(first, bytes) else first
+    if not isinstance(name, str):
         return None
-    words = [a.decode() if isinstance(a, bytes) else a for a in args[:2]]
-    if not all(isinstance(w, str) for w in words):
-        return None
-    name = words[0].upper()
-    if name in _CONTAINERS and len(words) > 1:
-        name = f"{name} {words[1].upper()}"
+    name = name.upper()
     if name in _WITH_SCORES and any(_is_word(arg, "WITHSCORES") for arg in args[1:]):
-        return _scored()
+        return _score_pairs
     return BY_NAME.get(name)
+
+
+def _score_pairs(reply: Any) -> Any:
+    """``WITHSCORES`` replies read by name: ``[[member, score], ...]``, as
+    redis-py's ``execute_command`` gives them."""
+    return [list(pair) for pair in _scored()(reply)] if reply else reply
 
 
 #: Commands whose reply has scores when ``WITHSCORES`` is among their arguments.

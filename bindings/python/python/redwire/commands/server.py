@@ -26,7 +26,11 @@ class ServerCommands(Sender):
         reply read as redis-py's ``execute_command`` reads it (``INFO`` a
         dict, ``SET`` ``True``, ...). ``options`` are redis-py's routing
         hints (``target_nodes``, ...): accepted, not used."""
-        return self._command(args, by_name(args))
+        callback = by_name(args)
+        # A name of several words ("CONFIG GET") is sent as its words.
+        if args and isinstance(args[0], str) and " " in args[0]:
+            args = tuple(args[0].split()) + args[1:]
+        return self._command(args, callback)
 
     def execute(self, *args: Any) -> Any:
         """Sends any command and returns its reply as it came."""

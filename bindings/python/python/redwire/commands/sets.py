@@ -17,7 +17,7 @@ class SetCommands(Sender):
         return self._command(("SMEMBERS", name), _set)
 
     def sismember(self, name: Key, value: Value) -> Any:
-        return self._command(("SISMEMBER", name, value), _bool)
+        return self._command(("SISMEMBER", name, value))
 
     def smismember(self, name: Key, values: Union[Value, Iterable[Value]], *args: Value) -> Any:
         return self._command(("SMISMEMBER", name) + _keys(values, args))  # type: ignore[arg-type]

@@ -222,8 +222,8 @@ class SortedSetCommands(Sender):
         args: Tuple[Any, ...] = ("ZRANDMEMBER", key)
         if count is not None:
             args += (count,)
-            if withscores:
-                args += ("WITHSCORES",)
+        if withscores:
+            args += ("WITHSCORES",)
         return self._command(args)
 
     def zunionstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> Any:

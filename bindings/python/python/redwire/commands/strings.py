@@ -195,8 +195,8 @@ class StringCommands(Sender):
             raise DataError("bitcount: give start and end together")
         if start is not None:
             args += (start, end)
-            if mode is not None:
-                args += (mode,)
+        if mode is not None:
+            args += (mode,)
         return self._command(args)
 
     def bitpos(
