@@ -4,6 +4,7 @@ serialising."""
 import datetime
 from typing import Any, Optional, Tuple, Union
 
+from ..exceptions import DataError
 from .replies import (
     Duration,
     Key,
@@ -128,4 +129,68 @@ class KeyCommands(Sender):
             args += ("IDLETIME", idletime)
         if frequency is not None:
             args += ("FREQ", frequency)
+        return self._command(args)
+
+    def sort(
+        self,
+        name: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        get: Any = None,
+        desc: bool = False,
+        alpha: bool = False,
+        store: Any = None,
+        groups: bool = False,
+    ) -> Any:
+        """``SORT``: the elements (or ``get``'s, in tuples of them with
+        ``groups``), or how many were stored in ``store``."""
+        return self._sort("SORT", name, start, num, by, get, desc, alpha, store, groups)
+
+    def sort_ro(
+        self,
+        key: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        get: Any = None,
+        desc: bool = False,
+        alpha: bool = False,
+    ) -> Any:
+        return self._sort("SORT_RO", key, start, num, by, get, desc, alpha, None, False)
+
+    def _sort(
+        self,
+        command: str,
+        name: Key,
+        start: Optional[int],
+        num: Optional[int],
+        by: Any,
+        get: Any,
+        desc: bool,
+        alpha: bool,
+        store: Any,
+        groups: bool,
+    ) -> Any:
+        if (start is None) != (num is None):
+            raise DataError("sort: give start and num together, or neither")
+        gets = [] if get is None else [get] if isinstance(get, (str, bytes)) else list(get)
+        if groups and len(gets) < 2:
+            raise DataError("sort: groups needs at least two get patterns")
+        args: Tuple[Any, ...] = (command, name)
+        if by is not None:
+            args += ("BY", by)
+        if start is not None:
+            args += ("LIMIT", start, num)
+        for pattern in gets:
+            args += ("GET", pattern)
+        if desc:
+            args += ("DESC",)
+        if alpha:
+            args += ("ALPHA",)
+        if store is not None:
+            args += ("STORE", store)
+        if groups:
+            size = len(gets)
+            return self._command(args, lambda reply: list(zip(*[iter(reply)] * size)) if reply else reply)
         return self._command(args)

@@ -7,8 +7,10 @@
 import datetime
 from typing import Any, Optional, Tuple
 
+from ..exceptions import DataError
 from .replies import (
     Sender,
+    _bool,
     Value,
     _client_info,
     _client_list,
@@ -110,3 +112,114 @@ class ServerCommands(Sender):
         if samples is not None:
             args += ("SAMPLES", samples)
         return self._command(args)
+
+    def role(self) -> Any:
+        return self._command(("ROLE",))
+
+    def lolwut(self, *version_numbers: Any, **kwargs: Any) -> Any:
+        args: Tuple[Any, ...] = ("LOLWUT",) + (("VERSION",) + version_numbers if version_numbers else ())
+        return self._command(args)
+
+    def swapdb(self, first: int, second: int, **kwargs: Any) -> Any:
+        return self._command(("SWAPDB", first, second), _ok)
+
+    def slowlog_len(self, **kwargs: Any) -> Any:
+        return self._command(("SLOWLOG", "LEN"))
+
+    def slowlog_reset(self, **kwargs: Any) -> Any:
+        return self._command(("SLOWLOG", "RESET"), _ok)
+
+    def command_count(self, **kwargs: Any) -> Any:
+        return self._command(("COMMAND", "COUNT"))
+
+    def command_list(self, module: Optional[str] = None, category: Optional[str] = None, pattern: Optional[str] = None) -> Any:
+        """``COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN x]`` (the server
+        takes one filter)."""
+        args: Tuple[Any, ...] = ("COMMAND", "LIST")
+        for name, given in (("MODULE", module), ("ACLCAT", category), ("PATTERN", pattern)):
+            if given:
+                args += ("FILTERBY", name, given)
+        return self._command(args)
+
+    def command_getkeys(self, *args: Any) -> Any:
+        return self._command(("COMMAND", "GETKEYS") + args, _texts)
+
+    def memory_purge(self, **kwargs: Any) -> Any:
+        return self._command(("MEMORY", "PURGE"), _ok)
+
+    def memory_doctor(self, **kwargs: Any) -> Any:
+        return self._command(("MEMORY", "DOCTOR"))
+
+    def latency_latest(self) -> Any:
+        return self._command(("LATENCY", "LATEST"))
+
+    def latency_reset(self, *events: str) -> Any:
+        return self._command(("LATENCY", "RESET") + events)
+
+    def client_kill(self, address: str, **kwargs: Any) -> Any:
+        """``CLIENT KILL addr``: ``True``."""
+        return self._command(("CLIENT", "KILL", address), _killed)
+
+    def client_kill_filter(
+        self,
+        _id: Any = None,
+        _type: Optional[str] = None,
+        addr: Optional[str] = None,
+        skipme: Optional[bool] = None,
+        laddr: Optional[str] = None,
+        user: Optional[str] = None,
+        maxage: Optional[int] = None,
+        **kwargs: Any,
+    ) -> Any:
+        """``CLIENT KILL`` by filters: how many were killed."""
+        args: Tuple[Any, ...] = ("CLIENT", "KILL")
+        for option, given in (("ID", _id), ("TYPE", _type), ("ADDR", addr), ("LADDR", laddr), ("USER", user), ("MAXAGE", maxage)):
+            if given is not None:
+                args += (option, given)
+        if skipme is not None:
+            args += ("SKIPME", "yes" if skipme else "no")
+        if len(args) == 2:
+            raise DataError("client_kill_filter: give at least one filter")
+        return self._command(args, _killed)
+
+    def client_pause(self, timeout: int, all: bool = True, **kwargs: Any) -> Any:
+        """``CLIENT PAUSE timeout [WRITE]`` (``all=False``: writes only)."""
+        if not isinstance(timeout, int) or isinstance(timeout, bool):
+            raise DataError("client_pause: timeout is an int of milliseconds")
+        return self._command(("CLIENT", "PAUSE", timeout) + (() if all else ("WRITE",)), _ok)
+
+    def client_unpause(self, **kwargs: Any) -> Any:
+        return self._command(("CLIENT", "UNPAUSE"))
+
+    def client_trackinginfo(self, **kwargs: Any) -> Any:
+        return self._command(("CLIENT", "TRACKINGINFO"))
+
+    def client_unblock(self, client_id: int, error: bool = False, **kwargs: Any) -> Any:
+        return self._command(("CLIENT", "UNBLOCK", client_id) + (("ERROR",) if error else ()), _bool)
+
+    def acl_whoami(self, **kwargs: Any) -> Any:
+        return self._command(("ACL", "WHOAMI"), _text)
+
+    def acl_users(self, **kwargs: Any) -> Any:
+        return self._command(("ACL", "USERS"), _texts)
+
+    def acl_list(self, **kwargs: Any) -> Any:
+        return self._command(("ACL", "LIST"), _texts)
+
+    def acl_cat(self, category: Optional[str] = None, **kwargs: Any) -> Any:
+        return self._command(("ACL", "CAT") + ((category,) if category else ()), _texts)
+
+    def acl_genpass(self, bits: Optional[int] = None, **kwargs: Any) -> Any:
+        return self._command(("ACL", "GENPASS") + ((bits,) if bits is not None else ()), _text)
+
+    def acl_deluser(self, *username: str, **kwargs: Any) -> Any:
+        return self._command(("ACL", "DELUSER") + username)
+
+
+def _killed(reply: Any) -> Any:
+    """``CLIENT KILL``: a count, or ``True`` for ``OK``."""
+    return reply if isinstance(reply, int) else _text(reply) == "OK"
+
+
+def _texts(reply: Any) -> Any:
+    return [_text(item) for item in reply]
