@@ -163,10 +163,15 @@ impl Client {
             }))
         } else {
             let pool = Connector::new(config.clone()).pool(options.pool)?;
+            let sentinel = matches!(config.endpoint(), Endpoint::Sentinel(_));
             let shared = SharedConnection::new(config);
             // A failover the pool's sentinel watcher hears moves the shared
-            // connection too.
-            shared.follow(pool.invalidator());
+            // connection too (nothing else invalidates the pool but
+            // `close`, which lets the shared connection go itself: no check
+            // on every request of the others).
+            if sentinel {
+                shared.follow(pool.invalidator());
+            }
             Topology::Server { shared, pool }
         };
         Ok(Self {

@@ -186,6 +186,7 @@ class Client(sync.Client):
     so that the event loop never blocks."""
 
     _asyncio = True
+    _lock_class = AsyncLock
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
@@ -252,21 +253,6 @@ class Client(sync.Client):
         score_cast_func: Callable[[Any], Any] = float,
     ) -> AsyncIterator[Any]:
         return _walk(lambda cursor: self.zscan(name, cursor, match, count, score_cast_func))
-
-    def lock(
-        self,
-        name: Key,
-        timeout: Optional[float] = None,
-        sleep: float = 0.1,
-        blocking: bool = True,
-        blocking_timeout: Optional[float] = None,
-        lock_class: Any = None,
-        thread_local: bool = True,
-        raise_on_release_error: bool = True,
-    ) -> Any:
-        """An awaitable :class:`~redwire.lock.AsyncLock` (or of ``lock_class``)."""
-        cls = AsyncLock if lock_class is None else lock_class
-        return cls(self, name, timeout, sleep, blocking, blocking_timeout, thread_local, raise_on_release_error)
 
     def register_script(self, script: str) -> "Script":
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""

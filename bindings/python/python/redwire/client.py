@@ -41,6 +41,8 @@ class Client(Commands):
     #: Whether requests are awaited (:mod:`redwire.asyncio`): they then run
     #: on redwire's runtime threads; else the calling thread drives them.
     _asyncio = False
+    #: The lock :meth:`lock` makes by default.
+    _lock_class: Any = Lock
 
     def __init__(
         self,
@@ -144,9 +146,10 @@ class Client(Commands):
         thread_local: bool = True,
         raise_on_release_error: bool = True,
     ) -> Any:
-        """A :class:`~redwire.lock.Lock` named ``name`` (or of
+        """A :class:`~redwire.lock.Lock` named ``name`` (an
+        :class:`~redwire.lock.AsyncLock` on an asyncio client; or of
         ``lock_class``), as redis-py's."""
-        cls = Lock if lock_class is None else lock_class
+        cls = self._lock_class if lock_class is None else lock_class
         return cls(self, name, timeout, sleep, blocking, blocking_timeout, thread_local, raise_on_release_error)
 
     def register_script(self, script: str) -> "Script":

@@ -14,8 +14,7 @@ from .replies import (
     _milliseconds,
     _ok,
     _seconds,
-    _timestamp_milliseconds,
-    _timestamp_seconds,
+    _unix_time,
 )
 
 When = Union[int, datetime.datetime]
@@ -51,13 +50,13 @@ class KeyCommands(Sender):
         self, name: Key, when: When, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
     ) -> Any:
         """``EXPIREAT`` (``when``: a Unix time or a ``datetime``)."""
-        return self._command(("EXPIREAT", name, _timestamp_seconds(when)) + _expire_flags(nx, xx, gt, lt), _bool)
+        return self._command(("EXPIREAT", name, _unix_time(when, 1)) + _expire_flags(nx, xx, gt, lt), _bool)
 
     def pexpireat(
         self, name: Key, when: When, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
     ) -> Any:
         return self._command(
-            ("PEXPIREAT", name, _timestamp_milliseconds(when)) + _expire_flags(nx, xx, gt, lt), _bool
+            ("PEXPIREAT", name, _unix_time(when, 1000)) + _expire_flags(nx, xx, gt, lt), _bool
         )
 
     def expiretime(self, key: Key) -> Any:

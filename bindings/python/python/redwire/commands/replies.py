@@ -161,14 +161,10 @@ def _scored(cast: Callable[[Any], Any] = float) -> Callable[[Any], Any]:
 
 
 
-def _timestamp_seconds(value: Union[int, datetime.datetime]) -> Any:
-    """A ``datetime`` as a Unix time in seconds; anything else as it is."""
-    return int(value.timestamp()) if isinstance(value, datetime.datetime) else value
-
-
-def _timestamp_milliseconds(value: Union[int, datetime.datetime]) -> Any:
-    """A ``datetime`` as a Unix time in milliseconds; anything else as it is."""
-    return int(value.timestamp() * 1000) if isinstance(value, datetime.datetime) else value
+def _unix_time(value: Union[int, datetime.datetime], unit: int) -> Any:
+    """A ``datetime`` as a Unix time in seconds (``unit`` 1) or
+    milliseconds (1000); anything else as it is (the server judges it)."""
+    return int(value.timestamp() * unit) if isinstance(value, datetime.datetime) else value
 
 
 def _tuple_or_none(reply: Any) -> Any:
