@@ -5,13 +5,16 @@ programs do beyond commands (dict access, awaiting, closing)."""
 import asyncio
 import datetime
 import time
+import typing
 from typing import Any, Dict, List, Tuple
 
 import pytest
 import redis
+import typeguard
 
 import redwire
 import redwire.asyncio
+from redwire.commands import _S
 
 Call = Tuple[str, Tuple[Any, ...], Dict[str, Any]]
 
@@ -331,6 +334,21 @@ def _normalised(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
+def _check_declared_type(name: str, reply: Any, strings: type) -> None:
+    """``reply`` is of the type ``name``'s method declares for type
+    checkers, its strings ``strings`` (what ``Redis[bytes]`` or
+    ``Redis[str]`` says)."""
+    declared = typing.get_type_hints(getattr(redwire.Redis, name)).get("return", Any)
+    if declared is _S:
+        declared = strings
+    elif getattr(declared, "__parameters__", ()):
+        declared = declared[strings]
+    try:
+        typeguard.check_type(reply, declared, collection_check_strategy=typeguard.CollectionCheckStrategy.ALL_ITEMS)
+    except typeguard.TypeCheckError as error:
+        raise AssertionError(f"{name}: {reply!r} is not the declared {declared}: {error}") from None
+
+
 @pytest.mark.parametrize("decode", [False, True])
 def test_the_same_calls_give_the_same_replies(server: Dict[str, Any], decode: bool) -> None:
     theirs = redis.Redis(host=server["host"], port=server["port"], db=13, decode_responses=decode)
@@ -339,8 +357,10 @@ def test_the_same_calls_give_the_same_replies(server: Dict[str, Any], decode: bo
     ours.flushdb()
     for name, args, kwargs in CALLS:
         expected = _normalised(getattr(theirs, name)(*args, **kwargs))
-        got = _normalised(getattr(ours, name)(*args, **kwargs))
+        reply = getattr(ours, name)(*args, **kwargs)
+        got = _normalised(reply)
         assert got == expected, f"{name}{args} {kwargs}: redwire {got!r}, redis-py {expected!r}"
+        _check_declared_type(name, reply, str if decode else bytes)
     for name, args, kwargs in REFUSED:
         with pytest.raises(Exception) as reference:
             getattr(theirs, name)(*args, **kwargs)

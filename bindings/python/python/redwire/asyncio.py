@@ -27,6 +27,7 @@ import itertools
 import os
 import weakref
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncIterator,
     Awaitable,
@@ -34,15 +35,17 @@ from typing import (
     Dict,
     Generator,
     List,
+    Literal,
     Optional,
     Sequence,
     Tuple,
     Union,
+    overload,
 )
 
 from . import _native
 from . import client as sync
-from .commands import Callback, Key, Value, _ok
+from .commands import Callback, Key, Value, _ok, _S
 from . import exceptions
 from .client import BlockingConnectionPool, ConnectionPool
 from .exceptions import *  # noqa: F401,F403 - redis.asyncio has them at its top too
@@ -180,13 +183,37 @@ class _Requests:
         self._last = (None, None)
 
 
-class Client(sync.Client):
+if TYPE_CHECKING:
+    from .commands.awaited import AwaitedCommands
+
+    class _Client(AwaitedCommands[_S], sync.Client[_S]):  # type: ignore[misc]
+        """The sync client with its command methods awaited, for type
+        checkers (at run time the command methods are the same; its
+        ``_command`` makes them awaitable)."""
+
+else:
+    _Client = sync.Client
+
+
+class Client(_Client[_S]):
     """:class:`redwire.Client` with awaitable requests (same options). A
     cluster client connects on its first request, not in the constructor,
-    so that the event loop never blocks."""
+    so that the event loop never blocks. Typed as ``Client[bytes]``, or
+    ``Client[str]`` with ``decode_responses=True``."""
 
     _asyncio = True
     _lock_class = AsyncLock
+
+    @overload
+    def __init__(self: "Client[str]", *args: Any, decode_responses: Literal[True], **options: Any) -> None: ...
+
+    @overload
+    def __init__(
+        self: "Client[bytes]", *args: Any, decode_responses: Literal[False] = False, **options: Any
+    ) -> None: ...
+
+    @overload
+    def __init__(self: "Client[Any]", *args: Any, decode_responses: bool, **options: Any) -> None: ...
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
@@ -196,7 +223,7 @@ class Client(sync.Client):
         # No coroutine of its own: the caller awaits the request's.
         return self._requests.run(self._native.submit, callback, args)
 
-    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":
+    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline[_S]":
         """A pipeline whose :meth:`Pipeline.execute` is awaited."""
         if transaction is None:
             transaction = not self._native.is_cluster()
@@ -204,7 +231,7 @@ class Client(sync.Client):
 
     async def transaction(  # type: ignore[override]
         self,
-        func: Callable[["Pipeline"], Any],
+        func: Callable[["Pipeline[_S]"], Any],
         *watches: Key,
         shard_hint: Optional[str] = None,
         value_from_callable: bool = False,
@@ -265,6 +292,42 @@ class Client(sync.Client):
         self._pubsubs.add(pubsub)
         return pubsub
 
+    @overload
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        single_connection_client: bool = False,
+        auto_close_connection_pool: Optional[bool] = None,
+        *,
+        decode_responses: Literal[True],
+        **kwargs: Any,
+    ) -> "Client[str]": ...
+
+    @overload
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        single_connection_client: bool = False,
+        auto_close_connection_pool: Optional[bool] = None,
+        *,
+        decode_responses: Literal[False] = False,
+        **kwargs: Any,
+    ) -> "Client[bytes]": ...
+
+    @overload
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        single_connection_client: bool = False,
+        auto_close_connection_pool: Optional[bool] = None,
+        *,
+        decode_responses: bool,
+        **kwargs: Any,
+    ) -> "Client[Any]": ...
+
     @classmethod
     def from_url(
         cls,
@@ -272,7 +335,7 @@ class Client(sync.Client):
         single_connection_client: bool = False,
         auto_close_connection_pool: Optional[bool] = None,
         **kwargs: Any,
-    ) -> "Client":
+    ) -> "Client[Any]":
         """A client for ``url``, as ``redis.asyncio``'s ``from_url``
         (``single_connection_client`` and ``auto_close_connection_pool``
         are accepted, not used: its tasks share one connection already,
@@ -292,22 +355,22 @@ class Client(sync.Client):
         """The same as :meth:`aclose` (as in ``redis.asyncio``)."""
         await self.aclose()
 
-    async def __aenter__(self) -> "Client":
+    async def __aenter__(self) -> "Client[_S]":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.aclose()
 
-    def __await__(self) -> Generator[Any, None, "Client"]:
+    def __await__(self) -> Generator[Any, None, "Client[_S]"]:
         """``await Client(...)`` (and ``await connect(...)``) gives the
         client, as ``redis.asyncio`` clients are awaitable."""
 
-        async def ready() -> "Client":
+        async def ready() -> "Client[_S]":
             return self
 
         return ready().__await__()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> "Client[_S]":
         """Refused: an asyncio client closes with ``async with``."""
         raise TypeError("redwire.asyncio.Client: use 'async with', not 'with'")
 
@@ -332,23 +395,47 @@ Redis = Client
 StrictRedis = Client
 
 
-def from_url(url: str, **kwargs: Any) -> Client:
+@overload
+def from_url(url: str, *, decode_responses: Literal[True], **kwargs: Any) -> Client[str]: ...
+
+
+@overload
+def from_url(url: str, *, decode_responses: Literal[False] = False, **kwargs: Any) -> Client[bytes]: ...
+
+
+@overload
+def from_url(url: str, *, decode_responses: bool, **kwargs: Any) -> Client[Any]: ...
+
+
+def from_url(url: str, **kwargs: Any) -> Client[Any]:
     """An asyncio client for ``url``, as ``redis.asyncio.from_url``."""
     return Client.from_url(url, **kwargs)
 
 
-def connect(url: Optional[str] = None, **options: Any) -> Client:
+@overload
+def connect(url: Optional[str] = None, *, decode_responses: Literal[True], **options: Any) -> Client[str]: ...
+
+
+@overload
+def connect(url: Optional[str] = None, *, decode_responses: Literal[False] = False, **options: Any) -> Client[bytes]: ...
+
+
+@overload
+def connect(url: Optional[str] = None, *, decode_responses: bool, **options: Any) -> Client[Any]: ...
+
+
+def connect(url: Optional[str] = None, **options: Any) -> Client[Any]:
     """An asyncio :class:`Client` for ``url`` and the keyword options."""
     return Client(url=url, **options)
 
 
-class Pipeline(sync.Pipeline):
+class Pipeline(sync.Pipeline[_S]):
     """Commands queued for one round trip; ``await pipe.execute()``. After
     ``await pipe.watch(...)``, commands are awaited at once until
     :meth:`multi`. ``await pipe.get(...)`` works either way: a pipeline is
     awaitable (to itself)."""
 
-    _client: "Client"
+    _client: "Client[_S]"
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
         if self.watching and self._held is not None:
@@ -356,8 +443,8 @@ class Pipeline(sync.Pipeline):
         self._commands.append((args, callback))
         return self
 
-    def __await__(self) -> Generator[Any, None, "Pipeline"]:
-        async def itself() -> "Pipeline":
+    def __await__(self) -> Generator[Any, None, "Pipeline[_S]"]:
+        async def itself() -> "Pipeline[_S]":
             return self
 
         return itself().__await__()
@@ -399,7 +486,7 @@ class Pipeline(sync.Pipeline):
         (awaitable, as in ``redis.asyncio``)."""
         sync.Pipeline.reset(self)
 
-    async def __aenter__(self) -> "Pipeline":
+    async def __aenter__(self) -> "Pipeline[_S]":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
@@ -413,7 +500,7 @@ class Script(sync.Script):
         self,
         keys: Sequence[Key] = (),
         args: Sequence[Value] = (),
-        client: Optional[Union[Client, Pipeline]] = None,
+        client: Optional[Union[Client[Any], Pipeline[Any]]] = None,
     ) -> Any:
         """Runs the script (queued when ``client`` is a pipeline)."""
         target, call, queued = self._route(keys, args, client)

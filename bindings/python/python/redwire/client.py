@@ -4,15 +4,21 @@ client (:mod:`redwire.asyncio`) builds on them."""
 import hashlib
 import time
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union, overload
 
 from . import _native
-from .commands import Callback, Commands, Key, Value, _ok
+from .commands import Callback, Commands, Key, Value, _ok, _S
 from .lock import Lock
 from .options import split_url, translate, url_wins
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
-class Client(Commands):
+if TYPE_CHECKING:
+    from .commands.queued import QueuedCommands as _PipelineCommands
+else:
+    _PipelineCommands = Commands
+
+
+class Client(Commands[_S]):
     """A Redis client, safe to share between threads, on redwire's core
     client: commands that neither block nor keep state on their connection
     (``GET``, ``SET``, pipelines of them, ...) share one connection, those of
@@ -32,6 +38,10 @@ class Client(Commands):
     unless ``decode_responses=True``. An option that cannot be used raises
     :class:`~redwire.ConfigError` naming it.
 
+    For type checkers the client is generic in what its replies' strings
+    are: ``Client[bytes]``, or ``Client[str]`` when made with
+    ``decode_responses=True`` (a bare ``Client`` is ``Client[bytes]``).
+
     >>> import redwire
     >>> client = redwire.Client(host="127.0.0.1", port=6379, db=0)  # doctest: +SKIP
     >>> client.set("greeting", "hello")                             # doctest: +SKIP
@@ -43,6 +53,39 @@ class Client(Commands):
     _asyncio = False
     #: The lock :meth:`lock` makes by default.
     _lock_class: Any = Lock
+
+    @overload
+    def __init__(
+        self: "Client[str]",
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        db: Optional[int] = None,
+        *,
+        decode_responses: Literal[True],
+        **options: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "Client[bytes]",
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        db: Optional[int] = None,
+        *,
+        decode_responses: Literal[False] = False,
+        **options: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "Client[Any]",
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        db: Optional[int] = None,
+        *,
+        decode_responses: bool,
+        **options: Any,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -97,8 +140,20 @@ class Client(Commands):
         # The pub/sub objects it made, closed with it.
         self._pubsubs: "weakref.WeakSet[PubSub]" = weakref.WeakSet()
 
+    @overload
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> "Client":
+    def from_url(cls, url: str, *, decode_responses: Literal[True], **kwargs: Any) -> "Client[str]": ...
+
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: Literal[False] = False, **kwargs: Any) -> "Client[bytes]": ...
+
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: bool, **kwargs: Any) -> "Client[Any]": ...
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> "Client[Any]":
         """A client for ``url``, as redis-py's ``from_url``."""
         return cls(url=url, **kwargs)
 
@@ -106,7 +161,7 @@ class Client(Commands):
         reply = self._native.execute(args)
         return callback(reply) if callback is not None else reply
 
-    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline":
+    def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline[_S]":
         """A pipeline: commands queue until :meth:`Pipeline.execute` sends
         them in one round trip; with ``transaction`` between ``MULTI`` and
         ``EXEC``. The default, as in redis-py: a transaction, except on a
@@ -115,7 +170,7 @@ class Client(Commands):
             transaction = not self._native.is_cluster()
         return Pipeline(self, transaction)
 
-    def transaction(self, func: Callable[["Pipeline"], Any], *watches: Key, **kwargs: Any) -> Any:
+    def transaction(self, func: Callable[["Pipeline[_S]"], Any], *watches: Key, **kwargs: Any) -> Any:
         """Optimistic locking, as redis-py's: ``WATCH``es ``watches``, calls
         ``func(pipe)`` (which reads at once, calls ``pipe.multi()``, then
         queues), and runs the transaction; when a watched key changed
@@ -180,7 +235,7 @@ class Client(Commands):
             pubsub.close()
         self._native.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> "Client[_S]":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -262,19 +317,43 @@ def _pubsub_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     return {"ignore_subscribe_messages": bool(kwargs.get("ignore_subscribe_messages", False))}
 
 
-def from_url(url: str, **kwargs: Any) -> Client:
+@overload
+def from_url(url: str, *, decode_responses: Literal[True], **kwargs: Any) -> Client[str]: ...
+
+
+@overload
+def from_url(url: str, *, decode_responses: Literal[False] = False, **kwargs: Any) -> Client[bytes]: ...
+
+
+@overload
+def from_url(url: str, *, decode_responses: bool, **kwargs: Any) -> Client[Any]: ...
+
+
+def from_url(url: str, **kwargs: Any) -> Client[Any]:
     """A client for ``url``, as ``redis.from_url``."""
     return Client.from_url(url, **kwargs)
 
 
-def connect(url: Optional[str] = None, **options: Any) -> Client:
+@overload
+def connect(url: Optional[str] = None, *, decode_responses: Literal[True], **options: Any) -> Client[str]: ...
+
+
+@overload
+def connect(url: Optional[str] = None, *, decode_responses: Literal[False] = False, **options: Any) -> Client[bytes]: ...
+
+
+@overload
+def connect(url: Optional[str] = None, *, decode_responses: bool, **options: Any) -> Client[Any]: ...
+
+
+def connect(url: Optional[str] = None, **options: Any) -> Client[Any]:
     """A :class:`Client` for ``url`` (default ``redis://127.0.0.1:6379/0``)
     and the keyword options; an unknown option raises
     :class:`~redwire.ConfigError`."""
     return Client(url=url, **options)
 
 
-class Pipeline(Commands):
+class Pipeline(_PipelineCommands[_S]):
     """Commands queued for one round trip. Each command method returns the
     pipeline (so calls chain); :meth:`execute` sends them and returns the
     replies in order. As a context manager it discards what was not sent.
@@ -287,8 +366,8 @@ class Pipeline(Commands):
     connection goes back to the pool after ``execute`` or :meth:`reset` (a
     connection still watching keys is closed instead)."""
 
-    def __init__(self, client: Client, transaction: bool) -> None:
-        self._client = client
+    def __init__(self, client: Client[_S], transaction: bool) -> None:
+        self._client: Client[_S] = client
         self._transaction = transaction
         self._commands: List[Tuple[Tuple[Any, ...], Callback]] = []
         self._scripts: List["Script"] = []
@@ -382,7 +461,7 @@ class Pipeline(Commands):
         if held is not None:
             held.close()
 
-    def __enter__(self) -> "Pipeline":
+    def __enter__(self) -> "Pipeline[_S]":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -423,7 +502,7 @@ class Script:
     """A Lua script run with ``EVALSHA``; ``NOSCRIPT`` (after ``SCRIPT
     FLUSH`` or a restart) loads it again and retries once."""
 
-    def __init__(self, client: Client, script: Union[str, bytes]) -> None:
+    def __init__(self, client: Client[Any], script: Union[str, bytes]) -> None:
         self._client = client
         self.script = script
         source = script.encode() if isinstance(script, str) else script

@@ -3,9 +3,10 @@ client: commands go to the node of their key and follow ``MOVED``/``ASK``
 (see the project README). What differs from redis-py's cluster client is
 listed in COMPATIBILITY.md."""
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Literal, Optional, Sequence, overload
 
 from .client import Client
+from .commands import _S
 from .exceptions import RedisClusterException
 
 
@@ -22,7 +23,7 @@ class ClusterNode:
         return f"ClusterNode({self.host!r}, {self.port})"
 
 
-class RedisCluster(Client):
+class RedisCluster(Client[_S]):
     """A cluster client from ``host``/``port``, ``startup_nodes`` or a
     ``redis://`` URL (any node of the cluster: the others are found).
     redis-py's tuning options (``cluster_error_retry_attempts``,
@@ -38,6 +39,39 @@ class RedisCluster(Client):
         "dynamic_startup_nodes",
         "address_remap",
     )
+
+    @overload
+    def __init__(
+        self: "RedisCluster[str]",
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Optional[Sequence[ClusterNode]] = None,
+        *,
+        decode_responses: Literal[True],
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "RedisCluster[bytes]",
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Optional[Sequence[ClusterNode]] = None,
+        *,
+        decode_responses: Literal[False] = False,
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "RedisCluster[Any]",
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Optional[Sequence[ClusterNode]] = None,
+        *,
+        decode_responses: bool,
+        **kwargs: Any,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -64,6 +98,18 @@ class RedisCluster(Client):
             url = "redis+cluster://" + ",".join(nodes)
         super().__init__(url=url, read_from_replicas=read_from_replicas or None, **kwargs)
 
+    @overload
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> "RedisCluster":
+    def from_url(cls, url: str, *, decode_responses: Literal[True], **kwargs: Any) -> "RedisCluster[str]": ...
+
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: Literal[False] = False, **kwargs: Any) -> "RedisCluster[bytes]": ...
+
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: bool, **kwargs: Any) -> "RedisCluster[Any]": ...
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> "RedisCluster[Any]":
         return cls(url=url, **kwargs)

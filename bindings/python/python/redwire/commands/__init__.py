@@ -12,7 +12,7 @@ from .hashes import HashCommands
 from .keys import KeyCommands
 from .lists import ListCommands
 from .publishing import PublishingCommands
-from .replies import Callback, Key, Value, _ok
+from .replies import Callback, Key, Value, _ok, _S
 from .scans import ScanCommands
 from .scripting import ScriptingCommands
 from .server import ServerCommands
@@ -21,21 +21,21 @@ from .sorted_sets import SortedSetCommands
 from .streams import StreamCommands
 from .strings import StringCommands
 
-__all__ = ["Callback", "Commands", "Key", "Value", "_ok"]
+__all__ = ["Callback", "Commands", "Key", "Value", "_S", "_ok"]
 
 
 class Commands(
-    ServerCommands,
-    KeyCommands,
-    StringCommands,
-    HashCommands,
-    ListCommands,
-    SetCommands,
-    SortedSetCommands,
-    StreamCommands,
-    GeoCommands,
-    ScanCommands,
-    ScriptingCommands,
-    PublishingCommands,
+    ServerCommands[_S],
+    KeyCommands[_S],
+    StringCommands[_S],
+    HashCommands[_S],
+    ListCommands[_S],
+    SetCommands[_S],
+    SortedSetCommands[_S],
+    StreamCommands[_S],
+    GeoCommands[_S],
+    ScanCommands[_S],
+    ScriptingCommands[_S],
+    PublishingCommands[_S],
 ):
     """Every command method; a subclass defines ``_command(args, callback)``."""

@@ -3,7 +3,7 @@
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ..exceptions import DataError
-from .replies import Key, Sender, _float, _text
+from .replies import Key, Sender, _S, _float, _text
 
 UNITS = ("m", "km", "mi", "ft")
 
@@ -41,7 +41,7 @@ def _positions(reply: Any) -> Any:
     return [None if position is None else (float(position[0]), float(position[1])) for position in reply]
 
 
-class GeoCommands(Sender):
+class GeoCommands(Sender[_S]):
     def geoadd(self, name: Key, values: Sequence[Any], nx: bool = False, xx: bool = False, ch: bool = False) -> Any:
         """``GEOADD``: ``values`` flat ``(longitude, latitude, name, ...)``."""
         if nx and xx:

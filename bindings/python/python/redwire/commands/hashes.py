@@ -3,10 +3,10 @@
 from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
 
 from ..exceptions import DataError
-from .replies import Key, Sender, Value, _bool, _float, _keys, _pairs_to_dict
+from .replies import Key, Sender, Value, _S, _bool, _float, _keys, _pairs_to_dict
 
 
-class HashCommands(Sender):
+class HashCommands(Sender[_S]):
     def hget(self, name: Key, key: Key) -> Any:
         return self._command(("HGET", name, key))
 

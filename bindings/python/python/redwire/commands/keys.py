@@ -1,26 +1,13 @@
 """Commands on keys of any type: existence, expiry, renaming, copying,
 serialising."""
 
-import datetime
 from typing import Any, Optional, Tuple, Union
 
 from ..exceptions import DataError
-from .replies import (
-    Duration,
-    Key,
-    Sender,
-    _bool,
-    _expire_flags,
-    _milliseconds,
-    _ok,
-    _seconds,
-    _unix_time,
-)
-
-When = Union[int, datetime.datetime]
+from .replies import Duration, Key, Sender, When, _S, _bool, _expire_flags, _milliseconds, _ok, _seconds, _unix_time
 
 
-class KeyCommands(Sender):
+class KeyCommands(Sender[_S]):
     def delete(self, *names: Key) -> Any:
         """``DEL``: how many of the keys existed."""
         return self._command(("DEL",) + names)

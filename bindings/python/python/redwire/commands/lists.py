@@ -4,10 +4,10 @@ connection of their own)."""
 from typing import Any, Iterable, Optional, Tuple, Union
 
 from ..exceptions import DataError
-from .replies import Key, Sender, Value, _keys, _ok, _tuple_or_none
+from .replies import Key, Sender, Value, _S, _keys, _ok, _tuple_or_none
 
 
-class ListCommands(Sender):
+class ListCommands(Sender[_S]):
     def lpush(self, name: Key, *values: Value) -> Any:
         return self._command(("LPUSH", name) + values)
 

@@ -3,10 +3,10 @@
 
 from typing import Any
 
-from .replies import Key, Sender, Value
+from .replies import Key, Sender, Value, _S
 
 
-class PublishingCommands(Sender):
+class PublishingCommands(Sender[_S]):
     def publish(self, channel: Key, message: Value, **kwargs: Any) -> Any:
         """``PUBLISH``: how many subscribers received it."""
         return self._command(("PUBLISH", channel, message))

@@ -3,15 +3,30 @@ arguments (durations, timestamps, key lists) and of raw replies into what
 redis-py returns, and the base every family of methods builds on."""
 
 import datetime
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, List, Mapping, Optional, Tuple, Union
 
 from ..exceptions import DataError
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    #: What a reply's strings are: ``bytes``, or ``str`` for a client made
+    #: with ``decode_responses=True`` (``Redis[str]``); a bare ``Redis`` is
+    #: ``Redis[bytes]``.
+    _S = TypeVar("_S", bytes, str, default=bytes)
+else:
+    from typing import TypeVar
+
+    _S = TypeVar("_S", bytes, str)
 
 Key = Union[bytes, str, memoryview]
 Value = Union[bytes, str, int, float]
 Callback = Optional[Callable[[Any], Any]]
 #: A time to live: a number of seconds (or milliseconds) or a ``timedelta``.
 Duration = Union[int, datetime.timedelta]
+#: A point in time: a Unix time in seconds (milliseconds for ``PXAT``-like
+#: options) or a ``datetime``.
+When = Union[int, datetime.datetime]
 
 
 def _seconds(value: Duration) -> Any:
@@ -246,7 +261,7 @@ def _weighted(command: str, destination: Tuple[Any, ...], keys: Any, aggregate: 
     return args
 
 
-class Sender:
+class Sender(Generic[_S]):
     """What every family of command methods sends through: a class it is
     mixed into defines ``_command(args, callback)``, which runs a command
     at once, awaited, or queued in a pipeline, and gives its raw reply to

@@ -4,7 +4,7 @@ clients' own (a generator, or an async one)."""
 
 from typing import Any, Callable, Optional, Tuple
 
-from .replies import Key, Sender, _pairs_to_dict, _scan, _scored
+from .replies import Key, Sender, _S, _pairs_to_dict, _scan, _scored
 
 
 def _options(match: Any, count: Optional[int], kind: Optional[str] = None) -> Tuple[Any, ...]:
@@ -18,7 +18,7 @@ def _options(match: Any, count: Optional[int], kind: Optional[str] = None) -> Tu
     return args
 
 
-class ScanCommands(Sender):
+class ScanCommands(Sender[_S]):
     def scan(
         self, cursor: int = 0, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any
     ) -> Any:

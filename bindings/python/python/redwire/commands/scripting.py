@@ -3,10 +3,10 @@
 from typing import Any, Optional, Tuple, Union
 
 from ..exceptions import DataError
-from .replies import Key, Sender, Value, _ok, _text
+from .replies import Key, Sender, Value, _S, _ok, _text
 
 
-class ScriptingCommands(Sender):
+class ScriptingCommands(Sender[_S]):
     def eval(self, script: str, numkeys: int, *keys_and_args: Value) -> Any:
         return self._command(("EVAL", script, numkeys) + keys_and_args)
 

@@ -8,21 +8,10 @@ import datetime
 from typing import Any, Optional, Tuple
 
 from ..exceptions import DataError
-from .replies import (
-    Sender,
-    _bool,
-    Value,
-    _client_info,
-    _client_list,
-    _config,
-    _info,
-    _ok,
-    _text,
-    by_name,
-)
+from .replies import Sender, Value, by_name, _S, _bool, _client_info, _client_list, _config, _info, _ok, _text
 
 
-class ServerCommands(Sender):
+class ServerCommands(Sender[_S]):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         """Sends any command, its name and arguments given in order; its
         reply read as redis-py's ``execute_command`` reads it (``INFO`` a

@@ -2,10 +2,10 @@
 
 from typing import Any, Iterable, Tuple, Union
 
-from .replies import Key, Sender, Value, _bool, _keys, _set
+from .replies import Key, Sender, Value, _S, _bool, _keys, _set
 
 
-class SetCommands(Sender):
+class SetCommands(Sender[_S]):
     def sadd(self, name: Key, *values: Value) -> Any:
         return self._command(("SADD", name) + values)
 

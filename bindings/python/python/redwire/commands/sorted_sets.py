@@ -7,6 +7,7 @@ from .replies import (
     Key,
     Sender,
     Value,
+    _S,
     _blocking_popped_with_score,
     _float,
     _keys,
@@ -27,7 +28,7 @@ def _limit(start: Optional[int], num: Optional[int]) -> Tuple[Any, ...]:
     return () if start is None else ("LIMIT", start, num)
 
 
-class SortedSetCommands(Sender):
+class SortedSetCommands(Sender[_S]):
     def zadd(
         self,
         name: Key,

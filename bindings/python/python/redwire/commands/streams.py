@@ -3,7 +3,7 @@
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..exceptions import DataError
-from .replies import Key, Sender, _bool, _dicts, _entries, _ok, _pairs_to_dict, _streams, _text
+from .replies import Key, Sender, _S, _bool, _dicts, _entries, _ok, _pairs_to_dict, _streams, _text
 
 REF_POLICIES = ("KEEPREF", "DELREF", "ACKED")
 
@@ -49,7 +49,7 @@ def _stream_ids(streams: Any) -> Tuple[Any, ...]:
     return ("STREAMS",) + tuple(streams.keys()) + tuple(streams.values())
 
 
-class StreamCommands(Sender):
+class StreamCommands(Sender[_S]):
     def xadd(
         self,
         name: Key,

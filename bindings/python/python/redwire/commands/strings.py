@@ -1,7 +1,6 @@
 """Commands on strings, and on the strings read as bitmaps and as
 HyperLogLogs."""
 
-import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
 
 from ..exceptions import DataError
@@ -10,21 +9,21 @@ from .replies import (
     Key,
     Sender,
     Value,
+    When,
+    _S,
     _bool,
     _expiry,
     _float,
     _keys,
+    _milliseconds,
     _ok,
     _seconds,
-    _milliseconds,
     _timestamp,
 )
 
-When = Union[int, datetime.datetime]
 
-
-class StringCommands(Sender):
-    def get(self, name: Key) -> Any:
+class StringCommands(Sender[_S]):
+    def get(self, name: Key) -> Optional[_S]:
         """``GET``: the value, or ``None``."""
         return self._command(("GET", name))
 
