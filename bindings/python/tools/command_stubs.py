@@ -38,7 +38,7 @@ def _imports(families: Dict[str, ast.Module], used: str) -> List[str]:
     """The imports of what the stub's methods name (``used``): from the
     families' imports, and the aliases they define at their top level."""
     plain: Set[str] = set()
-    names: Dict[str, Set[str]] = {"typing": {"Any", "Awaitable"}, ".replies": {"Sender", "_S"}}
+    names: Dict[str, Set[str]] = {"typing": {"Any", "Awaitable", "overload"}, ".replies": {"Sender", "_S"}}
     for family, module in families.items():
         for node in module.body:
             if isinstance(node, ast.Import):
@@ -57,18 +57,27 @@ def _imports(families: Dict[str, ast.Module], used: str) -> List[str]:
 
 
 def _methods(families: Dict[str, ast.Module], returns: str) -> List[str]:
-    """Every public command method of the families' classes, its parameters
-    as written and its return type through ``returns`` (``{}``: the sync
-    return type)."""
+    """Every public command method of the families' classes (an overloaded
+    one by its overloads), its parameters as written and its return type
+    through ``returns`` (``{}``: the sync return type)."""
     lines: List[str] = []
     for module in families.values():
         for node in module.body:
             if not isinstance(node, ast.ClassDef):
                 continue
+            overloaded = {
+                method.name
+                for method in node.body
+                if isinstance(method, ast.FunctionDef) and any(ast.unparse(d) == "overload" for d in method.decorator_list)
+            }
             for method in node.body:
-                if isinstance(method, ast.FunctionDef) and not method.name.startswith("_"):
-                    sync = ast.unparse(method.returns) if method.returns is not None else "Any"
-                    lines.append(f"    def {method.name}({_parameters(method.args)}) -> {returns.format(sync)}: ...")
+                if not isinstance(method, ast.FunctionDef) or method.name.startswith("_"):
+                    continue
+                if method.name in overloaded and not method.decorator_list:
+                    continue  # a stub has an overloaded method's overloads only
+                sync = ast.unparse(method.returns) if method.returns is not None else "Any"
+                lines += [f"    @{ast.unparse(decorator)}" for decorator in method.decorator_list]
+                lines.append(f"    def {method.name}({_parameters(method.args)}) -> {returns.format(sync)}: ...")
     return lines
 
 
