@@ -651,6 +651,15 @@ async fn subscriptions_sent_without_waiting_confirm_in_order_with_messages() {
         c.resubscriptions(),
         vec![vec![b"SUBSCRIBE".to_vec(), b"a".to_vec()]]
     );
+    // A PING's pong comes in its place among the frames, subscriptions untouched.
+    c.send_subscription(&("ping", "are you there"))
+        .await
+        .unwrap();
+    assert_eq!(
+        kind(&c.read().await.unwrap()),
+        (b"pong".to_vec(), b"are you there".to_vec())
+    );
+    assert_eq!(c.resubscriptions().len(), 1);
     let err = c.send_subscription(&("GET", "k")).await.unwrap_err();
     assert!(
         matches!(&err, Error::NotSubscription { command } if command == "GET"),

@@ -488,39 +488,44 @@ impl Connection {
         Ok(frame)
     }
 
-    /// Writes a (un)subscribe command and returns without reading: its
-    /// confirmations come from [`read`](Self::read), in the order the server
-    /// sent them among the messages (the model of a loop that reads every
-    /// frame, as redis-py's `PubSub`). What it asks for is noted at once
-    /// (see [`resubscriptions`](Self::resubscriptions)), and the connection
-    /// is not reusable after it: replies may be left unread. Any other
-    /// command is refused with [`Error::NotSubscription`]: its reply would
-    /// be read as a message.
+    /// Writes a (un)subscribe command, or a `PING`, and returns without
+    /// reading: its confirmations (or the pong) come from
+    /// [`read`](Self::read), in the order the server sent them among the
+    /// messages (the model of a loop that reads every frame, as redis-py's
+    /// `PubSub`). What it asks for is noted at once (see
+    /// [`resubscriptions`](Self::resubscriptions)), and the connection is
+    /// not reusable after it: replies may be left unread. Any other command
+    /// is refused with [`Error::NotSubscription`]: its reply would be read
+    /// as a message.
     pub async fn send_subscription<A: Args + ?Sized>(&mut self, args: &A) -> Result<(), Error> {
         let effects = Effects::of(args);
         if effects.words() == 0 {
             return Err(Error::EmptyCommand);
         }
-        let Some(kind) = effects.subscription() else {
-            let mut name = String::new();
-            args.for_each_arg(&mut |arg| {
-                if name.is_empty() {
-                    name = String::from_utf8_lossy(arg).to_ascii_uppercase();
-                }
+        let mut name = Vec::new();
+        args.for_each_arg(&mut |arg| {
+            if name.is_empty() {
+                name = arg.to_ascii_uppercase();
+            }
+        });
+        let kind = effects.subscription();
+        if kind.is_none() && name != b"PING" {
+            return Err(Error::NotSubscription {
+                command: String::from_utf8_lossy(&name).into_owned(),
             });
-            return Err(Error::NotSubscription { command: name });
-        };
+        }
         self.policy.check(args)?;
-        self.ahead().admit(&effects, || {
-            String::from_utf8_lossy(kind.name()).into_owned()
-        })?;
+        self.ahead()
+            .admit(&effects, || String::from_utf8_lossy(&name).into_owned())?;
         self.write.clear();
         encode_command(&mut self.write, args);
         self.begin()?;
         self.flush().await?;
         self.state = State::Ready;
         self.session_changed = true;
-        self.subscriptions.intend(kind, &Self::names(args));
+        if let Some(kind) = kind {
+            self.subscriptions.intend(kind, &Self::names(args));
+        }
         Ok(())
     }
 

@@ -9,7 +9,8 @@ b'hello'
 """
 
 from . import exceptions
-from .client import BlockingConnectionPool, Client, ConnectionPool, Pipeline, PubSub, Script, connect, from_url
+from .client import BlockingConnectionPool, Client, ConnectionPool, Pipeline, Script, connect, from_url
+from .pubsub import PubSub
 from .cluster import ClusterNode, RedisCluster
 from .lock import Lock
 from .sentinel import Sentinel

@@ -25,6 +25,7 @@ import asyncio
 import inspect
 import itertools
 import os
+import time
 import weakref
 from typing import (
     TYPE_CHECKING,
@@ -45,6 +46,7 @@ from typing import (
 
 from . import _native
 from . import client as sync
+from . import pubsub
 from .commands import Callback, Key, Value, _ok, _S
 from . import exceptions
 from .client import BlockingConnectionPool, ConnectionPool
@@ -288,9 +290,9 @@ class Client(_Client[_S]):
     def pubsub(self, **kwargs: Any) -> "PubSub":
         """A pub/sub object whose calls are awaited (options as
         :meth:`redwire.Client.pubsub`'s), closed with the client."""
-        pubsub = PubSub(self._native.pubsub(), self._requests, **sync._pubsub_options(kwargs))
-        self._pubsubs.add(pubsub)
-        return pubsub
+        made = PubSub(self._native.pubsub(), self._requests, **self._pubsub_options(kwargs))
+        self._pubsubs.add(made)
+        return made
 
     @overload
     @classmethod
@@ -346,8 +348,8 @@ class Client(_Client[_S]):
         """Lets the connections go (see ``Client.close``) and closes the
         pub/sub objects it made; requests still waiting raise
         :class:`~redwire.ConnectionError`. Later requests open new ones."""
-        for pubsub in list(self._pubsubs):
-            sync.PubSub.close(pubsub)
+        for made in list(self._pubsubs):
+            pubsub.PubSub.close(made)
         self._native.close()
         self._requests.close()
 
@@ -513,45 +515,68 @@ class Script(sync.Script):
             return await target.evalsha(self.sha, *call)
 
 
-class PubSub(sync.PubSub):
-    """Subscriptions whose calls are awaited; ``async for message in pubsub``."""
+class PubSub(pubsub.PubSub):
+    """Subscriptions whose calls are awaited; ``async for message in
+    pubsub``. A handler may be a coroutine function (awaited); :meth:`run`
+    serves the handlers until cancelled."""
 
-    def __init__(
-        self, native: "_native.NativePubSub", requests: _Requests, ignore_subscribe_messages: bool = False
-    ) -> None:
-        super().__init__(native, ignore_subscribe_messages)
+    def __init__(self, native: "_native.NativePubSub", requests: _Requests, **options: Any) -> None:
+        super().__init__(native, **options)
         self._requests = requests
 
-    async def _send(self, *args: Key) -> None:  # type: ignore[override]
+    async def _send(self, *args: Any) -> None:  # type: ignore[override]
         await self._requests.run(self._native.submit, None, args)
 
-    async def subscribe(self, *channels: Key) -> None:  # type: ignore[override]
-        await self._send("SUBSCRIBE", *channels)
+    async def subscribe(self, *args: Any, **kwargs: pubsub.Handler) -> None:  # type: ignore[override]
+        await self._send(*self._subscribe("channels", args, kwargs))
 
-    async def psubscribe(self, *patterns: Key) -> None:  # type: ignore[override]
-        await self._send("PSUBSCRIBE", *patterns)
+    async def psubscribe(self, *args: Any, **kwargs: pubsub.Handler) -> None:  # type: ignore[override]
+        await self._send(*self._subscribe("patterns", args, kwargs))
 
-    async def unsubscribe(self, *channels: Key) -> None:  # type: ignore[override]
-        await self._send("UNSUBSCRIBE", *channels)
+    async def ssubscribe(  # type: ignore[override]
+        self, *args: Any, target_node: Any = None, **kwargs: pubsub.Handler
+    ) -> None:
+        await self._send(*self._subscribe("shard_channels", args, kwargs))
 
-    async def punsubscribe(self, *patterns: Key) -> None:  # type: ignore[override]
-        await self._send("PUNSUBSCRIBE", *patterns)
+    async def unsubscribe(self, *args: Any) -> None:  # type: ignore[override]
+        await self._send(*self._unsubscribe("channels", args))
+
+    async def punsubscribe(self, *args: Any) -> None:  # type: ignore[override]
+        await self._send(*self._unsubscribe("patterns", args))
+
+    async def sunsubscribe(self, *args: Any, target_node: Any = None) -> None:  # type: ignore[override]
+        await self._send(*self._unsubscribe("shard_channels", args))
+
+    async def ping(self, message: Optional[str] = None) -> None:  # type: ignore[override]
+        await self._send("PING", *(() if message is None else (message,)))
 
     async def get_message(  # type: ignore[override]
         self, ignore_subscribe_messages: bool = False, timeout: Optional[float] = 0.0
     ) -> Optional[Dict[str, Any]]:
-        """The next message, or ``None`` after ``timeout`` seconds."""
-        ignore_subscribe_messages = ignore_subscribe_messages or self.ignore_subscribe_messages
-        loop = asyncio.get_running_loop()
-        deadline = sync._deadline(timeout, loop.time())
+        """The next message, or ``None`` after ``timeout`` seconds; a
+        message with a handler goes to it (awaited if a coroutine)."""
+        deadline = pubsub._deadline(timeout, time.monotonic())
         while True:
-            left = None if deadline is None else max(0.0, deadline - loop.time())
-            reply = await self._requests.run(self._native.submit_message, None, left)
+            if self._health_check_due(time.monotonic()):
+                await self._send("PING", self.HEALTH_CHECK_MESSAGE)
+            wait, health_check = self._wait(deadline, time.monotonic())
+            reply = await self._requests.run(self._native.submit_message, None, wait)
             if reply is None:
+                if health_check and self.subscribed:
+                    continue
                 return None
-            message = self._message(reply)
-            if not (ignore_subscribe_messages and message["type"] in sync._CONFIRMATIONS):
+            message, handler = self._handle(reply, ignore_subscribe_messages)
+            if message is not None and handler is not None:
+                handled = handler(message)
+                if inspect.isawaitable(handled):
+                    await handled
+            elif message is not None:
                 return message
+
+    async def get_sharded_message(  # type: ignore[override]
+        self, ignore_subscribe_messages: bool = False, timeout: Optional[float] = 0.0
+    ) -> Optional[Dict[str, Any]]:
+        return await self.get_message(ignore_subscribe_messages, timeout)
 
     async def listen(self) -> AsyncIterator[Dict[str, Any]]:  # type: ignore[override]
         """Every message, waiting for each, while subscribed."""
@@ -563,21 +588,47 @@ class PubSub(sync.PubSub):
     def __aiter__(self) -> AsyncIterator[Dict[str, Any]]:
         return self.listen()
 
+    async def run(
+        self,
+        *,
+        exception_handler: Optional[Callable[[BaseException, "PubSub"], Any]] = None,
+        poll_timeout: float = 1.0,
+        pubsub: Optional["PubSub"] = None,
+    ) -> None:
+        """Gives every message to its handler (each subscription needs one,
+        else :class:`~redwire.PubSubError`) until the task is cancelled, as
+        ``redis.asyncio``'s: ``task = asyncio.create_task(p.run())``. An
+        exception goes to ``exception_handler(error, pubsub)`` (awaited if
+        a coroutine) if given, else ends it."""
+        self._handlers_missing()
+        source = self if pubsub is None else pubsub
+        while True:
+            try:
+                await source.get_message(ignore_subscribe_messages=True, timeout=poll_timeout)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as error:
+                if exception_handler is None:
+                    raise
+                handled = exception_handler(error, self)
+                if inspect.isawaitable(handled):
+                    await handled
+
     async def aclose(self) -> None:
         """Closes the connection and forgets the subscriptions; never waits.
         A read waiting in another task returns ``None``."""
-        sync.PubSub.close(self)
+        pubsub.PubSub.close(self)
 
     async def close(self) -> None:  # type: ignore[override]
         """The same as :meth:`aclose` (as in ``redis.asyncio``)."""
-        sync.PubSub.close(self)
+        pubsub.PubSub.close(self)
 
     async def reset(self) -> None:  # type: ignore[override]
         """The same as :meth:`aclose`."""
-        sync.PubSub.close(self)
+        pubsub.PubSub.close(self)
 
     async def __aenter__(self) -> "PubSub":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        sync.PubSub.close(self)
+        pubsub.PubSub.close(self)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, 
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok, _S
 from .lock import Lock
+from .pubsub import PubSub
 from .options import split_url, translate, url_wins
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
@@ -120,6 +121,11 @@ class Client(Commands[_S]):
         options = dict(locals())
         del options["self"], options["other"]
         pool = other.pop("connection_pool", None)
+        # Read here: what the pub/sub objects do (see PubSub).
+        health = other.get("health_check_interval") or (pool.connection_kwargs if pool else {}).get(
+            "health_check_interval"
+        )
+        self._health_check_interval = float(health or 0)
         # An unknown option is named by the ConfigError the native side raises.
         options.update(other)
         if isinstance(url, str):
@@ -217,9 +223,21 @@ class Client(Commands[_S]):
         client; ``ignore_subscribe_messages=True`` leaves the confirmations
         out of :meth:`PubSub.get_message` (redis-py's other options,
         ``shard_hint`` and ``push_handler_func``, are accepted, not used)."""
-        pubsub = PubSub(self._native.pubsub(), **_pubsub_options(kwargs))
+        pubsub = PubSub(self._native.pubsub(), **self._pubsub_options(kwargs))
         self._pubsubs.add(pubsub)
         return pubsub
+
+    def _pubsub_options(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        """``pubsub``'s keyword options, as ``PubSub`` takes them, and the
+        client's that it uses; another raises ``TypeError``."""
+        unknown = set(kwargs) - {"ignore_subscribe_messages", "shard_hint", "push_handler_func"}
+        if unknown:
+            raise TypeError(f"pubsub() got unexpected keyword arguments: {sorted(unknown)}")
+        return {
+            "ignore_subscribe_messages": bool(kwargs.get("ignore_subscribe_messages", False)),
+            "decode": self._native.decode_responses,
+            "health_check_interval": self._health_check_interval,
+        }
 
     def pool_stats(self) -> Dict[str, int]:
         """The pool's counters (``idle``, ``in_use``, ``created``, ...; summed
@@ -306,15 +324,6 @@ def _transaction_options(kwargs: Dict[str, Any]) -> Tuple[bool, Optional[float]]
     if unknown:
         raise TypeError(f"transaction() got unexpected keyword arguments: {sorted(unknown)}")
     return bool(kwargs.get("value_from_callable", False)), kwargs.get("watch_delay")
-
-
-def _pubsub_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """``pubsub``'s keyword options, as ``PubSub`` takes them; another
-    raises ``TypeError``."""
-    unknown = set(kwargs) - {"ignore_subscribe_messages", "shard_hint", "push_handler_func"}
-    if unknown:
-        raise TypeError(f"pubsub() got unexpected keyword arguments: {sorted(unknown)}")
-    return {"ignore_subscribe_messages": bool(kwargs.get("ignore_subscribe_messages", False))}
 
 
 @overload
@@ -537,117 +546,6 @@ class Script:
         except NoScriptError:
             target.script_load(self.script)
             return target.evalsha(self.sha, *call)
-
-
-#: The kinds of confirmation messages, whose data counts the subscriptions left.
-_CONFIRMATIONS = ("subscribe", "unsubscribe", "psubscribe", "punsubscribe")
-
-
-def _deadline(timeout: Optional[float], now: float) -> Optional[float]:
-    """When a wait of ``timeout`` seconds from ``now`` ends: ``None`` for no
-    end (``None`` or infinity); a timeout that is no number is refused."""
-    if timeout is None or timeout == float("inf"):
-        return None
-    if timeout != timeout:
-        raise DataError("timeout must be a number of seconds or None, got nan")
-    return now + timeout
-
-
-class PubSub:
-    """Subscriptions on a connection of their own, as redis-py's: the
-    (un)subscribe methods send and return; their confirmations and the
-    messages come from :meth:`get_message` (or iteration) as dicts
-    ``{"type", "pattern", "channel", "data"}``. One thread may listen while
-    another subscribes. If the connection fails, the next read raises
-    :class:`~redwire.ConnectionError` once; the read after it connects again
-    and subscribes again to every channel and pattern."""
-
-    def __init__(self, native: "_native.NativePubSub", ignore_subscribe_messages: bool = False) -> None:
-        self._native = native
-        #: Whether :meth:`get_message` leaves confirmations out.
-        self.ignore_subscribe_messages = ignore_subscribe_messages
-        # The count of subscriptions in the last confirmation read.
-        self._confirmed = 0
-
-    @property
-    def subscribed(self) -> bool:
-        """Whether a subscription is asked for, or confirmations still say
-        one is in effect (as redis-py's: an unsubscribe counts once its
-        confirmations are read)."""
-        return self._native.subscribed() or self._confirmed > 0
-
-    def _message(self, reply: Any) -> Dict[str, Any]:
-        if isinstance(reply, ResponseError):
-            raise reply
-        kind = reply[0].decode() if isinstance(reply[0], bytes) else reply[0]
-        if kind == "pmessage":
-            return {"type": kind, "pattern": reply[1], "channel": reply[2], "data": reply[3]}
-        if kind in _CONFIRMATIONS:
-            self._confirmed = reply[2]
-        return {"type": kind, "pattern": None, "channel": reply[1], "data": reply[2]}
-
-    def _send(self, *args: Key) -> None:
-        self._native.execute(args)
-
-    def subscribe(self, *channels: Key) -> None:
-        """Subscribes to ``channels``; each confirmation is a message."""
-        self._send("SUBSCRIBE", *channels)
-
-    def psubscribe(self, *patterns: Key) -> None:
-        """Subscribes to channels matching ``patterns``."""
-        self._send("PSUBSCRIBE", *patterns)
-
-    def unsubscribe(self, *channels: Key) -> None:
-        """Unsubscribes from ``channels`` (all when none is given)."""
-        self._send("UNSUBSCRIBE", *channels)
-
-    def punsubscribe(self, *patterns: Key) -> None:
-        """Unsubscribes from ``patterns`` (all when none is given)."""
-        self._send("PUNSUBSCRIBE", *patterns)
-
-    def get_message(
-        self, ignore_subscribe_messages: bool = False, timeout: Optional[float] = 0.0
-    ) -> Optional[Dict[str, Any]]:
-        """The next message, or ``None`` when none arrives within ``timeout``
-        seconds (``0``: do not wait; ``None`` or infinity: wait for one);
-        confirmations left out with ``ignore_subscribe_messages`` (here or
-        given to ``pubsub()``)."""
-        ignore_subscribe_messages = ignore_subscribe_messages or self.ignore_subscribe_messages
-        deadline = _deadline(timeout, time.monotonic())
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            reply = self._native.get_message(left)
-            if reply is None:
-                return None
-            message = self._message(reply)
-            if not (ignore_subscribe_messages and message["type"] in _CONFIRMATIONS):
-                return message
-
-    def listen(self) -> Iterator[Dict[str, Any]]:
-        """Every message, waiting for each, while subscribed."""
-        while self.subscribed:
-            message = self.get_message(timeout=None)
-            if message is not None:
-                yield message
-
-    def __iter__(self) -> Iterator[Dict[str, Any]]:
-        return self.listen()
-
-    def close(self) -> None:
-        """Closes the connection and forgets the subscriptions; never
-        waits. A read waiting in another thread returns ``None``."""
-        self._native.close()
-        self._confirmed = 0
-
-    def reset(self) -> None:
-        """The same as :meth:`close` (as redis-py's)."""
-        self.close()
-
-    def __enter__(self) -> "PubSub":
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
 
 
 class ConnectionPool:
