@@ -4,8 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{
-    Client, ClientOptions, Commands, Connector, Error, Execute, Frame, Pipeline, PooledConnection,
-    SharedConnection,
+    Client, ClientOptions, Cluster, ClusterScan, Commands, Connector, Error, Execute, Frame,
+    Pipeline, PooledConnection, SharedConnection,
 };
 
 use crate::args::FlatArgs;
@@ -312,6 +312,26 @@ impl NativeClient {
         Ok(fresh)
     }
 
+    /// Its cluster, the topology read first if it was not yet; a client
+    /// of one server raises `RedisClusterException`.
+    fn cluster(&self, py: Python<'_>) -> PyResult<(Arc<Parts>, Cluster)> {
+        let parts = self.parts()?;
+        if !parts.client.is_cluster() {
+            return Err(PyErr::from_value(errors::instance(
+                py,
+                "RedisClusterException",
+                "not a cluster client",
+            )?));
+        }
+        if parts.client.cluster().is_none() {
+            parts.run(py, parts.client.query::<Frame>("PING"))?;
+        }
+        let cluster = parts.client.cluster().cloned().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err("the cluster's topology was not read")
+        })?;
+        Ok((parts, cluster))
+    }
+
     /// Gives a held connection back to its pool (or closes it, if it is
     /// watching keys or inside `MULTI`), on the runtime that made it. A
     /// request still running keeps it: it goes back as that request ends.
@@ -372,17 +392,19 @@ impl NativeClient {
         })
     }
 
-    /// Sends one command (its arguments as a tuple) and returns the reply;
-    /// an error reply raises `ResponseError`.
+    /// Sends one command (its arguments as a tuple) and returns the reply
+    /// (never decoded with `raw`); an error reply raises `ResponseError`.
+    #[pyo3(signature = (args, raw=false))]
     fn execute<'py>(
         &self,
         py: Python<'py>,
         args: &Bound<'py, PyTuple>,
+        raw: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
         let parts = self.parts()?;
         let frame = parts.run(py, spinning(parts.cmd(&args)))?;
-        reply::to_python(py, &frame, self.options.decode_responses)
+        reply::to_python(py, &frame, self.options.decode_responses && !raw)
     }
 
     /// Starts `execute` as asyncio request `id`; its outcome arrives
@@ -390,14 +412,24 @@ impl NativeClient {
     /// `completions`' batch for the client's shared connection, and the
     /// batch was empty: `completions.flush()` is then due once the loop's
     /// turn ends.
+    /// A `raw` reply is never decoded.
+    #[pyo3(signature = (completions, id, args, raw=false))]
     fn submit(
         &self,
         completions: &Completions,
         id: u64,
         args: &Bound<'_, PyTuple>,
+        raw: bool,
     ) -> PyResult<bool> {
         let args = FlatArgs::from_tuple(args)?;
         let parts = self.parts()?;
+        if raw {
+            let shared = parts.shared().cloned();
+            completions.spawn(id, shared.as_ref(), async move {
+                parts.cmd(&args).await.map(Outcome::Raw)
+            })?;
+            return Ok(false);
+        }
         if parts.held.is_none() {
             if let Some(flush) = parts
                 .client
@@ -490,6 +522,39 @@ impl NativeClient {
         })
     }
 
+    /// A cluster's nodes as its slot map names them now (`host:port`):
+    /// `(masters, replicas)`.
+    fn nodes(&self, py: Python<'_>) -> PyResult<(Vec<String>, Vec<String>)> {
+        let (_, cluster) = self.cluster(py)?;
+        Ok((cluster.masters(), cluster.replicas()))
+    }
+
+    /// Sends one command to the cluster node `node` (`host:port`) as it
+    /// is (see `redwire::Cluster::cmd_on`) and returns the reply.
+    fn execute_on<'py>(
+        &self,
+        py: Python<'py>,
+        node: &str,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = FlatArgs::from_tuple(args)?;
+        let (parts, cluster) = self.cluster(py)?;
+        let frame = parts.run(py, cluster.cmd_on(node, &args))?;
+        reply::to_python(py, &frame, self.options.decode_responses)
+    }
+
+    /// A walk over every key of the cluster with `SCAN` and its options
+    /// (`MATCH`, `COUNT`, `TYPE`), as `redwire::Cluster::scan` walks it.
+    fn scan(&self, py: Python<'_>, options: &Bound<'_, PyTuple>) -> PyResult<NativeScan> {
+        let options = FlatArgs::from_tuple(options)?;
+        let (parts, cluster) = self.cluster(py)?;
+        Ok(NativeScan {
+            parts,
+            scan: Arc::new(Mutex::new(cluster.scan(&options))),
+            decode: self.options.decode_responses,
+        })
+    }
+
     /// A pub/sub connection of its own, made on its first subscription.
     fn pubsub(&self) -> PyResult<crate::pubsub::NativePubSub> {
         Ok(crate::pubsub::NativePubSub::new(
@@ -526,4 +591,38 @@ impl NativeClient {
         stats.set_item("wait_timeouts", s.wait_timeouts)?;
         Ok(stats)
     }
+}
+
+/// A walk over a cluster's keys (`NativeClient.scan`).
+#[pyclass(frozen, module = "redwire._native")]
+pub(crate) struct NativeScan {
+    parts: Arc<Parts>,
+    scan: Arc<Mutex<ClusterScan>>,
+    decode: bool,
+}
+
+#[pymethods]
+impl NativeScan {
+    /// The next batch of keys (a list, maybe empty), or `None` once every
+    /// master was walked.
+    fn next_batch<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let scan = self.scan.clone();
+        let batch = self
+            .parts
+            .run(py, async move { scan.lock().await.next_batch().await })?;
+        let Some(keys) = batch else {
+            return Ok(None);
+        };
+        let list = PyList::empty(py);
+        for key in keys {
+            list.append(reply::to_python(py, &Frame::BulkString(key), self.decode)?)?;
+        }
+        Ok(Some(list))
+    }
+}
+
+/// The hash slot of `key` (`CLUSTER KEYSLOT`), computed here.
+#[pyfunction]
+pub(crate) fn keyslot(key: &[u8]) -> u16 {
+    redwire::key_slot(key)
 }

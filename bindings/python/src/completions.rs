@@ -32,6 +32,8 @@ const FLUSH_AT: usize = 8;
 pub(crate) enum Outcome {
     /// A command's reply.
     Reply(Frame),
+    /// A command's reply, never decoded (`DUMP`'s).
+    Raw(Frame),
     /// A pipeline's replies (`true`: a transaction).
     Pipeline(Replies, bool),
     /// A pub/sub message, or none before the timeout.
@@ -293,6 +295,7 @@ impl Completions {
                 Ok(Outcome::Reply(frame) | Outcome::Message(Some(frame))) => {
                     reply::to_python(py, &frame, self.decode)
                 }
+                Ok(Outcome::Raw(frame)) => reply::to_python(py, &frame, false),
                 Ok(Outcome::Pipeline(replies, transaction)) => {
                     pipeline_results(py, &replies, transaction, self.decode).map(Bound::into_any)
                 }

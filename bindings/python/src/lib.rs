@@ -23,7 +23,9 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::NativeClient>()?;
+    module.add_class::<client::NativeScan>()?;
     module.add_class::<pubsub::NativePubSub>()?;
+    module.add_function(wrap_pyfunction!(client::keyslot, module)?)?;
     module.add_class::<completions::Completions>()?;
     let forked = wrap_pyfunction!(runtime::forked, module)?;
     module.add_function(forked.clone())?;

@@ -196,6 +196,25 @@ impl Cluster {
             .collect()
     }
 
+    /// The replicas' addresses (`host:port`), master by master in slot
+    /// order of the map now.
+    ///
+    /// ```no_run
+    /// # async fn demo(cluster: &redwire::Cluster) -> Result<(), redwire::Error> {
+    /// for replica in cluster.replicas() {
+    ///     let role = cluster.cmd_on(&replica, &["ROLE"]).await?;
+    ///     println!("{replica}: {role:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn replicas(&self) -> Vec<String> {
+        self.map()
+            .shards()
+            .iter()
+            .flat_map(|s| s.replicas.iter().map(ToString::to_string))
+            .collect()
+    }
+
     /// A connection of its own to a master (any), for a subscriber.
     pub(crate) async fn connect_to_any_master(&self) -> Result<Connection, Error> {
         self.connect_to(&self.target(Route::Any)?).await

@@ -6,9 +6,9 @@ class NativeClient:
     """A client on the redwire core's ``Client``."""
 
     def __init__(self, options: Dict[str, Any], asyncio: bool = False) -> None: ...
-    def execute(self, args: Tuple[Any, ...]) -> Any:
+    def execute(self, args: Tuple[Any, ...], raw: bool = False) -> Any:
         """Sends one command and returns its reply."""
-    def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...]) -> bool:
+    def submit(self, completions: "Completions", id: int, args: Tuple[Any, ...], raw: bool = False) -> bool:
         """Starts ``execute`` as asyncio request ``id``; ``True`` when
         ``completions.flush()`` is due at the end of the loop's turn."""
     def pipeline_execute(
@@ -34,6 +34,20 @@ class NativeClient:
         ...
     def pool_stats(self) -> Dict[str, int]:
         """The pools' counters (blocking commands, ``WATCH``)."""
+
+    def nodes(self) -> Tuple[List[str], List[str]]:
+        """A cluster's masters and replicas (``host:port``)."""
+    def execute_on(self, node: str, args: Tuple[Any, ...]) -> Any:
+        """One command on one cluster node, as it is."""
+    def scan(self, options: Tuple[Any, ...]) -> "NativeScan":
+        """A walk over every key of the cluster."""
+
+class NativeScan:
+    def next_batch(self) -> Optional[List[Any]]:
+        """The next keys, or ``None`` once the walk is over."""
+
+def keyslot(key: bytes) -> int:
+    """The hash slot of ``key``."""
 
 class NativePubSub:
     """A connection for subscriptions."""

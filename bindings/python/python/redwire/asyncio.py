@@ -221,9 +221,9 @@ class Client(_Client[_S]):
         super().__init__(*args, **options)
         self._requests = _Requests(self._native.decode_responses)
 
-    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         # No coroutine of its own: the caller awaits the request's.
-        return self._requests.run(self._native.submit, callback, args)
+        return self._requests.run(self._native.submit, callback, args, "NEVER_DECODE" in options)
 
     def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline[_S]":
         """A pipeline whose :meth:`Pipeline.execute` is awaited."""
@@ -439,7 +439,7 @@ class Pipeline(sync.Pipeline[_S]):
 
     _client: "Client[_S]"
 
-    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         if self.watching and self._held is not None:
             return self._at_once(self._held, args, callback)
         self._commands.append((args, callback))

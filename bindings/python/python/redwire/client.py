@@ -163,8 +163,9 @@ class Client(Commands[_S]):
         """A client for ``url``, as redis-py's ``from_url``."""
         return cls(url=url, **kwargs)
 
-    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
-        reply = self._native.execute(args)
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
+        # NEVER_DECODE (redis-py's option): the reply as bytes (DUMP's).
+        reply = self._native.execute(args, "NEVER_DECODE" in options) if options else self._native.execute(args)
         return callback(reply) if callback is not None else reply
 
     def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline[_S]":
@@ -387,7 +388,7 @@ class Pipeline(_PipelineCommands[_S]):
         self.watching = False
         self._multi = False
 
-    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         if self.watching and self._held is not None:
             reply = self._held.execute(args)
             return callback(reply) if callback is not None else reply

@@ -1,11 +1,14 @@
 """Geospatial commands (sorted sets of places)."""
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Literal, Optional, Sequence, Tuple, Union, overload
 
 from ..exceptions import DataError
 from .replies import Key, Sender, _S, _float, _text
 
 UNITS = ("m", "km", "mi", "ft")
+#: A place a search found, with ``withdist``/``withhash``/``withcoord``:
+#: ``[name, distance, geohash, (longitude, latitude)]``, as asked.
+Place = List[Union[_S, float, int, Tuple[float, float]]]
 
 
 def _unit(unit: Optional[str]) -> Tuple[Any, ...]:
@@ -42,7 +45,7 @@ def _positions(reply: Any) -> Any:
 
 
 class GeoCommands(Sender[_S]):
-    def geoadd(self, name: Key, values: Sequence[Any], nx: bool = False, xx: bool = False, ch: bool = False) -> Any:
+    def geoadd(self, name: Key, values: Sequence[Any], nx: bool = False, xx: bool = False, ch: bool = False) -> int:
         """``GEOADD``: ``values`` flat ``(longitude, latitude, name, ...)``."""
         if nx and xx:
             raise DataError("geoadd: nx and xx exclude each other")
@@ -51,14 +54,112 @@ class GeoCommands(Sender[_S]):
         flags = tuple(flag for flag, on in (("NX", nx), ("XX", xx), ("CH", ch)) if on)
         return self._command(("GEOADD", name) + flags + tuple(values))
 
-    def geodist(self, name: Key, place1: Any, place2: Any, unit: Optional[str] = None) -> Any:
+    def geodist(self, name: Key, place1: Any, place2: Any, unit: Optional[str] = None) -> Optional[float]:
         return self._command(("GEODIST", name, place1, place2) + _unit(unit), _float)
 
-    def geohash(self, name: Key, *values: Any) -> Any:
+    def geohash(self, name: Key, *values: Any) -> List[Optional[str]]:
         return self._command(("GEOHASH", name) + values, lambda reply: [_text(h) for h in reply])
 
-    def geopos(self, name: Key, *values: Any) -> Any:
+    def geopos(self, name: Key, *values: Any) -> List[Optional[Tuple[float, float]]]:
         return self._command(("GEOPOS", name) + values, _positions)
+
+    @overload
+    def geosearch(
+        self,
+        name: Key,
+        member: Any = ...,
+        longitude: Any = ...,
+        latitude: Any = ...,
+        unit: str = ...,
+        radius: Any = ...,
+        width: Any = ...,
+        height: Any = ...,
+        sort: Optional[str] = ...,
+        count: Optional[int] = ...,
+        any: bool = ...,
+        withcoord: Literal[False] = ...,
+        withdist: Literal[False] = ...,
+        withhash: Literal[False] = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def geosearch(
+        self,
+        name: Key,
+        member: Any = ...,
+        longitude: Any = ...,
+        latitude: Any = ...,
+        unit: str = ...,
+        radius: Any = ...,
+        width: Any = ...,
+        height: Any = ...,
+        sort: Optional[str] = ...,
+        count: Optional[int] = ...,
+        any: bool = ...,
+        *,
+        withcoord: Literal[True],
+        withdist: bool = ...,
+        withhash: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def geosearch(
+        self,
+        name: Key,
+        member: Any = ...,
+        longitude: Any = ...,
+        latitude: Any = ...,
+        unit: str = ...,
+        radius: Any = ...,
+        width: Any = ...,
+        height: Any = ...,
+        sort: Optional[str] = ...,
+        count: Optional[int] = ...,
+        any: bool = ...,
+        *,
+        withcoord: bool = ...,
+        withdist: Literal[True],
+        withhash: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def geosearch(
+        self,
+        name: Key,
+        member: Any = ...,
+        longitude: Any = ...,
+        latitude: Any = ...,
+        unit: str = ...,
+        radius: Any = ...,
+        width: Any = ...,
+        height: Any = ...,
+        sort: Optional[str] = ...,
+        count: Optional[int] = ...,
+        any: bool = ...,
+        *,
+        withcoord: bool = ...,
+        withdist: bool = ...,
+        withhash: Literal[True],
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def geosearch(
+        self,
+        name: Key,
+        member: Any = ...,
+        longitude: Any = ...,
+        latitude: Any = ...,
+        unit: str = ...,
+        radius: Any = ...,
+        width: Any = ...,
+        height: Any = ...,
+        sort: Optional[str] = ...,
+        count: Optional[int] = ...,
+        any: bool = ...,
+        withcoord: bool = ...,
+        withdist: bool = ...,
+        withhash: bool = ...,
+    ) -> Union[List[_S], List[Place[_S]]]: ...
 
     def geosearch(
         self,
@@ -76,7 +177,7 @@ class GeoCommands(Sender[_S]):
         withcoord: bool = False,
         withdist: bool = False,
         withhash: bool = False,
-    ) -> Any:
+    ) -> Union[List[_S], List[Place[_S]]]:
         """``GEOSEARCH`` from a ``member`` or a ``longitude``/``latitude``,
         by ``radius`` or a ``width`` × ``height`` box."""
         args = ("GEOSEARCH", name) + _search(member, longitude, latitude, unit, radius, width, height, sort, count, any)
@@ -98,10 +199,141 @@ class GeoCommands(Sender[_S]):
         count: Optional[int] = None,
         any: bool = False,
         storedist: bool = False,
-    ) -> Any:
+    ) -> int:
         args = ("GEOSEARCHSTORE", dest, name)
         args += _search(member, longitude, latitude, unit, radius, width, height, sort, count, any)
         return self._command(args + (("STOREDIST",) if storedist else ()))
+
+    @overload
+    def georadius(
+        self,
+        name: Key,
+        longitude: Any,
+        latitude: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: Literal[False] = ...,
+        withcoord: Literal[False] = ...,
+        withhash: Literal[False] = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def georadius(
+        self,
+        name: Key,
+        longitude: Any,
+        latitude: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        *,
+        withdist: Literal[True],
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def georadius(
+        self,
+        name: Key,
+        longitude: Any,
+        latitude: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        *,
+        withdist: bool = ...,
+        withcoord: Literal[True],
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def georadius(
+        self,
+        name: Key,
+        longitude: Any,
+        latitude: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        *,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: Literal[True],
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def georadius(
+        self,
+        name: Key,
+        longitude: Any,
+        latitude: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        *,
+        store: Key,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> int: ...
+
+    @overload
+    def georadius(
+        self,
+        name: Key,
+        longitude: Any,
+        latitude: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        *,
+        store: None = ...,
+        store_dist: Key,
+        any: bool = ...,
+    ) -> int: ...
+
+    @overload
+    def georadius(
+        self,
+        name: Key,
+        longitude: Any,
+        latitude: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: Any = ...,
+        store_dist: Any = ...,
+        any: bool = ...,
+    ) -> Union[List[_S], List[Place[_S]], int]: ...
 
     def georadius(
         self,
@@ -118,9 +350,133 @@ class GeoCommands(Sender[_S]):
         store: Any = None,
         store_dist: Any = None,
         any: bool = False,
-    ) -> Any:
+    ) -> Union[List[_S], List[Place[_S]], int]:
         args = ("GEORADIUS", name, longitude, latitude, radius)
         return self._radius(args, unit, withdist, withcoord, withhash, count, sort, store, store_dist, any)
+
+    @overload
+    def georadiusbymember(
+        self,
+        name: Key,
+        member: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: Literal[False] = ...,
+        withcoord: Literal[False] = ...,
+        withhash: Literal[False] = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def georadiusbymember(
+        self,
+        name: Key,
+        member: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        *,
+        withdist: Literal[True],
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def georadiusbymember(
+        self,
+        name: Key,
+        member: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        *,
+        withdist: bool = ...,
+        withcoord: Literal[True],
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def georadiusbymember(
+        self,
+        name: Key,
+        member: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        *,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: Literal[True],
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: None = ...,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> List[Place[_S]]: ...
+
+    @overload
+    def georadiusbymember(
+        self,
+        name: Key,
+        member: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        *,
+        store: Key,
+        store_dist: None = ...,
+        any: bool = ...,
+    ) -> int: ...
+
+    @overload
+    def georadiusbymember(
+        self,
+        name: Key,
+        member: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        *,
+        store: None = ...,
+        store_dist: Key,
+        any: bool = ...,
+    ) -> int: ...
+
+    @overload
+    def georadiusbymember(
+        self,
+        name: Key,
+        member: Any,
+        radius: Any,
+        unit: Optional[str] = ...,
+        withdist: bool = ...,
+        withcoord: bool = ...,
+        withhash: bool = ...,
+        count: Optional[int] = ...,
+        sort: Optional[str] = ...,
+        store: Any = ...,
+        store_dist: Any = ...,
+        any: bool = ...,
+    ) -> Union[List[_S], List[Place[_S]], int]: ...
 
     def georadiusbymember(
         self,
@@ -136,7 +492,7 @@ class GeoCommands(Sender[_S]):
         store: Any = None,
         store_dist: Any = None,
         any: bool = False,
-    ) -> Any:
+    ) -> Union[List[_S], List[Place[_S]], int]:
         args = ("GEORADIUSBYMEMBER", name, member, radius)
         return self._radius(args, unit, withdist, withcoord, withhash, count, sort, store, store_dist, any)
 

@@ -1,82 +1,82 @@
 """Commands on keys of any type: existence, expiry, renaming, copying,
 serialising."""
 
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Iterable, List, Literal, Optional, Tuple, Union, overload
 
 from ..exceptions import DataError
 from .replies import Duration, Key, Sender, When, _S, _bool, _expire_flags, _milliseconds, _ok, _seconds, _unix_time
 
 
 class KeyCommands(Sender[_S]):
-    def delete(self, *names: Key) -> Any:
+    def delete(self, *names: Key) -> int:
         """``DEL``: how many of the keys existed."""
         return self._command(("DEL",) + names)
 
-    def unlink(self, *names: Key) -> Any:
+    def unlink(self, *names: Key) -> int:
         return self._command(("UNLINK",) + names)
 
-    def exists(self, *names: Key) -> Any:
+    def exists(self, *names: Key) -> int:
         return self._command(("EXISTS",) + names)
 
-    def touch(self, *args: Key) -> Any:
+    def touch(self, *args: Key) -> int:
         return self._command(("TOUCH",) + args)
 
     def expire(
         self, name: Key, time: Duration, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
-    ) -> Any:
+    ) -> bool:
         """``EXPIRE`` (``time``: seconds or a ``timedelta``) with the
         ``NX``/``XX``/``GT``/``LT`` conditions: whether it was set."""
         return self._command(("EXPIRE", name, _seconds(time)) + _expire_flags(nx, xx, gt, lt), _bool)
 
     def pexpire(
         self, name: Key, time: Duration, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
-    ) -> Any:
+    ) -> bool:
         return self._command(("PEXPIRE", name, _milliseconds(time)) + _expire_flags(nx, xx, gt, lt), _bool)
 
     def expireat(
         self, name: Key, when: When, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
-    ) -> Any:
+    ) -> bool:
         """``EXPIREAT`` (``when``: a Unix time or a ``datetime``)."""
         return self._command(("EXPIREAT", name, _unix_time(when, 1)) + _expire_flags(nx, xx, gt, lt), _bool)
 
     def pexpireat(
         self, name: Key, when: When, nx: bool = False, xx: bool = False, gt: bool = False, lt: bool = False
-    ) -> Any:
+    ) -> bool:
         return self._command(
             ("PEXPIREAT", name, _unix_time(when, 1000)) + _expire_flags(nx, xx, gt, lt), _bool
         )
 
-    def expiretime(self, key: Key) -> Any:
+    def expiretime(self, key: Key) -> int:
         return self._command(("EXPIRETIME", key))
 
-    def pexpiretime(self, key: Key) -> Any:
+    def pexpiretime(self, key: Key) -> int:
         return self._command(("PEXPIRETIME", key))
 
-    def persist(self, name: Key) -> Any:
+    def persist(self, name: Key) -> bool:
         return self._command(("PERSIST", name), _bool)
 
-    def ttl(self, name: Key) -> Any:
+    def ttl(self, name: Key) -> int:
         return self._command(("TTL", name))
 
-    def pttl(self, name: Key) -> Any:
+    def pttl(self, name: Key) -> int:
         return self._command(("PTTL", name))
 
-    def type(self, name: Key) -> Any:
+    def type(self, name: Key) -> _S:
         return self._command(("TYPE", name))
 
-    def keys(self, pattern: Key = "*", **kwargs: Any) -> Any:
-        return self._command(("KEYS", pattern))
+    def keys(self, pattern: Key = "*", **kwargs: Any) -> List[_S]:
+        return self._command(("KEYS", pattern), **kwargs)
 
-    def randomkey(self, **kwargs: Any) -> Any:
-        return self._command(("RANDOMKEY",))
+    def randomkey(self, **kwargs: Any) -> Optional[_S]:
+        return self._command(("RANDOMKEY",), **kwargs)
 
-    def rename(self, src: Key, dst: Key) -> Any:
+    def rename(self, src: Key, dst: Key) -> bool:
         return self._command(("RENAME", src, dst), _ok)
 
-    def renamenx(self, src: Key, dst: Key) -> Any:
+    def renamenx(self, src: Key, dst: Key) -> bool:
         return self._command(("RENAMENX", src, dst), _bool)
 
-    def copy(self, source: Key, destination: Key, destination_db: Optional[int] = None, replace: bool = False) -> Any:
+    def copy(self, source: Key, destination: Key, destination_db: Optional[int] = None, replace: bool = False) -> bool:
         """``COPY [DB db] [REPLACE]``: whether it was copied."""
         args: Tuple[Any, ...] = ("COPY", source, destination)
         if destination_db is not None:
@@ -85,16 +85,17 @@ class KeyCommands(Sender[_S]):
             args += ("REPLACE",)
         return self._command(args, _bool)
 
-    def move(self, name: Key, db: int) -> Any:
+    def move(self, name: Key, db: int) -> bool:
         return self._command(("MOVE", name, db), _bool)
 
-    def object(self, infotype: str, key: Key, **kwargs: Any) -> Any:
+    def object(self, infotype: str, key: Key, **kwargs: Any) -> Optional[Union[_S, int]]:
         """``OBJECT infotype key`` (``ENCODING``, ``REFCOUNT``, ``IDLETIME``,
         ``FREQ``)."""
-        return self._command(("OBJECT", infotype, key))
+        return self._command(("OBJECT", infotype, key), **kwargs)
 
-    def dump(self, name: Key) -> Any:
-        return self._command(("DUMP", name))
+    def dump(self, name: Key) -> Optional[bytes]:
+        """``DUMP``: the serialized value, never decoded (as redis-py)."""
+        return self._command(("DUMP", name), NEVER_DECODE=[])
 
     def restore(
         self,
@@ -105,7 +106,7 @@ class KeyCommands(Sender[_S]):
         absttl: bool = False,
         idletime: Optional[int] = None,
         frequency: Optional[int] = None,
-    ) -> Any:
+    ) -> _S:
         args: Tuple[Any, ...] = ("RESTORE", name, ttl, value)
         if replace:
             args += ("REPLACE",)
@@ -116,6 +117,79 @@ class KeyCommands(Sender[_S]):
         if frequency is not None:
             args += ("FREQ", frequency)
         return self._command(args)
+
+    @overload
+    def sort(
+        self,
+        name: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        get: None = None,
+        desc: bool = False,
+        alpha: bool = False,
+        store: None = None,
+        groups: Literal[False] = False,
+    ) -> List[_S]: ...
+
+    @overload
+    def sort(
+        self,
+        name: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        *,
+        get: Union[Key, Iterable[Key]],
+        desc: bool = False,
+        alpha: bool = False,
+        store: None = None,
+        groups: Literal[False] = False,
+    ) -> List[Optional[_S]]: ...
+
+    @overload
+    def sort(
+        self,
+        name: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        *,
+        get: Union[Key, Iterable[Key]],
+        desc: bool = False,
+        alpha: bool = False,
+        store: None = None,
+        groups: Literal[True],
+    ) -> List[Tuple[Optional[_S], ...]]: ...
+
+    @overload
+    def sort(
+        self,
+        name: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        get: Any = None,
+        desc: bool = False,
+        alpha: bool = False,
+        *,
+        store: Key,
+        groups: Literal[False] = False,
+    ) -> int: ...
+
+    @overload
+    def sort(
+        self,
+        name: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        get: Any = None,
+        desc: bool = False,
+        alpha: bool = False,
+        store: Any = None,
+        groups: bool = False,
+    ) -> Union[List[_S], List[Optional[_S]], List[Tuple[Optional[_S], ...]], int]: ...
 
     def sort(
         self,
@@ -128,10 +202,47 @@ class KeyCommands(Sender[_S]):
         alpha: bool = False,
         store: Any = None,
         groups: bool = False,
-    ) -> Any:
+    ) -> Union[List[_S], List[Optional[_S]], List[Tuple[Optional[_S], ...]], int]:
         """``SORT``: the elements (or ``get``'s, in tuples of them with
         ``groups``), or how many were stored in ``store``."""
         return self._sort("SORT", name, start, num, by, get, desc, alpha, store, groups)
+
+    @overload
+    def sort_ro(
+        self,
+        key: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        get: None = None,
+        desc: bool = False,
+        alpha: bool = False,
+    ) -> List[_S]: ...
+
+    @overload
+    def sort_ro(
+        self,
+        key: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        *,
+        get: Union[Key, Iterable[Key]],
+        desc: bool = False,
+        alpha: bool = False,
+    ) -> List[Optional[_S]]: ...
+
+    @overload
+    def sort_ro(
+        self,
+        key: Key,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Any = None,
+        get: Any = None,
+        desc: bool = False,
+        alpha: bool = False,
+    ) -> Union[List[_S], List[Optional[_S]]]: ...
 
     def sort_ro(
         self,
@@ -142,7 +253,7 @@ class KeyCommands(Sender[_S]):
         get: Any = None,
         desc: bool = False,
         alpha: bool = False,
-    ) -> Any:
+    ) -> Union[List[_S], List[Optional[_S]]]:
         return self._sort("SORT_RO", key, start, num, by, get, desc, alpha, None, False)
 
     def _sort(

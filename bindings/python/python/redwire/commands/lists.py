@@ -1,57 +1,84 @@
 """Commands on lists, blocking ones included (those take a pooled
 connection of their own)."""
 
-from typing import Any, Iterable, Optional, Tuple, Union
+from typing import Any, Iterable, List, Optional, Tuple, Union, overload
 
 from ..exceptions import DataError
 from .replies import Key, Sender, Value, _S, _keys, _ok, _tuple_or_none
 
 
 class ListCommands(Sender[_S]):
-    def lpush(self, name: Key, *values: Value) -> Any:
+    def lpush(self, name: Key, *values: Value) -> int:
         return self._command(("LPUSH", name) + values)
 
-    def rpush(self, name: Key, *values: Value) -> Any:
+    def rpush(self, name: Key, *values: Value) -> int:
         return self._command(("RPUSH", name) + values)
 
-    def lpushx(self, name: Key, *values: Value) -> Any:
+    def lpushx(self, name: Key, *values: Value) -> int:
         return self._command(("LPUSHX", name) + values)
 
-    def rpushx(self, name: Key, *values: Value) -> Any:
+    def rpushx(self, name: Key, *values: Value) -> int:
         return self._command(("RPUSHX", name) + values)
 
-    def lpop(self, name: Key, count: Optional[int] = None) -> Any:
+    @overload
+    def lpop(self, name: Key, count: None = None) -> Optional[_S]: ...
+
+    @overload
+    def lpop(self, name: Key, count: int) -> Optional[List[_S]]: ...
+
+    def lpop(self, name: Key, count: Optional[int] = None) -> Union[_S, List[_S], None]:
         """``LPOP``: the first element; with ``count``, a list of up to so many."""
         return self._command(("LPOP", name) if count is None else ("LPOP", name, count))
 
-    def rpop(self, name: Key, count: Optional[int] = None) -> Any:
+    @overload
+    def rpop(self, name: Key, count: None = None) -> Optional[_S]: ...
+
+    @overload
+    def rpop(self, name: Key, count: int) -> Optional[List[_S]]: ...
+
+    def rpop(self, name: Key, count: Optional[int] = None) -> Union[_S, List[_S], None]:
         return self._command(("RPOP", name) if count is None else ("RPOP", name, count))
 
-    def lrange(self, name: Key, start: int, end: int) -> Any:
+    def lrange(self, name: Key, start: int, end: int) -> List[_S]:
         return self._command(("LRANGE", name, start, end))
 
-    def llen(self, name: Key) -> Any:
+    def llen(self, name: Key) -> int:
         return self._command(("LLEN", name))
 
-    def lindex(self, name: Key, index: int) -> Any:
+    def lindex(self, name: Key, index: int) -> Optional[_S]:
         return self._command(("LINDEX", name, index))
 
-    def linsert(self, name: Key, where: str, refvalue: Value, value: Value) -> Any:
+    def linsert(self, name: Key, where: str, refvalue: Value, value: Value) -> int:
         """``LINSERT name BEFORE|AFTER refvalue value``."""
         return self._command(("LINSERT", name, where, refvalue, value))
 
-    def lset(self, name: Key, index: int, value: Value) -> Any:
+    def lset(self, name: Key, index: int, value: Value) -> bool:
         return self._command(("LSET", name, index, value), _ok)
 
-    def lrem(self, name: Key, count: int, value: Value) -> Any:
+    def lrem(self, name: Key, count: int, value: Value) -> int:
         return self._command(("LREM", name, count, value))
 
-    def ltrim(self, name: Key, start: int, end: int) -> Any:
+    def ltrim(self, name: Key, start: int, end: int) -> bool:
         return self._command(("LTRIM", name, start, end), _ok)
+
+    @overload
+    def lpos(
+        self, name: Key, value: Value, rank: Optional[int] = None, count: None = None, maxlen: Optional[int] = None
+    ) -> Optional[int]: ...
+
+    @overload
+    def lpos(
+        self, name: Key, value: Value, rank: Optional[int] = None, *, count: int, maxlen: Optional[int] = None
+    ) -> List[int]: ...
+
+    @overload
+    def lpos(
+        self, name: Key, value: Value, rank: Optional[int] = None, count: Optional[int] = None, maxlen: Optional[int] = None
+    ) -> Union[int, List[int], None]: ...
 
     def lpos(
         self, name: Key, value: Value, rank: Optional[int] = None, count: Optional[int] = None, maxlen: Optional[int] = None
-    ) -> Any:
+    ) -> Union[int, List[int], None]:
         """``LPOS [RANK r] [COUNT c] [MAXLEN m]``: an index, ``None``, or
         (with ``count``) a list of them."""
         args: Tuple[Any, ...] = ("LPOS", name, value)
@@ -60,13 +87,13 @@ class ListCommands(Sender[_S]):
                 args += (option, given)
         return self._command(args)
 
-    def rpoplpush(self, src: Key, dst: Key) -> Any:
+    def rpoplpush(self, src: Key, dst: Key) -> Optional[_S]:
         return self._command(("RPOPLPUSH", src, dst))
 
-    def lmove(self, first_list: Key, second_list: Key, src: str = "LEFT", dest: str = "RIGHT") -> Any:
+    def lmove(self, first_list: Key, second_list: Key, src: str = "LEFT", dest: str = "RIGHT") -> Optional[_S]:
         return self._command(("LMOVE", first_list, second_list, src, dest))
 
-    def lmpop(self, num_keys: int, *args: Key, direction: str, count: int = 1) -> Any:
+    def lmpop(self, num_keys: int, *args: Key, direction: str, count: int = 1) -> Optional[List[Union[_S, List[_S]]]]:
         """``LMPOP num_keys key ... LEFT|RIGHT [COUNT c]``: ``[key, [values]]``
         or ``None``."""
         command: Tuple[Any, ...] = ("LMPOP", num_keys) + args + (direction,)
@@ -76,22 +103,24 @@ class ListCommands(Sender[_S]):
 
     # Blocking: a pooled connection each, so that they hold up no one.
 
-    def blpop(self, keys: Union[Key, Iterable[Key]], timeout: Optional[float] = 0) -> Any:
+    def blpop(self, keys: Union[Key, Iterable[Key]], timeout: Optional[float] = 0) -> Optional[Tuple[_S, _S]]:
         """``BLPOP``: ``(key, value)``, or ``None`` after ``timeout`` seconds."""
         return self._command(("BLPOP",) + _keys(keys, ()) + (timeout or 0,), _tuple_or_none)
 
-    def brpop(self, keys: Union[Key, Iterable[Key]], timeout: Optional[float] = 0) -> Any:
+    def brpop(self, keys: Union[Key, Iterable[Key]], timeout: Optional[float] = 0) -> Optional[Tuple[_S, _S]]:
         return self._command(("BRPOP",) + _keys(keys, ()) + (timeout or 0,), _tuple_or_none)
 
-    def brpoplpush(self, src: Key, dst: Key, timeout: Optional[float] = 0) -> Any:
+    def brpoplpush(self, src: Key, dst: Key, timeout: Optional[float] = 0) -> Optional[_S]:
         return self._command(("BRPOPLPUSH", src, dst, timeout or 0))
 
     def blmove(
         self, first_list: Key, second_list: Key, timeout: float, src: str = "LEFT", dest: str = "RIGHT"
-    ) -> Any:
+    ) -> Optional[_S]:
         return self._command(("BLMOVE", first_list, second_list, src, dest, timeout))
 
-    def blmpop(self, timeout: float, numkeys: int, *args: Key, direction: str, count: int = 1) -> Any:
+    def blmpop(
+        self, timeout: float, numkeys: int, *args: Key, direction: str, count: int = 1
+    ) -> Optional[List[Union[_S, List[_S]]]]:
         command: Tuple[Any, ...] = ("BLMPOP", timeout, numkeys) + args + (direction,)
         if count != 1:
             command += ("COUNT", count)

@@ -1,26 +1,26 @@
 """Publishing, and what the server knows of channels (subscribing is the
 :class:`~redwire.PubSub` object's)."""
 
-from typing import Any
+from typing import Any, List, Tuple
 
 from .replies import Key, Sender, Value, _S
 
 
 class PublishingCommands(Sender[_S]):
-    def publish(self, channel: Key, message: Value, **kwargs: Any) -> Any:
+    def publish(self, channel: Key, message: Value, **kwargs: Any) -> int:
         """``PUBLISH``: how many subscribers received it."""
-        return self._command(("PUBLISH", channel, message))
+        return self._command(("PUBLISH", channel, message), **kwargs)
 
-    def spublish(self, shard_channel: Key, message: Value) -> Any:
+    def spublish(self, shard_channel: Key, message: Value) -> int:
         """``SPUBLISH``: to a shard channel (Redis 7)."""
         return self._command(("SPUBLISH", shard_channel, message))
 
-    def pubsub_channels(self, pattern: Key = "*", **kwargs: Any) -> Any:
-        return self._command(("PUBSUB", "CHANNELS", pattern))
+    def pubsub_channels(self, pattern: Key = "*", **kwargs: Any) -> List[_S]:
+        return self._command(("PUBSUB", "CHANNELS", pattern), **kwargs)
 
-    def pubsub_numpat(self, **kwargs: Any) -> Any:
-        return self._command(("PUBSUB", "NUMPAT"))
+    def pubsub_numpat(self, **kwargs: Any) -> int:
+        return self._command(("PUBSUB", "NUMPAT"), **kwargs)
 
-    def pubsub_numsub(self, *args: Key, **kwargs: Any) -> Any:
+    def pubsub_numsub(self, *args: Key, **kwargs: Any) -> List[Tuple[_S, int]]:
         """``PUBSUB NUMSUB channel ...``: ``[(channel, count), ...]``."""
-        return self._command(("PUBSUB", "NUMSUB") + args, lambda reply: list(zip(reply[::2], reply[1::2])))
+        return self._command(("PUBSUB", "NUMSUB") + args, lambda reply: list(zip(reply[::2], reply[1::2])), **kwargs)

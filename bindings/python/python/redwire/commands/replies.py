@@ -92,8 +92,11 @@ def _float(reply: Any) -> Any:
 
 
 def _pairs_to_dict(reply: Any) -> Any:
-    """A flat ``[field, value, ...]`` (RESP2) or a map (RESP3) as a dict."""
-    if isinstance(reply, dict) or reply is None:
+    """A flat ``[field, value, ...]`` (RESP2) or a map (RESP3) as a dict;
+    nothing (a stream entry deleted meanwhile) as ``{}``, as redis-py."""
+    if reply is None:
+        return {}
+    if isinstance(reply, dict):
         return reply
     return dict(zip(reply[::2], reply[1::2]))
 
@@ -232,8 +235,28 @@ def _client_list(reply: Any) -> List[Dict[str, str]]:
     return [_client_line(line) for line in _text(reply).splitlines() if line]
 
 
-def _client_info(reply: Any) -> Dict[str, str]:
-    return _client_line(_text(reply).strip())
+#: The fields of ``CLIENT INFO`` redis-py reads as integers.
+_CLIENT_INTEGERS = frozenset(
+    {"id", "age", "idle", "db", "sub", "psub", "multi", "qbuf", "qbuf-free", "obl", "argv-mem", "oll", "omem", "tot-mem"}
+)
+
+
+def _client_info(reply: Any) -> Dict[str, Any]:
+    """``CLIENT INFO``: its fields, the numeric ones as ``int``, as redis-py."""
+    fields: Dict[str, Any] = _client_line(_text(reply).strip())
+    for name in _CLIENT_INTEGERS & fields.keys():
+        fields[name] = int(fields[name])
+    return fields
+
+
+def _tracking_info(reply: Any) -> List[Any]:
+    """``CLIENT TRACKINGINFO``: the flat ``[label, value, ...]`` list, the
+    labels ``str`` and a set of flags a list, as redis-py gives it."""
+    pairs = reply.items() if isinstance(reply, dict) else zip(reply[::2], reply[1::2])
+    flat: List[Any] = []
+    for label, value in pairs:
+        flat += [_text(label), list(value) if isinstance(value, set) else value]
+    return flat
 
 
 def _with_score_rank(cast: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -263,11 +286,14 @@ def _weighted(command: str, destination: Tuple[Any, ...], keys: Any, aggregate: 
 
 class Sender(Generic[_S]):
     """What every family of command methods sends through: a class it is
-    mixed into defines ``_command(args, callback)``, which runs a command
-    at once, awaited, or queued in a pipeline, and gives its raw reply to
-    ``callback`` (``None``: as it is)."""
+    mixed into defines ``_command(args, callback, **options)``, which runs a
+    command at once, awaited, or queued in a pipeline, and gives its raw
+    reply to ``callback`` (``None``: as it is). ``options`` are the keyword
+    arguments redis-py's methods pass on to ``execute_command``: a cluster
+    client reads ``target_nodes`` (see :class:`redwire.RedisCluster`), the
+    others nothing."""
 
-    def _command(self, args: Tuple[Any, ...], callback: Callback = None) -> Any:
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         raise NotImplementedError
 
 

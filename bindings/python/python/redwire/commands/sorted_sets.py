@@ -1,6 +1,6 @@
 """Commands on sorted sets."""
 
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Literal, Mapping, Optional, Tuple, Union, overload
 
 from ..exceptions import DataError
 from .replies import (
@@ -18,7 +18,20 @@ from .replies import (
     _with_score_rank,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+else:
+    import typing
+
+    def TypeVar(name: str, default: Any = None) -> Any:
+        """``typing.TypeVar``; its ``default`` (Python 3.13's) is for type
+        checkers only."""
+        return typing.TypeVar(name)
+
+
 Keys = Union[Key, Iterable[Key]]
+#: A score as ``score_cast_func`` makes it: a ``float`` without one.
+_Score = TypeVar("_Score", default=float)
 
 
 def _limit(start: Optional[int], num: Optional[int]) -> Tuple[Any, ...]:
@@ -29,6 +42,45 @@ def _limit(start: Optional[int], num: Optional[int]) -> Tuple[Any, ...]:
 
 
 class SortedSetCommands(Sender[_S]):
+    @overload
+    def zadd(
+        self,
+        name: Key,
+        mapping: Mapping[Key, Value],
+        nx: bool = ...,
+        xx: bool = ...,
+        ch: bool = ...,
+        incr: Literal[False] = ...,
+        gt: bool = ...,
+        lt: bool = ...,
+    ) -> int: ...
+
+    @overload
+    def zadd(
+        self,
+        name: Key,
+        mapping: Mapping[Key, Value],
+        nx: bool = ...,
+        xx: bool = ...,
+        ch: bool = ...,
+        incr: Literal[True] = ...,
+        gt: bool = ...,
+        lt: bool = ...,
+    ) -> Optional[float]: ...
+
+    @overload
+    def zadd(
+        self,
+        name: Key,
+        mapping: Mapping[Key, Value],
+        nx: bool = ...,
+        xx: bool = ...,
+        ch: bool = ...,
+        incr: bool = ...,
+        gt: bool = ...,
+        lt: bool = ...,
+    ) -> Union[int, float, None]: ...
+
     def zadd(
         self,
         name: Key,
@@ -39,7 +91,7 @@ class SortedSetCommands(Sender[_S]):
         incr: bool = False,
         gt: bool = False,
         lt: bool = False,
-    ) -> Any:
+    ) -> Union[int, float, None]:
         """``ZADD`` of ``{member: score}`` with ``NX``/``XX``/``GT``/``LT``/
         ``CH``: how many were added (changed, with ``ch``); with ``incr``
         (one member), its new score, or ``None`` when a condition did not
@@ -62,44 +114,122 @@ class SortedSetCommands(Sender[_S]):
             args += [score, member]
         return self._command(tuple(args), _float if incr else None)
 
-    def zrem(self, name: Key, *values: Value) -> Any:
+    def zrem(self, name: Key, *values: Value) -> int:
         return self._command(("ZREM", name) + values)
 
-    def zincrby(self, name: Key, amount: float, value: Value) -> Any:
+    def zincrby(self, name: Key, amount: float, value: Value) -> float:
         return self._command(("ZINCRBY", name, amount, value), _float)
 
-    def zscore(self, name: Key, value: Value) -> Any:
+    def zscore(self, name: Key, value: Value) -> Optional[float]:
         return self._command(("ZSCORE", name, value), _float)
 
-    def zmscore(self, key: Key, members: Iterable[Value]) -> Any:
+    def zmscore(self, key: Key, members: Iterable[Value]) -> List[Optional[float]]:
         names = tuple(members)
         if not names:
             raise DataError("zmscore: no member given")
         return self._command(("ZMSCORE", key) + names, _optional_floats)
 
-    def zcard(self, name: Key) -> Any:
+    def zcard(self, name: Key) -> int:
         return self._command(("ZCARD", name))
 
-    def zcount(self, name: Key, min: Any, max: Any) -> Any:
+    def zcount(self, name: Key, min: Any, max: Any) -> int:
         return self._command(("ZCOUNT", name, min, max))
 
-    def zlexcount(self, name: Key, min: Any, max: Any) -> Any:
+    def zlexcount(self, name: Key, min: Any, max: Any) -> int:
         return self._command(("ZLEXCOUNT", name, min, max))
+
+    @overload
+    def zrank(
+        self, name: Key, value: Value, withscore: Literal[False] = ..., score_cast_func: Callable[[Any], Any] = ...
+    ) -> Optional[int]: ...
+
+    @overload
+    def zrank(
+        self, name: Key, value: Value, withscore: Literal[True], score_cast_func: Callable[[Any], _Score] = ...
+    ) -> Optional[List[Union[int, _Score]]]: ...
+
+    @overload
+    def zrank(
+        self, name: Key, value: Value, withscore: bool = ..., score_cast_func: Callable[[Any], Any] = ...
+    ) -> Union[int, List[Any], None]: ...
 
     def zrank(
         self, name: Key, value: Value, withscore: bool = False, score_cast_func: Callable[[Any], Any] = float
-    ) -> Any:
+    ) -> Union[int, List[Any], None]:
         """``ZRANK [WITHSCORE]``: the rank, or ``[rank, score]``."""
         if withscore:
             return self._command(("ZRANK", name, value, "WITHSCORE"), _with_score_rank(score_cast_func))
         return self._command(("ZRANK", name, value))
 
+    @overload
+    def zrevrank(
+        self, name: Key, value: Value, withscore: Literal[False] = ..., score_cast_func: Callable[[Any], Any] = ...
+    ) -> Optional[int]: ...
+
+    @overload
+    def zrevrank(
+        self, name: Key, value: Value, withscore: Literal[True], score_cast_func: Callable[[Any], _Score] = ...
+    ) -> Optional[List[Union[int, _Score]]]: ...
+
+    @overload
+    def zrevrank(
+        self, name: Key, value: Value, withscore: bool = ..., score_cast_func: Callable[[Any], Any] = ...
+    ) -> Union[int, List[Any], None]: ...
+
     def zrevrank(
         self, name: Key, value: Value, withscore: bool = False, score_cast_func: Callable[[Any], Any] = float
-    ) -> Any:
+    ) -> Union[int, List[Any], None]:
         if withscore:
             return self._command(("ZREVRANK", name, value, "WITHSCORE"), _with_score_rank(score_cast_func))
         return self._command(("ZREVRANK", name, value))
+
+    @overload
+    def zrange(
+        self,
+        name: Key,
+        start: Any,
+        end: Any,
+        desc: bool = ...,
+        withscores: Literal[False] = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+        byscore: bool = ...,
+        bylex: bool = ...,
+        offset: Optional[int] = ...,
+        num: Optional[int] = ...,
+        use_rev: bool = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def zrange(
+        self,
+        name: Key,
+        start: Any,
+        end: Any,
+        desc: bool = ...,
+        withscores: Literal[True] = ...,
+        score_cast_func: Callable[[Any], _Score] = ...,
+        byscore: bool = ...,
+        bylex: bool = ...,
+        offset: Optional[int] = ...,
+        num: Optional[int] = ...,
+        use_rev: bool = ...,
+    ) -> List[Tuple[_S, _Score]]: ...
+
+    @overload
+    def zrange(
+        self,
+        name: Key,
+        start: Any,
+        end: Any,
+        desc: bool = ...,
+        withscores: bool = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+        byscore: bool = ...,
+        bylex: bool = ...,
+        offset: Optional[int] = ...,
+        num: Optional[int] = ...,
+        use_rev: bool = ...,
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]: ...
 
     def zrange(
         self,
@@ -114,7 +244,7 @@ class SortedSetCommands(Sender[_S]):
         offset: Optional[int] = None,
         num: Optional[int] = None,
         use_rev: bool = False,
-    ) -> Any:
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]:
         """``ZRANGE`` by rank, or ``byscore``/``bylex`` (with ``offset`` and
         ``num``), reversed with ``desc``; ``withscores`` gives
         ``(member, score_cast_func(score))`` pairs. By rank and reversed
@@ -133,17 +263,73 @@ class SortedSetCommands(Sender[_S]):
         desc: bool = False,
         offset: Optional[int] = None,
         num: Optional[int] = None,
-    ) -> Any:
+    ) -> int:
         args = _range_args("ZRANGESTORE", (dest, name), start, end, desc, byscore, bylex, offset, num, True, False)
         return self._command(args)
 
+    @overload
+    def zrevrange(
+        self,
+        name: Key,
+        start: int,
+        end: int,
+        withscores: Literal[False] = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def zrevrange(
+        self, name: Key, start: int, end: int, withscores: Literal[True], score_cast_func: Callable[[Any], _Score] = ...
+    ) -> List[Tuple[_S, _Score]]: ...
+
+    @overload
+    def zrevrange(
+        self, name: Key, start: int, end: int, withscores: bool = ..., score_cast_func: Callable[[Any], Any] = ...
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]: ...
+
     def zrevrange(
         self, name: Key, start: int, end: int, withscores: bool = False, score_cast_func: Callable[[Any], Any] = float
-    ) -> Any:
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]:
         args: Tuple[Any, ...] = ("ZREVRANGE", name, start, end)
         if withscores:
             return self._command(args + ("WITHSCORES",), _scored(score_cast_func))
         return self._command(args)
+
+    @overload
+    def zrangebyscore(
+        self,
+        name: Key,
+        min: Any,
+        max: Any,
+        start: Optional[int] = ...,
+        num: Optional[int] = ...,
+        withscores: Literal[False] = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def zrangebyscore(
+        self,
+        name: Key,
+        min: Any,
+        max: Any,
+        start: Optional[int] = ...,
+        num: Optional[int] = ...,
+        withscores: Literal[True] = ...,
+        score_cast_func: Callable[[Any], _Score] = ...,
+    ) -> List[Tuple[_S, _Score]]: ...
+
+    @overload
+    def zrangebyscore(
+        self,
+        name: Key,
+        min: Any,
+        max: Any,
+        start: Optional[int] = ...,
+        num: Optional[int] = ...,
+        withscores: bool = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]: ...
 
     def zrangebyscore(
         self,
@@ -154,12 +340,48 @@ class SortedSetCommands(Sender[_S]):
         num: Optional[int] = None,
         withscores: bool = False,
         score_cast_func: Callable[[Any], Any] = float,
-    ) -> Any:
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]:
         args: Tuple[Any, ...] = ("ZRANGEBYSCORE", name, min, max)
         if withscores:
             args += ("WITHSCORES",)
         args += _limit(start, num)
         return self._command(args, _scored(score_cast_func) if withscores else None)
+
+    @overload
+    def zrevrangebyscore(
+        self,
+        name: Key,
+        max: Any,
+        min: Any,
+        start: Optional[int] = ...,
+        num: Optional[int] = ...,
+        withscores: Literal[False] = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def zrevrangebyscore(
+        self,
+        name: Key,
+        max: Any,
+        min: Any,
+        start: Optional[int] = ...,
+        num: Optional[int] = ...,
+        withscores: Literal[True] = ...,
+        score_cast_func: Callable[[Any], _Score] = ...,
+    ) -> List[Tuple[_S, _Score]]: ...
+
+    @overload
+    def zrevrangebyscore(
+        self,
+        name: Key,
+        max: Any,
+        min: Any,
+        start: Optional[int] = ...,
+        num: Optional[int] = ...,
+        withscores: bool = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]: ...
 
     def zrevrangebyscore(
         self,
@@ -170,48 +392,54 @@ class SortedSetCommands(Sender[_S]):
         num: Optional[int] = None,
         withscores: bool = False,
         score_cast_func: Callable[[Any], Any] = float,
-    ) -> Any:
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]:
         args: Tuple[Any, ...] = ("ZREVRANGEBYSCORE", name, max, min)
         if withscores:
             args += ("WITHSCORES",)
         args += _limit(start, num)
         return self._command(args, _scored(score_cast_func) if withscores else None)
 
-    def zrangebylex(self, name: Key, min: Any, max: Any, start: Optional[int] = None, num: Optional[int] = None) -> Any:
+    def zrangebylex(
+        self, name: Key, min: Any, max: Any, start: Optional[int] = None, num: Optional[int] = None
+    ) -> List[_S]:
         return self._command(("ZRANGEBYLEX", name, min, max) + _limit(start, num))
 
     def zrevrangebylex(
         self, name: Key, max: Any, min: Any, start: Optional[int] = None, num: Optional[int] = None
-    ) -> Any:
+    ) -> List[_S]:
         return self._command(("ZREVRANGEBYLEX", name, max, min) + _limit(start, num))
 
-    def zremrangebyrank(self, name: Key, min: int, max: int) -> Any:
+    def zremrangebyrank(self, name: Key, min: int, max: int) -> int:
         return self._command(("ZREMRANGEBYRANK", name, min, max))
 
-    def zremrangebyscore(self, name: Key, min: Any, max: Any) -> Any:
+    def zremrangebyscore(self, name: Key, min: Any, max: Any) -> int:
         return self._command(("ZREMRANGEBYSCORE", name, min, max))
 
-    def zremrangebylex(self, name: Key, min: Any, max: Any) -> Any:
+    def zremrangebylex(self, name: Key, min: Any, max: Any) -> int:
         return self._command(("ZREMRANGEBYLEX", name, min, max))
 
-    def zpopmin(self, name: Key, count: Optional[int] = None) -> Any:
+    def zpopmin(self, name: Key, count: Optional[int] = None) -> List[Tuple[_S, float]]:
         """``ZPOPMIN``: ``[(member, score), ...]``."""
         args: Tuple[Any, ...] = ("ZPOPMIN", name) if count is None else ("ZPOPMIN", name, count)
         return self._command(args, _popped_with_scores)
 
-    def zpopmax(self, name: Key, count: Optional[int] = None) -> Any:
+    def zpopmax(self, name: Key, count: Optional[int] = None) -> List[Tuple[_S, float]]:
         args: Tuple[Any, ...] = ("ZPOPMAX", name) if count is None else ("ZPOPMAX", name, count)
         return self._command(args, _popped_with_scores)
 
-    def bzpopmin(self, keys: Keys, timeout: Optional[float] = 0) -> Any:
+    def bzpopmin(self, keys: Keys, timeout: Optional[float] = 0) -> Optional[Tuple[_S, _S, float]]:
         """``BZPOPMIN``: ``(key, member, score)``, or ``None`` after
         ``timeout`` seconds (a pooled connection of its own)."""
         return self._command(("BZPOPMIN",) + _keys(keys, ()) + (timeout or 0,), _blocking_popped_with_score)
 
-    def bzpopmax(self, keys: Keys, timeout: Optional[float] = 0) -> Any:
+    def bzpopmax(self, keys: Keys, timeout: Optional[float] = 0) -> Optional[Tuple[_S, _S, float]]:
         return self._command(("BZPOPMAX",) + _keys(keys, ()) + (timeout or 0,), _blocking_popped_with_score)
 
-    def zmpop(self, num_keys: int, keys: Iterable[Key], min: bool = False, max: bool = False, count: int = 1) -> Any:
+    def zmpop(
+        self, num_keys: int, keys: Iterable[Key], min: bool = False, max: bool = False, count: int = 1
+    ) -> Optional[List[Union[_S, List[List[_S]]]]]:
+        """``ZMPOP``: ``[key, [[member, score], ...]]`` (the scores as the
+        server wrote them), or ``None`` when every set is empty."""
         if min == max:
             raise DataError("zmpop: give one of min and max")
         args: Tuple[Any, ...] = ("ZMPOP", num_keys) + tuple(keys) + ("MIN" if min else "MAX",)
@@ -219,7 +447,21 @@ class SortedSetCommands(Sender[_S]):
             args += ("COUNT", count)
         return self._command(args)
 
-    def zrandmember(self, key: Key, count: Optional[int] = None, withscores: bool = False) -> Any:
+    @overload
+    def zrandmember(self, key: Key, count: None = ..., withscores: Literal[False] = ...) -> Optional[_S]: ...
+
+    @overload
+    def zrandmember(self, key: Key, count: int, withscores: bool = ...) -> List[_S]: ...
+
+    @overload
+    def zrandmember(
+        self, key: Key, count: Optional[int] = ..., withscores: bool = ...
+    ) -> Union[_S, List[_S], None]: ...
+
+    def zrandmember(self, key: Key, count: Optional[int] = None, withscores: bool = False) -> Union[_S, List[_S], None]:
+        """``ZRANDMEMBER``: a member (``None`` for no set); with ``count``, a
+        list of them (with ``withscores``, each followed by its score as
+        the server wrote it)."""
         args: Tuple[Any, ...] = ("ZRANDMEMBER", key)
         if count is not None:
             args += (count,)
@@ -227,37 +469,81 @@ class SortedSetCommands(Sender[_S]):
             args += ("WITHSCORES",)
         return self._command(args)
 
-    def zunionstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> Any:
+    def zunionstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> int:
         """``ZUNIONSTORE``: ``keys`` a list, or ``{key: weight}``."""
         return self._command(_weighted("ZUNIONSTORE", (dest,), keys, aggregate))
 
-    def zinterstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> Any:
+    def zinterstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> int:
         return self._command(_weighted("ZINTERSTORE", (dest,), keys, aggregate))
+
+    @overload
+    def zunion(
+        self,
+        keys: Any,
+        aggregate: Optional[str] = ...,
+        withscores: Literal[False] = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+    ) -> List[_S]: ...
+
+    @overload
+    def zunion(
+        self,
+        keys: Any,
+        aggregate: Optional[str] = ...,
+        withscores: Literal[True] = ...,
+        score_cast_func: Callable[[Any], _Score] = ...,
+    ) -> List[Tuple[_S, _Score]]: ...
+
+    @overload
+    def zunion(
+        self,
+        keys: Any,
+        aggregate: Optional[str] = ...,
+        withscores: bool = ...,
+        score_cast_func: Callable[[Any], Any] = ...,
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]: ...
 
     def zunion(
         self, keys: Any, aggregate: Optional[str] = None, withscores: bool = False, score_cast_func: Callable[[Any], Any] = float
-    ) -> Any:
+    ) -> Union[List[_S], List[Tuple[_S, Any]]]:
         args = _weighted("ZUNION", (), keys, aggregate)
         if withscores:
             return self._command(args + ("WITHSCORES",), _scored(score_cast_func))
         return self._command(args)
 
-    def zinter(self, keys: Any, aggregate: Optional[str] = None, withscores: bool = False) -> Any:
+    @overload
+    def zinter(self, keys: Any, aggregate: Optional[str] = ..., withscores: Literal[False] = ...) -> List[_S]: ...
+
+    @overload
+    def zinter(
+        self, keys: Any, aggregate: Optional[str] = ..., withscores: Literal[True] = ...
+    ) -> List[Tuple[_S, float]]: ...
+
+    @overload
+    def zinter(
+        self, keys: Any, aggregate: Optional[str] = ..., withscores: bool = ...
+    ) -> Union[List[_S], List[Tuple[_S, float]]]: ...
+
+    def zinter(
+        self, keys: Any, aggregate: Optional[str] = None, withscores: bool = False
+    ) -> Union[List[_S], List[Tuple[_S, float]]]:
         args = _weighted("ZINTER", (), keys, aggregate)
         if withscores:
             return self._command(args + ("WITHSCORES",), _scored())
         return self._command(args)
 
-    def zdiff(self, keys: Iterable[Key], withscores: bool = False) -> Any:
+    def zdiff(self, keys: Iterable[Key], withscores: bool = False) -> List[_S]:
+        """``ZDIFF``: the members (with ``withscores``, each followed by its
+        score as the server wrote it)."""
         names = tuple(keys)
         args: Tuple[Any, ...] = ("ZDIFF", len(names)) + names
         return self._command(args + ("WITHSCORES",) if withscores else args)
 
-    def zdiffstore(self, dest: Key, keys: Iterable[Key]) -> Any:
+    def zdiffstore(self, dest: Key, keys: Iterable[Key]) -> int:
         names = tuple(keys)
         return self._command(("ZDIFFSTORE", dest, len(names)) + names)
 
-    def zintercard(self, numkeys: int, keys: Iterable[Key], limit: int = 0) -> Any:
+    def zintercard(self, numkeys: int, keys: Iterable[Key], limit: int = 0) -> int:
         return self._command(("ZINTERCARD", numkeys) + tuple(keys) + ("LIMIT", limit))
 
 

@@ -1,6 +1,6 @@
 """Commands on streams and their consumer groups."""
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, overload
 
 from ..exceptions import DataError
 from .replies import Key, Sender, _S, _bool, _dicts, _entries, _ok, _pairs_to_dict, _streams, _text
@@ -50,6 +50,38 @@ def _stream_ids(streams: Any) -> Tuple[Any, ...]:
 
 
 class StreamCommands(Sender[_S]):
+    @overload
+    def xadd(
+        self,
+        name: Key,
+        fields: Mapping[Any, Any],
+        id: Any = ...,
+        maxlen: Optional[int] = ...,
+        approximate: bool = ...,
+        nomkstream: Literal[False] = ...,
+        minid: Any = ...,
+        limit: Optional[int] = ...,
+        ref_policy: Optional[str] = ...,
+        idmpauto: Any = ...,
+        idmp: Any = ...,
+    ) -> _S: ...
+
+    @overload
+    def xadd(
+        self,
+        name: Key,
+        fields: Mapping[Any, Any],
+        id: Any = ...,
+        maxlen: Optional[int] = ...,
+        approximate: bool = ...,
+        nomkstream: bool = ...,
+        minid: Any = ...,
+        limit: Optional[int] = ...,
+        ref_policy: Optional[str] = ...,
+        idmpauto: Any = ...,
+        idmp: Any = ...,
+    ) -> Optional[_S]: ...
+
     def xadd(
         self,
         name: Key,
@@ -63,7 +95,7 @@ class StreamCommands(Sender[_S]):
         ref_policy: Optional[str] = None,
         idmpauto: Any = None,
         idmp: Any = None,
-    ) -> Any:
+    ) -> Optional[_S]:
         """``XADD``: the new entry's id (``None`` with ``nomkstream`` and no
         stream). ``ref_policy``, ``idmpauto`` and ``idmp`` need a server
         that has them."""
@@ -91,17 +123,21 @@ class StreamCommands(Sender[_S]):
             args += (field, value)
         return self._command(args)
 
-    def xlen(self, name: Key) -> Any:
+    def xlen(self, name: Key) -> int:
         return self._command(("XLEN", name))
 
-    def xrange(self, name: Key, min: Any = "-", max: Any = "+", count: Optional[int] = None) -> Any:
+    def xrange(
+        self, name: Key, min: Any = "-", max: Any = "+", count: Optional[int] = None
+    ) -> List[Tuple[_S, Dict[_S, _S]]]:
         """``XRANGE``: ``[(id, {field: value}), ...]``."""
         args: Tuple[Any, ...] = ("XRANGE", name, min, max)
         if count is not None:
             args += ("COUNT", _positive("count", count))
         return self._command(args, _entries)
 
-    def xrevrange(self, name: Key, max: Any = "+", min: Any = "-", count: Optional[int] = None) -> Any:
+    def xrevrange(
+        self, name: Key, max: Any = "+", min: Any = "-", count: Optional[int] = None
+    ) -> List[Tuple[_S, Dict[_S, _S]]]:
         args: Tuple[Any, ...] = ("XREVRANGE", name, max, min)
         if count is not None:
             args += ("COUNT", _positive("count", count))
@@ -114,9 +150,10 @@ class StreamCommands(Sender[_S]):
         block: Optional[int] = None,
         max_count: Optional[int] = None,
         max_size: Optional[int] = None,
-    ) -> Any:
-        """``XREAD``: ``[[stream, entries], ...]``; with ``block``
-        (milliseconds), on a pooled connection of its own."""
+    ) -> Union[List[List[Any]], Dict[_S, List[List[Tuple[_S, Dict[_S, _S]]]]]]:
+        """``XREAD``: ``[[stream, entries], ...]`` (``{stream: [entries]}``
+        with ``protocol=3``); with ``block`` (milliseconds), on a pooled
+        connection of its own."""
         args: Tuple[Any, ...] = ("XREAD",)
         if block is not None:
             args += ("BLOCK", _positive("block", block, 0))
@@ -134,7 +171,7 @@ class StreamCommands(Sender[_S]):
         claim_min_idle_time: Optional[int] = None,
         max_count: Optional[int] = None,
         max_size: Optional[int] = None,
-    ) -> Any:
+    ) -> Union[List[List[Any]], Dict[_S, List[List[Tuple[Any, ...]]]]]:
         args: Tuple[Any, ...] = ("XREADGROUP", "GROUP", groupname, consumername)
         args += _read_options(count, max_count, max_size)
         if block is not None:
@@ -145,10 +182,10 @@ class StreamCommands(Sender[_S]):
             args += ("CLAIM", _positive("claim_min_idle_time", claim_min_idle_time, 0))
         return self._command(args + _stream_ids(streams), _streams)
 
-    def xack(self, name: Key, groupname: Any, *ids: Any) -> Any:
+    def xack(self, name: Key, groupname: Any, *ids: Any) -> int:
         return self._command(("XACK", name, groupname) + ids)
 
-    def xdel(self, name: Key, *ids: Any) -> Any:
+    def xdel(self, name: Key, *ids: Any) -> int:
         return self._command(("XDEL", name) + ids)
 
     def xtrim(
@@ -159,7 +196,7 @@ class StreamCommands(Sender[_S]):
         minid: Any = None,
         limit: Optional[int] = None,
         ref_policy: Optional[str] = None,
-    ) -> Any:
+    ) -> int:
         if maxlen is None and minid is None:
             raise DataError("xtrim: give maxlen or minid")
         if ref_policy is not None and ref_policy not in REF_POLICIES:
@@ -169,7 +206,7 @@ class StreamCommands(Sender[_S]):
 
     def xgroup_create(
         self, name: Key, groupname: Any, id: Any = "$", mkstream: bool = False, entries_read: Optional[int] = None
-    ) -> Any:
+    ) -> bool:
         args: Tuple[Any, ...] = ("XGROUP", "CREATE", name, groupname, id)
         if mkstream:
             args += ("MKSTREAM",)
@@ -177,22 +214,22 @@ class StreamCommands(Sender[_S]):
             args += ("ENTRIESREAD", entries_read)
         return self._command(args, _ok)
 
-    def xgroup_destroy(self, name: Key, groupname: Any) -> Any:
+    def xgroup_destroy(self, name: Key, groupname: Any) -> bool:
         return self._command(("XGROUP", "DESTROY", name, groupname), _bool)
 
-    def xgroup_setid(self, name: Key, groupname: Any, id: Any, entries_read: Optional[int] = None) -> Any:
+    def xgroup_setid(self, name: Key, groupname: Any, id: Any, entries_read: Optional[int] = None) -> bool:
         args: Tuple[Any, ...] = ("XGROUP", "SETID", name, groupname, id)
         if entries_read is not None:
             args += ("ENTRIESREAD", entries_read)
         return self._command(args, _ok)
 
-    def xgroup_delconsumer(self, name: Key, groupname: Any, consumername: Any) -> Any:
+    def xgroup_delconsumer(self, name: Key, groupname: Any, consumername: Any) -> int:
         return self._command(("XGROUP", "DELCONSUMER", name, groupname, consumername))
 
-    def xgroup_createconsumer(self, name: Key, groupname: Any, consumername: Any) -> Any:
+    def xgroup_createconsumer(self, name: Key, groupname: Any, consumername: Any) -> int:
         return self._command(("XGROUP", "CREATECONSUMER", name, groupname, consumername))
 
-    def xpending(self, name: Key, groupname: Any) -> Any:
+    def xpending(self, name: Key, groupname: Any) -> Dict[str, Any]:
         """``XPENDING`` summary: ``{"pending", "min", "max", "consumers":
         [{"name", "pending"}]}``."""
 
@@ -211,7 +248,7 @@ class StreamCommands(Sender[_S]):
         count: int,
         consumername: Any = None,
         idle: Optional[int] = None,
-    ) -> Any:
+    ) -> List[Dict[str, Any]]:
         """``XPENDING`` detail: ``[{"message_id", "consumer",
         "time_since_delivered", "times_delivered"}, ...]``."""
         if min is None or max is None or count is None:
@@ -222,6 +259,52 @@ class StreamCommands(Sender[_S]):
         args += (min, max, count) + ((consumername,) if consumername is not None else ())
         fields = ("message_id", "consumer", "time_since_delivered", "times_delivered")
         return self._command(args, lambda reply: [dict(zip(fields, row)) for row in reply])
+
+    @overload
+    def xclaim(
+        self,
+        name: Key,
+        groupname: Any,
+        consumername: Any,
+        min_idle_time: int,
+        message_ids: Iterable[Any],
+        idle: Optional[int] = ...,
+        time: Optional[int] = ...,
+        retrycount: Optional[int] = ...,
+        force: bool = ...,
+        *,
+        justid: Literal[True],
+    ) -> List[_S]: ...
+
+    @overload
+    def xclaim(
+        self,
+        name: Key,
+        groupname: Any,
+        consumername: Any,
+        min_idle_time: int,
+        message_ids: Iterable[Any],
+        idle: Optional[int] = ...,
+        time: Optional[int] = ...,
+        retrycount: Optional[int] = ...,
+        force: bool = ...,
+        justid: Literal[False] = ...,
+    ) -> List[Tuple[_S, Dict[_S, _S]]]: ...
+
+    @overload
+    def xclaim(
+        self,
+        name: Key,
+        groupname: Any,
+        consumername: Any,
+        min_idle_time: int,
+        message_ids: Iterable[Any],
+        idle: Optional[int] = ...,
+        time: Optional[int] = ...,
+        retrycount: Optional[int] = ...,
+        force: bool = ...,
+        justid: bool = ...,
+    ) -> Union[List[Tuple[_S, Dict[_S, _S]]], List[_S]]: ...
 
     def xclaim(
         self,
@@ -235,7 +318,7 @@ class StreamCommands(Sender[_S]):
         retrycount: Optional[int] = None,
         force: bool = False,
         justid: bool = False,
-    ) -> Any:
+    ) -> Union[List[Tuple[_S, Dict[_S, _S]]], List[_S]]:
         """``XCLAIM``: the claimed entries (their ids with ``justid``)."""
         ids = tuple(message_ids) if not isinstance(message_ids, (str, bytes)) else (message_ids,)
         if not ids:
@@ -250,6 +333,31 @@ class StreamCommands(Sender[_S]):
             return self._command(args + ("JUSTID",))
         return self._command(args, _entries)
 
+    @overload
+    def xautoclaim(
+        self,
+        name: Key,
+        groupname: Any,
+        consumername: Any,
+        min_idle_time: int,
+        start_id: Any = ...,
+        count: Optional[int] = ...,
+        *,
+        justid: Literal[True],
+    ) -> List[_S]: ...
+
+    @overload
+    def xautoclaim(
+        self,
+        name: Key,
+        groupname: Any,
+        consumername: Any,
+        min_idle_time: int,
+        start_id: Any = ...,
+        count: Optional[int] = ...,
+        justid: bool = ...,
+    ) -> List[Any]: ...
+
     def xautoclaim(
         self,
         name: Key,
@@ -259,7 +367,7 @@ class StreamCommands(Sender[_S]):
         start_id: Any = "0-0",
         count: Optional[int] = None,
         justid: bool = False,
-    ) -> Any:
+    ) -> List[Any]:
         """``XAUTOCLAIM``: ``[next id, entries, deleted ids]`` (the claimed
         ids alone with ``justid``)."""
         args: Tuple[Any, ...] = ("XAUTOCLAIM", name, groupname, consumername, min_idle_time, start_id)
@@ -269,7 +377,7 @@ class StreamCommands(Sender[_S]):
             return self._command(args + ("JUSTID",), lambda reply: reply[1])
         return self._command(args, lambda reply: [reply[0], _entries(reply[1])] + list(reply[2:]))
 
-    def xinfo_stream(self, name: Key, full: bool = False) -> Any:
+    def xinfo_stream(self, name: Key, full: bool = False) -> Dict[str, Any]:
         """``XINFO STREAM [FULL]`` as a dict (``str`` keys)."""
 
         def info(reply: Any) -> Any:
@@ -290,8 +398,8 @@ class StreamCommands(Sender[_S]):
 
         return self._command(("XINFO", "STREAM", name) + (("FULL",) if full else ()), info)
 
-    def xinfo_groups(self, name: Key) -> Any:
+    def xinfo_groups(self, name: Key) -> List[Dict[str, Any]]:
         return self._command(("XINFO", "GROUPS", name), _dicts)
 
-    def xinfo_consumers(self, name: Key, groupname: Any) -> Any:
+    def xinfo_consumers(self, name: Key, groupname: Any) -> List[Dict[str, Any]]:
         return self._command(("XINFO", "CONSUMERS", name, groupname), _dicts)

@@ -1,7 +1,7 @@
 """Commands on strings, and on the strings read as bitmaps and as
 HyperLogLogs."""
 
-from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Literal, Mapping, Optional, Tuple, Union, overload
 
 from ..exceptions import DataError
 from .replies import (
@@ -21,11 +21,74 @@ from .replies import (
     _timestamp,
 )
 
+#: ``LCS … IDX``'s matches: ``[[start, end], [start, end]]`` in each key
+#: (and the match's length with ``withmatchlen``); its reply is
+#: ``["matches", LcsMatches, "len", length]``.
+LcsMatches = List[List[Union[List[int], int]]]
+
 
 class StringCommands(Sender[_S]):
     def get(self, name: Key) -> Optional[_S]:
         """``GET``: the value, or ``None``."""
         return self._command(("GET", name))
+
+    @overload
+    def set(
+        self,
+        name: Key,
+        value: Value,
+        ex: Optional[Union[Duration, str]] = None,
+        px: Optional[Union[Duration, str]] = None,
+        nx: bool = False,
+        xx: bool = False,
+        keepttl: bool = False,
+        get: Literal[False] = False,
+        exat: Optional[When] = None,
+        pxat: Optional[When] = None,
+        ifeq: Optional[Key] = None,
+        ifne: Optional[Key] = None,
+        ifdeq: Optional[str] = None,
+        ifdne: Optional[str] = None,
+    ) -> Optional[bool]: ...
+
+    @overload
+    def set(
+        self,
+        name: Key,
+        value: Value,
+        ex: Optional[Union[Duration, str]] = None,
+        px: Optional[Union[Duration, str]] = None,
+        nx: bool = False,
+        xx: bool = False,
+        keepttl: bool = False,
+        *,
+        get: Literal[True],
+        exat: Optional[When] = None,
+        pxat: Optional[When] = None,
+        ifeq: Optional[Key] = None,
+        ifne: Optional[Key] = None,
+        ifdeq: Optional[str] = None,
+        ifdne: Optional[str] = None,
+    ) -> Optional[_S]: ...
+
+    @overload
+    def set(
+        self,
+        name: Key,
+        value: Value,
+        ex: Optional[Union[Duration, str]] = None,
+        px: Optional[Union[Duration, str]] = None,
+        nx: bool = False,
+        xx: bool = False,
+        keepttl: bool = False,
+        get: bool = False,
+        exat: Optional[When] = None,
+        pxat: Optional[When] = None,
+        ifeq: Optional[Key] = None,
+        ifne: Optional[Key] = None,
+        ifdeq: Optional[str] = None,
+        ifdne: Optional[str] = None,
+    ) -> Optional[Union[bool, _S]]: ...
 
     def set(
         self,
@@ -43,7 +106,7 @@ class StringCommands(Sender[_S]):
         ifne: Optional[Key] = None,
         ifdeq: Optional[str] = None,
         ifdne: Optional[str] = None,
-    ) -> Any:
+    ) -> Optional[Union[bool, _S]]:
         """``SET`` with ``EX``/``PX``/``EXAT``/``PXAT``/``KEEPTTL`` (one at
         most), ``NX``/``XX`` or one of ``IFEQ``/``IFNE``/``IFDEQ``/``IFDNE``
         (servers that have them), and ``GET``: ``True``, or ``None`` when a
@@ -78,19 +141,19 @@ class StringCommands(Sender[_S]):
             return self._command(tuple(args))
         return self._command(tuple(args), _ok)
 
-    def setex(self, name: Key, time: Duration, value: Value) -> Any:
+    def setex(self, name: Key, time: Duration, value: Value) -> bool:
         return self._command(("SETEX", name, _seconds(time), value), _ok)
 
-    def psetex(self, name: Key, time_ms: Duration, value: Value) -> Any:
+    def psetex(self, name: Key, time_ms: Duration, value: Value) -> bool:
         return self._command(("PSETEX", name, _milliseconds(time_ms), value), _bool)
 
-    def setnx(self, name: Key, value: Value) -> Any:
+    def setnx(self, name: Key, value: Value) -> bool:
         return self._command(("SETNX", name, value), _bool)
 
-    def getset(self, name: Key, value: Value) -> Any:
+    def getset(self, name: Key, value: Value) -> Optional[_S]:
         return self._command(("GETSET", name, value))
 
-    def getdel(self, name: Key) -> Any:
+    def getdel(self, name: Key) -> Optional[_S]:
         return self._command(("GETDEL", name))
 
     def getex(
@@ -101,7 +164,7 @@ class StringCommands(Sender[_S]):
         exat: Optional[When] = None,
         pxat: Optional[When] = None,
         persist: bool = False,
-    ) -> Any:
+    ) -> Optional[_S]:
         """``GETEX`` with one of ``EX``/``PX``/``EXAT``/``PXAT``/``PERSIST``."""
         if sum([ex is not None, px is not None, exat is not None, pxat is not None, persist]) > 1:
             raise DataError("getex: give at most one of ex, px, exat, pxat and persist")
@@ -118,54 +181,93 @@ class StringCommands(Sender[_S]):
             args += ("PERSIST",)
         return self._command(args)
 
-    def getrange(self, key: Key, start: int, end: int) -> Any:
+    def getrange(self, key: Key, start: int, end: int) -> _S:
         return self._command(("GETRANGE", key, start, end))
 
-    def substr(self, name: Key, start: int, end: int = -1) -> Any:
+    def substr(self, name: Key, start: int, end: int = -1) -> _S:
         return self._command(("SUBSTR", name, start, end))
 
-    def setrange(self, name: Key, offset: int, value: Value) -> Any:
+    def setrange(self, name: Key, offset: int, value: Value) -> int:
         return self._command(("SETRANGE", name, offset, value))
 
-    def mget(self, keys: Union[Key, Iterable[Key]], *args: Key) -> Any:
+    def mget(self, keys: Union[Key, Iterable[Key]], *args: Key) -> List[Optional[_S]]:
         """``MGET``: the keys one by one or as one list (at least one)."""
         names = _keys(keys, args)
         if not names:
             raise DataError("mget: no key given")
         return self._command(("MGET",) + names)
 
-    def mset(self, mapping: Mapping[Key, Value]) -> Any:
+    def mset(self, mapping: Mapping[Key, Value]) -> bool:
         return self._command(("MSET",) + _flat(mapping), _ok)
 
-    def msetnx(self, mapping: Mapping[Key, Value]) -> Any:
+    def msetnx(self, mapping: Mapping[Key, Value]) -> bool:
         return self._command(("MSETNX",) + _flat(mapping), _bool)
 
-    def incr(self, name: Key, amount: int = 1) -> Any:
+    def incr(self, name: Key, amount: int = 1) -> int:
         if amount == 1:
             return self._command(("INCR", name))
         return self._command(("INCRBY", name, amount))
 
-    def incrby(self, name: Key, amount: int = 1) -> Any:
+    def incrby(self, name: Key, amount: int = 1) -> int:
         return self._command(("INCRBY", name, amount))
 
-    def incrbyfloat(self, name: Key, amount: float = 1.0) -> Any:
+    def incrbyfloat(self, name: Key, amount: float = 1.0) -> float:
         return self._command(("INCRBYFLOAT", name, amount), _float)
 
-    def decr(self, name: Key, amount: int = 1) -> Any:
+    def decr(self, name: Key, amount: int = 1) -> int:
         return self._command(("DECRBY", name, amount))
 
-    def decrby(self, name: Key, amount: int = 1) -> Any:
+    def decrby(self, name: Key, amount: int = 1) -> int:
         return self._command(("DECRBY", name, amount))
 
-    def append(self, key: Key, value: Value) -> Any:
+    def append(self, key: Key, value: Value) -> int:
         return self._command(("APPEND", key, value))
 
-    def strlen(self, name: Key) -> Any:
+    def strlen(self, name: Key) -> int:
         return self._command(("STRLEN", name))
+
+    @overload
+    def lcs(
+        self,
+        key1: Key,
+        key2: Key,
+        len: Literal[False] = False,
+        idx: Literal[False] = False,
+        minmatchlen: int = 0,
+        withmatchlen: bool = False,
+    ) -> _S: ...
+
+    @overload
+    def lcs(
+        self,
+        key1: Key,
+        key2: Key,
+        len: Literal[True],
+        idx: Literal[False] = False,
+        minmatchlen: int = 0,
+        withmatchlen: bool = False,
+    ) -> int: ...
+
+    @overload
+    def lcs(
+        self,
+        key1: Key,
+        key2: Key,
+        len: bool = False,
+        *,
+        idx: Literal[True],
+        minmatchlen: int = 0,
+        withmatchlen: bool = False,
+    ) -> List[Union[_S, int, LcsMatches]]: ...
+
+    @overload
+    def lcs(
+        self, key1: Key, key2: Key, len: bool = False, idx: bool = False, minmatchlen: int = 0, withmatchlen: bool = False
+    ) -> Union[_S, int, List[Union[_S, int, LcsMatches]]]: ...
 
     def lcs(
         self, key1: Key, key2: Key, len: bool = False, idx: bool = False, minmatchlen: int = 0, withmatchlen: bool = False
-    ) -> Any:
+    ) -> Union[_S, int, List[Union[_S, int, LcsMatches]]]:
         """``LCS``: the longest common subsequence (its length with ``len``,
         its matches with ``idx``)."""
         args: Tuple[Any, ...] = ("LCS", key1, key2)
@@ -181,13 +283,13 @@ class StringCommands(Sender[_S]):
 
     # Bitmaps.
 
-    def setbit(self, name: Key, offset: int, value: int) -> Any:
+    def setbit(self, name: Key, offset: int, value: int) -> int:
         return self._command(("SETBIT", name, offset, 1 if value else 0))
 
-    def getbit(self, name: Key, offset: int) -> Any:
+    def getbit(self, name: Key, offset: int) -> int:
         return self._command(("GETBIT", name, offset))
 
-    def bitcount(self, key: Key, start: Optional[int] = None, end: Optional[int] = None, mode: Optional[str] = None) -> Any:
+    def bitcount(self, key: Key, start: Optional[int] = None, end: Optional[int] = None, mode: Optional[str] = None) -> int:
         """``BITCOUNT [start end [BYTE|BIT]]``."""
         args: Tuple[Any, ...] = ("BITCOUNT", key)
         if (start is None) != (end is None):
@@ -200,7 +302,7 @@ class StringCommands(Sender[_S]):
 
     def bitpos(
         self, key: Key, bit: int, start: Optional[int] = None, end: Optional[int] = None, mode: Optional[str] = None
-    ) -> Any:
+    ) -> int:
         if bit not in (0, 1):
             raise DataError("bitpos: bit is 0 or 1")
         args: Tuple[Any, ...] = ("BITPOS", key, bit)
@@ -214,18 +316,18 @@ class StringCommands(Sender[_S]):
             raise DataError("bitpos: end needs start")
         return self._command(args)
 
-    def bitop(self, operation: str, dest: Key, *keys: Key) -> Any:
+    def bitop(self, operation: str, dest: Key, *keys: Key) -> int:
         return self._command(("BITOP", operation, dest) + keys)
 
     # HyperLogLogs.
 
-    def pfadd(self, name: Key, *values: Value) -> Any:
+    def pfadd(self, name: Key, *values: Value) -> int:
         return self._command(("PFADD", name) + values)
 
-    def pfcount(self, *sources: Key) -> Any:
+    def pfcount(self, *sources: Key) -> int:
         return self._command(("PFCOUNT",) + sources)
 
-    def pfmerge(self, dest: Key, *sources: Key) -> Any:
+    def pfmerge(self, dest: Key, *sources: Key) -> bool:
         return self._command(("PFMERGE", dest) + sources, _ok)
 
 
