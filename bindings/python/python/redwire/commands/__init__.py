@@ -7,14 +7,19 @@ becomes the value redis-py returns (``SET`` → ``True``, ``HGETALL`` → a
 (``_command``): at once, awaited, or queued in a pipeline.
 """
 
+from .acl import AclCommands
+from .arrays import ArrayCommands
+from .bless import BlessCommands
 from .geo import GeoCommands
 from .hashes import HashCommands
 from .keys import KeyCommands
 from .lists import ListCommands
+from .modules import ModuleCommands
 from .publishing import PublishingCommands
 from .replies import Callback, Key, Value, _ok, _S
 from .scans import ScanCommands
 from .scripting import ScriptingCommands
+from .sentinels import SentinelCommands
 from .server import ServerCommands
 from .sets import SetCommands
 from .sorted_sets import SortedSetCommands
@@ -37,5 +42,10 @@ class Commands(
     ScanCommands[_S],
     ScriptingCommands[_S],
     PublishingCommands[_S],
+    AclCommands[_S],
+    ModuleCommands[_S],
+    SentinelCommands[_S],
+    ArrayCommands[_S],
+    BlessCommands[_S],
 ):
     """Every command method; a subclass defines ``_command(args, callback)``."""

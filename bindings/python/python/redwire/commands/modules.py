@@ -1,0 +1,7 @@
+"""Server modules (``MODULE …``)."""
+
+from .replies import Sender, _S
+
+
+class ModuleCommands(Sender[_S]):
+    pass
