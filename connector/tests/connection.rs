@@ -669,6 +669,25 @@ async fn subscriptions_sent_without_waiting_confirm_in_order_with_messages() {
 }
 
 #[tokio::test]
+async fn monitor_sent_without_waiting_reads_every_command_after_ok() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut c = connect(&url(&server)).await;
+    let mut other = connect(&url(&server)).await;
+    c.send_subscription(&["MONITOR"]).await.unwrap();
+    assert_eq!(c.read().await.unwrap(), Frame::SimpleString("OK".into()));
+    other.cmd(&("SET", "watched", "1")).await.unwrap();
+    let Frame::SimpleString(line) = c.read().await.unwrap() else {
+        panic!("a monitor line is a simple string")
+    };
+    assert!(
+        line.ends_with(b"\"SET\" \"watched\" \"1\""),
+        "{}",
+        String::from_utf8_lossy(&line)
+    );
+    assert!(!c.is_reusable());
+}
+
+#[tokio::test]
 async fn empty_and_subscribe_commands_are_refused_where_they_cannot_work() {
     let server = Server::start(ServerOptions::default()).unwrap();
     let mut c = connect(&url(&server)).await;

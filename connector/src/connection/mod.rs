@@ -488,11 +488,11 @@ impl Connection {
         Ok(frame)
     }
 
-    /// Writes a (un)subscribe command, or a `PING`, and returns without
-    /// reading: its confirmations (or the pong) come from
-    /// [`read`](Self::read), in the order the server sent them among the
-    /// messages (the model of a loop that reads every frame, as redis-py's
-    /// `PubSub`). What it asks for is noted at once (see
+    /// Writes a (un)subscribe command, a `PING` or `MONITOR`, and returns
+    /// without reading: its confirmations (the pong, or `OK` then every
+    /// command the server runs) come from [`read`](Self::read), in the
+    /// order the server sent them among the messages (the model of a loop
+    /// that reads every frame, as redis-py's `PubSub` and `Monitor`). What it asks for is noted at once (see
     /// [`resubscriptions`](Self::resubscriptions)), and the connection is
     /// not reusable after it: replies may be left unread. Any other command
     /// is refused with [`Error::NotSubscription`]: its reply would be read
@@ -509,7 +509,7 @@ impl Connection {
             }
         });
         let kind = effects.subscription();
-        if kind.is_none() && name != b"PING" {
+        if kind.is_none() && name != b"PING" && name != b"MONITOR" {
             return Err(Error::NotSubscription {
                 command: String::from_utf8_lossy(&name).into_owned(),
             });

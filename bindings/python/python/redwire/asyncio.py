@@ -22,6 +22,7 @@ here, so that cancellations under load do not make it connect again.
 """
 
 import asyncio
+import functools
 import inspect
 import itertools
 import os
@@ -48,6 +49,8 @@ from . import _native
 from . import client as sync
 from . import pubsub
 from .commands import Callback, Key, Value, _ok, _S
+from .commands.replies import _command_name
+from .monitor import _parsed
 from . import exceptions
 from .client import BlockingConnectionPool, ConnectionPool
 from .exceptions import *  # noqa: F401,F403 - redis.asyncio has them at its top too
@@ -222,8 +225,17 @@ class Client(_Client[_S]):
         self._requests = _Requests(self._native.decode_responses)
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
+        if self.response_callbacks:
+            custom = self.response_callbacks.get(_command_name(args))
+            if custom is not None:
+                callback = functools.partial(custom, **options)
         # No coroutine of its own: the caller awaits the request's.
         return self._requests.run(self._native.submit, callback, args, "NEVER_DECODE" in options)
+
+    def monitor(self) -> "Monitor":  # type: ignore[override]
+        """An awaited :class:`Monitor` (``async with client.monitor() as m:
+        async for command in m.listen()``)."""
+        return Monitor(self._native.pubsub(), self._requests)
 
     def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline[_S]":
         """A pipeline whose :meth:`Pipeline.execute` is awaited."""
@@ -632,3 +644,44 @@ class PubSub(pubsub.PubSub):
 
     async def __aexit__(self, *exc_info: Any) -> None:
         pubsub.PubSub.close(self)
+
+
+class Monitor:
+    """``MONITOR`` awaited, as ``redis.asyncio``'s: ``async with
+    client.monitor() as m`` sends it; :meth:`next_command` and
+    :meth:`listen` give each command the server runs (see
+    :class:`redwire.monitor.Monitor`)."""
+
+    def __init__(self, native: "_native.NativePubSub", requests: _Requests) -> None:
+        self._native = native
+        self._requests = requests
+        self._lost = False
+
+    async def _read(self) -> Any:
+        if self._lost:
+            raise ConnectionError("the monitor's connection was lost")
+        try:
+            return await self._requests.run(self._native.submit_message, None, None)
+        except ConnectionError:
+            self._lost = True
+            raise
+
+    async def __aenter__(self) -> "Monitor":
+        await self._requests.run(self._native.submit, None, ("MONITOR",))
+        reply = await self._read()
+        if reply not in (b"OK", "OK"):
+            self._native.close()
+            raise exceptions.RedisError(f"MONITOR failed: {reply!r}")
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self._native.close()
+
+    async def next_command(self) -> Dict[str, Any]:
+        """The next command the server runs, waiting for it."""
+        return _parsed(await self._read())
+
+    async def listen(self) -> AsyncIterator[Dict[str, Any]]:
+        """Every command the server runs, waiting for each."""
+        while True:
+            yield await self.next_command()

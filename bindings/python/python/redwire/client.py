@@ -8,10 +8,38 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, 
 
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok, _S
+from .commands.replies import _command_name
 from .lock import Lock
+from .monitor import Monitor
 from .pubsub import PubSub
 from .options import split_url, translate, url_wins
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
+
+class Encoder:
+    """redis-py's ``Encoder``: arguments to bytes, replies to ``str`` when
+    decoding."""
+
+    def __init__(self, encoding: str, encoding_errors: str, decode_responses: bool) -> None:
+        self.encoding = encoding
+        self.encoding_errors = encoding_errors
+        self.decode_responses = decode_responses
+
+    def encode(self, value: Any) -> bytes:
+        if isinstance(value, (bytes, memoryview)):
+            return bytes(value)
+        if isinstance(value, bool):
+            raise DataError("Invalid input of type: 'bool'. Convert to a bytes, string, int or float first.")
+        if isinstance(value, (int, float)):
+            return repr(value).encode()
+        if not isinstance(value, str):
+            raise DataError(f"Invalid input of type: '{type(value).__name__}'. Convert to a bytes, string, int or float first.")
+        return value.encode(self.encoding, self.encoding_errors)
+
+    def decode(self, value: Any, force: bool = False) -> Any:
+        if (self.decode_responses or force) and isinstance(value, (bytes, memoryview)):
+            return bytes(value).decode(self.encoding, self.encoding_errors)
+        return value
+
 
 if TYPE_CHECKING:
     from .commands.queued import QueuedCommands as _PipelineCommands
@@ -143,8 +171,19 @@ class Client(Commands[_S]):
             self._native = pool._native_client(self._asyncio)
         else:
             self._native = _native.NativeClient(chosen, self._asyncio)
+        self._started(options)
+
+    def _started(self, options: Dict[str, Any]) -> None:
+        """What a client keeps beside its native one."""
         # The pub/sub objects it made, closed with it.
         self._pubsubs: "weakref.WeakSet[PubSub]" = weakref.WeakSet()
+        self._connection_kwargs = {name: value for name, value in options.items() if value is not None}
+        #: Readings of replies by command name, as ``set_response_callback``
+        #: sets them (``callback(reply, **options)``); they win over the
+        #: method's own.
+        self.response_callbacks: Dict[str, Callable[..., Any]] = {}
+        # A pool this client owns (``from_pool``), closed with it.
+        self._owned_pool: Optional[ConnectionPool] = None
 
     @overload
     @classmethod
@@ -166,7 +205,69 @@ class Client(Commands[_S]):
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         # NEVER_DECODE (redis-py's option): the reply as bytes (DUMP's).
         reply = self._native.execute(args, "NEVER_DECODE" in options) if options else self._native.execute(args)
+        if self.response_callbacks:
+            custom = self.response_callbacks.get(_command_name(args))
+            if custom is not None:
+                return custom(reply, **options)
         return callback(reply) if callback is not None else reply
+
+    @classmethod
+    def from_pool(cls, connection_pool: "ConnectionPool") -> "Client[Any]":
+        """A client on ``connection_pool`` that owns it: closing the client
+        disconnects the pool, as redis-py's."""
+        client = cls(connection_pool=connection_pool)
+        client._owned_pool = connection_pool
+        return client
+
+    def client(self) -> "Client[_S]":
+        """A client of its own connection, taken from this client's pool on
+        its first request and given back by :meth:`close` (redis-py's
+        ``single_connection_client``): commands that keep state on their
+        connection (``SELECT``, ``CLIENT SETNAME``, ...) run there. A
+        connection whose state changed is closed rather than pooled again.
+        Not on a cluster client."""
+        held = type(self).__new__(type(self))
+        held._native = self._native.hold()
+        held._health_check_interval = self._health_check_interval
+        held._started(self._connection_kwargs)
+        return held
+
+    def monitor(self) -> Monitor:
+        """A :class:`~redwire.monitor.Monitor` of every command the server
+        runs, on a connection of its own (``with client.monitor() as m:``)."""
+        return Monitor(self._native.pubsub())
+
+    def get_connection_kwargs(self) -> Dict[str, Any]:
+        """The options the client was made with (those given)."""
+        return self._connection_kwargs
+
+    def get_encoder(self) -> Encoder:
+        """How arguments are encoded and replies decoded, as redis-py's."""
+        return Encoder("utf-8", "strict", self._native.decode_responses)
+
+    def get_retry(self) -> Any:
+        """The ``retry`` given (accepted and not used: see COMPATIBILITY.md)."""
+        return self._connection_kwargs.get("retry")
+
+    def set_retry(self, retry: Any) -> None:
+        """Keeps ``retry`` for :meth:`get_retry` (not used: the core retries
+        what surely was not sent)."""
+        self._connection_kwargs["retry"] = retry
+
+    def get_cache(self) -> None:
+        """The client-side cache: none (``cache_config`` is not there yet)."""
+        return None
+
+    def set_response_callback(self, command: str, callback: Callable[..., Any]) -> None:
+        """Reads the replies of ``command`` (a name as redis-py gives it:
+        ``"GET"``, ``"CONFIG GET"``) with ``callback(reply, **options)``
+        from now on, in every method that sends it."""
+        self.response_callbacks[command.upper()] = callback
+
+    def load_external_module(self, funcname: str, func: Any) -> None:
+        """Adds ``func`` as the attribute ``funcname`` (redis-py's way to add
+        a module's commands)."""
+        setattr(self, funcname, func)
 
     def pipeline(self, transaction: Optional[bool] = None) -> "Pipeline[_S]":
         """A pipeline: commands queue until :meth:`Pipeline.execute` sends
@@ -253,6 +354,8 @@ class Client(Commands[_S]):
         for pubsub in list(self._pubsubs):
             pubsub.close()
         self._native.close()
+        if self._owned_pool is not None:
+            self._owned_pool.disconnect()
 
     def __enter__(self) -> "Client[_S]":
         return self

@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, Iterator, List, Literal, Mapping, Option
 from . import _native
 from .client import Client
 from .commands import Callback, Key, Value, _S
+from .commands.replies import _command_name
 from .exceptions import DataError, RedisClusterException
 
 #: redis-py's names for sets of nodes (``target_nodes=RedisCluster.PRIMARIES``).
@@ -28,11 +29,7 @@ _TO_PRIMARIES = frozenset({
 #: Commands of one key or more that redis-py splits by slot, adding up
 #: what each part counts.
 _SPLIT_BY_SLOT = frozenset({"DEL", "EXISTS", "TOUCH", "UNLINK"})
-#: Commands whose first word is a container (``SCRIPT LOAD``).
-_CONTAINERS = frozenset({
-    "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY", "MEMORY", "MODULE", "OBJECT",
-    "PUBSUB", "SCRIPT", "SLOWLOG", "XINFO", "XGROUP",
-})
+
 
 
 def _merged_lists(replies: Dict[str, Any]) -> Any:
@@ -67,15 +64,6 @@ _MERGED: Dict[str, Callable[[Dict[str, Any]], Any]] = {
     "PUBSUB NUMSUB": _summed_numsub,
     "PUBSUB SHARDNUMSUB": _summed_numsub,
 }
-
-
-def _name(args: Tuple[Any, ...]) -> str:
-    """A command's name, upper case: two words for a container's."""
-    words = [arg.decode(errors="replace") if isinstance(arg, bytes) else str(arg) for arg in args[:2]]
-    first = words[0].upper() if words else ""
-    if first in _CONTAINERS and len(words) > 1:
-        return f"{first} {words[1].upper()}"
-    return first
 
 
 class ClusterNode:
@@ -211,7 +199,7 @@ class RedisCluster(Client[_S]):
         return cls(url=url, **kwargs)
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
-        name = _name(args)
+        name = _command_name(args)
         target = options.get("target_nodes")
         if target is None and name in _TO_PRIMARIES:
             target = PRIMARIES

@@ -385,6 +385,25 @@ BY_NAME: Dict[str, Callable[[Any], Any]] = {
     **{name: _float for name in ("INCRBYFLOAT", "HINCRBYFLOAT", "ZSCORE", "ZINCRBY", "GEODIST")},
 }
 
+#: Commands whose first word is a container (``SCRIPT LOAD``).
+_CONTAINERS = frozenset({
+    "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY", "MEMORY", "MODULE", "OBJECT",
+    "PUBSUB", "SCRIPT", "SLOWLOG", "XINFO", "XGROUP",
+})
+
+
+def _command_name(args: Tuple[Any, ...]) -> str:
+    """A command's name as redis-py names it: upper case, two words for a
+    container's (``SCRIPT LOAD``), whether given as one argument or two."""
+    words = [arg.decode(errors="replace") if isinstance(arg, bytes) else str(arg) for arg in args[:2]]
+    first = words[0].upper() if words else ""
+    if " " in first:
+        return " ".join(first.split()[:2])
+    if first in _CONTAINERS and len(words) > 1:
+        return f"{first} {words[1].upper()}"
+    return first
+
+
 def by_name(args: Tuple[Any, ...]) -> Optional[Callable[[Any], Any]]:
     """The reading of ``BY_NAME`` for a command, by its first argument
     only, as redis-py picks it (``"CONFIG GET"`` given as one argument is
