@@ -129,6 +129,19 @@ impl Parts {
         }
     }
 
+    /// A cluster client's cluster, its topology read first if it was not
+    /// yet (a client of one server: checked by `cluster_parts` before).
+    async fn ready_cluster(&self) -> Result<Cluster, Error> {
+        self.client.reach_cluster().await?.cloned().ok_or_else(|| {
+            redwire::ConfigError::Invalid {
+                field: "client",
+                rule: "a cluster client",
+                value: "a client of one server".to_owned(),
+            }
+            .into()
+        })
+    }
+
     /// Runs `pipeline`'s commands (see `cmd`).
     async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
         if pipeline.is_empty() {
@@ -312,9 +325,9 @@ impl NativeClient {
         Ok(fresh)
     }
 
-    /// Its cluster, the topology read first if it was not yet; a client
-    /// of one server raises `RedisClusterException`.
-    fn cluster(&self, py: Python<'_>) -> PyResult<(Arc<Parts>, Cluster)> {
+    /// Its parts, for a cluster client; a client of one server raises
+    /// `RedisClusterException`.
+    fn cluster_parts(&self, py: Python<'_>) -> PyResult<Arc<Parts>> {
         let parts = self.parts()?;
         if !parts.client.is_cluster() {
             return Err(PyErr::from_value(errors::instance(
@@ -323,12 +336,14 @@ impl NativeClient {
                 "not a cluster client",
             )?));
         }
-        if parts.client.cluster().is_none() {
-            parts.run(py, parts.client.query::<Frame>("PING"))?;
-        }
-        let cluster = parts.client.cluster().cloned().ok_or_else(|| {
-            pyo3::exceptions::PyRuntimeError::new_err("the cluster's topology was not read")
-        })?;
+        Ok(parts)
+    }
+
+    /// Its cluster, the topology read first if it was not yet (waiting
+    /// for it: an asyncio client's first use of a node list blocks).
+    fn cluster(&self, py: Python<'_>) -> PyResult<(Arc<Parts>, Cluster)> {
+        let parts = self.cluster_parts(py)?;
+        let cluster = parts.run(py, parts.ready_cluster())?;
         Ok((parts, cluster))
     }
 
@@ -543,6 +558,24 @@ impl NativeClient {
         reply::to_python(py, &frame, self.options.decode_responses)
     }
 
+    /// Starts `execute_on` as asyncio request `id` (the topology read
+    /// first, on the runtime, if it was not yet).
+    fn submit_on(
+        &self,
+        py: Python<'_>,
+        completions: &Completions,
+        id: u64,
+        node: String,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
+        let args = FlatArgs::from_tuple(args)?;
+        let parts = self.cluster_parts(py)?;
+        completions.spawn(id, None, async move {
+            let cluster = parts.ready_cluster().await?;
+            cluster.cmd_on(&node, &args).await.map(Outcome::Reply)
+        })
+    }
+
     /// A walk over every key of the cluster with `SCAN` and its options
     /// (`MATCH`, `COUNT`, `TYPE`), as `redwire::Cluster::scan` walks it.
     fn scan(&self, py: Python<'_>, options: &Bound<'_, PyTuple>) -> PyResult<NativeScan> {
@@ -618,6 +651,18 @@ impl NativeScan {
             list.append(reply::to_python(py, &Frame::BulkString(key), self.decode)?)?;
         }
         Ok(Some(list))
+    }
+
+    /// Starts `next_batch` as asyncio request `id`: its outcome the keys'
+    /// list, or `None`.
+    fn submit(&self, completions: &Completions, id: u64) -> PyResult<()> {
+        let scan = self.scan.clone();
+        completions.spawn(id, None, async move {
+            let batch = scan.lock().await.next_batch().await?;
+            Ok(Outcome::Reply(batch.map_or(Frame::Null, |keys| {
+                Frame::Array(keys.into_iter().map(Frame::BulkString).collect())
+            })))
+        })
     }
 }
 

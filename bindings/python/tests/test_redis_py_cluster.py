@@ -78,3 +78,45 @@ def test_target_nodes_that_name_nothing_known_are_refused(cluster: Dict[str, Any
     with pytest.raises(redwire.RedisError, match="node"):
         client.dbsize(target_nodes=redwire.ClusterNode("127.0.0.1", 1))
     client.close()
+
+
+async def _async_program(client: Any) -> List[Any]:
+    """The asyncio twin of ``_program``'s main steps."""
+    primaries = client.PRIMARIES
+    seen: List[Any] = [await client.flushall()]
+    seen.append(await client.mset_nonatomic({"a": 1, "b": 2, "c": 3, "{a}x": 4}))
+    seen.append(await client.mget_nonatomic(["a", "b", "nokey", "c"], "{a}x"))
+    seen.append(await client.exists("a", "b", "nokey", "c", "{a}x"))
+    seen.append(await client.delete("a", "b", "nokey"))
+    for i in range(30):
+        await client.set(f"k:{i}", i)
+    seen.append(sorted(await client.keys("k:*", target_nodes=primaries)))
+    seen.append(await client.dbsize(target_nodes=primaries))
+    seen.append(sorted([key async for key in client.scan_iter(match="k:*", count=5)]))
+    seen.append(await client.ping(target_nodes=client.ALL_NODES))
+    sha = await client.script_load("return 7")
+    seen.append(await client.script_exists(sha, "0" * 40))
+    seen.append(await client.script_flush())
+    echoed = await client.echo("hi", target_nodes=primaries)
+    seen.append(sorted(echoed.items()))
+    seen.append(sorted((await client.flushdb()).items()))
+    return seen
+
+
+def test_the_asyncio_cluster_client_too(cluster: Dict[str, Any]) -> None:
+    import asyncio
+
+    import redis.asyncio
+
+    import redwire.asyncio
+
+    node = cluster["nodes"][0]
+
+    async def run(module: Any) -> List[Any]:
+        client = module.RedisCluster(host=node["host"], port=node["port"], decode_responses=True)
+        try:
+            return await _async_program(client)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(run(redwire.asyncio)) == asyncio.run(run(redis.asyncio))

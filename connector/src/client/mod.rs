@@ -303,6 +303,24 @@ impl Client {
         }
     }
 
+    /// The cluster behind this client, reached first if it was not yet
+    /// (a [lazy](Self::lazy) client's topology read); `None` for a client
+    /// of one server.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &redwire::Client) -> Result<(), redwire::Error> {
+    /// if let Some(cluster) = client.reach_cluster().await? {
+    ///     println!("masters: {:?}", cluster.masters());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn reach_cluster(&self) -> Result<Option<&Cluster>, Error> {
+        match &self.topology {
+            Topology::Cluster(lazy) => lazy.get().await.map(Some),
+            Topology::Server { .. } => Ok(None),
+        }
+    }
+
     /// Whether it is a cluster's client (reached yet or not).
     pub fn is_cluster(&self) -> bool {
         matches!(self.topology, Topology::Cluster(_))

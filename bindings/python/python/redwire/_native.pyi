@@ -39,12 +39,16 @@ class NativeClient:
         """A cluster's masters and replicas (``host:port``)."""
     def execute_on(self, node: str, args: Tuple[Any, ...]) -> Any:
         """One command on one cluster node, as it is."""
+    def submit_on(self, completions: "Completions", id: int, node: str, args: Tuple[Any, ...]) -> None:
+        """``execute_on`` as asyncio request ``id``."""
     def scan(self, options: Tuple[Any, ...]) -> "NativeScan":
         """A walk over every key of the cluster."""
 
 class NativeScan:
     def next_batch(self) -> Optional[List[Any]]:
         """The next keys, or ``None`` once the walk is over."""
+    def submit(self, completions: "Completions", id: int) -> None:
+        """``next_batch`` as asyncio request ``id``."""
 
 def keyslot(key: bytes) -> int:
     """The hash slot of ``key``."""

@@ -38,6 +38,7 @@ from typing import (
     Generator,
     List,
     Literal,
+    Mapping,
     Optional,
     Sequence,
     Tuple,
@@ -53,12 +54,16 @@ from .commands.replies import _command_name
 from .monitor import _parsed
 from . import exceptions
 from .client import BlockingConnectionPool, ConnectionPool
+from .cluster import _ACCEPTED, ClusterNode, Routing, _cluster_url, _merged, _names
+from .commands.scans import _options as _scan_options
 from .exceptions import *  # noqa: F401,F403 - redis.asyncio has them at its top too
 from .lock import AsyncLock
 from .exceptions import ConnectionError, NoScriptError, WatchError
 
 __all__ = [
     "Client",
+    "RedisCluster",
+    "ClusterNode",
     "Redis",
     "StrictRedis",
     "Pipeline",
@@ -441,6 +446,115 @@ def connect(url: Optional[str] = None, *, decode_responses: bool, **options: Any
 def connect(url: Optional[str] = None, **options: Any) -> Client[Any]:
     """An asyncio :class:`Client` for ``url`` and the keyword options."""
     return Client(url=url, **options)
+
+
+class RedisCluster(Routing, Client[_S]):  # type: ignore[misc]
+    """``redis.asyncio``'s ``RedisCluster``: :class:`redwire.RedisCluster`
+    with awaited requests (the same routing: every primary for the
+    commands redis-py sends so, ``target_nodes``, split by slot). It reads
+    the topology on its first request; ``get_nodes`` and the like before
+    that wait for it."""
+
+    @overload
+    def __init__(
+        self: "RedisCluster[str]",
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Optional[Sequence[ClusterNode]] = None,
+        *,
+        decode_responses: Literal[True],
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "RedisCluster[bytes]",
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Optional[Sequence[ClusterNode]] = None,
+        *,
+        decode_responses: Literal[False] = False,
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "RedisCluster[Any]",
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Optional[Sequence[ClusterNode]] = None,
+        *,
+        decode_responses: bool,
+        **kwargs: Any,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        port: int = 6379,
+        startup_nodes: Optional[Sequence[ClusterNode]] = None,
+        read_from_replicas: bool = False,
+        url: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        for name in _ACCEPTED:
+            kwargs.pop(name, None)
+        url = _cluster_url(host, port, startup_nodes, url)
+        super().__init__(url=url, read_from_replicas=read_from_replicas or None, **kwargs)
+
+    def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
+        name, nodes, parts = self._route(args, options)
+        if nodes is not None:
+            return self._on_nodes(name, nodes, args, callback)
+        if parts is not None:
+            return self._counted(parts, callback)
+        return super()._command(args, callback, **options)
+
+    async def _on_nodes(
+        self, name: str, nodes: List[ClusterNode], args: Tuple[Any, ...], callback: Callback
+    ) -> Any:
+        """Runs a command on each of ``nodes`` as it is; the replies merged."""
+        replies = await asyncio.gather(
+            *(self._requests.run(self._native.submit_on, callback, node.name, args) for node in nodes)
+        )
+        return _merged(name, {node.name: reply for node, reply in zip(nodes, replies)})
+
+    async def _counted(self, parts: List[Tuple[Any, ...]], callback: Callback) -> int:
+        counts = await asyncio.gather(*(Client._command(self, part, callback) for part in parts))
+        return sum(counts)
+
+    async def mget_nonatomic(self, keys: Union[Key, Sequence[Key]], *args: Key) -> List[Optional[_S]]:
+        """``MGET`` of keys in any slots: one per slot, the values in the
+        order of the keys."""
+        names = _names(keys, args)
+        groups = self._by_slot(names)
+        parts: List[Tuple[Any, ...]] = []
+        for group in groups:
+            part: List[Any] = [names[i] for i in group]
+            parts.append(("MGET", *part))
+        replies = await asyncio.gather(*(Client._command(self, part) for part in parts))
+        values: List[Any] = [None] * len(names)
+        for group, reply in zip(groups, replies):
+            for position, value in zip(group, reply):
+                values[position] = value
+        return values
+
+    async def mset_nonatomic(self, mapping: Mapping[Key, Value]) -> List[bool]:
+        """``MSET`` of keys in any slots: one per slot; ``True`` for each."""
+        parts = self._mset_parts(mapping)
+        return list(await asyncio.gather(*(Client._command(self, part, lambda reply: True) for part in parts)))
+
+    async def scan_iter(  # type: ignore[override]
+        self, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """Every key of every primary, as :meth:`redwire.RedisCluster.scan_iter`."""
+        walk = self._native.scan(_scan_options(match, count, _type))
+        while True:
+            batch = await self._requests.run(walk.submit, None)
+            if batch is None:
+                return
+            for key in batch:
+                yield key
 
 
 class Pipeline(sync.Pipeline[_S]):

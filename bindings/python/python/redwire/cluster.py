@@ -11,6 +11,7 @@ from . import _native
 from .client import Client
 from .commands import Callback, Key, Value, _S
 from .commands.replies import _command_name
+from .commands.scans import _options as _scan_options
 from .exceptions import DataError, RedisClusterException
 
 #: redis-py's names for sets of nodes (``target_nodes=RedisCluster.PRIMARIES``).
@@ -90,7 +91,164 @@ class ClusterNode:
 TargetNodes = Union[str, ClusterNode, Sequence[ClusterNode], Mapping[Any, ClusterNode]]
 
 
-class RedisCluster(Client[_S]):
+def _cluster_url(
+    host: Optional[str], port: int, startup_nodes: Optional[Sequence[ClusterNode]], url: Optional[str]
+) -> str:
+    """The ``redis+cluster://`` URL of ``RedisCluster``'s arguments: a URL
+    (any node), or ``host``/``port`` and ``startup_nodes``."""
+    nodes: List[str] = [node.name for node in startup_nodes or ()]
+    if url is not None:
+        scheme, _, rest = url.partition("://")
+        if "+cluster" not in scheme:
+            scheme += "+cluster"
+        return f"{scheme}://{rest}"
+    if host is not None:
+        nodes.insert(0, f"{host}:{port}")
+    if not nodes:
+        raise RedisClusterException("RedisCluster needs host and port, startup_nodes or a URL")
+    return "redis+cluster://" + ",".join(nodes)
+
+
+#: redis-py's tuning options, accepted and not used: the core bounds its
+#: redirections and retries itself.
+_ACCEPTED = (
+    "cluster_error_retry_attempts",
+    "require_full_coverage",
+    "reinitialize_steps",
+    "load_balancing_strategy",
+    "dynamic_startup_nodes",
+    "address_remap",
+)
+
+
+def _merged(name: str, replies: Dict[str, Any]) -> Any:
+    """The replies of several nodes as redis-py gives them: merged for the
+    commands it merges, else ``{node name: reply}`` (one node: its reply)."""
+    if name in _MERGED:
+        return _MERGED[name](replies)
+    return next(iter(replies.values())) if len(replies) == 1 else replies
+
+
+class Routing:
+    """What the sync and asyncio cluster clients share: where a command
+    goes (:meth:`_route`), the nodes, slots. ``_native`` is the client's."""
+
+    _native: "_native.NativeClient"
+
+    PRIMARIES = PRIMARIES
+    REPLICAS = REPLICAS
+    ALL_NODES = ALL_NODES
+    RANDOM = RANDOM
+    DEFAULT_NODE = DEFAULT_NODE
+
+    def _route(
+        self, args: Tuple[Any, ...], options: Dict[str, Any]
+    ) -> Tuple[str, Optional[List[ClusterNode]], Optional[List[Tuple[Any, ...]]]]:
+        """A command's name, and either the nodes it goes to (``target_nodes``,
+        or every primary for the commands redis-py sends so), or the parts
+        it is split into by slot; neither: where the core routes it."""
+        name = _command_name(args)
+        target = options.get("target_nodes")
+        if target is None and name in _TO_PRIMARIES:
+            target = PRIMARIES
+        if target is not None:
+            return name, self._targets(target), None
+        if name in _SPLIT_BY_SLOT and len(args) > 2:
+            keys = args[1:]
+            groups = self._by_slot(keys)
+            if len(groups) > 1:
+                return name, None, [(args[0], *[keys[i] for i in group]) for group in groups]
+        return name, None, None
+
+    def _targets(self, target: TargetNodes) -> List[ClusterNode]:
+        """The nodes ``target_nodes`` names."""
+        if isinstance(target, ClusterNode):
+            return [target]
+        if isinstance(target, Mapping):
+            return list(target.values())
+        if isinstance(target, str):
+            sets: Dict[str, Callable[[], List[ClusterNode]]] = {
+                PRIMARIES: self.get_primaries,
+                REPLICAS: self.get_replicas,
+                ALL_NODES: self.get_nodes,
+                RANDOM: lambda: [self.get_random_node()],
+                DEFAULT_NODE: lambda: [self.get_default_node()],
+            }
+            chosen = sets.get(target)
+            if chosen is None:
+                raise RedisClusterException(f"target_nodes: unknown set of nodes {target!r}")
+            return chosen()
+        nodes = list(target)
+        if not all(isinstance(node, ClusterNode) for node in nodes):
+            raise RedisClusterException("target_nodes: give a ClusterNode, a list of them, or a name of a set")
+        return nodes
+
+    def _by_slot(self, keys: Sequence[Key]) -> List[List[int]]:
+        """The positions of ``keys``, grouped by the keys' hash slot."""
+        groups: Dict[int, List[int]] = {}
+        for position, key in enumerate(keys):
+            groups.setdefault(self.keyslot(key), []).append(position)
+        return list(groups.values())
+
+    def _mset_parts(self, mapping: Mapping[Key, Value]) -> List[Tuple[Any, ...]]:
+        """``MSET`` commands, one per slot, of ``mapping``."""
+        if not mapping:
+            raise DataError("mset_nonatomic: give at least one key and value")
+        keys = list(mapping)
+        parts: List[Tuple[Any, ...]] = []
+        for group in self._by_slot(keys):
+            pairs: List[Any] = []
+            for i in group:
+                pairs += [keys[i], mapping[keys[i]]]
+            parts.append(("MSET", *pairs))
+        return parts
+
+    def keyslot(self, key: Key) -> int:
+        """The hash slot of ``key`` (``CLUSTER KEYSLOT``, computed here)."""
+        if isinstance(key, str):
+            key = key.encode()
+        elif isinstance(key, memoryview):
+            key = key.tobytes()
+        elif not isinstance(key, bytes):
+            key = str(key).encode()
+        slot: int = _native.keyslot(key)
+        return slot
+
+    def get_primaries(self) -> List[ClusterNode]:
+        """The primaries, as the slot map names them now."""
+        return [ClusterNode(*_address(name), server_type="primary") for name in self._native.nodes()[0]]
+
+    def get_replicas(self) -> List[ClusterNode]:
+        """The replicas, as the slot map names them now."""
+        return [ClusterNode(*_address(name), server_type="replica") for name in self._native.nodes()[1]]
+
+    def get_nodes(self) -> List[ClusterNode]:
+        """Every node: the primaries, then the replicas."""
+        return self.get_primaries() + self.get_replicas()
+
+    def get_random_node(self) -> ClusterNode:
+        return random.choice(self.get_nodes())
+
+    def get_default_node(self) -> ClusterNode:
+        """The node ``target_nodes=DEFAULT_NODE`` names: the first primary
+        in slot order. (A keyless command without ``target_nodes`` goes
+        where the core routes it: a primary.)"""
+        return self.get_primaries()[0]
+
+    def get_node(
+        self, host: Optional[str] = None, port: Optional[int] = None, node_name: Optional[str] = None
+    ) -> Optional[ClusterNode]:
+        """The node at ``host``:``port`` (or named ``node_name``), or ``None``."""
+        wanted = node_name if node_name is not None else f"{host}:{port}"
+        return next((node for node in self.get_nodes() if node.name == wanted), None)
+
+
+def _names(keys: Union[Key, Sequence[Key]], args: Tuple[Key, ...]) -> List[Key]:
+    """``mget_nonatomic``'s keys: a list, or keys given one by one."""
+    return [keys, *args] if isinstance(keys, (bytes, str, memoryview)) else [*keys, *args]
+
+
+class RedisCluster(Routing, Client[_S]):
     """A cluster client from ``host``/``port``, ``startup_nodes`` or a
     ``redis://`` URL (any node of the cluster: the others are found).
     redis-py's tuning options (``cluster_error_retry_attempts``,
@@ -108,21 +266,6 @@ class RedisCluster(Client[_S]):
     list of them) sends it to those nodes, the replies merged as redis-py
     merges them (``KEYS`` concatenated, ``DBSIZE`` added up, ``PING`` all
     true, ...) or given as ``{node name: reply}``."""
-
-    PRIMARIES = PRIMARIES
-    REPLICAS = REPLICAS
-    ALL_NODES = ALL_NODES
-    RANDOM = RANDOM
-    DEFAULT_NODE = DEFAULT_NODE
-
-    _ACCEPTED = (
-        "cluster_error_retry_attempts",
-        "require_full_coverage",
-        "reinitialize_steps",
-        "load_balancing_strategy",
-        "dynamic_startup_nodes",
-        "address_remap",
-    )
 
     @overload
     def __init__(
@@ -166,20 +309,9 @@ class RedisCluster(Client[_S]):
         url: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
-        for name in self._ACCEPTED:
+        for name in _ACCEPTED:
             kwargs.pop(name, None)
-        nodes: List[str] = [node.name for node in startup_nodes or ()]
-        if url is not None:
-            scheme, _, rest = url.partition("://")
-            if "+cluster" not in scheme:
-                scheme += "+cluster"
-            url = f"{scheme}://{rest}"
-        elif host is not None:
-            nodes.insert(0, f"{host}:{port}")
-        if url is None:
-            if not nodes:
-                raise RedisClusterException("RedisCluster needs host and port, startup_nodes or a URL")
-            url = "redis+cluster://" + ",".join(nodes)
+        url = _cluster_url(host, port, startup_nodes, url)
         super().__init__(url=url, read_from_replicas=read_from_replicas or None, **kwargs)
 
     @overload
@@ -199,24 +331,14 @@ class RedisCluster(Client[_S]):
         return cls(url=url, **kwargs)
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
-        name = _command_name(args)
-        target = options.get("target_nodes")
-        if target is None and name in _TO_PRIMARIES:
-            target = PRIMARIES
-        if target is not None:
-            replies = {node.name: self._on(node, args, callback) for node in self._targets(target)}
-            if name in _MERGED:
-                return _MERGED[name](replies)
-            return next(iter(replies.values())) if len(replies) == 1 else replies
-        if name in _SPLIT_BY_SLOT and len(args) > 2:
-            keys = args[1:]
-            groups = self._by_slot(keys)
-            if len(groups) > 1:
-                counted = 0
-                for group in groups:
-                    part: List[Any] = [keys[i] for i in group]
-                    counted += super()._command((args[0], *part), callback)
-                return counted
+        name, nodes, parts = self._route(args, options)
+        if nodes is not None:
+            return _merged(name, {node.name: self._on(node, args, callback) for node in nodes})
+        if parts is not None:
+            counted = 0
+            for part in parts:
+                counted += super()._command(part, callback)
+            return counted
         return super()._command(args, callback, **options)
 
     def _on(self, node: ClusterNode, args: Tuple[Any, ...], callback: Callback) -> Any:
@@ -224,113 +346,27 @@ class RedisCluster(Client[_S]):
         reply = self._native.execute_on(node.name, args)
         return callback(reply) if callback is not None else reply
 
-    def _targets(self, target: TargetNodes) -> List[ClusterNode]:
-        """The nodes ``target_nodes`` names."""
-        if isinstance(target, ClusterNode):
-            return [target]
-        if isinstance(target, Mapping):
-            return list(target.values())
-        if isinstance(target, str):
-            sets: Dict[str, Callable[[], List[ClusterNode]]] = {
-                PRIMARIES: self.get_primaries,
-                REPLICAS: self.get_replicas,
-                ALL_NODES: self.get_nodes,
-                RANDOM: lambda: [self.get_random_node()],
-                DEFAULT_NODE: lambda: [self.get_default_node()],
-            }
-            chosen = sets.get(target)
-            if chosen is None:
-                raise RedisClusterException(f"target_nodes: unknown set of nodes {target!r}")
-            return chosen()
-        nodes = list(target)
-        if not all(isinstance(node, ClusterNode) for node in nodes):
-            raise RedisClusterException("target_nodes: give a ClusterNode, a list of them, or a name of a set")
-        return nodes
-
-    def _by_slot(self, keys: Sequence[Key]) -> List[List[int]]:
-        """The positions of ``keys``, grouped by the keys' hash slot."""
-        groups: Dict[int, List[int]] = {}
-        for position, key in enumerate(keys):
-            groups.setdefault(self.keyslot(key), []).append(position)
-        return list(groups.values())
-
-    def keyslot(self, key: Key) -> int:
-        """The hash slot of ``key`` (``CLUSTER KEYSLOT``, computed here)."""
-        if isinstance(key, str):
-            key = key.encode()
-        elif isinstance(key, memoryview):
-            key = key.tobytes()
-        elif not isinstance(key, bytes):
-            key = str(key).encode()
-        slot: int = _native.keyslot(key)
-        return slot
-
-    def get_primaries(self) -> List[ClusterNode]:
-        """The primaries, as the slot map names them now."""
-        return [ClusterNode(*_address(name), server_type="primary") for name in self._native.nodes()[0]]
-
-    def get_replicas(self) -> List[ClusterNode]:
-        """The replicas, as the slot map names them now."""
-        return [ClusterNode(*_address(name), server_type="replica") for name in self._native.nodes()[1]]
-
-    def get_nodes(self) -> List[ClusterNode]:
-        """Every node: the primaries, then the replicas."""
-        return self.get_primaries() + self.get_replicas()
-
-    def get_random_node(self) -> ClusterNode:
-        return random.choice(self.get_nodes())
-
-    def get_default_node(self) -> ClusterNode:
-        """The node ``target_nodes=DEFAULT_NODE`` names: the first primary
-        in slot order. (A keyless command without ``target_nodes`` goes
-        where the core routes it: a primary.)"""
-        return self.get_primaries()[0]
-
-    def get_node(
-        self, host: Optional[str] = None, port: Optional[int] = None, node_name: Optional[str] = None
-    ) -> Optional[ClusterNode]:
-        """The node at ``host``:``port`` (or named ``node_name``), or ``None``."""
-        wanted = node_name if node_name is not None else f"{host}:{port}"
-        return next((node for node in self.get_nodes() if node.name == wanted), None)
-
     def mget_nonatomic(self, keys: Union[Key, Sequence[Key]], *args: Key) -> List[Optional[_S]]:
         """``MGET`` of keys in any slots: one per slot, the values in the
         order of the keys."""
-        names = [keys, *args] if isinstance(keys, (bytes, str, memoryview)) else [*keys, *args]
+        names = _names(keys, args)
         values: List[Any] = [None] * len(names)
         for group in self._by_slot(names):
             part: List[Any] = [names[i] for i in group]
-            replies = super()._command(("MGET", *part))
-            for position, value in zip(group, replies):
+            for position, value in zip(group, super()._command(("MGET", *part))):
                 values[position] = value
         return values
 
     def mset_nonatomic(self, mapping: Mapping[Key, Value]) -> List[bool]:
         """``MSET`` of keys in any slots: one per slot; ``True`` for each."""
-        if not mapping:
-            raise DataError("mset_nonatomic: give at least one key and value")
-        keys = list(mapping)
-        done = []
-        for group in self._by_slot(keys):
-            pairs: List[Any] = []
-            for i in group:
-                pairs += [keys[i], mapping[keys[i]]]
-            done.append(super()._command(("MSET", *pairs), lambda reply: True))
-        return done
+        return [super(RedisCluster, self)._command(part, lambda reply: True) for part in self._mset_parts(mapping)]
 
     def scan_iter(
         self, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any
     ) -> Iterator[Any]:
         """Every key of every primary (see ``redwire::Cluster::scan``: keys
         moved by a reshard meanwhile are not missed)."""
-        options: Tuple[Any, ...] = ()
-        if match is not None:
-            options += ("MATCH", match)
-        if count is not None:
-            options += ("COUNT", count)
-        if _type is not None:
-            options += ("TYPE", _type)
-        walk = self._native.scan(options)
+        walk = self._native.scan(_scan_options(match, count, _type))
         while True:
             batch = walk.next_batch()
             if batch is None:
