@@ -50,6 +50,7 @@ from . import _native
 from . import client as sync
 from . import pubsub
 from .commands import Callback, Key, Value, _ok, _S
+from .commands.bless import BlessFlag
 from .commands.replies import _command_name
 from .monitor import _parsed
 from . import exceptions
@@ -299,6 +300,12 @@ class Client(_Client[_S]):
         score_cast_func: Callable[[Any], Any] = float,
     ) -> AsyncIterator[Any]:
         return _walk(lambda cursor: self.zscan(name, cursor, match, count, score_cast_func))
+
+    def bless_scan_iter(  # type: ignore[override]
+        self, flag: BlessFlag, count: Optional[int] = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """Every key with the BLESS ``flag``, awaited."""
+        return _walk(lambda cursor: self.bless_scan(cursor, flag, count, **kwargs))
 
     def register_script(self, script: str) -> "Script":
         """An awaitable script (``EVALSHA``, reloaded after ``NOSCRIPT``)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, 
 
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok, _S
+from .commands.bless import BlessFlag
 from .commands.replies import _command_name
 from .lock import Lock
 from .monitor import Monitor
@@ -384,6 +385,10 @@ class Client(Commands[_S]):
         self, name: Key, match: Any = None, count: Optional[int] = None, score_cast_func: Callable[[Any], Any] = float
     ) -> Iterator[Any]:
         return _walk(lambda cursor: self.zscan(name, cursor, match, count, score_cast_func))
+
+    def bless_scan_iter(self, flag: "BlessFlag", count: Optional[int] = None, **kwargs: Any) -> Iterator[_S]:
+        """Every key with the BLESS ``flag``, walked with ``bless_scan``."""
+        return _walk(lambda cursor: self.bless_scan(cursor, flag, count, **kwargs))
 
     # Dict-style access, as redis-py's.
 

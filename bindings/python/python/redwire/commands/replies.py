@@ -321,10 +321,16 @@ def _streams(reply: Any) -> Any:
     return [[name, _entries(entries)] for name, entries in reply]
 
 
+def _str_keyed(reply: Any) -> Any:
+    """A flat ``[field, value, ...]`` (or a map) as a dict with ``str``
+    keys, the values as they come (``ARINFO``, ``XINFO``)."""
+    return {_text(k): v for k, v in _pairs_to_dict(reply).items()}
+
+
 def _dicts(reply: Any) -> Any:
     """A list of flat ``[field, value, ...]`` (or maps) as dicts with
     ``str`` keys."""
-    return [{_text(k): v for k, v in (_pairs_to_dict(item) or {}).items()} for item in reply]
+    return [_str_keyed(item) for item in reply]
 
 
 def _set_result(reply: Any) -> Any:
@@ -348,6 +354,8 @@ BY_NAME: Dict[str, Callable[[Any], Any]] = {
     "SUNION": _set,
     "SDIFF": _set,
     "SCAN": _scan,
+    "BLESS SCAN": _scan,
+    "ARINFO": _str_keyed,
     "SSCAN": _scan,
     "HSCAN": lambda reply: (int(reply[0]), _pairs_to_dict(reply[1])),
     "ZSCAN": lambda reply: (int(reply[0]), _scored()(reply[1])),
