@@ -5,12 +5,33 @@ from typing import Any, Iterable, List, Literal, Optional, Tuple, Union, overloa
 
 from ..exceptions import DataError
 from .replies import Duration, Key, Sender, When, _S, _bool, _expire_flags, _milliseconds, _ok, _seconds, _unix_time
+from .strings import _warn_experimental
 
 
 class KeyCommands(Sender[_S]):
     def delete(self, *names: Key) -> int:
         """``DEL``: how many of the keys existed."""
         return self._command(("DEL",) + names)
+
+    def delex(
+        self,
+        name: Key,
+        ifeq: Optional[Union[bytes, str]] = None,
+        ifne: Optional[Union[bytes, str]] = None,
+        ifdeq: Optional[str] = None,
+        ifdne: Optional[str] = None,
+    ) -> int:
+        """``DELEX`` (servers that have it; experimental in redis-py, which
+        warns): deletes the key if its value equals ``ifeq``, differs from
+        ``ifne``, or its digest (see ``digest_local``) equals ``ifdeq`` or
+        differs from ``ifdne`` (one condition at most, else a
+        ``ValueError``); with none, as ``DEL``. 1 if it was deleted, else 0."""
+        _warn_experimental("delex")
+        conditions = (("IFEQ", ifeq), ("IFNE", ifne), ("IFDEQ", ifdeq), ("IFDNE", ifdne))
+        given = [(word, value) for word, value in conditions if value is not None]
+        if len(given) > 1:
+            raise ValueError("delex: give at most one of ifeq, ifne, ifdeq and ifdne")
+        return self._command(("DELEX", name) + (given[0] if given else ()))
 
     def unlink(self, *names: Key) -> int:
         return self._command(("UNLINK",) + names)
@@ -60,6 +81,18 @@ class KeyCommands(Sender[_S]):
 
     def pttl(self, name: Key) -> int:
         return self._command(("PTTL", name))
+
+    def watch(self, *names: Key) -> None:
+        """``WATCH`` would leave the client's shared connection watching:
+        refused (:class:`~redwire.RedisError`, nothing sent). Watch from a
+        pipeline (``pipe.watch(...)``) or with :meth:`transaction`, as
+        redis-py asks too."""
+        return self._command(("WATCH",) + names, _ok)
+
+    def unwatch(self) -> None:
+        """``UNWATCH``: refused on the client as :meth:`watch` is (a
+        pipeline's ``unwatch`` is there for it)."""
+        return self._command(("UNWATCH",), _ok)
 
     def type(self, name: Key) -> _S:
         return self._command(("TYPE", name))

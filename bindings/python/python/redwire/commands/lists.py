@@ -1,7 +1,7 @@
 """Commands on lists, blocking ones included (those take a pooled
 connection of their own)."""
 
-from typing import Any, Iterable, List, Optional, Tuple, Union, overload
+from typing import Any, Iterable, List, Literal, Optional, Tuple, Union, overload
 
 from ..exceptions import DataError
 from .replies import Key, Sender, Value, _S, _keys, _ok, _tuple_or_none
@@ -93,6 +93,22 @@ class ListCommands(Sender[_S]):
     def lmove(self, first_list: Key, second_list: Key, src: str = "LEFT", dest: str = "RIGHT") -> Optional[_S]:
         return self._command(("LMOVE", first_list, second_list, src, dest))
 
+    def lmovem(
+        self,
+        first_list: Key,
+        second_list: Key,
+        src: str = "LEFT",
+        dest: str = "RIGHT",
+        count: Optional[int] = None,
+        mode: Optional[Literal["COUNT", "EXACTLY"]] = None,
+        ordering: Optional[Literal["OBO", "BULK"]] = None,
+    ) -> Optional[List[_S]]:
+        """``LMOVEM`` (servers that have it): moves one element, or with
+        ``count`` up to so many (``mode="EXACTLY"``: so many or none) in
+        ``ordering`` ``OBO`` (one by one) or ``BULK`` (their order kept):
+        the elements moved, or ``None``."""
+        return self._command(("LMOVEM", first_list, second_list, src, dest) + _move_many(count, mode, ordering))
+
     def lmpop(self, num_keys: int, *args: Key, direction: str, count: int = 1) -> Optional[List[Union[_S, List[_S]]]]:
         """``LMPOP num_keys key ... LEFT|RIGHT [COUNT c]``: ``[key, [values]]``
         or ``None``."""
@@ -118,6 +134,22 @@ class ListCommands(Sender[_S]):
     ) -> Optional[_S]:
         return self._command(("BLMOVE", first_list, second_list, src, dest, timeout))
 
+    def blmovem(
+        self,
+        first_list: Key,
+        second_list: Key,
+        timeout: float,
+        src: str = "LEFT",
+        dest: str = "RIGHT",
+        count: Optional[int] = None,
+        mode: Optional[Literal["COUNT", "EXACTLY"]] = None,
+        ordering: Optional[Literal["OBO", "BULK"]] = None,
+    ) -> Optional[List[_S]]:
+        """``BLMOVEM``: :meth:`lmovem`, waiting up to ``timeout`` seconds
+        (0: for ever) for elements; ``None`` when none came."""
+        args = ("BLMOVEM", first_list, second_list, src, dest, timeout)
+        return self._command(args + _move_many(count, mode, ordering))
+
     def blmpop(
         self, timeout: float, numkeys: int, *args: Key, direction: str, count: int = 1
     ) -> Optional[List[Union[_S, List[_S]]]]:
@@ -125,3 +157,15 @@ class ListCommands(Sender[_S]):
         if count != 1:
             command += ("COUNT", count)
         return self._command(command)
+
+
+def _move_many(count: Optional[int], mode: Optional[str], ordering: Optional[str]) -> Tuple[Any, ...]:
+    """``LMOVEM``'s ``COUNT|EXACTLY n OBO|BULK``: ``ordering`` needed with
+    ``count``, and neither it nor ``mode`` without."""
+    if count is None:
+        if mode is not None or ordering is not None:
+            raise DataError("give count with mode or ordering")
+        return ()
+    if ordering is None:
+        raise DataError("give ordering (OBO or BULK) with count")
+    return (mode or "COUNT", count, ordering)

@@ -23,4 +23,19 @@ class PublishingCommands(Sender[_S]):
 
     def pubsub_numsub(self, *args: Key, **kwargs: Any) -> List[Tuple[_S, int]]:
         """``PUBSUB NUMSUB channel ...``: ``[(channel, count), ...]``."""
-        return self._command(("PUBSUB", "NUMSUB") + args, lambda reply: list(zip(reply[::2], reply[1::2])), **kwargs)
+        return self._command(("PUBSUB", "NUMSUB") + args, _counts, **kwargs)
+
+    def pubsub_shardchannels(self, pattern: Key = "*", **kwargs: Any) -> List[_S]:
+        """``PUBSUB SHARDCHANNELS [pattern]``: the shard channels with
+        subscribers (Redis 7)."""
+        return self._command(("PUBSUB", "SHARDCHANNELS", pattern), **kwargs)
+
+    def pubsub_shardnumsub(self, *args: Key, **kwargs: Any) -> List[Tuple[_S, int]]:
+        """``PUBSUB SHARDNUMSUB shard_channel ...``: ``[(channel, count),
+        ...]`` (Redis 7)."""
+        return self._command(("PUBSUB", "SHARDNUMSUB") + args, _counts, **kwargs)
+
+
+def _counts(reply: Any) -> Any:
+    """``[channel, count, ...]`` as ``[(channel, count), ...]``."""
+    return list(zip(reply[::2], reply[1::2]))

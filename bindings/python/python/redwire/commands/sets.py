@@ -1,8 +1,37 @@
 """Commands on sets."""
 
+import datetime
+from enum import Enum
 from typing import Any, Iterable, List, Optional, Set, Tuple, Union, overload
 
-from .replies import Key, Sender, Value, _S, _bool, _keys, _set
+from ..exceptions import DataError
+from .replies import Duration, Key, Sender, Value, When, _S, _bool, _keys, _set
+from .strings import _at_most_one, _expire_options, _option_word, _unix_ms, _whole_ms
+
+
+class SetDataPersistOptions(Enum):
+    """``SADDEX``'s condition (redis-py's enum of that name; its members,
+    or their words, are taken): ``MNX``, add the members only if none of
+    them is there; ``MXX``, only if all are."""
+
+    MNX = "MNX"
+    MXX = "MXX"
+
+
+#: ``saddex``'s ``data_persist_option``: a :class:`SetDataPersistOptions`
+#: (redis-py's or this one) or its word.
+SetPersistOption = Union[SetDataPersistOptions, str]
+
+
+def _member_expiry(
+    command: str, name: Key, when: Any, members: Tuple[Value, ...], nx: bool, xx: bool, gt: bool, lt: bool
+) -> Tuple[Any, ...]:
+    """``SEXPIRE``-like arguments: ``name when [NX|XX|GT|LT] MEMBERS n
+    member ...``; more than one condition a ``ValueError``, as redis-py."""
+    if sum([nx, xx, gt, lt]) > 1:
+        raise ValueError("give at most one of nx, xx, gt and lt")
+    flags = tuple(flag for flag, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt)) if on)
+    return (command, name, when) + flags + ("MEMBERS", len(members)) + members
 
 
 class SetCommands(Sender[_S]):
@@ -67,6 +96,123 @@ class SetCommands(Sender[_S]):
     def sintercard(self, numkeys: int, keys: Iterable[Key], limit: int = 0) -> int:
         args: Tuple[Any, ...] = ("SINTERCARD", numkeys) + tuple(keys) + ("LIMIT", limit)
         return self._command(args)
+
+    def sdiffcard(self, numkeys: int, keys: List[Key], limit: int = 0) -> int:
+        """``SDIFFCARD numkeys key ... LIMIT limit`` (servers that have it):
+        the size of the difference (counted up to ``limit``; 0: all)."""
+        return self._command(("SDIFFCARD", numkeys) + tuple(keys) + ("LIMIT", limit))
+
+    def sunioncard(self, numkeys: int, keys: List[Key], limit: int = 0, approx: bool = False) -> int:
+        """``SUNIONCARD numkeys key ... [APPROX] LIMIT limit`` (servers that
+        have it): the size of the union."""
+        args: Tuple[Any, ...] = ("SUNIONCARD", numkeys) + tuple(keys)
+        if approx:
+            args += ("APPROX",)
+        return self._command(args + ("LIMIT", limit))
+
+    def saddex(
+        self,
+        name: Key,
+        *members: Value,
+        ex: Optional[Union[Duration, str]] = None,
+        px: Optional[Union[Duration, str]] = None,
+        exat: Optional[When] = None,
+        pxat: Optional[When] = None,
+        data_persist_option: Optional[SetPersistOption] = None,
+        keepttl: bool = False,
+    ) -> int:
+        """``SADDEX`` (servers that have it): adds ``members`` with an expiry
+        (one of ``EX``/``PX``/``EXAT``/``PXAT``/``KEEPTTL``) and
+        ``MNX``/``MXX``: how many were added."""
+        if not _at_most_one(ex is not None, px is not None, exat is not None, pxat is not None, keepttl):
+            raise DataError("saddex: give at most one of ex, px, exat, pxat and keepttl")
+        args: Tuple[Any, ...] = ("SADDEX", name) + _expire_options(ex, px, exat, pxat)
+        if data_persist_option:
+            args += (_option_word(data_persist_option),)
+        if keepttl:
+            args += ("KEEPTTL",)
+        return self._command(args + ("MEMBERS", len(members)) + members)
+
+    # Expiry of members (servers that have it): a list with one integer per member.
+
+    def sexpire(
+        self,
+        name: Key,
+        seconds: Duration,
+        *members: Value,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> List[int]:
+        """``SEXPIRE``: for each member -2 (not there), 0 (the condition did
+        not hold), 1 (set) or 2 (removed: the time has passed)."""
+        if isinstance(seconds, datetime.timedelta):
+            seconds = int(seconds.total_seconds())
+        return self._command(_member_expiry("SEXPIRE", name, seconds, members, nx, xx, gt, lt))
+
+    def spexpire(
+        self,
+        name: Key,
+        milliseconds: Duration,
+        *members: Value,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> List[int]:
+        if isinstance(milliseconds, datetime.timedelta):
+            milliseconds = _whole_ms(milliseconds)
+        return self._command(_member_expiry("SPEXPIRE", name, milliseconds, members, nx, xx, gt, lt))
+
+    def sexpireat(
+        self,
+        name: Key,
+        unix_time_seconds: When,
+        *members: Value,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> List[int]:
+        if isinstance(unix_time_seconds, datetime.datetime):
+            unix_time_seconds = int(unix_time_seconds.timestamp())
+        return self._command(_member_expiry("SEXPIREAT", name, unix_time_seconds, members, nx, xx, gt, lt))
+
+    def spexpireat(
+        self,
+        name: Key,
+        unix_time_milliseconds: When,
+        *members: Value,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> List[int]:
+        if isinstance(unix_time_milliseconds, datetime.datetime):
+            unix_time_milliseconds = _unix_ms(unix_time_milliseconds)
+        return self._command(_member_expiry("SPEXPIREAT", name, unix_time_milliseconds, members, nx, xx, gt, lt))
+
+    def spersist(self, name: Key, *members: Value) -> List[int]:
+        """``SPERSIST``: for each member -2 (not there), -1 (no expiry) or 1
+        (cleared)."""
+        return self._command(("SPERSIST", name, "MEMBERS", len(members)) + members)
+
+    def sexpiretime(self, name: Key, *members: Value) -> List[int]:
+        """``SEXPIRETIME``: for each member its expiry as a Unix time in
+        seconds, -1 (none) or -2 (not there)."""
+        return self._command(("SEXPIRETIME", name, "MEMBERS", len(members)) + members)
+
+    def spexpiretime(self, name: Key, *members: Value) -> List[int]:
+        return self._command(("SPEXPIRETIME", name, "MEMBERS", len(members)) + members)
+
+    def sttl(self, name: Key, *members: Value) -> List[int]:
+        """``STTL``: for each member its time to live in seconds, -1 (none)
+        or -2 (not there)."""
+        return self._command(("STTL", name, "MEMBERS", len(members)) + members)
+
+    def spttl(self, name: Key, *members: Value) -> List[int]:
+        return self._command(("SPTTL", name, "MEMBERS", len(members)) + members)
 
 
 def _set_or_empty(reply: Any) -> Any:

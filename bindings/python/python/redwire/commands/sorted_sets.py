@@ -41,6 +41,11 @@ def _limit(start: Optional[int], num: Optional[int]) -> Tuple[Any, ...]:
     return () if start is None else ("LIMIT", start, num)
 
 
+def _moved(reply: Any) -> Any:
+    """``ZMOVE``-like replies: ``[[member, float(score)], ...]``, or ``None``."""
+    return None if reply is None else [[member, float(score)] for member, score in reply]
+
+
 class SortedSetCommands(Sender[_S]):
     @overload
     def zadd(
@@ -446,6 +451,91 @@ class SortedSetCommands(Sender[_S]):
         if count != 1:
             args += ("COUNT", count)
         return self._command(args)
+
+    def bzmpop(
+        self,
+        timeout: float,
+        numkeys: int,
+        keys: List[Key],
+        min: Optional[bool] = False,
+        max: Optional[bool] = False,
+        count: Optional[int] = 1,
+    ) -> Optional[List[Union[_S, List[List[_S]]]]]:
+        """``BZMPOP``: :meth:`zmpop`, waiting up to ``timeout`` seconds (0:
+        for ever); ``None`` when nothing came (a pooled connection of its
+        own)."""
+        if bool(min) == bool(max):
+            raise DataError("bzmpop: give one of min and max")
+        args: Tuple[Any, ...] = ("BZMPOP", timeout, numkeys) + tuple(keys) + ("MIN" if min else "MAX",)
+        if count is not None:
+            args += ("COUNT", count)
+        return self._command(args)
+
+    def zmove(
+        self,
+        source: Key,
+        destination: Key,
+        min: Optional[bool] = False,
+        max: Optional[bool] = False,
+        byscore: Optional[Tuple[Any, Any]] = None,
+        count: Optional[int] = None,
+    ) -> Optional[List[List[Union[_S, float]]]]:
+        """``ZMOVE source destination MIN|MAX|BYSCORE min max [COUNT n]``
+        (servers that have it): the members moved, ``[[member, score],
+        ...]``, or ``None``."""
+        if bool(min) + bool(max) + (byscore is not None) != 1:
+            raise DataError("zmove: give one of min, max and byscore")
+        args: Tuple[Any, ...] = ("ZMOVE", source, destination)
+        if byscore is not None:
+            low, high = byscore
+            args += ("BYSCORE", low, high)
+        else:
+            args += ("MIN" if min else "MAX",)
+        if count is not None:
+            args += ("COUNT", count)
+        return self._command(args, _moved)
+
+    def bzmove(
+        self,
+        source: Key,
+        destination: Key,
+        timeout: float,
+        min: Optional[bool] = False,
+        max: Optional[bool] = False,
+        count: Optional[int] = None,
+    ) -> Optional[List[List[Union[_S, float]]]]:
+        """``BZMOVE``: :meth:`zmove` of the lowest or highest members, waiting
+        up to ``timeout`` seconds; ``None`` when nothing came."""
+        if bool(min) == bool(max):
+            raise DataError("bzmove: give one of min and max")
+        args: Tuple[Any, ...] = ("BZMOVE", source, destination, "MIN" if min else "MAX", timeout)
+        if count is not None:
+            args += ("COUNT", count)
+        return self._command(args, _moved)
+
+    def zmovemember(
+        self,
+        source: Key,
+        destination: Key,
+        members: Union[Value, Iterable[Value]],
+        nx: bool = False,
+        xx: bool = False,
+    ) -> Optional[List[List[Union[_S, float]]]]:
+        """``ZMOVEMEMBER source destination [NX|XX] MEMBERS n member ...``
+        (servers that have it): the members moved, ``[[member, score],
+        ...]``, or ``None``."""
+        if nx and xx:
+            raise DataError("zmovemember: give nx or xx, not both")
+        if isinstance(members, (bytes, str, bytearray, memoryview)) or not isinstance(members, Iterable):
+            names: Tuple[Any, ...] = (members,)
+        else:
+            names = tuple(members)
+        args: Tuple[Any, ...] = ("ZMOVEMEMBER", source, destination)
+        if nx:
+            args += ("NX",)
+        elif xx:
+            args += ("XX",)
+        return self._command(args + ("MEMBERS", len(names)) + names, _moved)
 
     @overload
     def zrandmember(self, key: Key, count: None = ..., withscores: Literal[False] = ...) -> Optional[_S]: ...

@@ -188,6 +188,65 @@ class StreamCommands(Sender[_S]):
     def xdel(self, name: Key, *ids: Any) -> int:
         return self._command(("XDEL", name) + ids)
 
+    def xackdel(self, name: Key, groupname: Any, *ids: Any, ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] = "KEEPREF") -> List[int]:
+        """``XACKDEL name group KEEPREF|DELREF|ACKED IDS n id ...`` (Redis
+        8.2): acknowledges and deletes the entries; for each id -1 (no such
+        entry), 1 (acknowledged and deleted) or 2 (acknowledged, kept for
+        other groups)."""
+        if not ids:
+            raise DataError("xackdel: give at least one id")
+        if ref_policy not in REF_POLICIES:
+            raise DataError(f"xackdel: ref_policy is one of {', '.join(REF_POLICIES)}")
+        return self._command(("XACKDEL", name, groupname, ref_policy, "IDS", len(ids)) + ids)
+
+    def xdelex(self, name: Key, *ids: Any, ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] = "KEEPREF") -> List[int]:
+        """``XDELEX name KEEPREF|DELREF|ACKED IDS n id ...`` (Redis 8.2): for
+        each id -1 (no such entry), 1 (deleted) or 2 (kept: not acknowledged
+        by every group)."""
+        if not ids:
+            raise DataError("xdelex: give at least one id")
+        if ref_policy not in REF_POLICIES:
+            raise DataError(f"xdelex: ref_policy is one of {', '.join(REF_POLICIES)}")
+        return self._command(("XDELEX", name, ref_policy, "IDS", len(ids)) + ids)
+
+    def xnack(
+        self,
+        name: Key,
+        groupname: Any,
+        mode: Literal["SILENT", "FAIL", "FATAL"],
+        *ids: Any,
+        retrycount: Optional[int] = None,
+        force: bool = False,
+    ) -> int:
+        """``XNACK name group SILENT|FAIL|FATAL IDS n id ... [RETRYCOUNT n]
+        [FORCE]`` (servers that have it): how many entries were given back."""
+        if not ids:
+            raise DataError("xnack: give at least one id")
+        if mode not in ("SILENT", "FAIL", "FATAL"):
+            raise DataError("xnack: mode is one of SILENT, FAIL, FATAL")
+        args: Tuple[Any, ...] = ("XNACK", name, groupname, mode, "IDS", len(ids)) + ids
+        if retrycount is not None:
+            if retrycount < 0:
+                raise DataError("xnack: retrycount must be >= 0")
+            args += ("RETRYCOUNT", retrycount)
+        if force:
+            args += ("FORCE",)
+        return self._command(args)
+
+    def xcfgset(self, name: Key, idmp_duration: Optional[int] = None, idmp_maxsize: Optional[int] = None) -> _S:
+        """``XCFGSET name [IDMP-DURATION s] [IDMP-MAXSIZE n]`` (servers that
+        have it): ``OK``, as the server wrote it."""
+        if idmp_duration is None and idmp_maxsize is None:
+            raise DataError("xcfgset: give idmp_duration, idmp_maxsize or both")
+        args: Tuple[Any, ...] = ("XCFGSET", name)
+        for word, given, most in (("IDMP-DURATION", idmp_duration, 300), ("IDMP-MAXSIZE", idmp_maxsize, 1000000)):
+            if given is None:
+                continue
+            if not isinstance(given, int) or given < 1 or given > most:
+                raise DataError(f"xcfgset: {word.lower()} is an integer from 1 to {most}")
+            args += (word, given)
+        return self._command(args)
+
     def xtrim(
         self,
         name: Key,

@@ -1,7 +1,25 @@
 """Commands on strings, and on the strings read as bitmaps and as
 HyperLogLogs."""
 
-from typing import Any, Iterable, List, Literal, Mapping, Optional, Tuple, Union, overload
+import datetime
+import warnings
+from enum import Enum
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from ..exceptions import DataError
 from .replies import (
@@ -18,13 +36,221 @@ from .replies import (
     _milliseconds,
     _ok,
     _seconds,
+    _text,
     _timestamp,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import ParamSpec
+
+    _P = ParamSpec("_P")
 
 #: ``LCS … IDX``'s matches: ``[[start, end], [start, end]]`` in each key
 #: (and the match's length with ``withmatchlen``); its reply is
 #: ``["matches", LcsMatches, "len", length]``.
 LcsMatches = List[List[Union[List[int], int]]]
+#: ``STRALGO LCS … IDX``'s reply as redis-py reads it: ``{"matches":
+#: [[(start, end), (start, end)], ...], "len": length}`` (each match led by
+#: its length with ``withmatchlen``).
+StralgoMatches = Dict[str, Union[int, List[List[Union[int, Tuple[int, int]]]]]]
+#: A bit field's offset: a bit number, or ``"#n"`` (``n`` times the field's width).
+BitfieldOffset = Union[int, str]
+_T = TypeVar("_T")
+
+
+class DataPersistOptions(Enum):
+    """``MSETEX``'s condition (redis-py's enum of that name; its members,
+    or their words, are taken): ``NX``, set the keys only if none exists;
+    ``XX``, only if all exist."""
+
+    NX = "NX"
+    XX = "XX"
+
+
+#: ``msetex``'s ``data_persist_option``: a :class:`DataPersistOptions`
+#: (redis-py's or this one) or its word.
+PersistOption = Union[DataPersistOptions, str]
+
+
+class _NotAwaited:
+    """Marks a method that sends nothing (``bitfield``'s builder,
+    ``digest_local``): it returns at once on the asyncio client too, where
+    the typing stubs would have it awaited. Does nothing at run time."""
+
+    @overload
+    def __call__(self, method: "Callable[_P, Awaitable[_T]]") -> "Callable[_P, _T]": ...
+
+    @overload
+    def __call__(self, method: "Callable[_P, _T]") -> "Callable[_P, _T]": ...
+
+    def __call__(self, method: Any) -> Any:
+        return method
+
+
+not_awaited = _NotAwaited()
+
+
+# tools/command_stubs.py takes the public methods of every class at a
+# family module's top level for command methods: the builder is one level
+# down, so that its methods are not taken for commands.
+if True:
+
+    class BitFieldOperation:
+        """redis-py's ``BITFIELD`` builder (``client.bitfield(key)``): chained
+        ``set``/``get``/``incrby``/``overflow`` calls, sent as one command by
+        :meth:`execute` through the client (or pipeline) it came from."""
+
+        def __init__(self, client: Sender[Any], key: Key, default_overflow: Optional[str] = None) -> None:
+            self.client = client
+            self.key = key
+            self._default_overflow = default_overflow
+            self.operations: List[Tuple[Any, ...]] = []
+            self._last_overflow = "WRAP"
+            self.reset()
+
+        def reset(self) -> None:
+            """Forgets the operations, as when it was made."""
+            self.operations = []
+            self._last_overflow = "WRAP"
+            self.overflow(self._default_overflow or self._last_overflow)
+
+        def overflow(self, overflow: str) -> "BitFieldOperation":
+            """``OVERFLOW WRAP|SAT|FAIL`` for the ``incrby``s after it (sent
+            only when it changes)."""
+            overflow = overflow.upper()
+            if overflow != self._last_overflow:
+                self._last_overflow = overflow
+                self.operations.append(("OVERFLOW", overflow))
+            return self
+
+        def incrby(
+            self, fmt: str, offset: BitfieldOffset, increment: int, overflow: Optional[str] = None
+        ) -> "BitFieldOperation":
+            """``INCRBY fmt offset increment`` (``fmt``: ``u8``, ``i16``, ...)."""
+            if overflow is not None:
+                self.overflow(overflow)
+            self.operations.append(("INCRBY", fmt, offset, increment))
+            return self
+
+        def get(self, fmt: str, offset: BitfieldOffset) -> "BitFieldOperation":
+            self.operations.append(("GET", fmt, offset))
+            return self
+
+        def set(self, fmt: str, offset: BitfieldOffset, value: int) -> "BitFieldOperation":
+            self.operations.append(("SET", fmt, offset, value))
+            return self
+
+        @property
+        def command(self) -> List[Any]:
+            """The ``BITFIELD`` command as it would be sent."""
+            command: List[Any] = ["BITFIELD", self.key]
+            for operation in self.operations:
+                command.extend(operation)
+            return command
+
+        def execute(self) -> Any:
+            """Sends the operations as one ``BITFIELD`` and forgets them: a
+            list with each operation's value (``None`` for an ``incrby`` that
+            ``OVERFLOW FAIL`` refused); awaitable on an asyncio client, queued
+            (the pipeline returned) in a pipeline."""
+            command = self.command
+            self.reset()
+            return self.client._command(tuple(command))
+
+
+#: (A name the typing stubs can import: they take a family's top-level
+#: assignments.)
+BitField = BitFieldOperation
+
+
+def _whole_ms(delta: datetime.timedelta) -> int:
+    """A ``timedelta`` in whole milliseconds, truncated toward zero, with
+    integers only (``total_seconds() * 1000`` can come out 1 ms low)."""
+    one = datetime.timedelta(milliseconds=1)
+    return -(-delta // one) if delta < datetime.timedelta(0) else delta // one
+
+
+def _unix_ms(when: datetime.datetime) -> int:
+    """A ``datetime`` as a Unix time in milliseconds (a naive one is local
+    time), with integers only."""
+    if when.utcoffset() is None:
+        seconds = int(when.replace(tzinfo=None, microsecond=0).timestamp())
+        return _whole_ms(datetime.timedelta(seconds=seconds, microseconds=when.microsecond))
+    return _whole_ms(when - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc))
+
+
+def _at_most_one(*given: Any) -> bool:
+    return sum(bool(flag) for flag in given) <= 1
+
+
+def _expire_options(
+    ex: Optional[Union[Duration, str]],
+    px: Optional[Union[Duration, str]],
+    exat: Optional[When],
+    pxat: Optional[When],
+) -> Tuple[Any, ...]:
+    """``EX``/``PX``/``EXAT``/``PXAT`` of the first given, as redis-py
+    writes them: ``ex`` and ``px`` a ``timedelta``, an integer or a string
+    of digits (anything else a ``DataError``), ``exat`` and ``pxat`` a
+    ``datetime`` or as they are."""
+    for word, given, unit in (("EX", ex, 1), ("PX", px, 1000)):
+        if given is None:
+            continue
+        if isinstance(given, datetime.timedelta):
+            return (word, int(given.total_seconds()) if unit == 1 else _whole_ms(given))
+        if isinstance(given, int):
+            return (word, given)
+        if isinstance(given, str) and given.isdecimal():
+            return (word, int(given))
+        raise DataError(f"{word.lower()} must be datetime.timedelta, int, or a digit string")
+    if exat is not None:
+        return ("EXAT", int(exat.timestamp()) if isinstance(exat, datetime.datetime) else exat)
+    if pxat is not None:
+        return ("PXAT", _unix_ms(pxat) if isinstance(pxat, datetime.datetime) else pxat)
+    return ()
+
+
+def _option_word(option: Any) -> Any:
+    """An enum member's word (its ``value``; redis-py's enums too), a
+    string as it is."""
+    return option.value if isinstance(option, Enum) else option
+
+
+def _warn_experimental(name: str) -> None:
+    """redis-py's warning for its experimental methods."""
+    warnings.warn(
+        f"Call to experimental method {name}. Be aware that the function arguments can "
+        "change or be removed in future versions.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _decodes(sender: Any) -> bool:
+    """Whether the client a method runs on (a pipeline's client for a
+    pipeline) decodes replies."""
+    client = getattr(sender, "_client", sender)
+    return bool(client._native.decode_responses)
+
+
+def _stralgo(len: bool, idx: bool, withmatchlen: bool) -> Callable[[Any], Any]:
+    """``STRALGO LCS``'s reply as redis-py reads it: the match as ``str``;
+    with ``len`` an ``int``; with ``idx`` ``{"matches": [[(start, end),
+    (start, end)], ...], "len": n}``, each match led by its length with
+    ``withmatchlen``."""
+
+    def parse(reply: Any) -> Any:
+        if len:
+            return int(reply)
+        if idx:
+            if withmatchlen:
+                matches = [[int(match[-1])] + [tuple(span) for span in match[:-1]] for match in reply[1]]
+            else:
+                matches = [[tuple(span) for span in match] for match in reply[1]]
+            return {_text(reply[0]): matches, _text(reply[2]): int(reply[3])}
+        return _text(reply)
+
+    return parse
 
 
 class StringCommands(Sender[_S]):
@@ -203,6 +429,30 @@ class StringCommands(Sender[_S]):
     def msetnx(self, mapping: Mapping[Key, Value]) -> bool:
         return self._command(("MSETNX",) + _flat(mapping), _bool)
 
+    def msetex(
+        self,
+        mapping: Mapping[Key, Value],
+        data_persist_option: Optional[PersistOption] = None,
+        ex: Optional[Union[Duration, str]] = None,
+        px: Optional[Union[Duration, str]] = None,
+        exat: Optional[When] = None,
+        pxat: Optional[When] = None,
+        keepttl: bool = False,
+    ) -> int:
+        """``MSETEX`` (servers that have it) of ``mapping`` with ``NX``/``XX``
+        (``data_persist_option``) and one of ``EX``/``PX``/``EXAT``/``PXAT``/
+        ``KEEPTTL``: 1 when the keys were set, 0 when the condition did not
+        hold."""
+        if not _at_most_one(ex is not None, px is not None, exat is not None, pxat is not None, keepttl):
+            raise DataError("msetex: give at most one of ex, px, exat, pxat and keepttl")
+        args: Tuple[Any, ...] = ("MSETEX", len(mapping)) + _flat(mapping)
+        if data_persist_option:
+            args += (_option_word(data_persist_option),)
+        args += _expire_options(ex, px, exat, pxat)
+        if keepttl:
+            args += ("KEEPTTL",)
+        return self._command(args)
+
     def incr(self, name: Key, amount: int = 1) -> int:
         if amount == 1:
             return self._command(("INCR", name))
@@ -213,6 +463,51 @@ class StringCommands(Sender[_S]):
 
     def incrbyfloat(self, name: Key, amount: float = 1.0) -> float:
         return self._command(("INCRBYFLOAT", name, amount), _float)
+
+    def increx(
+        self,
+        name: Key,
+        *,
+        byfloat: Optional[Value] = None,
+        byint: Optional[Value] = None,
+        lbound: Optional[Value] = None,
+        ubound: Optional[Value] = None,
+        saturate: bool = False,
+        ex: Optional[Union[Duration, str]] = None,
+        px: Optional[Union[Duration, str]] = None,
+        exat: Optional[When] = None,
+        pxat: Optional[When] = None,
+        persist: bool = False,
+        enx: bool = False,
+    ) -> List[Union[int, _S]]:
+        """``INCREX`` (servers that have it): increments by ``byint`` or
+        ``byfloat`` (else by one) within ``lbound``/``ubound`` (clamped with
+        ``saturate``, else refused), setting or clearing the expiry (``enx``:
+        only where there is none). ``[new value, increment]``: integers,
+        or with ``byfloat`` the numbers as the server wrote them."""
+        if not _at_most_one(byfloat is not None, byint is not None):
+            raise DataError("increx: give byfloat or byint, not both")
+        if not _at_most_one(ex is not None, px is not None, exat is not None, pxat is not None, persist):
+            raise DataError("increx: give at most one of ex, px, exat, pxat and persist")
+        if enx and ex is None and px is None and exat is None and pxat is None:
+            raise DataError("increx: enx needs one of ex, px, exat and pxat")
+        args: Tuple[Any, ...] = ("INCREX", name)
+        if byfloat is not None:
+            args += ("BYFLOAT", byfloat)
+        elif byint is not None:
+            args += ("BYINT", byint)
+        if lbound is not None:
+            args += ("LBOUND", lbound)
+        if ubound is not None:
+            args += ("UBOUND", ubound)
+        if saturate:
+            args += ("SATURATE",)
+        args += _expire_options(ex, px, exat, pxat)
+        if persist:
+            args += ("PERSIST",)
+        if enx:
+            args += ("ENX",)
+        return self._command(args)
 
     def decr(self, name: Key, amount: int = 1) -> int:
         return self._command(("DECRBY", name, amount))
@@ -281,6 +576,126 @@ class StringCommands(Sender[_S]):
             args += ("WITHMATCHLEN",)
         return self._command(args)
 
+    @overload
+    def stralgo(
+        self,
+        algo: Literal["LCS"],
+        value1: Key,
+        value2: Key,
+        specific_argument: Literal["strings", "keys"] = "strings",
+        len: Literal[False] = False,
+        idx: Literal[False] = False,
+        minmatchlen: Optional[int] = None,
+        withmatchlen: bool = False,
+        **kwargs: Any,
+    ) -> str: ...
+
+    @overload
+    def stralgo(
+        self,
+        algo: Literal["LCS"],
+        value1: Key,
+        value2: Key,
+        specific_argument: Literal["strings", "keys"] = "strings",
+        *,
+        len: Literal[True],
+        idx: Literal[False] = False,
+        minmatchlen: Optional[int] = None,
+        withmatchlen: bool = False,
+        **kwargs: Any,
+    ) -> int: ...
+
+    @overload
+    def stralgo(
+        self,
+        algo: Literal["LCS"],
+        value1: Key,
+        value2: Key,
+        specific_argument: Literal["strings", "keys"] = "strings",
+        len: Literal[False] = False,
+        *,
+        idx: Literal[True],
+        minmatchlen: Optional[int] = None,
+        withmatchlen: bool = False,
+        **kwargs: Any,
+    ) -> StralgoMatches: ...
+
+    @overload
+    def stralgo(
+        self,
+        algo: Literal["LCS"],
+        value1: Key,
+        value2: Key,
+        specific_argument: Literal["strings", "keys"] = "strings",
+        len: bool = False,
+        idx: bool = False,
+        minmatchlen: Optional[int] = None,
+        withmatchlen: bool = False,
+        **kwargs: Any,
+    ) -> Union[str, int, StralgoMatches]: ...
+
+    def stralgo(
+        self,
+        algo: Literal["LCS"],
+        value1: Key,
+        value2: Key,
+        specific_argument: Literal["strings", "keys"] = "strings",
+        len: bool = False,
+        idx: bool = False,
+        minmatchlen: Optional[int] = None,
+        withmatchlen: bool = False,
+        **kwargs: Any,
+    ) -> Union[str, int, StralgoMatches]:
+        """``STRALGO LCS STRINGS|KEYS`` (servers before 7.0): the longest
+        common subsequence of two strings or of two keys' values, as ``str``
+        (its length with ``len``, its matches with ``idx``, as
+        :data:`StralgoMatches`)."""
+        if algo not in ("LCS",):
+            raise DataError("stralgo: the supported algorithms are: LCS")
+        if specific_argument not in ("keys", "strings"):
+            raise DataError("stralgo: specific_argument is keys or strings")
+        if len and idx:
+            raise DataError("stralgo: give len or idx, not both")
+        args: Tuple[Any, ...] = ("STRALGO", algo, specific_argument.upper(), value1, value2)
+        if len:
+            args += ("LEN",)
+        if idx:
+            args += ("IDX",)
+        try:
+            int(minmatchlen)  # type: ignore[arg-type]
+            args += ("MINMATCHLEN", minmatchlen)
+        except TypeError:  # None (or what is no number at all), as redis-py
+            pass
+        if withmatchlen:
+            args += ("WITHMATCHLEN",)
+        return self._command(args, _stralgo(len, idx, withmatchlen), **kwargs)
+
+    def digest(self, name: Key) -> Optional[_S]:
+        """``DIGEST`` (servers that have it; experimental in redis-py, which
+        warns): the XXH3 digest of the string value as 16 hex digits, or
+        ``None`` when there is no key."""
+        _warn_experimental("digest")
+        return self._command(("DIGEST", name))
+
+    @not_awaited
+    def digest_local(self, value: Union[bytes, str]) -> _S:
+        """What ``DIGEST`` would give for ``value`` (a ``str`` in UTF-8),
+        computed here and at once (on an asyncio client too): XXH3-64 as 16
+        hex digits, ``str`` on a decoding client. Experimental in redis-py,
+        which warns. With the ``xxhash`` package when it is installed, else
+        in pure Python."""
+        _warn_experimental("digest_local")
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            data = bytes(value)
+        elif isinstance(value, str):
+            data = value.encode("utf-8")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            data = repr(value).encode()
+        else:
+            raise DataError(f"Invalid input of type: '{type(value).__name__}'. Convert to a bytes, string, int or float first.")
+        digest = _xxh3_hex(data)
+        return digest if _decodes(self) else digest.encode("ascii")  # type: ignore[return-value]
+
     # Bitmaps.
 
     def setbit(self, name: Key, offset: int, value: int) -> int:
@@ -319,6 +734,44 @@ class StringCommands(Sender[_S]):
     def bitop(self, operation: str, dest: Key, *keys: Key) -> int:
         return self._command(("BITOP", operation, dest) + keys)
 
+    @not_awaited
+    def bitfield(self, key: Key, default_overflow: Optional[str] = None) -> BitField:
+        """A :class:`BitFieldOperation` on ``key``: chain ``set``/``get``/
+        ``incrby``/``overflow`` and send them as one ``BITFIELD`` with its
+        ``execute()`` (made at once, on an asyncio client too)."""
+        return BitFieldOperation(self, key, default_overflow=default_overflow)
+
+    def bitfield_ro(
+        self, key: Key, encoding: str, offset: BitfieldOffset, items: Optional[List[Tuple[str, BitfieldOffset]]] = None
+    ) -> List[int]:
+        """``BITFIELD_RO key GET encoding offset [GET encoding offset ...]``
+        (``items``: the further ``(encoding, offset)`` pairs): the values."""
+        args: Tuple[Any, ...] = ("BITFIELD_RO", key, "GET", encoding, offset)
+        for more_encoding, more_offset in items or []:
+            args += ("GET", more_encoding, more_offset)
+        return self._command(args)
+
+    def bitrangeintarray(
+        self,
+        key: Key,
+        start: int,
+        end: int,
+        mode: Optional[str] = None,
+        limit: Optional[int] = None,
+        zeros: bool = False,
+    ) -> List[int]:
+        """``BITRANGEINTARRAY key start end [BYTE|BIT] [LIMIT n] [ZEROS]``
+        (servers that have it): the offsets of the set bits (clear ones with
+        ``zeros``) in the range, in order."""
+        args: Tuple[Any, ...] = ("BITRANGEINTARRAY", key, start, end)
+        if mode is not None:
+            args += (mode,)
+        if limit is not None:
+            args += ("LIMIT", limit)
+        if zeros:
+            args += ("ZEROS",)
+        return self._command(args)
+
     # HyperLogLogs.
 
     def pfadd(self, name: Key, *values: Value) -> int:
@@ -337,3 +790,133 @@ def _flat(mapping: Mapping[Key, Value]) -> Tuple[Any, ...]:
     for key, value in mapping.items():
         flat += [key, value]
     return tuple(flat)
+
+
+# XXH3-64 (seed 0, the default secret), as DIGEST computes it: the
+# ``xxhash`` package's when it is installed, else in pure Python below
+# (checked against the reference C library by the tests).
+
+_M64 = 0xFFFFFFFFFFFFFFFF
+_P32_1, _P32_2, _P32_3 = 0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D
+_P64_1, _P64_2, _P64_3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+_P64_4, _P64_5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+_MX1, _MX2 = 0x165667919E3779F9, 0x9FB21C651E98DF25
+_SECRET = bytes.fromhex(
+    "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
+    "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
+    "3c2852bb91c300cb88d0658b1b532ea371644897a20df94e3819ef46a9deacd8"
+    "a8fa763fe39c343ff9dcbbc7c70b4f1d8a51e04bcdb45931c89f7ec9d9787364"
+    "eac5ac8334d3ebc3c581a0fffa1363eb170ddd51b7f0da49d316552629d4689e"
+    "2b16be587d47a1fc8ff8b8d17ad031ce45cb3a8f95160428afd7fbcabb4b407e"
+)
+
+
+def _xxh3_hex(data: bytes) -> str:
+    """XXH3-64 of ``data`` as 16 hex digits."""
+    try:
+        import xxhash  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return format(_xxh3_64(data), "016x")
+    return str(xxhash.xxh3_64(data).hexdigest())
+
+
+def _u64(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 8], "little")
+
+
+def _u32(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 4], "little")
+
+
+def _fold(a: int, b: int) -> int:
+    """The 128-bit product of ``a`` and ``b``, its halves xor-ed."""
+    product = a * b
+    return (product ^ (product >> 64)) & _M64
+
+
+def _avalanche64(h: int) -> int:
+    h = ((h ^ (h >> 33)) * _P64_2) & _M64
+    h = ((h ^ (h >> 29)) * _P64_3) & _M64
+    return h ^ (h >> 32)
+
+
+def _avalanche3(h: int) -> int:
+    h = ((h ^ (h >> 37)) * _MX1) & _M64
+    return h ^ (h >> 32)
+
+
+def _rotl(value: int, bits: int) -> int:
+    return ((value << bits) | (value >> (64 - bits))) & _M64
+
+
+def _mix16(data: bytes, at: int, secret_at: int) -> int:
+    low = _u64(data, at) ^ _u64(_SECRET, secret_at)
+    high = _u64(data, at + 8) ^ _u64(_SECRET, secret_at + 8)
+    return _fold(low, high)
+
+
+def _xxh3_64(data: bytes) -> int:
+    """XXH3-64 of ``data`` (seed 0): by length, as the reference does."""
+    n = len(data)
+    if n == 0:
+        return _avalanche64(_u64(_SECRET, 56) ^ _u64(_SECRET, 64))
+    if n <= 3:
+        combined = (data[0] << 16) | (data[n >> 1] << 24) | data[n - 1] | (n << 8)
+        return _avalanche64(combined ^ (_u32(_SECRET, 0) ^ _u32(_SECRET, 4)))
+    if n <= 8:
+        keyed = (_u32(data, n - 4) + (_u32(data, 0) << 32)) ^ (_u64(_SECRET, 8) ^ _u64(_SECRET, 16))
+        keyed ^= _rotl(keyed, 49) ^ _rotl(keyed, 24)
+        keyed = (keyed * _MX2) & _M64
+        keyed ^= (keyed >> 35) + n
+        keyed = (keyed * _MX2) & _M64
+        return keyed ^ (keyed >> 28)
+    if n <= 16:
+        low = _u64(data, 0) ^ (_u64(_SECRET, 24) ^ _u64(_SECRET, 32))
+        high = _u64(data, n - 8) ^ (_u64(_SECRET, 40) ^ _u64(_SECRET, 48))
+        swapped = int.from_bytes(low.to_bytes(8, "little"), "big")
+        return _avalanche3((n + swapped + high + _fold(low, high)) & _M64)
+    acc = n * _P64_1
+    if n <= 128:
+        for i in range((n - 1) // 32 + 1):
+            acc += _mix16(data, 16 * i, 32 * i) + _mix16(data, n - 16 * (i + 1), 32 * i + 16)
+        return _avalanche3(acc & _M64)
+    if n <= 240:
+        for i in range(8):
+            acc += _mix16(data, 16 * i, 16 * i)
+        acc = _avalanche3(acc & _M64)
+        for i in range(8, n // 16):
+            acc += _mix16(data, 16 * i, 16 * (i - 8) + 3)
+        acc += _mix16(data, n - 16, 136 - 17)
+        return _avalanche3(acc & _M64)
+    return _xxh3_64_long(data)
+
+
+def _xxh3_64_long(data: bytes) -> int:
+    """XXH3-64 of more than 240 bytes: 64-byte stripes into eight
+    accumulators, scrambled after each block of 16 stripes."""
+    n = len(data)
+    accs = [_P32_3, _P64_1, _P64_2, _P64_3, _P64_4, _P32_2, _P64_5, _P32_1]
+    stripes_per_block = (len(_SECRET) - 64) // 8
+    block = 64 * stripes_per_block
+
+    def stripe(at: int, secret_at: int) -> None:
+        for i in range(8):
+            value = _u64(data, at + 8 * i)
+            key = value ^ _u64(_SECRET, secret_at + 8 * i)
+            accs[i ^ 1] = (accs[i ^ 1] + value) & _M64
+            accs[i] = (accs[i] + (key & 0xFFFFFFFF) * (key >> 32)) & _M64
+
+    blocks = (n - 1) // block
+    for number in range(blocks):
+        for i in range(stripes_per_block):
+            stripe(number * block + 64 * i, 8 * i)
+        for i in range(8):
+            acc = accs[i] ^ (accs[i] >> 47) ^ _u64(_SECRET, len(_SECRET) - 64 + 8 * i)
+            accs[i] = (acc * _P32_1) & _M64
+    for i in range(((n - 1) - block * blocks) // 64):
+        stripe(blocks * block + 64 * i, 8 * i)
+    stripe(n - 64, len(_SECRET) - 64 - 7)
+    result = n * _P64_1
+    for i in range(4):
+        result += _fold(accs[2 * i] ^ _u64(_SECRET, 11 + 16 * i), accs[2 * i + 1] ^ _u64(_SECRET, 19 + 16 * i))
+    return _avalanche3(result & _M64)
