@@ -120,3 +120,26 @@ def test_the_asyncio_cluster_client_too(cluster: Dict[str, Any]) -> None:
             await client.aclose()
 
     assert asyncio.run(run(redwire.asyncio)) == asyncio.run(run(redis.asyncio))
+
+
+@pytest.mark.parametrize("decode", [False, True])
+def test_a_client_of_one_node_reads_cluster_replies_as_redis_py(cluster: Dict[str, Any], decode: bool) -> None:
+    node = cluster["nodes"][0]
+    theirs = redis.Redis(host=node["host"], port=node["port"], decode_responses=decode)
+    ours = redwire.Redis(host=node["host"], port=node["port"], decode_responses=decode)
+    info = ours.cluster("info")
+    assert sorted(info) == sorted(theirs.cluster("info")) and info["cluster_state"] == "ok"
+    nodes, their_nodes = ours.cluster("nodes"), theirs.cluster("nodes")
+    # What changes between two reads (ping times) compared by type only.
+    moving = {"last_ping_sent", "last_pong_rcvd"}
+    assert {address: {k: v for k, v in n.items() if k not in moving} for address, n in nodes.items()} == {
+        address: {k: v for k, v in n.items() if k not in moving} for address, n in their_nodes.items()
+    }
+    assert sum(len(n["slots"]) > 0 for n in nodes.values()) == 3
+    assert ours.cluster("keyslot", "foo") == theirs.cluster("keyslot", "foo") == 12182
+    # READONLY/READWRITE keep state on their connection: refused before sending.
+    for method in (ours.readonly, ours.readwrite):
+        with pytest.raises(redwire.RedisError, match="READ"):
+            method()
+    theirs.close()
+    ours.close()

@@ -120,3 +120,12 @@ def test_the_locks_have_redis_py_s_signatures() -> None:
     # lock was made; redwire's are the instance's.)
     theirs = {name for name in _methods(redis.lock.Lock) if not name.startswith("lua_")}
     assert theirs <= set(_methods(redwire.lock.Lock))
+
+
+def test_redis_py_s_command_enums_are_where_its_programs_reach_them() -> None:
+    import redis.commands.core as theirs
+
+    ours = redwire.commands.core
+    for name in ours.__all__:
+        their_enum, our_enum = getattr(theirs, name), getattr(ours, name)
+        assert {m.name: m.value for m in our_enum} == {m.name: m.value for m in their_enum}, name

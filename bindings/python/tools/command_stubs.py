@@ -48,6 +48,8 @@ def _imports(families: Dict[str, ast.Module], used: str) -> List[str]:
                 names.setdefault(source, set()).update(alias.name for alias in node.names)
             elif isinstance(node, ast.Assign):
                 names.setdefault(f".{family}", set()).update(t.id for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, ast.ClassDef):
+                names.setdefault(f".{family}", set()).add(node.name)
     lines = [f"import {name}" for name in sorted(plain) if re.search(rf"\b{name}\.", used)]
     for source, imported in sorted(names.items()):
         wanted = sorted(name for name in imported if re.search(rf"\b{name}\b", used))
@@ -57,13 +59,14 @@ def _imports(families: Dict[str, ast.Module], used: str) -> List[str]:
 
 
 def _methods(families: Dict[str, ast.Module], returns: str) -> List[str]:
-    """Every public command method of the families' classes (an overloaded
+    """Every public command method of the families' command classes (an overloaded
     one by its overloads), its parameters as written and its return type
-    through ``returns`` (``{}``: the sync return type)."""
+    through ``returns`` (``{}``: the sync return type; one marked
+    ``@at_once`` sends nothing and keeps its type)."""
     lines: List[str] = []
     for module in families.values():
         for node in module.body:
-            if not isinstance(node, ast.ClassDef):
+            if not isinstance(node, ast.ClassDef) or not _is_family(node):
                 continue
             overloaded = {
                 method.name
@@ -76,9 +79,17 @@ def _methods(families: Dict[str, ast.Module], returns: str) -> List[str]:
                 if method.name in overloaded and not method.decorator_list:
                     continue  # a stub has an overloaded method's overloads only
                 sync = ast.unparse(method.returns) if method.returns is not None else "Any"
-                lines += [f"    @{ast.unparse(decorator)}" for decorator in method.decorator_list]
-                lines.append(f"    def {method.name}({_parameters(method.args)}) -> {returns.format(sync)}: ...")
+                decorators = [ast.unparse(decorator) for decorator in method.decorator_list]
+                returned = sync if "at_once" in decorators else returns.format(sync)
+                lines += [f"    @{decorator}" for decorator in decorators if decorator != "at_once"]
+                lines.append(f"    def {method.name}({_parameters(method.args)}) -> {returned}: ...")
     return lines
+
+
+def _is_family(node: ast.ClassDef) -> bool:
+    """Whether a class is a family of command methods (``XCommands(Sender[_S])``),
+    not a helper class of the module."""
+    return any(ast.unparse(base).startswith("Sender") for base in node.bases)
 
 
 def _parameters(args: ast.arguments) -> str:

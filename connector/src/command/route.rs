@@ -78,7 +78,8 @@ impl Commands {
         if is_per_node(name, sub) {
             return (Route::AllMasters, false);
         }
-        if name == b"scan" {
+        // A cursor means something on one node only.
+        if name == b"scan" || (name == b"bless" && sub.eq_ignore_ascii_case(b"scan")) {
             return (Route::ChosenNode, false);
         }
         let spec = match self.0.get(name) {
@@ -175,9 +176,8 @@ fn movable_key<'a>(name: &[u8], args: &[&'a [u8]]) -> Option<Option<&'a [u8]>> {
     Some(match name {
         b"eval" | b"evalsha" | b"eval_ro" | b"evalsha_ro" | b"fcall" | b"fcall_ro" | b"blmpop"
         | b"bzmpop" => counted(2),
-        b"zunion" | b"zinter" | b"zdiff" | b"sintercard" | b"zintercard" | b"lmpop" | b"zmpop" => {
-            counted(1)
-        }
+        b"zunion" | b"zinter" | b"zdiff" | b"sintercard" | b"zintercard" | b"lmpop" | b"zmpop"
+        | b"sdiffcard" | b"sunioncard" | b"msetex" => counted(1),
         // After `STREAMS` (past `GROUP group consumer`, which may be named so).
         b"xread" | b"xreadgroup" => {
             let from = if name == b"xreadgroup" { 4 } else { 1 };
@@ -264,6 +264,19 @@ mod tests {
         assert_eq!(route(&["flushall"]), Route::AllMasters);
         assert_eq!(route(&["PING"]), Route::Any);
         assert_eq!(route(&["scan", "0", "MATCH", "k*"]), Route::ChosenNode);
+        assert_eq!(
+            route(&["BLESS", "SCAN", "0", "NO-EVICT"]),
+            Route::ChosenNode
+        );
+        assert_eq!(route(&["SDIFFCARD", "2", "s1", "s2"]), slot("s1"));
+        assert_eq!(
+            route(&["SUNIONCARD", "2", "s1", "s2", "LIMIT", "5"]),
+            slot("s1")
+        );
+        assert_eq!(
+            route(&["MSETEX", "2", "k1", "v", "k2", "v", "EX", "5"]),
+            slot("k1")
+        );
         assert_eq!(route(&["WATCH", "k"]), slot("k"));
     }
 }

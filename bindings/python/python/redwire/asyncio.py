@@ -234,7 +234,7 @@ class Client(_Client[_S]):
         if self.response_callbacks:
             custom = self.response_callbacks.get(_command_name(args))
             if custom is not None:
-                callback = functools.partial(custom, **options)
+                callback = functools.partial(custom, **sync._callback_options(options))
         # No coroutine of its own: the caller awaits the request's.
         return self._requests.run(self._native.submit, callback, args, "NEVER_DECODE" in options)
 

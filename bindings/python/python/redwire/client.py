@@ -16,6 +16,12 @@ from .pubsub import PubSub
 from .options import split_url, translate, url_wins
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
+def _callback_options(options: Dict[str, Any]) -> Dict[str, Any]:
+    """The options a ``set_response_callback`` callback gets: the method's,
+    without ``NEVER_DECODE`` (used here, as redis-py uses it)."""
+    return {name: value for name, value in options.items() if name != "NEVER_DECODE"}
+
+
 class Encoder:
     """redis-py's ``Encoder``: arguments to bytes, replies to ``str`` when
     decoding."""
@@ -209,7 +215,7 @@ class Client(Commands[_S]):
         if self.response_callbacks:
             custom = self.response_callbacks.get(_command_name(args))
             if custom is not None:
-                return custom(reply, **options)
+                return custom(reply, **_callback_options(options))
         return callback(reply) if callback is not None else reply
 
     @classmethod

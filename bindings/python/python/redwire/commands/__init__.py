@@ -7,9 +7,11 @@ becomes the value redis-py returns (``SET`` → ``True``, ``HGETALL`` → a
 (``_command``): at once, awaited, or queued in a pipeline.
 """
 
+from . import core
 from .acl import AclCommands
 from .arrays import ArrayCommands
 from .bless import BlessCommands
+from .execute import ExecuteCommands
 from .geo import GeoCommands
 from .hashes import HashCommands
 from .keys import KeyCommands
@@ -26,10 +28,11 @@ from .sorted_sets import SortedSetCommands
 from .streams import StreamCommands
 from .strings import StringCommands
 
-__all__ = ["Callback", "Commands", "Key", "Value", "_S", "_ok"]
+__all__ = ["Callback", "Commands", "Key", "Value", "_S", "_ok", "core"]
 
 
 class Commands(
+    ExecuteCommands[_S],
     ServerCommands[_S],
     KeyCommands[_S],
     StringCommands[_S],

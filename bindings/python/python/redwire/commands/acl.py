@@ -3,8 +3,7 @@
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from ..exceptions import DataError
-from .replies import Key, Sender, _S, _ok, _text
-from .server import _client_fields, _listed, _pairs, _texts
+from .replies import Key, Sender, _S, _client_fields, _client_numbers, _items, _listed, _ok, _text, _texts
 
 
 class AclCommands(Sender[_S]):
@@ -179,7 +178,7 @@ def _acl_user(reply: Any) -> Any:
     """``ACL GETUSER`` as redis-py reads it (RESP3 selectors flattened)."""
     if reply is None:
         return None
-    user: Dict[str, Any] = {_text(name): value for name, value in _pairs(reply)}
+    user: Dict[str, Any] = {_text(name): value for name, value in _items(reply)}
     user["flags"] = _texts(user["flags"])
     user["passwords"] = _texts(user["passwords"])
     user["keys"] = _words(user["keys"])
@@ -187,7 +186,7 @@ def _acl_user(reply: Any) -> Any:
         user["channels"] = _words(user["channels"])
     if user.get("selectors"):
         user["selectors"] = [
-            [_text(word) for pair in _pairs(selector) for word in pair] if isinstance(selector, dict) else _texts(selector)
+            [_text(word) for pair in _items(selector) for word in pair] if isinstance(selector, dict) else _texts(selector)
             for selector in user["selectors"]
         ]
     rules = _text(user["commands"]).split(" ")
@@ -195,10 +194,6 @@ def _acl_user(reply: Any) -> Any:
     user["categories"] = [rule for rule in rules if "@" in rule]
     user["enabled"] = "on" in user["flags"]
     return user
-
-
-#: The ``client-info`` fields of an ``ACL LOG`` entry read as integers.
-_CLIENT_INTEGERS = ("id", "age", "idle", "db", "sub", "psub", "multi", "qbuf", "qbuf-free", "obl", "argv-mem", "oll", "omem", "tot-mem")
 
 
 def _acl_log(reply: Any) -> Any:
@@ -209,12 +204,8 @@ def _acl_log(reply: Any) -> Any:
         return _text(reply) == "OK"
     entries = []
     for entry in reply:
-        fields: Dict[str, Any] = {_text(name): _text(value) for name, value in _pairs(entry)}
-        client: Dict[str, Any] = _client_fields(_text(fields.get("client-info", "")).strip())
-        for name in _CLIENT_INTEGERS:
-            if name in client:
-                client[name] = int(client[name])
-        fields["client-info"] = client
+        fields: Dict[str, Any] = {_text(name): _text(value) for name, value in _items(entry)}
+        fields["client-info"] = _client_numbers(_client_fields(_text(fields.get("client-info", "")).strip()))
         fields["age-seconds"] = float(fields["age-seconds"])
         entries.append(fields)
     return entries

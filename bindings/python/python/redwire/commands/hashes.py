@@ -1,12 +1,28 @@
 """Commands on hashes."""
 
-import datetime
 from enum import Enum
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, overload
 
 from ..exceptions import DataError
-from .replies import Duration, Key, Sender, Value, When, _S, _bool, _float, _keys, _pairs_to_dict
-from .strings import _at_most_one, _expire_options, _option_word, _unix_ms, _whole_ms
+from .replies import (
+    Duration,
+    Key,
+    Sender,
+    Value,
+    When,
+    _at_most_one,
+    _bool,
+    _expire_options,
+    _float,
+    _keys,
+    _milliseconds,
+    _option_word,
+    _pairs_to_dict,
+    _part_expiry,
+    _S,
+    _seconds,
+    _unix_time,
+)
 
 
 class HashDataPersistOptions(Enum):
@@ -21,17 +37,6 @@ class HashDataPersistOptions(Enum):
 #: ``hsetex``'s ``data_persist_option``: a :class:`HashDataPersistOptions`
 #: (redis-py's or this one) or its word.
 HashPersistOption = Union[HashDataPersistOptions, str]
-
-
-def _field_expiry(
-    command: str, name: Key, when: Any, fields: Tuple[Key, ...], nx: bool, xx: bool, gt: bool, lt: bool
-) -> Tuple[Any, ...]:
-    """``HEXPIRE``-like arguments: ``name when [NX|XX|GT|LT] FIELDS n field
-    ...``; more than one condition a ``ValueError``, as redis-py."""
-    if sum([nx, xx, gt, lt]) > 1:
-        raise ValueError("give at most one of nx, xx, gt and lt")
-    flags = tuple(flag for flag, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt)) if on)
-    return (command, name, when) + flags + ("FIELDS", len(fields)) + fields
 
 
 def _pairs(
@@ -62,17 +67,10 @@ class HashCommands(Sender[_S]):
     ) -> int:
         """``HSET`` of ``key``/``value``, a ``mapping`` and/or flat ``items``:
         how many fields were added."""
-        args: List[Any] = ["HSET", name]
-        if key is not None:
-            args += [key, value]
-        if mapping:
-            for field, field_value in mapping.items():
-                args += [field, field_value]
-        if items:
-            args += list(items)
-        if len(args) == 2:
+        pairs = _pairs(key, value, mapping, None if items is None else list(items))
+        if not pairs:
             raise DataError("hset: give key and value, a mapping or items")
-        return self._command(tuple(args))
+        return self._command(("HSET", name) + pairs)
 
     def hsetnx(self, name: Key, key: Key, value: Value) -> int:
         return self._command(("HSETNX", name, key, value))
@@ -207,9 +205,8 @@ class HashCommands(Sender[_S]):
     ) -> List[int]:
         """``HEXPIRE``: for each field -2 (no such field), 0 (the condition
         did not hold), 1 (set) or 2 (deleted: the time has passed)."""
-        if isinstance(seconds, datetime.timedelta):
-            seconds = int(seconds.total_seconds())
-        return self._command(_field_expiry("HEXPIRE", name, seconds, fields, nx, xx, gt, lt))
+        seconds = _seconds(seconds)
+        return self._command(_part_expiry("HEXPIRE", name, seconds, "FIELDS", fields, nx, xx, gt, lt))
 
     def hpexpire(
         self,
@@ -221,9 +218,8 @@ class HashCommands(Sender[_S]):
         gt: bool = False,
         lt: bool = False,
     ) -> List[int]:
-        if isinstance(milliseconds, datetime.timedelta):
-            milliseconds = _whole_ms(milliseconds)
-        return self._command(_field_expiry("HPEXPIRE", name, milliseconds, fields, nx, xx, gt, lt))
+        milliseconds = _milliseconds(milliseconds)
+        return self._command(_part_expiry("HPEXPIRE", name, milliseconds, "FIELDS", fields, nx, xx, gt, lt))
 
     def hexpireat(
         self,
@@ -235,9 +231,8 @@ class HashCommands(Sender[_S]):
         gt: bool = False,
         lt: bool = False,
     ) -> List[int]:
-        if isinstance(unix_time_seconds, datetime.datetime):
-            unix_time_seconds = int(unix_time_seconds.timestamp())
-        return self._command(_field_expiry("HEXPIREAT", name, unix_time_seconds, fields, nx, xx, gt, lt))
+        unix_time_seconds = _unix_time(unix_time_seconds, 1)
+        return self._command(_part_expiry("HEXPIREAT", name, unix_time_seconds, "FIELDS", fields, nx, xx, gt, lt))
 
     def hpexpireat(
         self,
@@ -249,9 +244,8 @@ class HashCommands(Sender[_S]):
         gt: bool = False,
         lt: bool = False,
     ) -> List[int]:
-        if isinstance(unix_time_milliseconds, datetime.datetime):
-            unix_time_milliseconds = _unix_ms(unix_time_milliseconds)
-        return self._command(_field_expiry("HPEXPIREAT", name, unix_time_milliseconds, fields, nx, xx, gt, lt))
+        unix_time_milliseconds = _unix_time(unix_time_milliseconds, 1000)
+        return self._command(_part_expiry("HPEXPIREAT", name, unix_time_milliseconds, "FIELDS", fields, nx, xx, gt, lt))
 
     def hpersist(self, name: Key, *fields: Key) -> List[int]:
         """``HPERSIST``: for each field -2 (no such field), -1 (no expiry) or

@@ -3,7 +3,8 @@ arguments (durations, timestamps, key lists) and of raw replies into what
 redis-py returns, and the base every family of methods builds on."""
 
 import datetime
-from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, List, Mapping, Optional, Tuple, Union
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ..exceptions import DataError
 
@@ -18,6 +19,17 @@ else:
     from typing import TypeVar
 
     _S = TypeVar("_S", bytes, str)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def at_once(method: _F) -> _F:
+    """Marks a command method that sends nothing and returns at once on
+    every client, asyncio's and a pipeline too (a builder, a value computed
+    here): its typing stubs keep its return type as it is. Does nothing at
+    run time."""
+    return method
+
 
 Key = Union[bytes, str, memoryview]
 Value = Union[bytes, str, int, float]
@@ -40,33 +52,90 @@ def _seconds(value: Duration) -> Any:
 def _milliseconds(value: Duration) -> Any:
     """A ``timedelta`` as whole milliseconds; anything else as it is."""
     if isinstance(value, datetime.timedelta):
-        return int(value.total_seconds() * 1000)
+        return _whole_ms(value)
     return value
 
 
+def _whole_ms(delta: datetime.timedelta) -> int:
+    """A ``timedelta`` in whole milliseconds, truncated toward zero, with
+    integers only (``total_seconds() * 1000`` can come out 1 ms low), as
+    redis-py."""
+    one = datetime.timedelta(milliseconds=1)
+    return -(-delta // one) if delta < datetime.timedelta(0) else delta // one
+
+
+def _unix(when: datetime.datetime, unit: int) -> int:
+    """A ``datetime`` as a Unix time in seconds (``unit`` 1) or milliseconds
+    (1000; integers only), a naive one in local time."""
+    if unit == 1:
+        return int(when.timestamp())
+    if when.utcoffset() is None:
+        seconds = int(when.replace(microsecond=0).timestamp())
+        return _whole_ms(datetime.timedelta(seconds=seconds, microseconds=when.microsecond))
+    return _whole_ms(when - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc))
+
+
 def _expiry(value: Union[Duration, str], unit: int, name: str) -> Any:
-    """``set``'s ``ex`` (``unit`` 1) or ``px`` (1000): a ``timedelta``, an
-    integer or a string of digits; anything else (a float) a ``DataError``,
-    before anything is sent."""
+    """An ``ex`` (``unit`` 1) or ``px`` (1000): a ``timedelta``, an integer
+    or a string of digits; anything else (a float) a ``DataError``, before
+    anything is sent."""
     if isinstance(value, datetime.timedelta):
-        return int(value.total_seconds() * unit)
-    if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit()):
+        return int(value.total_seconds()) if unit == 1 else _whole_ms(value)
+    if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdecimal()):
         return value
-    raise DataError(f"set: {name} must be an int or a datetime.timedelta, not {type(value).__name__}")
+    raise DataError(f"{name} must be datetime.timedelta, int, or a digit string, not {type(value).__name__}")
 
 
 def _timestamp(value: Union[int, datetime.datetime], unit: int, name: str) -> int:
-    """A ``datetime`` as a Unix time in seconds (``unit`` 1) or
-    milliseconds (1000); an integer as it is."""
+    """An ``exat`` (``unit`` 1) or ``pxat`` (1000): a ``datetime`` as a Unix
+    time; an integer as it is; anything else a ``DataError``."""
     if isinstance(value, datetime.datetime):
-        return int(value.timestamp() * unit)
+        return _unix(value, unit)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise DataError(f"{name} must be datetime.datetime or int")
 
 
+def _expire_options(
+    ex: Optional[Union[Duration, str]],
+    px: Optional[Union[Duration, str]],
+    exat: Optional["When"],
+    pxat: Optional["When"],
+) -> Tuple[Any, ...]:
+    """``EX``/``PX``/``EXAT``/``PXAT`` of the first given (redis-py checks
+    that one at most is)."""
+    for word, given, unit in (("EX", ex, 1), ("PX", px, 1000)):
+        if given is not None:
+            return (word, _expiry(given, unit, word.lower()))
+    for word, when, unit in (("EXAT", exat, 1), ("PXAT", pxat, 1000)):
+        if when is not None:
+            return (word, _unix(when, unit) if isinstance(when, datetime.datetime) else when)
+    return ()
+
+
+def _at_most_one(*given: Any) -> bool:
+    return sum(bool(flag) for flag in given) <= 1
+
+
+def _option_word(option: Any) -> Any:
+    """An enum member's word (its ``value``; redis-py's enums too), a
+    string as it is."""
+    return option.value if isinstance(option, Enum) else option
+
+
 def _expire_flags(nx: bool, xx: bool, gt: bool, lt: bool) -> Tuple[str, ...]:
     return tuple(flag for flag, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt)) if on)
+
+
+def _part_expiry(
+    command: str, name: Key, when: Any, parts: str, names: Tuple[Any, ...], nx: bool, xx: bool, gt: bool, lt: bool
+) -> Tuple[Any, ...]:
+    """``HEXPIRE``/``SEXPIRE``-like arguments: ``name when [NX|XX|GT|LT]
+    FIELDS|MEMBERS n name ...``; more than one condition a ``ValueError``,
+    as redis-py."""
+    if sum([nx, xx, gt, lt]) > 1:
+        raise ValueError("give at most one of nx, xx, gt and lt")
+    return (command, name, when) + _expire_flags(nx, xx, gt, lt) + (parts, len(names)) + names
 
 
 def _keys(keys: Union[Key, Iterable[Key]], more: Tuple[Key, ...]) -> Tuple[Key, ...]:
@@ -99,6 +168,28 @@ def _pairs_to_dict(reply: Any) -> Any:
     if isinstance(reply, dict):
         return reply
     return dict(zip(reply[::2], reply[1::2]))
+
+
+def _items(reply: Any) -> Iterable[Tuple[Any, Any]]:
+    """A map's items: a RESP3 map's, or a RESP2 flat ``[k, v, ...]``'s
+    (nothing: none)."""
+    return _pairs_to_dict(reply).items()
+
+
+def _texts(reply: Any) -> Any:
+    """Each item as ``str``."""
+    return [_text(item) for item in reply]
+
+
+def _listed(values: Any) -> List[Any]:
+    """One value or several (redis-py's ``list_or_args``): a string is one,
+    anything iterable several, anything else one."""
+    if isinstance(values, (bytes, str)):
+        return [values]
+    try:
+        return list(values)
+    except TypeError:
+        return [values]
 
 
 def _set(reply: Any) -> Any:
@@ -182,7 +273,7 @@ def _scored(cast: Callable[[Any], Any] = float) -> Callable[[Any], Any]:
 def _unix_time(value: Union[int, datetime.datetime], unit: int) -> Any:
     """A ``datetime`` as a Unix time in seconds (``unit`` 1) or
     milliseconds (1000); anything else as it is (the server judges it)."""
-    return int(value.timestamp() * unit) if isinstance(value, datetime.datetime) else value
+    return _unix(value, unit) if isinstance(value, datetime.datetime) else value
 
 
 def _tuple_or_none(reply: Any) -> Any:
@@ -221,40 +312,65 @@ def _config(reply: Any) -> Any:
     return {_text(name): _text(value) for name, value in pairs.items()}
 
 
-def _client_line(line: str) -> Dict[str, str]:
-    """One ``CLIENT LIST``/``CLIENT INFO`` line as ``{field: value}``."""
+def _client_fields(line: str) -> Dict[str, str]:
+    """One client's ``key=value ...`` line as a dict: a value runs to the
+    first ``=`` of the next word, so that a Unix socket path with spaces
+    stays whole (the words between are the value's); words before the
+    first ``key=`` are dropped."""
     fields: Dict[str, str] = {}
-    for part in line.split(" "):
-        if "=" in part:
-            name, value = part.split("=", 1)
+    last: Optional[str] = None
+    for word in line.split(" "):
+        if "=" in word:
+            name, value = word.split("=", 1)
             fields[name] = value
+            last = name
+        elif last is not None:
+            fields[last] += " " + word
     return fields
 
 
-def _client_list(reply: Any) -> List[Dict[str, str]]:
-    return [_client_line(line) for line in _text(reply).splitlines() if line]
+def _client_records_iter(reply: Any) -> Iterator[Dict[str, str]]:
+    """``CLIENT LIST``: one dict per line, each parsed when it is reached."""
+    text = _text(reply)
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            end = len(text)
+        fields = _client_fields(text[start:end])
+        start = end + 1
+        if fields:
+            yield fields
 
 
-#: The fields of ``CLIENT INFO`` redis-py reads as integers.
+def _client_records(reply: Any) -> List[Dict[str, str]]:
+    return list(_client_records_iter(reply))
+
+
+#: The fields of a client's line redis-py reads as integers.
 _CLIENT_INTEGERS = frozenset(
     {"id", "age", "idle", "db", "sub", "psub", "multi", "qbuf", "qbuf-free", "obl", "argv-mem", "oll", "omem", "tot-mem"}
 )
 
 
-def _client_info(reply: Any) -> Dict[str, Any]:
-    """``CLIENT INFO``: its fields, the numeric ones as ``int``, as redis-py."""
-    fields: Dict[str, Any] = _client_line(_text(reply).strip())
+def _client_numbers(fields: Dict[str, Any]) -> Dict[str, Any]:
+    """A client's fields with the numeric ones as ``int``, as redis-py
+    reads ``CLIENT INFO`` and ``ACL LOG``'s ``client-info``."""
     for name in _CLIENT_INTEGERS & fields.keys():
         fields[name] = int(fields[name])
     return fields
 
 
+def _client_info(reply: Any) -> Dict[str, Any]:
+    """``CLIENT INFO``: its fields, the numeric ones as ``int``, as redis-py."""
+    return _client_numbers(_client_fields(_text(reply).strip()))
+
+
 def _tracking_info(reply: Any) -> List[Any]:
     """``CLIENT TRACKINGINFO``: the flat ``[label, value, ...]`` list, the
     labels ``str`` and a set of flags a list, as redis-py gives it."""
-    pairs = reply.items() if isinstance(reply, dict) else zip(reply[::2], reply[1::2])
     flat: List[Any] = []
-    for label, value in pairs:
+    for label, value in _items(reply):
         flat += [_text(label), list(value) if isinstance(value, set) else value]
     return flat
 
@@ -339,60 +455,6 @@ def _set_result(reply: Any) -> Any:
     return True if reply in (b"OK", "OK") else reply
 
 
-#: How ``execute_command`` reads the reply of a command named alone (its
-#: options unknown), as redis-py's does; a command not here gives its
-#: reply as it is.
-BY_NAME: Dict[str, Callable[[Any], Any]] = {
-    "INFO": _info,
-    "PING": lambda reply: reply in (b"PONG", "PONG"),
-    "TIME": lambda reply: (int(reply[0]), int(reply[1])),
-    "LASTSAVE": lambda reply: datetime.datetime.fromtimestamp(int(reply)),
-    "SET": _set_result,
-    "HGETALL": _pairs_to_dict,
-    "SMEMBERS": _set,
-    "SINTER": _set,
-    "SUNION": _set,
-    "SDIFF": _set,
-    "SCAN": _scan,
-    "BLESS SCAN": _scan,
-    "ARINFO": _str_keyed,
-    "SSCAN": _scan,
-    "HSCAN": lambda reply: (int(reply[0]), _pairs_to_dict(reply[1])),
-    "ZSCAN": lambda reply: (int(reply[0]), _scored()(reply[1])),
-    "BLPOP": _tuple_or_none,
-    "BRPOP": _tuple_or_none,
-    "BZPOPMIN": _blocking_popped_with_score,
-    "BZPOPMAX": _blocking_popped_with_score,
-    "ZPOPMIN": _popped_with_scores,
-    "ZPOPMAX": _popped_with_scores,
-    "ZMSCORE": _optional_floats,
-    "XRANGE": _entries,
-    "XREVRANGE": _entries,
-    "XREAD": _streams,
-    "XREADGROUP": _streams,
-    "XINFO GROUPS": lambda reply: _dicts(reply),
-    "XINFO CONSUMERS": lambda reply: _dicts(reply),
-    "CONFIG GET": _config,
-    "CLIENT LIST": _client_list,
-    "CLIENT INFO": _client_info,
-    "CLIENT GETNAME": _text,
-    "ACL WHOAMI": _text,
-    "SCRIPT LOAD": _text,
-    "SCRIPT EXISTS": lambda reply: [bool(r) for r in reply],
-    "PUBSUB NUMSUB": lambda reply: list(zip(reply[::2], reply[1::2])),
-    "GEOPOS": lambda reply: [None if p is None else (float(p[0]), float(p[1])) for p in reply],
-    "GEOHASH": lambda reply: [_text(h) for h in reply],
-    **{name: _ok for name in (
-        "FLUSHALL", "FLUSHDB", "MSET", "RENAME", "LSET", "LTRIM", "PFMERGE", "SAVE", "CONFIG SET",
-        "CONFIG RESETSTAT", "SCRIPT FLUSH", "FUNCTION FLUSH", "FUNCTION DELETE", "XGROUP CREATE", "XGROUP SETID",
-    )},
-    **{name: _bool for name in (
-        "COPY", "EXPIRE", "EXPIREAT", "PEXPIRE", "PEXPIREAT", "PERSIST", "RENAMENX", "HEXISTS", "MOVE",
-        "MSETNX", "PSETEX", "SETEX", "SETNX", "SMOVE", "XGROUP DESTROY",
-    )},
-    **{name: _float for name in ("INCRBYFLOAT", "HINCRBYFLOAT", "ZSCORE", "ZINCRBY", "GEODIST")},
-}
-
 #: Commands whose first word is a container (``SCRIPT LOAD``).
 _CONTAINERS = frozenset({
     "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY", "MEMORY", "MODULE", "OBJECT",
@@ -410,33 +472,3 @@ def _command_name(args: Tuple[Any, ...]) -> str:
     if first in _CONTAINERS and len(words) > 1:
         return f"{first} {words[1].upper()}"
     return first
-
-
-def by_name(args: Tuple[Any, ...]) -> Optional[Callable[[Any], Any]]:
-    """The reading of ``BY_NAME`` for a command, by its first argument
-    only, as redis-py picks it (``"CONFIG GET"`` given as one argument is
-    one name; ``"CONFIG", "GET"`` is ``CONFIG``, read as it comes)."""
-    first = args[0] if args else None
-    name = first.decode(errors="replace") if isinstance(first, bytes) else first
-    if not isinstance(name, str):
-        return None
-    name = name.upper()
-    if name in _WITH_SCORES and any(_is_word(arg, "WITHSCORES") for arg in args[1:]):
-        return _score_pairs
-    return BY_NAME.get(name)
-
-
-def _score_pairs(reply: Any) -> Any:
-    """``WITHSCORES`` replies read by name: ``[[member, score], ...]``, as
-    redis-py's ``execute_command`` gives them."""
-    return [list(pair) for pair in _scored()(reply)] if reply else reply
-
-
-#: Commands whose reply has scores when ``WITHSCORES`` is among their arguments.
-_WITH_SCORES = frozenset({"ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE", "ZUNION", "ZINTER"})
-
-
-def _is_word(arg: Any, word: str) -> bool:
-    if isinstance(arg, bytes):
-        arg = arg.decode(errors="replace")
-    return isinstance(arg, str) and arg.upper() == word

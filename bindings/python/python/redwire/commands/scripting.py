@@ -3,7 +3,7 @@
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ..exceptions import DataError
-from .replies import Key, Sender, Value, _S, _ok, _text
+from .replies import Sender, Value, _S, _ok, _text
 
 
 class ScriptingCommands(Sender[_S]):

@@ -6,8 +6,7 @@ changes nothing: the reply of the one sentinel asked is read."""
 import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
-from .replies import Sender, _S, _ok, _text
-from .server import _pairs
+from .replies import Sender, _S, _items, _ok, _text
 
 
 class SentinelCommands(Sender[_S]):
@@ -37,9 +36,7 @@ class SentinelCommands(Sender[_S]):
         ``is_master``, ``is_slave``, ``is_sdown``, ``is_odown``,
         ``is_sentinel``, ``is_disconnected``, ``is_master_down`` read from
         them."""
-        return self._command(
-            ("SENTINEL", "MASTERS"), lambda reply: {state["name"]: state for state in map(_sentinel_state, reply)}
-        )
+        return self._command(("SENTINEL", "MASTERS"), _sentinel_masters)
 
     def sentinel_slaves(self, service_name: str) -> List[Dict[str, Any]]:
         """``SENTINEL SLAVES``: each replica's state."""
@@ -102,7 +99,7 @@ def _sentinel_state(reply: Any) -> Dict[str, Any]:
     """One master's, replica's or sentinel's state (a flat list or a RESP3
     map) as redis-py reads it."""
     state: Dict[str, Any] = {}
-    for name, value in _pairs(reply):
+    for name, value in _items(reply):
         name, value = _text(name), _text(value)
         if name in _INTEGERS:
             try:
@@ -118,3 +115,8 @@ def _sentinel_state(reply: Any) -> Dict[str, Any]:
 
 def _sentinel_states(reply: Any) -> List[Dict[str, Any]]:
     return [_sentinel_state(item) for item in reply]
+
+
+def _sentinel_masters(reply: Any) -> Dict[str, Dict[str, Any]]:
+    """Each master's state by its name."""
+    return {state["name"]: state for state in map(_sentinel_state, reply)}

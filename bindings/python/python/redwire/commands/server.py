@@ -15,15 +15,19 @@ from .replies import (
     Key,
     Sender,
     Value,
-    by_name,
     _S,
     _bool,
     _client_info,
+    _client_records,
+    _client_records_iter,
     _config,
+    _items,
+    _listed,
     _info,
     _ok,
     _pairs_to_dict,
     _text,
+    _texts,
     _tracking_info,
 )
 
@@ -42,20 +46,15 @@ HotkeysMetric = Union[HotkeysMetricsTypes, str]
 
 
 class ServerCommands(Sender[_S]):
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        """Sends any command, its name and arguments given in order; its
-        reply read as redis-py's ``execute_command`` reads it (``INFO`` a
-        dict, ``SET`` ``True``, ...). ``options`` are redis-py's routing
-        hints (``target_nodes``, ...): accepted, not used."""
-        callback = by_name(args)
-        # A name of several words ("CONFIG GET") is sent as its words.
-        if args and isinstance(args[0], str) and " " in args[0]:
-            args = tuple(args[0].split()) + args[1:]
-        return self._command(args, callback, **options)
+    def readonly(self, **kwargs: Any) -> bool:
+        """``READONLY``: it keeps state on its connection (refused here
+        before anything is sent, as the connection is shared; a cluster
+        client reads from replicas with ``read_from_replicas=True``)."""
+        return self._command(("READONLY",), _ok, **kwargs)
 
-    def execute(self, *args: Any) -> Any:
-        """Sends any command and returns its reply as it came."""
-        return self._command(args)
+    def readwrite(self, **kwargs: Any) -> bool:
+        """``READWRITE`` (refused as ``readonly`` is)."""
+        return self._command(("READWRITE",), _ok, **kwargs)
 
     def ping(self, **kwargs: Any) -> bool:
         """``PING`` → ``True``."""
@@ -543,17 +542,6 @@ class ServerCommands(Sender[_S]):
         return self._command(("BACKUP", "CLEANUP"), **kwargs)
 
 
-def _listed(values: Any) -> List[Any]:
-    """One value or several (redis-py's ``list_or_args``): a string is one,
-    anything iterable several, anything else one."""
-    if isinstance(values, (bytes, str)):
-        return [values]
-    try:
-        return list(values)
-    except TypeError:
-        return [values]
-
-
 #: The client types ``CLIENT LIST TYPE`` takes, as redis-py checks them.
 _CLIENT_TYPES = ("normal", "master", "replica", "pubsub")
 
@@ -569,41 +557,6 @@ def _client_list_args(_type: Optional[str], client_id: Any) -> Tuple[Any, ...]:
     if client_id:
         args += ("ID",) + tuple(client_id)
     return args
-
-
-def _client_fields(line: str) -> Dict[str, str]:
-    """One client's ``key=value ...`` line as a dict: a value runs to the
-    first ``=`` of the next word, so that a Unix socket path with spaces
-    stays whole (the words between are the value's); words before the
-    first ``key=`` are dropped."""
-    fields: Dict[str, str] = {}
-    last: Optional[str] = None
-    for word in line.split(" "):
-        if "=" in word:
-            name, value = word.split("=", 1)
-            fields[name] = value
-            last = name
-        elif last is not None:
-            fields[last] += " " + word
-    return fields
-
-
-def _client_records_iter(reply: Any) -> Iterator[Dict[str, str]]:
-    """``CLIENT LIST``: one dict per line, each parsed when it is reached."""
-    text = _text(reply)
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end == -1:
-            end = len(text)
-        fields = _client_fields(text[start:end])
-        start = end + 1
-        if fields:
-            yield fields
-
-
-def _client_records(reply: Any) -> List[Dict[str, str]]:
-    return list(_client_records_iter(reply))
 
 
 def _shutdown_failed(reply: Any) -> Any:
@@ -633,13 +586,6 @@ def _debug_object(reply: Any) -> Any:
     return fields
 
 
-def _pairs(reply: Any) -> Iterable[Tuple[Any, Any]]:
-    """A map's items: a RESP3 map's, or a RESP2 flat ``[k, v, ...]``'s."""
-    if isinstance(reply, dict):
-        return reply.items()
-    return zip(reply[::2], reply[1::2])
-
-
 def _commands(reply: Any) -> Any:
     """``COMMAND``: each command's description by its name."""
     commands: Dict[str, Dict[str, Any]] = {}
@@ -665,10 +611,10 @@ def _memory_stats(reply: Any) -> Any:
     """``MEMORY STATS``: ``str`` names; a ratio RESP2 sends as text a
     ``float`` (as RESP3 sends it); ``db.N`` a dict of its own."""
     stats: Dict[str, Any] = {}
-    for name, value in _pairs(reply):
+    for name, value in _items(reply):
         name = _text(name)
         if name.startswith("db.") and isinstance(value, (list, dict)):
-            value = {_text(field): number for field, number in _pairs(value)}
+            value = {_text(field): number for field, number in _items(value)}
         elif isinstance(value, (bytes, str)):
             try:
                 value = float(value)
@@ -711,5 +657,40 @@ def _killed(reply: Any) -> Any:
     return reply if isinstance(reply, int) else _text(reply) == "OK"
 
 
-def _texts(reply: Any) -> Any:
-    return [_text(item) for item in reply]
+def _cluster_info(reply: Any) -> Dict[str, str]:
+    """``CLUSTER INFO``: its ``field:value`` lines as a dict of text."""
+    return dict(line.split(":", 1) for line in _text(reply).splitlines() if line)
+
+
+def _cluster_nodes(reply: Any) -> Dict[str, Dict[str, Any]]:
+    """``CLUSTER NODES`` (or ``REPLICAS``' lines): each node by its address,
+    as redis-py reads it."""
+    lines = _text(reply).splitlines() if isinstance(reply, (bytes, str)) else [_text(line) for line in reply]
+    return dict(_node_line(line) for line in lines if line)
+
+
+def _node_line(line: str) -> Tuple[str, Dict[str, Any]]:
+    node_id, address, flags, master_id, ping, pong, epoch, link = line.split(" ")[:8]
+    announced = address.split("@")
+    node: Dict[str, Any] = {
+        "node_id": node_id,
+        "hostname": announced[1].split(",")[1] if len(announced) > 1 and "," in announced[1] else "",
+        "flags": flags,
+        "master_id": master_id,
+        "last_ping_sent": ping,
+        "last_pong_rcvd": pong,
+        "epoch": epoch,
+        "slots": [],
+        "migrations": [],
+        "connected": link == "connected",
+    }
+    for part in line.split(" ")[8:]:
+        if "->-" in part:
+            slot, to = part[1:-1].split("->-", 1)
+            node["migrations"].append({"slot": slot, "node_id": to, "state": "migrating"})
+        elif "-<-" in part:
+            slot, source = part[1:-1].split("-<-", 1)
+            node["migrations"].append({"slot": slot, "node_id": source, "state": "importing"})
+        else:
+            node["slots"].append(part.split("-"))
+    return announced[0], node

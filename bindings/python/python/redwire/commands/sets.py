@@ -1,12 +1,27 @@
 """Commands on sets."""
 
-import datetime
 from enum import Enum
 from typing import Any, Iterable, List, Optional, Set, Tuple, Union, overload
 
 from ..exceptions import DataError
-from .replies import Duration, Key, Sender, Value, When, _S, _bool, _keys, _set
-from .strings import _at_most_one, _expire_options, _option_word, _unix_ms, _whole_ms
+from .replies import (
+    Duration,
+    Key,
+    Sender,
+    Value,
+    When,
+    _at_most_one,
+    _bool,
+    _expire_options,
+    _keys,
+    _milliseconds,
+    _option_word,
+    _part_expiry,
+    _S,
+    _seconds,
+    _set,
+    _unix_time,
+)
 
 
 class SetDataPersistOptions(Enum):
@@ -21,17 +36,6 @@ class SetDataPersistOptions(Enum):
 #: ``saddex``'s ``data_persist_option``: a :class:`SetDataPersistOptions`
 #: (redis-py's or this one) or its word.
 SetPersistOption = Union[SetDataPersistOptions, str]
-
-
-def _member_expiry(
-    command: str, name: Key, when: Any, members: Tuple[Value, ...], nx: bool, xx: bool, gt: bool, lt: bool
-) -> Tuple[Any, ...]:
-    """``SEXPIRE``-like arguments: ``name when [NX|XX|GT|LT] MEMBERS n
-    member ...``; more than one condition a ``ValueError``, as redis-py."""
-    if sum([nx, xx, gt, lt]) > 1:
-        raise ValueError("give at most one of nx, xx, gt and lt")
-    flags = tuple(flag for flag, on in (("NX", nx), ("XX", xx), ("GT", gt), ("LT", lt)) if on)
-    return (command, name, when) + flags + ("MEMBERS", len(members)) + members
 
 
 class SetCommands(Sender[_S]):
@@ -147,9 +151,8 @@ class SetCommands(Sender[_S]):
     ) -> List[int]:
         """``SEXPIRE``: for each member -2 (not there), 0 (the condition did
         not hold), 1 (set) or 2 (removed: the time has passed)."""
-        if isinstance(seconds, datetime.timedelta):
-            seconds = int(seconds.total_seconds())
-        return self._command(_member_expiry("SEXPIRE", name, seconds, members, nx, xx, gt, lt))
+        seconds = _seconds(seconds)
+        return self._command(_part_expiry("SEXPIRE", name, seconds, "MEMBERS", members, nx, xx, gt, lt))
 
     def spexpire(
         self,
@@ -161,9 +164,8 @@ class SetCommands(Sender[_S]):
         gt: bool = False,
         lt: bool = False,
     ) -> List[int]:
-        if isinstance(milliseconds, datetime.timedelta):
-            milliseconds = _whole_ms(milliseconds)
-        return self._command(_member_expiry("SPEXPIRE", name, milliseconds, members, nx, xx, gt, lt))
+        milliseconds = _milliseconds(milliseconds)
+        return self._command(_part_expiry("SPEXPIRE", name, milliseconds, "MEMBERS", members, nx, xx, gt, lt))
 
     def sexpireat(
         self,
@@ -175,9 +177,8 @@ class SetCommands(Sender[_S]):
         gt: bool = False,
         lt: bool = False,
     ) -> List[int]:
-        if isinstance(unix_time_seconds, datetime.datetime):
-            unix_time_seconds = int(unix_time_seconds.timestamp())
-        return self._command(_member_expiry("SEXPIREAT", name, unix_time_seconds, members, nx, xx, gt, lt))
+        unix_time_seconds = _unix_time(unix_time_seconds, 1)
+        return self._command(_part_expiry("SEXPIREAT", name, unix_time_seconds, "MEMBERS", members, nx, xx, gt, lt))
 
     def spexpireat(
         self,
@@ -189,9 +190,8 @@ class SetCommands(Sender[_S]):
         gt: bool = False,
         lt: bool = False,
     ) -> List[int]:
-        if isinstance(unix_time_milliseconds, datetime.datetime):
-            unix_time_milliseconds = _unix_ms(unix_time_milliseconds)
-        return self._command(_member_expiry("SPEXPIREAT", name, unix_time_milliseconds, members, nx, xx, gt, lt))
+        unix_time_milliseconds = _unix_time(unix_time_milliseconds, 1000)
+        return self._command(_part_expiry("SPEXPIREAT", name, unix_time_milliseconds, "MEMBERS", members, nx, xx, gt, lt))
 
     def spersist(self, name: Key, *members: Value) -> List[int]:
         """``SPERSIST``: for each member -2 (not there), -1 (no expiry) or 1

@@ -2,12 +2,11 @@
 HyperLogLogs."""
 
 import datetime
+import importlib
 import warnings
 from enum import Enum
 from typing import (
-    TYPE_CHECKING,
     Any,
-    Awaitable,
     Callable,
     Dict,
     Iterable,
@@ -16,7 +15,6 @@ from typing import (
     Mapping,
     Optional,
     Tuple,
-    TypeVar,
     Union,
     overload,
 )
@@ -30,20 +28,19 @@ from .replies import (
     When,
     _S,
     _bool,
+    _at_most_one,
+    _expire_options,
     _expiry,
     _float,
     _keys,
     _milliseconds,
     _ok,
+    _option_word,
     _seconds,
     _text,
     _timestamp,
+    at_once,
 )
-
-if TYPE_CHECKING:
-    from typing_extensions import ParamSpec
-
-    _P = ParamSpec("_P")
 
 #: ``LCS … IDX``'s matches: ``[[start, end], [start, end]]`` in each key
 #: (and the match's length with ``withmatchlen``); its reply is
@@ -55,7 +52,6 @@ LcsMatches = List[List[Union[List[int], int]]]
 StralgoMatches = Dict[str, Union[int, List[List[Union[int, Tuple[int, int]]]]]]
 #: A bit field's offset: a bit number, or ``"#n"`` (``n`` times the field's width).
 BitfieldOffset = Union[int, str]
-_T = TypeVar("_T")
 
 
 class DataPersistOptions(Enum):
@@ -72,148 +68,71 @@ class DataPersistOptions(Enum):
 PersistOption = Union[DataPersistOptions, str]
 
 
-class _NotAwaited:
-    """Marks a method that sends nothing (``bitfield``'s builder,
-    ``digest_local``): it returns at once on the asyncio client too, where
-    the typing stubs would have it awaited. Does nothing at run time."""
-
-    @overload
-    def __call__(self, method: "Callable[_P, Awaitable[_T]]") -> "Callable[_P, _T]": ...
-
-    @overload
-    def __call__(self, method: "Callable[_P, _T]") -> "Callable[_P, _T]": ...
-
-    def __call__(self, method: Any) -> Any:
-        return method
 
 
-not_awaited = _NotAwaited()
+class BitFieldOperation:
+    """redis-py's ``BITFIELD`` builder (``client.bitfield(key)``): chained
+    ``set``/``get``/``incrby``/``overflow`` calls, sent as one command by
+    :meth:`execute` through the client (or pipeline) it came from."""
+
+    def __init__(self, client: Sender[Any], key: Key, default_overflow: Optional[str] = None) -> None:
+        self.client = client
+        self.key = key
+        self._default_overflow = default_overflow
+        self.operations: List[Tuple[Any, ...]] = []
+        self._last_overflow = "WRAP"
+        self.reset()
+
+    def reset(self) -> None:
+        """Forgets the operations, as when it was made."""
+        self.operations = []
+        self._last_overflow = "WRAP"
+        self.overflow(self._default_overflow or self._last_overflow)
+
+    def overflow(self, overflow: str) -> "BitFieldOperation":
+        """``OVERFLOW WRAP|SAT|FAIL`` for the ``incrby``s after it (sent
+        only when it changes)."""
+        overflow = overflow.upper()
+        if overflow != self._last_overflow:
+            self._last_overflow = overflow
+            self.operations.append(("OVERFLOW", overflow))
+        return self
+
+    def incrby(
+        self, fmt: str, offset: BitfieldOffset, increment: int, overflow: Optional[str] = None
+    ) -> "BitFieldOperation":
+        """``INCRBY fmt offset increment`` (``fmt``: ``u8``, ``i16``, ...)."""
+        if overflow is not None:
+            self.overflow(overflow)
+        self.operations.append(("INCRBY", fmt, offset, increment))
+        return self
+
+    def get(self, fmt: str, offset: BitfieldOffset) -> "BitFieldOperation":
+        self.operations.append(("GET", fmt, offset))
+        return self
+
+    def set(self, fmt: str, offset: BitfieldOffset, value: int) -> "BitFieldOperation":
+        self.operations.append(("SET", fmt, offset, value))
+        return self
+
+    @property
+    def command(self) -> List[Any]:
+        """The ``BITFIELD`` command as it would be sent."""
+        command: List[Any] = ["BITFIELD", self.key]
+        for operation in self.operations:
+            command.extend(operation)
+        return command
+
+    def execute(self) -> Any:
+        """Sends the operations as one ``BITFIELD`` and forgets them: a
+        list with each operation's value (``None`` for an ``incrby`` that
+        ``OVERFLOW FAIL`` refused); awaitable on an asyncio client, queued
+        (the pipeline returned) in a pipeline."""
+        command = self.command
+        self.reset()
+        return self.client._command(tuple(command))
 
 
-# tools/command_stubs.py takes the public methods of every class at a
-# family module's top level for command methods: the builder is one level
-# down, so that its methods are not taken for commands.
-if True:
-
-    class BitFieldOperation:
-        """redis-py's ``BITFIELD`` builder (``client.bitfield(key)``): chained
-        ``set``/``get``/``incrby``/``overflow`` calls, sent as one command by
-        :meth:`execute` through the client (or pipeline) it came from."""
-
-        def __init__(self, client: Sender[Any], key: Key, default_overflow: Optional[str] = None) -> None:
-            self.client = client
-            self.key = key
-            self._default_overflow = default_overflow
-            self.operations: List[Tuple[Any, ...]] = []
-            self._last_overflow = "WRAP"
-            self.reset()
-
-        def reset(self) -> None:
-            """Forgets the operations, as when it was made."""
-            self.operations = []
-            self._last_overflow = "WRAP"
-            self.overflow(self._default_overflow or self._last_overflow)
-
-        def overflow(self, overflow: str) -> "BitFieldOperation":
-            """``OVERFLOW WRAP|SAT|FAIL`` for the ``incrby``s after it (sent
-            only when it changes)."""
-            overflow = overflow.upper()
-            if overflow != self._last_overflow:
-                self._last_overflow = overflow
-                self.operations.append(("OVERFLOW", overflow))
-            return self
-
-        def incrby(
-            self, fmt: str, offset: BitfieldOffset, increment: int, overflow: Optional[str] = None
-        ) -> "BitFieldOperation":
-            """``INCRBY fmt offset increment`` (``fmt``: ``u8``, ``i16``, ...)."""
-            if overflow is not None:
-                self.overflow(overflow)
-            self.operations.append(("INCRBY", fmt, offset, increment))
-            return self
-
-        def get(self, fmt: str, offset: BitfieldOffset) -> "BitFieldOperation":
-            self.operations.append(("GET", fmt, offset))
-            return self
-
-        def set(self, fmt: str, offset: BitfieldOffset, value: int) -> "BitFieldOperation":
-            self.operations.append(("SET", fmt, offset, value))
-            return self
-
-        @property
-        def command(self) -> List[Any]:
-            """The ``BITFIELD`` command as it would be sent."""
-            command: List[Any] = ["BITFIELD", self.key]
-            for operation in self.operations:
-                command.extend(operation)
-            return command
-
-        def execute(self) -> Any:
-            """Sends the operations as one ``BITFIELD`` and forgets them: a
-            list with each operation's value (``None`` for an ``incrby`` that
-            ``OVERFLOW FAIL`` refused); awaitable on an asyncio client, queued
-            (the pipeline returned) in a pipeline."""
-            command = self.command
-            self.reset()
-            return self.client._command(tuple(command))
-
-
-#: (A name the typing stubs can import: they take a family's top-level
-#: assignments.)
-BitField = BitFieldOperation
-
-
-def _whole_ms(delta: datetime.timedelta) -> int:
-    """A ``timedelta`` in whole milliseconds, truncated toward zero, with
-    integers only (``total_seconds() * 1000`` can come out 1 ms low)."""
-    one = datetime.timedelta(milliseconds=1)
-    return -(-delta // one) if delta < datetime.timedelta(0) else delta // one
-
-
-def _unix_ms(when: datetime.datetime) -> int:
-    """A ``datetime`` as a Unix time in milliseconds (a naive one is local
-    time), with integers only."""
-    if when.utcoffset() is None:
-        seconds = int(when.replace(tzinfo=None, microsecond=0).timestamp())
-        return _whole_ms(datetime.timedelta(seconds=seconds, microseconds=when.microsecond))
-    return _whole_ms(when - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc))
-
-
-def _at_most_one(*given: Any) -> bool:
-    return sum(bool(flag) for flag in given) <= 1
-
-
-def _expire_options(
-    ex: Optional[Union[Duration, str]],
-    px: Optional[Union[Duration, str]],
-    exat: Optional[When],
-    pxat: Optional[When],
-) -> Tuple[Any, ...]:
-    """``EX``/``PX``/``EXAT``/``PXAT`` of the first given, as redis-py
-    writes them: ``ex`` and ``px`` a ``timedelta``, an integer or a string
-    of digits (anything else a ``DataError``), ``exat`` and ``pxat`` a
-    ``datetime`` or as they are."""
-    for word, given, unit in (("EX", ex, 1), ("PX", px, 1000)):
-        if given is None:
-            continue
-        if isinstance(given, datetime.timedelta):
-            return (word, int(given.total_seconds()) if unit == 1 else _whole_ms(given))
-        if isinstance(given, int):
-            return (word, given)
-        if isinstance(given, str) and given.isdecimal():
-            return (word, int(given))
-        raise DataError(f"{word.lower()} must be datetime.timedelta, int, or a digit string")
-    if exat is not None:
-        return ("EXAT", int(exat.timestamp()) if isinstance(exat, datetime.datetime) else exat)
-    if pxat is not None:
-        return ("PXAT", _unix_ms(pxat) if isinstance(pxat, datetime.datetime) else pxat)
-    return ()
-
-
-def _option_word(option: Any) -> Any:
-    """An enum member's word (its ``value``; redis-py's enums too), a
-    string as it is."""
-    return option.value if isinstance(option, Enum) else option
 
 
 def _warn_experimental(name: str) -> None:
@@ -677,13 +596,13 @@ class StringCommands(Sender[_S]):
         _warn_experimental("digest")
         return self._command(("DIGEST", name))
 
-    @not_awaited
+    @at_once
     def digest_local(self, value: Union[bytes, str]) -> _S:
         """What ``DIGEST`` would give for ``value`` (a ``str`` in UTF-8),
         computed here and at once (on an asyncio client too): XXH3-64 as 16
         hex digits, ``str`` on a decoding client. Experimental in redis-py,
-        which warns. With the ``xxhash`` package when it is installed, else
-        in pure Python."""
+        which warns. Needs the ``xxhash`` package (else
+        ``NotImplementedError``, as redis-py)."""
         _warn_experimental("digest_local")
         if isinstance(value, (bytes, bytearray, memoryview)):
             data = bytes(value)
@@ -734,8 +653,8 @@ class StringCommands(Sender[_S]):
     def bitop(self, operation: str, dest: Key, *keys: Key) -> int:
         return self._command(("BITOP", operation, dest) + keys)
 
-    @not_awaited
-    def bitfield(self, key: Key, default_overflow: Optional[str] = None) -> BitField:
+    @at_once
+    def bitfield(self, key: Key, default_overflow: Optional[str] = None) -> BitFieldOperation:
         """A :class:`BitFieldOperation` on ``key``: chain ``set``/``get``/
         ``incrby``/``overflow`` and send them as one ``BITFIELD`` with its
         ``execute()`` (made at once, on an asyncio client too)."""
@@ -792,131 +711,12 @@ def _flat(mapping: Mapping[Key, Value]) -> Tuple[Any, ...]:
     return tuple(flat)
 
 
-# XXH3-64 (seed 0, the default secret), as DIGEST computes it: the
-# ``xxhash`` package's when it is installed, else in pure Python below
-# (checked against the reference C library by the tests).
-
-_M64 = 0xFFFFFFFFFFFFFFFF
-_P32_1, _P32_2, _P32_3 = 0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D
-_P64_1, _P64_2, _P64_3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
-_P64_4, _P64_5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
-_MX1, _MX2 = 0x165667919E3779F9, 0x9FB21C651E98DF25
-_SECRET = bytes.fromhex(
-    "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
-    "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
-    "3c2852bb91c300cb88d0658b1b532ea371644897a20df94e3819ef46a9deacd8"
-    "a8fa763fe39c343ff9dcbbc7c70b4f1d8a51e04bcdb45931c89f7ec9d9787364"
-    "eac5ac8334d3ebc3c581a0fffa1363eb170ddd51b7f0da49d316552629d4689e"
-    "2b16be587d47a1fc8ff8b8d17ad031ce45cb3a8f95160428afd7fbcabb4b407e"
-)
-
-
 def _xxh3_hex(data: bytes) -> str:
-    """XXH3-64 of ``data`` as 16 hex digits."""
+    """XXH3-64 of ``data`` as 16 hex digits (as ``DIGEST`` computes it),
+    with the optional ``xxhash`` package, as redis-py."""
     try:
-        import xxhash  # type: ignore[import-not-found, unused-ignore]
+        # Optional, as for redis-py (imported by name: typed or not).
+        xxhash = importlib.import_module("xxhash")
     except ImportError:
-        return format(_xxh3_64(data), "016x")
+        raise NotImplementedError("digest_local needs the optional 'xxhash' package: pip install xxhash") from None
     return str(xxhash.xxh3_64(data).hexdigest())
-
-
-def _u64(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 8], "little")
-
-
-def _u32(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 4], "little")
-
-
-def _fold(a: int, b: int) -> int:
-    """The 128-bit product of ``a`` and ``b``, its halves xor-ed."""
-    product = a * b
-    return (product ^ (product >> 64)) & _M64
-
-
-def _avalanche64(h: int) -> int:
-    h = ((h ^ (h >> 33)) * _P64_2) & _M64
-    h = ((h ^ (h >> 29)) * _P64_3) & _M64
-    return h ^ (h >> 32)
-
-
-def _avalanche3(h: int) -> int:
-    h = ((h ^ (h >> 37)) * _MX1) & _M64
-    return h ^ (h >> 32)
-
-
-def _rotl(value: int, bits: int) -> int:
-    return ((value << bits) | (value >> (64 - bits))) & _M64
-
-
-def _mix16(data: bytes, at: int, secret_at: int) -> int:
-    low = _u64(data, at) ^ _u64(_SECRET, secret_at)
-    high = _u64(data, at + 8) ^ _u64(_SECRET, secret_at + 8)
-    return _fold(low, high)
-
-
-def _xxh3_64(data: bytes) -> int:
-    """XXH3-64 of ``data`` (seed 0): by length, as the reference does."""
-    n = len(data)
-    if n == 0:
-        return _avalanche64(_u64(_SECRET, 56) ^ _u64(_SECRET, 64))
-    if n <= 3:
-        combined = (data[0] << 16) | (data[n >> 1] << 24) | data[n - 1] | (n << 8)
-        return _avalanche64(combined ^ (_u32(_SECRET, 0) ^ _u32(_SECRET, 4)))
-    if n <= 8:
-        keyed = (_u32(data, n - 4) + (_u32(data, 0) << 32)) ^ (_u64(_SECRET, 8) ^ _u64(_SECRET, 16))
-        keyed ^= _rotl(keyed, 49) ^ _rotl(keyed, 24)
-        keyed = (keyed * _MX2) & _M64
-        keyed ^= (keyed >> 35) + n
-        keyed = (keyed * _MX2) & _M64
-        return keyed ^ (keyed >> 28)
-    if n <= 16:
-        low = _u64(data, 0) ^ (_u64(_SECRET, 24) ^ _u64(_SECRET, 32))
-        high = _u64(data, n - 8) ^ (_u64(_SECRET, 40) ^ _u64(_SECRET, 48))
-        swapped = int.from_bytes(low.to_bytes(8, "little"), "big")
-        return _avalanche3((n + swapped + high + _fold(low, high)) & _M64)
-    acc = n * _P64_1
-    if n <= 128:
-        for i in range((n - 1) // 32 + 1):
-            acc += _mix16(data, 16 * i, 32 * i) + _mix16(data, n - 16 * (i + 1), 32 * i + 16)
-        return _avalanche3(acc & _M64)
-    if n <= 240:
-        for i in range(8):
-            acc += _mix16(data, 16 * i, 16 * i)
-        acc = _avalanche3(acc & _M64)
-        for i in range(8, n // 16):
-            acc += _mix16(data, 16 * i, 16 * (i - 8) + 3)
-        acc += _mix16(data, n - 16, 136 - 17)
-        return _avalanche3(acc & _M64)
-    return _xxh3_64_long(data)
-
-
-def _xxh3_64_long(data: bytes) -> int:
-    """XXH3-64 of more than 240 bytes: 64-byte stripes into eight
-    accumulators, scrambled after each block of 16 stripes."""
-    n = len(data)
-    accs = [_P32_3, _P64_1, _P64_2, _P64_3, _P64_4, _P32_2, _P64_5, _P32_1]
-    stripes_per_block = (len(_SECRET) - 64) // 8
-    block = 64 * stripes_per_block
-
-    def stripe(at: int, secret_at: int) -> None:
-        for i in range(8):
-            value = _u64(data, at + 8 * i)
-            key = value ^ _u64(_SECRET, secret_at + 8 * i)
-            accs[i ^ 1] = (accs[i ^ 1] + value) & _M64
-            accs[i] = (accs[i] + (key & 0xFFFFFFFF) * (key >> 32)) & _M64
-
-    blocks = (n - 1) // block
-    for number in range(blocks):
-        for i in range(stripes_per_block):
-            stripe(number * block + 64 * i, 8 * i)
-        for i in range(8):
-            acc = accs[i] ^ (accs[i] >> 47) ^ _u64(_SECRET, len(_SECRET) - 64 + 8 * i)
-            accs[i] = (acc * _P32_1) & _M64
-    for i in range(((n - 1) - block * blocks) // 64):
-        stripe(blocks * block + 64 * i, 8 * i)
-    stripe(n - 64, len(_SECRET) - 64 - 7)
-    result = n * _P64_1
-    for i in range(4):
-        result += _fold(accs[2 * i] ^ _u64(_SECRET, 11 + 16 * i), accs[2 * i + 1] ^ _u64(_SECRET, 19 + 16 * i))
-    return _avalanche3(result & _M64)
