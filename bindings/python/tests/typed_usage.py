@@ -157,3 +157,7 @@ def cluster_use() -> int:
     for key in cluster.scan_iter(match="user:*"):
         print(key)
     return total + cluster.keyslot("foo")
+
+
+def greeting(r: "redwire.Redis[str]") -> str:
+    return r.get("greeting") or "none"
