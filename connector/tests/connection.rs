@@ -685,6 +685,9 @@ async fn monitor_sent_without_waiting_reads_every_command_after_ok() {
         String::from_utf8_lossy(&line)
     );
     assert!(!c.is_reusable());
+    // Only read() from now on: a command's reply would be a monitor line.
+    let err = c.cmd(&["PING"]).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
 }
 
 #[tokio::test]

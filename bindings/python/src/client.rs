@@ -579,7 +579,11 @@ impl NativeClient {
     /// A walk over every key of the cluster with `SCAN` and its options
     /// (`MATCH`, `COUNT`, `TYPE`), as `redwire::Cluster::scan` walks it.
     fn scan(&self, py: Python<'_>, options: &Bound<'_, PyTuple>) -> PyResult<NativeScan> {
-        let options = FlatArgs::from_tuple(options)?;
+        let mut options_args = FlatArgs::default();
+        if !options.is_empty() {
+            options_args.fill(options)?;
+        }
+        let options = options_args;
         let (parts, cluster) = self.cluster(py)?;
         Ok(NativeScan {
             parts,
@@ -588,10 +592,24 @@ impl NativeClient {
         })
     }
 
-    /// A pub/sub connection of its own, made on its first subscription.
-    fn pubsub(&self) -> PyResult<crate::pubsub::NativePubSub> {
+    /// A pub/sub (or `MONITOR`) connection of its own, made on its first
+    /// subscription; a cluster client's to its first master (channels and
+    /// patterns reach every node from any).
+    fn pubsub(&self, py: Python<'_>) -> PyResult<crate::pubsub::NativePubSub> {
+        let parts = self.parts()?;
+        let connector = if parts.client.is_cluster() {
+            let (_, cluster) = self.cluster(py)?;
+            let master = cluster.masters().into_iter().next().unwrap_or_default();
+            Connector::new(
+                cluster
+                    .node_config(&master)
+                    .map_err(|e| errors::to_pyerr(py, &e))?,
+            )
+        } else {
+            parts.connector.clone()
+        };
         Ok(crate::pubsub::NativePubSub::new(
-            self.parts()?.connector.clone(),
+            connector,
             self.options.decode_responses,
         ))
     }

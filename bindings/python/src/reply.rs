@@ -7,13 +7,13 @@
 //! | double | `float` |
 //! | boolean | `bool` |
 //! | null | `None` |
-//! | array, push | `list`; set: `set` |
+//! | array, push, set | `list` (a set in the order sent, as redis-py reads it: its members may be maps) |
 //! | map | `dict` (a list key becomes a tuple) |
 //! | error inside an array | a `ResponseError` instance, in place |
 //! | attributed value | the value (attributes dropped) |
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PySet, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use redwire::Frame;
 
 use crate::errors;
@@ -51,19 +51,12 @@ pub(crate) fn to_python<'py>(
         Frame::Error(message) | Frame::BulkError(message) => {
             errors::response_error(py, &String::from_utf8_lossy(message))?
         }
-        Frame::Array(items) | Frame::Push(items) => {
+        Frame::Array(items) | Frame::Push(items) | Frame::Set(items) => {
             let list = PyList::empty(py);
             for item in items {
                 list.append(to_python(py, item, decode)?)?;
             }
             list.into_any()
-        }
-        Frame::Set(items) => {
-            let set = PySet::empty(py)?;
-            for item in items {
-                set.add(hashable(to_python(py, item, decode)?)?)?;
-            }
-            set.into_any()
         }
         Frame::Map(pairs) => {
             let dict = PyDict::new(py);
@@ -79,7 +72,7 @@ pub(crate) fn to_python<'py>(
     })
 }
 
-/// A list (unhashable) as a tuple, for a dict key or a set member.
+/// A list (unhashable) as a tuple, for a dict key.
 fn hashable(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
     match value.cast::<PyList>() {
         Ok(list) => Ok(PyTuple::new(value.py(), list.iter())?.into_any()),

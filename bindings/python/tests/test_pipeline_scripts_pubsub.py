@@ -291,15 +291,13 @@ def test_messages_wait_past_the_socket_timeout(server: dict) -> None:
             assert pubsub.get_message(timeout=1)["data"] == b"late"
 
 
-def test_a_lost_connection_is_reported_once_then_resubscribed(client: redwire.Client) -> None:
+def test_a_lost_connection_is_resubscribed_as_redis_py_s(client: redwire.Client) -> None:
     with client.pubsub() as pubsub:
         pubsub.subscribe("r:news")
         pubsub.psubscribe("r:p*")
         assert [pubsub.get_message(timeout=1)["type"] for _ in range(2)] == ["subscribe", "psubscribe"]
         assert client.execute("CLIENT", "KILL", "TYPE", "pubsub") >= 1
-        with pytest.raises(redwire.ConnectionError):
-            pubsub.get_message(timeout=2)
-        # The next read connects again and subscribes again to both.
+        # The read connects again and subscribes again to both.
         again = sorted(pubsub.get_message(timeout=2)["type"] for _ in range(2))
         assert again == ["psubscribe", "subscribe"]
         assert client.publish("r:news", "back") == 1

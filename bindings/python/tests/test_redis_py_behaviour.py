@@ -391,6 +391,10 @@ REFUSED: List[Call] = [
     ("client_kill", ("1.2.3.4:5",), {}),
     ("command_list", (), {"module": "a", "pattern": "b"}),
     ("memory_doctor", (), {}),
+    ("geosearch", ("geo",), {"member": "Palermo", "longitude": 1, "radius": 1}),
+    ("geosearch", ("geo",), {"member": "Palermo", "radius": 1, "width": 1}),
+    ("zmscore", ("z", "abc"), {}),
+    ("client_kill_filter", (), {"_type": "bogus"}),
 ]
 
 
@@ -420,9 +424,12 @@ def _check_declared_type(name: str, reply: Any, strings: type) -> None:
 
 
 @pytest.mark.parametrize("decode", [False, True])
-def test_the_same_calls_give_the_same_replies(server: Dict[str, Any], decode: bool) -> None:
+@pytest.mark.parametrize("protocol", [None, 3])
+def test_the_same_calls_give_the_same_replies(server: Dict[str, Any], decode: bool, protocol: Any) -> None:
+    """redwire speaking RESP2 (its default) or RESP3 gives the replies of
+    redis-py's default client (RESP3 on the wire, RESP2's shapes)."""
     theirs = redis.Redis(host=server["host"], port=server["port"], db=13, decode_responses=decode)
-    ours = redwire.Redis(host=server["host"], port=server["port"], db=14, decode_responses=decode)
+    ours = redwire.Redis(host=server["host"], port=server["port"], db=14, decode_responses=decode, protocol=protocol)
     theirs.flushdb()
     ours.flushdb()
     for name, args, kwargs in CALLS:
@@ -682,3 +689,28 @@ def test_a_url_wins_over_keywords_and_its_query_is_read(server: Dict[str, Any]) 
             assert await pooled.get("url:d") == "v"
 
     asyncio.run(main())
+
+
+def test_a_resp3_double_is_written_back_as_redis_writes_it() -> None:
+    """Scores redis-py leaves as the server wrote them (``ZDIFF``,
+    ``ZRANDMEMBER``, ``ZMPOP`` with scores) read the same over RESP3, where
+    they come as doubles: written back as Redis writes a double."""
+    from redis._parsers.helpers import _redis_double_to_string
+
+    from redwire.commands.replies import _redis_double
+
+    values = [0.0, -0.0, 1.0, -3.0, 3.5, 0.1, 1 / 3, 2.0**62, 2.0**62 + 2048, 2.0**70, 1e-7, 1.5e-5, 123456.789,
+              1234567.1234567, 1e21, 1e22, -2.5e-300, 5e-324, 1.7976931348623157e308, float("inf"), float("-inf")]
+    values += [x * 10.0**e for x in (1.25, 9.875, 3.0000001) for e in range(-12, 24)]
+    for value in values:
+        assert _redis_double(value) == _redis_double_to_string(value), value
+
+
+def test_stralgo_idx_reads_a_flat_list_and_a_map_alike() -> None:
+    from redwire.commands.strings import _stralgo
+
+    spans = [[[4, 7], [5, 8], 4]]
+    flat = [b"matches", spans, b"len", 6]
+    resp3 = {b"matches": spans, b"len": 6}
+    read = _stralgo(False, True, True)
+    assert read(flat) == read(resp3) == {"matches": [[4, (4, 7), (5, 8)]], "len": 6}

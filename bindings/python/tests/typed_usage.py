@@ -161,3 +161,22 @@ def cluster_use() -> int:
 
 def greeting(r: "redwire.Redis[str]") -> str:
     return r.get("greeting") or "none"
+
+
+def worker_with_handler(client: "redwire.Redis[bytes]") -> None:
+    from redwire.client import Monitor, PubSub, PubSubWorkerThread
+
+    def on_error(error: Exception, pubsub: PubSub, thread: PubSubWorkerThread) -> None:
+        thread.stop()
+
+    p: PubSub = client.pubsub()
+    p.subscribe(jobs=lambda message: None)
+    p.run_in_thread(sleep_time=0.1, exception_handler=on_error)
+    with client.monitor() as monitor:
+        assert isinstance(monitor, Monitor)
+        print(monitor.next_command()["command"])
+
+
+async def cluster_initialized() -> None:
+    cluster = await redwire.asyncio.RedisCluster(host="127.0.0.1", port=7000).initialize()
+    assert_type(await cluster.get("k"), Optional[bytes])

@@ -215,6 +215,50 @@ impl Cluster {
             .collect()
     }
 
+    /// The configuration of a connection of one's own to the node at
+    /// `node` (`host:port`, a master or replica of the slot map): the
+    /// cluster's options (credentials, TLS, timeouts) with that endpoint.
+    /// For what keeps a connection to one node (`MONITOR`, a pub/sub
+    /// loop reading every frame).
+    ///
+    /// ```no_run
+    /// # async fn demo(cluster: &redwire::Cluster) -> Result<(), redwire::Error> {
+    /// let master = cluster.masters().remove(0);
+    /// let mut monitor = redwire::Connection::connect(&cluster.node_config(&master)?).await?;
+    /// monitor.send_subscription(&["MONITOR"]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn node_config(&self, node: &str) -> Result<Config, Error> {
+        Ok(self.config_for(&self.known(node)?))
+    }
+
+    /// The cluster's node configuration with `address` as its endpoint.
+    fn config_for(&self, address: &Address) -> Config {
+        let mut config = self.inner.node.clone();
+        config.endpoint = Endpoint::Tcp {
+            host: address.host.clone(),
+            port: address.port,
+        };
+        config
+    }
+
+    /// The node at `node` (`host:port`) if the slot map names it.
+    fn known(&self, node: &str) -> Result<Address, Error> {
+        let address = node
+            .rsplit_once(':')
+            .and_then(|(host, port)| {
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                Some(Address::new(host, port.parse().ok()?))
+            })
+            .ok_or_else(|| ConfigError::invalid("node", "host:port", node))?;
+        let map = self.map();
+        map.shards()
+            .iter()
+            .any(|s| s.master == address || s.replicas.contains(&address))
+            .then_some(address)
+            .ok_or_else(|| ConfigError::invalid("node", "a node of the cluster", node).into())
+    }
+
     /// A connection of its own to a master (any), for a subscriber.
     pub(crate) async fn connect_to_any_master(&self) -> Result<Connection, Error> {
         self.connect_to(&self.target(Route::Any)?).await
@@ -222,12 +266,7 @@ impl Cluster {
 
     /// A connection of its own to `address`, for a subscriber.
     pub(crate) async fn connect_to(&self, address: &Address) -> Result<Connection, Error> {
-        let mut config = self.inner.node.clone();
-        config.endpoint = Endpoint::Tcp {
-            host: address.host.clone(),
-            port: address.port,
-        };
-        Connection::connect(&config).await
+        Connection::connect(&self.config_for(address)).await
     }
 
     /// How many `MOVED` and `ASK` redirections it followed.
@@ -514,27 +553,13 @@ impl Cluster {
     /// # Ok(()) }
     /// ```
     pub async fn cmd_on<A: Args + ?Sized>(&self, node: &str, args: &A) -> Result<Frame, Error> {
-        let address = node
-            .rsplit_once(':')
-            .and_then(|(host, port)| {
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                Some(Address::new(host, port.parse().ok()?))
-            })
-            .ok_or_else(|| ConfigError::invalid("node", "host:port", node))?;
-        let known = |cluster: &Self| {
-            cluster
-                .map()
-                .shards()
-                .iter()
-                .any(|s| s.master == address || s.replicas.contains(&address))
-        };
-        if !known(self) {
+        let address = if let Ok(address) = self.known(node) {
+            address
+        } else {
             // Maybe new since the map was read.
             self.refresh().await?;
-            if !known(self) {
-                return Err(ConfigError::invalid("node", "a node of the cluster", node).into());
-            }
-        }
+            self.known(node)?
+        };
         let mut one = Pipeline::new();
         one.cmd(args);
         let command = one.commands().next().ok_or(Error::EmptyCommand)?;

@@ -523,6 +523,8 @@ impl Connection {
         self.flush().await?;
         self.state = State::Ready;
         self.session_changed = true;
+        // After MONITOR the connection sends what it likes: only read().
+        self.handed_over |= effects.takes_connection();
         if let Some(kind) = kind {
             self.subscriptions.intend(kind, &Self::names(args));
         }

@@ -22,7 +22,6 @@ here, so that cancellations under load do not make it connect again.
 """
 
 import asyncio
-import functools
 import inspect
 import itertools
 import os
@@ -43,6 +42,7 @@ from typing import (
     Sequence,
     Tuple,
     Union,
+    cast,
     overload,
 )
 
@@ -51,8 +51,7 @@ from . import client as sync
 from . import pubsub
 from .commands import Callback, Key, Value, _ok, _S
 from .commands.bless import BlessFlag
-from .commands.replies import _command_name
-from .monitor import _parsed
+from .monitor import _parsed, _started
 from . import exceptions
 from .client import BlockingConnectionPool, ConnectionPool
 from .cluster import _ACCEPTED, ClusterNode, Routing, _cluster_url, _merged, _names
@@ -232,11 +231,16 @@ class Client(_Client[_S]):
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         if self.response_callbacks:
-            custom = self.response_callbacks.get(_command_name(args))
-            if custom is not None:
-                callback = functools.partial(custom, **sync._callback_options(options))
+            callback = self._reading(args, callback, options)
         # No coroutine of its own: the caller awaits the request's.
         return self._requests.run(self._native.submit, callback, args, "NEVER_DECODE" in options)
+
+    def client(self) -> "Client[_S]":
+        """A client of one connection of its own (see
+        :meth:`redwire.Client.client`), awaited."""
+        held = cast("Client[_S]", super().client())
+        held._requests = _Requests(self._native.decode_responses)
+        return held
 
     def monitor(self) -> "Monitor":  # type: ignore[override]
         """An awaited :class:`Monitor` (``async with client.monitor() as m:
@@ -374,7 +378,10 @@ class Client(_Client[_S]):
         :class:`~redwire.ConnectionError`. Later requests open new ones."""
         for made in list(self._pubsubs):
             pubsub.PubSub.close(made)
-        self._native.close()
+        if self._owns_native or close_connection_pool:
+            self._native.close()
+        if self._owned_pool is not None:
+            self._owned_pool.disconnect()
         self._requests.close()
 
     async def close(self) -> None:  # type: ignore[override]
@@ -512,6 +519,8 @@ class RedisCluster(Routing, Client[_S]):  # type: ignore[misc]
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         name, nodes, parts = self._route(args, options)
         if nodes is not None:
+            if self.response_callbacks:
+                callback = self._reading(args, callback, options)
             return self._on_nodes(name, nodes, args, callback)
         if parts is not None:
             return self._counted(parts, callback)
@@ -525,6 +534,16 @@ class RedisCluster(Routing, Client[_S]):  # type: ignore[misc]
             *(self._requests.run(self._native.submit_on, callback, node.name, args) for node in nodes)
         )
         return _merged(name, {node.name: reply for node, reply in zip(nodes, replies)})
+
+    async def initialize(self) -> "RedisCluster[_S]":
+        """Reads the topology (as ``redis.asyncio``'s; it is read on the
+        first request otherwise)."""
+        await Client._command(self, ("PING",))
+        return self
+
+    def client(self) -> "RedisCluster[_S]":
+        """Refused, as on :class:`redwire.RedisCluster`."""
+        raise exceptions.RedisClusterException("client(): a cluster client has no single connection to give")
 
     async def _counted(self, parts: List[Tuple[Any, ...]], callback: Callback) -> int:
         counts = await asyncio.gather(*(Client._command(self, part, callback) for part in parts))
@@ -573,6 +592,8 @@ class Pipeline(sync.Pipeline[_S]):
     _client: "Client[_S]"
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
+        if self._client.response_callbacks:
+            callback = self._client._reading(args, callback, options)
         if self.watching and self._held is not None:
             return self._at_once(self._held, args, callback)
         self._commands.append((args, callback))
@@ -648,6 +669,46 @@ class Script(sync.Script):
             return await target.evalsha(self.sha, *call)
 
 
+class _Frames:
+    """The frames of a pub/sub or ``MONITOR`` connection, read for awaiting
+    callers. A read whose caller stopped waiting (``wait_for``, a cancelled
+    task) goes on, and the next caller takes its frame: none is lost."""
+
+    def __init__(self, native: "_native.NativePubSub", requests: _Requests) -> None:
+        self._native = native
+        self._requests = requests
+        self._pending: "Optional[asyncio.Future[Any]]" = None
+
+    async def next(self, wait: Optional[float]) -> Any:
+        """The next frame, or ``None`` when none comes within ``wait``
+        seconds (``None``: wait for one)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if wait is None else loop.time() + wait
+        while True:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            inherited = self._pending is not None
+            if self._pending is None:
+                self._pending = asyncio.ensure_future(
+                    self._requests.run(self._native.submit_message, None, left)
+                )
+            pending = self._pending
+            try:
+                frame = await asyncio.wait_for(asyncio.shield(pending), left)
+            except (asyncio.TimeoutError, asyncio.CancelledError) as stopped:
+                # The read is kept (done or not) for the next caller.
+                if isinstance(stopped, asyncio.TimeoutError):
+                    return None
+                raise
+            except BaseException:
+                self._pending = None  # its failure, raised once
+                raise
+            self._pending = None
+            # This call's own read ends with its wait (or a close); one an
+            # earlier caller started may end before: read on.
+            if frame is not None or not inherited or (deadline is not None and loop.time() >= deadline):
+                return frame
+
+
 class PubSub(pubsub.PubSub):
     """Subscriptions whose calls are awaited; ``async for message in
     pubsub``. A handler may be a coroutine function (awaited); :meth:`run`
@@ -656,6 +717,7 @@ class PubSub(pubsub.PubSub):
     def __init__(self, native: "_native.NativePubSub", requests: _Requests, **options: Any) -> None:
         super().__init__(native, **options)
         self._requests = requests
+        self._frames = _Frames(native, requests)
 
     async def _send(self, *args: Any) -> None:  # type: ignore[override]
         await self._requests.run(self._native.submit, None, args)
@@ -689,11 +751,19 @@ class PubSub(pubsub.PubSub):
         """The next message, or ``None`` after ``timeout`` seconds; a
         message with a handler goes to it (awaited if a coroutine)."""
         deadline = pubsub._deadline(timeout, time.monotonic())
+        reconnected = False
         while True:
             if self._health_check_due(time.monotonic()):
                 await self._send("PING", self.HEALTH_CHECK_MESSAGE)
             wait, health_check = self._wait(deadline, time.monotonic())
-            reply = await self._requests.run(self._native.submit_message, None, wait)
+            try:
+                reply = await self._frames.next(wait)
+            except ConnectionError:
+                # As the sync one: connected and subscribed again once.
+                if reconnected:
+                    raise
+                reconnected = True
+                continue
             if reply is None:
                 if health_check and self.subscribed:
                     continue
@@ -724,7 +794,7 @@ class PubSub(pubsub.PubSub):
     async def run(
         self,
         *,
-        exception_handler: Optional[Callable[[BaseException, "PubSub"], Any]] = None,
+        exception_handler: Optional[Callable[..., Any]] = None,
         poll_timeout: float = 1.0,
         pubsub: Optional["PubSub"] = None,
     ) -> None:
@@ -776,26 +846,26 @@ class Monitor:
     def __init__(self, native: "_native.NativePubSub", requests: _Requests) -> None:
         self._native = native
         self._requests = requests
-        self._lost = False
+        self._frames = _Frames(native, requests)
+        # Why reads are over, once they are: lost, or closed.
+        self._over: Optional[str] = None
 
     async def _read(self) -> Any:
-        if self._lost:
-            raise ConnectionError("the monitor's connection was lost")
+        if self._over is not None:
+            raise ConnectionError(self._over)
         try:
-            return await self._requests.run(self._native.submit_message, None, None)
+            return await self._frames.next(None)
         except ConnectionError:
-            self._lost = True
+            self._over = "the monitor's connection was lost"
             raise
 
     async def __aenter__(self) -> "Monitor":
         await self._requests.run(self._native.submit, None, ("MONITOR",))
-        reply = await self._read()
-        if reply not in (b"OK", "OK"):
-            self._native.close()
-            raise exceptions.RedisError(f"MONITOR failed: {reply!r}")
+        _started(await self._read(), self._native)
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
+        self._over = "the monitor was closed"
         self._native.close()
 
     async def next_command(self) -> Dict[str, Any]:

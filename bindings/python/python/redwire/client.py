@@ -1,6 +1,7 @@
 """The synchronous client, its pipelines, scripts and pub/sub; the asyncio
 client (:mod:`redwire.asyncio`) builds on them."""
 
+import functools
 import hashlib
 import time
 import weakref
@@ -11,8 +12,9 @@ from .commands import Callback, Commands, Key, Value, _ok, _S
 from .commands.bless import BlessFlag
 from .commands.replies import _command_name
 from .lock import Lock
-from .monitor import Monitor
-from .pubsub import PubSub
+from .monitor import Monitor as Monitor
+from .pubsub import PubSub as PubSub
+from .pubsub import PubSubWorkerThread as PubSubWorkerThread
 from .options import split_url, translate, url_wins
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
@@ -156,17 +158,18 @@ class Client(Commands[_S]):
         options = dict(locals())
         del options["self"], options["other"]
         pool = other.pop("connection_pool", None)
-        # Read here: what the pub/sub objects do (see PubSub).
-        health = other.get("health_check_interval") or (pool.connection_kwargs if pool else {}).get(
-            "health_check_interval"
-        )
-        self._health_check_interval = float(health or 0)
         # An unknown option is named by the ConfigError the native side raises.
         options.update(other)
         if isinstance(url, str):
             options = url_wins(url, options)
             options["url"], query = split_url(url)
             options.update(query)
+        # Read here (a keyword, the URL's query or the pool's): what the
+        # pub/sub objects do (see PubSub).
+        health = options.get("health_check_interval") or (pool.connection_kwargs if pool else {}).get(
+            "health_check_interval"
+        )
+        self._health_check_interval = float(health or 0)
         if sentinels is not None:
             options["sentinels"] = [tuple(address) for address in sentinels]
         if options.get("ssl_cert_reqs") == "required":
@@ -178,10 +181,12 @@ class Client(Commands[_S]):
             self._native = pool._native_client(self._asyncio)
         else:
             self._native = _native.NativeClient(chosen, self._asyncio)
-        self._started(options)
+        self._started(options, owns_native=pool is None)
 
-    def _started(self, options: Dict[str, Any]) -> None:
-        """What a client keeps beside its native one."""
+    def _started(self, options: Dict[str, Any], owns_native: bool) -> None:
+        """What a client keeps beside its native one (``owns_native``:
+        whether closing the client closes it, not a pool's)."""
+        self._owns_native = owns_native
         # The pub/sub objects it made, closed with it.
         self._pubsubs: "weakref.WeakSet[PubSub]" = weakref.WeakSet()
         self._connection_kwargs = {name: value for name, value in options.items() if value is not None}
@@ -213,10 +218,17 @@ class Client(Commands[_S]):
         # NEVER_DECODE (redis-py's option): the reply as bytes (DUMP's).
         reply = self._native.execute(args, "NEVER_DECODE" in options) if options else self._native.execute(args)
         if self.response_callbacks:
-            custom = self.response_callbacks.get(_command_name(args))
-            if custom is not None:
-                return custom(reply, **_callback_options(options))
+            callback = self._reading(args, callback, options)
         return callback(reply) if callback is not None else reply
+
+    def _reading(self, args: Tuple[Any, ...], callback: Callback, options: Dict[str, Any]) -> Callback:
+        """How a command's reply is read: by the callback
+        ``set_response_callback`` set for its name (given the method's
+        options), else by ``callback``."""
+        custom = self.response_callbacks.get(_command_name(args))
+        if custom is None:
+            return callback
+        return functools.partial(custom, **_callback_options(options))
 
     @classmethod
     def from_pool(cls, connection_pool: "ConnectionPool") -> "Client[Any]":
@@ -236,7 +248,7 @@ class Client(Commands[_S]):
         held = type(self).__new__(type(self))
         held._native = self._native.hold()
         held._health_check_interval = self._health_check_interval
-        held._started(self._connection_kwargs)
+        held._started(self._connection_kwargs, owns_native=True)
         return held
 
     def monitor(self) -> Monitor:
@@ -357,10 +369,13 @@ class Client(Commands[_S]):
     def close(self) -> None:
         """Lets the connections go (the shared one once its replies are
         read, pooled ones as they come back) and closes the pub/sub objects
-        it made; later requests open new ones."""
+        it made; later requests open new ones. A client given a
+        ``connection_pool`` leaves the pool's connections to the pool (as
+        redis-py's), unless made by :meth:`from_pool`."""
         for pubsub in list(self._pubsubs):
             pubsub.close()
-        self._native.close()
+        if self._owns_native:
+            self._native.close()
         if self._owned_pool is not None:
             self._owned_pool.disconnect()
 
@@ -503,6 +518,8 @@ class Pipeline(_PipelineCommands[_S]):
         self._multi = False
 
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
+        if self._client.response_callbacks:
+            callback = self._client._reading(args, callback, options)
         if self.watching and self._held is not None:
             reply = self._held.execute(args)
             return callback(reply) if callback is not None else reply

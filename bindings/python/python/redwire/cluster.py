@@ -207,8 +207,8 @@ class Routing:
         """The hash slot of ``key`` (``CLUSTER KEYSLOT``, computed here)."""
         if isinstance(key, str):
             key = key.encode()
-        elif isinstance(key, memoryview):
-            key = key.tobytes()
+        elif isinstance(key, (memoryview, bytearray)):
+            key = bytes(key)
         elif not isinstance(key, bytes):
             key = str(key).encode()
         slot: int = _native.keyslot(key)
@@ -333,6 +333,8 @@ class RedisCluster(Routing, Client[_S]):
     def _command(self, args: Tuple[Any, ...], callback: Callback = None, **options: Any) -> Any:
         name, nodes, parts = self._route(args, options)
         if nodes is not None:
+            if self.response_callbacks:
+                callback = self._reading(args, callback, options)
             return _merged(name, {node.name: self._on(node, args, callback) for node in nodes})
         if parts is not None:
             counted = 0
@@ -345,6 +347,11 @@ class RedisCluster(Routing, Client[_S]):
         """Runs a command on ``node`` as it is (not redirected)."""
         reply = self._native.execute_on(node.name, args)
         return callback(reply) if callback is not None else reply
+
+    def client(self) -> "RedisCluster[_S]":
+        """Refused: a cluster client has no one connection to give (redis-py's
+        ``RedisCluster`` has no ``client()`` either)."""
+        raise RedisClusterException("client(): a cluster client has no single connection to give")
 
     def mget_nonatomic(self, keys: Union[Key, Sequence[Key]], *args: Key) -> List[Optional[_S]]:
         """``MGET`` of keys in any slots: one per slot, the values in the

@@ -2,7 +2,7 @@
 runs, on a connection of its own."""
 
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterator
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
 
 from .exceptions import ConnectionError, RedisError
 
@@ -21,30 +21,30 @@ class Monitor:
     as redis-py's do: ``{"time", "db", "client_address", "client_port",
     "client_type", "command"}``. Leaving the ``with`` closes the connection.
     A lost connection raises :class:`~redwire.ConnectionError`, then every
-    read after it too: monitor again with a new ``Monitor``."""
+    read after it (and after leaving the ``with``) too: monitor again with
+    a new ``Monitor``."""
 
     def __init__(self, native: "_native.NativePubSub") -> None:
         self._native = native
-        self._lost = False
+        # Why reads are over, once they are: lost, or closed.
+        self._over: Optional[str] = None
 
     def __enter__(self) -> "Monitor":
         self._native.execute(("MONITOR",))
-        reply = self._read()
-        if reply not in (b"OK", "OK"):
-            self._native.close()
-            raise RedisError(f"MONITOR failed: {reply!r}")
+        _started(self._read(), self._native)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        self._over = "the monitor was closed"
         self._native.close()
 
     def _read(self) -> Any:
-        if self._lost:
-            raise ConnectionError("the monitor's connection was lost")
+        if self._over is not None:
+            raise ConnectionError(self._over)
         try:
             return self._native.get_message(None)
         except ConnectionError:
-            self._lost = True
+            self._over = "the monitor's connection was lost"
             raise
 
     def next_command(self) -> Dict[str, Any]:
@@ -55,6 +55,17 @@ class Monitor:
         """Every command the server runs, waiting for each."""
         while True:
             yield self.next_command()
+
+
+def _started(reply: Any, native: "_native.NativePubSub") -> None:
+    """``MONITOR``'s reply: ``OK``, else the connection is closed and the
+    refusal raised (its ``ResponseError``, as redis-py raises it)."""
+    if reply in (b"OK", "OK"):
+        return
+    native.close()
+    if isinstance(reply, RedisError):
+        raise reply
+    raise RedisError(f"MONITOR failed: {reply!r}")
 
 
 def _parsed(line: Any) -> Dict[str, Any]:

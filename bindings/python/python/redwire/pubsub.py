@@ -7,7 +7,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
-from .exceptions import DataError, PubSubError, ResponseError
+from .exceptions import ConnectionError, DataError, PubSubError, ResponseError
 
 if TYPE_CHECKING:
     from . import _native
@@ -51,9 +51,10 @@ class PubSub:
     subscribed with a handler (``subscribe(news=handler)``, or a redis-py
     ``Subscription``) has its messages given to the handler instead:
     :meth:`get_message` calls it and goes on waiting. One thread may listen
-    while another subscribes. If the connection fails, the next read raises
-    :class:`~redwire.ConnectionError` once; the read after it connects again
-    and subscribes again to every channel, pattern and shard channel.
+    while another subscribes. If the connection fails, the read connects
+    again and subscribes again to every channel, pattern and shard channel
+    (messages published meanwhile are lost, as pub/sub has no memory); when
+    that fails too it raises :class:`~redwire.ConnectionError`.
 
     With the client's ``health_check_interval`` (seconds), a reader that
     has waited that long sends a ``PING`` (whose pong it leaves out), as
@@ -233,12 +234,21 @@ class PubSub:
         confirmations left out with ``ignore_subscribe_messages`` (here or
         given to ``pubsub()``). A message with a handler goes to it."""
         deadline = _deadline(timeout, time.monotonic())
+        reconnected = False
         while True:
             now = time.monotonic()
             if self._health_check_due(now):
                 self._send("PING", self.HEALTH_CHECK_MESSAGE)
             wait, health_check = self._wait(deadline, now)
-            reply = self._native.get_message(wait)
+            try:
+                reply = self._native.get_message(wait)
+            except ConnectionError:
+                # Lost: the next read connects and subscribes again (as
+                # redis-py's does); a second loss in a row is raised.
+                if reconnected:
+                    raise
+                reconnected = True
+                continue
             if reply is None:
                 # Read again after a health check, unless closed meanwhile.
                 if health_check and self.subscribed:
@@ -270,7 +280,7 @@ class PubSub:
         self,
         sleep_time: float = 0.0,
         daemon: bool = False,
-        exception_handler: Optional[Callable[[BaseException, "PubSub", "PubSubWorkerThread"], Any]] = None,
+        exception_handler: Optional[Callable[..., Any]] = None,
         pubsub: Optional["PubSub"] = None,
         sharded_pubsub: bool = False,
     ) -> "PubSubWorkerThread":
@@ -329,7 +339,7 @@ class PubSubWorkerThread(threading.Thread):
         pubsub: PubSub,
         sleep_time: float,
         daemon: bool = False,
-        exception_handler: Optional[Callable[[BaseException, PubSub, "PubSubWorkerThread"], Any]] = None,
+        exception_handler: Optional[Callable[..., Any]] = None,
         sharded_pubsub: bool = False,
     ) -> None:
         super().__init__(daemon=daemon)

@@ -17,11 +17,15 @@ from .replies import (
     _config,
     _dicts,
     _entries,
+    _flat_map,
+    _flat_pairs,
+    _flat_scored,
     _float,
     _info,
     _ok,
     _optional_floats,
     _pairs_to_dict,
+    _popped_from,
     _popped_with_scores,
     _scan,
     _scored,
@@ -45,6 +49,9 @@ class ExecuteCommands(Sender[_S]):
         dict, ``SET`` ``True``, ...). ``options`` are redis-py's routing
         hints (``target_nodes``, ...), passed on."""
         callback = by_name(args)
+        if callback is _info:
+            # Read as bytes, decoded leniently (see ``info``).
+            options = {"NEVER_DECODE": [], **options}
         # A name of several words ("CONFIG GET") is sent as its words.
         if args and isinstance(args[0], str) and " " in args[0]:
             args = tuple(args[0].split()) + args[1:]
@@ -78,6 +85,12 @@ BY_NAME: Dict[str, Callable[[Any], Any]] = {
     "SCAN": _scan,
     "BLESS SCAN": _scan,
     "ARINFO": _str_keyed,
+    "ZDIFF": _flat_scored,
+    "ZRANDMEMBER": _flat_scored,
+    "HRANDFIELD": _flat_pairs,
+    "ZMPOP": _popped_from,
+    "BZMPOP": _popped_from,
+    "LCS": _flat_map,
     "SSCAN": _scan,
     "HSCAN": lambda reply: (int(reply[0]), _pairs_to_dict(reply[1])),
     "ZSCAN": lambda reply: (int(reply[0]), _scored()(reply[1])),

@@ -549,9 +549,13 @@ def _search(
 ) -> Tuple[Any, ...]:
     """``FROMMEMBER``/``FROMLONLAT``, ``BYRADIUS``/``BYBOX``, and ``COUNT``
     and sort, as ``GEOSEARCH`` and ``GEOSEARCHSTORE`` take them."""
-    if (member is None) == (longitude is None or latitude is None):
+    if member is not None and (longitude is not None or latitude is not None):
+        raise DataError("GEOSEARCH: member and longitude or latitude can't be set together")
+    if member is None and (longitude is None or latitude is None):
         raise DataError("GEOSEARCH: give member, or longitude and latitude")
-    if (radius is None) == (width is None or height is None):
+    if radius is not None and (width is not None or height is not None):
+        raise DataError("GEOSEARCH: radius and width or height can't be set together")
+    if radius is None and (width is None or height is None):
         raise DataError("GEOSEARCH: give radius, or width and height")
     args: Tuple[Any, ...] = ("FROMMEMBER", member) if member is not None else ("FROMLONLAT", longitude, latitude)
     args += ("BYRADIUS", radius) if radius is not None else ("BYBOX", width, height)

@@ -13,6 +13,7 @@ from .replies import (
     _at_most_one,
     _bool,
     _expire_options,
+    _flat_pairs,
     _float,
     _keys,
     _milliseconds,
@@ -189,7 +190,7 @@ class HashCommands(Sender[_S]):
             args += (count,)
         if withvalues:
             args += ("WITHVALUES",)
-        return self._command(args)
+        return self._command(args, _flat_pairs)
 
     # Expiry of fields (Redis 7.4): a list with one integer per field.
 

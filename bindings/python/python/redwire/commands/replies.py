@@ -3,6 +3,8 @@ arguments (durations, timestamps, key lists) and of raw replies into what
 redis-py returns, and the base every family of methods builds on."""
 
 import datetime
+import decimal
+import math
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
@@ -193,7 +195,7 @@ def _listed(values: Any) -> List[Any]:
 
 
 def _set(reply: Any) -> Any:
-    return reply if isinstance(reply, set) or reply is None else set(reply)
+    return None if reply is None else set(reply)
 
 
 def _info_value(value: str) -> Any:
@@ -220,7 +222,7 @@ def _info(reply: Any) -> Dict[str, Any]:
     """``INFO`` as a dict, as redis-py parses it: ``db0`` a dict,
     ``cmdstat_*`` and ``errorstat_*`` dicts, ``module`` lines the list
     ``modules``, lines without ``:`` under ``__raw__``."""
-    text = reply.decode() if isinstance(reply, bytes) else reply
+    text = _text(reply)
     info: Dict[str, Any] = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -281,8 +283,9 @@ def _tuple_or_none(reply: Any) -> Any:
 
 
 def _text(reply: Any) -> Any:
-    """A reply as ``str`` (UTF-8), ``None`` as it is."""
-    return reply.decode() if isinstance(reply, bytes) else reply
+    """A reply as ``str`` (UTF-8, a byte that is not replaced by U+FFFD, as
+    redis-py's ``str_if_bytes``), ``None`` as it is."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
 def _popped_with_scores(reply: Any) -> Any:
@@ -371,7 +374,7 @@ def _tracking_info(reply: Any) -> List[Any]:
     labels ``str`` and a set of flags a list, as redis-py gives it."""
     flat: List[Any] = []
     for label, value in _items(reply):
-        flat += [_text(label), list(value) if isinstance(value, set) else value]
+        flat += [_text(label), value]
     return flat
 
 
@@ -428,13 +431,83 @@ def _entries(reply: Any) -> Any:
 
 
 def _streams(reply: Any) -> Any:
-    """``XREAD``/``XREADGROUP``: ``[[stream, entries], ...]`` (RESP2), or
-    ``{stream: [entries]}`` (RESP3 maps), ``[]`` when none came."""
-    if reply is None:
+    """``XREAD``/``XREADGROUP``: ``[[stream, entries], ...]`` (a RESP3 map
+    too), ``[]`` when none came, as redis-py gives them."""
+    if not reply:
         return []
-    if isinstance(reply, dict):
-        return {name: [_entries(entries)] for name, entries in reply.items()}
-    return [[name, _entries(entries)] for name, entries in reply]
+    pairs = reply.items() if isinstance(reply, dict) else reply
+    return [[name, _entries(entries)] for name, entries in pairs]
+
+
+def _double_text(score: Any, decode: bool) -> Any:
+    """A RESP3 double as RESP2 would have sent it (``b"3.5"``, ``b"1"``;
+    ``str`` when decoding): the replies whose scores redis-py leaves as the
+    server wrote them read the same on either protocol."""
+    if isinstance(score, (bytes, str)):
+        return score
+    text = _redis_double(float(score))
+    return text if decode else text.encode()
+
+
+def _redis_double(value: float) -> str:
+    """``value`` written as Redis writes a double: an integral one (within
+    2**62) as an integer, else its shortest round-trip digits laid out as
+    fpconv lays them out (plain up to 7 fractional digits or an exponent
+    under 4 or so, else ``d.ddde±x``)."""
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "-0" if math.copysign(1.0, value) < 0 else "0"
+    if abs(value) <= 2**62 and value.is_integer():
+        return str(int(value))
+    negative, digit_tuple, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    count, power = len(digits), int(exponent)
+    magnitude = abs(power + count - 1)
+    if power >= 0 and magnitude < count + 7:
+        out = digits + "0" * power
+    elif power < 0 and (power > -7 or magnitude < 4):
+        point = count + power
+        out = "0." + "0" * -point + digits if point <= 0 else digits[:point] + "." + digits[point:]
+    else:
+        out = digits[0] + ("." + digits[1:] if count > 1 else "")
+        out += f"e{'-' if power + count - 1 < 0 else '+'}{magnitude}"
+    return ("-" if negative else "") + out
+
+
+def _flat_scored(reply: Any) -> Any:
+    """``ZDIFF``/``ZRANDMEMBER … WITHSCORES``: ``[member, score, ...]`` with
+    the scores as the server wrote them (RESP3's ``[[member, score]]``
+    flattened and its doubles written back), as redis-py gives them."""
+    if not reply or not isinstance(reply[0], list):
+        return reply
+    decode = isinstance(reply[0][0], str)
+    return [part for member, score in reply for part in (member, _double_text(score, decode))]
+
+
+def _flat_pairs(reply: Any) -> Any:
+    """``HRANDFIELD … WITHVALUES``: ``[field, value, ...]`` (RESP3's pairs
+    flattened)."""
+    if not reply or not isinstance(reply[0], list):
+        return reply
+    return [part for pair in reply for part in pair]
+
+
+def _popped_from(reply: Any) -> Any:
+    """``ZMPOP``/``BZMPOP``: ``[key, [[member, score], ...]]``, the scores
+    as the server wrote them (RESP3's doubles written back)."""
+    if not reply:
+        return reply
+    decode = isinstance(reply[0], str)
+    return [reply[0], [[member, _double_text(score, decode)] for member, score in reply[1]]]
+
+
+def _flat_map(reply: Any) -> Any:
+    """A RESP3 map as RESP2's flat ``[key, value, ...]`` (``LCS … IDX``);
+    anything else as it is."""
+    if not isinstance(reply, dict):
+        return reply
+    return [part for pair in reply.items() for part in pair]
 
 
 def _str_keyed(reply: Any) -> Any:

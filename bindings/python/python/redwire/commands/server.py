@@ -64,9 +64,11 @@ class ServerCommands(Sender[_S]):
         return self._command(("ECHO", value), **kwargs)
 
     def info(self, section: Optional[str] = None, *args: str, **kwargs: Any) -> Dict[str, Any]:
-        """``INFO [section ...]`` parsed into a dict."""
+        """``INFO [section ...]`` parsed into a dict (read as bytes and
+        decoded leniently, as redis-py: a key another client named with
+        bytes that are not UTF-8 does not break it)."""
         sections: Tuple[Any, ...] = () if section is None else (section,) + args
-        return self._command(("INFO",) + sections, _info, **kwargs)
+        return self._command(("INFO",) + sections, _info, NEVER_DECODE=[], **kwargs)
 
     def dbsize(self, **kwargs: Any) -> int:
         return self._command(("DBSIZE",), **kwargs)
@@ -195,6 +197,7 @@ class ServerCommands(Sender[_S]):
     ) -> int:
         """``CLIENT KILL`` by filters: how many were killed."""
         args: Tuple[Any, ...] = ("CLIENT", "KILL")
+        _client_type(_type, _CLIENT_TYPES + ("slave",), "CLIENT KILL")
         for option, given in (("ID", _id), ("TYPE", _type), ("ADDR", addr), ("LADDR", laddr), ("USER", user), ("MAXAGE", maxage)):
             if given is not None:
                 args += (option, given)
@@ -546,11 +549,17 @@ class ServerCommands(Sender[_S]):
 _CLIENT_TYPES = ("normal", "master", "replica", "pubsub")
 
 
+def _client_type(_type: Optional[str], types: Tuple[str, ...], command: str) -> None:
+    """Refuses, as redis-py does before sending, a client type ``command``
+    does not take."""
+    if _type is not None and str(_type).lower() not in types:
+        raise DataError(f"{command} type must be one of {types!r}")
+
+
 def _client_list_args(_type: Optional[str], client_id: Any) -> Tuple[Any, ...]:
     args: Tuple[Any, ...] = ("CLIENT", "LIST")
+    _client_type(_type, _CLIENT_TYPES, "CLIENT LIST")
     if _type is not None:
-        if str(_type).lower() not in _CLIENT_TYPES:
-            raise DataError(f"CLIENT LIST _type must be one of {_CLIENT_TYPES!r}")
         args += ("TYPE", _type)
     if not isinstance(client_id, list):
         raise DataError("client_id must be a list")

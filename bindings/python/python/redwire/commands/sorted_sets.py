@@ -7,12 +7,14 @@ from .replies import (
     Key,
     Sender,
     Value,
-    _S,
     _blocking_popped_with_score,
+    _flat_scored,
     _float,
     _keys,
     _optional_floats,
+    _popped_from,
     _popped_with_scores,
+    _S,
     _scored,
     _weighted,
     _with_score_rank,
@@ -129,6 +131,9 @@ class SortedSetCommands(Sender[_S]):
         return self._command(("ZSCORE", name, value), _float)
 
     def zmscore(self, key: Key, members: Iterable[Value]) -> List[Optional[float]]:
+        if isinstance(members, (bytes, str)):
+            # Not one member's characters: a list, as redis-py (TypeError).
+            raise TypeError("zmscore: members is a list of members, not one")
         names = tuple(members)
         if not names:
             raise DataError("zmscore: no member given")
@@ -450,7 +455,7 @@ class SortedSetCommands(Sender[_S]):
         args: Tuple[Any, ...] = ("ZMPOP", num_keys) + tuple(keys) + ("MIN" if min else "MAX",)
         if count != 1:
             args += ("COUNT", count)
-        return self._command(args)
+        return self._command(args, _popped_from)
 
     def bzmpop(
         self,
@@ -469,7 +474,7 @@ class SortedSetCommands(Sender[_S]):
         args: Tuple[Any, ...] = ("BZMPOP", timeout, numkeys) + tuple(keys) + ("MIN" if min else "MAX",)
         if count is not None:
             args += ("COUNT", count)
-        return self._command(args)
+        return self._command(args, _popped_from)
 
     def zmove(
         self,
@@ -557,7 +562,7 @@ class SortedSetCommands(Sender[_S]):
             args += (count,)
         if withscores:
             args += ("WITHSCORES",)
-        return self._command(args)
+        return self._command(args, _flat_scored)
 
     def zunionstore(self, dest: Key, keys: Any, aggregate: Optional[str] = None) -> int:
         """``ZUNIONSTORE``: ``keys`` a list, or ``{key: weight}``."""
@@ -627,7 +632,7 @@ class SortedSetCommands(Sender[_S]):
         score as the server wrote it)."""
         names = tuple(keys)
         args: Tuple[Any, ...] = ("ZDIFF", len(names)) + names
-        return self._command(args + ("WITHSCORES",) if withscores else args)
+        return self._command(args + ("WITHSCORES",), _flat_scored) if withscores else self._command(args)
 
     def zdiffstore(self, dest: Key, keys: Iterable[Key]) -> int:
         names = tuple(keys)

@@ -1,7 +1,6 @@
 """Commands on strings, and on the strings read as bitmaps and as
 HyperLogLogs."""
 
-import datetime
 import importlib
 import warnings
 from enum import Enum
@@ -21,25 +20,27 @@ from typing import (
 
 from ..exceptions import DataError
 from .replies import (
+    at_once,
     Duration,
     Key,
     Sender,
     Value,
     When,
-    _S,
-    _bool,
     _at_most_one,
+    _bool,
     _expire_options,
     _expiry,
+    _flat_map,
     _float,
+    _items,
     _keys,
     _milliseconds,
     _ok,
     _option_word,
+    _S,
     _seconds,
     _text,
     _timestamp,
-    at_once,
 )
 
 #: ``LCS … IDX``'s matches: ``[[start, end], [start, end]]`` in each key
@@ -162,11 +163,13 @@ def _stralgo(len: bool, idx: bool, withmatchlen: bool) -> Callable[[Any], Any]:
         if len:
             return int(reply)
         if idx:
+            # A flat [matches, …, len, n] (RESP2) or a map (RESP3).
+            fields = {_text(name): value for name, value in _items(reply)}
             if withmatchlen:
-                matches = [[int(match[-1])] + [tuple(span) for span in match[:-1]] for match in reply[1]]
+                matches = [[int(match[-1])] + [tuple(span) for span in match[:-1]] for match in fields["matches"]]
             else:
-                matches = [[tuple(span) for span in match] for match in reply[1]]
-            return {_text(reply[0]): matches, _text(reply[2]): int(reply[3])}
+                matches = [[tuple(span) for span in match] for match in fields["matches"]]
+            return {"matches": matches, "len": int(fields["len"])}
         return _text(reply)
 
     return parse
@@ -493,7 +496,7 @@ class StringCommands(Sender[_S]):
             args += ("MINMATCHLEN", minmatchlen)
         if withmatchlen:
             args += ("WITHMATCHLEN",)
-        return self._command(args)
+        return self._command(args, _flat_map)
 
     @overload
     def stralgo(
@@ -640,14 +643,12 @@ class StringCommands(Sender[_S]):
         if bit not in (0, 1):
             raise DataError("bitpos: bit is 0 or 1")
         args: Tuple[Any, ...] = ("BITPOS", key, bit)
-        if start is not None:
-            args += (start,)
-            if end is not None:
-                args += (end,)
-                if mode is not None:
-                    args += (mode,)
-        elif end is not None:
+        if start is None and end is not None:
             raise DataError("bitpos: end needs start")
+        # As redis-py sends them: the server judges a mode without an end.
+        for given in (start, end, mode):
+            if given is not None:
+                args += (given,)
         return self._command(args)
 
     def bitop(self, operation: str, dest: Key, *keys: Key) -> int:
