@@ -228,3 +228,114 @@ def test_closing_a_client_of_a_pool_leaves_the_pool_s_connections(server: Dict[s
     assert _connections(server) == before
     pool.disconnect()
     b.close()
+
+
+def test_asyncio_pub_sub_reads_one_frame_to_one_reader(server: Dict[str, Any]) -> None:
+    async def main() -> None:
+        client = redwire.asyncio.Redis(host=server["host"], port=server["port"])
+        p = client.pubsub(ignore_subscribe_messages=True)
+        await p.subscribe("one:c")
+        await asyncio.sleep(0.2)
+        assert await p.get_message() is None  # the confirmation, left out
+        # A frame already there is given at once with the default timeout 0.
+        await client.publish("one:c", "first")
+        await asyncio.sleep(0.1)
+        assert (await p.get_message())["data"] == b"first"
+        # Two readers at once: the message goes to one of them.
+        readers = asyncio.gather(p.get_message(timeout=1), p.get_message(timeout=1))
+        await asyncio.sleep(0.05)
+        await client.publish("one:c", "only")
+        got = [m["data"] for m in await readers if m is not None]
+        assert got == [b"only"], got
+        await p.aclose()
+        await client.aclose()
+
+    asyncio.run(main())
+
+
+def test_asyncio_readers_end_when_closed(server: Dict[str, Any]) -> None:
+    unretrieved: List[Any] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: unretrieved.append(context))
+        client = redwire.asyncio.Redis(host=server["host"], port=server["port"])
+        p = client.pubsub()
+        await p.subscribe("end:c")
+
+        async def listen() -> List[Any]:
+            return [m async for m in p.listen()]
+
+        listener = asyncio.ensure_future(listen())
+        # A read left by a timed-out caller, taken over by another.
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(p.get_message(timeout=None), 0.3)
+        taker = asyncio.ensure_future(p.get_message(timeout=None))
+        await asyncio.sleep(0.1)
+        await client.aclose()
+        assert await asyncio.wait_for(taker, 3) is None
+        heard = await asyncio.wait_for(listener, 3)  # ended, not waiting on
+        assert [m["type"] for m in heard] in ([], ["subscribe"])
+        # A monitor whose read was taken over by another ends too.
+        monitor_client = redwire.asyncio.Redis(host=server["host"], port=server["port"])
+        monitor = monitor_client.monitor()
+        await monitor.__aenter__()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(monitor.next_command(), 0.2)
+        second = asyncio.ensure_future(monitor.next_command())
+        await asyncio.sleep(0.05)
+        await monitor.__aexit__(None, None, None)
+        with pytest.raises(redwire.ConnectionError):
+            await asyncio.wait_for(second, 3)
+        await monitor_client.aclose()
+        import gc
+
+        gc.collect()
+        await asyncio.sleep(0.1)
+
+    asyncio.run(main())
+    assert unretrieved == []
+
+
+def test_a_pub_sub_read_in_two_event_loops(server: Dict[str, Any]) -> None:
+    client = redwire.asyncio.Redis(host=server["host"], port=server["port"])
+    p = client.pubsub(ignore_subscribe_messages=True)
+
+    async def first() -> None:
+        await p.subscribe("loops:c")
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(p.get_message(timeout=None), 0.2)
+
+    async def second() -> Any:
+        await client.publish("loops:c", "later")
+        return await p.get_message(timeout=2)
+
+    asyncio.run(first())
+    assert asyncio.run(second())["data"] == b"later"
+
+
+def test_callbacks_get_what_redis_py_s_get(server: Dict[str, Any], cluster: Dict[str, Any]) -> None:
+    seen = []
+    for module in (redis, redwire):
+        rc = _cluster(cluster, module)
+        rc.set_response_callback("ECHO", lambda reply, **options: sorted(options))
+        seen.append(rc.echo("x", target_nodes=rc.get_primaries()[0]))
+        rc.close()
+    assert seen[1] == seen[0]
+    for module in (redis, redwire):
+        client = module.Redis(host=server["host"], port=server["port"], decode_responses=True)
+        client.set_response_callback("INFO", lambda reply, **options: type(reply).__name__)
+        assert client.info("server") == "str", module.__name__
+        client.close()
+
+
+def test_a_monitor_entered_again_is_refused_and_leaves_nothing_open(server: Dict[str, Any]) -> None:
+    client = redwire.Redis(host=server["host"], port=server["port"])
+    monitor = client.monitor()
+    with monitor:
+        pass
+    before = _connections(server)
+    with pytest.raises(redwire.ConnectionError):
+        with monitor:
+            pass
+    assert _connections(server) == before
+    client.close()

@@ -229,7 +229,11 @@ impl Cluster {
     /// # Ok(()) }
     /// ```
     pub fn node_config(&self, node: &str) -> Result<Config, Error> {
-        Ok(self.config_for(&self.known(node)?))
+        let address = node_address(node)?;
+        if !self.knows(&address) {
+            return Err(ConfigError::invalid("node", "a node of the cluster", node).into());
+        }
+        Ok(self.config_for(&address))
     }
 
     /// The cluster's node configuration with `address` as its endpoint.
@@ -242,21 +246,12 @@ impl Cluster {
         config
     }
 
-    /// The node at `node` (`host:port`) if the slot map names it.
-    fn known(&self, node: &str) -> Result<Address, Error> {
-        let address = node
-            .rsplit_once(':')
-            .and_then(|(host, port)| {
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                Some(Address::new(host, port.parse().ok()?))
-            })
-            .ok_or_else(|| ConfigError::invalid("node", "host:port", node))?;
-        let map = self.map();
-        map.shards()
+    /// Whether the slot map names `address` (a master or a replica).
+    fn knows(&self, address: &Address) -> bool {
+        self.map()
+            .shards()
             .iter()
-            .any(|s| s.master == address || s.replicas.contains(&address))
-            .then_some(address)
-            .ok_or_else(|| ConfigError::invalid("node", "a node of the cluster", node).into())
+            .any(|s| s.master == *address || s.replicas.contains(address))
     }
 
     /// A connection of its own to a master (any), for a subscriber.
@@ -553,13 +548,14 @@ impl Cluster {
     /// # Ok(()) }
     /// ```
     pub async fn cmd_on<A: Args + ?Sized>(&self, node: &str, args: &A) -> Result<Frame, Error> {
-        let address = if let Ok(address) = self.known(node) {
-            address
-        } else {
+        let address = node_address(node)?;
+        if !self.knows(&address) {
             // Maybe new since the map was read.
             self.refresh().await?;
-            self.known(node)?
-        };
+            if !self.knows(&address) {
+                return Err(ConfigError::invalid("node", "a node of the cluster", node).into());
+            }
+        }
         let mut one = Pipeline::new();
         one.cmd(args);
         let command = one.commands().next().ok_or(Error::EmptyCommand)?;
@@ -1014,4 +1010,14 @@ fn unreadable(command: &'static str, address: &Address, why: &str) -> Error {
         command,
         reason: format!("an unreadable topology from {address}: {why}"),
     }
+}
+
+/// A node's `host:port` (an IPv6 host in brackets or not) as an address.
+fn node_address(node: &str) -> Result<Address, Error> {
+    node.rsplit_once(':')
+        .and_then(|(host, port)| {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            Some(Address::new(host, port.parse().ok()?))
+        })
+        .ok_or_else(|| ConfigError::invalid("node", "host:port", node).into())
 }

@@ -378,7 +378,7 @@ class Client(_Client[_S]):
         :class:`~redwire.ConnectionError`. Later requests open new ones."""
         for made in list(self._pubsubs):
             pubsub.PubSub.close(made)
-        if self._owns_native or close_connection_pool:
+        if self._owns_native if close_connection_pool is None else close_connection_pool:
             self._native.close()
         if self._owned_pool is not None:
             self._owned_pool.disconnect()
@@ -669,44 +669,83 @@ class Script(sync.Script):
             return await target.evalsha(self.sha, *call)
 
 
+class _Read:
+    """One native read of a frame, and whether a caller took its frame."""
+
+    def __init__(self, task: "asyncio.Task[Any]") -> None:
+        self.task = task
+        self.taken = False
+
+
+def _retrieved(task: "asyncio.Task[Any]") -> None:
+    """Marks a read's failure as seen (a read its caller left may fail
+    when no one waits for it any more)."""
+    if not task.cancelled():
+        task.exception()
+
+
 class _Frames:
     """The frames of a pub/sub or ``MONITOR`` connection, read for awaiting
     callers. A read whose caller stopped waiting (``wait_for``, a cancelled
-    task) goes on, and the next caller takes its frame: none is lost."""
+    task) goes on, and the next caller takes its frame: none is lost; each
+    frame goes to one caller, however many read at once. :meth:`close`
+    ends the reads: their callers get ``None``."""
 
     def __init__(self, native: "_native.NativePubSub", requests: _Requests) -> None:
         self._native = native
         self._requests = requests
-        self._pending: "Optional[asyncio.Future[Any]]" = None
+        self._pending: Optional[_Read] = None
+        # Counts the closes: a read begun before one ends with it.
+        self._closes = 0
+
+    def close(self) -> None:
+        self._closes += 1
+        self._pending = None
 
     async def next(self, wait: Optional[float]) -> Any:
         """The next frame, or ``None`` when none comes within ``wait``
-        seconds (``None``: wait for one)."""
+        seconds (``None``: wait for one) or the reads are closed."""
         loop = asyncio.get_running_loop()
         deadline = None if wait is None else loop.time() + wait
-        while True:
+        closes = self._closes
+        while self._closes == closes:
             left = None if deadline is None else max(0.0, deadline - loop.time())
-            inherited = self._pending is not None
-            if self._pending is None:
-                self._pending = asyncio.ensure_future(
-                    self._requests.run(self._native.submit_message, None, left)
-                )
-            pending = self._pending
+            read = self._pending
+            if read is not None and (read.task.get_loop() is not loop or read.task.cancelled()):
+                read = self._pending = None  # another loop's, or cancelled with it
+            inherited = read is not None
+            if read is None:
+                task = loop.create_task(self._requests.run(self._native.submit_message, None, left))
+                task.add_done_callback(_retrieved)
+                read = self._pending = _Read(task)
             try:
-                frame = await asyncio.wait_for(asyncio.shield(pending), left)
-            except (asyncio.TimeoutError, asyncio.CancelledError) as stopped:
-                # The read is kept (done or not) for the next caller.
-                if isinstance(stopped, asyncio.TimeoutError):
-                    return None
-                raise
+                # This call's own read waits as long as asked (natively);
+                # one it takes over, only as long as this call may.
+                if inherited:
+                    frame = await asyncio.wait_for(asyncio.shield(read.task), left)
+                else:
+                    frame = await asyncio.shield(read.task)
+            except asyncio.TimeoutError:
+                return None
+            except asyncio.CancelledError:
+                raise  # the read is kept for the next caller
             except BaseException:
-                self._pending = None  # its failure, raised once
+                if self._pending is read:
+                    self._pending = None  # its failure, raised once
+                if self._closes != closes:
+                    return None  # failed by the close
                 raise
-            self._pending = None
-            # This call's own read ends with its wait (or a close); one an
-            # earlier caller started may end before: read on.
+            if self._pending is read:
+                self._pending = None
+            if read.taken:
+                continue  # another caller of the same read took its frame
+            read.taken = True
+            if self._closes != closes:
+                return None
+            # An earlier caller's read may end before this call's wait.
             if frame is not None or not inherited or (deadline is not None and loop.time() >= deadline):
                 return frame
+        return None
 
 
 class PubSub(pubsub.PubSub):
@@ -759,8 +798,9 @@ class PubSub(pubsub.PubSub):
             try:
                 reply = await self._frames.next(wait)
             except ConnectionError:
-                # As the sync one: connected and subscribed again once.
-                if reconnected:
+                # As the sync one: connected and subscribed again once
+                # (not when closed meanwhile).
+                if reconnected or not self.subscribed:
                     raise
                 reconnected = True
                 continue
@@ -817,6 +857,10 @@ class PubSub(pubsub.PubSub):
                 if inspect.isawaitable(handled):
                     await handled
 
+    def _forget(self) -> None:
+        super()._forget()
+        self._frames.close()
+
     async def aclose(self) -> None:
         """Closes the connection and forgets the subscriptions; never waits.
         A read waiting in another task returns ``None``."""
@@ -854,18 +898,24 @@ class Monitor:
         if self._over is not None:
             raise ConnectionError(self._over)
         try:
-            return await self._frames.next(None)
+            frame = await self._frames.next(None)
         except ConnectionError:
             self._over = "the monitor's connection was lost"
             raise
+        if self._over is not None:  # closed while reading
+            raise ConnectionError(self._over)
+        return frame
 
     async def __aenter__(self) -> "Monitor":
+        if self._over is not None:
+            raise ConnectionError(self._over)
         await self._requests.run(self._native.submit, None, ("MONITOR",))
         _started(await self._read(), self._native)
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self._over = "the monitor was closed"
+        self._frames.close()
         self._native.close()
 
     async def next_command(self) -> Dict[str, Any]:

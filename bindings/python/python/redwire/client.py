@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, 
 from . import _native
 from .commands import Callback, Commands, Key, Value, _ok, _S
 from .commands.bless import BlessFlag
-from .commands.replies import _command_name
+from .commands.replies import _command_name, _text
 from .lock import Lock
 from .monitor import Monitor as Monitor
 from .pubsub import PubSub as PubSub
@@ -20,8 +20,9 @@ from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, R
 
 def _callback_options(options: Dict[str, Any]) -> Dict[str, Any]:
     """The options a ``set_response_callback`` callback gets: the method's,
-    without ``NEVER_DECODE`` (used here, as redis-py uses it)."""
-    return {name: value for name, value in options.items() if name != "NEVER_DECODE"}
+    without those used here, as redis-py takes them out (``NEVER_DECODE``,
+    a cluster's ``target_nodes``, ``keys``)."""
+    return {name: value for name, value in options.items() if name not in ("NEVER_DECODE", "target_nodes", "keys")}
 
 
 class Encoder:
@@ -225,10 +226,16 @@ class Client(Commands[_S]):
         """How a command's reply is read: by the callback
         ``set_response_callback`` set for its name (given the method's
         options), else by ``callback``."""
-        custom = self.response_callbacks.get(_command_name(args))
+        name = _command_name(args)
+        custom = self.response_callbacks.get(name)
         if custom is None:
             return callback
-        return functools.partial(custom, **_callback_options(options))
+        reading = functools.partial(custom, **_callback_options(options))
+        if name == "INFO" and "NEVER_DECODE" in options and self._native.decode_responses:
+            # INFO is read as bytes for leniency only: a decoding client's
+            # callback gets text, as redis-py's.
+            return lambda reply: reading(_text(reply))
+        return reading
 
     @classmethod
     def from_pool(cls, connection_pool: "ConnectionPool") -> "Client[Any]":

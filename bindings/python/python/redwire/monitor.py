@@ -30,6 +30,8 @@ class Monitor:
         self._over: Optional[str] = None
 
     def __enter__(self) -> "Monitor":
+        if self._over is not None:
+            raise ConnectionError(self._over)
         self._native.execute(("MONITOR",))
         _started(self._read(), self._native)
         return self
@@ -42,10 +44,13 @@ class Monitor:
         if self._over is not None:
             raise ConnectionError(self._over)
         try:
-            return self._native.get_message(None)
+            frame = self._native.get_message(None)
         except ConnectionError:
             self._over = "the monitor's connection was lost"
             raise
+        if self._over is not None:  # closed while reading
+            raise ConnectionError(self._over)
+        return frame
 
     def next_command(self) -> Dict[str, Any]:
         """The next command the server runs, waiting for it."""

@@ -244,8 +244,9 @@ class PubSub:
                 reply = self._native.get_message(wait)
             except ConnectionError:
                 # Lost: the next read connects and subscribes again (as
-                # redis-py's does); a second loss in a row is raised.
-                if reconnected:
+                # redis-py's does); a second loss in a row is raised, and
+                # so is one after a close.
+                if reconnected or not self.subscribed:
                     raise
                 reconnected = True
                 continue
