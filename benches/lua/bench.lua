@@ -1,8 +1,10 @@
 -- redwire's `redis` module against redis-lua (Debian's lua-redis), in one
--- run, on one local redis-server: sequential GET, and pipelines of 100 SET +
--- 100 GET. The two clients take turns, 5 rounds, the order swapped each
--- round; each keeps its best round. Prints one Markdown row per workload.
--- Run by benches/lua/run.
+-- run, on one local redis-server: sequential GET and SET, and pipelines of
+-- 100 SET + 100 GET. The two clients take turns, 5 rounds, the order
+-- swapped each round; each keeps its best round. Then redwire alone: 50
+-- coroutines of one lev.run, each doing connect → GET → close in a loop,
+-- against one coroutine doing the same. Prints one Markdown row per
+-- workload. Run by benches/lua/run.
 local socket = require("socket")
 local lev = require("lev")
 local redwire = require("redis")
@@ -13,6 +15,7 @@ local redis_lua = dofile("/usr/share/lua/5.1/redis.lua")
 
 local SEQUENTIAL = 20000
 local PIPELINES = 2000
+local COROUTINES, PER_COROUTINE = 50, 400
 local ROUNDS = 5
 local VALUE = "0123456789abcdef"
 
@@ -34,6 +37,15 @@ local workloads = {
     end,
     peer = function(peer)
       for _ = 1, SEQUENTIAL do peer:get("bench:key") end
+    end,
+    operations = SEQUENTIAL,
+  },
+  set = {
+    redwire = function(client)
+      for _ = 1, SEQUENTIAL do client:cmd("SET", "bench:set", VALUE) end
+    end,
+    peer = function(peer)
+      for _ = 1, SEQUENTIAL do peer:set("bench:set", VALUE) end
     end,
     operations = SEQUENTIAL,
   },
@@ -75,6 +87,30 @@ lev.run(function()
   client:close()
 end)
 
+--- Seconds `coroutines` coroutines of one lev.run take, each doing `each`
+--- rounds of connect → GET → close.
+local function many(coroutines, each)
+  return timed(function()
+    lev.run(function()
+      for _ = 1, coroutines do
+        lev.spawn(function()
+          for _ = 1, each do
+            local client = assert(redwire.connect({ host = "127.0.0.1", port = port }))
+            assert(client:cmd("GET", "bench:key") == VALUE)
+            client:close()
+          end
+        end)
+      end
+    end)
+  end)
+end
+
+local together, alone = math.huge, math.huge
+for _ = 1, ROUNDS do
+  together = math.min(together, many(COROUTINES, PER_COROUTINE))
+  alone = math.min(alone, many(1, COROUTINES * PER_COROUTINE))
+end
+
 local lua = jit and jit.version or _VERSION
 local function row(title, name)
   local operations = workloads[name].operations
@@ -82,4 +118,8 @@ local function row(title, name)
   print(string.format("| %s | %s | %.0f | %.0f | %.2f× |", lua, title, mine, theirs, mine / theirs))
 end
 row("sequential GET (ops/s)", "sequential")
+row("sequential SET (ops/s)", "set")
 row("pipeline 100 SET + 100 GET (commands/s)", "pipeline")
+local operations = COROUTINES * PER_COROUTINE
+print(string.format("| %s | %d coroutines × connect, GET, close (ops/s) | %.0f | one coroutine: %.0f | %.2f× one coroutine |",
+  lua, COROUTINES, operations / together, operations / alone, alone / together))

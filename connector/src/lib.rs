@@ -74,6 +74,7 @@ mod error;
 mod pool;
 mod reply;
 mod shared;
+mod spin;
 mod transport;
 
 /// The README's examples, compiled and run as doctests.
@@ -106,3 +107,4 @@ pub use reply::FromFrame;
 #[cfg(feature = "serde")]
 pub use reply::Json;
 pub use shared::{Batch, SharedConnection, MAX_QUEUED, STALLED_AFTER};
+pub use spin::{spinning, SPIN};

@@ -11,7 +11,8 @@ use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
     Variadic,
 };
-use redwire::{Frame, Pipeline, PoolConfig, Pools, WhenFull};
+use redwire::{spinning, Frame, Pipeline, PoolConfig, Pools, WhenFull, SPIN};
+use std::time::Duration;
 
 /// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
 /// hands out a connection that is closed on release.
@@ -102,7 +103,12 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
         Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    match lease.run(|connection| connection.cmd(&args)).await {
+    let spin = if runtime::alone(&lua) {
+        SPIN
+    } else {
+        Duration::ZERO
+    };
+    match spinning(lease.run(|connection| connection.cmd(&args)), spin).await {
         Some(Ok(frame)) => convert::returned(&lua, &frame),
         Some(Err(e)) => convert::failed(&lua, &e),
         None => convert::failure(&lua, CLOSED_WHILE_WAITING),

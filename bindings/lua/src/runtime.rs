@@ -87,6 +87,14 @@ pub(crate) fn inside_run(lua: &Lua) -> bool {
     lua.app_data_ref::<Rc<Running>>().is_some()
 }
 
+/// Whether the run's own coroutine is the only one (none spawned is live):
+/// a request then polls for its reply before the thread sleeps
+/// ([`redwire::spinning`]); with others, their turns come first.
+pub(crate) fn alone(lua: &Lua) -> bool {
+    lua.app_data_ref::<Rc<Running>>()
+        .is_some_and(|running| running.live.get() == 0)
+}
+
 /// The registry name of the weak-keyed set of coroutines lev drives.
 const ADOPTED: &str = "redwire.lev.adopted";
 

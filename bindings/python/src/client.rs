@@ -4,8 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use redwire::{
-    Client, ClientOptions, Cluster, ClusterScan, Commands, Connector, Error, Execute, Frame,
-    Pipeline, PooledConnection, SharedConnection,
+    spinning, Client, ClientOptions, Cluster, ClusterScan, Commands, Connector, Error, Execute,
+    Frame, Pipeline, PooledConnection, SharedConnection, SPIN,
 };
 
 use crate::args::FlatArgs;
@@ -16,7 +16,6 @@ use crate::reply;
 use crate::runtime::{abandon, calling_threads, generation, runtime};
 use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::Mutex;
@@ -24,11 +23,6 @@ use tokio::sync::Mutex;
 /// How long a sync call waits on the network before it looks for a signal
 /// (Ctrl-C) that Python should raise.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
-
-/// How long a sync call polls for its reply before its thread sleeps (at
-/// 50 µs a local GET took 32 µs, at 100 µs 28 µs, and longer gained
-/// nothing; without it, 72 µs: see benches/RESULTS.md).
-const SPIN: Duration = Duration::from_micros(100);
 
 /// A client: a `redwire::Client` (one server, direct or found through
 /// sentinels, or a cluster), which routes each request.
@@ -196,28 +190,6 @@ fn run_on<T: Send>(
             }
         }
     }
-}
-
-/// `request`, polled again at once (the runtime checking its sockets
-/// without sleeping) for up to [`SPIN`] once it waits, then left to wait
-/// as usual: a thread put to sleep takes tens of microseconds to wake on a
-/// virtual machine, longer than a local round trip. For single commands:
-/// a pipeline's replies take the server longer than that.
-async fn spinning<F: Future>(request: F) -> F::Output {
-    let mut request = std::pin::pin!(request);
-    let started = Instant::now();
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(outcome) = request.as_mut().poll(cx) {
-            return Poll::Ready(outcome);
-        }
-        if started.elapsed() < SPIN {
-            // Its first poll asks the runtime to poll again after a look at
-            // the sockets that does not block.
-            let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 /// `commands` as one pipeline, between `MULTI` and `EXEC` for a
@@ -418,7 +390,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = FlatArgs::from_tuple(args)?;
         let parts = self.parts()?;
-        let frame = parts.run(py, spinning(parts.cmd(&args)))?;
+        let frame = parts.run(py, spinning(parts.cmd(&args), SPIN))?;
         reply::to_python(py, &frame, self.options.decode_responses && !raw)
     }
 
