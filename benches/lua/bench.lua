@@ -105,10 +105,27 @@ local function many(coroutines, each)
   end)
 end
 
-local together, alone = math.huge, math.huge
+--- Seconds `coroutines` coroutines of one lev.run take, each with a client
+--- of its own doing `each` GETs.
+local function clients(coroutines, each)
+  return timed(function()
+    lev.run(function()
+      for _ = 1, coroutines do
+        lev.spawn(function()
+          local client = assert(redwire.connect({ host = "127.0.0.1", port = port }))
+          for _ = 1, each do assert(client:cmd("GET", "bench:key") == VALUE) end
+          client:close()
+        end)
+      end
+    end)
+  end)
+end
+
+local together, alone, each_own = math.huge, math.huge, math.huge
 for _ = 1, ROUNDS do
   together = math.min(together, many(COROUTINES, PER_COROUTINE))
   alone = math.min(alone, many(1, COROUTINES * PER_COROUTINE))
+  each_own = math.min(each_own, clients(COROUTINES, PER_COROUTINE))
 end
 
 local lua = jit and jit.version or _VERSION
@@ -123,3 +140,6 @@ row("pipeline 100 SET + 100 GET (commands/s)", "pipeline")
 local operations = COROUTINES * PER_COROUTINE
 print(string.format("| %s | %d coroutines × connect, GET, close (ops/s) | %.0f | one coroutine: %.0f | %.2f× one coroutine |",
   lua, COROUTINES, operations / together, operations / alone, alone / together))
+local sequential = SEQUENTIAL / best.sequential.redwire
+print(string.format("| %s | %d coroutines × GET, a client each (ops/s) | %.0f | one coroutine's sequential GET: %.0f | %.2f× |",
+  lua, COROUTINES, operations / each_own, sequential, operations / each_own / sequential))

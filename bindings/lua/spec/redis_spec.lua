@@ -340,3 +340,91 @@ describe("the pool", function()
     end)
   end)
 end)
+
+describe("the shared connection", function()
+  -- Connections of one database, counted by the server.
+  local function connections(db)
+    return lev.run(function()
+      local watcher = assert(redis.connect(address))
+      local _, count = assert(watcher:cmd("CLIENT", "LIST")):gsub(" db=" .. db .. " ", "")
+      watcher:close()
+      return count
+    end)
+  end
+
+  it("carries the commands of every coroutine that may share one", function()
+    local config = { host = "127.0.0.1", port = port, db = 12 }
+    local seen = {}
+    lev.run(function()
+      local setup = assert(redis.connect(config))
+      assert(setup:cmd("DEL", "shared:n"))
+      setup:close()
+      for i = 1, 50 do
+        lev.spawn(function()
+          for _ = 1, 20 do
+            local client = assert(redis.connect(config))
+            seen[i] = assert(client:cmd("INCR", "shared:n"))
+            assert.is_true(client:close())
+          end
+        end)
+      end
+    end)
+    assert.are.equal(50, #seen)
+    assert.are.equal("1000", with_client(function(c) return c:cmd("GET", "shared:n") end, config))
+    -- One shared connection, and the pooled one that checked the address:
+    -- not a connection per coroutine.
+    assert.is_true(connections(12) <= 2, "connections: " .. connections(12))
+  end)
+
+  it("leaves a client on its own connection once it needed one", function()
+    lev.run(function()
+      local client = assert(redis.connect({ host = "127.0.0.1", port = port, db = 13 }))
+      local shared = client:cmd("CLIENT", "ID") -- its own connection's id
+      assert.are.equal("OK", client:cmd("MULTI"))
+      assert.are.equal("QUEUED", client:cmd("SET", "own:k", "v"))
+      assert.are.equal("QUEUED", client:cmd("GET", "own:k"))
+      local replies = client:cmd("EXEC")
+      assert.are.same({ "OK", "v" }, replies)
+      assert.are.equal(shared, client:cmd("CLIENT", "ID"))
+      client:close()
+    end)
+  end)
+
+  it("refuses a second request on one client while a first waits on it", function()
+    lev.run(function()
+      local client = assert(redis.connect(address))
+      local outcome
+      lev.spawn(function() outcome = { client:cmd("PING") } end)
+      local pong, err = client:cmd("ECHO", "x")
+      -- One of the two ran; the other was refused as busy, or both ran
+      -- one after the other: never two at once on one client.
+      if pong == nil then
+        assert.matches("busy", err)
+      end
+      lev.sleep(0.05)
+      assert.is_not_nil(outcome)
+      client:close()
+    end)
+  end)
+
+  it("stops a request on it when the client closes meanwhile", function()
+    lev.run(function()
+      local pauser = assert(redis.connect(address))
+      local client = assert(redis.connect(address))
+      -- The server holds every client's commands for 300 ms.
+      assert.are.equal("OK", pauser:cmd("CLIENT", "PAUSE", 300))
+      local result
+      lev.spawn(function() result = { client:cmd("GET", "paused:k") } end)
+      lev.sleep(0.05)
+      assert.is_true(client:close())
+      pauser:close()
+      lev.sleep(0.4)
+      assert.is_nil(result[1])
+      assert.matches("closed while the request waited", result[2])
+      -- The shared connection goes on serving the others.
+      local other = assert(redis.connect(address))
+      assert.are.equal("PONG", other:cmd("PING"))
+      other:close()
+    end)
+  end)
+end)

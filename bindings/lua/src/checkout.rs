@@ -1,5 +1,8 @@
 //! A pooled connection held by a Lua object until it is closed, released
-//! or collected, lent to one request at a time.
+//! or collected, lent to one request at a time; taken from its pool on the
+//! first request that needs one of its own (a lazy checkout, see
+//! [`Checkout::lazy`]), and meanwhile the object's shareable commands go on
+//! the state's shared connection ([`Checkout::lease_shared`]).
 //!
 //! A request takes the connection ([`Checkout::lease`]) and gives it back
 //! when it ends. While one runs, another request on the same object is
@@ -11,9 +14,10 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 
 use mlua::{Lua, MultiValue, Result};
-use redwire::PooledConnection;
+use redwire::{Config, PooledConnection, Pools};
 use tokio::sync::oneshot;
 
 use crate::convert;
@@ -28,6 +32,9 @@ const BUSY: &str = "the connection is busy with another request (one coroutine a
 /// Where the connection is.
 #[allow(clippy::large_enum_variant)] // one per object, and boxing would allocate per request
 enum State {
+    /// No connection of its own yet: one is taken from `source` when a
+    /// request needs it.
+    Pending,
     /// Ready for a request.
     Idle(PooledConnection),
     /// Lent to a request; sending on `stop` ends it.
@@ -41,6 +48,19 @@ enum State {
 pub(crate) struct Checkout {
     state: RefCell<State>,
     runtime: Runtime,
+    /// Where a lazy checkout takes its connection from.
+    source: Option<(Rc<Pools>, Config)>,
+}
+
+/// What [`Checkout::lease_shared`] found.
+pub(crate) enum Shared<'a> {
+    /// The object has no connection of its own: the request may go on the
+    /// shared connection, as this lease (busy meanwhile).
+    Lease(SharedLease<'a>),
+    /// The object has a connection of its own: the request goes there.
+    Own,
+    /// The `nil, err` to return instead.
+    Refused(MultiValue),
 }
 
 impl Checkout {
@@ -48,7 +68,43 @@ impl Checkout {
         Ok(Self {
             state: RefCell::new(State::Idle(connection)),
             runtime: runtime::runtime(lua)?,
+            source: None,
         })
+    }
+
+    /// A checkout that takes a connection of `config` from `pools` on the
+    /// first request that needs one.
+    pub(crate) fn lazy(lua: &Lua, pools: Rc<Pools>, config: Config) -> Result<Self> {
+        Ok(Self {
+            state: RefCell::new(State::Pending),
+            runtime: runtime::runtime(lua)?,
+            source: Some((pools, config)),
+        })
+    }
+
+    /// For a request that may go on the shared connection: a lease of the
+    /// object (busy meanwhile, stopped by `close`) when it has no
+    /// connection of its own.
+    pub(crate) async fn lease_shared(&self, lua: &Lua) -> Result<Shared<'_>> {
+        if let Err(why) = runtime::ready_to_wait(lua).await {
+            return convert::failure(lua, &why).map(Shared::Refused);
+        }
+        let mut state = self.state.borrow_mut();
+        let why = match &*state {
+            State::Pending => {
+                let (stop, stopped) = oneshot::channel();
+                *state = State::Lent { stop: Some(stop) };
+                return Ok(Shared::Lease(SharedLease {
+                    checkout: self,
+                    stopped,
+                }));
+            }
+            State::Idle(_) => return Ok(Shared::Own),
+            State::Lent { .. } => BUSY,
+            State::Gone(why) => why,
+        };
+        drop(state);
+        convert::failure(lua, why).map(Shared::Refused)
     }
 
     /// The connection, lent for one request; or the `nil, err` to return
@@ -60,24 +116,60 @@ impl Checkout {
         if let Err(why) = runtime::ready_to_wait(lua).await {
             return convert::failure(lua, &why).map(Err);
         }
-        let (stop, stopped) = oneshot::channel();
-        let mut state = self.state.borrow_mut();
-        match std::mem::replace(&mut *state, State::Lent { stop: Some(stop) }) {
-            State::Idle(connection) => Ok(Ok(Lease {
-                checkout: self,
-                connection: Some(connection),
-                stopped,
-                ended: false,
-            })),
+        let (stop, mut stopped) = oneshot::channel();
+        let taken = std::mem::replace(
+            &mut *self.state.borrow_mut(),
+            State::Lent { stop: Some(stop) },
+        );
+        let connection = match taken {
+            State::Idle(connection) => connection,
+            State::Pending => match self.take(&mut stopped).await {
+                Ok(connection) => connection,
+                Err(why) => return convert::failure(lua, &why).map(Err),
+            },
             other => {
                 let why = match &other {
                     State::Lent { .. } => BUSY,
                     State::Gone(why) => why,
-                    State::Idle(_) => CLOSED,
+                    State::Idle(_) | State::Pending => CLOSED,
                 };
-                *state = other;
-                drop(state);
-                convert::failure(lua, why).map(Err)
+                *self.state.borrow_mut() = other;
+                return convert::failure(lua, why).map(Err);
+            }
+        };
+        Ok(Ok(Lease {
+            checkout: self,
+            connection: Some(connection),
+            stopped,
+            ended: false,
+        }))
+    }
+
+    /// A lazy checkout's connection, taken from its pool (the object lent
+    /// meanwhile); the object is pending again when that fails, and gone
+    /// when `close` came first.
+    async fn take(
+        &self,
+        stopped: &mut oneshot::Receiver<()>,
+    ) -> std::result::Result<PooledConnection, String> {
+        let Some((pools, config)) = &self.source else {
+            return Err(CLOSED.to_owned());
+        };
+        let taken = tokio::select! {
+            biased;
+            _ = &mut *stopped => return Err(CLOSED.to_owned()),
+            taken = pools.get(config) => taken,
+        };
+        let mut state = self.state.borrow_mut();
+        match taken {
+            // Closed while the pool was asked: the connection goes back.
+            Ok(_) if matches!(&*state, State::Gone(_)) => Err(CLOSED.to_owned()),
+            Ok(connection) => Ok(connection),
+            Err(e) => {
+                if matches!(&*state, State::Lent { .. }) {
+                    *state = State::Pending;
+                }
+                Err(e.to_string())
             }
         }
     }
@@ -106,6 +198,7 @@ impl Checkout {
             }
             State::Lent { .. } => Err(BUSY),
             State::Gone(why) => Err(why),
+            State::Pending => Err(CLOSED),
         }
     }
 
@@ -123,6 +216,7 @@ impl Checkout {
                 }
                 true
             }
+            State::Pending => true,
             State::Lent { stop } => {
                 if let Some(stop) = stop {
                     let _ = stop.send(());
@@ -198,10 +292,39 @@ impl Drop for Lease<'_> {
                 connection.force_close();
             }
             // Closed while lent: closed for good.
-            State::Gone(_) | State::Idle(_) => {
+            State::Gone(_) | State::Idle(_) | State::Pending => {
                 drop(state);
                 connection.force_close();
             }
+        }
+    }
+}
+
+/// The object lent to one request on the shared connection: busy, and
+/// stopped by `close`, as with a connection of its own. Dropped, it makes
+/// the object ready again (a request on the shared connection that never
+/// ended takes nothing with it: its reply is dropped when it comes).
+pub(crate) struct SharedLease<'a> {
+    checkout: &'a Checkout,
+    stopped: oneshot::Receiver<()>,
+}
+
+impl SharedLease<'_> {
+    /// Runs `request`: its outcome, or `None` when `close` stopped it first.
+    pub(crate) async fn run<T>(&mut self, request: impl Future<Output = T>) -> Option<T> {
+        tokio::select! {
+            biased;
+            _ = &mut self.stopped => None,
+            outcome = request => Some(outcome),
+        }
+    }
+}
+
+impl Drop for SharedLease<'_> {
+    fn drop(&mut self) {
+        let mut state = self.checkout.state.borrow_mut();
+        if matches!(&*state, State::Lent { .. }) {
+            *state = State::Pending;
         }
     }
 }

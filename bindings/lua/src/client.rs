@@ -1,8 +1,10 @@
 //! `redis`: `redis.connect(config)` and the client it returns.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::checkout::Checkout;
+use crate::checkout::{Checkout, Shared};
 use crate::config::ClientConfig;
 use crate::convert;
 use crate::lua_stack;
@@ -11,7 +13,10 @@ use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
     Variadic,
 };
-use redwire::{spinning, Frame, Pipeline, PoolConfig, Pools, WhenFull, SPIN};
+use redwire::{
+    spinning, Args, Effects, Frame, Pipeline, PoolConfig, PoolKey, Pools, SharedConnection,
+    WhenFull, SPIN,
+};
 use std::time::Duration;
 
 /// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
@@ -28,6 +33,45 @@ fn pools(lua: &Lua) -> StatePools {
     )));
     lua.set_app_data(pools.clone());
     pools
+}
+
+/// The state's shared connections, by what makes connections differ on
+/// the server's side ([`PoolKey`]: not the timeouts): the commands that
+/// may share a connection, of every client of one server, in every
+/// coroutine and run, go on one multiplexed connection, written together.
+#[derive(Clone, Default)]
+struct StateShared(Rc<RefCell<HashMap<PoolKey, SharedConnection>>>);
+
+fn shared(lua: &Lua, config: &redwire::Config) -> SharedConnection {
+    let state = state_shared(lua);
+    let mut connections = state.0.borrow_mut();
+    connections
+        .entry(PoolKey::of(config))
+        .or_insert_with(|| SharedConnection::new(config.clone()))
+        .clone()
+}
+
+fn state_shared(lua: &Lua) -> StateShared {
+    if let Some(state) = lua.app_data_ref::<StateShared>() {
+        return state.clone();
+    }
+    let state = StateShared::default();
+    lua.set_app_data(state.clone());
+    state
+}
+
+/// Whether a command may go on the shared connection: it neither blocks
+/// nor leaves state on its connection, and it is not about the client's own
+/// connection (`CLIENT ID`, … name the connection that answers; `WAIT` and
+/// `WAITAOF` count the writes before them on theirs).
+fn goes_shared(args: &impl Args) -> bool {
+    let mut name = Vec::new();
+    args.for_each_arg(&mut |arg| {
+        if name.is_empty() {
+            name = arg.to_ascii_uppercase();
+        }
+    });
+    Effects::of(args).shares() && !matches!(name.as_slice(), b"CLIENT" | b"WAIT" | b"WAITAOF")
 }
 
 pub(crate) fn module(lua: &Lua) -> Result<Table> {
@@ -50,26 +94,35 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
         Ok(config) => config,
         Err(e) => return convert::failure(&lua, &e),
     };
+    let shared = shared(&lua, &config);
     let pools = pools(&lua);
-    match pools.0.get(&config).await {
-        Ok(connection) => {
-            let client = Client {
-                cfg,
-                checkout: Checkout::new(&lua, connection)?,
-            };
-            Ok(MultiValue::from_vec(vec![Value::UserData(
-                lua.create_userdata(client)?,
-            )]))
+    // Before the shared connection of a server is made, a pooled one is
+    // (and given back), so that a wrong address or password fails here, as
+    // it always did.
+    if shared.connections_started() == 0 {
+        if let Err(e) = pools.0.get(&config).await {
+            return convert::failure(&lua, &e.to_string());
         }
-        Err(e) => convert::failure(&lua, &e.to_string()),
     }
+    let client = Client {
+        cfg,
+        checkout: Checkout::lazy(&lua, pools.0, config)?,
+        shared,
+    };
+    Ok(MultiValue::from_vec(vec![Value::UserData(
+        lua.create_userdata(client)?,
+    )]))
 }
 
-/// A connected client; its connection goes back to the pool on `close()`
-/// (or when the client is collected).
+/// A connected client. Its commands that may share a connection go on the
+/// state's shared connection for its server; the others (blocking ones,
+/// `SELECT`, `MULTI`, `read`, pipelines), and every command after one of
+/// them, on a pooled connection of its own, taken on the first such
+/// request and given back on `close()` (or when the client is collected).
 struct Client {
     cfg: ClientConfig,
     checkout: Checkout,
+    shared: SharedConnection,
 }
 
 impl UserData for Client {
@@ -99,14 +152,27 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
         Ok(_) => return convert::failure(&lua, "cmd needs a command name"),
         Err(e) => return convert::failure(&lua, &e),
     };
-    let mut lease = match this.checkout.lease(&lua).await? {
-        Ok(lease) => lease,
-        Err(failure) => return Ok(failure),
-    };
     let spin = if runtime::alone(&lua) {
         SPIN
     } else {
         Duration::ZERO
+    };
+    if goes_shared(&args) {
+        match this.checkout.lease_shared(&lua).await? {
+            Shared::Lease(mut lease) => {
+                return match lease.run(spinning(this.shared.cmd(&args), spin)).await {
+                    Some(Ok(frame)) => convert::returned(&lua, &frame),
+                    Some(Err(e)) => convert::failed(&lua, &e),
+                    None => convert::failure(&lua, CLOSED_WHILE_WAITING),
+                };
+            }
+            Shared::Refused(failure) => return Ok(failure),
+            Shared::Own => {}
+        }
+    }
+    let mut lease = match this.checkout.lease(&lua).await? {
+        Ok(lease) => lease,
+        Err(failure) => return Ok(failure),
     };
     match spinning(lease.run(|connection| connection.cmd(&args)), spin).await {
         Some(Ok(frame)) => convert::returned(&lua, &frame),
