@@ -28,6 +28,8 @@ const CLOSED: &str = "the connection is closed";
 const INTERRUPTED: &str =
     "an earlier request on this connection did not finish (its coroutine was abandoned, or it could not wait where it ran): the connection was closed";
 const BUSY: &str = "the connection is busy with another request (one coroutine at a time)";
+/// What a request stopped by `close` returns (after `nil`).
+pub(crate) const CLOSED_WHILE_WAITING: &str = "the connection was closed while the request waited";
 
 /// Where the connection is.
 #[allow(clippy::large_enum_variant)] // one per object, and boxing would allocate per request
@@ -123,10 +125,20 @@ impl Checkout {
         );
         let connection = match taken {
             State::Idle(connection) => connection,
-            State::Pending => match self.take(&mut stopped).await {
-                Ok(connection) => connection,
-                Err(why) => return convert::failure(lua, &why).map(Err),
-            },
+            State::Pending => {
+                // Dropped half-way (its coroutine abandoned), the object is
+                // pending again rather than lent for ever.
+                let mut pending = Pending {
+                    checkout: self,
+                    armed: true,
+                };
+                let taken = self.take(&mut stopped).await;
+                pending.armed = false;
+                match taken {
+                    Ok(connection) => connection,
+                    Err(why) => return convert::failure(lua, &why).map(Err),
+                }
+            }
             other => {
                 let why = match &other {
                     State::Lent { .. } => BUSY,
@@ -157,13 +169,13 @@ impl Checkout {
         };
         let taken = tokio::select! {
             biased;
-            _ = &mut *stopped => return Err(CLOSED.to_owned()),
+            _ = &mut *stopped => return Err(CLOSED_WHILE_WAITING.to_owned()),
             taken = pools.get(config) => taken,
         };
         let mut state = self.state.borrow_mut();
         match taken {
             // Closed while the pool was asked: the connection goes back.
-            Ok(_) if matches!(&*state, State::Gone(_)) => Err(CLOSED.to_owned()),
+            Ok(_) if matches!(&*state, State::Gone(_)) => Err(CLOSED_WHILE_WAITING.to_owned()),
             Ok(connection) => Ok(connection),
             Err(e) => {
                 if matches!(&*state, State::Lent { .. }) {
@@ -172,6 +184,11 @@ impl Checkout {
                 Err(e.to_string())
             }
         }
+    }
+
+    /// Whether the object has no connection of its own yet.
+    pub(crate) fn is_pending(&self) -> bool {
+        matches!(&*self.state.borrow(), State::Pending)
     }
 
     /// Whether the connection refuses the command `name` before sending it;
@@ -325,6 +342,24 @@ impl Drop for SharedLease<'_> {
         let mut state = self.checkout.state.borrow_mut();
         if matches!(&*state, State::Lent { .. }) {
             *state = State::Pending;
+        }
+    }
+}
+
+/// Makes a lazy checkout pending again when the request taking its
+/// connection is dropped before it got one (see [`Checkout::lease`]).
+struct Pending<'a> {
+    checkout: &'a Checkout,
+    armed: bool,
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut state = self.checkout.state.borrow_mut();
+            if matches!(&*state, State::Lent { .. }) {
+                *state = State::Pending;
+            }
         }
     }
 }

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::checkout::{Checkout, Shared};
+use crate::checkout::{Checkout, Shared, CLOSED_WHILE_WAITING};
 use crate::config::ClientConfig;
 use crate::convert;
 use crate::lua_stack;
@@ -14,10 +14,10 @@ use mlua::{
     Variadic,
 };
 use redwire::{
-    spinning, Args, Effects, Frame, Pipeline, PoolConfig, PoolKey, Pools, SharedConnection,
-    WhenFull, SPIN,
+    spinning, Args, Effects, Frame, Phase, Pipeline, PoolConfig, PoolKey, Pools, SharedConnection,
+    WhenFull, DEFAULT_MAX_POOLS, SPIN,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
 /// hands out a connection that is closed on release.
@@ -36,19 +36,51 @@ fn pools(lua: &Lua) -> StatePools {
 }
 
 /// The state's shared connections, by what makes connections differ on
-/// the server's side ([`PoolKey`]: not the timeouts): the commands that
-/// may share a connection, of every client of one server, in every
-/// coroutine and run, go on one multiplexed connection, written together.
+/// the server's side ([`PoolKey`]: not the timeouts, which each client
+/// applies to its own requests): the commands that may share a connection,
+/// of every client of one server, in every coroutine and run, go on one
+/// multiplexed connection, written together. At most [`DEFAULT_MAX_POOLS`]
+/// servers at once: one more lets the one used least go.
 #[derive(Clone, Default)]
-struct StateShared(Rc<RefCell<HashMap<PoolKey, SharedConnection>>>);
+struct StateShared(Rc<RefCell<ByServer>>);
 
-fn shared(lua: &Lua, config: &redwire::Config) -> SharedConnection {
+/// The shared connections, and when each was last handed out.
+#[derive(Default)]
+struct ByServer {
+    connections: HashMap<PoolKey, (SharedConnection, u64)>,
+    handed_out: u64,
+}
+
+/// The shared connection for `cfg`'s server, if the state has one.
+fn shared_for(lua: &Lua, key: &PoolKey) -> Option<SharedConnection> {
     let state = state_shared(lua);
-    let mut connections = state.0.borrow_mut();
-    connections
-        .entry(PoolKey::of(config))
-        .or_insert_with(|| SharedConnection::new(config.clone()))
-        .clone()
+    let mut shared = state.0.borrow_mut();
+    shared.handed_out += 1;
+    let now = shared.handed_out;
+    let (connection, used) = shared.connections.get_mut(key)?;
+    *used = now;
+    Some(connection.clone())
+}
+
+/// A new shared connection for `key`, made with `config`, kept.
+fn add_shared(lua: &Lua, key: PoolKey, config: redwire::Config) -> SharedConnection {
+    let state = state_shared(lua);
+    let mut shared = state.0.borrow_mut();
+    if shared.connections.len() >= DEFAULT_MAX_POOLS {
+        let least = shared
+            .connections
+            .iter()
+            .min_by_key(|(_, (_, used))| *used)
+            .map(|(key, _)| key.clone());
+        if let Some((old, _)) = least.and_then(|key| shared.connections.remove(&key)) {
+            old.close();
+        }
+    }
+    shared.handed_out += 1;
+    let now = shared.handed_out;
+    let connection = SharedConnection::new(config);
+    shared.connections.insert(key, (connection.clone(), now));
+    connection
 }
 
 fn state_shared(lua: &Lua) -> StateShared {
@@ -65,13 +97,24 @@ fn state_shared(lua: &Lua) -> StateShared {
 /// connection (`CLIENT ID`, … name the connection that answers; `WAIT` and
 /// `WAITAOF` count the writes before them on theirs).
 fn goes_shared(args: &impl Args) -> bool {
-    let mut name = Vec::new();
+    let [name, sub] = first_words(args);
+    Effects::of(args).shares()
+        && !matches!(name.as_slice(), b"CLIENT" | b"WAIT" | b"WAITAOF")
+        // Debugging mode is per connection.
+        && !(name == b"SCRIPT" && sub == b"DEBUG")
+}
+
+/// A command's first two words, upper case.
+fn first_words(args: &impl Args) -> [Vec<u8>; 2] {
+    let mut words = [Vec::new(), Vec::new()];
+    let mut at = 0;
     args.for_each_arg(&mut |arg| {
-        if name.is_empty() {
-            name = arg.to_ascii_uppercase();
+        if at < 2 {
+            words[at] = arg.to_ascii_uppercase();
+            at += 1;
         }
     });
-    Effects::of(args).shares() && !matches!(name.as_slice(), b"CLIENT" | b"WAIT" | b"WAITAOF")
+    words
 }
 
 pub(crate) fn module(lua: &Lua) -> Result<Table> {
@@ -94,17 +137,26 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
         Ok(config) => config,
         Err(e) => return convert::failure(&lua, &e),
     };
-    let shared = shared(&lua, &config);
     let pools = pools(&lua);
-    // Before the shared connection of a server is made, a pooled one is
-    // (and given back), so that a wrong address or password fails here, as
-    // it always did.
-    if shared.connections_started() == 0 {
+    let key = PoolKey::of(&config);
+    let shared = if let Some(shared) = shared_for(&lua, &key) {
+        shared
+    } else {
+        // Before the shared connection of a server is made, a pooled one
+        // is (and given back), so that a wrong address or password fails
+        // here, as it always did.
         if let Err(e) = pools.0.get(&config).await {
             return convert::failure(&lua, &e.to_string());
         }
-    }
+        let shared_config = match cfg.to_shared_config() {
+            Ok(config) => config,
+            Err(e) => return convert::failure(&lua, &e),
+        };
+        // Another coroutine may have made it meanwhile.
+        shared_for(&lua, &key).unwrap_or_else(|| add_shared(&lua, key, shared_config))
+    };
     let client = Client {
+        endpoint: config.endpoint().to_string(),
         cfg,
         checkout: Checkout::lazy(&lua, pools.0, config)?,
         shared,
@@ -112,6 +164,38 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
     Ok(MultiValue::from_vec(vec![Value::UserData(
         lua.create_userdata(client)?,
     )]))
+}
+
+/// Why `WAIT` sent alone by a client with no connection of its own is
+/// refused: it would count the writes of a connection that made none.
+const WAIT_ALONE: &str = "WAIT counts the writes made before it on its own connection, and this client's went on the shared one: send the writes and WAIT together in one pipeline";
+
+impl Client {
+    /// Runs a command on the shared connection within the client's
+    /// `timeout`: past it the request is dropped (its reply, when it comes,
+    /// too), and the shared connection let go if it answered nothing
+    /// meanwhile (a peer gone silent); others' requests go on.
+    async fn on_shared(
+        &self,
+        args: &impl Args,
+        spin: Duration,
+    ) -> std::result::Result<Frame, redwire::Error> {
+        let request = spinning(self.shared.cmd(args), spin);
+        let Some(after) = self.cfg.timeout() else {
+            return request.await;
+        };
+        let started = Instant::now();
+        tokio::time::timeout(after, request)
+            .await
+            .unwrap_or_else(|_| {
+                self.shared.close_if_stalled(started);
+                Err(redwire::Error::Timeout {
+                    phase: Phase::Read,
+                    endpoint: self.endpoint.clone(),
+                    after,
+                })
+            })
+    }
 }
 
 /// A connected client. Its commands that may share a connection go on the
@@ -123,6 +207,8 @@ struct Client {
     cfg: ClientConfig,
     checkout: Checkout,
     shared: SharedConnection,
+    /// The server, as errors name it.
+    endpoint: String,
 }
 
 impl UserData for Client {
@@ -160,7 +246,7 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
     if goes_shared(&args) {
         match this.checkout.lease_shared(&lua).await? {
             Shared::Lease(mut lease) => {
-                return match lease.run(spinning(this.shared.cmd(&args), spin)).await {
+                return match lease.run(this.on_shared(&args, spin)).await {
                     Some(Ok(frame)) => convert::returned(&lua, &frame),
                     Some(Err(e)) => convert::failed(&lua, &e),
                     None => convert::failure(&lua, CLOSED_WHILE_WAITING),
@@ -169,6 +255,11 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
             Shared::Refused(failure) => return Ok(failure),
             Shared::Own => {}
         }
+    }
+    if matches!(first_words(&args)[0].as_slice(), b"WAIT" | b"WAITAOF")
+        && this.checkout.is_pending()
+    {
+        return convert::failure(&lua, WAIT_ALONE);
     }
     let mut lease = match this.checkout.lease(&lua).await? {
         Ok(lease) => lease,
@@ -238,9 +329,6 @@ async fn read(lua: Lua, this: UserDataRef<Client>, (): ()) -> Result<MultiValue>
         Err(e) => convert::failed(&lua, &e),
     }
 }
-
-/// What a request stopped by `close` returns (after `nil`).
-const CLOSED_WHILE_WAITING: &str = "the connection was closed while the request waited";
 
 /// `read()`'s value: an error reply's message as a string.
 fn read_value(lua: &Lua, frame: &Frame) -> Result<Value> {

@@ -219,6 +219,22 @@ impl ClientConfig {
         Ok(config)
     }
 
+    /// The configuration of the state's shared connection for this
+    /// client's server: its own, without the timeout (each client's
+    /// applies to its own requests).
+    pub(crate) fn to_shared_config(&self) -> std::result::Result<Config, String> {
+        Self {
+            timeout: None,
+            ..self.clone()
+        }
+        .to_config()
+    }
+
+    /// The `timeout`, if one was given.
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        self.timeout.map(Duration::from_secs_f64)
+    }
+
     /// The normalized config as a table: host, port, db, timeout, ssl, and
     /// `auth = { user = … }` (the password is not shown).
     pub(crate) fn to_table(&self, lua: &Lua) -> Result<Table> {
