@@ -139,15 +139,19 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
     };
     let pools = pools(&lua);
     let key = PoolKey::of(&config);
-    let shared = if let Some(shared) = shared_for(&lua, &key) {
-        shared
-    } else {
-        // Before the shared connection of a server is made, a pooled one
-        // is (and given back), so that a wrong address or password fails
-        // here, as it always did.
+    let known = shared_for(&lua, &key);
+    // While the server's shared connection is not live (not made yet, or
+    // failed), a pooled connection is checked out (and given back), so that
+    // a wrong address or password, or a server down, fails here as it
+    // always did.
+    if !known.as_ref().is_some_and(SharedConnection::is_live) {
         if let Err(e) = pools.0.get(&config).await {
             return convert::failure(&lua, &e.to_string());
         }
+    }
+    let shared = if let Some(shared) = known {
+        shared
+    } else {
         let shared_config = match cfg.to_shared_config() {
             Ok(config) => config,
             Err(e) => return convert::failure(&lua, &e),

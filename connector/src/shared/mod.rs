@@ -158,6 +158,18 @@ impl SharedConnection {
         self.0.connector.defaults()
     }
 
+    /// Whether it has a connection now that has not failed (the next
+    /// request makes one otherwise): a caller that must know the server
+    /// answers (a binding's `connect`) checks it another way when not.
+    pub fn is_live(&self) -> bool {
+        self.0
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|m| !m.is_closed())
+    }
+
     /// How many connections it started: the first, and one after each
     /// failure or [`close`](Self::close).
     pub fn connections_started(&self) -> u64 {
