@@ -186,11 +186,6 @@ impl Checkout {
         }
     }
 
-    /// Whether the object has no connection of its own yet.
-    pub(crate) fn is_pending(&self) -> bool {
-        matches!(&*self.state.borrow(), State::Pending)
-    }
-
     /// Whether the connection refuses the command `name` before sending it;
     /// `None` when there is none now (released, lent, lost).
     pub(crate) fn refuses(&self, name: &[u8]) -> Option<bool> {

@@ -160,6 +160,7 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
         shared_for(&lua, &key).unwrap_or_else(|| add_shared(&lua, key, shared_config))
     };
     let client = Client {
+        went_shared: std::cell::Cell::new(false),
         endpoint: config.endpoint().to_string(),
         cfg,
         checkout: Checkout::lazy(&lua, pools.0, config)?,
@@ -170,8 +171,9 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
     )]))
 }
 
-/// Why `WAIT` sent alone by a client with no connection of its own is
-/// refused: it would count the writes of a connection that made none.
+/// Why `WAIT` sent alone by a client whose commands went on the shared
+/// connection is refused: it would count the writes of a connection that
+/// did not make them.
 const WAIT_ALONE: &str = "WAIT counts the writes made before it on its own connection, and this client's went on the shared one: send the writes and WAIT together in one pipeline";
 
 impl Client {
@@ -213,6 +215,9 @@ struct Client {
     shared: SharedConnection,
     /// The server, as errors name it.
     endpoint: String,
+    /// Whether a command of its went on the shared connection (a `WAIT` on
+    /// its own connection would not count that one's writes).
+    went_shared: std::cell::Cell<bool>,
 }
 
 impl UserData for Client {
@@ -250,6 +255,7 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
     if goes_shared(&args) {
         match this.checkout.lease_shared(&lua).await? {
             Shared::Lease(mut lease) => {
+                this.went_shared.set(true);
                 return match lease.run(this.on_shared(&args, spin)).await {
                     Some(Ok(frame)) => convert::returned(&lua, &frame),
                     Some(Err(e)) => convert::failed(&lua, &e),
@@ -260,9 +266,7 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
             Shared::Own => {}
         }
     }
-    if matches!(first_words(&args)[0].as_slice(), b"WAIT" | b"WAITAOF")
-        && this.checkout.is_pending()
-    {
+    if matches!(first_words(&args)[0].as_slice(), b"WAIT" | b"WAITAOF") && this.went_shared.get() {
         return convert::failure(&lua, WAIT_ALONE);
     }
     let mut lease = match this.checkout.lease(&lua).await? {

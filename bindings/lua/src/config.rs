@@ -220,14 +220,23 @@ impl ClientConfig {
     }
 
     /// The configuration of the state's shared connection for this
-    /// client's server: its own, without the timeout (each client's
+    /// client's server: its own, without the read timeout (each client's
     /// applies to its own requests).
     pub(crate) fn to_shared_config(&self) -> std::result::Result<Config, String> {
-        Self {
+        let config = Self {
             timeout: None,
             ..self.clone()
         }
-        .to_config()
+        .to_config()?;
+        // Connecting and writing keep the bound (a write stuck on a frozen
+        // peer must end); reading has none: each client bounds its own.
+        let Some(timeout) = self.timeout() else {
+            return Ok(config);
+        };
+        config
+            .connect_timeout(timeout)
+            .and_then(|c| c.send_timeout(timeout))
+            .map_err(|e| e.to_string())
     }
 
     /// The `timeout`, if one was given.
