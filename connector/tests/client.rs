@@ -470,6 +470,17 @@ async fn pubsub(client: &Client) {
         .unwrap();
     let third = subscriber.next().await.unwrap().unwrap();
     assert_eq!(third.payload::<String>().unwrap(), "heard");
+    // One channel's messages arrive in the order they were published (on a
+    // cluster, each PUBLISH reaches the subscriber's node through the node
+    // it was sent to: they all go through the channel's).
+    subscriber.subscribe(key("ordered")).await.unwrap();
+    for n in 0..60 {
+        client.publish::<i64>(key("ordered"), n).await.unwrap();
+    }
+    for n in 0..60 {
+        let message = subscriber.next().await.unwrap().unwrap();
+        assert_eq!(message.payload::<i64>().unwrap(), n);
+    }
 }
 
 async fn streams(client: &Client) {
@@ -1050,6 +1061,35 @@ async fn a_subscriber_subscribes_again_after_its_connection_is_killed() {
         }
     }
     assert_eq!(client.stats().in_flight, 0);
+}
+
+#[tokio::test]
+async fn an_unsubscribe_returns_once_the_server_ran_it() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe(["a", "b"]).await.unwrap();
+    subscriber.psubscribe("c*").await.unwrap();
+    // The server runs no command for 300 ms: the unsubscribes wait.
+    client
+        .query::<()>(("CLIENT", "PAUSE", 300, "ALL"))
+        .await
+        .unwrap();
+    let paused = Instant::now();
+    subscriber.unsubscribe(()).await.unwrap();
+    subscriber.punsubscribe("c*").await.unwrap();
+    let waited = paused.elapsed();
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
+    // What is published now is not heard; the last, on a new channel, is.
+    subscriber.subscribe("d").await.unwrap();
+    for channel in ["a", "b", "cat", "d"] {
+        client.publish::<i64>(channel, channel).await.unwrap();
+    }
+    let heard = subscriber.next().await.unwrap().unwrap();
+    assert_eq!(&heard.payload[..], b"d");
 }
 
 #[tokio::test]

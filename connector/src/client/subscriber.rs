@@ -144,7 +144,8 @@ impl Link {
 /// A (un)subscribe command for the task, and who waits for its end.
 struct Control {
     command: ArgBuf,
-    /// Answered once every name is confirmed (at once for an unsubscribe).
+    /// Answered once the server confirmed it: each name, or (an
+    /// unsubscribe from all) each subscription it ends.
     done: oneshot::Sender<Result<(), Error>>,
 }
 
@@ -245,7 +246,9 @@ impl Subscriber {
         shards.unsubscribe(names).await
     }
 
-    /// `UNSUBSCRIBE [channel…]` (none: every channel).
+    /// `UNSUBSCRIBE [channel…]` (none: every channel): returns once the
+    /// server confirmed it, so a message published after that is not
+    /// heard (those already received still are).
     pub async fn unsubscribe(&self, channels: impl Args) -> Result<(), Error> {
         self.send(&("UNSUBSCRIBE", channels)).await
     }
@@ -384,14 +387,14 @@ impl Drop for Subscriber {
     }
 }
 
-/// A subscribe command waiting for its confirmations, and who waits for
+/// A (un)subscribe command waiting for its confirmations, and who waits for
 /// them (nobody, for a subscription made again after a reconnect; and the
 /// callers whose subscriptions it carries, when they were lost with the
 /// connection before being confirmed).
 struct Pending {
     /// The command, as sent.
     command: Vec<Vec<u8>>,
-    /// The confirmation's kind: `subscribe`, `psubscribe`, `ssubscribe`.
+    /// The confirmation's kind: `subscribe`, `punsubscribe`, ….
     kind: Vec<u8>,
     remaining: usize,
     done: Vec<Done>,
@@ -448,7 +451,8 @@ fn read(frame: Frame) -> Read {
             payload: next(),
             sharded: false,
         }),
-        b"subscribe" | b"psubscribe" | b"ssubscribe" => Read::Confirmation(kind),
+        b"subscribe" | b"psubscribe" | b"ssubscribe" | b"unsubscribe" | b"punsubscribe"
+        | b"sunsubscribe" => Read::Confirmation(kind),
         _ => Read::Other,
     }
 }
@@ -471,14 +475,11 @@ async fn run(
                 let mut words = Vec::new();
                 command.for_each_arg(&mut |w| words.push(w.to_vec()));
                 let kind = words[0].to_ascii_lowercase();
+                let remaining = connection.confirmations(&command);
                 match connection.send_subscription(&command).await {
-                    Ok(()) if kind.ends_with(b"unsubscribe") => {
-                        drop(done.send(Ok(())));
-                        None
-                    }
                     Ok(()) => {
                         pending.push_back(Pending {
-                            remaining: words.len() - 1,
+                            remaining,
                             command: words,
                             kind,
                             done: vec![done],
@@ -634,8 +635,13 @@ async fn reconnect(
         if resubscribed.len() < again.len() {
             continue;
         }
-        // Each caller waits for the resubscription of its kind.
+        // Each caller waits for the resubscription of its kind; an
+        // unsubscribe is done (the new connection is not subscribed).
         for (kind, done) in callers.drain(..) {
+            if kind.ends_with(b"unsubscribe") {
+                drop(done.send(Ok(())));
+                continue;
+            }
             match resubscribed.iter_mut().rev().find(|p| p.kind == kind) {
                 Some(carrier) => carrier.done.push(done),
                 None => drop(done.send(Err(Error::Closed {

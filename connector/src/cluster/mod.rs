@@ -483,6 +483,11 @@ impl Cluster {
                     Ok(shard.master.clone())
                 }
             }
+            Route::Channel { slot } => Ok(map
+                .shard(slot)
+                .ok_or(Error::SlotUnserved { slot })?
+                .master
+                .clone()),
             Route::Any | Route::AllMasters | Route::ChosenNode => {
                 let shards = map.shards();
                 if shards.is_empty() {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::topology::SlotMap;
 use super::Cluster;
+use crate::backoff::RETRY_BACKOFF;
 use crate::command::pipeline::Pipeline;
 use crate::command::slot::SLOTS;
 use crate::connection::single;
@@ -42,7 +43,10 @@ pub const MAX_SCAN_PASSES: u32 = 16;
 ///   `CLUSTER NODES` names its own); a master that received slots, or is
 ///   receiving them, from a master that may have held such keys is walked
 ///   again, in a new pass, until a pass after which none is; after
-///   [`MAX_SCAN_PASSES`] passes, [`Error::SlotsKeptMoving`]. A slot that
+///   [`MAX_SCAN_PASSES`] passes, [`Error::SlotsKeptMoving`]. Passes after
+///   the second start after a wait, doubling from 10 ms to half a second
+///   (some 4.6 s over the 16), so that the nodes' views of a slot that
+///   just moved agree. A slot that
 ///   moves and comes back within one pass is not seen.
 #[derive(Debug)]
 pub struct ClusterScan {
@@ -212,6 +216,13 @@ impl ClusterScan {
             return Ok(false);
         }
         let began = pass.began.clone();
+        // Passes after the second wait longer and longer: the nodes' views
+        // of a slot just moved settle (one that has not heard yet may be
+        // read, then one that has), and a walk fails only after seconds of
+        // moves.
+        if self.passes > 1 {
+            tokio::time::sleep(RETRY_BACKOFF.delay(self.passes - 1)).await;
+        }
         // Boxed: its requests would make every batch's future as large.
         let (now, mut moves) = Box::pin(self.moves()).await;
         // Slots that changed masters during the pass moved too.

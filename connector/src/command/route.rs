@@ -24,6 +24,14 @@ pub(crate) enum Route {
     },
     /// Any node: the command has no key.
     Any,
+    /// The master of a channel's slot: `PUBLISH` reaches every node's
+    /// subscribers from any node, but sent by its channel, one channel's
+    /// messages go through one node, in the order they were published.
+    /// No key: a transaction with other slots' keys may hold it.
+    Channel {
+        /// The slot of the channel.
+        slot: u16,
+    },
     /// Every master (`SCRIPT LOAD`, `FLUSHALL`, …): the state it changes is
     /// per node.
     AllMasters,
@@ -75,6 +83,14 @@ impl Commands {
             return (Route::Any, false);
         };
         let sub = args.get(1).copied().unwrap_or_default();
+        if name == b"publish" && args.len() > 1 {
+            return (
+                Route::Channel {
+                    slot: key_slot(sub),
+                },
+                false,
+            );
+        }
         if is_per_node(name, sub) {
             return (Route::AllMasters, false);
         }
@@ -278,5 +294,11 @@ mod tests {
             slot("k1")
         );
         assert_eq!(route(&["WATCH", "k"]), slot("k"));
+        assert_eq!(
+            route(&["publish", "news", "hello"]),
+            Route::Channel {
+                slot: key_slot(b"news")
+            }
+        );
     }
 }

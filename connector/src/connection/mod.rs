@@ -386,6 +386,15 @@ impl Connection {
         Ok(first)
     }
 
+    /// How many confirmations the server sends for the (un)subscribe
+    /// command `args` if it is sent now (none for another command).
+    pub(crate) fn confirmations<A: Args + ?Sized>(&self, args: &A) -> usize {
+        Effects::of(args).subscription().map_or(0, |kind| {
+            self.subscriptions
+                .confirmations(kind, Self::names(args).len())
+        })
+    }
+
     /// The arguments after a command's name.
     fn names<A: Args + ?Sized>(args: &A) -> Vec<Vec<u8>> {
         let mut names = Vec::new();
