@@ -1016,16 +1016,23 @@ async fn a_transaction_follows_its_slot_when_it_moves(client: &Client) {
     }
 }
 
+/// A server, a client of it, and a subscriber to channels `a` and `b` and
+/// pattern `c*`.
+async fn subscribed_to_a_b_and_c() -> (Server, Client, redwire::Subscriber) {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    let subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe(["a", "b"]).await.unwrap();
+    subscriber.psubscribe("c*").await.unwrap();
+    (server, client, subscriber)
+}
+
 #[tokio::test]
 async fn a_subscriber_subscribes_again_after_its_connection_is_killed() {
     use futures_util::StreamExt;
 
-    let server = Server::start(ServerOptions::default()).unwrap();
-    let url = format!("redis://127.0.0.1:{}", server.port());
-    let client = Client::connect(url.as_str()).await.unwrap();
-    let mut subscriber = client.subscriber().await.unwrap();
-    subscriber.subscribe(["a", "b"]).await.unwrap();
-    subscriber.psubscribe("c*").await.unwrap();
+    let (_server, client, mut subscriber) = subscribed_to_a_b_and_c().await;
     subscriber.ssubscribe("s").await.unwrap();
     let killed: i64 = client
         .query(("CLIENT", "KILL", "TYPE", "pubsub"))
@@ -1067,12 +1074,7 @@ async fn a_subscriber_subscribes_again_after_its_connection_is_killed() {
 async fn an_unsubscribe_returns_once_the_server_ran_it() {
     use futures_util::StreamExt;
 
-    let server = Server::start(ServerOptions::default()).unwrap();
-    let url = format!("redis://127.0.0.1:{}", server.port());
-    let client = Client::connect(url.as_str()).await.unwrap();
-    let mut subscriber = client.subscriber().await.unwrap();
-    subscriber.subscribe(["a", "b"]).await.unwrap();
-    subscriber.psubscribe("c*").await.unwrap();
+    let (_server, client, mut subscriber) = subscribed_to_a_b_and_c().await;
     // The server runs no command for 300 ms: the unsubscribes wait.
     client
         .query::<()>(("CLIENT", "PAUSE", 300, "ALL"))
