@@ -3,11 +3,15 @@
 -- 100 SET + 100 GET. The two clients take turns, 5 rounds, the order
 -- swapped each round; each keeps its best round. Then redwire alone: 50
 -- coroutines of one lev.run, each doing connect → GET → close in a loop,
--- against one coroutine doing the same. Prints one Markdown row per
--- workload. Run by benches/lua/run.
+-- against one coroutine doing the same; the same with redwire.connector
+-- (connect → GET → set_keepalive) and nauthilus_redis (a GET on a
+-- registered pool). Prints one Markdown row per workload. Run by
+-- benches/lua/run.
 local socket = require("socket")
 local lev = require("lev")
 local redwire = require("redis")
+local connector = require("redwire.connector")
+local nauthilus = require("nauthilus_redis")
 local port = assert(tonumber(os.getenv("REDIS_PORT")), "REDIS_PORT is not set")
 
 -- redis-lua is also named `redis`: load it from Debian's path.
@@ -121,11 +125,43 @@ local function clients(coroutines, each)
   end)
 end
 
+--- Seconds `coroutines` coroutines of one lev.run take, each doing `each`
+--- times `step()`.
+local function spread(coroutines, each, step)
+  return timed(function()
+    lev.run(function()
+      for _ = 1, coroutines do
+        lev.spawn(function()
+          for _ = 1, each do step() end
+        end)
+      end
+    end)
+  end)
+end
+
+local rc = assert(connector.new({ port = port }))
+local function resty_get()
+  local red = assert(rc:connect())
+  assert(red:get("bench:key") == VALUE)
+  assert(rc:set_keepalive(red) == 1)
+end
+assert(nauthilus.register_redis_pool("bench", "standalone", { address = "127.0.0.1:" .. port }))
+local pool = assert(nauthilus.get_redis_connection("bench"))
+local function nauthilus_get()
+  assert(nauthilus.redis_get(pool, "bench:key") == VALUE)
+end
+
 local together, alone, each_own = math.huge, math.huge, math.huge
+local resty_together, resty_alone = math.huge, math.huge
+local nauthilus_together, nauthilus_alone = math.huge, math.huge
 for _ = 1, ROUNDS do
   together = math.min(together, many(COROUTINES, PER_COROUTINE))
   alone = math.min(alone, many(1, COROUTINES * PER_COROUTINE))
   each_own = math.min(each_own, clients(COROUTINES, PER_COROUTINE))
+  resty_together = math.min(resty_together, spread(COROUTINES, PER_COROUTINE, resty_get))
+  resty_alone = math.min(resty_alone, spread(1, COROUTINES * PER_COROUTINE, resty_get))
+  nauthilus_together = math.min(nauthilus_together, spread(COROUTINES, PER_COROUTINE, nauthilus_get))
+  nauthilus_alone = math.min(nauthilus_alone, spread(1, COROUTINES * PER_COROUTINE, nauthilus_get))
 end
 
 local lua = jit and jit.version or _VERSION
@@ -143,3 +179,7 @@ print(string.format("| %s | %d coroutines × connect, GET, close (ops/s) | %.0f 
 local sequential = SEQUENTIAL / best.sequential.redwire
 print(string.format("| %s | %d coroutines × GET, a client each (ops/s) | %.0f | one coroutine's sequential GET: %.0f | %.2f× |",
   lua, COROUTINES, operations / each_own, sequential, operations / each_own / sequential))
+print(string.format("| %s | redwire.connector: %d coroutines × connect, GET, set_keepalive (ops/s) | %.0f | one coroutine: %.0f | %.2f× one coroutine |",
+  lua, COROUTINES, operations / resty_together, operations / resty_alone, resty_alone / resty_together))
+print(string.format("| %s | nauthilus_redis: %d coroutines × redis_get (ops/s) | %.0f | one coroutine: %.0f | %.2f× one coroutine |",
+  lua, COROUTINES, operations / nauthilus_together, operations / nauthilus_alone, nauthilus_alone / nauthilus_together))

@@ -395,6 +395,101 @@ describe("redwire.connector connections", function()
   end)
 end)
 
+describe("redwire.connector's shared connection", function()
+  -- Connections of one database, counted by the server.
+  local function connections(db)
+    return lev.run(function()
+      local rc = assert(connector.new({ port = port }))
+      local watcher = assert(rc:connect())
+      local _, count = assert(watcher:client("list")):gsub(" db=" .. db .. " ", "")
+      watcher:close()
+      return count
+    end)
+  end
+
+  it("carries the commands of every coroutine's connection that may share one", function()
+    local seen = {}
+    lev.run(function()
+      local rc = assert(connector.new({ port = port, db = 14 }))
+      local setup = assert(rc:connect())
+      assert(setup:del("rc:shared:n"))
+      assert.are.equal(1, rc:set_keepalive(setup))
+      for i = 1, 50 do
+        lev.spawn(function()
+          for _ = 1, 20 do
+            local red = assert(rc:connect())
+            seen[i] = assert(red:incr("rc:shared:n"))
+            assert.are.equal(1, rc:set_keepalive(red))
+          end
+        end)
+      end
+    end)
+    assert.are.equal(50, #seen)
+    with_redis({ db = 14 }, function(red)
+      assert.are.equal("1000", red:get("rc:shared:n"))
+    end)
+    -- One shared connection, and the kept-alive ones that checked the
+    -- server: not a connection per coroutine.
+    assert.is_true(connections(14) <= 2, "connections: " .. connections(14))
+  end)
+
+  it("keeps each connection's read timeout, also when set before its first command", function()
+    lev.run(function()
+      local rc = assert(connector.new({ port = port, read_timeout = 5000 }))
+      local pauser = assert(rc:connect())
+      local patient, hurried = assert(rc:connect()), assert(rc:connect())
+      assert.are.equal("OK", patient:set("rc:timeouts:k", "v"))
+      hurried:set_timeouts(100, 1000, 200)
+      -- The server holds every client's commands for 600 ms.
+      assert.are.equal("OK", pauser:client("pause", 600))
+      local waited
+      lev.spawn(function() waited = { patient:get("rc:timeouts:k") } end)
+      lev.sleep(0.02)
+      local value, err = hurried:get("rc:timeouts:k")
+      assert.is_nil(value)
+      assert.matches("timed out", err)
+      lev.sleep(0.8)
+      -- The other connection's request was not failed by that timeout.
+      assert.are.same({ "v" }, waited)
+      pauser:close()
+      rc:set_keepalive(patient)
+      rc:set_keepalive(hurried)
+    end)
+  end)
+
+  it("keeps each connector's disabled commands apart on one server", function()
+    lev.run(function()
+      local strict = assert(connector.new({ port = port, disabled_commands = { "get" } }))
+      local open = assert(connector.new({ port = port }))
+      local a, b = assert(strict:connect()), assert(open:connect())
+      assert.are.equal("OK", b:set("rc:apart", "v"))
+      local none, err = a:get("rc:apart")
+      assert.is_nil(none)
+      assert.are.equal("Command get is disabled", err)
+      assert.are.equal("v", b:get("rc:apart"))
+      strict:set_keepalive(a)
+      open:set_keepalive(b)
+    end)
+  end)
+
+  it("takes a connection of its own for a transaction, and gives it back with set_keepalive", function()
+    lev.run(function()
+      local rc = assert(connector.new({ port = port, db = 15 }))
+      local red = assert(rc:connect())
+      assert.are.equal("OK", red:set("rc:own:k", "v"))
+      assert.are.equal("OK", red:multi())
+      assert.are.equal("QUEUED", red:get("rc:own:k"))
+      assert.are.same({ "v" }, red:exec())
+      local id = red:client("id")
+      assert.are.equal(1, rc:set_keepalive(red))
+      -- The same connection, from the keepalive pool.
+      red = assert(rc:connect())
+      assert.are.equal(id, red:client("id"))
+      assert.are.equal(1, rc:set_keepalive(red))
+    end)
+  end)
+end)
+
 describe("redwire.connector through sentinels", function()
   it("reaches the master and a healthy slave", function()
     lev.run(function()

@@ -453,6 +453,32 @@ describe("a client's own settings on the shared connection", function()
     end)
   end)
 
+  it("does not bound other clients by the timeout of the client that came first", function()
+    lev.run(function()
+      local config = { host = "127.0.0.1", port = port, db = 9 }
+      local hurried = assert(redis.connect({ host = "127.0.0.1", port = port, db = 9, timeout = 0.05 }))
+      local patient = assert(redis.connect(config))
+      -- The first command makes the shared connection of db 9.
+      assert.are.equal("OK", hurried:cmd("SET", "first:k", "v"))
+      assert.are.equal("v", patient:cmd("GET", "first:k"))
+      -- The shared connection of db 9 is killed, and the server holds every
+      -- command (the next connection's handshake too) for 300 ms.
+      local admin = assert(redis.connect(address))
+      for line in admin:cmd("CLIENT", "LIST"):gmatch("[^\n]+") do
+        if line:find(" db=9 ", 1, true) and line:find(" cmd=get ", 1, true) then
+          admin:cmd("CLIENT", "KILL", "ID", line:match("^id=(%d+)"))
+        end
+      end
+      lev.sleep(0.05)
+      assert.are.equal("OK", admin:cmd("CLIENT", "PAUSE", 300))
+      -- Connecting again takes 300 ms: the other client waits it out.
+      assert.are.equal("v", patient:cmd("GET", "first:k"))
+      admin:close()
+      hurried:close()
+      patient:close()
+    end)
+  end)
+
   it("refuses WAIT sent alone by a client whose writes were shared", function()
     lev.run(function()
       -- A fresh client's WAIT runs (on its own connection), as it did.

@@ -12,9 +12,10 @@
 //! a yield that failed half-way) takes the connection with it: the object
 //! then says so, and the connection is closed, never pooled again.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
+use std::time::Duration;
 
 use mlua::{Lua, MultiValue, Result};
 use redwire::{Config, PooledConnection, Pools};
@@ -50,9 +51,15 @@ enum State {
 pub(crate) struct Checkout {
     state: RefCell<State>,
     runtime: Runtime,
-    /// Where a lazy checkout takes its connection from.
-    source: Option<(Rc<Pools>, Config)>,
+    /// Where it takes its connection from.
+    source: (Rc<Pools>, Config),
+    /// The send and read timeouts set while pending, for the connection
+    /// it takes.
+    timeouts: Cell<Option<Timeouts>>,
 }
+
+/// Send and read timeouts (`None`: none).
+type Timeouts = (Option<Duration>, Option<Duration>);
 
 /// What [`Checkout::lease_shared`] found.
 pub(crate) enum Shared<'a> {
@@ -66,21 +73,14 @@ pub(crate) enum Shared<'a> {
 }
 
 impl Checkout {
-    pub(crate) fn new(lua: &Lua, connection: PooledConnection) -> Result<Self> {
-        Ok(Self {
-            state: RefCell::new(State::Idle(connection)),
-            runtime: runtime::runtime(lua)?,
-            source: None,
-        })
-    }
-
     /// A checkout that takes a connection of `config` from `pools` on the
     /// first request that needs one.
     pub(crate) fn lazy(lua: &Lua, pools: Rc<Pools>, config: Config) -> Result<Self> {
         Ok(Self {
             state: RefCell::new(State::Pending),
             runtime: runtime::runtime(lua)?,
-            source: Some((pools, config)),
+            source: (pools, config),
+            timeouts: Cell::new(None),
         })
     }
 
@@ -164,9 +164,7 @@ impl Checkout {
         &self,
         stopped: &mut oneshot::Receiver<()>,
     ) -> std::result::Result<PooledConnection, String> {
-        let Some((pools, config)) = &self.source else {
-            return Err(CLOSED.to_owned());
-        };
+        let (pools, config) = &self.source;
         let taken = tokio::select! {
             biased;
             _ = &mut *stopped => return Err(CLOSED_WHILE_WAITING.to_owned()),
@@ -176,7 +174,13 @@ impl Checkout {
         match taken {
             // Closed while the pool was asked: the connection goes back.
             Ok(_) if matches!(&*state, State::Gone(_)) => Err(CLOSED_WHILE_WAITING.to_owned()),
-            Ok(connection) => Ok(connection),
+            Ok(mut connection) => {
+                if let Some((send, read)) = self.timeouts.get() {
+                    connection.set_send_timeout(send);
+                    connection.set_read_timeout(read);
+                }
+                Ok(connection)
+            }
             Err(e) => {
                 if matches!(&*state, State::Lent { .. }) {
                     *state = State::Pending;
@@ -196,11 +200,12 @@ impl Checkout {
     }
 
     /// Sets the connection's send and read timeouts (`None`: none), until
-    /// it goes back to its pool; an error when no request may use it now.
+    /// it goes back to its pool (pending, those of the connection it will
+    /// take); an error when no request may use it now.
     pub(crate) fn set_timeouts(
         &self,
-        send: Option<std::time::Duration>,
-        read: Option<std::time::Duration>,
+        send: Option<Duration>,
+        read: Option<Duration>,
     ) -> std::result::Result<(), &'static str> {
         match &mut *self.state.borrow_mut() {
             State::Idle(connection) => {
@@ -208,10 +213,25 @@ impl Checkout {
                 connection.set_read_timeout(read);
                 Ok(())
             }
+            State::Pending => {
+                self.timeouts.set(Some((send, read)));
+                Ok(())
+            }
             State::Lent { .. } => Err(BUSY),
             State::Gone(why) => Err(why),
-            State::Pending => Err(CLOSED),
         }
+    }
+
+    /// The read timeout [`set_timeouts`](Self::set_timeouts) set while
+    /// pending, else `default`.
+    pub(crate) fn read_timeout(&self, default: Duration) -> Option<Duration> {
+        self.timeouts.get().map_or(Some(default), |(_, read)| read)
+    }
+
+    /// Whether it has no connection of its own yet (and none is being
+    /// taken or used).
+    pub(crate) fn is_pending(&self) -> bool {
+        matches!(&*self.state.borrow(), State::Pending)
     }
 
     /// Gives the connection back to its pool (closed instead when `force`,

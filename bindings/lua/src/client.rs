@@ -1,23 +1,19 @@
 //! `redis`: `redis.connect(config)` and the client it returns.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::checkout::{Checkout, Shared, CLOSED_WHILE_WAITING};
+use crate::checkout::{Checkout, CLOSED_WHILE_WAITING};
 use crate::config::ClientConfig;
 use crate::convert;
 use crate::lua_stack;
 use crate::runtime;
+use crate::sharing::{self, Outcome, SharedKey, Sharing};
 use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
     Variadic,
 };
-use redwire::{
-    spinning, Args, Effects, Frame, Phase, Pipeline, PoolConfig, PoolKey, Pools, SharedConnection,
-    WhenFull, DEFAULT_MAX_POOLS, SPIN,
-};
-use std::time::{Duration, Instant};
+use redwire::{spinning, Frame, Pipeline, PoolConfig, Pools, WhenFull, SPIN};
+use std::time::Duration;
 
 /// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
 /// hands out a connection that is closed on release.
@@ -33,88 +29,6 @@ fn pools(lua: &Lua) -> StatePools {
     )));
     lua.set_app_data(pools.clone());
     pools
-}
-
-/// The state's shared connections, by what makes connections differ on
-/// the server's side ([`PoolKey`]: not the timeouts, which each client
-/// applies to its own requests): the commands that may share a connection,
-/// of every client of one server, in every coroutine and run, go on one
-/// multiplexed connection, written together. At most [`DEFAULT_MAX_POOLS`]
-/// servers at once: one more lets the one used least go.
-#[derive(Clone, Default)]
-struct StateShared(Rc<RefCell<ByServer>>);
-
-/// The shared connections, and when each was last handed out.
-#[derive(Default)]
-struct ByServer {
-    connections: HashMap<PoolKey, (SharedConnection, u64)>,
-    handed_out: u64,
-}
-
-/// The shared connection for `cfg`'s server, if the state has one.
-fn shared_for(lua: &Lua, key: &PoolKey) -> Option<SharedConnection> {
-    let state = state_shared(lua);
-    let mut shared = state.0.borrow_mut();
-    shared.handed_out += 1;
-    let now = shared.handed_out;
-    let (connection, used) = shared.connections.get_mut(key)?;
-    *used = now;
-    Some(connection.clone())
-}
-
-/// A new shared connection for `key`, made with `config`, kept.
-fn add_shared(lua: &Lua, key: PoolKey, config: redwire::Config) -> SharedConnection {
-    let state = state_shared(lua);
-    let mut shared = state.0.borrow_mut();
-    if shared.connections.len() >= DEFAULT_MAX_POOLS {
-        let least = shared
-            .connections
-            .iter()
-            .min_by_key(|(_, (_, used))| *used)
-            .map(|(key, _)| key.clone());
-        if let Some((old, _)) = least.and_then(|key| shared.connections.remove(&key)) {
-            old.close();
-        }
-    }
-    shared.handed_out += 1;
-    let now = shared.handed_out;
-    let connection = SharedConnection::new(config);
-    shared.connections.insert(key, (connection.clone(), now));
-    connection
-}
-
-fn state_shared(lua: &Lua) -> StateShared {
-    if let Some(state) = lua.app_data_ref::<StateShared>() {
-        return state.clone();
-    }
-    let state = StateShared::default();
-    lua.set_app_data(state.clone());
-    state
-}
-
-/// Whether a command may go on the shared connection: it neither blocks
-/// nor leaves state on its connection, and it is not about the client's own
-/// connection (`CLIENT ID`, … name the connection that answers; `WAIT` and
-/// `WAITAOF` count the writes before them on theirs).
-fn goes_shared(args: &impl Args) -> bool {
-    let [name, sub] = first_words(args);
-    Effects::of(args).shares()
-        && !matches!(name.as_slice(), b"CLIENT" | b"WAIT" | b"WAITAOF")
-        // Debugging mode is per connection.
-        && !(name == b"SCRIPT" && sub == b"DEBUG")
-}
-
-/// A command's first two words, upper case.
-fn first_words(args: &impl Args) -> [Vec<u8>; 2] {
-    let mut words = [Vec::new(), Vec::new()];
-    let mut at = 0;
-    args.for_each_arg(&mut |arg| {
-        if at < 2 {
-            words[at] = arg.to_ascii_uppercase();
-            at += 1;
-        }
-    });
-    words
 }
 
 pub(crate) fn module(lua: &Lua) -> Result<Table> {
@@ -138,70 +52,22 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
         Err(e) => return convert::failure(&lua, &e),
     };
     let pools = pools(&lua);
-    let key = PoolKey::of(&config);
-    let known = shared_for(&lua, &key);
-    // While the server's shared connection is not live (not made yet, or
-    // failed), a pooled connection is checked out (and given back), so that
-    // a wrong address or password, or a server down, fails here as it
-    // always did.
-    if !known.as_ref().is_some_and(SharedConnection::is_live) {
-        if let Err(e) = pools.0.get(&config).await {
-            return convert::failure(&lua, &e.to_string());
-        }
+    let key = SharedKey::new(&config, &[]);
+    if let Err(e) = sharing::check(&lua, &pools.0, &config, &key).await {
+        return convert::failure(&lua, &e);
     }
-    let shared = if let Some(shared) = known {
-        shared
-    } else {
-        let shared_config = match cfg.to_shared_config() {
-            Ok(config) => config,
-            Err(e) => return convert::failure(&lua, &e),
-        };
-        // Another coroutine may have made it meanwhile.
-        shared_for(&lua, &key).unwrap_or_else(|| add_shared(&lua, key, shared_config))
+    let shared_config = match cfg.to_shared_config() {
+        Ok(config) => config,
+        Err(e) => return convert::failure(&lua, &e),
     };
     let client = Client {
-        went_shared: std::cell::Cell::new(false),
-        endpoint: config.endpoint().to_string(),
+        sharing: Sharing::new(key, shared_config),
         cfg,
         checkout: Checkout::lazy(&lua, pools.0, config)?,
-        shared,
     };
     Ok(MultiValue::from_vec(vec![Value::UserData(
         lua.create_userdata(client)?,
     )]))
-}
-
-/// Why `WAIT` sent alone by a client whose commands went on the shared
-/// connection is refused: it would count the writes of a connection that
-/// did not make them.
-const WAIT_ALONE: &str = "WAIT counts the writes made before it on its own connection, and this client's went on the shared one: send the writes and WAIT together in one pipeline";
-
-impl Client {
-    /// Runs a command on the shared connection within the client's
-    /// `timeout`: past it the request is dropped (its reply, when it comes,
-    /// too), and the shared connection let go if it answered nothing
-    /// meanwhile (a peer gone silent); others' requests go on.
-    async fn on_shared(
-        &self,
-        args: &impl Args,
-        spin: Duration,
-    ) -> std::result::Result<Frame, redwire::Error> {
-        let request = spinning(self.shared.cmd(args), spin);
-        let Some(after) = self.cfg.timeout() else {
-            return request.await;
-        };
-        let started = Instant::now();
-        tokio::time::timeout(after, request)
-            .await
-            .unwrap_or_else(|_| {
-                self.shared.close_if_stalled(started);
-                Err(redwire::Error::Timeout {
-                    phase: Phase::Read,
-                    endpoint: self.endpoint.clone(),
-                    after,
-                })
-            })
-    }
 }
 
 /// A connected client. Its commands that may share a connection go on the
@@ -212,12 +78,7 @@ impl Client {
 struct Client {
     cfg: ClientConfig,
     checkout: Checkout,
-    shared: SharedConnection,
-    /// The server, as errors name it.
-    endpoint: String,
-    /// Whether a command of its went on the shared connection (a `WAIT` on
-    /// its own connection would not count that one's writes).
-    went_shared: std::cell::Cell<bool>,
+    sharing: Sharing,
 }
 
 impl UserData for Client {
@@ -252,22 +113,15 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
     } else {
         Duration::ZERO
     };
-    if goes_shared(&args) {
-        match this.checkout.lease_shared(&lua).await? {
-            Shared::Lease(mut lease) => {
-                this.went_shared.set(true);
-                return match lease.run(this.on_shared(&args, spin)).await {
-                    Some(Ok(frame)) => convert::returned(&lua, &frame),
-                    Some(Err(e)) => convert::failed(&lua, &e),
-                    None => convert::failure(&lua, CLOSED_WHILE_WAITING),
-                };
-            }
-            Shared::Refused(failure) => return Ok(failure),
-            Shared::Own => {}
-        }
-    }
-    if matches!(first_words(&args)[0].as_slice(), b"WAIT" | b"WAITAOF") && this.went_shared.get() {
-        return convert::failure(&lua, WAIT_ALONE);
+    let on = this
+        .sharing
+        .run(&lua, &this.checkout, &args, spin, this.cfg.timeout());
+    match on.await? {
+        Outcome::Reply(Ok(frame)) => return convert::returned(&lua, &frame),
+        Outcome::Reply(Err(e)) => return convert::failed(&lua, &e),
+        Outcome::Closed => return convert::failure(&lua, CLOSED_WHILE_WAITING),
+        Outcome::Refused(failure) => return Ok(failure),
+        Outcome::Own => {}
     }
     let mut lease = match this.checkout.lease(&lua).await? {
         Ok(lease) => lease,

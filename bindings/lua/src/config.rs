@@ -220,23 +220,15 @@ impl ClientConfig {
     }
 
     /// The configuration of the state's shared connection for this
-    /// client's server: its own, without the read timeout (each client's
-    /// applies to its own requests).
+    /// client's server: its own without the `timeout`, as the connection
+    /// is every client's of that server (each client's bounds its own
+    /// requests there; connecting has the default bound).
     pub(crate) fn to_shared_config(&self) -> std::result::Result<Config, String> {
-        let config = Self {
+        Self {
             timeout: None,
             ..self.clone()
         }
-        .to_config()?;
-        // Connecting and writing keep the bound (a write stuck on a frozen
-        // peer must end); reading has none: each client bounds its own.
-        let Some(timeout) = self.timeout() else {
-            return Ok(config);
-        };
-        config
-            .connect_timeout(timeout)
-            .and_then(|c| c.send_timeout(timeout))
-            .map_err(|e| e.to_string())
+        .to_config()
     }
 
     /// The `timeout`, if one was given.

@@ -31,10 +31,12 @@ use mlua::{
 use redwire::{Frame, PoolConfig, PooledConnection, Pools, WhenFull};
 use redwire_sentinel::{Address, Ask, SentinelError, Sentinels};
 
+use crate::checkout::Checkout;
 use crate::connector_params::{self, ConnectionOptions, Fields, Params};
 use crate::convert;
 use crate::resty_redis::RestyRedis;
 use crate::runtime;
+use crate::sharing::{self, SharedKey, Sharing};
 
 /// What sets keepalive pools apart beyond the server and credentials.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -159,24 +161,27 @@ impl RedisConnector {
             Via::Sentinel => true,
             Via::Host => false,
         };
-        let config = if sentinel {
-            params.sentinel_config()
-        } else {
-            params.host_config()
-        };
-        let config = match config {
+        let config = match params.config(sentinel, false) {
             Ok(config) => config,
             Err(e) => return convert::failure(lua, &e),
         };
-        match keepalive_pools(lua, &params).get(&config).await {
-            Ok(connection) => {
-                let red = RestyRedis::new(lua, connection, params.connection_is_proxied)?;
-                Ok(MultiValue::from_vec(vec![Value::UserData(
-                    lua.create_userdata(red)?,
-                )]))
-            }
-            Err(e) => convert::failure(lua, &e.to_string()),
+        let pools = keepalive_pools(lua, &params);
+        let key = SharedKey::new(&config, &params.disabled_commands);
+        if let Err(e) = sharing::check(lua, &pools, &config, &key).await {
+            return convert::failure(lua, &e);
         }
+        let shared_config = match params.config(sentinel, true) {
+            Ok(config) => config,
+            Err(e) => return convert::failure(lua, &e),
+        };
+        let red = RestyRedis::new(
+            Checkout::lazy(lua, pools, config)?,
+            Sharing::new(key, shared_config),
+            &params,
+        );
+        Ok(MultiValue::from_vec(vec![Value::UserData(
+            lua.create_userdata(red)?,
+        )]))
     }
 }
 

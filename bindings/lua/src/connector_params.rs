@@ -25,7 +25,7 @@ pub(crate) struct ConnectionOptions {
 pub(crate) struct Params {
     connect_timeout: Duration,
     send_timeout: Duration,
-    read_timeout: Duration,
+    pub(crate) read_timeout: Duration,
     /// Zero: idle connections are kept with no time limit.
     pub(crate) keepalive_timeout: Duration,
     pub(crate) keepalive_poolsize: u32,
@@ -42,7 +42,7 @@ pub(crate) struct Params {
     role: Role,
     sentinels: Vec<(String, u16)>,
     pub(crate) connection_is_proxied: bool,
-    disabled_commands: Vec<String>,
+    pub(crate) disabled_commands: Vec<String>,
 }
 
 impl Default for Params {
@@ -331,36 +331,47 @@ impl Params {
         !self.sentinels.is_empty()
     }
 
-    /// The config of a direct connection: the unix `path` if set, else
-    /// `host:port`.
-    pub(crate) fn host_config(&self) -> std::result::Result<Config, String> {
-        let config = if self.path.is_empty() {
+    /// The config of a connection through the `sentinels` when `sentinel`
+    /// (to the server of `role` they monitor as `master_name`), else of a
+    /// direct one (to the unix `path` if set, else `host:port`), with the
+    /// timeouts; none for the `shared` connection, made for every
+    /// connection to the server (each bounds its own requests there).
+    pub(crate) fn config(
+        &self,
+        sentinel: bool,
+        shared: bool,
+    ) -> std::result::Result<Config, String> {
+        let config = if sentinel {
+            if self.sentinels.is_empty() {
+                return Err(
+                    "no sentinels given: set sentinels = { { host = …, port = … }, … }".to_owned(),
+                );
+            }
+            let mut sentinel = Sentinel::new(&self.master_name, self.role, self.sentinels.clone());
+            if !self.sentinel_password.expose().is_empty() {
+                let user = Some(self.sentinel_username.as_str()).filter(|u| !u.is_empty());
+                sentinel = sentinel.credentials(user, self.sentinel_password.expose());
+            }
+            Config::default().sentinel(sentinel)
+        } else if self.path.is_empty() {
             Config::default()
                 .tcp(&self.host, self.port)
                 .map_err(|e| e.to_string())?
         } else {
             Config::default().unix(&self.path)
         };
-        self.common(config)
+        let config = self.common(config)?;
+        if shared {
+            return Ok(config);
+        }
+        config
+            .connect_timeout(self.connect_timeout)
+            .and_then(|c| c.send_timeout(self.send_timeout))
+            .and_then(|c| c.read_timeout(self.read_timeout))
+            .map_err(|e| e.to_string())
     }
 
-    /// The config of a connection to the server of `role` that the
-    /// `sentinels` monitor as `master_name`.
-    pub(crate) fn sentinel_config(&self) -> std::result::Result<Config, String> {
-        if self.sentinels.is_empty() {
-            return Err(
-                "no sentinels given: set sentinels = { { host = …, port = … }, … }".to_owned(),
-            );
-        }
-        let mut sentinel = Sentinel::new(&self.master_name, self.role, self.sentinels.clone());
-        if !self.sentinel_password.expose().is_empty() {
-            let user = Some(self.sentinel_username.as_str()).filter(|u| !u.is_empty());
-            sentinel = sentinel.credentials(user, self.sentinel_password.expose());
-        }
-        self.common(Config::default().sentinel(sentinel))
-    }
-
-    /// Database, credentials (a user only with a password), timeouts, TLS
+    /// Database, credentials (a user only with a password), TLS
     /// and command policy.
     fn common(&self, mut config: Config) -> std::result::Result<Config, String> {
         // A proxy has no databases: no SELECT.
@@ -375,11 +386,6 @@ impl Params {
             }
             .map_err(|e| e.to_string())?;
         }
-        config = config
-            .connect_timeout(self.connect_timeout)
-            .and_then(|c| c.send_timeout(self.send_timeout))
-            .and_then(|c| c.read_timeout(self.read_timeout))
-            .map_err(|e| e.to_string())?;
         let options = &self.connection_options;
         if options.ssl
             && matches!(

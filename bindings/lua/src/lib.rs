@@ -36,6 +36,7 @@ mod lua_stack;
 mod nauthilus;
 mod resty_redis;
 mod runtime;
+mod sharing;
 
 use mlua::{Lua, Result, Table};
 

@@ -9,38 +9,57 @@
 //! reply `{ false, message }`.
 
 use std::cell::RefCell;
+use std::time::Duration;
 
 use mlua::{
     Function, Lua, MetaMethod, MultiValue, Result, Table, UserData, UserDataMethods, UserDataRef,
     Value, Variadic,
 };
-use redwire::{Error, Frame, Pipeline, PooledConnection};
+use redwire::{spinning, Error, Frame, Pipeline, SPIN};
 
 use crate::checkout::Checkout;
+use crate::connector_params::Params;
 use crate::convert::{self, LuaArg, NestedError};
 use crate::lua_stack;
+use crate::runtime;
+use crate::sharing::{Outcome, Sharing};
 
-/// A connection from a keepalive pool.
+/// A connection of `redwire.connector`. Its commands that may share a
+/// connection go on the state's shared connection for its server (see
+/// [`crate::sharing`]); the others (blocking ones, `SELECT`, `MULTI`,
+/// `read_reply`, pipelines), and every command after one of them, on a
+/// connection of its own from the keepalive pool, taken on the first such
+/// request and given back by `set_keepalive`.
 pub(crate) struct RestyRedis {
     checkout: Checkout,
+    sharing: Sharing,
     /// Commands queued since `init_pipeline`.
     pipeline: RefCell<Option<Pipeline>>,
     /// Through a proxy: no `DISCARD` before keepalive.
     proxied: bool,
+    /// How long a reply may take, unless `set_timeout(s)` says otherwise.
+    read_timeout: Duration,
 }
 
 impl RestyRedis {
-    pub(crate) fn new(lua: &Lua, connection: PooledConnection, proxied: bool) -> Result<Self> {
-        Ok(Self {
-            checkout: Checkout::new(lua, connection)?,
+    pub(crate) fn new(checkout: Checkout, sharing: Sharing, params: &Params) -> Self {
+        Self {
+            checkout,
+            sharing,
             pipeline: RefCell::new(None),
-            proxied,
-        })
+            proxied: params.connection_is_proxied,
+            read_timeout: params.read_timeout,
+        }
     }
 
     /// Back to the keepalive pool, leaving a `MULTI` first (unless
     /// proxied); `nil, err` when it was already closed or released.
     pub(crate) async fn keepalive(&self, lua: &Lua) -> Result<MultiValue> {
+        if self.checkout.is_pending() {
+            // No connection of its own to give back.
+            self.checkout.release(false);
+            return Ok(MultiValue::from_vec(vec![Value::Integer(1)]));
+        }
         match self.checkout.lease(lua).await? {
             Ok(mut lease) => {
                 lease
@@ -64,13 +83,28 @@ impl RestyRedis {
         &self.checkout
     }
 
-    /// Runs a command on the connection.
+    /// Runs a command: on the shared connection when it may go there,
+    /// else on the connection's own.
     pub(crate) async fn cmd(&self, lua: &Lua, args: &[LuaArg]) -> Result<MultiValue> {
+        let spin = if runtime::alone(lua) {
+            SPIN
+        } else {
+            Duration::ZERO
+        };
+        let timeout = self.checkout.read_timeout(self.read_timeout);
+        let on = self.sharing.run(lua, &self.checkout, &args, spin, timeout);
+        match on.await? {
+            Outcome::Reply(Ok(frame)) => return top_level(lua, &frame),
+            Outcome::Reply(Err(e)) => return failed(lua, &e),
+            Outcome::Closed => return convert::failure(lua, CLOSED_WHILE_WAITING),
+            Outcome::Refused(failure) => return Ok(failure),
+            Outcome::Own => {}
+        }
         let mut lease = match self.checkout.lease(lua).await? {
             Ok(lease) => lease,
             Err(failure) => return Ok(failure),
         };
-        match lease.run(|connection| connection.cmd(args)).await {
+        match spinning(lease.run(|connection| connection.cmd(args)), spin).await {
             Some(Ok(frame)) => top_level(lua, &frame),
             Some(Err(e)) => failed(lua, &e),
             None => convert::failure(lua, CLOSED_WHILE_WAITING),
@@ -157,7 +191,12 @@ async fn command(
     if this.pipeline.borrow().is_some() {
         // Refused now, as lua-resty-redis-connector refuses it, so that the
         // rest of the pipeline still runs.
-        let Some(refused) = this.checkout.refuses(&name) else {
+        let refused = if this.checkout.is_pending() {
+            Some(this.sharing.refuses(&lua, &name))
+        } else {
+            this.checkout.refuses(&name)
+        };
+        let Some(refused) = refused else {
             return convert::failure(&lua, "the connection is closed or busy");
         };
         if refused {
@@ -318,7 +357,7 @@ async fn commit_pipeline(lua: Lua, this: UserDataRef<RestyRedis>, (): ()) -> Res
 }
 
 /// A timeout in milliseconds as lua-resty-redis takes it (0 or nil: none).
-fn milliseconds_of(value: &Value) -> std::result::Result<Option<std::time::Duration>, String> {
+fn milliseconds_of(value: &Value) -> std::result::Result<Option<Duration>, String> {
     let milliseconds = match value {
         Value::Nil => return Ok(None),
         Value::Integer(n) => *n as f64,
@@ -336,10 +375,8 @@ fn milliseconds_of(value: &Value) -> std::result::Result<Option<std::time::Durat
         ));
     }
     // Zero, and one too long to reckon (`math.huge`), are none.
-    Ok(
-        std::time::Duration::try_from_secs_f64(milliseconds / 1000.0)
-            .ok()
-            .filter(|timeout| !timeout.is_zero())
-            .map(|timeout| timeout.min(std::time::Duration::from_secs(u32::MAX.into()))),
-    )
+    Ok(Duration::try_from_secs_f64(milliseconds / 1000.0)
+        .ok()
+        .filter(|timeout| !timeout.is_zero())
+        .map(|timeout| timeout.min(Duration::from_secs(u32::MAX.into()))))
 }

@@ -158,6 +158,13 @@ impl SharedConnection {
         self.0.connector.defaults()
     }
 
+    /// Whether it refuses the command `name` (any case) before sending it:
+    /// disabled by its configuration, or unsupported in proxy mode (as
+    /// [`Connection::refuses`](crate::Connection::refuses)).
+    pub fn refuses(&self, name: &[u8]) -> bool {
+        self.0.policy.refuses(name)
+    }
+
     /// Whether it has a connection now that has not failed (the next
     /// request makes one otherwise): a caller that must know the server
     /// answers (a binding's `connect`) checks it another way when not.
