@@ -99,6 +99,21 @@ async fn master_replica_and_any_roles_reach_the_right_servers() {
 }
 
 #[tokio::test]
+async fn a_write_refused_by_a_replica_asked_for_keeps_the_shared_connection() {
+    let set = SentinelSet::start().unwrap();
+    let replica = redwire::SharedConnection::new(dsn(&set, "mymaster", "s", ""));
+    replica.cmd(&["PING"]).await.unwrap();
+    let refused = replica.cmd(&("SET", "k", "v")).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Server(e) if e.code() == "READONLY"),
+        "{refused}"
+    );
+    replica.cmd(&["PING"]).await.unwrap();
+    // The replica asked for is still the one: not found again.
+    assert_eq!(replica.connections_started(), 1);
+}
+
+#[tokio::test]
 async fn discovery_errors_name_what_went_wrong() {
     let set = SentinelSet::start_with("mymaster", 1, 1).unwrap();
     let err = Connector::new(dsn(&set, "nosuch", "m", ""))

@@ -376,3 +376,31 @@ fn outside_a_runtime_a_shared_connection_answers_an_error_not_a_panic() {
         "{polled:?}"
     );
 }
+
+#[tokio::test]
+async fn it_is_live_only_once_its_connection_is_made() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let shared = SharedConnection::new(config(&server));
+    assert!(!shared.is_live(), "nothing made yet");
+    shared.cmd(&["PING"]).await.unwrap();
+    assert!(shared.is_live());
+
+    // A peer that takes the connection and never answers its handshake
+    // (`SELECT 3`): connecting, not live.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move { silent.accept().await.map(|(stream, _)| stream) });
+    let config: Config = format!("redis://127.0.0.1:{port}/3?connect_timeout=2000")
+        .parse()
+        .unwrap();
+    let stalled = SharedConnection::new(config);
+    let request = tokio::spawn({
+        let stalled = stalled.clone();
+        async move { stalled.cmd(&["PING"]).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!stalled.is_live(), "still connecting");
+    assert!(matches!(request.await.unwrap(), Err(Error::Timeout { .. })));
+    assert!(!stalled.is_live());
+    drop(held);
+}

@@ -472,6 +472,26 @@ describe("redwire.connector's shared connection", function()
     end)
   end)
 
+  it("is not used through a proxy: each connection holds its own from connect", function()
+    lev.run(function()
+      local watcher = assert(assert(connector.new({ port = port })):connect())
+      local function count()
+        local _, n = assert(watcher:client("list")):gsub("\n", "")
+        return n
+      end
+      local before = count()
+      local rc = assert(connector.new({
+        port = port, connection_is_proxied = true, connection_options = { pool = "proxied-spec" },
+      }))
+      local reds = {}
+      for i = 1, 3 do reds[i] = assert(rc:connect()) end
+      assert.are.equal(before + 3, count())
+      assert.are.equal("OK", reds[1]:set("rc:proxied:own", "v"))
+      for i = 1, 3 do reds[i]:close() end
+      watcher:close()
+    end)
+  end)
+
   it("takes a connection of its own for a transaction, and gives it back with set_keepalive", function()
     lev.run(function()
       local rc = assert(connector.new({ port = port, db = 15 }))

@@ -84,6 +84,18 @@ impl Checkout {
         })
     }
 
+    /// A checkout of `connection`, taken from `pools` for `config` already.
+    pub(crate) fn taken(
+        lua: &Lua,
+        pools: Rc<Pools>,
+        config: Config,
+        connection: PooledConnection,
+    ) -> Result<Self> {
+        let checkout = Self::lazy(lua, pools, config)?;
+        *checkout.state.borrow_mut() = State::Idle(connection);
+        Ok(checkout)
+    }
+
     /// For a request that may go on the shared connection: a lease of the
     /// object (busy meanwhile, stopped by `close`) when it has no
     /// connection of its own.

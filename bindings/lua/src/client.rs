@@ -12,8 +12,7 @@ use mlua::{
     Lua, MultiValue, Result, Table, UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
     Variadic,
 };
-use redwire::{spinning, Frame, Pipeline, PoolConfig, Pools, WhenFull, SPIN};
-use std::time::Duration;
+use redwire::{spinning, Frame, Pipeline, PoolConfig, Pools, WhenFull};
 
 /// The state's pools, by `host:port/db[+ssl]` and credentials; a full pool
 /// hands out a connection that is closed on release.
@@ -53,15 +52,13 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
     };
     let pools = pools(&lua);
     let key = SharedKey::new(&config, &[]);
-    if let Err(e) = sharing::check(&lua, &pools.0, &config, &key).await {
-        return convert::failure(&lua, &e);
-    }
-    let shared_config = match cfg.to_shared_config() {
-        Ok(config) => config,
+    let shared_config = || cfg.to_shared_config();
+    let shared = match sharing::connection(&lua, &pools.0, &config, key, shared_config).await {
+        Ok(shared) => shared,
         Err(e) => return convert::failure(&lua, &e),
     };
     let client = Client {
-        sharing: Sharing::new(key, shared_config),
+        sharing: Sharing::new(shared, &config),
         cfg,
         checkout: Checkout::lazy(&lua, pools.0, config)?,
     };
@@ -108,11 +105,7 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
         Ok(_) => return convert::failure(&lua, "cmd needs a command name"),
         Err(e) => return convert::failure(&lua, &e),
     };
-    let spin = if runtime::alone(&lua) {
-        SPIN
-    } else {
-        Duration::ZERO
-    };
+    let spin = runtime::spin(&lua);
     let on = this
         .sharing
         .run(&lua, &this.checkout, &args, spin, this.cfg.timeout());
@@ -163,7 +156,12 @@ async fn pipeline(lua: Lua, this: UserDataRef<Client>, commands: Value) -> Resul
         Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    let replies = match lease.run(|connection| connection.pipeline(&pipeline)).await {
+    let replies = match spinning(
+        lease.run(|connection| connection.pipeline(&pipeline)),
+        runtime::spin(&lua),
+    )
+    .await
+    {
         Some(Ok(replies)) => replies,
         Some(Err(e)) => return convert::failed(&lua, &e),
         None => return convert::failure(&lua, CLOSED_WHILE_WAITING),

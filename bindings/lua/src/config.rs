@@ -220,9 +220,8 @@ impl ClientConfig {
     }
 
     /// The configuration of the state's shared connection for this
-    /// client's server: its own without the `timeout`, as the connection
-    /// is every client's of that server (each client's bounds its own
-    /// requests there; connecting has the default bound).
+    /// client's server: its own without the `timeout` (see
+    /// [`SharedKey`](crate::sharing::SharedKey)).
     pub(crate) fn to_shared_config(&self) -> std::result::Result<Config, String> {
         Self {
             timeout: None,

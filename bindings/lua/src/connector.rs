@@ -166,19 +166,26 @@ impl RedisConnector {
             Err(e) => return convert::failure(lua, &e),
         };
         let pools = keepalive_pools(lua, &params);
-        let key = SharedKey::new(&config, &params.disabled_commands);
-        if let Err(e) = sharing::check(lua, &pools, &config, &key).await {
-            return convert::failure(lua, &e);
-        }
-        let shared_config = match params.config(sentinel, true) {
-            Ok(config) => config,
-            Err(e) => return convert::failure(lua, &e),
+        // Through a proxy, each connection is its own, taken now: a proxy
+        // drops the connection a command it does not support came on,
+        // which would fail every coroutine's requests on a shared one.
+        let red = if params.connection_is_proxied {
+            let connection = match pools.get(&config).await {
+                Ok(connection) => connection,
+                Err(e) => return convert::failure(lua, &e.to_string()),
+            };
+            let checkout = Checkout::taken(lua, pools, config, connection)?;
+            RestyRedis::new(checkout, None, &params)
+        } else {
+            let key = SharedKey::new(&config, &params.disabled_commands);
+            let shared_config = || params.config(sentinel, true);
+            let shared = match sharing::connection(lua, &pools, &config, key, shared_config).await {
+                Ok(shared) => shared,
+                Err(e) => return convert::failure(lua, &e),
+            };
+            let sharing = Sharing::new(shared, &config);
+            RestyRedis::new(Checkout::lazy(lua, pools, config)?, Some(sharing), &params)
         };
-        let red = RestyRedis::new(
-            Checkout::lazy(lua, pools, config)?,
-            Sharing::new(key, shared_config),
-            &params,
-        );
         Ok(MultiValue::from_vec(vec![Value::UserData(
             lua.create_userdata(red)?,
         )]))

@@ -334,8 +334,8 @@ impl Params {
     /// The config of a connection through the `sentinels` when `sentinel`
     /// (to the server of `role` they monitor as `master_name`), else of a
     /// direct one (to the unix `path` if set, else `host:port`), with the
-    /// timeouts; none for the `shared` connection, made for every
-    /// connection to the server (each bounds its own requests there).
+    /// timeouts; none for the `shared` connection (see
+    /// [`SharedKey`](crate::sharing::SharedKey)).
     pub(crate) fn config(
         &self,
         sentinel: bool,
@@ -371,8 +371,8 @@ impl Params {
             .map_err(|e| e.to_string())
     }
 
-    /// Database, credentials (a user only with a password), TLS
-    /// and command policy.
+    /// Database, credentials (a user only with a password), TLS and command
+    /// policy.
     fn common(&self, mut config: Config) -> std::result::Result<Config, String> {
         // A proxy has no databases: no SELECT.
         if !self.connection_is_proxied {

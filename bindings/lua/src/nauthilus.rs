@@ -8,7 +8,8 @@ use std::rc::Rc;
 
 use mlua::{Lua, MultiValue, Result, Table, UserData, Value};
 use redwire::{
-    Arg, Client, ClientOptions, Commands, Config, Error, Frame, PoolConfig, Role, Sentinel,
+    spinning, Arg, Client, ClientOptions, Commands, Config, Error, Frame, PoolConfig, Role,
+    Sentinel,
 };
 
 use crate::config::tls_options;
@@ -408,7 +409,7 @@ async fn run_command(lua: &Lua, shape: Shape, args: MultiValue) -> Result<MultiV
         | Shape::Number(n) => n,
     };
     words.insert(0, name.into());
-    let frame = match send(&handle, &words).await {
+    let frame = match spinning(send(&handle, &words), runtime::spin(lua)).await {
         Ok(frame) => frame,
         Err(e) => return convert::failed(lua, &e),
     };

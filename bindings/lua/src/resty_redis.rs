@@ -15,7 +15,7 @@ use mlua::{
     Function, Lua, MetaMethod, MultiValue, Result, Table, UserData, UserDataMethods, UserDataRef,
     Value, Variadic,
 };
-use redwire::{spinning, Error, Frame, Pipeline, SPIN};
+use redwire::{spinning, Error, Frame, Pipeline};
 
 use crate::checkout::Checkout;
 use crate::connector_params::Params;
@@ -26,13 +26,13 @@ use crate::sharing::{Outcome, Sharing};
 
 /// A connection of `redwire.connector`. Its commands that may share a
 /// connection go on the state's shared connection for its server (see
-/// [`crate::sharing`]); the others (blocking ones, `SELECT`, `MULTI`,
-/// `read_reply`, pipelines), and every command after one of them, on a
-/// connection of its own from the keepalive pool, taken on the first such
-/// request and given back by `set_keepalive`.
+/// [`crate::sharing`]; none through a proxy); the others (blocking ones,
+/// `SELECT`, `MULTI`, `read_reply`, pipelines), and every command after one
+/// of them, on a connection of its own from the keepalive pool, taken on
+/// the first such request and given back by `set_keepalive`.
 pub(crate) struct RestyRedis {
     checkout: Checkout,
-    sharing: Sharing,
+    sharing: Option<Sharing>,
     /// Commands queued since `init_pipeline`.
     pipeline: RefCell<Option<Pipeline>>,
     /// Through a proxy: no `DISCARD` before keepalive.
@@ -42,7 +42,7 @@ pub(crate) struct RestyRedis {
 }
 
 impl RestyRedis {
-    pub(crate) fn new(checkout: Checkout, sharing: Sharing, params: &Params) -> Self {
+    pub(crate) fn new(checkout: Checkout, sharing: Option<Sharing>, params: &Params) -> Self {
         Self {
             checkout,
             sharing,
@@ -83,22 +83,31 @@ impl RestyRedis {
         &self.checkout
     }
 
+    /// Whether the command `name` is refused before it is sent (disabled);
+    /// `None` when there is no connection now (released, lent, lost).
+    fn refuses(&self, name: &[u8]) -> Option<bool> {
+        match &self.sharing {
+            Some(sharing) if self.checkout.is_pending() => Some(sharing.refuses(name)),
+            _ => self.checkout.refuses(name),
+        }
+    }
+
     /// Runs a command: on the shared connection when it may go there,
     /// else on the connection's own.
     pub(crate) async fn cmd(&self, lua: &Lua, args: &[LuaArg]) -> Result<MultiValue> {
-        let spin = if runtime::alone(lua) {
-            SPIN
-        } else {
-            Duration::ZERO
-        };
-        let timeout = self.checkout.read_timeout(self.read_timeout);
-        let on = self.sharing.run(lua, &self.checkout, &args, spin, timeout);
-        match on.await? {
-            Outcome::Reply(Ok(frame)) => return top_level(lua, &frame),
-            Outcome::Reply(Err(e)) => return failed(lua, &e),
-            Outcome::Closed => return convert::failure(lua, CLOSED_WHILE_WAITING),
-            Outcome::Refused(failure) => return Ok(failure),
-            Outcome::Own => {}
+        let spin = runtime::spin(lua);
+        if let Some(sharing) = &self.sharing {
+            let timeout = self.checkout.read_timeout(self.read_timeout);
+            match sharing
+                .run(lua, &self.checkout, &args, spin, timeout)
+                .await?
+            {
+                Outcome::Reply(Ok(frame)) => return top_level(lua, &frame),
+                Outcome::Reply(Err(e)) => return failed(lua, &e),
+                Outcome::Closed => return convert::failure(lua, CLOSED_WHILE_WAITING),
+                Outcome::Refused(failure) => return Ok(failure),
+                Outcome::Own => {}
+            }
         }
         let mut lease = match self.checkout.lease(lua).await? {
             Ok(lease) => lease,
@@ -191,12 +200,7 @@ async fn command(
     if this.pipeline.borrow().is_some() {
         // Refused now, as lua-resty-redis-connector refuses it, so that the
         // rest of the pipeline still runs.
-        let refused = if this.checkout.is_pending() {
-            Some(this.sharing.refuses(&lua, &name))
-        } else {
-            this.checkout.refuses(&name)
-        };
-        let Some(refused) = refused else {
+        let Some(refused) = this.refuses(&name) else {
             return convert::failure(&lua, "the connection is closed or busy");
         };
         if refused {
@@ -206,6 +210,10 @@ async fn command(
             pipeline.cmd(&args);
         }
         return Ok(MultiValue::new());
+    }
+    // Refused before a connection of its own is taken for it.
+    if this.refuses(&name) == Some(true) {
+        return disabled(&lua, &String::from_utf8_lossy(&name));
     }
     this.cmd(&lua, &args).await
 }
@@ -335,7 +343,12 @@ async fn commit_pipeline(lua: Lua, this: UserDataRef<RestyRedis>, (): ()) -> Res
         Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    let replies = match lease.run(|connection| connection.pipeline(&pipeline)).await {
+    let replies = match spinning(
+        lease.run(|connection| connection.pipeline(&pipeline)),
+        runtime::spin(&lua),
+    )
+    .await
+    {
         Some(Ok(replies)) => replies,
         Some(Err(e)) => return failed(&lua, &e),
         None => return convert::failure(&lua, CLOSED_WHILE_WAITING),

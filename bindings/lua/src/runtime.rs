@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mlua::{Error, Function, Lua, MultiValue, RegistryKey, Result, Table, Thread, Value};
+use redwire::SPIN;
 
 /// At most this many coroutines of one `lev.run` run at once; the others
 /// wait their turn, in spawn order (one that waits for a coroutine spawned
@@ -87,12 +88,19 @@ pub(crate) fn inside_run(lua: &Lua) -> bool {
     lua.app_data_ref::<Rc<Running>>().is_some()
 }
 
-/// Whether the run's own coroutine is the only one (none spawned is live):
-/// a request then polls for its reply before the thread sleeps
-/// ([`redwire::spinning`]); with others, their turns come first.
-pub(crate) fn alone(lua: &Lua) -> bool {
-    lua.app_data_ref::<Rc<Running>>()
-        .is_some_and(|running| running.live.get() == 0)
+/// How long a request polls for its reply before the thread sleeps
+/// ([`redwire::spinning`]): [`SPIN`] when the run's own coroutine is the
+/// only one (none spawned is live); with others, none (their turns come
+/// first).
+pub(crate) fn spin(lua: &Lua) -> Duration {
+    let alone = lua
+        .app_data_ref::<Rc<Running>>()
+        .is_some_and(|running| running.live.get() == 0);
+    if alone {
+        SPIN
+    } else {
+        Duration::ZERO
+    }
 }
 
 /// The registry name of the weak-keyed set of coroutines lev drives.

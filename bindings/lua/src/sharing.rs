@@ -12,17 +12,19 @@ use std::time::{Duration, Instant};
 
 use mlua::{Lua, MultiValue, Result};
 use redwire::{
-    spinning, Args, Config, Effects, Error, Frame, Phase, PoolKey, Pools, SharedConnection,
-    DEFAULT_MAX_POOLS,
+    spinning, Args, Config, Effects, Endpoint, Error, Frame, Phase, PoolKey, Pools,
+    SharedConnection, DEFAULT_MAX_POOLS,
 };
 
 use crate::checkout::{Checkout, Shared};
 use crate::convert;
 
 /// What sets shared connections apart: what makes connections differ on
-/// the server's side ([`PoolKey`]; not the timeouts, which each object
-/// applies to its own requests), and the commands refused before they are
-/// sent (a connector's `disabled_commands`).
+/// the server's side ([`PoolKey`]), and the commands refused before they
+/// are sent (a connector's `disabled_commands`). Not the timeouts: a shared
+/// connection is made with none but the default connect timeout, and each
+/// object bounds its own requests on it (so that objects whose timeouts
+/// differ still share one, and no object's bounds another's).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SharedKey {
     pool: PoolKey,
@@ -38,8 +40,9 @@ impl SharedKey {
     }
 }
 
-/// The state's shared connections, at most [`DEFAULT_MAX_POOLS`] at once:
-/// one more lets the one used least go.
+/// The state's shared connections, by key, at most [`DEFAULT_MAX_POOLS`]:
+/// one more lets the one handed out least recently go from the map (its
+/// connection stays while objects hold it, and closes with the last).
 #[derive(Clone, Default)]
 struct StateShared(Rc<RefCell<ByKey>>);
 
@@ -70,8 +73,8 @@ fn known(lua: &Lua, key: &SharedKey) -> Option<SharedConnection> {
     Some(connection.clone())
 }
 
-/// A new shared connection for `key`, made with `config`, kept.
-fn add(lua: &Lua, key: SharedKey, config: Config) -> SharedConnection {
+/// Keeps `connection` as `key`'s.
+fn add(lua: &Lua, key: SharedKey, connection: SharedConnection) -> SharedConnection {
     let state = state_shared(lua);
     let mut shared = state.0.borrow_mut();
     if shared.connections.len() >= DEFAULT_MAX_POOLS {
@@ -80,37 +83,42 @@ fn add(lua: &Lua, key: SharedKey, config: Config) -> SharedConnection {
             .iter()
             .min_by_key(|(_, (_, used))| *used)
             .map(|(key, _)| key.clone());
-        if let Some((old, _)) = least.and_then(|key| shared.connections.remove(&key)) {
-            old.close();
+        if let Some(least) = least {
+            shared.connections.remove(&least);
         }
     }
     shared.handed_out += 1;
     let now = shared.handed_out;
-    let connection = SharedConnection::new(config);
     shared.connections.insert(key, (connection.clone(), now));
     connection
 }
 
-/// The shared connection for `key`: the state's, or a new one made with
-/// `config`.
-fn connection_for(lua: &Lua, key: &SharedKey, config: &Config) -> SharedConnection {
-    known(lua, key).unwrap_or_else(|| add(lua, key.clone(), config.clone()))
-}
-
-/// Checks that the server of `config` answers while its shared connection
-/// (`key`'s) is not live (not made yet, or failed): a pooled connection of
-/// `config` is taken from `pools` and given back, so that a wrong address
-/// or password, or a server down, fails a connect as it always did.
-pub(crate) async fn check(
+/// The shared connection for the server of `config` (`key`'s; made, the
+/// first time, with `shared_config`, and following the failovers that the
+/// sentinels of `config`'s pool in `pools` tell). While it is not live (not
+/// made yet, or failed), a pooled connection of `config` is taken from
+/// `pools` and given back first, so that a wrong address or password, or a
+/// server down, fails here as a connect always did.
+pub(crate) async fn connection(
     lua: &Lua,
     pools: &Pools,
     config: &Config,
-    key: &SharedKey,
-) -> std::result::Result<(), String> {
-    if known(lua, key).is_some_and(|shared| shared.is_live()) {
-        return Ok(());
+    key: SharedKey,
+    shared_config: impl FnOnce() -> std::result::Result<Config, String>,
+) -> std::result::Result<SharedConnection, String> {
+    let found = known(lua, &key);
+    if !found.as_ref().is_some_and(SharedConnection::is_live) {
+        pools.get(config).await.map_err(|e| e.to_string())?;
     }
-    pools.get(config).await.map(drop).map_err(|e| e.to_string())
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    let shared = SharedConnection::new(shared_config()?);
+    if matches!(config.endpoint(), Endpoint::Sentinel(_)) {
+        shared.follow(&pools.pool(config).map_err(|e| e.to_string())?);
+    }
+    // Another coroutine may have made one meanwhile.
+    Ok(known(lua, &key).unwrap_or_else(|| add(lua, key, shared)))
 }
 
 /// Why `WAIT` sent alone by an object whose commands went on the shared
@@ -143,12 +151,9 @@ fn first_words(args: &impl Args) -> [Vec<u8>; 2] {
     words
 }
 
-/// An object's way to its server's shared connection, looked up for each
-/// request (the state keeps a bounded number; one let go is made again).
+/// An object's way to its server's shared connection.
 pub(crate) struct Sharing {
-    key: SharedKey,
-    /// What the shared connection is made with.
-    config: Config,
+    shared: SharedConnection,
     /// The server, as errors name it.
     endpoint: String,
     /// Whether a command of its went on the shared connection (a `WAIT` on
@@ -169,20 +174,18 @@ pub(crate) enum Outcome {
 }
 
 impl Sharing {
-    /// The way to the shared connection for `key`, made with `config`.
-    pub(crate) fn new(key: SharedKey, config: Config) -> Self {
+    pub(crate) fn new(shared: SharedConnection, config: &Config) -> Self {
         Self {
+            shared,
             endpoint: config.endpoint().to_string(),
-            key,
-            config,
             went: Cell::new(false),
         }
     }
 
     /// Whether the shared connection refuses the command `name` before
     /// sending it (disabled).
-    pub(crate) fn refuses(&self, lua: &Lua, name: &[u8]) -> bool {
-        connection_for(lua, &self.key, &self.config).refuses(name)
+    pub(crate) fn refuses(&self, name: &[u8]) -> bool {
+        self.shared.refuses(name)
     }
 
     /// Runs `args` on the shared connection when it may go there and
@@ -212,8 +215,7 @@ impl Sharing {
             Shared::Own => return Ok(Outcome::Own),
         };
         self.went.set(true);
-        let shared = connection_for(lua, &self.key, &self.config);
-        let request = spinning(shared.cmd(args), spin);
+        let request = spinning(self.shared.cmd(args), spin);
         let bounded = async {
             let Some(after) = timeout else {
                 return request.await;
@@ -222,7 +224,7 @@ impl Sharing {
             tokio::time::timeout(after, request)
                 .await
                 .unwrap_or_else(|_| {
-                    shared.close_if_stalled(started);
+                    self.shared.close_if_stalled(started);
                     Err(Error::Timeout {
                         phase: Phase::Read,
                         endpoint: self.endpoint.clone(),

@@ -170,7 +170,7 @@ impl Client {
             // `close`, which lets the shared connection go itself: no check
             // on every request of the others).
             if sentinel {
-                shared.follow(pool.invalidator());
+                shared.follow(&pool);
             }
             Topology::Server { shared, pool }
         };

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::connection::{single, Replies};
 use crate::discovery::Connector;
 use crate::error::Error;
+use crate::pool::Pool;
 use multiplexed::Multiplexed;
 pub use multiplexed::MAX_QUEUED;
 
@@ -94,7 +95,8 @@ impl SharedConnection {
     /// request makes a new one, found through the sentinels again, so that
     /// reads do not stay on a demoted (or partitioned) old master. Set once;
     /// later calls change nothing.
-    pub(crate) fn follow(&self, pool: redwire_pool::Invalidator) {
+    pub fn follow(&self, pool: &Pool) {
+        let pool = pool.invalidator();
         let seen = pool.invalidations().unwrap_or_default();
         drop(
             self.0
@@ -165,16 +167,17 @@ impl SharedConnection {
         self.0.policy.refuses(name)
     }
 
-    /// Whether it has a connection now that has not failed (the next
-    /// request makes one otherwise): a caller that must know the server
-    /// answers (a binding's `connect`) checks it another way when not.
+    /// Whether it has a connection now, made and not failed (the next
+    /// request makes one otherwise, or waits for the one connecting): a
+    /// caller that must know the server answers (a binding's `connect`)
+    /// checks it another way when not.
     pub fn is_live(&self) -> bool {
         self.0
             .current
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .is_some_and(|m| !m.is_closed())
+            .is_some_and(|m| !m.is_closed() && m.last_read().is_some())
     }
 
     /// How many connections it started: the first, and one after each
@@ -407,7 +410,7 @@ mod tests {
             .pool(redwire_pool::PoolConfig::default())
             .unwrap();
         let shared = SharedConnection::new(config);
-        shared.follow(pool.invalidator());
+        shared.follow(&pool);
         let first = shared.cmd(&["CLIENT", "ID"]).await.unwrap();
         assert_eq!(shared.cmd(&["CLIENT", "ID"]).await.unwrap(), first);
         pool.invalidate();

@@ -18,7 +18,7 @@ use redwire_resp::Frame;
 use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::command::pipeline::Pipeline;
-use crate::config::Endpoint;
+use crate::config::{Endpoint, Role};
 use crate::connection::{error_message, Connection, Replies};
 use crate::discovery::Connector;
 use crate::error::{Error, Phase, ServerError};
@@ -51,7 +51,8 @@ struct Signals {
     /// When the connection was made; the instants below count from it, on
     /// the system's clock (compared with callers' instants).
     epoch: std::time::Instant,
-    /// When the last frame was read (or the connection made).
+    /// When the last frame was read (or the connection made);
+    /// [`NOTHING_DUE`] while connecting.
     last_read: AtomicU64,
     /// Since when a reply has been due with nothing read (from the write,
     /// or the last reply, since none was due); [`NOTHING_DUE`] when none.
@@ -171,7 +172,7 @@ impl Multiplexed {
         let (requests, queued) = mpsc::unbounded_channel();
         let signals = Arc::new(Signals {
             epoch: std::time::Instant::now(),
-            last_read: AtomicU64::new(0),
+            last_read: AtomicU64::new(NOTHING_DUE),
             awaited: AtomicU64::new(NOTHING_DUE),
             let_go: Notify::new(),
         });
@@ -184,7 +185,8 @@ impl Multiplexed {
         })
     }
 
-    /// When the connection last read a frame (or was made).
+    /// When the connection last read a frame (or was made); `None` while
+    /// it connects.
     pub(crate) fn last_read(&self) -> Option<std::time::Instant> {
         self.signals.instant(&self.signals.last_read)
     }
@@ -277,20 +279,19 @@ async fn connect_and_drive(
     queued: mpsc::UnboundedReceiver<Request>,
     signals: Arc<Signals>,
 ) {
-    // Found through sentinels: after a failover, connecting again reaches
-    // the new master.
-    let follows_failovers = matches!(connector.defaults().endpoint(), Endpoint::Sentinel(_));
+    // Found through sentinels, a server answering one of these is no longer
+    // the one asked for (a demoted master; a loading server), and
+    // connecting again reaches the right one. A replica asked for answers
+    // `READONLY` to a write sent to it: it is still the right one.
+    let lost: &[&str] = match connector.defaults().endpoint() {
+        Endpoint::Sentinel(sentinel) if sentinel.role == Role::Master => &["READONLY", "LOADING"],
+        Endpoint::Sentinel(_) => &["LOADING"],
+        _ => &[],
+    };
     match connector.connect().await {
         Ok(connection) => {
             let read_timeout = connector.defaults().timeouts().2;
-            drive(
-                connection,
-                queued,
-                read_timeout,
-                follows_failovers,
-                &signals,
-            )
-            .await;
+            drive(connection, queued, read_timeout, lost, &signals).await;
         }
         // Nothing was written: each request queued gets the connect error
         // (a copy), not `Closed`, so that none is sent again at once to fail
@@ -315,7 +316,7 @@ async fn drive(
     mut connection: Connection,
     mut queued: mpsc::UnboundedReceiver<Request>,
     read_timeout: Option<Duration>,
-    follows_failovers: bool,
+    lost: &[&str],
     signals: &Signals,
 ) {
     connection.set_read_timeout(None);
@@ -368,7 +369,7 @@ async fn drive(
                     signals.last_read.store(signals.since_epoch(now), Ordering::Relaxed);
                     let mut next = Some(frame);
                     while let Some(frame) = next.take() {
-                        answer(frame, &mut waiting, &mut queued, follows_failovers);
+                        answer(frame, &mut waiting, &mut queued, lost);
                         if closing && waiting.is_empty() {
                             return;
                         }
@@ -434,7 +435,7 @@ fn answer(
     frame: Frame,
     waiting: &mut VecDeque<Waiting>,
     queued: &mut mpsc::UnboundedReceiver<Request>,
-    follows_failovers: bool,
+    lost: &[&str],
 ) {
     if matches!(frame, Frame::Push(_)) {
         return;
@@ -443,12 +444,11 @@ fn answer(
         Some(message) => Err(ServerError::new(message)),
         None => Ok(frame),
     };
-    // A demoted master or a loading replica, found through sentinels, is
-    // not the server the connection was made for: requests not queued yet
-    // go to a new connection, found again; those queued are served here
-    // still.
+    // Not the server the connection was made for (see `lost`): requests
+    // not queued yet go to a new connection, found again; those queued are
+    // served here still.
     if let Err(e) = &reply {
-        if follows_failovers && matches!(e.code(), "READONLY" | "LOADING") {
+        if lost.contains(&e.code()) {
             queued.close();
         }
     }
