@@ -94,7 +94,17 @@ impl SharedConnection {
     /// current connection is let go ([`close`](Self::close)) and the next
     /// request makes a new one, found through the sentinels again, so that
     /// reads do not stay on a demoted (or partitioned) old master. Set once;
-    /// later calls change nothing.
+    /// later calls change nothing. ([`Client`](crate::Client) does this
+    /// for its own.)
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config: redwire::Config = "sentinel://mymaster:m?sentinels=10.0.0.1:26379".parse()?;
+    /// let pools = redwire::Pools::new(redwire::PoolConfig::default());
+    /// let shared = redwire::SharedConnection::new(config.clone());
+    /// shared.follow(&pools.pool(&config)?);
+    /// # Ok(()) }
+    /// ```
     pub fn follow(&self, pool: &Pool) {
         let pool = pool.invalidator();
         let seen = pool.invalidations().unwrap_or_default();
