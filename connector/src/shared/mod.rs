@@ -38,9 +38,9 @@ pub const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(1)
 /// their own, from a [`Pool`](crate::Pool).
 ///
 /// A sentinel configuration's connection is found through the sentinels,
-/// again after it failed or its server answered `READONLY` or `LOADING` (a
-/// demoted master, after a failover): the requests after that reply go on
-/// a new connection. At most [`MAX_QUEUED`] requests wait on it: past
+/// again after it failed or its server answered `LOADING`, or `READONLY`
+/// when a master was asked for (a demoted master, after a failover): the
+/// requests after that reply go on a new connection. At most [`MAX_QUEUED`] requests wait on it: past
 /// that, [`cmd`](Self::cmd) and [`pipeline`](Self::pipeline) wait for room,
 /// and [`submit`](Self::submit) is answered with [`Error::QueueFull`]. Used
 /// outside a tokio runtime, it answers [`Error::NoRuntime`].
@@ -63,9 +63,18 @@ struct Inner {
     current: RwLock<Option<Arc<Multiplexed>>>,
     /// Connections started: the first, and one after each failure.
     started: std::sync::atomic::AtomicU64,
-    /// A pool whose invalidations it follows (see [`SharedConnection::follow`]),
-    /// and the count of them its connection was made after.
-    follows: std::sync::OnceLock<(redwire_pool::Invalidator, std::sync::atomic::AtomicU64)>,
+    /// A pool whose invalidations it follows (see [`SharedConnection::follow`]).
+    follows: std::sync::OnceLock<Follows>,
+}
+
+/// A pool a shared connection follows, kept alive (its sentinel watcher
+/// runs while it lives), and the count of its invalidations the connection
+/// was made after.
+#[derive(Debug)]
+struct Follows {
+    _pool: Pool,
+    invalidations: redwire_pool::Invalidator,
+    seen: std::sync::atomic::AtomicU64,
 }
 
 /// Shows the server only.
@@ -93,12 +102,12 @@ impl SharedConnection {
     /// (a sentinel's `+switch-master` invalidates a sentinel pool), the
     /// current connection is let go ([`close`](Self::close)) and the next
     /// request makes a new one, found through the sentinels again, so that
-    /// reads do not stay on a demoted (or partitioned) old master. Set once;
-    /// later calls change nothing. ([`Client`](crate::Client) does this
-    /// for its own.)
+    /// reads do not stay on a demoted (or partitioned) old master. It keeps
+    /// the pool. Set once; later calls change nothing.
+    /// ([`Client`](crate::Client) does this for its own.)
     ///
     /// ```no_run
-    /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     /// let config: redwire::Config = "sentinel://mymaster:m?sentinels=10.0.0.1:26379".parse()?;
     /// let pools = redwire::Pools::new(redwire::PoolConfig::default());
     /// let shared = redwire::SharedConnection::new(config.clone());
@@ -106,21 +115,26 @@ impl SharedConnection {
     /// # Ok(()) }
     /// ```
     pub fn follow(&self, pool: &Pool) {
-        let pool = pool.invalidator();
-        let seen = pool.invalidations().unwrap_or_default();
-        drop(
-            self.0
-                .follows
-                .set((pool, std::sync::atomic::AtomicU64::new(seen))),
-        );
+        let invalidations = pool.invalidator();
+        let seen = invalidations.invalidations().unwrap_or_default();
+        drop(self.0.follows.set(Follows {
+            _pool: pool.clone(),
+            invalidations,
+            seen: std::sync::atomic::AtomicU64::new(seen),
+        }));
     }
 
     /// The connection: the current one, or a new one (connecting, its
     /// requests queued meanwhile) when there is none or it failed.
     fn live(&self) -> Result<Arc<Multiplexed>, Error> {
-        if let Some((pool, seen)) = self.0.follows.get() {
+        if let Some(Follows {
+            invalidations,
+            seen,
+            ..
+        }) = self.0.follows.get()
+        {
             use std::sync::atomic::Ordering;
-            if let Some(now) = pool.invalidations() {
+            if let Some(now) = invalidations.invalidations() {
                 if seen.load(Ordering::Acquire) != now {
                     // Under the lock, and noted after the close: a caller
                     // that sees `now` noted finds the old connection gone.
@@ -428,8 +442,13 @@ mod tests {
         assert_ne!(second, first);
         assert_eq!(shared.cmd(&["CLIENT", "ID"]).await.unwrap(), second);
         assert_eq!(shared.connections_started(), 2);
+        // The caller's handle gone, the pool lives on (its sentinel watcher
+        // with it), and is followed still.
+        let invalidator = pool.invalidator();
         drop(pool);
-        // The pool gone, nothing more to follow.
         assert_eq!(shared.cmd(&["CLIENT", "ID"]).await.unwrap(), second);
+        assert!(invalidator.invalidate());
+        assert_ne!(shared.cmd(&["CLIENT", "ID"]).await.unwrap(), second);
+        assert_eq!(shared.connections_started(), 3);
     }
 }

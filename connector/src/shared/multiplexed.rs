@@ -206,8 +206,8 @@ impl Multiplexed {
     }
 
     /// Whether the connection failed (its task stopped), or no longer takes
-    /// requests (a server found through sentinels answered `READONLY` or
-    /// `LOADING`).
+    /// requests (a server found through sentinels is no longer the one
+    /// asked for: see `connect_and_drive`).
     pub(crate) fn is_closed(&self) -> bool {
         self.requests.is_closed()
     }
@@ -281,11 +281,12 @@ async fn connect_and_drive(
 ) {
     // Found through sentinels, a server answering one of these is no longer
     // the one asked for (a demoted master; a loading server), and
-    // connecting again reaches the right one. A replica asked for answers
-    // `READONLY` to a write sent to it: it is still the right one.
+    // connecting again reaches the right one (the master, for a master or
+    // any server asked for). A replica asked for answers `READONLY` to a
+    // write sent to it: it is still the right one.
     let lost: &[&str] = match connector.defaults().endpoint() {
-        Endpoint::Sentinel(sentinel) if sentinel.role == Role::Master => &["READONLY", "LOADING"],
-        Endpoint::Sentinel(_) => &["LOADING"],
+        Endpoint::Sentinel(sentinel) if sentinel.role == Role::Replica => &["LOADING"],
+        Endpoint::Sentinel(_) => &["READONLY", "LOADING"],
         _ => &[],
     };
     match connector.connect().await {
