@@ -94,8 +94,8 @@ pub use command::script::Script;
 pub use command::slot::{key_slot, SLOTS};
 pub use command::Effects;
 pub use config::{
-    ClientOptions, Config, Endpoint, Password, Protocol, Role, Sentinel, TlsOptions,
-    DEFAULT_CONNECT_TIMEOUT,
+    ClientOptions, Config, Endpoint, Keepalive, Password, Protocol, Role, Sentinel, TlsOptions,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVE, DEFAULT_PEER_TIMEOUT, DEFAULT_USER_TIMEOUT,
 };
 pub use connection::{Connection, MAX_SET_ASIDE};
 pub use discovery::{try_hosts, Connector, NextUpstream};

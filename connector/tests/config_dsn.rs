@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use redwire::{Config, ConfigError, Endpoint, Protocol, Role, DEFAULT_CONNECT_TIMEOUT};
+use redwire::{
+    Config, ConfigError, Endpoint, Keepalive, Protocol, Role, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_KEEPALIVE, DEFAULT_PEER_TIMEOUT, DEFAULT_USER_TIMEOUT,
+};
 
 fn parse(text: &str) -> Config {
     text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
@@ -192,6 +195,54 @@ fn query_parameters_set_timeouts_protocol_and_policy() {
     assert!(config.is_proxy());
     assert_eq!(config.get_disabled_commands(), ["FLUSHALL", "KEYS"]);
     assert_eq!(config.get_bind(), Some("127.0.0.2".parse().unwrap()));
+}
+
+#[test]
+fn dead_peer_detection_is_on_by_default_and_set_by_query_parameters() {
+    let config = parse("redis://h");
+    assert_eq!(config.get_keepalive(), Some(DEFAULT_KEEPALIVE));
+    assert_eq!(config.get_user_timeout(), Some(DEFAULT_USER_TIMEOUT));
+    assert_eq!(config.get_peer_timeout(), Some(DEFAULT_PEER_TIMEOUT));
+    let config = parse("redis://h?keepalive=10000,2000,4&user_timeout=9000&peer_timeout=500");
+    assert_eq!(
+        config.get_keepalive(),
+        Some(Keepalive {
+            idle: Duration::from_secs(10),
+            interval: Duration::from_secs(2),
+            count: 4
+        })
+    );
+    assert_eq!(config.get_user_timeout(), Some(Duration::from_secs(9)));
+    assert_eq!(config.get_peer_timeout(), Some(Duration::from_millis(500)));
+    let off = parse("redis://h?keepalive=0&user_timeout=0&peer_timeout=0");
+    assert_eq!(
+        (
+            off.get_keepalive(),
+            off.get_user_timeout(),
+            off.get_peer_timeout()
+        ),
+        (None, None, None)
+    );
+    for bad in [
+        "keepalive=1000,2000",
+        "keepalive=1000,0,3",
+        "keepalive=a,b,c",
+    ] {
+        let message = error(&format!("redis://h?{bad}"));
+        assert!(
+            message.contains("keepalive") && message.contains("15000,5000,3"),
+            "{message}"
+        );
+    }
+    assert!(error("redis://h?peer_timeout=-1").contains("peer_timeout"));
+    assert!(Config::default()
+        .keepalive(Some(Keepalive {
+            count: 0,
+            ..DEFAULT_KEEPALIVE
+        }))
+        .unwrap_err()
+        .to_string()
+        .contains("keepalive count"));
 }
 
 #[test]

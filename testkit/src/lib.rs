@@ -12,15 +12,21 @@
 //! The `redis-server` binary comes from `$REDIS_SERVER` or `PATH` (Debian's
 //! `redis-server` package). The `redwire-testkit` command starts the same
 //! servers for the Lua and Python suites and prints where they listen.
+//!
+//! [`FaultProxy`] (and `redwire-testkit proxy`) puts faults between a
+//! client and a server: latency, stalls, resets, cut replies, throttling,
+//! blackholed connections.
 #![forbid(unsafe_code)]
 
 mod cluster;
+mod fault;
 mod probe;
 mod sentinel;
 mod server;
 mod tls;
 
 pub use cluster::Cluster;
+pub use fault::{FaultProxy, MAX_FAULT};
 pub use sentinel::{SentinelSet, SetCredentials};
 pub use server::{AclUser, Server, ServerOptions, StartError};
 pub use tls::TlsFiles;

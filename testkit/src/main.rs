@@ -11,17 +11,29 @@
 //! nodes require `P` and the sentinels only that user) and
 //! `redwire-testkit up cluster` (3 masters, 3 replicas)
 //! print one JSON line with every address, and stop the same way.
+//!
+//! `redwire-testkit proxy HOST:PORT` starts a fault proxy to `HOST:PORT`,
+//! prints `{"port":N}`, and takes one command per line on standard input
+//! until it closes (durations in milliseconds, each fault ending by
+//! itself): `latency MS FOR`, `stall FOR`, `throttle BYTES_PER_S FOR`,
+//! `blackhole FOR`, `cut BYTES` (the next reply), `reset` (every
+//! connection), `clear`. Each command is answered `ok` or `error: why`.
 
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use redwire_testkit::{AclUser, Cluster, SentinelSet, Server, ServerOptions, SetCredentials};
+use std::time::Duration;
+
+use redwire_testkit::{
+    AclUser, Cluster, FaultProxy, SentinelSet, Server, ServerOptions, SetCredentials,
+};
 
 const USAGE: &str =
     "usage: redwire-testkit up standalone [--port N] [--password P] [--acl-user NAME:PASSWORD] \
                      [--unix-socket] [--tls] [--tls-client-auth] [--json]\n\
        redwire-testkit up sentinel [--password P --sentinel-user NAME:PASSWORD] [--json]\n\
-       redwire-testkit up cluster [--json]";
+       redwire-testkit up cluster [--json]\n\
+       redwire-testkit proxy HOST:PORT";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +47,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
+    if let [proxy, upstream] = args {
+        if proxy == "proxy" {
+            return fault_proxy(upstream);
+        }
+    }
     let [up, topology, rest @ ..] = args else {
         return Err(USAGE.to_owned());
     };
@@ -221,4 +238,52 @@ fn describe(server: &Server) -> String {
         ));
     }
     format!("{{{}}}", fields.join(","))
+}
+
+/// `proxy HOST:PORT`: a fault proxy driven by commands on standard input.
+fn fault_proxy(upstream: &str) -> Result<(), String> {
+    let proxy = FaultProxy::start(upstream).map_err(|e| format!("{upstream}: {e}"))?;
+    println!("{{\"port\":{}}}", proxy.port());
+    for line in std::io::stdin().lines() {
+        let Ok(line) = line else { break };
+        match fault_command(&proxy, &line) {
+            Ok(()) => println!("ok"),
+            Err(why) => println!("error: {why}"),
+        }
+    }
+    Ok(())
+}
+
+/// Runs one command line of `proxy`.
+fn fault_command(proxy: &FaultProxy, line: &str) -> Result<(), String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some((&verb, args)) = words.split_first() else {
+        return Err("an empty command".to_owned());
+    };
+    let numbers = args
+        .iter()
+        .map(|w| {
+            w.parse::<u64>()
+                .map_err(|_| format!("{w:?} is not a non-negative integer"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let ms = Duration::from_millis;
+    match (verb, numbers.as_slice()) {
+        ("latency", &[delay, time]) => proxy.latency(ms(delay), ms(time)),
+        ("stall", &[time]) => proxy.stall(ms(time)),
+        ("throttle", &[rate, time]) => proxy.throttle(rate, ms(time)),
+        ("blackhole", &[time]) => proxy.blackhole(ms(time)),
+        ("cut", &[bytes]) => {
+            proxy.cut_next_reply(usize::try_from(bytes).map_err(|e| e.to_string())?);
+        }
+        ("reset", []) => proxy.reset_all(),
+        ("clear", []) => proxy.clear(),
+        _ => {
+            return Err(format!(
+                "unknown command {line:?}: latency MS FOR, stall FOR, throttle BYTES_PER_S FOR, \
+                 blackhole FOR, cut BYTES, reset or clear"
+            ))
+        }
+    }
+    Ok(())
 }

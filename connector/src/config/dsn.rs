@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::config::{Config, Password, Protocol, Role, Sentinel, TlsOptions};
+use crate::config::{Config, Keepalive, Password, Protocol, Role, Sentinel, TlsOptions};
 use crate::error::ConfigError;
 
 /// A URL, as [`str::parse`] reads it.
@@ -284,6 +284,31 @@ fn millis(field: &'static str, text: &str) -> Result<Duration, ConfigError> {
         .ok_or_else(|| ConfigError::invalid(field, "a positive number of milliseconds", text))
 }
 
+/// Milliseconds, or `0` for none.
+fn millis_or_off(field: &'static str, text: &str) -> Result<Option<Duration>, ConfigError> {
+    match text {
+        "0" => Ok(None),
+        _ => millis(field, text).map(Some),
+    }
+}
+
+/// `IDLE_MS,INTERVAL_MS,COUNT`, or `0` for none.
+fn keepalive(text: &str) -> Result<Option<Keepalive>, ConfigError> {
+    if text == "0" {
+        return Ok(None);
+    }
+    let rule = "0, or idle and interval milliseconds and a probe count (15000,5000,3)";
+    let invalid = || ConfigError::invalid("keepalive", rule, text);
+    let [idle, interval, count] = text.split(',').collect::<Vec<_>>()[..] else {
+        return Err(invalid());
+    };
+    Ok(Some(Keepalive {
+        idle: millis("keepalive", idle).map_err(|_| invalid())?,
+        interval: millis("keepalive", interval).map_err(|_| invalid())?,
+        count: count.parse().map_err(|_| invalid())?,
+    }))
+}
+
 fn flag(field: &'static str, text: &str) -> Result<bool, ConfigError> {
     match text {
         "true" | "1" | "yes" => Ok(true),
@@ -292,7 +317,8 @@ fn flag(field: &'static str, text: &str) -> Result<bool, ConfigError> {
     }
 }
 
-/// Query parameters: timeouts in milliseconds, TLS files, protocol, name,
+/// Query parameters: timeouts in milliseconds, keepalive, TLS files,
+/// protocol, name,
 /// proxy mode, disabled commands, bind address, db, and the sentinel list
 /// and credentials.
 fn apply_query(mut config: Config, query: &str) -> Result<Config, ConfigError> {
@@ -305,6 +331,9 @@ fn apply_query(mut config: Config, query: &str) -> Result<Config, ConfigError> {
             "connect_timeout" => config.connect_timeout(millis("connect_timeout", value)?)?,
             "send_timeout" => config.send_timeout(millis("send_timeout", value)?)?,
             "read_timeout" => config.read_timeout(millis("read_timeout", value)?)?,
+            "keepalive" => config.keepalive(keepalive(value)?)?,
+            "user_timeout" => config.user_timeout(millis_or_off("user_timeout", value)?)?,
+            "peer_timeout" => config.peer_timeout(millis_or_off("peer_timeout", value)?)?,
             "protocol" => config.protocol(match value {
                 "2" => Protocol::Resp2,
                 "3" => Protocol::Resp3,

@@ -182,6 +182,37 @@ pub struct TlsOptions {
     pub insecure: bool,
 }
 
+/// TCP keepalive on a connection's socket: after `idle` with nothing
+/// received, a probe every `interval`; `count` unanswered ones end the
+/// connection (a host gone, or a link cut, that sent no FIN or RST).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Keepalive {
+    /// Quiet time before the first probe.
+    pub idle: Duration,
+    /// Time between probes.
+    pub interval: Duration,
+    /// Probes unanswered before the connection is dropped.
+    pub count: u32,
+}
+
+/// The keepalive of every TCP connection unless set otherwise: a probe
+/// after 15 s of quiet, then every 5 s; 3 unanswered end it (a dead peer
+/// found within 30 s).
+pub const DEFAULT_KEEPALIVE: Keepalive = Keepalive {
+    idle: Duration::from_secs(15),
+    interval: Duration::from_secs(5),
+    count: 3,
+};
+
+/// `TCP_USER_TIMEOUT` unless set otherwise (Linux): bytes sent and not
+/// acknowledged for this long, or keepalive probes unanswered for it, end
+/// the connection.
+pub const DEFAULT_USER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a shared (multiplexed) connection that owes replies may read
+/// nothing, unless set otherwise, before it is taken for dead.
+pub const DEFAULT_PEER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A connection's configuration.
 ///
 /// Built from a DSN or a `host:port[/db]` string with [`str::parse`], or
@@ -218,6 +249,9 @@ pub struct Config {
     pub(crate) bind: Option<IpAddr>,
     /// Sends `READONLY` in the handshake: a cluster replica serving reads.
     pub(crate) readonly: bool,
+    pub(crate) keepalive: Option<Keepalive>,
+    pub(crate) user_timeout: Option<Duration>,
+    pub(crate) peer_timeout: Option<Duration>,
 }
 
 /// The connect timeout when none is set.
@@ -243,6 +277,9 @@ impl Default for Config {
             disabled_commands: Vec::new(),
             bind: None,
             readonly: false,
+            keepalive: Some(DEFAULT_KEEPALIVE),
+            user_timeout: Some(DEFAULT_USER_TIMEOUT),
+            peer_timeout: Some(DEFAULT_PEER_TIMEOUT),
         }
     }
 }
@@ -405,6 +442,46 @@ impl Config {
         }
     }
 
+    /// Probes TCP connections kept quiet (see [`Keepalive`]); `None`: no
+    /// probes. Default [`DEFAULT_KEEPALIVE`].
+    pub fn keepalive(self, keepalive: Option<Keepalive>) -> Result<Self, ConfigError> {
+        if let Some(k) = &keepalive {
+            positive("keepalive idle", k.idle)?;
+            positive("keepalive interval", k.interval)?;
+            if k.count == 0 {
+                return Err(ConfigError::invalid("keepalive count", "at least 1", 0));
+            }
+        }
+        Ok(Self { keepalive, ..self })
+    }
+
+    /// Sets `TCP_USER_TIMEOUT` on TCP connections where the OS has it
+    /// (Linux): bytes sent and not acknowledged for this long end the
+    /// connection, and so do keepalive probes unanswered for it (a write
+    /// stuck on a peer gone). `None`: the OS's retransmission rules
+    /// (minutes). Default [`DEFAULT_USER_TIMEOUT`].
+    pub fn user_timeout(self, timeout: Option<Duration>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            user_timeout: timeout.map(|t| positive("user_timeout", t)).transpose()?,
+            ..self
+        })
+    }
+
+    /// How long a shared (multiplexed) connection that owes replies may
+    /// read nothing before it is taken for dead (a server stopped, or
+    /// wedged, that keeps its socket open): it is failed, the requests
+    /// written on it fail as [may have been
+    /// applied](crate::Error::may_have_been_applied), and those not written
+    /// go on a new connection. A read timeout, when set, applies instead.
+    /// `None`: it waits as long as it takes. Default
+    /// [`DEFAULT_PEER_TIMEOUT`].
+    pub fn peer_timeout(self, timeout: Option<Duration>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            peer_timeout: timeout.map(|t| positive("peer_timeout", t)).transpose()?,
+            ..self
+        })
+    }
+
     /// Where the server is.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
@@ -458,6 +535,21 @@ impl Config {
     /// The local bind address, if any.
     pub fn get_bind(&self) -> Option<IpAddr> {
         self.bind
+    }
+
+    /// The TCP keepalive, if on.
+    pub fn get_keepalive(&self) -> Option<Keepalive> {
+        self.keepalive
+    }
+
+    /// The `TCP_USER_TIMEOUT`, if set.
+    pub fn get_user_timeout(&self) -> Option<Duration> {
+        self.user_timeout
+    }
+
+    /// The peer timeout of shared connections, if set.
+    pub fn get_peer_timeout(&self) -> Option<Duration> {
+        self.peer_timeout
     }
 }
 

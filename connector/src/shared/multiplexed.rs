@@ -291,7 +291,10 @@ async fn connect_and_drive(
     };
     match connector.connect().await {
         Ok(connection) => {
-            let read_timeout = connector.defaults().timeouts().2;
+            // A read timeout bounds the silence of a connection owing
+            // replies; else the peer timeout.
+            let defaults = connector.defaults();
+            let read_timeout = defaults.timeouts().2.or(defaults.get_peer_timeout());
             drive(connection, queued, read_timeout, lost, &signals).await;
         }
         // Nothing was written: each request queued gets the connect error
@@ -424,11 +427,10 @@ async fn drive(
         }
     };
     tracing::debug!(error = %failure, "shared connection failed");
-    // Only a written request met the failure; those never written may go
-    // on the next connection (`Closed`).
-    let failure = (!waiting.is_empty()).then_some(failure);
+    // Only the requests written met the failure; those never written may
+    // go on the next connection (`Closed`).
     signals.awaited.store(NOTHING_DUE, Ordering::Relaxed);
-    fail(waiting, queued, failure, connection.endpoint());
+    fail(waiting, queued, &failure, connection.endpoint());
 }
 
 /// Hands `frame` to the request it answers (a push answers none).
@@ -501,25 +503,24 @@ async fn gather(
     }
 }
 
-/// Fails every request: the first gets `failure` (when given); the other
-/// written ones lost their step (`Broken`), and those never written get
-/// `Closed` (nothing of them was sent).
+/// Fails every request: those written get `failure`, and those never
+/// written get `Closed` (nothing of them was sent).
 fn fail(
     waiting: VecDeque<Waiting>,
     mut queued: mpsc::UnboundedReceiver<Request>,
-    mut failure: Option<Error>,
+    failure: &Error,
     endpoint: &str,
 ) {
     queued.close();
-    let written = waiting.into_iter().map(|w| (w.respond, true));
-    let unsent = std::iter::from_fn(|| queued.try_recv().ok()).map(|r| (r.respond, false));
-    for (respond, sent) in written.chain(unsent) {
-        let endpoint = endpoint.to_owned();
-        let error = failure.take().unwrap_or(if sent {
-            Error::Broken { endpoint }
-        } else {
-            Error::Closed { endpoint }
-        });
-        respond.send(Err(error));
+    // Each request written met the failure (a copy each: a timeout is every
+    // one's, and each may have been applied); those not written may go on
+    // the next connection.
+    for waiting in waiting {
+        waiting.respond.send(Err(failure.duplicate()));
+    }
+    while let Ok(unsent) = queued.try_recv() {
+        unsent.respond.send(Err(Error::Closed {
+            endpoint: endpoint.to_owned(),
+        }));
     }
 }

@@ -91,7 +91,25 @@ async fn connect_one(config: &Config, address: SocketAddr) -> io::Result<TcpStre
     }
     let stream = socket.connect(address).await?;
     stream.set_nodelay(true)?;
+    detect_dead_peers(config, &stream)?;
     Ok(stream)
+}
+
+/// Sets the configured TCP keepalive and `TCP_USER_TIMEOUT` (where the OS
+/// has it) on `stream`: a peer gone without a FIN or RST ends the
+/// connection instead of leaving it waiting.
+fn detect_dead_peers(config: &Config, stream: &TcpStream) -> io::Result<()> {
+    let socket = socket2::SockRef::from(stream);
+    if let Some(keepalive) = config.keepalive {
+        let probes = socket2::TcpKeepalive::new()
+            .with_time(keepalive.idle)
+            .with_interval(keepalive.interval)
+            .with_retries(keepalive.count);
+        socket.set_tcp_keepalive(&probes)?;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    socket.set_tcp_user_timeout(config.user_timeout)?;
+    Ok(())
 }
 
 /// Connects to a unix socket.
@@ -144,5 +162,46 @@ impl AsyncWrite for Transport {
             Self::Unix(s) => Pin::new(s).poll_shutdown(cx),
             Self::Tls(s) => Pin::new(s).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::config::{Config, Keepalive};
+
+    #[tokio::test]
+    async fn connections_probe_their_peer_as_configured() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let keepalive = Keepalive {
+            idle: Duration::from_secs(7),
+            interval: Duration::from_secs(2),
+            count: 4,
+        };
+        let config = Config::default()
+            .keepalive(Some(keepalive))
+            .and_then(|c| c.user_timeout(Some(Duration::from_secs(9))))
+            .unwrap();
+        let stream = super::connect_one(&config, address).await.unwrap();
+        let socket = socket2::SockRef::from(&stream);
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(socket.tcp_keepalive_time().unwrap(), keepalive.idle);
+        assert_eq!(socket.tcp_keepalive_interval().unwrap(), keepalive.interval);
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), keepalive.count);
+        assert_eq!(
+            socket.tcp_user_timeout().unwrap(),
+            Some(Duration::from_secs(9))
+        );
+
+        let off = Config::default()
+            .keepalive(None)
+            .and_then(|c| c.user_timeout(None))
+            .unwrap();
+        let stream = super::connect_one(&off, address).await.unwrap();
+        let socket = socket2::SockRef::from(&stream);
+        assert!(!socket.keepalive().unwrap());
+        assert_eq!(socket.tcp_user_timeout().unwrap(), None);
     }
 }
