@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use redwire::{Config, Endpoint, PoolConfig, Protocol, Role, Sentinel, TlsOptions};
+use redwire::{Config, Endpoint, Keepalive, PoolConfig, Protocol, Role, Sentinel, TlsOptions};
 
 /// What a client is made from.
 #[derive(Clone)]
@@ -44,6 +44,8 @@ const KNOWN: &[&str] = &[
     "sentinel_password",
     "read_from_replicas",
     "decode_responses",
+    "tcp_keepalive",
+    "tcp_user_timeout",
 ];
 
 /// A `ConfigError` naming `option`; the value is shown unless secret.
@@ -220,6 +222,7 @@ impl Options {
         if let Some(timeout) = r.seconds("socket_connect_timeout")? {
             config = config.connect_timeout(timeout).map_err(fail)?;
         }
+        config = dead_peers(&r, config)?;
         if let Some(name) = r.string("client_name")? {
             config = config.client_name(&name);
         }
@@ -244,6 +247,43 @@ impl Options {
             read_from_replicas: r.boolean("read_from_replicas")?.unwrap_or(false),
         })
     }
+}
+
+/// `tcp_keepalive` (`False`, or `(idle_s, interval_s, count)`) and
+/// `tcp_user_timeout` (seconds, or `False`), as the package makes them of
+/// redis-py's `socket_keepalive` and `socket_keepalive_options`; the
+/// core's defaults when not given.
+fn dead_peers(r: &Reader<'_, '_>, mut config: Config) -> PyResult<Config> {
+    let fail = |e: redwire::ConfigError| config_error(r.py, &e.to_string());
+    if let Some(value) = r.get("tcp_keepalive")? {
+        let rule = "False or (idle seconds, interval seconds, count)";
+        let keepalive = if value.is_instance_of::<pyo3::types::PyBool>() && !value.is_truthy()? {
+            None
+        } else {
+            let (idle, interval, count) = value
+                .extract::<(f64, f64, u32)>()
+                .map_err(|_| invalid(r.py, "tcp_keepalive", rule, &value))?;
+            let seconds = |s: f64| {
+                Duration::try_from_secs_f64(s)
+                    .map_err(|_| invalid(r.py, "tcp_keepalive", rule, &value))
+            };
+            Some(Keepalive {
+                idle: seconds(idle)?,
+                interval: seconds(interval)?,
+                count,
+            })
+        };
+        config = config.keepalive(keepalive).map_err(fail)?;
+    }
+    let off = r.get("tcp_user_timeout")?.is_some_and(|v| {
+        v.is_instance_of::<pyo3::types::PyBool>() && !v.is_truthy().unwrap_or(true)
+    });
+    if off {
+        config = config.user_timeout(None).map_err(fail)?;
+    } else if let Some(timeout) = r.seconds("tcp_user_timeout")? {
+        config = config.user_timeout(Some(timeout)).map_err(fail)?;
+    }
+    Ok(config)
 }
 
 /// `sentinels=[(host, port), …]` with `service_name`, `sentinel_role` and

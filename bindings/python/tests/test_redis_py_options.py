@@ -1,6 +1,7 @@
 """redis-py's constructor options: honoured, accepted as documented no-ops,
 or refused by name; ConnectionPool shared by the clients made with it."""
 
+import socket
 import ssl
 from typing import Any, Dict
 
@@ -113,3 +114,32 @@ def test_redis_cluster_from_a_node_nodes_or_a_url(cluster: Dict[str, Any]) -> No
         client.close()
     with pytest.raises(redwire.RedisClusterException):
         redwire.RedisCluster()
+
+
+def _keepalive_timer(client: Any) -> int:
+    """The kernel's keepalive timer of the client's connection, in clock
+    ticks (0 when keepalive is off), read from /proc/net/tcp by the local
+    port the server sees."""
+    local_port = int(client.client_info()["addr"].rsplit(":", 1)[1])
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+                timer, remaining = fields[5].split(":")
+                return int(remaining, 16) if timer == "02" else 0
+    raise AssertionError(f"no socket on local port {local_port}")
+
+
+def test_socket_keepalive_is_on_by_default_and_follows_redis_pys_options(server: Dict[str, Any]) -> None:
+    address = {"host": server["host"], "port": server["port"]}
+    default = redwire.Redis(**address)
+    # Probes after 15 s of quiet (1500 ticks of 10 ms).
+    assert 1000 < _keepalive_timer(default) <= 1500
+    off = redwire.Redis(**address, socket_keepalive=False)
+    assert _keepalive_timer(off) == 0
+    longer = redwire.Redis(**address, socket_keepalive=True, socket_keepalive_options={socket.TCP_KEEPIDLE: 60})
+    assert 5000 < _keepalive_timer(longer) <= 6000
+    with pytest.raises(redwire.exceptions.ConfigError, match="socket_keepalive_options"):
+        redwire.Redis(**address, socket_keepalive_options={socket.SO_REUSEADDR: 1})
+    for client in (default, off, longer):
+        client.close()

@@ -4,6 +4,7 @@ and not used (each listed, with why, in COMPATIBILITY.md), and those whose
 behaviour redwire does not have yet are refused with a ``ConfigError``
 naming them, never silently dropped."""
 
+import socket
 import ssl
 from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
@@ -14,8 +15,6 @@ from .exceptions import ConfigError
 NOT_USED = frozenset(
     {
         "socket_read_size",
-        "socket_keepalive",
-        "socket_keepalive_options",
         "health_check_interval",
         "retry",
         "retry_on_timeout",
@@ -79,6 +78,7 @@ def translate(options: Dict[str, Any]) -> Dict[str, Any]:
             options["password"] = credentials[0]
         else:
             options["username"], options["password"] = credentials
+    _keepalive(options)
     tls = bool(options.get("ssl")) or str(options.get("url") or "").startswith("rediss")
     if not tls:
         # As redis-py: TLS options mean nothing on a plain connection.
@@ -98,6 +98,45 @@ def translate(options: Dict[str, Any]) -> Dict[str, Any]:
             "give ssl_cert_reqs=None to check neither"
         )
     return options
+
+
+#: The core's keepalive: probes after 15 s of quiet, every 5 s, 3 unanswered.
+_KEEPALIVE = {"idle": 15.0, "interval": 5.0, "count": 3}
+
+#: ``socket_keepalive_options`` keys, where the platform has them.
+_KEEPALIVE_KEYS = {
+    getattr(socket, name): field
+    for name, field in (("TCP_KEEPIDLE", "idle"), ("TCP_KEEPINTVL", "interval"), ("TCP_KEEPCNT", "count"))
+    if hasattr(socket, name)
+}
+
+
+def _keepalive(options: Dict[str, Any]) -> None:
+    """redis-py's ``socket_keepalive`` and ``socket_keepalive_options`` as
+    the core's keepalive (on by default, unlike redis-py: see
+    COMPATIBILITY.md); ``False`` turns it off. ``TCP_USER_TIMEOUT`` (in
+    milliseconds, as the socket option) sets the core's user timeout."""
+    keepalive = options.pop("socket_keepalive", None)
+    settings = options.pop("socket_keepalive_options", None) or {}
+    if keepalive is False:
+        options["tcp_keepalive"] = False
+        return
+    if not settings:
+        return
+    if not isinstance(settings, dict):
+        raise ConfigError(f"option socket_keepalive_options: a dict of socket options, not {settings!r}")
+    chosen = dict(_KEEPALIVE)
+    for key, value in settings.items():
+        if key in _KEEPALIVE_KEYS:
+            chosen[_KEEPALIVE_KEYS[key]] = value
+        elif key == getattr(socket, "TCP_USER_TIMEOUT", None):
+            options["tcp_user_timeout"] = value / 1000 if value else False
+        else:
+            raise ConfigError(
+                f"option socket_keepalive_options: {key!r} is not TCP_KEEPIDLE, TCP_KEEPINTVL, "
+                "TCP_KEEPCNT or TCP_USER_TIMEOUT"
+            )
+    options["tcp_keepalive"] = (chosen["idle"], chosen["interval"], chosen["count"])
 
 
 def _flag(value: str) -> Optional[bool]:
