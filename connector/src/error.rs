@@ -495,6 +495,13 @@ impl Error {
                 reply: reply.clone(),
             },
             Self::Server(e) => Self::Server(e.clone()),
+            Self::Protocol { endpoint, source } => Self::Protocol {
+                endpoint: endpoint.clone(),
+                source: *source,
+            },
+            Self::Broken { endpoint } => Self::Broken {
+                endpoint: endpoint.clone(),
+            },
             Self::NoHosts(errors) => Self::NoHosts(errors.iter().map(Self::duplicate).collect()),
             Self::Sentinel(e) => Self::Sentinel(match e {
                 S::InvalidMasterName(name) => S::InvalidMasterName(name.clone()),

@@ -49,3 +49,42 @@ async fn the_peer_timeout_leaves_blocking_commands_alone() {
     assert_eq!(popped, None);
     assert!(started.elapsed() >= Duration::from_millis(900));
 }
+
+#[tokio::test]
+async fn a_long_reply_still_coming_is_not_silence() {
+    let (_server, proxy, client) = behind_a_proxy("peer_timeout=300").await;
+    let value = "x".repeat(200_000);
+    client.set::<()>("big", &value).await.unwrap();
+    // 200 kB at 100 kB/s: two seconds of bytes, none of silence.
+    proxy.throttle(100_000, Duration::from_secs(10));
+    let started = Instant::now();
+    assert_eq!(
+        client.get::<String>("big").await.unwrap().len(),
+        value.len()
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_write_a_silent_server_never_takes_ends_within_the_peer_timeout() {
+    let (_server, proxy, client) = behind_a_proxy("peer_timeout=500").await;
+    client.set::<()>("k", "v").await.unwrap();
+    proxy.stall(Duration::from_secs(10));
+    let started = Instant::now();
+    // More than the proxy and the kernel's buffers take in.
+    let e = client
+        .set::<()>("big", "x".repeat(64 << 20))
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout() && e.may_have_been_applied(), "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    proxy.clear();
+}

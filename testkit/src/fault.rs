@@ -31,6 +31,9 @@ use std::time::{Duration, Instant};
 /// The longest a fault may be set for.
 pub const MAX_FAULT: Duration = Duration::from_secs(600);
 
+/// How long connecting upstream may take.
+const UPSTREAM_CONNECT: Duration = Duration::from_secs(5);
+
 /// How often a blocked proxy thread looks whether it should stop.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -167,8 +170,10 @@ impl FaultProxy {
         self.port
     }
 
-    /// Adds `delay` to every chunk, each way, for `duration`.
+    /// Adds `delay` (at most [`MAX_FAULT`]) to every chunk, each way, for
+    /// `duration`.
     pub fn latency(&self, delay: Duration, duration: Duration) {
+        let delay = delay.min(MAX_FAULT);
         self.set(|f, until| f.latency = Some((delay, until)), duration);
     }
 
@@ -191,8 +196,9 @@ impl FaultProxy {
         self.set(|f, until| f.blackhole = Some(until), duration);
     }
 
-    /// Forwards only the first `bytes` of the next chunk the server sends,
-    /// then resets that connection (a reply cut mid-frame).
+    /// Forwards only the first `bytes` of the next chunk a server sends
+    /// (on whichever connection sends first), then resets that connection
+    /// (a reply cut mid-frame); armed until then or [`clear`](Self::clear).
     pub fn cut_next_reply(&self, bytes: usize) {
         self.shared.faults().cut = Some(bytes);
         self.shared.changed.notify_all();
@@ -241,9 +247,15 @@ impl Drop for FaultProxy {
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
-        let threads = std::mem::take(&mut *self.shared.threads());
-        for thread in threads {
-            let _ = thread.join();
+        // Until none is left: a connection being served may start more.
+        loop {
+            let threads = std::mem::take(&mut *self.shared.threads());
+            if threads.is_empty() {
+                break;
+            }
+            for thread in threads {
+                let _ = thread.join();
+            }
         }
     }
 }
@@ -314,7 +326,7 @@ fn serve(client: TcpStream, shared: &Arc<Shared>) {
         shared.wait_while(Faults::blackholed_until);
         return;
     }
-    let Ok(server) = TcpStream::connect(shared.upstream) else {
+    let Ok(server) = TcpStream::connect_timeout(&shared.upstream, UPSTREAM_CONNECT) else {
         let _ = socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO));
         return;
     };
@@ -389,7 +401,11 @@ fn write_side(link: &Link, way: Way, queued: &Receiver<(Instant, Vec<u8>)>, shar
             return;
         }
         let due = read_at + shared.faults().latency(Instant::now());
-        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        if !shared.wait_while(|faults, now| {
+            (now < due && faults.latency(now) > Duration::ZERO).then_some(due)
+        }) {
+            return;
+        }
         let cut = match way {
             Way::ToClient => shared.faults().cut.take(),
             Way::ToServer => None,
@@ -400,7 +416,7 @@ fn write_side(link: &Link, way: Way, queued: &Receiver<(Instant, Vec<u8>)>, shar
             link.reset();
             return;
         }
-        if write_throttled(to, &chunk, shared).is_err() {
+        if link.is_reset() || write_throttled(to, &chunk, shared).is_err() {
             break;
         }
     }
@@ -413,6 +429,9 @@ fn write_side(link: &Link, way: Way, queued: &Receiver<(Instant, Vec<u8>)>, shar
 fn write_throttled(mut to: &TcpStream, chunk: &[u8], shared: &Shared) -> io::Result<()> {
     let mut rest = chunk;
     while !rest.is_empty() {
+        if shared.stopping() {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
         let Some(rate) = shared.faults().throttle(Instant::now()) else {
             return to.write_all(rest);
         };

@@ -46,6 +46,7 @@ const KNOWN: &[&str] = &[
     "decode_responses",
     "tcp_keepalive",
     "tcp_user_timeout",
+    "peer_timeout",
 ];
 
 /// A `ConfigError` naming `option`; the value is shown unless secret.
@@ -132,6 +133,19 @@ impl<'py> Reader<'_, 'py> {
                     .ok_or_else(|| invalid(self.py, option, "a positive number of seconds", &v))
             })
             .transpose()
+    }
+
+    /// Seconds, or `Some(None)` for `0` or `False` (off); `None` when not
+    /// given.
+    #[allow(clippy::option_option)] // "not given" and "off" differ
+    fn seconds_or_off(&self, option: &str) -> PyResult<Option<Option<Duration>>> {
+        let Some(value) = self.get(option)? else {
+            return Ok(None);
+        };
+        if !value.is_truthy()? {
+            return Ok(Some(None));
+        }
+        self.seconds(option).map(|s| s.map(Some))
     }
 
     /// A `ConfigError` for the first of `options` that is set: each needs
@@ -251,8 +265,9 @@ impl Options {
 
 /// `tcp_keepalive` (`False`, or `(idle_s, interval_s, count)`) and
 /// `tcp_user_timeout` (seconds, or `False`), as the package makes them of
-/// redis-py's `socket_keepalive` and `socket_keepalive_options`; the
-/// core's defaults when not given.
+/// redis-py's `socket_keepalive` and `socket_keepalive_options`, and
+/// `peer_timeout` (seconds, or `0`/`False`: off); the core's defaults when
+/// not given.
 fn dead_peers(r: &Reader<'_, '_>, mut config: Config) -> PyResult<Config> {
     let fail = |e: redwire::ConfigError| config_error(r.py, &e.to_string());
     if let Some(value) = r.get("tcp_keepalive")? {
@@ -275,13 +290,11 @@ fn dead_peers(r: &Reader<'_, '_>, mut config: Config) -> PyResult<Config> {
         };
         config = config.keepalive(keepalive).map_err(fail)?;
     }
-    let off = r.get("tcp_user_timeout")?.is_some_and(|v| {
-        v.is_instance_of::<pyo3::types::PyBool>() && !v.is_truthy().unwrap_or(true)
-    });
-    if off {
-        config = config.user_timeout(None).map_err(fail)?;
-    } else if let Some(timeout) = r.seconds("tcp_user_timeout")? {
-        config = config.user_timeout(Some(timeout)).map_err(fail)?;
+    if let Some(timeout) = r.seconds_or_off("tcp_user_timeout")? {
+        config = config.user_timeout(timeout).map_err(fail)?;
+    }
+    if let Some(timeout) = r.seconds_or_off("peer_timeout")? {
+        config = config.peer_timeout(timeout).map_err(fail)?;
     }
     Ok(config)
 }

@@ -105,6 +105,8 @@ pub struct Connection {
     /// `AUTH`, `HELLO`, `RESET`, `CLIENT SETNAME`, …): it is not the
     /// connection its pool hands out.
     session_changed: bool,
+    /// Bytes read from the server so far.
+    received: u64,
 }
 
 /// Shows the endpoint and state only: the buffers may hold credentials.
@@ -207,6 +209,7 @@ impl Connection {
             asking: false,
             stale_role: false,
             session_changed: false,
+            received: 0,
         };
         connection.handshake(config, phase).await?;
         Ok(connection)
@@ -246,14 +249,16 @@ impl Connection {
     }
 
     /// Applies what `config` says of the client's side, which the server
-    /// never sees: the send and read timeouts and the refused commands
-    /// (disabled ones, a proxy's unsupported ones). A pool applies them at
+    /// never sees: the send and read timeouts, the refused commands
+    /// (disabled ones, a proxy's unsupported ones), and the socket's
+    /// dead-peer detection. A pool applies them at
     /// each checkout, so connections made with other such settings serve
     /// this configuration too.
     pub fn configure(&mut self, config: &Config) {
         self.send_timeout = config.send_timeout;
         self.read_timeout = config.read_timeout;
         self.policy = Policy::new(config);
+        self.transport.detect_dead_peers(config);
     }
 
     /// Runs one command: its reply, with a null reply as a null frame and an
@@ -678,6 +683,12 @@ impl Connection {
         self.read_frame().await
     }
 
+    /// Bytes read from the server so far (a reply on its way counts before
+    /// it is whole).
+    pub(crate) fn received(&self) -> u64 {
+        self.received
+    }
+
     /// The next frame if the read buffer holds it whole, without reading
     /// (for a reader that takes every frame of one read at once); a frame
     /// the decoder refuses breaks the connection.
@@ -778,19 +789,26 @@ impl Connection {
     /// The next frame within the read timeout; a timeout breaks the
     /// connection when `timeout_breaks` (a reply was due).
     async fn read_frame_until(&mut self, timeout_breaks: bool) -> Result<Frame, Error> {
-        let (transport, decoder, read) = (&mut self.transport, &mut self.decoder, &mut self.read);
+        let (transport, decoder, read, received) = (
+            &mut self.transport,
+            &mut self.decoder,
+            &mut self.read,
+            &mut self.received,
+        );
         let receive = async {
             loop {
                 if let Some(frame) = decoder.decode_bytes(read).map_err(Received::Protocol)? {
                     return Ok(frame);
                 }
                 read.reserve(READ_CHUNK);
-                if transport.read_buf(read).await.map_err(Received::Io)? == 0 {
+                let n = transport.read_buf(read).await.map_err(Received::Io)?;
+                if n == 0 {
                     return Err(Received::Io(std::io::Error::new(
                         std::io::ErrorKind::UnexpectedEof,
                         "connection closed by the server",
                     )));
                 }
+                *received += n as u64;
             }
         };
         let outcome = match self.read_timeout {

@@ -13,10 +13,13 @@ use crate::connection::Connection;
 use crate::error::Error;
 
 /// The sentinel-side settings of a connection: its address, the sentinel
-/// credentials, and the data node's timeouts.
+/// credentials, and the data node's connect timeout and dead-peer
+/// detection.
 fn sentinel_config(address: &Address, sentinel: &Sentinel, data: &Config) -> Result<Config, Error> {
     let mut config = Config::default().tcp(&address.host, address.port)?;
     config.connect_timeout = data.connect_timeout;
+    config.keepalive = data.keepalive;
+    config.user_timeout = data.user_timeout;
     config.protocol = Protocol::Resp2;
     if let Some(password) = &sentinel.password {
         config = match &sentinel.username {

@@ -342,7 +342,6 @@ impl SharedConnection {
 
     fn send_batch(&self, bytes: Bytes, done: Vec<Done>, again: bool) {
         let count = done.len();
-        let endpoint = self.0.connector.defaults().endpoint().to_string();
         let retry = again.then(|| (Arc::downgrade(&self.0), bytes.clone()));
         let call = move |replies: Result<Replies, Error>| {
             if let (Err(Error::Closed { .. }), Some((shared, bytes))) = (&replies, retry) {
@@ -350,7 +349,7 @@ impl SharedConnection {
                     return Self(shared).send_batch(bytes, done, false);
                 }
             }
-            answer(done, replies, &endpoint);
+            answer(done, replies);
         };
         match self.live() {
             Ok(live) => live.submit(bytes, count, call),
@@ -359,10 +358,9 @@ impl SharedConnection {
     }
 }
 
-/// Hands each command of a batch its reply; when the batch failed, the
-/// first gets the error, the others theirs: `Closed` when nothing was
-/// written, else their lost step (`Broken`).
-fn answer(done: Vec<Done>, replies: Result<Replies, Error>, endpoint: &str) {
+/// Hands each command of a batch its reply; when the batch failed, each
+/// gets the error (the first the error itself, the others copies).
+fn answer(done: Vec<Done>, replies: Result<Replies, Error>) {
     match replies {
         Ok(replies) => {
             let mut replies = replies.into_iter();
@@ -376,15 +374,12 @@ fn answer(done: Vec<Done>, replies: Result<Replies, Error>, endpoint: &str) {
             }
         }
         Err(e) => {
-            let unsent = matches!(e, Error::Closed { .. });
-            let mut failure = Some(e);
+            let copies: Vec<Error> = done.iter().skip(1).map(|_| e.duplicate()).collect();
+            let mut errors = std::iter::once(e).chain(copies);
             for done in done {
-                let endpoint = endpoint.to_owned();
-                done(Err(failure.take().unwrap_or(if unsent {
-                    Error::Closed { endpoint }
-                } else {
-                    Error::Broken { endpoint }
-                })));
+                if let Some(error) = errors.next() {
+                    done(Err(error));
+                }
             }
         }
     }

@@ -311,9 +311,10 @@ async fn connect_and_drive(
 }
 
 /// Owns the connection: writes queued requests, reads replies in order.
-/// `read_timeout` bounds the wait for the next reply while one is due
-/// (from the first write, or the last reply, since none was due): never an
-/// idle connection's wait, and new writes do not extend it. Once no handle
+/// `read_timeout` bounds the silence while a reply is due (from the first
+/// write, or the last reply or byte read, since none was due or came):
+/// never an idle connection's wait, and new writes do not extend it; it
+/// bounds each write too. Once no handle
 /// is left, or one let it go, the replies due are waited for at most
 /// [`LET_GO_WAIT`] when there is no `read_timeout`.
 async fn drive(
@@ -331,6 +332,8 @@ async fn drive(
     let mut closing = false;
     // Since when the next reply has been awaited (also in `signals`).
     let mut awaited: Option<tokio::time::Instant> = None;
+    // The bytes read when `awaited` was last set: more since is no silence.
+    let mut heard = connection.received();
     signals.last_read.store(signals.now(), Ordering::Relaxed);
     let failure = 'serve: loop {
         let limit = read_timeout.or(closing.then_some(LET_GO_WAIT));
@@ -345,29 +348,29 @@ async fn drive(
             frame = async {
                 match deadline {
                     // `next_frame` is cancel-safe: a timeout loses nothing.
-                    Some((at, after)) => tokio::time::timeout_at(at, connection.next_frame())
-                        .await
-                        .unwrap_or_else(|_| Err(Error::Timeout {
+                    Some((at, after)) => match tokio::time::timeout_at(at, connection.next_frame()).await {
+                        Ok(frame) => Some(frame),
+                        // Part of a reply came meanwhile (a long one on a
+                        // slow link): the silence starts again.
+                        Err(_) if connection.received() != heard => None,
+                        Err(_) => Some(Err(Error::Timeout {
                             phase: Phase::Read,
                             endpoint: endpoint.clone(),
                             after,
                         })),
-                    None => connection.next_frame().await,
+                    },
+                    None => Some(connection.next_frame().await),
                 }
             } => match frame {
-                // Nothing here subscribes: a push answers no request.
-                Ok(Frame::Push(_)) => signals.last_read.store(signals.now(), Ordering::Relaxed),
-                Ok(_) if waiting.is_empty() => {
-                    break Error::Io {
-                        phase: Phase::Read,
-                        endpoint: connection.endpoint().to_owned(),
-                        source: std::io::Error::new(
-                            std::io::ErrorKind::InvalidData,
-                            "a reply no request asked for",
-                        ),
-                    };
+                None => {
+                    heard = connection.received();
+                    awaited = Some(tokio::time::Instant::now());
+                    signals.awaited.store(signals.now(), Ordering::Relaxed);
                 }
-                Ok(frame) => {
+                // Nothing here subscribes: a push answers no request.
+                Some(Ok(Frame::Push(_))) => signals.last_read.store(signals.now(), Ordering::Relaxed),
+                Some(Ok(_)) if waiting.is_empty() => break unasked(connection.endpoint()),
+                Some(Ok(frame)) => {
                     // One reading of the clock for the frames of one read.
                     let now = std::time::Instant::now();
                     signals.last_read.store(signals.since_epoch(now), Ordering::Relaxed);
@@ -388,17 +391,14 @@ async fn drive(
                         };
                     }
                     awaited = (!waiting.is_empty()).then(|| now.into());
+                    heard = connection.received();
                     let since = if awaited.is_some() { signals.since_epoch(now) } else { NOTHING_DUE };
                     signals.awaited.store(since, Ordering::Relaxed);
                 }
-                Err(e) => break e,
+                Some(Err(e)) => break e,
             },
             () = signals.let_go.notified(), if !closing => {
-                queued.close();
-                let endpoint = connection.endpoint();
-                while let Ok(unsent) = queued.try_recv() {
-                    unsent.respond.send(Err(Error::Closed { endpoint: endpoint.to_owned() }));
-                }
+                close_unsent(&mut queued, connection.endpoint());
                 if waiting.is_empty() {
                     return;
                 }
@@ -418,19 +418,50 @@ async fn drive(
                     // From before the write: a write that does not end is
                     // silence too.
                     awaited = Some(tokio::time::Instant::now());
+                    heard = connection.received();
                     signals.awaited.store(signals.now(), Ordering::Relaxed);
                 }
-                if let Err(e) = connection.write_requests(&out).await {
+                if let Err(e) = write_within(&mut connection, &out, limit).await {
                     break e;
                 }
             }
         }
     };
     tracing::debug!(error = %failure, "shared connection failed");
-    // Only the requests written met the failure; those never written may
-    // go on the next connection (`Closed`).
     signals.awaited.store(NOTHING_DUE, Ordering::Relaxed);
-    fail(waiting, queued, &failure, connection.endpoint());
+    fail(waiting, queued, failure, connection.endpoint());
+}
+
+/// The failure of a connection that sent a reply no request asked for.
+fn unasked(endpoint: &str) -> Error {
+    Error::Io {
+        phase: Phase::Read,
+        endpoint: endpoint.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "a reply no request asked for",
+        ),
+    }
+}
+
+/// Writes `out` within `limit`: a write that does not end by then (a peer
+/// that reads nothing: its window shut) fails the connection.
+async fn write_within(
+    connection: &mut Connection,
+    out: &[u8],
+    limit: Option<Duration>,
+) -> Result<(), Error> {
+    let Some(after) = limit else {
+        return connection.write_requests(out).await;
+    };
+    let endpoint = connection.endpoint().to_owned();
+    tokio::time::timeout(after, connection.write_requests(out))
+        .await
+        .unwrap_or(Err(Error::Timeout {
+            phase: Phase::Send,
+            endpoint,
+            after,
+        }))
 }
 
 /// Hands `frame` to the request it answers (a push answers none).
@@ -503,21 +534,32 @@ async fn gather(
     }
 }
 
-/// Fails every request: those written get `failure`, and those never
-/// written get `Closed` (nothing of them was sent).
+/// Fails every request: those written get `failure` (the first the error
+/// itself, the others copies), and those never written get `Closed`
+/// (nothing of them was sent).
 fn fail(
     waiting: VecDeque<Waiting>,
     mut queued: mpsc::UnboundedReceiver<Request>,
-    failure: &Error,
+    failure: Error,
     endpoint: &str,
 ) {
-    queued.close();
     // Each request written met the failure (a copy each: a timeout is every
     // one's, and each may have been applied); those not written may go on
     // the next connection.
-    for waiting in waiting {
-        waiting.respond.send(Err(failure.duplicate()));
+    close_unsent(&mut queued, endpoint);
+    let mut waiting = waiting.into_iter();
+    if let Some(first) = waiting.next() {
+        for other in waiting {
+            other.respond.send(Err(failure.duplicate()));
+        }
+        first.respond.send(Err(failure));
     }
+}
+
+/// Takes no more requests, and answers those queued `Closed`: nothing of
+/// them was written, so they may go on another connection.
+fn close_unsent(queued: &mut mpsc::UnboundedReceiver<Request>, endpoint: &str) {
+    queued.close();
     while let Ok(unsent) = queued.try_recv() {
         unsent.respond.send(Err(Error::Closed {
             endpoint: endpoint.to_owned(),

@@ -22,6 +22,16 @@ pub(crate) enum Transport {
 }
 
 impl Transport {
+    /// Sets `config`'s dead-peer detection on the socket (see
+    /// [`detect_dead_peers`]); none on a unix socket.
+    pub(crate) fn detect_dead_peers(&self, config: &Config) {
+        match self {
+            Self::Tcp(stream) => detect_dead_peers(config, stream),
+            Self::Tls(stream) => detect_dead_peers(config, stream.get_ref().0),
+            Self::Unix(_) => {}
+        }
+    }
+
     /// Whether the peer closed or reset the stream, probed with a
     /// non-blocking `MSG_PEEK` on the socket itself (not tokio's cached
     /// readiness, which only the reactor refreshes): a peek that would
@@ -91,25 +101,32 @@ async fn connect_one(config: &Config, address: SocketAddr) -> io::Result<TcpStre
     }
     let stream = socket.connect(address).await?;
     stream.set_nodelay(true)?;
-    detect_dead_peers(config, &stream)?;
+    detect_dead_peers(config, &stream);
     Ok(stream)
 }
 
-/// Sets the configured TCP keepalive and `TCP_USER_TIMEOUT` (where the OS
-/// has it) on `stream`: a peer gone without a FIN or RST ends the
-/// connection instead of leaving it waiting.
-fn detect_dead_peers(config: &Config, stream: &TcpStream) -> io::Result<()> {
+/// Sets the configured TCP keepalive (or none) and `TCP_USER_TIMEOUT`
+/// (where the OS has it) on `stream`: a peer gone without a FIN or RST
+/// ends the connection instead of leaving it waiting. Best effort: a
+/// system that refuses an option keeps its own behaviour (logged).
+fn detect_dead_peers(config: &Config, stream: &TcpStream) {
     let socket = socket2::SockRef::from(stream);
-    if let Some(keepalive) = config.keepalive {
-        let probes = socket2::TcpKeepalive::new()
-            .with_time(keepalive.idle)
-            .with_interval(keepalive.interval)
-            .with_retries(keepalive.count);
-        socket.set_tcp_keepalive(&probes)?;
+    let keepalive = match config.keepalive {
+        Some(keepalive) => socket.set_tcp_keepalive(
+            &socket2::TcpKeepalive::new()
+                .with_time(keepalive.idle)
+                .with_interval(keepalive.interval)
+                .with_retries(keepalive.count),
+        ),
+        None => socket.set_keepalive(false),
+    };
+    if let Err(e) = keepalive {
+        tracing::debug!(error = %e, "TCP keepalive not set");
     }
     #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-    socket.set_tcp_user_timeout(config.user_timeout)?;
-    Ok(())
+    if let Err(e) = socket.set_tcp_user_timeout(config.user_timeout) {
+        tracing::debug!(error = %e, "TCP_USER_TIMEOUT not set");
+    }
 }
 
 /// Connects to a unix socket.

@@ -164,6 +164,7 @@ QUERY: Dict[str, Callable[[str], Any]] = {
     "protocol": int,
     "decode_responses": _flag,
     "legacy_responses": _flag,
+    "peer_timeout": float,
 }
 
 
