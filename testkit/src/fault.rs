@@ -17,7 +17,7 @@
 //! // Clients connect to 127.0.0.1:{proxy.port()}; then, for 2 s, the
 //! // server seems to stop answering (its socket stays open).
 //! proxy.stall(Duration::from_secs(2));
-//! # Ok::<(), std::io::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::io::{self, Read, Write};

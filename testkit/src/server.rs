@@ -394,6 +394,10 @@ fn config_lines(
         ("dir".to_owned(), quoted(&dir.display().to_string())),
         ("logfile".to_owned(), quoted(&log.display().to_string())),
     ];
+    // `DEBUG SLEEP` for drills of a server that stops answering a while.
+    if !matches!(options.mode, Mode::Sentinel { .. }) {
+        lines.push(("enable-debug-command".to_owned(), "local".to_owned()));
+    }
     match tls {
         Some(files) => {
             lines.push(("port".to_owned(), "0".to_owned()));

@@ -499,3 +499,60 @@ describe("a client's own settings on the shared connection", function()
     end)
   end)
 end)
+
+describe("dead-peer detection", function()
+  -- The kernel's keepalive timer of the client's own connection, in clock
+  -- ticks (0 when keepalive is off), found in /proc/net/tcp by the local
+  -- port the server sees.
+  local function keepalive_timer(client)
+    local info = assert(client:cmd("CLIENT", "INFO"))
+    local local_port = tonumber(info:match("addr=[%d%.]+:(%d+)"))
+    for line in io.lines("/proc/net/tcp") do
+      local lport, timer, when = line:match("^%s*%d+: %x+:(%x+) %x+:%x+ %x+ %x+:%x+ (%x+):(%x+)")
+      if lport and tonumber(lport, 16) == local_port then
+        return timer == "02" and tonumber(when, 16) or 0
+      end
+    end
+    error("no socket on local port " .. local_port)
+  end
+
+  it("probes with keepalive by default, as configured, or not at all", function()
+    lev.run(function()
+      local default = assert(redis.connect(address))
+      local ticks = keepalive_timer(default)
+      assert.is_true(ticks > 1000 and ticks <= 1500, "ticks: " .. ticks)
+      default:close()
+      local off = assert(redis.connect({ host = "127.0.0.1", port = port, keepalive = false }))
+      assert.are.equal(0, keepalive_timer(off))
+      off:close()
+      local longer = assert(redis.connect({ host = "127.0.0.1", port = port, keepalive = { idle = 60 } }))
+      ticks = keepalive_timer(longer)
+      assert.is_true(ticks > 5000 and ticks <= 6000, "ticks: " .. ticks)
+      longer:close()
+      local none, err = redis.connect({ host = "127.0.0.1", port = port, keepalive = { count = 0 } })
+      assert.is_nil(none)
+      assert.matches("keepalive", err)
+      none, err = redis.connect({ host = "127.0.0.1", port = port, peer_timeout = -1 })
+      assert.is_nil(none)
+      assert.matches("peer_timeout", err)
+    end)
+  end)
+
+  it("fails shared requests a server sits on past peer_timeout, then goes on", function()
+    lev.run(function()
+      local sleeper = assert(redis.connect(address))
+      local config = { host = "127.0.0.1", port = port, db = 7, peer_timeout = 0.3 }
+      local client = assert(redis.connect(config))
+      assert.are.equal("OK", client:cmd("SET", "peer:k", "v"))
+      lev.spawn(function() assert(sleeper:cmd("DEBUG", "SLEEP", 1)) end)
+      lev.sleep(0.05)
+      local value, err = client:cmd("GET", "peer:k")
+      assert.is_nil(value)
+      assert.matches("timed out after 300ms", err)
+      lev.sleep(1)
+      assert.are.equal("v", client:cmd("GET", "peer:k"))
+      sleeper:close()
+      client:close()
+    end)
+  end)
+end)

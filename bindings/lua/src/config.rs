@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use mlua::{Lua, Result, Table, Value};
-use redwire::{Config, Endpoint, Password, TlsOptions};
+use redwire::{Config, Endpoint, Keepalive, Password, TlsOptions, DEFAULT_KEEPALIVE};
 
 /// The environment variable naming a PEM file of CAs to trust for `ssl`
 /// (instead of the built-in web roots).
@@ -31,6 +31,13 @@ pub(crate) struct ClientConfig {
     ssl: bool,
     user: Option<String>,
     pass: Option<Password>,
+    /// `keepalive`: `false` (none) or `{ idle, interval, count }`; `None`
+    /// when not given (the core's).
+    #[allow(clippy::option_option)] // "not given" and "off" differ
+    keepalive: Option<Option<Keepalive>>,
+    /// `peer_timeout` in seconds (`0`: none); `None` when not given.
+    #[allow(clippy::option_option)]
+    peer_timeout: Option<Option<Duration>>,
 }
 
 fn invalid(rule: &str, got: impl std::fmt::Display) -> String {
@@ -53,6 +60,65 @@ pub(crate) fn lua_type(value: &Value) -> &'static str {
         Value::Integer(_) | Value::Number(_) => "number",
         other => other.type_name(),
     }
+}
+
+/// Seconds, a positive number up to a year, or `0` for none.
+fn seconds_or_off(name: &str, value: &Value) -> std::result::Result<Option<Duration>, String> {
+    let seconds = match value {
+        Value::Integer(n) => *n as f64,
+        Value::Number(n) => *n,
+        other => {
+            return Err(invalid(
+                &format!("{name} must be a number of seconds (0: none)"),
+                shown(other),
+            ))
+        }
+    };
+    if seconds == 0.0 {
+        return Ok(None);
+    }
+    if !(seconds > 0.0 && seconds <= MAX_TIMEOUT_SECONDS) {
+        return Err(invalid(
+            &format!("{name} must be a number of seconds (0: none), at most a year"),
+            shown(value),
+        ));
+    }
+    Ok(Some(Duration::from_secs_f64(seconds)))
+}
+
+/// `keepalive`: `false`, or `{ idle = s, interval = s, count = n }` (each
+/// field defaulting to the core's).
+#[allow(clippy::option_option)] // "not given" and "off" differ
+fn keepalive(value: &Value) -> std::result::Result<Option<Option<Keepalive>>, String> {
+    let rule = "keepalive must be false or a table { idle = s, interval = s, count = n }";
+    let table = match value {
+        Value::Nil => return Ok(None),
+        Value::Boolean(false) => return Ok(Some(None)),
+        Value::Table(table) => table,
+        other => return Err(invalid(rule, shown(other))),
+    };
+    let mut keepalive = DEFAULT_KEEPALIVE;
+    for (name, slot) in [
+        ("idle", &mut keepalive.idle),
+        ("interval", &mut keepalive.interval),
+    ] {
+        match table.raw_get::<Value>(name).unwrap_or(Value::Nil) {
+            Value::Nil => {}
+            value => {
+                *slot = seconds_or_off(&format!("keepalive.{name}"), &value)?
+                    .ok_or_else(|| invalid(rule, format!("{name} = 0")))?;
+            }
+        }
+    }
+    match table.raw_get::<Value>("count").unwrap_or(Value::Nil) {
+        Value::Nil => {}
+        Value::Integer(n) if (1..=i64::from(u32::MAX)).contains(&n) => keepalive.count = n as u32,
+        Value::Number(n) if n.fract() == 0.0 && n >= 1.0 && n <= f64::from(u32::MAX) => {
+            keepalive.count = n as u32;
+        }
+        other => return Err(invalid(rule, format!("count = {}", shown(&other)))),
+    }
+    Ok(Some(Some(keepalive)))
 }
 
 impl ClientConfig {
@@ -107,6 +173,8 @@ impl ClientConfig {
             ssl: false,
             user: None,
             pass: None,
+            keepalive: None,
+            peer_timeout: None,
         })
     }
 
@@ -190,6 +258,11 @@ impl ClientConfig {
             ssl,
             user,
             pass,
+            keepalive: keepalive(&field("keepalive"))?,
+            peer_timeout: match field("peer_timeout") {
+                Value::Nil => None,
+                value => Some(seconds_or_off("peer_timeout", &value)?),
+            },
         })
     }
 
@@ -214,6 +287,12 @@ impl ClientConfig {
         }
         if self.ssl {
             config = config.tls(tls_options());
+        }
+        if let Some(keepalive) = self.keepalive {
+            config = config.keepalive(keepalive).map_err(|e| e.to_string())?;
+        }
+        if let Some(timeout) = self.peer_timeout {
+            config = config.peer_timeout(timeout).map_err(|e| e.to_string())?;
         }
         debug_assert!(matches!(config.endpoint(), Endpoint::Tcp { .. }));
         Ok(config)

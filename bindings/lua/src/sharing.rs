@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use mlua::{Lua, MultiValue, Result};
 use redwire::{
-    spinning, Args, Config, Effects, Endpoint, Error, Frame, Phase, PoolKey, Pools,
+    spinning, Args, Config, Effects, Endpoint, Error, Frame, Keepalive, Phase, PoolKey, Pools,
     SharedConnection, DEFAULT_MAX_POOLS,
 };
 
@@ -20,8 +20,9 @@ use crate::checkout::{Checkout, Shared};
 use crate::convert;
 
 /// What sets shared connections apart: what makes connections differ on
-/// the server's side ([`PoolKey`]), and the commands refused before they
-/// are sent (a connector's `disabled_commands`). Not the timeouts: a shared
+/// the server's side ([`PoolKey`]), the commands refused before they are
+/// sent (a connector's `disabled_commands`), and the dead-peer detection
+/// (`keepalive`, `peer_timeout`). Not the timeouts: a shared
 /// connection is made with none but the default connect timeout, and each
 /// object bounds its own requests on it (so that objects whose timeouts
 /// differ still share one, and no object's bounds another's).
@@ -29,6 +30,9 @@ use crate::convert;
 pub(crate) struct SharedKey {
     pool: PoolKey,
     disabled: Vec<String>,
+    /// The dead-peer detection, which is the connection's own.
+    keepalive: Option<Keepalive>,
+    peer_timeout: Option<Duration>,
 }
 
 impl SharedKey {
@@ -36,6 +40,8 @@ impl SharedKey {
         Self {
             pool: PoolKey::of(config),
             disabled: disabled.to_vec(),
+            keepalive: config.get_keepalive(),
+            peer_timeout: config.get_peer_timeout(),
         }
     }
 }
