@@ -1,10 +1,15 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
 //! Faults a real server never makes on its own, through the testkit's
-//! fault proxy: a server that goes silent with its socket open.
+//! fault proxy (a server that goes silent with its socket open, a slow
+//! link, a reply cut short), and the reliability drills of issue 20 in
+//! their short versions, each printing its figures
+//! (`cargo test -p redwire --test faults -- --nocapture`; recorded in
+//! RELIABILITY.md).
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use redwire::{Client, Commands};
+use redwire::{Client, Commands, Connection, Pipeline};
 use redwire_testkit::{FaultProxy, Server, ServerOptions};
 
 /// A server, a fault proxy in front of it, and a client of the proxy with
@@ -87,4 +92,149 @@ async fn a_write_a_silent_server_never_takes_ends_within_the_peer_timeout() {
         started.elapsed()
     );
     proxy.clear();
+}
+
+/// A number from `seed`, spread over `0..bound` (deterministic: a run can
+/// be repeated).
+fn spread(seed: u64, bound: u64) -> u64 {
+    let mut x = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 31)) % bound
+}
+
+/// Drill 1: through 5 ms of latency each way, 10 000 requests, most
+/// dropped at a random point (a timeout of 0–15 ms): every reply that
+/// arrives is its own caller's, and the connections stay bounded.
+#[tokio::test]
+async fn requests_cancelled_on_a_slow_link_never_get_another_callers_reply() {
+    let (_server, proxy, client) = behind_a_proxy("").await;
+    proxy.latency(Duration::from_millis(5), Duration::from_secs(120));
+    let started = Instant::now();
+    let (mut answered, mut cancelled, mut most_connections) = (0u32, 0u32, 0usize);
+    for round in 0..100u64 {
+        let requests = (0..100u64).map(|i| {
+            let n = round * 100 + i;
+            let client = client.clone();
+            async move {
+                let within = Duration::from_millis(spread(n, 16));
+                let echo = client.echo::<String>(format!("request {n}"));
+                (n, tokio::time::timeout(within, echo).await)
+            }
+        });
+        for (n, outcome) in futures_util::future::join_all(requests).await {
+            match outcome {
+                Ok(reply) => {
+                    assert_eq!(reply.unwrap(), format!("request {n}"));
+                    answered += 1;
+                }
+                Err(_) => cancelled += 1,
+            }
+        }
+        most_connections = most_connections.max(proxy.connections());
+    }
+    // After it all, the client still answers right.
+    assert_eq!(client.echo::<String>("last").await.unwrap(), "last");
+    assert!(
+        cancelled > 1000 && answered > 1000,
+        "{cancelled} cancelled, {answered} answered"
+    );
+    assert!(most_connections <= 2, "{most_connections} connections");
+    println!(
+        "drill 1 (Rust): 10000 requests through 5 ms latency each way: {cancelled} cancelled \
+         mid-flight, {answered} answered, 0 wrong replies, at most {most_connections} \
+         connections, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Drill 3: the server sleeps past the read timeout while writes are
+/// sent: each timed-out write says it may have been applied, none is sent
+/// again, and the counter is the number of writes made.
+#[tokio::test]
+async fn a_write_that_timed_out_is_reported_and_never_sent_twice() {
+    let (server, _proxy, client) = behind_a_proxy("read_timeout=200").await;
+    let config = format!("redis://127.0.0.1:{}", server.port())
+        .parse()
+        .unwrap();
+    let mut sleeper = Connection::connect(&config).await.unwrap();
+    let (mut succeeded, mut timed_out) = (0i64, 0i64);
+    for _ in 0..5 {
+        let sleep = sleeper.cmd(&("DEBUG", "SLEEP", "0.5"));
+        let writes = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            futures_util::future::join_all((0..20).map(|_| client.incr::<i64>("drill3", 1))).await
+        };
+        let (slept, results) = tokio::join!(sleep, writes);
+        slept.unwrap();
+        for result in results {
+            match result {
+                Ok(_) => succeeded += 1,
+                Err(e) => {
+                    assert!(e.is_timeout() && e.may_have_been_applied(), "{e}");
+                    timed_out += 1;
+                }
+            }
+        }
+        // Between sleeps the writes go through.
+        client.incr::<i64>("drill3", 1).await.unwrap();
+        succeeded += 1;
+    }
+    let counter: i64 = client.get("drill3").await.unwrap();
+    assert!(timed_out > 0, "no write met the sleep");
+    assert_eq!(
+        counter,
+        succeeded + timed_out,
+        "applied once each, none twice"
+    );
+    println!(
+        "drill 3 (Rust): {timed_out} writes timed out during DEBUG SLEEP past the read timeout, \
+         each 'may have been applied'; {succeeded} succeeded; counter {counter} = every write \
+         once, none sent again"
+    );
+}
+
+/// What drill 5's pipeline answers.
+type Replies = ((), String, i64, String);
+
+/// Drill 5: a pipeline's replies cut at every byte offset: a typed error
+/// each time, no hang, the broken connection never reused, and the next
+/// request succeeds.
+#[tokio::test]
+async fn a_reply_cut_at_any_byte_is_a_typed_error_and_the_next_request_succeeds() {
+    let (_server, proxy, client) = behind_a_proxy("").await;
+    let mut pipeline = Pipeline::new();
+    pipeline
+        .set("cut:k", "hello")
+        .get("cut:k")
+        .incr("cut:n", 1)
+        .echo("a longer bulk reply, to cut in the middle of");
+    let ((), _, _, echo): Replies = pipeline.query(&client).await.unwrap();
+    // "+OK\r\n$5\r\nhello\r\n:N\r\n$44\r\n…\r\n", the counter's digits aside.
+    let length = 5 + 11 + 4 + 5 + echo.len() + 2;
+    let mut errors = HashSet::new();
+    let started = Instant::now();
+    for offset in 0..length {
+        proxy.cut_next_reply(offset);
+        let cut = tokio::time::timeout(Duration::from_secs(5), pipeline.query::<Replies>(&client))
+            .await
+            .expect("no hang");
+        let e = cut.expect_err("a cut reply fails");
+        assert!(e.may_have_been_applied(), "{offset}: {e}");
+        errors.insert(
+            format!("{e:?}")
+                .split([' ', '{', '('])
+                .next()
+                .unwrap()
+                .to_owned(),
+        );
+        let after: Replies = pipeline.query(&client).await.unwrap();
+        assert_eq!(after.1, "hello");
+    }
+    println!(
+        "drill 5 (Rust): a 4-command pipeline's replies cut at each of {length} byte offsets: \
+         {length} typed errors ({errors:?}), no hang, the next request succeeded each time, \
+         {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }

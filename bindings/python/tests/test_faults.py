@@ -75,3 +75,44 @@ def test_asyncio_tasks_on_a_silent_server_each_hear_the_timeout(proxy: Proxy) ->
         await client.aclose()
 
     asyncio.run(main())
+
+
+def test_drill_1_requests_cancelled_on_a_slow_link_never_get_another_callers_reply(proxy: Proxy) -> None:
+    """Through 5 ms each way, asyncio tasks cancelled at random points and
+    sync calls timed out: every reply that arrives is its own caller's."""
+    proxy.command("latency 5 60000")
+    outcome = {"answered": 0, "cancelled": 0}
+
+    async def main() -> None:
+        client = redwire.asyncio.Redis(port=proxy.port)
+
+        async def one(n: int) -> None:
+            try:
+                reply = await asyncio.wait_for(client.echo(f"request {n}"), timeout=(n * 7919 % 16) / 1000)
+            except asyncio.TimeoutError:
+                outcome["cancelled"] += 1
+            else:
+                assert reply == f"request {n}".encode()
+                outcome["answered"] += 1
+
+        for start in range(0, 3000, 100):
+            await asyncio.gather(*(one(n) for n in range(start, start + 100)))
+        assert await client.echo("last") == b"last"
+        await client.aclose()
+
+    asyncio.run(main())
+    assert outcome["cancelled"] > 300 and outcome["answered"] > 300, outcome
+    sync = redwire.Redis(port=proxy.port, socket_timeout=0.0105)
+    timed_out = 0
+    for n in range(300):
+        try:
+            assert sync.echo(f"sync {n}") == f"sync {n}".encode()
+        except redwire.exceptions.TimeoutError:
+            timed_out += 1
+    assert timed_out > 0
+    sync.close()
+    print(
+        f"drill 1 (Python): 3000 asyncio tasks through 5 ms each way: {outcome['cancelled']} cancelled, "
+        f"{outcome['answered']} answered, 0 wrong; 300 sync calls with a 10.5 ms timeout: "
+        f"{timed_out} timed out, the rest right"
+    )
