@@ -312,3 +312,71 @@ describe("pools", function()
     assert.is_false(open())
   end)
 end)
+
+describe("drill 1: requests cancelled on a slow link", function()
+  it("never hands a coroutine another's reply, and leaves no connection behind", function()
+    local proxy_port = assert(tonumber(os.getenv("REDIS_PROXY_PORT")), "REDIS_PROXY_PORT is not set")
+    local commands = assert(os.getenv("REDIS_PROXY_COMMANDS"), "REDIS_PROXY_COMMANDS is not set")
+    local function proxy(line)
+      local fifo = assert(io.open(commands, "a"))
+      fifo:write(line, "\n")
+      fifo:close()
+    end
+    local before = server_clients()
+    proxy("latency 5 60000")
+    local answered, cancelled, wrong = 0, 0, 0
+    for round = 1, 20 do
+      lev.run(function()
+        for i = 1, 50 do
+          lev.spawn(function()
+            local n = round * 1000 + i
+            -- 5 to 20 ms: a round trip takes 10 ms and more.
+            local timeout = (5 + (n * 7919) % 16) / 1000
+            local client = redis.connect({ host = "127.0.0.1", port = proxy_port, timeout = timeout })
+            if not client then
+              cancelled = cancelled + 1
+              return
+            end
+            local reply = client:cmd("ECHO", "request " .. n)
+            if reply == nil then
+              cancelled = cancelled + 1
+            elseif reply == "request " .. n then
+              answered = answered + 1
+            else
+              wrong = wrong + 1
+            end
+            client:close()
+          end)
+        end
+      end)
+    end
+    -- Coroutines abandoned mid-request: their run raises under them.
+    local ok = pcall(lev.run, function()
+      for i = 1, 50 do
+        lev.spawn(function()
+          local client = assert(redis.connect({ host = "127.0.0.1", port = proxy_port }))
+          client:cmd("ECHO", "abandoned " .. i)
+        end)
+      end
+      lev.sleep(0.015)
+      error("abandon them")
+    end)
+    assert.is_false(ok)
+    proxy("clear")
+    lev.run(function()
+      local client = assert(redis.connect({ host = "127.0.0.1", port = proxy_port }))
+      for i = 1, 100 do
+        assert.are.equal("after " .. i, client:cmd("ECHO", "after " .. i))
+      end
+      client:close()
+    end)
+    assert.are.equal(0, wrong)
+    assert.is_true(cancelled > 100 and answered > 100, cancelled .. " cancelled, " .. answered .. " answered")
+    -- The shared connection, and the pooled ones the connects checked.
+    assert.is_true(server_clients() <= before + 4, "clients: " .. server_clients() - before .. " more")
+    print(string.format(
+      "drill 1 (%s): 1000 requests through 5 ms each way, timeouts of 5-20 ms: %d cancelled, "
+        .. "%d answered, 0 wrong; 50 coroutines abandoned mid-request; 100 requests after, all right",
+      jit and jit.version or _VERSION, cancelled, answered))
+  end)
+end)
