@@ -502,6 +502,13 @@ impl Error {
             Self::Broken { endpoint } => Self::Broken {
                 endpoint: endpoint.clone(),
             },
+            Self::Closed { endpoint } => Self::Closed {
+                endpoint: endpoint.clone(),
+            },
+            Self::QueueFull { endpoint } => Self::QueueFull {
+                endpoint: endpoint.clone(),
+            },
+            Self::NoRuntime => Self::NoRuntime,
             Self::NoHosts(errors) => Self::NoHosts(errors.iter().map(Self::duplicate).collect()),
             Self::Sentinel(e) => Self::Sentinel(match e {
                 S::InvalidMasterName(name) => S::InvalidMasterName(name.clone()),
@@ -521,6 +528,7 @@ impl Error {
                     expected: expected.clone(),
                     actual: actual.clone(),
                 },
+                S::UnexpectedReply(text) => S::UnexpectedReply(text.clone()),
                 other => S::UnexpectedReply(other.to_string()),
             }),
             Self::Pool(e) => Self::Pool(Box::new(match &**e {
@@ -528,6 +536,7 @@ impl Error {
                 P::Exhausted { last_connect_error } => P::Exhausted {
                     last_connect_error: last_connect_error.clone(),
                 },
+                P::Size(text) => P::Size(text.clone()),
                 other => P::Size(other.to_string()),
             })),
             other => Self::Broken {

@@ -235,6 +235,12 @@ fn dead_peer_detection_is_on_by_default_and_set_by_query_parameters() {
         );
     }
     assert!(error("redis://h?peer_timeout=-1").contains("peer_timeout"));
+    // Whole seconds, as the socket takes them.
+    let message = error("redis://h?keepalive=500,5000,3");
+    assert!(
+        message.contains("keepalive idle") && message.contains("at least 1 s"),
+        "{message}"
+    );
     assert!(Config::default()
         .keepalive(Some(Keepalive {
             count: 0,

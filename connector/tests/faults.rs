@@ -215,6 +215,7 @@ async fn a_reply_cut_at_any_byte_is_a_typed_error_and_the_next_request_succeeds(
     let mut errors = HashSet::new();
     let started = Instant::now();
     for offset in 0..length {
+        let connections = client.stats().shared_connections;
         proxy.cut_next_reply(offset);
         let cut = tokio::time::timeout(Duration::from_secs(5), pipeline.query::<Replies>(&client))
             .await
@@ -230,11 +231,72 @@ async fn a_reply_cut_at_any_byte_is_a_typed_error_and_the_next_request_succeeds(
         );
         let after: Replies = pipeline.query(&client).await.unwrap();
         assert_eq!(after.1, "hello");
+        // On a new connection: the cut one was not used again.
+        assert_eq!(client.stats().shared_connections, connections + 1);
     }
     println!(
         "drill 5 (Rust): a 4-command pipeline's replies cut at each of {length} byte offsets: \
          {length} typed errors ({errors:?}), no hang, the next request succeeded each time, \
          {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The resident memory of this process, in kB.
+fn resident_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Drill 4: a subscriber that reads nothing while a million messages are
+/// published holds at most its buffer, and says how many it dropped.
+#[tokio::test]
+async fn a_subscriber_that_does_not_read_holds_its_bound_and_counts_what_it_dropped() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let client = Client::connect(format!("redis://127.0.0.1:{}", server.port()).as_str())
+        .await
+        .unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe("flood").await.unwrap();
+    let before = resident_kb();
+    let started = Instant::now();
+    let payload = "m".repeat(100);
+    let published = 1_000_000u64;
+    for _ in 0..published / 10_000 {
+        let mut batch = Pipeline::new();
+        for _ in 0..10_000 {
+            batch.cmd(&("PUBLISH", "flood", &payload));
+        }
+        batch.query::<Vec<i64>>(&client).await.unwrap();
+    }
+    let grown = resident_kb().saturating_sub(before);
+    // What it holds, then what it says it dropped.
+    let (mut received, mut dropped) = (0u64, 0u64);
+    while received + dropped < published {
+        match tokio::time::timeout(Duration::from_secs(5), subscriber.next()).await {
+            Ok(Some(Ok(_))) => received += 1,
+            Ok(Some(Err(redwire::Error::Lagged { dropped: n, .. }))) => dropped += n,
+            other => panic!("after {received} received, {dropped} dropped: {other:?}"),
+        }
+    }
+    assert_eq!(received + dropped, published);
+    assert!(
+        received <= redwire::SUBSCRIBER_BUFFER as u64 + 1,
+        "{received} held"
+    );
+    // 4096 messages of 100 bytes, and the buffers around them: far from
+    // the 100 MB published.
+    assert!(grown < 50_000, "grew {grown} kB");
+    println!(
+        "drill 4 (Rust): 1000000 messages of 100 bytes published to a subscriber that read \
+         none ({:.1} s): {received} held, {dropped} reported dropped (Lagged), resident memory \
+         grew {grown} kB",
         started.elapsed().as_secs_f64()
     );
 }

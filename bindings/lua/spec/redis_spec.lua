@@ -508,8 +508,9 @@ describe("dead-peer detection", function()
     local info = assert(client:cmd("CLIENT", "INFO"))
     local local_port = tonumber(info:match("addr=[%d%.]+:(%d+)"))
     for line in io.lines("/proc/net/tcp") do
-      local lport, timer, when = line:match("^%s*%d+: %x+:(%x+) %x+:%x+ %x+ %x+:%x+ (%x+):(%x+)")
-      if lport and tonumber(lport, 16) == local_port then
+      local lport, state, timer, when = line:match("^%s*%d+: %x+:(%x+) %x+:%x+ (%x+) %x+:%x+ (%x+):(%x+)")
+      -- Established (01): an older socket of the port may linger in TIME_WAIT.
+      if lport and tonumber(lport, 16) == local_port and state == "01" then
         return timer == "02" and tonumber(when, 16) or 0
       end
     end

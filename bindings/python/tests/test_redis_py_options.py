@@ -124,7 +124,8 @@ def _keepalive_timer(client: Any) -> int:
     with open("/proc/net/tcp") as table:
         for line in table.readlines()[1:]:
             fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+            # Established (01): an older socket of the port may linger in TIME_WAIT.
+            if int(fields[1].rsplit(":", 1)[1], 16) == local_port and fields[3] == "01":
                 timer, remaining = fields[5].split(":")
                 return int(remaining, 16) if timer == "02" else 0
     raise AssertionError(f"no socket on local port {local_port}")

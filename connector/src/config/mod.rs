@@ -442,12 +442,24 @@ impl Config {
         }
     }
 
-    /// Probes TCP connections kept quiet (see [`Keepalive`]); `None`: no
-    /// probes. Default [`DEFAULT_KEEPALIVE`].
+    /// Probes TCP connections kept quiet (see [`Keepalive`]; idle and
+    /// interval in whole seconds, at least 1); `None`: no probes. Default
+    /// [`DEFAULT_KEEPALIVE`].
     pub fn keepalive(self, keepalive: Option<Keepalive>) -> Result<Self, ConfigError> {
         if let Some(k) = &keepalive {
-            positive("keepalive idle", k.idle)?;
-            positive("keepalive interval", k.interval)?;
+            // The socket option counts whole seconds.
+            for (field, time) in [
+                ("keepalive idle", k.idle),
+                ("keepalive interval", k.interval),
+            ] {
+                if time < Duration::from_secs(1) {
+                    return Err(ConfigError::invalid(
+                        field,
+                        "at least 1 s",
+                        format!("{time:?}"),
+                    ));
+                }
+            }
             if k.count == 0 {
                 return Err(ConfigError::invalid("keepalive count", "at least 1", 0));
             }

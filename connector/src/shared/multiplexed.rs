@@ -444,8 +444,12 @@ fn unasked(endpoint: &str) -> Error {
     }
 }
 
-/// Writes `out` within `limit`: a write that does not end by then (a peer
-/// that reads nothing: its window shut) fails the connection.
+/// How much of a write must go within the silence bound: a peer that
+/// takes less (its window shut) fails the connection; one slow but moving
+/// does not.
+const WRITE_PIECE: usize = 64 * 1024;
+
+/// Writes `out`, each [`WRITE_PIECE`] of it within `limit`.
 async fn write_within(
     connection: &mut Connection,
     out: &[u8],
@@ -454,14 +458,17 @@ async fn write_within(
     let Some(after) = limit else {
         return connection.write_requests(out).await;
     };
-    let endpoint = connection.endpoint().to_owned();
-    tokio::time::timeout(after, connection.write_requests(out))
-        .await
-        .unwrap_or(Err(Error::Timeout {
-            phase: Phase::Send,
-            endpoint,
-            after,
-        }))
+    for piece in out.chunks(WRITE_PIECE) {
+        let endpoint = connection.endpoint().to_owned();
+        tokio::time::timeout(after, connection.write_requests(piece))
+            .await
+            .unwrap_or(Err(Error::Timeout {
+                phase: Phase::Send,
+                endpoint,
+                after,
+            }))?;
+    }
+    Ok(())
 }
 
 /// Hands `frame` to the request it answers (a push answers none).

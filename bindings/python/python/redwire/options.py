@@ -127,6 +127,8 @@ def _keepalive(options: Dict[str, Any]) -> None:
         raise ConfigError(f"option socket_keepalive_options: a dict of socket options, not {settings!r}")
     chosen = dict(_KEEPALIVE)
     for key, value in settings.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"option socket_keepalive_options: {key!r} takes a non-negative number, not {value!r}")
         if key in _KEEPALIVE_KEYS:
             chosen[_KEEPALIVE_KEYS[key]] = value
         elif key == getattr(socket, "TCP_USER_TIMEOUT", None):
