@@ -136,8 +136,7 @@ const WAIT_ALONE: &str = "WAIT counts the writes made before it on its own conne
 /// nor leaves state on its connection, and it is not about the object's
 /// own connection (`CLIENT ID`, … name the connection that answers; `WAIT`
 /// and `WAITAOF` count the writes before them on theirs).
-fn goes_shared(args: &impl Args) -> bool {
-    let [name, sub] = first_words(args);
+fn goes_shared(args: &impl Args, [name, sub]: &[Vec<u8>; 2]) -> bool {
     Effects::of(args).shares()
         && !matches!(name.as_slice(), b"CLIENT" | b"WAIT" | b"WAITAOF")
         // Debugging mode is per connection.
@@ -208,8 +207,9 @@ impl Sharing {
         spin: Duration,
         timeout: Option<Duration>,
     ) -> Result<Outcome> {
-        if !goes_shared(args) {
-            let wait = matches!(first_words(args)[0].as_slice(), b"WAIT" | b"WAITAOF");
+        let words = first_words(args);
+        if !goes_shared(args, &words) {
+            let wait = matches!(words[0].as_slice(), b"WAIT" | b"WAITAOF");
             if wait && self.went.get() {
                 return convert::failure(lua, WAIT_ALONE).map(Outcome::Refused);
             }

@@ -459,14 +459,15 @@ async fn write_within(
         return connection.write_requests(out).await;
     };
     for piece in out.chunks(WRITE_PIECE) {
-        let endpoint = connection.endpoint().to_owned();
-        tokio::time::timeout(after, connection.write_requests(piece))
-            .await
-            .unwrap_or(Err(Error::Timeout {
+        let Ok(written) = tokio::time::timeout(after, connection.write_requests(piece)).await
+        else {
+            return Err(Error::Timeout {
                 phase: Phase::Send,
-                endpoint,
+                endpoint: connection.endpoint().to_owned(),
                 after,
-            }))?;
+            });
+        };
+        written?;
     }
     Ok(())
 }
