@@ -1149,6 +1149,47 @@ async fn a_subscriber_not_read_drops_past_its_buffer_and_says_how_many() {
 }
 
 #[tokio::test]
+async fn a_subscriber_with_a_full_buffer_still_says_its_connection_was_lost() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe("flood").await.unwrap();
+    let sent = redwire::SUBSCRIBER_BUFFER + 10;
+    let mut pipeline = Pipeline::new();
+    for i in 0..sent {
+        pipeline.publish("flood", i);
+    }
+    pipeline.query::<Vec<i64>>(&client).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The buffer is full when the connection is lost.
+    let killed: i64 = client
+        .query(("CLIENT", "KILL", "TYPE", "pubsub"))
+        .await
+        .unwrap();
+    assert_eq!(killed, 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (mut received, mut dropped, mut losses) = (0, 0, 0);
+    while received + dropped < sent as u64 || losses == 0 {
+        match tokio::time::timeout(Duration::from_secs(5), subscriber.next())
+            .await
+            .unwrap_or_else(|_| panic!("{received} received, {dropped} dropped, {losses} losses"))
+        {
+            Some(Ok(_)) => received += 1,
+            Some(Err(Error::Lagged { dropped: n, .. })) => dropped += n,
+            Some(Err(e)) => {
+                assert!(!e.keeps_connection(), "{e}");
+                losses += 1;
+            }
+            None => panic!("the stream ended"),
+        }
+    }
+    assert_eq!((received + dropped, losses), (sent as u64, 1));
+}
+
+#[tokio::test]
 async fn a_request_surely_not_sent_rides_out_a_restart_and_none_is_sent_twice() {
     let mut server = Server::start(ServerOptions::default()).unwrap();
     let url = format!("redis://127.0.0.1:{}", server.port());

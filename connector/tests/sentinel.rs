@@ -471,6 +471,39 @@ async fn the_watcher_moves_to_another_sentinel_when_it_loses_one() {
     assert_ne!(port, old_master);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watcher_leaves_a_sentinel_that_went_silent() {
+    let set = SentinelSet::start().unwrap();
+    let pool = Connector::new(dsn(&set, "mymaster", "m", "&peer_timeout=500"))
+        .pool(PoolConfig::default())
+        .unwrap();
+    drop(pool.get().await.unwrap());
+    let first = set.sentinels[0].port();
+    assert!(
+        within(Duration::from_secs(5), || has_subscriber(&set, first))
+            .await
+            .is_some(),
+        "the watcher never subscribed on the first sentinel"
+    );
+    // Stopped, its socket open: the watcher hears nothing, not even a close.
+    let _paused = set.sentinels[0].pause(Duration::from_secs(30)).unwrap();
+    let others: Vec<u16> = set.sentinels[1..].iter().map(Server::port).collect();
+    let moved = within(Duration::from_secs(10), || async {
+        has_subscriber(&set, others[0]).await || has_subscriber(&set, others[1]).await
+    })
+    .await;
+    let moved = moved.expect("the watcher stayed with a silent sentinel");
+    // Quiet for the peer timeout, then a PING unanswered as long: 1 to 3 s.
+    assert!(moved < Duration::from_secs(4), "{moved:?}");
+    let auth = sentinel_auth(&set);
+    admin(others[0], &auth, &["SENTINEL", "FAILOVER", "mymaster"]).await;
+    let noticed = within(Duration::from_secs(10), || async {
+        pool.stats().invalidations >= 1
+    })
+    .await;
+    assert!(noticed.is_some(), "the failover was not noticed");
+}
+
 /// A pool whose sentinel is `127.0.0.1:port`, with its failover watcher.
 fn watched_pool(port: u16) -> redwire::Pool {
     let config: Config = format!("sentinel://mymaster:m?sentinels=127.0.0.1:{port}")

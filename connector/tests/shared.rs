@@ -34,16 +34,6 @@ async fn accepted(observer: &mut Connection) -> u64 {
         .unwrap()
 }
 
-/// Sends the server's process a signal (`-STOP`: it stops answering,
-/// its sockets open; `-CONT`).
-fn signal(server: &Server, name: &str) {
-    let status = std::process::Command::new("kill")
-        .args([name, &server.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_callers_share_one_connection_without_crossed_replies() {
     let server = Server::start(ServerOptions::default()).unwrap();
@@ -244,7 +234,7 @@ async fn a_full_queue_refuses_submits_and_makes_async_callers_wait() {
     shared.cmd(&["PING"]).await.unwrap();
     // The server stops answering (its process stopped, its sockets open):
     // requests pile up.
-    signal(&server, "-STOP");
+    let paused = server.pause(Duration::from_secs(60)).unwrap();
     let (sent, received) = std::sync::mpsc::channel::<Result<Frame, Error>>();
     let extra = 10;
     for i in 0..redwire::MAX_QUEUED + extra {
@@ -264,7 +254,7 @@ async fn a_full_queue_refuses_submits_and_makes_async_callers_wait() {
         let shared = shared.clone();
         async move { shared.cmd(&("ECHO", "late")).await }
     });
-    signal(&server, "-CONT");
+    drop(paused);
     // Every queued request is answered once the server is back.
     let answered: Vec<_> = (0..redwire::MAX_QUEUED)
         .map(|_| received.recv_timeout(Duration::from_secs(10)).unwrap())
@@ -282,7 +272,7 @@ async fn a_caller_giving_up_lets_go_only_a_connection_that_read_nothing_since() 
     shared.cmd(&["PING"]).await.unwrap();
     let before = accepted(&mut observer).await;
     // A request is due on a server that stopped answering.
-    signal(&server, "-STOP");
+    let paused = server.pause(Duration::from_secs(60)).unwrap();
     let due = tokio::spawn({
         let shared = shared.clone();
         async move { shared.cmd(&("ECHO", "due")).await }
@@ -290,7 +280,7 @@ async fn a_caller_giving_up_lets_go_only_a_connection_that_read_nothing_since() 
     tokio::time::sleep(redwire::STALLED_AFTER + Duration::from_millis(100)).await;
     // It answered (the PING) after the request given up was made: kept.
     shared.close_if_stalled(given_up);
-    signal(&server, "-CONT");
+    drop(paused);
     assert_eq!(due.await.unwrap().unwrap().as_bytes(), Some(&b"due"[..]));
     shared.cmd(&["PING"]).await.unwrap();
     assert_eq!(
@@ -304,7 +294,7 @@ async fn a_caller_giving_up_lets_go_only_a_connection_that_read_nothing_since() 
     // connection, and those due still get their replies, on the connection
     // let go.
     tokio::time::sleep(redwire::STALLED_AFTER).await;
-    signal(&server, "-STOP");
+    let paused = server.pause(Duration::from_secs(60)).unwrap();
     let client_id = |shared: &SharedConnection| {
         let shared = shared.clone();
         tokio::spawn(async move { shared.cmd(&("CLIENT", "ID")).await.unwrap() })
@@ -316,7 +306,7 @@ async fn a_caller_giving_up_lets_go_only_a_connection_that_read_nothing_since() 
     tokio::time::sleep(redwire::STALLED_AFTER).await;
     shared.close_if_stalled(std::time::Instant::now());
     let after = client_id(&shared);
-    signal(&server, "-CONT");
+    drop(paused);
     let (due, also_due, after) = (
         due.await.unwrap(),
         also_due.await.unwrap(),

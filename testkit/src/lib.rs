@@ -28,5 +28,5 @@ mod tls;
 pub use cluster::Cluster;
 pub use fault::{FaultProxy, MAX_FAULT};
 pub use sentinel::{SentinelSet, SetCredentials};
-pub use server::{AclUser, Server, ServerOptions, StartError};
+pub use server::{AclUser, Paused, Server, ServerOptions, StartError};
 pub use tls::TlsFiles;

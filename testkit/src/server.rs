@@ -2,11 +2,14 @@
 
 use std::fmt;
 use std::io::Write as _;
+use std::marker::PhantomData;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::fault::MAX_FAULT;
 use crate::tls::TlsFiles;
 
 /// How long a server may take to say it is ready.
@@ -283,6 +286,36 @@ impl Server {
         self.kill();
     }
 
+    /// Stops the server's process (`SIGSTOP`) without killing it: its
+    /// sockets stay open and its kernel still accepts connections and
+    /// acknowledges bytes, but nothing is answered, as a peer gone silent.
+    /// It goes on (`SIGCONT`) when the returned [`Paused`] is dropped or
+    /// after `at_most` (capped at [`MAX_FAULT`]), whichever comes first.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &redwire_testkit::Server) -> std::io::Result<()> {
+    /// let paused = server.pause(std::time::Duration::from_secs(10))?;
+    /// // ... the server answers nothing here ...
+    /// drop(paused); // it answers again
+    /// # Ok(()) }
+    /// ```
+    pub fn pause(&self, at_most: Duration) -> std::io::Result<Paused<'_>> {
+        signal(self.pid(), "-STOP")?;
+        let (resume, resumed) = mpsc::channel::<()>();
+        let pid = self.pid();
+        let at_most = at_most.min(MAX_FAULT);
+        let thread = std::thread::spawn(move || {
+            // A message or a hang-up: resume now; else at the bound.
+            let _ = resumed.recv_timeout(at_most);
+            let _ = signal(pid, "-CONT");
+        });
+        Ok(Paused {
+            resume: Some(resume),
+            thread: Some(thread),
+            _server: PhantomData,
+        })
+    }
+
     /// Kills the server and starts it again on the same port, with the same
     /// options and certificates (its data is not kept).
     pub fn restart(&mut self) -> Result<(), StartError> {
@@ -298,6 +331,38 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         self.killed = true;
+    }
+}
+
+/// A server stopped by [`Server::pause`]; it goes on when this is dropped.
+#[derive(Debug)]
+pub struct Paused<'a> {
+    resume: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// The server outlives its pause: the pid signalled is still its own.
+    _server: PhantomData<&'a Server>,
+}
+
+impl Drop for Paused<'_> {
+    fn drop(&mut self) {
+        drop(self.resume.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Sends `name` (`-STOP`, `-CONT`) to our own child `pid`.
+fn signal(pid: u32, name: &str) -> std::io::Result<()> {
+    let status = Command::new("kill")
+        .args([name, &pid.to_string()])
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "kill {name} {pid}: {status}"
+        )))
     }
 }
 

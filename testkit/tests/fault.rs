@@ -164,3 +164,51 @@ fn connections_are_let_go_when_their_client_leaves() {
     }
     assert_eq!(proxy.accepted(), 20);
 }
+
+#[test]
+fn a_paused_server_answers_nothing_until_it_goes_on() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    assert_eq!(ask(&mut stream, "PING", 7).unwrap(), b"+PONG\r\n");
+    let paused = server.pause(Duration::from_secs(30)).unwrap();
+    // Its kernel still accepts connections; nothing is answered.
+    let mut other = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    other
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    for stream in [&mut stream, &mut other] {
+        let e = ask(stream, "PING", 7).unwrap_err();
+        assert!(
+            matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+            "{e}"
+        );
+    }
+    drop(paused);
+    // What was sent meanwhile is answered now.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reply = [0u8; 7];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"+PONG\r\n");
+}
+
+#[test]
+fn a_pause_ends_by_itself_at_its_bound() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let _paused = server.pause(Duration::from_millis(300)).unwrap();
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(ask(&mut stream, "PING", 7).unwrap(), b"+PONG\r\n");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}

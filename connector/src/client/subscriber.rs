@@ -59,7 +59,9 @@ impl Message {
 /// - [`subscribe`](Self::subscribe), [`psubscribe`](Self::psubscribe) and
 ///   [`ssubscribe`](Self::ssubscribe) return once the server confirmed
 ///   every name: what is published after that reaches the stream.
-/// - When its connection is lost, the stream yields that error once, then
+/// - When its connection is lost, the stream yields that error once (when
+///   the buffer is full, as soon as the reader made room, before the count
+///   of messages dropped), then
 ///   the subscriber connects again (through the sentinels for a sentinel
 ///   configuration: after a failover, to the new master), with a backoff
 ///   from 10 ms to 1 s, and subscribes to everything again. Messages
@@ -467,7 +469,7 @@ async fn run(
     sender: mpsc::Sender<Result<Message, Error>>,
 ) {
     let mut pending: VecDeque<Pending> = VecDeque::new();
-    let mut dropped = 0u64;
+    let mut unsaid = Unsaid::default();
     loop {
         let lost = tokio::select! {
             control = controls.recv() => {
@@ -499,12 +501,11 @@ async fn run(
                     }
                 }
             }
-            // Room again after messages were dropped: say so at once, not
-            // only when the next message comes.
-            room = sender.reserve(), if dropped > 0 => {
-                if let Ok(room) = room {
-                    room.send(Err(lagged(dropped)));
-                    dropped = 0;
+            // Room again after messages were dropped or an error found
+            // no room: say so at once, not only when the next message comes.
+            room = sender.reserve(), if unsaid.any() => {
+                if let (Ok(room), Some(notice)) = (room, unsaid.next()) {
+                    room.send(Err(notice));
                 }
                 None
             }
@@ -518,29 +519,28 @@ async fn run(
                             waiting.answer(&Err(refused));
                         }
                         // Refused with nobody waiting: the reader hears it.
-                        None => deliver(&sender, &mut dropped, Err(refused)),
+                        None => unsaid.deliver(&sender, Err(refused)),
                     }
                     None
                 }
                 Ok(frame) => {
                     match read(frame) {
-                        Read::Message(message) => deliver(&sender, &mut dropped, Ok(message)),
+                        Read::Message(message) => unsaid.deliver(&sender, Ok(message)),
                         Read::Confirmation(kind) => confirmed(&mut pending, &kind),
                         Read::Other => {}
                     }
                     None
                 }
                 Err(e) if e.keeps_connection() => {
-                    deliver(&sender, &mut dropped, Err(e));
+                    unsaid.deliver(&sender, Err(e));
                     None
                 }
                 Err(e) => Some(e),
             },
         };
         if let Some(loss) = lost {
-            deliver(&sender, &mut dropped, Err(loss));
-            connection =
-                reconnect(&connection, &connect, &mut pending, &sender, &mut dropped).await;
+            unsaid.deliver(&sender, Err(loss));
+            connection = reconnect(&connection, &connect, &mut pending, &sender, &mut unsaid).await;
         }
         if sender.is_closed() {
             return;
@@ -562,22 +562,55 @@ fn confirmed(pending: &mut VecDeque<Pending>, kind: &[u8]) {
     }
 }
 
-/// Hands `item` to the reader, or drops it when the buffer is full
-/// (counted, and said with [`Error::Lagged`] before the next item).
-fn deliver(
-    sender: &mpsc::Sender<Result<Message, Error>>,
-    dropped: &mut u64,
-    item: Result<Message, Error>,
-) {
-    if *dropped > 0 {
-        if sender.try_send(Err(lagged(*dropped))).is_err() {
-            *dropped += 1;
-            return;
-        }
-        *dropped = 0;
+/// What the reader was not told yet for want of room: how many messages
+/// were dropped, and the first error (a lost connection, a failed
+/// reconnect) that found the buffer full. An error is never dropped in
+/// silence: it is said as soon as there is room, before the count.
+#[derive(Default)]
+struct Unsaid {
+    dropped: u64,
+    error: Option<Error>,
+}
+
+impl Unsaid {
+    fn any(&self) -> bool {
+        self.dropped > 0 || self.error.is_some()
     }
-    if sender.try_send(item).is_err() {
-        *dropped += 1;
+
+    /// The next notice to give the reader, taken from what is unsaid.
+    fn next(&mut self) -> Option<Error> {
+        self.error
+            .take()
+            .or_else(|| (self.dropped > 0).then(|| lagged(std::mem::take(&mut self.dropped))))
+    }
+
+    /// Keeps `item`, which found no room: a message (or an error while
+    /// another is unsaid) is counted as dropped.
+    fn keep(&mut self, item: Result<Message, Error>) {
+        match item {
+            Err(Error::Lagged { dropped, .. }) => self.dropped += dropped,
+            Err(e) if self.error.is_none() => self.error = Some(e),
+            _ => self.dropped += 1,
+        }
+    }
+
+    /// Hands `item` to the reader after what is unsaid, or keeps it when
+    /// the buffer is full.
+    fn deliver(
+        &mut self,
+        sender: &mpsc::Sender<Result<Message, Error>>,
+        item: Result<Message, Error>,
+    ) {
+        while let Some(notice) = self.next() {
+            if let Err(full) = sender.try_send(Err(notice)) {
+                self.keep(full.into_inner());
+                self.keep(item);
+                return;
+            }
+        }
+        if let Err(full) = sender.try_send(item) {
+            self.keep(full.into_inner());
+        }
     }
 }
 
@@ -600,7 +633,7 @@ async fn reconnect(
     connect: &Connect,
     pending: &mut VecDeque<Pending>,
     sender: &mpsc::Sender<Result<Message, Error>>,
-    dropped: &mut u64,
+    unsaid: &mut Unsaid,
 ) -> Connection {
     let again = lost.resubscriptions();
     let mut callers: Vec<(Vec<u8>, Done)> = pending
@@ -615,7 +648,7 @@ async fn reconnect(
             Ok(connection) => connection,
             Err(e) => {
                 if attempt == 1 {
-                    deliver(sender, dropped, Err(e));
+                    unsaid.deliver(sender, Err(e));
                 }
                 continue;
             }

@@ -8,9 +8,9 @@ use redwire_resp::Frame;
 use redwire_sentinel::{Address, Ask, SentinelError, Sentinels};
 
 use crate::backoff::Backoff;
-use crate::config::{Config, Endpoint, Protocol, Role, Sentinel};
+use crate::config::{Config, Endpoint, Protocol, Role, Sentinel, DEFAULT_CONNECT_TIMEOUT};
 use crate::connection::Connection;
-use crate::error::Error;
+use crate::error::{Error, Phase};
 
 /// The sentinel-side settings of a connection: its address, the sentinel
 /// credentials, and the data node's connect timeout and dead-peer
@@ -124,21 +124,49 @@ pub(crate) async fn watch(
         let Ok(mut connection) = Connection::connect(&watch_config).await else {
             continue;
         };
-        if connection
-            .cmd(&("SUBSCRIBE", "+switch-master"))
+        let endpoint = connection.endpoint().to_owned();
+        let subscribe = connection.cmd(&("SUBSCRIBE", "+switch-master"));
+        if within_connect_timeout(&config, endpoint, subscribe)
             .await
             .is_err()
         {
             continue;
         }
+        // A sentinel quiet for the peer timeout is sent a `PING`; one that
+        // answers nothing for as long again is left for the next (it may
+        // be stopped with its socket open: keepalive would never tell).
+        let (mut heard, mut pinged) = (Instant::now(), None::<Instant>);
         loop {
             // A bounded wait, so a gone pool is noticed; `read` is cancel-safe.
             match tokio::time::timeout(Duration::from_secs(1), connection.read()).await {
                 Err(_) if invalidator.is_gone() => return,
-                // A quiet second: the subscription holds.
-                Err(_) => failures = 0,
+                Err(_) => {
+                    // A quiet second: the subscription holds.
+                    failures = 0;
+                    let Some(silence) = config.get_peer_timeout() else {
+                        continue;
+                    };
+                    match pinged {
+                        Some(at) if at.elapsed() >= silence => {
+                            tracing::debug!(sentinel = %address, "a silent sentinel: watching through the next");
+                            failures = 1;
+                            break;
+                        }
+                        None if heard.elapsed() >= silence => {
+                            if connection.send_subscription(&["PING"]).await.is_err() {
+                                break;
+                            }
+                            pinged = Some(Instant::now());
+                        }
+                        _ => {}
+                    }
+                }
                 Ok(Err(_)) => break,
-                Ok(Ok(Frame::Array(message) | Frame::Push(message))) => {
+                Ok(Ok(frame)) => {
+                    (heard, pinged) = (Instant::now(), None);
+                    let (Frame::Array(message) | Frame::Push(message)) = frame else {
+                        continue;
+                    };
                     let payload = message.get(2).and_then(Frame::as_bytes).unwrap_or_default();
                     if payload.starts_with(prefix.as_bytes()) {
                         tracing::debug!(master = %sentinel.master_name, "switch-master: invalidating the pool");
@@ -148,11 +176,26 @@ pub(crate) async fn watch(
                         }
                     }
                 }
-                // Another kind of message.
-                Ok(Ok(_)) => {}
             }
         }
     }
+}
+
+/// Runs `step` of connecting to `endpoint` within `config`'s connect
+/// timeout.
+async fn within_connect_timeout<T>(
+    config: &Config,
+    endpoint: String,
+    step: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let after = config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    tokio::time::timeout(after, step)
+        .await
+        .unwrap_or(Err(Error::Timeout {
+            phase: Phase::Handshake,
+            endpoint,
+            after,
+        }))
 }
 
 /// Asks sentinels with their own credentials, within the connect timeout.
@@ -248,7 +291,15 @@ async fn connect_to(
         port: address.port,
     };
     let mut connection = Connection::connect(&data).await?;
-    let role = connection.cmd(&["ROLE"]).await?;
+    // Part of connecting: a server that accepts and answers nothing (a
+    // stopped process, whose kernel still accepts) fails within the
+    // connect timeout, not never.
+    let role = within_connect_timeout(
+        config,
+        connection.endpoint().to_owned(),
+        connection.cmd(&["ROLE"]),
+    )
+    .await?;
     let actual = match &role {
         Frame::Array(items) | Frame::Push(items) => {
             items.first().and_then(Frame::as_bytes).unwrap_or_default()
