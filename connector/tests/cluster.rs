@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redwire::{key_slot, ClientOptions, Cluster, Config, Connection, Error, Frame, Pipeline};
+use redwire::{
+    key_slot, ClientOptions, Cluster, Commands, Config, Connection, Error, Frame, Pipeline,
+};
 use redwire_testkit::{Cluster as TestCluster, Server};
 
 async fn client(cluster: &TestCluster) -> Cluster {
@@ -759,4 +761,193 @@ async fn a_scan_survives_the_failover_of_the_master_it_walks() {
         "{} keys missed: {missing:?}",
         missing.len()
     );
+}
+
+/// Drill 6's load: `tasks` tasks `SET`ting `keys` until `stop`; each
+/// gives how many succeeded and its failures.
+fn drill_6_load(
+    client: &Arc<redwire::Client>,
+    keys: &[String],
+    tasks: usize,
+    stop: &Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<(u64, Vec<Error>)>> {
+    (0..tasks)
+        .map(|task| {
+            let (client, stop, keys) = (client.clone(), stop.clone(), keys.to_vec());
+            tokio::spawn(async move {
+                let (mut ok, mut failures) = (0u64, Vec::new());
+                let mut n = task;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match client.set::<()>(&keys[n % keys.len()], n).await {
+                        Ok(()) => ok += 1,
+                        Err(e) => failures.push(e),
+                    }
+                    n += tasks;
+                }
+                (ok, failures)
+            })
+        })
+        .collect()
+}
+
+/// Of `keys`, those the master at `port` serves, and the others.
+async fn served_by_port(port: u16, keys: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let mut master = node(port).await;
+    let (mut served, mut others) = (Vec::new(), Vec::new());
+    for key in keys {
+        // A master serves the key's slot when it answers a read of it.
+        if master.cmd(&["EXISTS", &key]).await.is_ok() {
+            served.push(key);
+        } else {
+            others.push(key);
+        }
+    }
+    (served, others)
+}
+
+/// Drill 6, stale topology: the first seed is a replica since removed; a
+/// third master stops answering (its sockets open; for 1.5 s, under the
+/// cluster's node timeout) while 100 slots move between the other two under
+/// load. The moving keys' requests follow `MOVED`s and `ASK`s to the end
+/// (no redirection loop, none failed); the topology is read at most once a
+/// second after `MOVED`s and every 100 ms while the silent master's keys
+/// cannot be reached (counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_seeds_and_moved_storms_while_a_master_is_silent() {
+    let mut cluster = TestCluster::start().unwrap();
+    let masters = masters(&cluster).await;
+    let (silent, from, to) = (masters[0], masters[1], masters[2]);
+    // A replica of another master taken out: the seed naming it is stale.
+    let mut removed = None;
+    for server in &mut cluster.nodes {
+        let info = node(server.port())
+            .await
+            .cmd(&["INFO", "replication"])
+            .await
+            .unwrap();
+        if text(&info).contains(&format!("master_port:{to}")) {
+            removed = Some(server.port());
+            server.kill_process();
+        }
+    }
+    let url = format!(
+        "redis+cluster://127.0.0.1:{},127.0.0.1:{from}?peer_timeout=500&connect_timeout=500",
+        removed.unwrap(),
+    );
+    let client = Arc::new(redwire::Client::connect(url.as_str()).await.unwrap());
+    let (stuck, moving) =
+        served_by_port(silent, (0..2000).map(|i| format!("d6:{i}")).collect()).await;
+    let (on_from, _) = served_by_port(from, moving.clone()).await;
+    let slots: std::collections::BTreeSet<u16> = on_from
+        .iter()
+        .map(|k| key_slot(k.as_bytes()))
+        .take(100)
+        .collect();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let moving_tasks = drill_6_load(&client, &moving, 20, &stop);
+    let stuck_tasks = drill_6_load(&client, &stuck, 5, &stop);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let silent_node = cluster.nodes.iter().find(|n| n.port() == silent).unwrap();
+    let before = client.stats();
+    let started = Instant::now();
+    let paused = silent_node.pause(Duration::from_millis(1500)).unwrap();
+    // By hand, slot by slot, as a reshard does (redis-cli would wait for
+    // the silent node).
+    let ids = (node_id(from).await, node_id(to).await);
+    let (mut source, mut target) = (node(from).await, node(to).await);
+    for &slot in &slots {
+        migrate(&mut source, &mut target, slot, (&ids.0, &ids.1), to).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The silent master answers again after its 1.5 s; the load goes on.
+    tokio::time::sleep(Duration::from_millis(2500).saturating_sub(started.elapsed())).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let took = started.elapsed();
+    let after = client.stats();
+    drop(paused);
+    let (mut moved_ok, mut stuck_failed) = (0, 0);
+    for task in moving_tasks {
+        let (ok, failures) = task.await.unwrap();
+        assert!(failures.is_empty(), "{failures:?}");
+        moved_ok += ok;
+    }
+    for task in stuck_tasks {
+        let (_, failures) = task.await.unwrap();
+        assert!(failures.iter().all(Error::is_timeout), "{failures:?}");
+        stuck_failed += failures.len();
+    }
+    let refreshes = after.topology_refreshes - before.topology_refreshes;
+    let redirections = after.redirections - before.redirections;
+    println!(
+        "drill 6 (Rust): {} slots moved in {:.1} s with a master silent for 1.5 s: {moved_ok} \
+         writes to the moving keys, none failed, {redirections} redirections followed; \
+         {stuck_failed} writes to the silent master's keys timed out; {refreshes} topology reads",
+        slots.len(),
+        took.as_secs_f64(),
+    );
+    let bound = took.as_millis() / 100 + u128::from(took.as_secs()) + 5;
+    assert!(
+        u128::from(refreshes) <= bound,
+        "{refreshes} reads in {took:?}"
+    );
+    assert!(
+        redirections >= slots.len() as u64,
+        "{redirections} redirections"
+    );
+}
+
+/// Moves `slot` from `source` to `target` (`ids`: theirs), as a reshard
+/// does: importing and migrating, its keys migrated, then both told the
+/// new owner (the others learn it from them).
+async fn migrate(
+    source: &mut Connection,
+    target: &mut Connection,
+    slot: u16,
+    ids: (&str, &str),
+    to: u16,
+) {
+    let (from_id, to_id) = ids;
+    target
+        .cmd(&("CLUSTER", "SETSLOT", slot, "IMPORTING", from_id))
+        .await
+        .unwrap();
+    source
+        .cmd(&("CLUSTER", "SETSLOT", slot, "MIGRATING", to_id))
+        .await
+        .unwrap();
+    loop {
+        let keys = source
+            .cmd(&("CLUSTER", "GETKEYSINSLOT", slot, 100))
+            .await
+            .unwrap();
+        let Frame::Array(keys) = keys else {
+            panic!("GETKEYSINSLOT")
+        };
+        if keys.is_empty() {
+            break;
+        }
+        let keys: Vec<&[u8]> = keys.iter().filter_map(Frame::as_bytes).collect();
+        source
+            .cmd(&(
+                "MIGRATE",
+                "127.0.0.1",
+                to,
+                "",
+                0,
+                5000,
+                "REPLACE",
+                "KEYS",
+                keys,
+            ))
+            .await
+            .unwrap();
+    }
+    target
+        .cmd(&("CLUSTER", "SETSLOT", slot, "NODE", to_id))
+        .await
+        .unwrap();
+    source
+        .cmd(&("CLUSTER", "SETSLOT", slot, "NODE", to_id))
+        .await
+        .unwrap();
 }

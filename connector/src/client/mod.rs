@@ -271,7 +271,8 @@ impl Client {
     }
 
     /// Its counters now: requests, failures, requests under way, shared
-    /// connections started, redirections, and its pools' counters.
+    /// connections started, redirections, topology reads, and its pools'
+    /// counters.
     pub fn stats(&self) -> ClientStats {
         let mut stats = self.counters.read();
         match &self.topology {
@@ -282,6 +283,7 @@ impl Client {
             Topology::Cluster(lazy) => {
                 if let Some(cluster) = lazy.cluster.get() {
                     stats.redirections = cluster.redirections();
+                    stats.topology_refreshes = cluster.refreshes();
                     cluster.each_node(|pool, shared| {
                         stats.shared_connections += shared.connections_started();
                         stats.add_pool(&pool.stats());

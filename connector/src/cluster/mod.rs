@@ -110,6 +110,8 @@ struct Inner {
     next: AtomicUsize,
     /// `MOVED` and `ASK` redirections followed.
     redirections: std::sync::atomic::AtomicU64,
+    /// Topology reads begun (a throttled request to refresh is none).
+    refreshes: std::sync::atomic::AtomicU64,
     /// Scripts by name: (source, SHA1).
     scripts: Mutex<HashMap<String, (String, String)>>,
 }
@@ -180,6 +182,7 @@ impl Cluster {
                 refresh_scheduled: AtomicBool::new(false),
                 next: AtomicUsize::new(0),
                 redirections: std::sync::atomic::AtomicU64::new(0),
+                refreshes: std::sync::atomic::AtomicU64::new(0),
                 scripts: Mutex::new(HashMap::new()),
             }),
         };
@@ -269,6 +272,12 @@ impl Cluster {
         self.inner.redirections.load(Ordering::Relaxed)
     }
 
+    /// How many times it read the topology (at most once a second after
+    /// `MOVED`s, every 100 ms while a node cannot be reached).
+    pub fn refreshes(&self) -> u64 {
+        self.inner.refreshes.load(Ordering::Relaxed)
+    }
+
     /// Each node's pool and shared connection known now.
     pub(crate) fn each_node(&self, mut f: impl FnMut(&Pool, &SharedConnection)) {
         let nodes = self
@@ -295,6 +304,7 @@ impl Cluster {
         if refreshed.is_some_and(|at| at >= asked || at.elapsed() < fresh) {
             return Ok(());
         }
+        self.inner.refreshes.fetch_add(1, Ordering::Relaxed);
         let map = self.map();
         let mut candidates: Vec<Address> = Vec::new();
         let shards = map.shards();
