@@ -554,3 +554,74 @@ async fn a_silent_sentinel_master_is_left_for_the_new_one() {
     assert_eq!(s.collateral, 0, "{s:?}");
     assert!(s.written > 0, "{s:?}");
 }
+
+/// Drill 2 through a real partition (a server in a network namespace whose
+/// link is cut: packets dropped, no FIN, no RST). Requests due are failed
+/// at the peer timeout; a connection idle through the cut is ended by the
+/// kernel (keepalive and `TCP_USER_TIMEOUT`) so the request after the cut
+/// goes on a new one, where a client without them keeps a connection that
+/// only the luck of a healed link saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partitioned_server_is_noticed_by_the_peer_timeout_and_by_the_kernel() {
+    let _alone = MEASURING.lock().await;
+    if let Some(why) = redwire_testkit::Partitioned::unavailable() {
+        // CI runs as root; a contributor's run without it says so.
+        eprintln!("the partition drill did not run: {why}");
+        return;
+    }
+    let partitioned = redwire_testkit::Partitioned::start()
+        .expect("a server in a network namespace of its own (needs root and iproute2)");
+    let (host, port) = (partitioned.server.host(), partitioned.server.port());
+    let detecting = Client::connect(
+        format!("redis://{host}:{port}?peer_timeout=500&keepalive=1000,1000,1&user_timeout=2000")
+            .as_str(),
+    )
+    .await
+    .unwrap();
+    let blind =
+        Client::connect(format!("redis://{host}:{port}?keepalive=0&user_timeout=0").as_str())
+            .await
+            .unwrap();
+    detecting.set::<()>("k", "v").await.unwrap();
+    blind.get::<String>("k").await.unwrap();
+
+    // Requests due during the cut: each a timeout that may have been applied.
+    let cut = partitioned.cut(Duration::from_secs(10)).unwrap();
+    let started = Instant::now();
+    let results =
+        futures_util::future::join_all((0..50).map(|_| detecting.get::<String>("k"))).await;
+    let noticed = started.elapsed();
+    assert!(
+        noticed >= Duration::from_millis(500) && noticed < Duration::from_millis(1500),
+        "{noticed:?}"
+    );
+    for result in results {
+        let e = result.unwrap_err();
+        assert!(e.is_timeout() && e.may_have_been_applied(), "{e}");
+    }
+    drop(cut);
+    assert_eq!(detecting.get::<String>("k").await.unwrap(), "v");
+    let connections = detecting.stats().shared_connections;
+
+    // Idle through a cut longer than the user timeout: the kernel ends the
+    // detecting client's connection (no byte of ours acknowledged, no
+    // probe answered); the blind client's survives only because the link
+    // came back.
+    let cut = partitioned.cut(Duration::from_secs(10)).unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    drop(cut);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(detecting.get::<String>("k").await.unwrap(), "v");
+    assert_eq!(
+        detecting.stats().shared_connections,
+        connections + 1,
+        "the idle connection outlived the cut"
+    );
+    assert_eq!(blind.get::<String>("k").await.unwrap(), "v");
+    assert_eq!(blind.stats().shared_connections, 1);
+    println!(
+        "drill 2 (Rust, a real partition): 50 requests due noticed after {:.2} s (peer timeout 0.5 s); \
+         an idle connection ended by the kernel within a 4 s cut (keepalive 1 s/1 s/1, TCP_USER_TIMEOUT 2 s)",
+        noticed.as_secs_f64()
+    );
+}

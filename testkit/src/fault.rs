@@ -31,6 +31,41 @@ use std::time::{Duration, Instant};
 /// The longest a fault may be set for.
 pub const MAX_FAULT: Duration = Duration::from_secs(600);
 
+/// Undoes a fault when dropped, or by itself once its bound has passed
+/// (whichever comes first): a fault never outlives its test.
+#[derive(Debug)]
+pub(crate) struct Undo {
+    done: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Undo {
+    /// Runs `undo` when dropped or after `at_most` (capped at
+    /// [`MAX_FAULT`]).
+    pub(crate) fn after(at_most: Duration, undo: impl FnOnce() + Send + 'static) -> Self {
+        let (done, dropped) = mpsc::channel::<()>();
+        let at_most = at_most.min(MAX_FAULT);
+        let thread = std::thread::spawn(move || {
+            // A message or a hang-up: now; else at the bound.
+            let _ = dropped.recv_timeout(at_most);
+            undo();
+        });
+        Self {
+            done: Some(done),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// How long connecting upstream may take.
 const UPSTREAM_CONNECT: Duration = Duration::from_secs(5);
 

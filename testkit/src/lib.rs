@@ -15,11 +15,13 @@
 //!
 //! [`FaultProxy`] (and `redwire-testkit proxy`) puts faults between a
 //! client and a server: latency, stalls, resets, cut replies, throttling,
-//! blackholed connections.
+//! blackholed connections. [`Partitioned`] puts a server behind a real
+//! network partition (a namespace whose link is cut: no FIN, no RST).
 #![forbid(unsafe_code)]
 
 mod cluster;
 mod fault;
+mod partition;
 mod probe;
 mod sentinel;
 mod server;
@@ -27,6 +29,7 @@ mod tls;
 
 pub use cluster::Cluster;
 pub use fault::{FaultProxy, MAX_FAULT};
+pub use partition::{Cut, Partitioned};
 pub use sentinel::{SentinelSet, SetCredentials};
 pub use server::{AclUser, Paused, Server, ServerOptions, StartError};
 pub use tls::TlsFiles;

@@ -6,10 +6,9 @@ use std::marker::PhantomData;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::fault::MAX_FAULT;
+use crate::fault::Undo;
 use crate::tls::TlsFiles;
 
 /// How long a server may take to say it is ready.
@@ -55,6 +54,8 @@ pub struct ServerOptions {
     mode: Mode,
     args: Vec<(String, String)>,
     port: Option<u16>,
+    /// A network namespace to run in, and the address to listen on there.
+    netns: Option<(String, String)>,
 }
 
 impl ServerOptions {
@@ -130,6 +131,13 @@ impl ServerOptions {
     #[must_use]
     pub fn cluster_node(mut self) -> Self {
         self.mode = Mode::ClusterNode;
+        self
+    }
+
+    /// Runs in the network namespace `name` (made by
+    /// [`Partitioned`](crate::Partitioned)), listening on `address`.
+    pub(crate) fn in_netns(mut self, name: &str, address: &str) -> Self {
+        self.netns = Some((name.to_owned(), address.to_owned()));
         self
     }
 
@@ -233,9 +241,13 @@ impl Server {
         Err(StartError::Failed(last_failure))
     }
 
-    /// The loopback address the server listens on.
-    pub fn host(&self) -> &'static str {
-        "127.0.0.1"
+    /// The address the server listens on: loopback, or its network
+    /// namespace's address.
+    pub fn host(&self) -> &str {
+        self.options
+            .netns
+            .as_ref()
+            .map_or("127.0.0.1", |(_, address)| address)
     }
 
     /// The TCP port (the TLS port for a TLS server).
@@ -290,7 +302,7 @@ impl Server {
     /// sockets stay open and its kernel still accepts connections and
     /// acknowledges bytes, but nothing is answered, as a peer gone silent.
     /// It goes on (`SIGCONT`) when the returned [`Paused`] is dropped or
-    /// after `at_most` (capped at [`MAX_FAULT`]), whichever comes first.
+    /// after `at_most` (capped at [`MAX_FAULT`](crate::MAX_FAULT)), whichever comes first.
     ///
     /// ```no_run
     /// # fn demo(server: &redwire_testkit::Server) -> std::io::Result<()> {
@@ -301,17 +313,11 @@ impl Server {
     /// ```
     pub fn pause(&self, at_most: Duration) -> std::io::Result<Paused<'_>> {
         signal(self.pid(), "-STOP")?;
-        let (resume, resumed) = mpsc::channel::<()>();
         let pid = self.pid();
-        let at_most = at_most.min(MAX_FAULT);
-        let thread = std::thread::spawn(move || {
-            // A message or a hang-up: resume now; else at the bound.
-            let _ = resumed.recv_timeout(at_most);
-            let _ = signal(pid, "-CONT");
-        });
         Ok(Paused {
-            resume: Some(resume),
-            thread: Some(thread),
+            _resume: Undo::after(at_most, move || {
+                let _ = signal(pid, "-CONT");
+            }),
             _server: PhantomData,
         })
     }
@@ -337,19 +343,9 @@ impl Server {
 /// A server stopped by [`Server::pause`]; it goes on when this is dropped.
 #[derive(Debug)]
 pub struct Paused<'a> {
-    resume: Option<mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _resume: Undo,
     /// The server outlives its pause: the pid signalled is still its own.
     _server: PhantomData<&'a Server>,
-}
-
-impl Drop for Paused<'_> {
-    fn drop(&mut self) {
-        drop(self.resume.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 /// Sends `name` (`-STOP`, `-CONT`) to our own child `pid`.
@@ -403,7 +399,14 @@ fn spawn(
     drop(file);
 
     let binary = binary();
-    let mut command = Command::new(&binary);
+    let mut command = match &options.netns {
+        Some((name, _)) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", name]).arg(&binary);
+            command
+        }
+        None => Command::new(&binary),
+    };
     command.arg(&config);
     let sentinel = matches!(options.mode, Mode::Sentinel { .. });
     if sentinel {
@@ -452,7 +455,14 @@ fn config_lines(
 ) -> Vec<(String, String)> {
     let quoted = |value: &str| format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
     let mut lines = vec![
-        ("bind".to_owned(), "127.0.0.1 -::1".to_owned()),
+        (
+            "bind".to_owned(),
+            options
+                .netns
+                .as_ref()
+                .map_or("127.0.0.1 -::1", |(_, address)| address)
+                .to_owned(),
+        ),
         ("protected-mode".to_owned(), "no".to_owned()),
         ("save".to_owned(), quoted("")),
         ("appendonly".to_owned(), "no".to_owned()),

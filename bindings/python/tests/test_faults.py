@@ -5,7 +5,9 @@ clients, and left behind."""
 
 import asyncio
 import json
+import logging
 import subprocess
+import threading
 import time
 from typing import Any, Dict, Iterator
 
@@ -120,3 +122,134 @@ def test_drill_1_requests_cancelled_on_a_slow_link_never_get_another_callers_rep
         f"{outcome['answered']} answered, 0 wrong; 300 sync calls with an 8 ms timeout: "
         f"{timed_out} timed out, the rest and 100 calls after them right"
     )
+
+
+def test_drill_3_a_write_that_timed_out_is_reported_and_never_sent_twice(server: Dict[str, Any]) -> None:
+    """``DEBUG SLEEP`` past the socket timeout while ``INCR``s are sent, with
+    redis-py's ``retry_on_timeout=True``: each timed-out write raises
+    ``TimeoutError`` and is not sent again (it may have been applied: only
+    the caller knows whether twice is harmless); the counter is the number
+    of writes made."""
+    sleeper = redwire.Redis(host=server["host"], port=server["port"])
+    key = "faults:drill3"
+    sleeper.delete(key)
+    outcome = {"succeeded": 0, "timed_out": 0}
+
+    def count(results: Any) -> None:
+        for result in results:
+            if isinstance(result, redwire.exceptions.TimeoutError):
+                outcome["timed_out"] += 1
+            else:
+                assert isinstance(result, int), result
+                outcome["succeeded"] += 1
+
+    async def main() -> None:
+        client = redwire.asyncio.Redis(
+            host=server["host"], port=server["port"], socket_timeout=0.2, retry_on_timeout=True
+        )
+        for _ in range(5):
+            sleep = asyncio.get_running_loop().run_in_executor(None, sleeper.execute_command, "DEBUG", "SLEEP", "0.5")
+            await asyncio.sleep(0.05)
+            count(await asyncio.gather(*(client.incr(key) for _ in range(20)), return_exceptions=True))
+            await sleep
+            count([await client.incr(key)])
+        await client.aclose()
+
+    asyncio.run(main())
+    sync = redwire.Redis(host=server["host"], port=server["port"], socket_timeout=0.2, retry_on_timeout=True)
+    for _ in range(3):
+        sleep = threading.Thread(target=sleeper.execute_command, args=("DEBUG", "SLEEP", "0.5"))
+        sleep.start()
+        time.sleep(0.05)
+        try:
+            count([sync.incr(key)])
+        except redwire.exceptions.TimeoutError as e:
+            count([e])
+        sleep.join()
+    assert outcome["timed_out"] >= 100, outcome
+    counter = int(sleeper.get(key) or 0)
+    assert counter == outcome["succeeded"] + outcome["timed_out"], (counter, outcome)
+    print(
+        f"drill 3 (Python): {outcome['timed_out']} writes timed out during DEBUG SLEEP past the socket timeout "
+        f"(asyncio and sync, retry_on_timeout=True), {outcome['succeeded']} succeeded; counter {counter} = every "
+        "write once, none sent again"
+    )
+    sync.close()
+    sleeper.close()
+
+
+def test_drill_5_a_reply_cut_at_any_byte_is_a_connection_error_and_the_next_pipeline_succeeds(proxy: Proxy) -> None:
+    client = redwire.Redis(port=proxy.port, socket_timeout=5)
+    text = "a longer bulk reply, to cut in the middle of"
+
+    def run() -> Any:
+        pipe = client.pipeline(transaction=False)
+        pipe.set("faults:cut", "hello").get("faults:cut").echo(text).client_id()
+        return pipe.execute()
+
+    last_id = run()[3]
+    # "+OK\r\n$5\r\nhello\r\n$44\r\n…\r\n", then the connection's id.
+    length = 5 + 11 + 5 + len(text) + 2
+    started = time.monotonic()
+    for offset in range(length):
+        proxy.command(f"cut {offset}")
+        with pytest.raises(redwire.exceptions.ConnectionError):
+            run()
+        replies = run()
+        assert replies[:3] == [True, b"hello", text.encode()]
+        # On a new connection: the cut one was not used again.
+        assert replies[3] != last_id, offset
+        last_id = replies[3]
+    assert time.monotonic() - started < 30
+    print(
+        f"drill 5 (Python): a 4-command pipeline's replies cut at each of {length} byte offsets: {length} "
+        "ConnectionErrors, no hang, the next pipeline answered on a new connection each time"
+    )
+    client.close()
+
+
+def _resident_kb() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_drill_4_a_subscriber_that_does_not_read_stays_bounded_and_hears_its_loss(
+    server: Dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A million messages of 100 bytes published to a ``PubSub`` nobody
+    reads: the binding holds at most its backlog and stops reading, the
+    server drops the subscriber once its output buffer passes its limit,
+    and the next read says so (a warning on ``redwire.pubsub``), subscribes
+    again and reads on."""
+    publisher = redwire.Redis(host=server["host"], port=server["port"])
+    subscriber = redwire.Redis(host=server["host"], port=server["port"])
+    p = subscriber.pubsub(ignore_subscribe_messages=True)
+    p.subscribe("faults:flood")
+    assert p.get_message(timeout=1) is None
+    before = _resident_kb()
+    started = time.monotonic()
+    payload = "m" * 100
+    for _ in range(100):
+        pipe = publisher.pipeline(transaction=False)
+        for _ in range(10_000):
+            pipe.publish("faults:flood", payload)
+        pipe.execute()
+    grown = _resident_kb() - before
+    received = 0
+    with caplog.at_level(logging.WARNING, logger="redwire.pubsub"):
+        while p.get_message(timeout=0.5) is not None:
+            received += 1
+        publisher.publish("faults:flood", "after")
+        message = p.get_message(timeout=5)
+    assert message is not None and message["data"] == b"after"
+    lost = [r for r in caplog.records if "connection lost" in r.getMessage()]
+    assert received < 1_000_000 and len(lost) == 1, (received, caplog.records)
+    assert grown < 50_000, f"grew {grown} kB"
+    print(
+        f"drill 4 (Python): 1000000 messages of 100 bytes published to a PubSub nobody read "
+        f"({time.monotonic() - started:.1f} s): {received} read after, the loss said once (a warning), "
+        f"subscribed again and read on; resident memory grew {grown} kB"
+    )
+    p.close()
+    publisher.close()
+    subscriber.close()

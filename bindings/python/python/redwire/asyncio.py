@@ -797,11 +797,12 @@ class PubSub(pubsub.PubSub):
             wait, health_check = self._wait(deadline, time.monotonic())
             try:
                 reply = await self._frames.next(wait)
-            except ConnectionError:
+            except ConnectionError as e:
                 # As the sync one: connected and subscribed again once
                 # (not when closed meanwhile).
                 if reconnected or not self.subscribed:
                     raise
+                pubsub._lost(e)
                 reconnected = True
                 continue
             if reply is None:

@@ -3,6 +3,7 @@ connection of their own, messages read as dicts, handlers, health checks)
 and :class:`PubSubWorkerThread` (:meth:`PubSub.run_in_thread`). The
 asyncio twin (:class:`redwire.asyncio.PubSub`) shares what is not I/O."""
 
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
@@ -31,6 +32,17 @@ _ENDS = {"unsubscribe": "channels", "punsubscribe": "patterns", "sunsubscribe": 
 #: Published messages, and the family whose handler each goes to (by
 #: pattern for ``pmessage``).
 _PUBLISHED = {"message": "channels", "pmessage": "patterns", "smessage": "shard_channels"}
+
+
+_LOG = logging.getLogger("redwire.pubsub")
+
+
+def _lost(error: ConnectionError) -> None:
+    """Says that a read lost its connection and subscribes again: what was
+    published meanwhile (or left in the server's output buffer when it
+    dropped a reader too slow for it) is gone, and this is where a program
+    hears of it (redis-py says nothing)."""
+    _LOG.warning("pub/sub connection lost (%s): subscribing again; messages published meanwhile are lost", error)
 
 
 def _deadline(timeout: Optional[float], now: float) -> Optional[float]:
@@ -242,12 +254,13 @@ class PubSub:
             wait, health_check = self._wait(deadline, now)
             try:
                 reply = self._native.get_message(wait)
-            except ConnectionError:
+            except ConnectionError as e:
                 # Lost: the next read connects and subscribes again (as
                 # redis-py's does); a second loss in a row is raised, and
                 # so is one after a close.
                 if reconnected or not self.subscribed:
                     raise
+                _lost(e)
                 reconnected = True
                 continue
             if reply is None:
