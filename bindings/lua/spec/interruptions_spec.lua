@@ -313,15 +313,18 @@ describe("pools", function()
   end)
 end)
 
+-- The fault proxy the suite started in front of the server, and a command
+-- to it (bounded: a proxy gone would leave the fifo without a reader).
+local proxy_port = tonumber(os.getenv("REDIS_PROXY_PORT"))
+local function proxy(line)
+  local commands = assert(os.getenv("REDIS_PROXY_COMMANDS"), "REDIS_PROXY_COMMANDS is not set")
+  local sent = os.execute(string.format("timeout 5 sh -c 'echo %s > %s'", line, commands))
+  assert(sent == true or sent == 0, "the fault proxy took no command")
+end
+
 describe("drill 1: requests cancelled on a slow link", function()
   it("never hands a coroutine another's reply, and leaves no connection behind", function()
-    local proxy_port = assert(tonumber(os.getenv("REDIS_PROXY_PORT")), "REDIS_PROXY_PORT is not set")
-    local commands = assert(os.getenv("REDIS_PROXY_COMMANDS"), "REDIS_PROXY_COMMANDS is not set")
-    -- Bounded: a proxy gone would leave the fifo without a reader.
-    local function proxy(line)
-      local sent = os.execute(string.format("timeout 5 sh -c 'echo %s > %s'", line, commands))
-      assert(sent == true or sent == 0, "the fault proxy took no command")
-    end
+    assert(proxy_port, "REDIS_PROXY_PORT is not set")
     local before = server_clients()
     proxy("latency 5 60000")
     local answered, cancelled, wrong = 0, 0, 0
@@ -381,5 +384,92 @@ describe("drill 1: requests cancelled on a slow link", function()
       "drill 1 (%s): 1000 requests through 5 ms each way, timeouts of 5-20 ms: %d cancelled, "
         .. "%d answered, 0 wrong; 50 coroutines abandoned mid-request; 100 requests after, all right",
       jit and jit.version or _VERSION, cancelled, answered))
+  end)
+end)
+
+describe("drill 3: writes that timed out", function()
+  it("are reported, never sent again: the counter is the number of writes made", function()
+    local succeeded, timed_out = 0, 0
+    lev.run(function()
+      local admin = assert(redis.connect(address))
+      admin:cmd("DEL", "drill3")
+      for _ = 1, 5 do
+        lev.spawn(function()
+          -- Its own client: the sleep is the server's, not this one's.
+          local sleeper = assert(redis.connect({ host = "127.0.0.1", port = port, timeout = 5 }))
+          assert.are.equal("OK", sleeper:cmd("DEBUG", "SLEEP", "0.5"))
+          sleeper:close()
+        end)
+        lev.sleep(0.05)
+        local done = 0
+        for _ = 1, 20 do
+          lev.spawn(function()
+            local client = assert(redis.connect({ host = "127.0.0.1", port = port, db = 14, timeout = 0.2 }))
+            local reply, err = client:cmd("INCR", "drill3")
+            if reply then
+              succeeded = succeeded + 1
+            else
+              assert.matches("timed out", err)
+              timed_out = timed_out + 1
+            end
+            client:close()
+            done = done + 1
+          end)
+        end
+        for _ = 1, 300 do
+          if done == 20 then break end
+          lev.sleep(0.01)
+        end
+        assert.are.equal(20, done)
+        lev.sleep(0.5)
+        assert(admin:cmd("INCR", "drill3"))
+        succeeded = succeeded + 1
+      end
+      local counter = tonumber(admin:cmd("GET", "drill3"))
+      assert.is_true(timed_out >= 50, timed_out .. " timed out")
+      assert.are.equal(succeeded + timed_out, counter)
+      admin:close()
+    end)
+    print(string.format(
+      "drill 3 (%s): %d writes timed out during DEBUG SLEEP past their 200 ms timeout, %d succeeded; "
+        .. "the counter is every write once, none sent again",
+      jit and jit.version or _VERSION, timed_out, succeeded))
+  end)
+end)
+
+describe("drill 5: replies cut at every byte", function()
+  it("fail the pipeline with an error, never hang, and the connection is not used again", function()
+    assert(proxy_port, "REDIS_PROXY_PORT is not set")
+    local text = "a longer bulk reply, to cut in the middle of"
+    local commands = { { "SET", "cut:k", "hello" }, { "GET", "cut:k" }, { "ECHO", text }, { "CLIENT", "ID" } }
+    local cuts = 0
+    lev.run(function()
+      local function run()
+        local client = assert(redis.connect({ host = "127.0.0.1", port = proxy_port, timeout = 5 }))
+        local results, err = client:pipeline(commands)
+        client:close()
+        return results, err
+      end
+      local last_id = assert(run())[4][1]
+      -- "+OK\r\n$5\r\nhello\r\n$44\r\n...\r\n", then the connection's id.
+      local length = 5 + 11 + 5 + #text + 2
+      for offset = 0, length - 1 do
+        proxy("cut " .. offset)
+        local results, err = run()
+        assert.is_nil(results, "offset " .. offset)
+        assert.is_string(err)
+        cuts = cuts + 1
+        results = assert(run())
+        assert.are.same({ "hello" }, results[2])
+        assert.are.same({ text }, results[3])
+        -- On a new connection: the cut one went nowhere, not back to the pool.
+        assert.are_not.equal(last_id, results[4][1], "offset " .. offset)
+        last_id = results[4][1]
+      end
+    end)
+    print(string.format(
+      "drill 5 (%s): a 4-command pipeline's replies cut at each of %d byte offsets: %d errors, no hang, "
+        .. "the next pipeline answered on a new connection each time",
+      jit and jit.version or _VERSION, cuts, cuts))
   end)
 end)

@@ -121,6 +121,20 @@ fn keepalive(value: &Value) -> std::result::Result<Option<Option<Keepalive>>, St
     Ok(Some(Some(keepalive)))
 }
 
+/// `config` with the dead-peer settings `keepalive` and `peer_timeout`
+/// (seconds) of a Lua table applied, each when given.
+pub(crate) fn dead_peers(mut config: Config, table: &Table) -> std::result::Result<Config, String> {
+    if let Some(keepalive) = keepalive(&table.raw_get("keepalive").unwrap_or(Value::Nil))? {
+        config = config.keepalive(keepalive).map_err(|e| e.to_string())?;
+    }
+    match table.raw_get("peer_timeout").unwrap_or(Value::Nil) {
+        Value::Nil => Ok(config),
+        value => config
+            .peer_timeout(seconds_or_off("peer_timeout", &value)?)
+            .map_err(|e| e.to_string()),
+    }
+}
+
 impl ClientConfig {
     /// Reads `nil` (127.0.0.1:6379), `"host:port[/db]"` or a table; extra
     /// table fields are ignored.

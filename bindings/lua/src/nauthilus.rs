@@ -195,6 +195,8 @@ fn client_of(mode: &str, opts: &Table) -> std::result::Result<Client, String> {
         "tls_enabled",
         "tls_cert_file",
         "tls_key_file",
+        "keepalive",
+        "peer_timeout",
     ];
     for pair in opts.pairs::<Value, Value>() {
         let (key, _) = pair.map_err(|e| e.to_string())?;
@@ -262,6 +264,7 @@ fn client_of(mode: &str, opts: &Table) -> std::result::Result<Client, String> {
         tls.client_key = text(opts, "tls_key_file")?.map(Into::into);
         config = config.tls(tls);
     }
+    let config = crate::config::dead_peers(config, opts)?;
     let mut pool = PoolConfig::default();
     if let Some(size) = count(opts, "pool_size")? {
         pool = pool.max_size(size);
