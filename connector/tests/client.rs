@@ -1190,6 +1190,46 @@ async fn a_subscriber_with_a_full_buffer_still_says_its_connection_was_lost() {
 }
 
 #[tokio::test]
+async fn a_subscriber_says_its_loss_while_the_server_stays_away() {
+    use futures_util::StreamExt;
+
+    let mut server = Server::start(ServerOptions::default()).unwrap();
+    let url = format!("redis://127.0.0.1:{}", server.port());
+    let client = Client::connect(url.as_str()).await.unwrap();
+    let mut subscriber = client.subscriber().await.unwrap();
+    subscriber.subscribe("flood").await.unwrap();
+    let mut pipeline = Pipeline::new();
+    for i in 0..redwire::SUBSCRIBER_BUFFER + 10 {
+        pipeline.publish("flood", i);
+    }
+    pipeline.query::<Vec<i64>>(&client).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Gone while the buffer is full, and not back: the reader, once it
+    // made room, hears of the loss (and of the first failed reconnect)
+    // all the same, in order after the count of messages dropped.
+    server.kill_process();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut heard = Vec::new();
+    while heard
+        .iter()
+        .filter(|e: &&Error| !e.keeps_connection())
+        .count()
+        < 2
+    {
+        match tokio::time::timeout(Duration::from_secs(5), subscriber.next()).await {
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(e))) => heard.push(e),
+            other => panic!("after {heard:?}: {other:?}"),
+        }
+    }
+    assert!(
+        matches!(heard[0], Error::Lagged { dropped: 10, .. }),
+        "{heard:?}"
+    );
+    assert_eq!(heard.len(), 3, "{heard:?}");
+}
+
+#[tokio::test]
 async fn a_request_surely_not_sent_rides_out_a_restart_and_none_is_sent_twice() {
     let mut server = Server::start(ServerOptions::default()).unwrap();
     let url = format!("redis://127.0.0.1:{}", server.port());

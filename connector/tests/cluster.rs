@@ -838,9 +838,11 @@ async fn stale_seeds_and_moved_storms_while_a_master_is_silent() {
     let (stuck, moving) =
         served_by_port(silent, (0..2000).map(|i| format!("d6:{i}")).collect()).await;
     let (on_from, _) = served_by_port(from, moving.clone()).await;
-    let slots: std::collections::BTreeSet<u16> = on_from
+    let slots: Vec<u16> = on_from
         .iter()
         .map(|k| key_slot(k.as_bytes()))
+        .collect::<std::collections::BTreeSet<u16>>()
+        .into_iter()
         .take(100)
         .collect();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -890,8 +892,10 @@ async fn stale_seeds_and_moved_storms_while_a_master_is_silent() {
         u128::from(refreshes) <= bound,
         "{refreshes} reads in {took:?}"
     );
+    // Followed (a background read may learn of a move first), and no loop:
+    // a redirection or two per slot at most.
     assert!(
-        redirections >= slots.len() as u64,
+        redirections > 0 && redirections <= 2 * slots.len() as u64,
         "{redirections} redirections"
     );
 }

@@ -412,7 +412,8 @@ async fn has_subscriber(set: &SentinelSet, port: u16) -> bool {
     };
     String::from_utf8_lossy(list.as_bytes().unwrap())
         .lines()
-        .any(|client| client.contains(" cmd=subscribe "))
+        // Subscribed to one channel (its last command may be a PING).
+        .any(|client| client.contains(" sub=1 "))
 }
 
 /// Polls `condition` every 50 ms for up to `limit`; the time it took.
@@ -484,6 +485,12 @@ async fn the_watcher_leaves_a_sentinel_that_went_silent() {
             .await
             .is_some(),
         "the watcher never subscribed on the first sentinel"
+    );
+    // A healthy sentinel is kept through several of the watcher's PINGs.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        has_subscriber(&set, first).await,
+        "the watcher left a healthy sentinel"
     );
     // Stopped, its socket open: the watcher hears nothing, not even a close.
     let _paused = set.sentinels[0].pause(Duration::from_secs(30)).unwrap();

@@ -19,7 +19,7 @@ use crate::server::{Server, ServerOptions, StartError};
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// A `redis-server` in a network namespace of its own, reached at an
-/// address of 10.200.0.0/14 over a veth pair; the server, the link and the
+/// address of 198.18.0.0/15 over a veth pair; the server, the link and the
 /// namespace go when this is dropped.
 ///
 /// ```no_run
@@ -48,46 +48,49 @@ struct Link {
 }
 
 impl Partitioned {
-    /// Why a partition cannot be made here, if it cannot: namespaces need
-    /// root (an effective uid of 0) and `ip`.
+    /// Why a partition cannot be made here, if it cannot: it needs `ip`
+    /// and the right to make a network namespace (root, and not a
+    /// container that withholds it): a namespace is made and removed to
+    /// find out.
     pub fn unavailable() -> Option<String> {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let root = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|uids| uids.split_whitespace().nth(1))
-            == Some("0");
-        if !root {
-            return Some("network namespaces need root".to_owned());
+        let probe = format!("redwire-probe-{}", std::process::id());
+        match ip(&["netns", "add", &probe]) {
+            Ok(()) => ip(&["netns", "del", &probe]).err().map(|e| e.to_string()),
+            Err(e) => Some(e.to_string()),
         }
-        ip(&["-V"]).err().map(|e| e.to_string())
     }
 
-    /// Makes the namespace and the link (a `/30` chosen from this process's
-    /// id), then starts the server in it.
+    /// Makes the namespace and the link (a `/30` of 198.18.0.0/15, the
+    /// range set aside for tests, chosen by this process, the time and a
+    /// count), then starts the server in it.
     pub fn start() -> Result<Self, StartError> {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let k = std::process::id()
             .wrapping_mul(31)
             .wrapping_add(n.wrapping_mul(7919))
-            % (1 << 16);
+            .wrapping_add(nanos)
+            % (1 << 15);
+        let netns = format!("redwire-{k:x}");
+        // Made first: what is removed on drop is only what this made.
+        ip(&["netns", "add", &netns])?;
         let link = Link {
-            netns: format!("redwire-{k:x}"),
+            netns,
             outside: format!("rwo{k:x}"),
             inside: format!("rwi{k:x}"),
         };
         let address = |last: u32| {
             format!(
-                "10.{}.{}.{}",
-                200 + (k >> 14),
+                "198.{}.{}.{}",
+                18 + (k >> 14),
                 (k >> 6) & 255,
                 (k & 63) * 4 + last
             )
         };
         let (ours, theirs) = (address(1), address(2));
         let (netns, outside, inside) = (&link.netns, &link.outside, &link.inside);
-        // From here on, dropping `link` undoes what was made.
-        ip(&["netns", "add", netns])?;
         ip(&[
             "link", "add", outside, "type", "veth", "peer", "name", inside,
         ])?;
@@ -126,6 +129,7 @@ impl Partitioned {
 
 /// A cut link, made whole again when dropped.
 #[derive(Debug)]
+#[must_use = "the link is whole again as soon as this is dropped"]
 pub struct Cut<'a> {
     _heal: Undo,
     _partitioned: std::marker::PhantomData<&'a Partitioned>,

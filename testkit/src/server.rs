@@ -342,6 +342,7 @@ impl Server {
 
 /// A server stopped by [`Server::pause`]; it goes on when this is dropped.
 #[derive(Debug)]
+#[must_use = "the server goes on as soon as this is dropped"]
 pub struct Paused<'a> {
     _resume: Undo,
     /// The server outlives its pause: the pid signalled is still its own.

@@ -27,8 +27,8 @@ pub struct ClientStats {
     pub shared_connections: u64,
     /// `MOVED` and `ASK` redirections followed (a cluster).
     pub redirections: u64,
-    /// Reads of the topology (a cluster): at most one a second after
-    /// `MOVED`s, one every 100 ms while a node cannot be reached.
+    /// Reads of the topology, or tries (a cluster): see
+    /// [`Cluster::refreshes`](crate::Cluster::refreshes).
     pub topology_refreshes: u64,
     /// The pools' counters (summed over a cluster's nodes): connections
     /// made, checkouts that waited, …

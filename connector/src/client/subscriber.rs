@@ -21,7 +21,7 @@ use crate::cluster::Cluster;
 use crate::command::slot::key_slot;
 use crate::connection::Connection;
 use crate::discovery::Connector;
-use crate::error::Error;
+use crate::error::{Error, Phase};
 use crate::reply::FromFrame;
 
 /// How many messages a [`Subscriber`] holds for its reader; past that,
@@ -60,8 +60,8 @@ impl Message {
 ///   [`ssubscribe`](Self::ssubscribe) return once the server confirmed
 ///   every name: what is published after that reaches the stream.
 /// - When its connection is lost, the stream yields that error once (when
-///   the buffer is full, as soon as the reader made room, before the count
-///   of messages dropped), then
+///   the buffer is full, as soon as the reader made room, in order with
+///   the counts of messages dropped, even while the server stays away), then
 ///   the subscriber connects again (through the sentinels for a sentinel
 ///   configuration: after a failover, to the new master), with a backoff
 ///   from 10 ms to 1 s, and subscribes to everything again. Messages
@@ -130,6 +130,7 @@ impl Link {
         slot: u16,
         sender: mpsc::Sender<Result<Message, Error>>,
     ) -> Self {
+        let silence = cluster.peer_timeout();
         let connect: Connect = Arc::new(move || {
             let cluster = cluster.clone();
             Box::pin(async move {
@@ -138,7 +139,7 @@ impl Link {
             })
         });
         let (control, controls) = mpsc::channel(16);
-        let task = tokio::spawn(run(connection, connect, controls, sender));
+        let task = tokio::spawn(run(connection, connect, controls, sender, silence));
         Self { control, task }
     }
 }
@@ -189,7 +190,11 @@ impl Client {
             }),
             Topology::Server { .. } => None,
         };
-        let task = tokio::spawn(run(connection, connect, controls, sender));
+        let silence = match &self.topology {
+            Topology::Server { shared, .. } => shared.config().get_peer_timeout(),
+            Topology::Cluster(lazy) => lazy.get().await?.peer_timeout(),
+        };
+        let task = tokio::spawn(run(connection, connect, controls, sender, silence));
         Ok(Subscriber {
             control,
             messages,
@@ -462,16 +467,30 @@ fn read(frame: Frame) -> Read {
 /// The subscriber's task: reads messages into `sender`, runs the commands
 /// that come on `controls`, connects again when the connection fails; ends
 /// when the subscriber is dropped.
+///
+/// Dead-peer detection: quiet for `silence` (the peer timeout), the
+/// connection is sent a `PING`; unanswered for as long again, it counts as
+/// lost (a server stopped, or cut off, with its socket open: keepalive
+/// alone would not tell).
 async fn run(
     mut connection: Connection,
     connect: Connect,
     mut controls: mpsc::Receiver<Control>,
     sender: mpsc::Sender<Result<Message, Error>>,
+    silence: Option<Duration>,
 ) {
     let mut pending: VecDeque<Pending> = VecDeque::new();
     let mut unsaid = Unsaid::default();
+    let mut quiet = Quiet::new(silence);
+    let alarm = tokio::time::sleep_until(quiet.until());
+    tokio::pin!(alarm);
     loop {
         let lost = tokio::select! {
+            () = &mut alarm, if quiet.watched() => {
+                let lost = quiet.rang(&mut connection).await;
+                alarm.as_mut().reset(quiet.until());
+                lost
+            }
             control = controls.recv() => {
                 let Some(Control { command, done }) = control else { return };
                 let mut words = Vec::new();
@@ -509,7 +528,9 @@ async fn run(
                 }
                 None
             }
-            frame = connection.read() => match frame {
+            frame = connection.read() => {
+                quiet.heard();
+                match frame {
                 Ok(Frame::Error(message) | Frame::BulkError(message)) => {
                     let refused = Error::Server(crate::error::ServerError::new(&message));
                     match pending.pop_front() {
@@ -536,17 +557,74 @@ async fn run(
                     None
                 }
                 Err(e) => Some(e),
-            },
+            }},
         };
         if let Some(loss) = lost {
             unsaid.deliver(&sender, Err(loss));
             connection = reconnect(&connection, &connect, &mut pending, &sender, &mut unsaid).await;
+            quiet.heard();
+            alarm.as_mut().reset(quiet.until());
         }
         if sender.is_closed() {
             return;
         }
     }
 }
+
+/// How long a subscriber's connection has been quiet, and whether it was
+/// sent a `PING` for it.
+struct Quiet {
+    silence: Option<Duration>,
+    since: tokio::time::Instant,
+    pinged: bool,
+}
+
+impl Quiet {
+    fn new(silence: Option<Duration>) -> Self {
+        Self {
+            silence,
+            since: tokio::time::Instant::now(),
+            pinged: false,
+        }
+    }
+
+    /// Whether silence is watched at all.
+    fn watched(&self) -> bool {
+        self.silence.is_some()
+    }
+
+    /// Something was read (or a new connection made).
+    fn heard(&mut self) {
+        (self.since, self.pinged) = (tokio::time::Instant::now(), false);
+    }
+
+    /// When to look again (far off when silence is not watched).
+    fn until(&self) -> tokio::time::Instant {
+        self.since + self.silence.unwrap_or(NEVER)
+    }
+
+    /// At [`until`](Self::until), or later: a `PING` after a quiet spell,
+    /// the connection lost (a timeout) after one unanswered.
+    async fn rang(&mut self, connection: &mut Connection) -> Option<Error> {
+        let silence = self.silence?;
+        if self.since.elapsed() < silence {
+            // Heard meanwhile: nothing to do yet.
+            return None;
+        }
+        if self.pinged {
+            return Some(Error::Timeout {
+                phase: Phase::Read,
+                endpoint: connection.endpoint().to_owned(),
+                after: silence,
+            });
+        }
+        (self.since, self.pinged) = (tokio::time::Instant::now(), true);
+        connection.send_subscription(&["PING"]).await.err()
+    }
+}
+
+/// A silence never watched: a year.
+const NEVER: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Counts a confirmation of `kind` for the first subscription waiting;
 /// once it has them all, its callers are told.
@@ -562,36 +640,69 @@ fn confirmed(pending: &mut VecDeque<Pending>, kind: &[u8]) {
     }
 }
 
-/// What the reader was not told yet for want of room: how many messages
-/// were dropped, and the first error (a lost connection, a failed
-/// reconnect) that found the buffer full. An error is never dropped in
-/// silence: it is said as soon as there is room, before the count.
+/// The most errors kept for a reader that makes no room; past it, an
+/// error is counted with the messages dropped.
+const MAX_UNSAID: usize = 64;
+
+/// What the reader was not told yet for want of room, in the order it
+/// happened: counts of messages dropped ([`Error::Lagged`], neighbours
+/// merged) and errors (a lost connection, a failed reconnect, a refusal
+/// nobody waited for). Each is said, in order, as soon as there is room;
+/// an error is counted as a dropped item only past [`MAX_UNSAID`].
 #[derive(Default)]
 struct Unsaid {
-    dropped: u64,
-    error: Option<Error>,
+    notices: VecDeque<Error>,
 }
 
 impl Unsaid {
     fn any(&self) -> bool {
-        self.dropped > 0 || self.error.is_some()
+        !self.notices.is_empty()
     }
 
     /// The next notice to give the reader, taken from what is unsaid.
     fn next(&mut self) -> Option<Error> {
-        self.error
-            .take()
-            .or_else(|| (self.dropped > 0).then(|| lagged(std::mem::take(&mut self.dropped))))
+        self.notices.pop_front()
     }
 
-    /// Keeps `item`, which found no room: a message (or an error while
-    /// another is unsaid) is counted as dropped.
+    /// Counts `n` more items dropped.
+    fn dropped(&mut self, n: u64) {
+        match self.notices.back_mut() {
+            Some(Error::Lagged { dropped, .. }) => *dropped += n,
+            _ => self.notices.push_back(lagged(n)),
+        }
+    }
+
+    /// Keeps `item`, which found no room.
     fn keep(&mut self, item: Result<Message, Error>) {
         match item {
-            Err(Error::Lagged { dropped, .. }) => self.dropped += dropped,
-            Err(e) if self.error.is_none() => self.error = Some(e),
-            _ => self.dropped += 1,
+            Ok(_) => self.dropped(1),
+            Err(Error::Lagged { dropped, .. }) => self.dropped(dropped),
+            Err(_) if self.notices.len() >= MAX_UNSAID => self.dropped(1),
+            Err(e) => self.notices.push_back(e),
         }
+    }
+
+    /// Puts back `notice`, taken by [`next`](Self::next) and not said.
+    fn put_back(&mut self, notice: Error) {
+        match (notice, self.notices.front_mut()) {
+            (Error::Lagged { dropped: n, .. }, Some(Error::Lagged { dropped, .. })) => {
+                *dropped += n;
+            }
+            (notice, _) => self.notices.push_front(notice),
+        }
+    }
+
+    /// Says what is unsaid as far as there is room: whether all of it was.
+    fn say(&mut self, sender: &mpsc::Sender<Result<Message, Error>>) -> bool {
+        while let Some(notice) = self.next() {
+            if let Err(full) = sender.try_send(Err(notice)) {
+                if let Err(notice) = full.into_inner() {
+                    self.put_back(notice);
+                }
+                return false;
+            }
+        }
+        true
     }
 
     /// Hands `item` to the reader after what is unsaid, or keeps it when
@@ -601,15 +712,27 @@ impl Unsaid {
         sender: &mpsc::Sender<Result<Message, Error>>,
         item: Result<Message, Error>,
     ) {
-        while let Some(notice) = self.next() {
-            if let Err(full) = sender.try_send(Err(notice)) {
-                self.keep(full.into_inner());
-                self.keep(item);
-                return;
-            }
-        }
-        if let Err(full) = sender.try_send(item) {
+        if !self.say(sender) {
+            self.keep(item);
+        } else if let Err(full) = sender.try_send(item) {
             self.keep(full.into_inner());
+        }
+    }
+
+    /// Waits `pause`, saying what is unsaid whenever the reader makes room
+    /// meanwhile (a reconnect's backoff must not keep a loss from it).
+    async fn say_during(&mut self, sender: &mpsc::Sender<Result<Message, Error>>, pause: Duration) {
+        let wake = tokio::time::sleep(pause);
+        tokio::pin!(wake);
+        loop {
+            tokio::select! {
+                () = &mut wake => return,
+                room = sender.reserve(), if self.any() => match (room, self.next()) {
+                    (Ok(room), Some(notice)) => room.send(Err(notice)),
+                    // The reader is gone: nobody to tell.
+                    _ => return,
+                },
+            }
         }
     }
 }
@@ -643,7 +766,7 @@ async fn reconnect(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        tokio::time::sleep(RECONNECT.jittered(attempt)).await;
+        unsaid.say_during(sender, RECONNECT.jittered(attempt)).await;
         let mut connection = match connect().await {
             Ok(connection) => connection,
             Err(e) => {

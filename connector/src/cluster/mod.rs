@@ -272,10 +272,16 @@ impl Cluster {
         self.inner.redirections.load(Ordering::Relaxed)
     }
 
-    /// How many times it read the topology (at most once a second after
-    /// `MOVED`s, every 100 ms while a node cannot be reached).
+    /// How many times it read the topology, or tried to: after `MOVED`s
+    /// at most once a second, while a node cannot be reached at most every
+    /// 100 ms (failed reads included), and at each [`refresh`](Self::refresh).
     pub fn refreshes(&self) -> u64 {
         self.inner.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// The nodes' peer timeout ([`Config::peer_timeout`]).
+    pub(crate) fn peer_timeout(&self) -> Option<Duration> {
+        self.inner.node.get_peer_timeout()
     }
 
     /// Each node's pool and shared connection known now.
@@ -348,6 +354,9 @@ impl Cluster {
             }
         }
         let Some(best) = best.filter(|m| m.served() > 0) else {
+            // A failed read counts for the throttle too: callers retrying
+            // through an outage do not read back to back.
+            *refreshed = Some(Instant::now());
             return Err(Error::NoHosts(errors));
         };
         tracing::debug!(shards = best.shards().len(), "cluster topology read");

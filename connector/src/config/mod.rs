@@ -485,6 +485,8 @@ impl Config {
     /// written on it fail as [may have been
     /// applied](crate::Error::may_have_been_applied), and those not written
     /// go on a new connection. A read timeout, when set, applies instead.
+    /// A sentinel pool's failover watcher `PING`s a sentinel quiet this long
+    /// and leaves it when unanswered as long again.
     /// `None`: it waits as long as it takes. Default
     /// [`DEFAULT_PEER_TIMEOUT`].
     pub fn peer_timeout(self, timeout: Option<Duration>) -> Result<Self, ConfigError> {

@@ -94,7 +94,11 @@ impl Discovery {
 /// master (another may not have heard yet, and the old master still says
 /// `master` until the sentinels demote it).
 ///
-/// After a failure (no connection, a refused `SUBSCRIBE`, a lost
+/// A sentinel quiet for the peer timeout ([`Config::peer_timeout`]) is
+/// sent a `PING`; unanswered for as long again (up to about twice the peer
+/// timeout and a second in all; never with none), it counts as lost.
+///
+/// After a failure (no connection, a refused `SUBSCRIBE`, a lost or silent
 /// connection) it waits [`WATCH_BACKOFF`] before trying again, longer
 /// after each failure in a row; a subscription that held for a quiet
 /// second starts the count again.
@@ -198,7 +202,8 @@ async fn within_connect_timeout<T>(
         }))
 }
 
-/// Asks sentinels with their own credentials, within the connect timeout.
+/// Asks sentinels with their own credentials, each answer within the
+/// data node's read timeout, else its connect timeout.
 struct SentinelAsk<'a> {
     sentinel: &'a Sentinel,
     data: &'a Config,
@@ -292,8 +297,8 @@ async fn connect_to(
     };
     let mut connection = Connection::connect(&data).await?;
     // Part of connecting: a server that accepts and answers nothing (a
-    // stopped process, whose kernel still accepts) fails within the
-    // connect timeout, not never.
+    // stopped process, whose kernel still accepts) fails within a connect
+    // timeout of its own, not never.
     let role = within_connect_timeout(
         config,
         connection.endpoint().to_owned(),
