@@ -64,6 +64,7 @@
 
 // From the bottom up: each module uses only those above it.
 mod backoff;
+pub mod cache;
 mod client;
 mod cluster;
 mod command;
