@@ -23,7 +23,7 @@
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -35,6 +35,13 @@ use crate::error::ConfigError;
 /// What a cache entry costs beyond its bytes (its bookkeeping), counted
 /// against [`CacheConfig::max_bytes`].
 const OVERHEAD: usize = 64;
+
+/// The smallest byte bound: a few entries at least.
+const MIN_BYTES: usize = 1024;
+
+/// Epochs handed out by every cache, never twice (a ticket of one cache
+/// never matches in another); 0 is never handed out.
+static EPOCHS: AtomicU64 = AtomicU64::new(1);
 
 /// The bounds and expiry of a client-side cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,11 +73,12 @@ impl CacheConfig {
         })
     }
 
-    /// At most `n` bytes of keys, commands and replies kept, with
-    /// [`OVERHEAD`] each.
+    /// At most `n` bytes (at least 1 KiB) of keys, commands and replies
+    /// kept, with 64 bytes of bookkeeping each.
     pub fn max_bytes(self, n: usize) -> Result<Self, ConfigError> {
         let n = NonZeroUsize::new(n)
-            .ok_or_else(|| ConfigError::invalid("max_bytes", "at least 1", n))?;
+            .filter(|n| n.get() >= MIN_BYTES)
+            .ok_or_else(|| ConfigError::invalid("max_bytes", "at least 1024", n))?;
         Ok(Self {
             max_bytes: n,
             ..self
@@ -159,8 +167,6 @@ struct Store {
 pub struct Cache {
     config: CacheConfig,
     store: Mutex<Store>,
-    /// Epochs handed out, never twice.
-    epochs: AtomicU64,
 }
 
 impl std::fmt::Debug for Cache {
@@ -183,7 +189,6 @@ impl Cache {
                 bytes: 0,
                 stats: CacheStats::default(),
             }),
-            epochs: AtomicU64::new(1),
         }
     }
 
@@ -192,8 +197,17 @@ impl Cache {
         &self.config
     }
 
+    /// The store, locked. A panic while it was held (none is expected)
+    /// leaves it in doubt: it is emptied, counted as a flush.
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+        self.store.lock().unwrap_or_else(|poisoned| {
+            let mut store = poisoned.into_inner();
+            store.keys.clear();
+            (store.entries, store.bytes) = (0, 0);
+            store.stats.flushes += 1;
+            self.store.clear_poison();
+            store
+        })
     }
 
     /// The reply kept for `command` (its encoded arguments) under `key`,
@@ -213,7 +227,13 @@ impl Cache {
         if ttl.is_some_and(|ttl| kept.replies[at].stored.elapsed() >= ttl) {
             let before = cost(key.len(), kept);
             kept.replies.swap_remove(at);
-            let after = cost(key.len(), kept);
+            let after = if kept.replies.is_empty() {
+                // Nothing left under it: no note either.
+                store.keys.pop(key);
+                (0, 0)
+            } else {
+                cost(key.len(), kept)
+            };
             store.recount(before, after);
             store.stats.evictions += 1;
             store.stats.misses += 1;
@@ -235,7 +255,11 @@ impl Cache {
             };
         }
         let key = Bytes::copy_from_slice(key);
-        let epoch = self.epochs.fetch_add(1, Ordering::Relaxed);
+        if key.len() + OVERHEAD > self.config.max_bytes.get() {
+            // It can never be kept: a ticket that matches nothing.
+            return Ticket { key, epoch: 0 };
+        }
+        let epoch = EPOCHS.fetch_add(1, Ordering::Relaxed);
         let kept = Kept {
             epoch,
             replies: Vec::new(),
@@ -249,17 +273,19 @@ impl Cache {
 
     /// Keeps `reply` to `command` (encoded) under the ticket's key, unless
     /// the key was invalidated since the ticket was taken, the reply is an
-    /// error, or it alone is over the byte bound. The reply is copied: it
-    /// holds no part of the connection's read buffer.
+    /// error, or the key with it would be over a bound alone (then nothing
+    /// else is evicted for it). The reply is copied: it holds no part of
+    /// the connection's read buffer. Attributes (`|`) are not kept: a hit
+    /// gives the value alone.
     pub fn complete(&self, ticket: Ticket, command: &[u8], reply: &Frame) {
         let Ticket { key, epoch } = ticket;
-        if reply.is_error() {
-            return;
-        }
-        let weight = command.len() + weight(reply) + OVERHEAD;
-        if weight > self.config.max_bytes.get() {
-            return;
-        }
+        // Copied before the lock is taken.
+        let reply = (!is_error(reply)).then(|| Reply {
+            command: Bytes::copy_from_slice(command),
+            weight: command.len() + weight(reply) + OVERHEAD,
+            frame: owned(reply),
+            stored: Instant::now(),
+        });
         let mut store = self.store();
         let Some(kept) = store.keys.get_mut(&key) else {
             return;
@@ -267,21 +293,38 @@ impl Cache {
         if kept.epoch != epoch {
             return;
         }
-        let reply = Reply {
-            command: Bytes::copy_from_slice(command),
-            frame: owned(reply),
-            weight,
-            stored: Instant::now(),
-        };
         let before = cost(key.len(), kept);
-        // One reply per command: a second read of it replaces the first.
-        match kept.replies.iter().position(|r| r.command == command) {
-            Some(at) => kept.replies[at] = reply,
-            None => kept.replies.push(reply),
+        let replaced = kept.replies.iter().position(|r| r.command == command);
+        // The key's cost with the reply: refused when it alone is over a
+        // bound (all else would be evicted for it).
+        let (entries, bytes) = match (&reply, replaced) {
+            (Some(reply), Some(at)) => {
+                (before.0, before.1 - kept.replies[at].weight + reply.weight)
+            }
+            (Some(reply), None) => (kept.replies.len() + 1, before.1 + reply.weight),
+            (None, _) => (usize::MAX, usize::MAX),
+        };
+        match reply {
+            Some(reply)
+                if entries <= self.config.max_entries.get()
+                    && bytes <= self.config.max_bytes.get() =>
+            {
+                // One reply per command: a second read of it replaces the first.
+                match replaced {
+                    Some(at) => kept.replies[at] = reply,
+                    None => kept.replies.push(reply),
+                }
+                store.recount(before, (entries, bytes));
+                self.evict(&mut store);
+            }
+            // An error, or too big: not kept, nor the note for it if that
+            // is all there is.
+            _ if kept.replies.is_empty() => {
+                store.keys.pop(&key);
+                store.recount(before, (0, 0));
+            }
+            _ => {}
         }
-        let after = cost(key.len(), kept);
-        store.recount(before, after);
-        self.evict(&mut store);
     }
 
     /// Drops what is kept under each of `keys` and makes the tickets of
@@ -346,6 +389,14 @@ fn cost(key_len: usize, kept: &Kept) -> (usize, usize) {
     (kept.replies.len().max(1), key_len + OVERHEAD + replies)
 }
 
+/// Whether `frame` is an error reply, under attributes or not.
+fn is_error(frame: &Frame) -> bool {
+    match frame {
+        Frame::Attributed(attributed) => is_error(&attributed.frame),
+        other => other.is_error(),
+    }
+}
+
 /// The bytes a reply holds, and a little for each frame.
 fn weight(frame: &Frame) -> usize {
     const FRAME: usize = 16;
@@ -363,7 +414,12 @@ fn weight(frame: &Frame) -> usize {
             Frame::Map(pairs) => pairs.iter().map(|(k, v)| weight(k) + weight(v)).sum(),
             Frame::Attributed(attributed) => weight(&attributed.frame),
             Frame::StreamedString(chunks) => chunks.iter().map(Bytes::len).sum(),
-            _ => 0,
+            Frame::Integer(_)
+            | Frame::NullBulk
+            | Frame::NullArray
+            | Frame::Null
+            | Frame::Boolean(_)
+            | Frame::Double(_) => 0,
         }
 }
 
@@ -387,7 +443,12 @@ fn owned(frame: &Frame) -> Frame {
         // Attributes are the server's remarks on a reply: the value is kept.
         Frame::Attributed(attributed) => owned(&attributed.frame),
         Frame::StreamedString(chunks) => Frame::StreamedString(chunks.iter().map(copy).collect()),
-        other => other.clone(),
+        Frame::Integer(n) => Frame::Integer(*n),
+        Frame::NullBulk => Frame::NullBulk,
+        Frame::NullArray => Frame::NullArray,
+        Frame::Null => Frame::Null,
+        Frame::Boolean(b) => Frame::Boolean(*b),
+        Frame::Double(d) => Frame::Double(*d),
     }
 }
 
@@ -456,11 +517,72 @@ mod tests {
     }
 
     #[test]
-    fn errors_are_not_kept() {
+    fn errors_are_not_kept_nor_their_notes() {
         let cache = Cache::new(CacheConfig::default());
         let ticket = cache.begin(b"a");
         cache.complete(ticket, b"GET a", &Frame::Error("WRONGTYPE".into()));
         assert_eq!(read(&cache, "a"), None);
+        let ticket = cache.begin(b"b");
+        let attributed = Frame::Attributed(Box::new(redwire_resp::Attributed {
+            attributes: Vec::new(),
+            frame: Frame::Error("WRONGTYPE".into()),
+        }));
+        cache.complete(ticket, b"GET b", &attributed);
+        assert_eq!(read(&cache, "b"), None);
+        assert_eq!((cache.stats().entries, cache.stats().bytes), (0, 0));
+    }
+
+    #[test]
+    fn what_can_never_fit_evicts_nothing() {
+        let cache = Cache::new(
+            CacheConfig::default()
+                .max_bytes(4096)
+                .unwrap()
+                .max_entries(4)
+                .unwrap(),
+        );
+        for key in ["a", "b", "c"] {
+            kept(&cache, key, key);
+        }
+        // A reply as big as the bound, a key longer than it: refused, the
+        // rest kept.
+        let ticket = cache.begin(b"big");
+        cache.complete(ticket, b"GET big", &bulk(&"x".repeat(4000)));
+        let long = "k".repeat(5000);
+        let ticket = cache.begin(long.as_bytes());
+        cache.complete(ticket, b"GET long", &bulk("v"));
+        assert_eq!(read(&cache, "big"), None);
+        for key in ["a", "b", "c"] {
+            assert!(read(&cache, key).is_some(), "{key}");
+        }
+        // More replies under one key than the entries allow: the others go
+        // first, then the one too many is refused.
+        for field in 1..=5 {
+            let ticket = cache.begin(b"h");
+            cache.complete(ticket, format!("HGET h {field}").as_bytes(), &bulk("x"));
+        }
+        for field in 1..=4 {
+            assert!(
+                cache
+                    .get(b"h", format!("HGET h {field}").as_bytes())
+                    .is_some(),
+                "{field}"
+            );
+        }
+        assert_eq!(cache.get(b"h", b"HGET h 5"), None);
+        assert_eq!(cache.stats().entries, 4);
+    }
+
+    #[test]
+    fn a_ticket_of_one_cache_matches_nothing_in_another() {
+        let (one, other) = (
+            Cache::new(CacheConfig::default()),
+            Cache::new(CacheConfig::default()),
+        );
+        let ticket = one.begin(b"a");
+        let _note = other.begin(b"a");
+        other.complete(ticket, b"GET a", &bulk("1"));
+        assert_eq!(read(&other, "a"), None);
     }
 
     #[test]
@@ -530,8 +652,10 @@ mod tests {
     fn bad_bounds_are_refused_by_name() {
         let e = CacheConfig::default().max_entries(0).unwrap_err();
         assert!(e.to_string().contains("max_entries"), "{e}");
-        let e = CacheConfig::default().max_bytes(0).unwrap_err();
-        assert!(e.to_string().contains("max_bytes"), "{e}");
+        for bytes in [0, 1023] {
+            let e = CacheConfig::default().max_bytes(bytes).unwrap_err();
+            assert!(e.to_string().contains("max_bytes"), "{e}");
+        }
         let e = CacheConfig::default()
             .ttl(Some(Duration::ZERO))
             .unwrap_err();
