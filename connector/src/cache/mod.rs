@@ -1,29 +1,31 @@
 //! Client-side caching: replies of read-only commands kept by the client,
-//! each under the key it read, and dropped when the server says that key
-//! changed (RESP3 `CLIENT TRACKING` invalidation pushes), when the
-//! connection that tracked it is lost, or to stay within the bounds.
+//! by command, and dropped when the server says a key they read changed
+//! (RESP3 `CLIENT TRACKING` invalidation pushes), when the connection that
+//! tracked them is lost, or to stay within the bounds.
 //!
 //! The store ([`Cache`]) is bounded by entries and bytes (least recently
-//! used keys go first) and may expire replies after a time to live. A read
-//! under way holds a [`Ticket`]: an invalidation of its key that comes
-//! before its reply (the reply raced it) makes the ticket stale, and the
-//! reply is not kept.
+//! used replies go first) and may expire replies after a time to live. A
+//! read under way holds a [`Ticket`] for the keys it reads: an
+//! invalidation of any of them that comes before its reply (the reply
+//! raced it) makes the ticket stale, and the reply is not kept.
 //!
 //! ```
 //! use redwire::cache::{Cache, CacheConfig};
 //! use redwire::Frame;
 //!
 //! let cache = Cache::new(CacheConfig::default());
-//! let ticket = cache.begin(b"user:1");
-//! cache.complete(ticket, b"GET user:1", &Frame::BulkString("ada".into()));
-//! assert_eq!(cache.get(b"user:1", b"GET user:1"), Some(Frame::BulkString("ada".into())));
-//! cache.invalidate([&b"user:1"[..]]);
-//! assert_eq!(cache.get(b"user:1", b"GET user:1"), None);
+//! let ticket = cache.begin([&b"user:1"[..], b"user:2"]);
+//! let reply = Frame::Array(vec![Frame::BulkString("ada".into()), Frame::NullBulk]);
+//! cache.complete(ticket, b"MGET user:1 user:2", &reply);
+//! assert_eq!(cache.get(b"MGET user:1 user:2").as_deref(), Some(&reply));
+//! cache.invalidate([&b"user:2"[..]]); // either key changing drops it
+//! assert_eq!(cache.get(b"MGET user:1 user:2"), None);
 //! ```
 
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -63,7 +65,7 @@ impl Default for CacheConfig {
 }
 
 impl CacheConfig {
-    /// At most `n` replies kept (and reads under way noted).
+    /// At most `n` replies kept.
     pub fn max_entries(self, n: usize) -> Result<Self, ConfigError> {
         let n = NonZeroUsize::new(n)
             .ok_or_else(|| ConfigError::invalid("max_entries", "at least 1", n))?;
@@ -126,44 +128,71 @@ pub struct CacheStats {
     /// Times everything was dropped (a flush asked for, a connection lost,
     /// the server flushing its tracking).
     pub flushes: u64,
-    /// Entries held now (replies, and keys with a read under way).
+    /// Replies held now.
     pub entries: u64,
     /// Bytes held now, as counted against the bound.
     pub bytes: u64,
 }
 
-/// A read under way of `key`: its reply is kept by
-/// [`complete`](Cache::complete) only if `key` was not invalidated (nor the
-/// cache flushed) since [`begin`](Cache::begin).
-#[derive(Debug)]
+/// A read under way of its keys: its reply is kept by
+/// [`complete`](Cache::complete) only if none of them was invalidated (nor
+/// the cache flushed) since [`begin`](Cache::begin). Dropped without
+/// completing (a read cancelled or failed), it leaves nothing behind.
 #[must_use = "a ticket completes a read"]
 pub struct Ticket {
-    key: Bytes,
-    epoch: u64,
+    cache: Arc<Cache>,
+    /// Each key read, with its epoch when the read began.
+    keys: Vec<(Bytes, u64)>,
 }
 
-/// The replies kept under one key, and the epoch of its note: a new note
-/// after each invalidation, so that a ticket of before does not match.
-struct Kept {
-    epoch: u64,
-    replies: Vec<Reply>,
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ticket")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
 }
 
-struct Reply {
-    command: Bytes,
-    frame: Frame,
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let mut store = self.cache.store();
+        for (key, _) in &self.keys {
+            store.unread(key);
+        }
+    }
+}
+
+/// A kept reply: the keys it read, and the bytes it counts.
+struct Entry {
+    keys: Vec<Bytes>,
+    frame: Arc<Frame>,
     weight: usize,
     stored: Instant,
 }
 
+/// What is known of a key: a new epoch after each invalidation (so a
+/// ticket of before does not match), the reads of it under way, and the
+/// kept replies that read it.
+struct KeyState {
+    epoch: u64,
+    reading: usize,
+    commands: HashSet<Bytes>,
+}
+
 struct Store {
-    keys: LruCache<Bytes, Kept>,
-    entries: usize,
+    /// Kept replies by command (its encoded arguments), least recently
+    /// used first.
+    replies: LruCache<Bytes, Entry>,
+    keys: HashMap<Bytes, KeyState>,
     bytes: usize,
     stats: CacheStats,
 }
 
-/// A bounded client-side cache; see the [module](self).
+/// A bounded client-side cache; see the [module](self). Shared through an
+/// `Arc`: a read's [`Ticket`] holds one.
 pub struct Cache {
     config: CacheConfig,
     store: Mutex<Store>,
@@ -180,16 +209,16 @@ impl std::fmt::Debug for Cache {
 
 impl Cache {
     /// An empty cache with `config`'s bounds.
-    pub fn new(config: CacheConfig) -> Self {
-        Self {
+    pub fn new(config: CacheConfig) -> Arc<Self> {
+        Arc::new(Self {
             config,
             store: Mutex::new(Store {
-                keys: LruCache::unbounded(),
-                entries: 0,
+                replies: LruCache::unbounded(),
+                keys: HashMap::new(),
                 bytes: 0,
                 stats: CacheStats::default(),
             }),
-        }
+        })
     }
 
     /// The cache's settings.
@@ -202,191 +231,203 @@ impl Cache {
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|poisoned| {
             let mut store = poisoned.into_inner();
-            store.keys.clear();
-            (store.entries, store.bytes) = (0, 0);
-            store.stats.flushes += 1;
+            store.clear();
             self.store.clear_poison();
             store
         })
     }
 
-    /// The reply kept for `command` (its encoded arguments) under `key`,
-    /// counted as a hit; `None`, counted as a miss, when there is none (or
-    /// it expired).
-    pub fn get(&self, key: &[u8], command: &[u8]) -> Option<Frame> {
+    /// The reply kept for `command` (its encoded arguments), counted as a
+    /// hit; `None`, counted as a miss, when there is none (or it expired).
+    pub fn get(&self, command: &[u8]) -> Option<Arc<Frame>> {
         let mut store = self.store();
         let ttl = self.config.ttl;
-        let Some(kept) = store.keys.get_mut(key) else {
-            store.stats.misses += 1;
-            return None;
+        let expired = match store.replies.get(command) {
+            None => {
+                store.stats.misses += 1;
+                return None;
+            }
+            Some(entry) if ttl.is_some_and(|ttl| entry.stored.elapsed() >= ttl) => true,
+            Some(entry) => {
+                let frame = entry.frame.clone();
+                store.stats.hits += 1;
+                return Some(frame);
+            }
         };
-        let Some(at) = kept.replies.iter().position(|r| r.command == command) else {
-            store.stats.misses += 1;
-            return None;
-        };
-        if ttl.is_some_and(|ttl| kept.replies[at].stored.elapsed() >= ttl) {
-            let before = cost(key.len(), kept);
-            kept.replies.swap_remove(at);
-            let after = if kept.replies.is_empty() {
-                // Nothing left under it: no note either.
-                store.keys.pop(key);
-                (0, 0)
-            } else {
-                cost(key.len(), kept)
-            };
-            store.recount(before, after);
-            store.stats.evictions += 1;
-            store.stats.misses += 1;
-            return None;
+        if expired {
+            if let Some((command, entry)) = store.replies.pop_entry(command) {
+                store.forget(&command, &entry);
+                store.stats.evictions += 1;
+            }
         }
-        let frame = kept.replies[at].frame.clone();
-        store.stats.hits += 1;
-        Some(frame)
+        store.stats.misses += 1;
+        None
     }
 
-    /// Notes a read of `key` about to be sent (before it is written: an
+    /// Notes a read of `keys` about to be sent (before it is written: an
     /// invalidation may come before its reply).
-    pub fn begin(&self, key: &[u8]) -> Ticket {
+    pub fn begin<'k>(self: &Arc<Self>, keys: impl IntoIterator<Item = &'k [u8]>) -> Ticket {
         let mut store = self.store();
-        if let Some(kept) = store.keys.get(key) {
-            return Ticket {
-                key: Bytes::copy_from_slice(key),
-                epoch: kept.epoch,
-            };
+        let keys = keys
+            .into_iter()
+            .map(|key| {
+                let state = store
+                    .keys
+                    .entry(Bytes::copy_from_slice(key))
+                    .or_insert_with(|| KeyState {
+                        epoch: EPOCHS.fetch_add(1, Ordering::Relaxed),
+                        reading: 0,
+                        commands: HashSet::new(),
+                    });
+                state.reading += 1;
+                (Bytes::copy_from_slice(key), state.epoch)
+            })
+            .collect();
+        Ticket {
+            cache: self.clone(),
+            keys,
         }
-        let key = Bytes::copy_from_slice(key);
-        if key.len() + OVERHEAD > self.config.max_bytes.get() {
-            // It can never be kept: a ticket that matches nothing.
-            return Ticket { key, epoch: 0 };
-        }
-        let epoch = EPOCHS.fetch_add(1, Ordering::Relaxed);
-        let kept = Kept {
-            epoch,
-            replies: Vec::new(),
-        };
-        // A note costs an entry and its key, bounded as replies are.
-        store.recount((0, 0), cost(key.len(), &kept));
-        store.keys.put(key.clone(), kept);
-        self.evict(&mut store);
-        Ticket { key, epoch }
     }
 
-    /// Keeps `reply` to `command` (encoded) under the ticket's key, unless
-    /// the key was invalidated since the ticket was taken, the reply is an
-    /// error, or the key with it would be over a bound alone (then nothing
-    /// else is evicted for it). The reply is copied: it holds no part of
+    /// Keeps `reply` to `command` (encoded), which read the ticket's keys,
+    /// unless one of them was invalidated since the ticket was taken, the
+    /// reply is an error, or it is over a quarter of the byte bound (one
+    /// reply never pushes out most of the others). The reply is copied: it holds no part of
     /// the connection's read buffer. Attributes (`|`) are not kept: a hit
     /// gives the value alone.
-    pub fn complete(&self, ticket: Ticket, command: &[u8], reply: &Frame) {
-        let Ticket { key, epoch } = ticket;
+    pub fn complete(&self, mut ticket: Ticket, command: &[u8], reply: &Frame) {
+        let keys = std::mem::take(&mut ticket.keys);
         // Copied before the lock is taken.
-        let reply = (!is_error(reply)).then(|| Reply {
-            command: Bytes::copy_from_slice(command),
-            weight: command.len() + weight(reply) + OVERHEAD,
-            frame: owned(reply),
+        let entry = (!is_error(reply) && !keys.is_empty()).then(|| Entry {
+            weight: command.len()
+                + keys.iter().map(|(k, _)| k.len()).sum::<usize>()
+                + weight(reply)
+                + OVERHEAD,
+            keys: keys.iter().map(|(k, _)| k.clone()).collect(),
+            frame: Arc::new(owned(reply)),
             stored: Instant::now(),
         });
+        let command = Bytes::copy_from_slice(command);
         let mut store = self.store();
-        let Some(kept) = store.keys.get_mut(&key) else {
-            return;
-        };
-        if kept.epoch != epoch {
-            return;
-        }
-        let before = cost(key.len(), kept);
-        let replaced = kept.replies.iter().position(|r| r.command == command);
-        // The key's cost with the reply: refused when it alone is over a
-        // bound (all else would be evicted for it).
-        let (entries, bytes) = match (&reply, replaced) {
-            (Some(reply), Some(at)) => {
-                (before.0, before.1 - kept.replies[at].weight + reply.weight)
+        let current = keys
+            .iter()
+            .all(|(key, epoch)| store.keys.get(key).is_some_and(|s| s.epoch == *epoch));
+        // One reply may take at most a quarter of the bytes: none pushes
+        // out most of the others.
+        let fits = |e: &Entry| e.weight <= self.config.max_bytes.get() / 4;
+        if let Some(entry) = entry.filter(|e| current && fits(e)) {
+            // A second read of the same command replaces the first.
+            if let Some((old_command, old)) = store.replies.pop_entry(&command) {
+                store.forget(&old_command, &old);
             }
-            (Some(reply), None) => (kept.replies.len() + 1, before.1 + reply.weight),
-            (None, _) => (usize::MAX, usize::MAX),
-        };
-        match reply {
-            Some(reply)
-                if entries <= self.config.max_entries.get()
-                    && bytes <= self.config.max_bytes.get() =>
-            {
-                // One reply per command: a second read of it replaces the first.
-                match replaced {
-                    Some(at) => kept.replies[at] = reply,
-                    None => kept.replies.push(reply),
+            for key in &entry.keys {
+                if let Some(state) = store.keys.get_mut(key) {
+                    state.commands.insert(command.clone());
                 }
-                store.recount(before, (entries, bytes));
-                self.evict(&mut store);
             }
-            // An error, or too big: not kept, nor the note for it if that
-            // is all there is.
-            _ if kept.replies.is_empty() => {
-                store.keys.pop(&key);
-                store.recount(before, (0, 0));
-            }
-            _ => {}
+            store.bytes += entry.weight;
+            store.replies.put(command, entry);
         }
+        // The read is over (after its reply was linked to its keys).
+        for (key, _) in &keys {
+            store.unread(key);
+        }
+        self.evict(&mut store);
     }
 
-    /// Drops what is kept under each of `keys` and makes the tickets of
+    /// Drops the replies that read any of `keys` and makes the tickets of
     /// reads under way of them stale.
     pub fn invalidate<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) {
         let mut store = self.store();
         for key in keys {
-            if let Some((key, kept)) = store.keys.pop_entry(key) {
-                store.recount(cost(key.len(), &kept), (0, 0));
-                store.stats.invalidations += 1;
+            let Some(state) = store.keys.get_mut(key) else {
+                continue;
+            };
+            state.epoch = EPOCHS.fetch_add(1, Ordering::Relaxed);
+            let commands: Vec<Bytes> = state.commands.drain().collect();
+            for command in commands {
+                if let Some((command, entry)) = store.replies.pop_entry(&command) {
+                    store.forget(&command, &entry);
+                }
             }
+            store.drop_if_unused(key);
+            store.stats.invalidations += 1;
         }
     }
 
     /// Drops everything, and makes every ticket stale.
     pub fn flush(&self) {
-        let mut store = self.store();
-        store.keys.clear();
-        store.entries = 0;
-        store.bytes = 0;
-        store.stats.flushes += 1;
+        self.store().clear();
     }
 
     /// Its counters, and what it holds now.
     pub fn stats(&self) -> CacheStats {
         let store = self.store();
         CacheStats {
-            entries: store.entries as u64,
+            entries: store.replies.len() as u64,
             bytes: store.bytes as u64,
             ..store.stats
         }
     }
 
-    /// Drops the least recently used keys until within the bounds.
+    /// Drops the least recently used replies until within the bounds.
     fn evict(&self, store: &mut Store) {
-        while store.entries > self.config.max_entries.get()
+        while store.replies.len() > self.config.max_entries.get()
             || store.bytes > self.config.max_bytes.get()
         {
-            let Some((key, kept)) = store.keys.pop_lru() else {
+            let Some((command, entry)) = store.replies.pop_lru() else {
                 break;
             };
-            store.stats.evictions += kept.replies.len().max(1) as u64;
-            store.recount(cost(key.len(), &kept), (0, 0));
+            store.forget(&command, &entry);
+            store.stats.evictions += 1;
         }
     }
 }
 
 impl Store {
-    /// Counts an entry's change of cost from `before` to `after` (entries,
-    /// bytes).
-    fn recount(&mut self, before: (usize, usize), after: (usize, usize)) {
-        self.entries = self.entries - before.0 + after.0;
-        self.bytes = self.bytes - before.1 + after.1;
+    /// Takes `entry` (kept for `command`, already out of `replies`) off
+    /// its keys and the byte count.
+    fn forget(&mut self, command: &Bytes, entry: &Entry) {
+        self.bytes -= entry.weight;
+        for key in &entry.keys {
+            if let Some(state) = self.keys.get_mut(key) {
+                state.commands.remove(command);
+            }
+            self.drop_if_unused(key);
+        }
     }
-}
 
-/// What `kept`, under a key of `key_len` bytes, counts against the bounds:
-/// an entry per reply (one for a note of a read under way), and its bytes
-/// with the key's.
-fn cost(key_len: usize, kept: &Kept) -> (usize, usize) {
-    let replies: usize = kept.replies.iter().map(|r| r.weight).sum();
-    (kept.replies.len().max(1), key_len + OVERHEAD + replies)
+    /// A read of `key` ended (completed or dropped).
+    fn unread(&mut self, key: &[u8]) {
+        if let Some(state) = self.keys.get_mut(key) {
+            state.reading = state.reading.saturating_sub(1);
+        }
+        self.drop_if_unused(key);
+    }
+
+    /// Forgets `key` when nothing kept read it and no read of it is under
+    /// way (a later read takes a new epoch).
+    fn drop_if_unused(&mut self, key: &[u8]) {
+        if self
+            .keys
+            .get(key)
+            .is_some_and(|s| s.reading == 0 && s.commands.is_empty())
+        {
+            self.keys.remove(key);
+        }
+    }
+
+    /// Drops every reply; keys with reads under way get new epochs.
+    fn clear(&mut self) {
+        self.replies.clear();
+        self.bytes = 0;
+        self.keys.retain(|_, state| {
+            state.commands.clear();
+            state.epoch = EPOCHS.fetch_add(1, Ordering::Relaxed);
+            state.reading > 0
+        });
+        self.stats.flushes += 1;
+    }
 }
 
 /// Whether `frame` is an error reply, under attributes or not.
@@ -459,35 +500,46 @@ mod tests {
     use super::{Cache, CacheConfig, OVERHEAD};
     use bytes::Bytes;
     use redwire_resp::Frame;
+    use std::sync::Arc;
     use std::time::Duration;
 
     fn bulk(text: &str) -> Frame {
         Frame::BulkString(Bytes::copy_from_slice(text.as_bytes()))
     }
 
-    fn kept(cache: &Cache, key: &str, value: &str) {
-        let ticket = cache.begin(key.as_bytes());
+    fn kept(cache: &Arc<Cache>, key: &str, value: &str) {
+        let ticket = cache.begin([key.as_bytes()]);
         cache.complete(ticket, format!("GET {key}").as_bytes(), &bulk(value));
     }
 
     fn read(cache: &Cache, key: &str) -> Option<Frame> {
-        cache.get(key.as_bytes(), format!("GET {key}").as_bytes())
+        cache
+            .get(format!("GET {key}").as_bytes())
+            .map(|f| (*f).clone())
     }
 
     #[test]
-    fn a_reply_is_kept_per_command_until_its_key_is_invalidated() {
+    fn a_reply_is_kept_per_command_until_a_key_it_read_is_invalidated() {
         let cache = Cache::new(CacheConfig::default());
         assert_eq!(read(&cache, "a"), None);
         kept(&cache, "a", "1");
-        let ticket = cache.begin(b"a");
-        cache.complete(ticket, b"STRLEN a", &Frame::Integer(1));
+        let ticket = cache.begin([&b"a"[..], b"b"]);
+        cache.complete(
+            ticket,
+            b"MGET a b",
+            &Frame::Array(vec![bulk("1"), bulk("2")]),
+        );
         assert_eq!(read(&cache, "a"), Some(bulk("1")));
-        assert_eq!(cache.get(b"a", b"STRLEN a"), Some(Frame::Integer(1)));
+        assert!(cache.get(b"MGET a b").is_some());
         assert_eq!(cache.stats().entries, 2);
-        cache.invalidate([&b"a"[..], &b"never-read"[..]]);
+        // "b" changing drops the MGET, not GET a.
+        cache.invalidate([&b"b"[..], &b"never-read"[..]]);
+        assert_eq!(cache.get(b"MGET a b"), None);
+        assert_eq!(read(&cache, "a"), Some(bulk("1")));
+        cache.invalidate([&b"a"[..]]);
         assert_eq!(read(&cache, "a"), None);
         let stats = cache.stats();
-        assert_eq!((stats.hits, stats.misses, stats.invalidations), (2, 2, 1));
+        assert_eq!((stats.hits, stats.invalidations), (3, 2));
         assert_eq!((stats.entries, stats.bytes), (0, 0));
     }
 
@@ -495,21 +547,26 @@ mod tests {
     fn a_reply_that_raced_an_invalidation_is_not_kept() {
         let cache = Cache::new(CacheConfig::default());
         // Invalidated while the read was under way.
-        let ticket = cache.begin(b"a");
+        let ticket = cache.begin([&b"a"[..]]);
         cache.invalidate([&b"a"[..]]);
         cache.complete(ticket, b"GET a", &bulk("old"));
         assert_eq!(read(&cache, "a"), None);
         // The same, with another read begun after the invalidation: only
         // the later one's reply is kept.
-        let early = cache.begin(b"a");
+        let early = cache.begin([&b"a"[..]]);
         cache.invalidate([&b"a"[..]]);
-        let late = cache.begin(b"a");
+        let late = cache.begin([&b"a"[..]]);
         cache.complete(early, b"GET a", &bulk("old"));
         assert_eq!(read(&cache, "a"), None);
         cache.complete(late, b"GET a", &bulk("new"));
         assert_eq!(read(&cache, "a"), Some(bulk("new")));
+        // One key of several invalidated is enough.
+        let ticket = cache.begin([&b"x"[..], b"y"]);
+        cache.invalidate([&b"y"[..]]);
+        cache.complete(ticket, b"MGET x y", &Frame::Array(vec![]));
+        assert_eq!(cache.get(b"MGET x y"), None);
         // A flush makes every ticket stale.
-        let ticket = cache.begin(b"b");
+        let ticket = cache.begin([&b"b"[..]]);
         cache.flush();
         cache.complete(ticket, b"GET b", &bulk("old"));
         assert_eq!(read(&cache, "b"), None);
@@ -517,76 +574,28 @@ mod tests {
     }
 
     #[test]
-    fn errors_are_not_kept_nor_their_notes() {
+    fn errors_are_not_kept_and_reads_dropped_leave_nothing() {
         let cache = Cache::new(CacheConfig::default());
-        let ticket = cache.begin(b"a");
+        let ticket = cache.begin([&b"a"[..]]);
         cache.complete(ticket, b"GET a", &Frame::Error("WRONGTYPE".into()));
         assert_eq!(read(&cache, "a"), None);
-        let ticket = cache.begin(b"b");
+        let ticket = cache.begin([&b"b"[..]]);
         let attributed = Frame::Attributed(Box::new(redwire_resp::Attributed {
             attributes: Vec::new(),
             frame: Frame::Error("WRONGTYPE".into()),
         }));
         cache.complete(ticket, b"GET b", &attributed);
         assert_eq!(read(&cache, "b"), None);
-        assert_eq!((cache.stats().entries, cache.stats().bytes), (0, 0));
+        // Reads cancelled: their tickets dropped.
+        for i in 0..1000 {
+            drop(cache.begin([format!("k{i}").as_bytes()]));
+        }
+        let store = cache.store();
+        assert!(store.keys.is_empty() && store.replies.is_empty() && store.bytes == 0);
     }
 
     #[test]
-    fn what_can_never_fit_evicts_nothing() {
-        let cache = Cache::new(
-            CacheConfig::default()
-                .max_bytes(4096)
-                .unwrap()
-                .max_entries(4)
-                .unwrap(),
-        );
-        for key in ["a", "b", "c"] {
-            kept(&cache, key, key);
-        }
-        // A reply as big as the bound, a key longer than it: refused, the
-        // rest kept.
-        let ticket = cache.begin(b"big");
-        cache.complete(ticket, b"GET big", &bulk(&"x".repeat(4000)));
-        let long = "k".repeat(5000);
-        let ticket = cache.begin(long.as_bytes());
-        cache.complete(ticket, b"GET long", &bulk("v"));
-        assert_eq!(read(&cache, "big"), None);
-        for key in ["a", "b", "c"] {
-            assert!(read(&cache, key).is_some(), "{key}");
-        }
-        // More replies under one key than the entries allow: the others go
-        // first, then the one too many is refused.
-        for field in 1..=5 {
-            let ticket = cache.begin(b"h");
-            cache.complete(ticket, format!("HGET h {field}").as_bytes(), &bulk("x"));
-        }
-        for field in 1..=4 {
-            assert!(
-                cache
-                    .get(b"h", format!("HGET h {field}").as_bytes())
-                    .is_some(),
-                "{field}"
-            );
-        }
-        assert_eq!(cache.get(b"h", b"HGET h 5"), None);
-        assert_eq!(cache.stats().entries, 4);
-    }
-
-    #[test]
-    fn a_ticket_of_one_cache_matches_nothing_in_another() {
-        let (one, other) = (
-            Cache::new(CacheConfig::default()),
-            Cache::new(CacheConfig::default()),
-        );
-        let ticket = one.begin(b"a");
-        let _note = other.begin(b"a");
-        other.complete(ticket, b"GET a", &bulk("1"));
-        assert_eq!(read(&other, "a"), None);
-    }
-
-    #[test]
-    fn the_least_recently_used_keys_go_first_to_stay_within_the_entries() {
+    fn the_least_recently_used_replies_go_first_to_stay_within_the_entries() {
         let cache = Cache::new(CacheConfig::default().max_entries(3).unwrap());
         for key in ["a", "b", "c"] {
             kept(&cache, key, key);
@@ -599,7 +608,9 @@ mod tests {
             assert!(read(&cache, key).is_some(), "{key}");
         }
         assert_eq!(cache.stats().entries, 3);
-        assert!(cache.stats().evictions >= 1);
+        assert_eq!(cache.stats().evictions, 1);
+        // What went left no key behind.
+        assert!(!cache.store().keys.contains_key(&b"b"[..]));
     }
 
     #[test]
@@ -613,17 +624,45 @@ mod tests {
         }
         let stats = cache.stats();
         assert!(stats.entries > 100 && stats.evictions > 99_000, "{stats:?}");
-        // A reply alone over the bound is not kept.
-        let ticket = cache.begin(b"huge");
-        cache.complete(ticket, b"GET huge", &bulk(&"x".repeat(max)));
-        assert_eq!(read(&cache, "huge"), None);
+        assert_eq!(cache.store().keys.len() as u64, stats.entries);
+    }
+
+    #[test]
+    fn what_can_never_fit_evicts_nothing() {
+        let cache = Cache::new(CacheConfig::default().max_bytes(4096).unwrap());
+        for key in ["a", "b", "c"] {
+            kept(&cache, key, key);
+        }
+        let ticket = cache.begin([&b"big"[..]]);
+        cache.complete(ticket, b"GET big", &bulk(&"x".repeat(4000)));
+        let long = "k".repeat(5000);
+        let ticket = cache.begin([long.as_bytes()]);
+        cache.complete(ticket, b"GET long", &bulk("v"));
+        assert_eq!(read(&cache, "big"), None);
+        for key in ["a", "b", "c"] {
+            assert!(read(&cache, key).is_some(), "{key}");
+        }
+        assert_eq!(cache.stats().entries, 3);
+    }
+
+    #[test]
+    fn a_ticket_of_one_cache_matches_nothing_in_another() {
+        let (one, other) = (
+            Cache::new(CacheConfig::default()),
+            Cache::new(CacheConfig::default()),
+        );
+        let ticket = one.begin([&b"a"[..]]);
+        let _reading = other.begin([&b"a"[..]]);
+        // Completed into the other: its epochs are its own.
+        other.complete(ticket, b"GET a", &bulk("1"));
+        assert_eq!(read(&other, "a"), None);
     }
 
     #[test]
     fn a_reply_holds_none_of_the_buffer_it_was_read_from() {
         let cache = Cache::new(CacheConfig::default());
         let buffer = Bytes::from(vec![b'x'; 1 << 20]);
-        let ticket = cache.begin(b"a");
+        let ticket = cache.begin([&b"a"[..]]);
         cache.complete(ticket, b"GET a", &Frame::BulkString(buffer.slice(0..3)));
         let Some(Frame::BulkString(kept)) = read(&cache, "a") else {
             panic!("not kept")
@@ -631,7 +670,7 @@ mod tests {
         assert_eq!(&kept[..], b"xxx");
         // The megabyte is not counted, and not held: the kept bytes are a
         // copy of their own.
-        assert!(cache.stats().bytes < 200 + OVERHEAD as u64 * 2);
+        assert!(cache.stats().bytes < 100 + OVERHEAD as u64);
         assert!(!std::ptr::eq(kept.as_ptr(), buffer.as_ptr()));
     }
 
@@ -646,6 +685,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(read(&cache, "a"), None);
         assert_eq!(cache.stats().evictions, 1);
+        assert!(cache.store().keys.is_empty());
     }
 
     #[test]
