@@ -955,3 +955,40 @@ async fn migrate(
         .await
         .unwrap();
 }
+
+/// A cluster gone (every node killed): callers retrying through the
+/// outage read the topology at most every 100 ms between them, failed
+/// reads included (before, each retry read it again at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topology_reads_are_throttled_while_the_cluster_is_gone() {
+    let mut cluster = TestCluster::start().unwrap();
+    let client = redwire::Client::connect_with(
+        format!(
+            "redis+cluster://127.0.0.1:{}?connect_timeout=200",
+            cluster.nodes[0].port()
+        )
+        .parse()
+        .unwrap(),
+        ClientOptions::default().max_retries(6),
+    )
+    .await
+    .unwrap();
+    client.set::<()>("k", 1).await.unwrap();
+    for node in &mut cluster.nodes {
+        node.kill_process();
+    }
+    let before = client.stats().topology_refreshes;
+    let started = Instant::now();
+    let callers = (0..50).map(|i| client.set::<()>(format!("k{i}"), i));
+    let results = futures_util::future::join_all(callers).await;
+    let took = started.elapsed();
+    assert!(results.iter().all(Result::is_err));
+    let reads = client.stats().topology_refreshes - before;
+    // At most one every 100 ms, a few more at the edges.
+    let bound = took.as_millis() / 100 + 5;
+    assert!(
+        u128::from(reads) <= bound,
+        "{reads} topology reads in {took:?}"
+    );
+    println!("50 callers retrying through {took:?} of outage: {reads} topology reads");
+}
