@@ -120,8 +120,8 @@ async fn restart_a_replica(servers: &mut [&mut Server], last: &mut usize) -> u16
 
 /// Restarts a replica in the middle of each `restart_every` and fails the
 /// master over at the end of each `failover_every` (never together) until
-/// `length` after `started`: when each fault came, and how long it may
-/// surface errors.
+/// `length` after `started`, but for its last [`FAILOVER_GRACE`]: when each
+/// fault came, and how long it may surface errors.
 async fn inflict(
     set: &mut SentinelSet,
     started: Instant,
@@ -140,7 +140,10 @@ async fn inflict(
     let mut last = 0;
     while started.elapsed() < length {
         let now = started.elapsed();
-        if now >= next_failover {
+        // The last stretch brings no new fault: the load, and the checks
+        // after it, meet a recovered client.
+        let faulting = now + FAILOVER_GRACE < length;
+        if faulting && now >= next_failover {
             let config = format!("redis://127.0.0.1:{sentinel}").parse().unwrap();
             let mut admin = Connection::connect(&config).await.unwrap();
             admin
@@ -149,7 +152,7 @@ async fn inflict(
                 .unwrap();
             faults.push((now, FAILOVER_GRACE));
             next_failover += failover_every;
-        } else if now >= next_restart {
+        } else if faulting && now >= next_restart {
             let port = restart_a_replica(&mut servers, &mut last).await;
             println!("{:.0} s: replica {port} restarted", now.as_secs_f64());
             faults.push((now, RESTART_GRACE));
