@@ -1110,23 +1110,30 @@ async fn a_quiet_subscriber_is_not_timed_out_by_the_read_timeout() {
     assert_eq!(client.stats().shared_connections, 1);
 }
 
-#[tokio::test]
-async fn a_subscriber_not_read_drops_past_its_buffer_and_says_how_many() {
-    use futures_util::StreamExt;
-
-    let server = Server::start(ServerOptions::default()).unwrap();
+/// A client of `server` and its subscriber to "flood", past whose buffer
+/// `sent` messages were published and left unread for `settle` (its task
+/// reads them all meanwhile).
+async fn flooded(server: &Server, sent: usize, settle: Duration) -> (Client, redwire::Subscriber) {
     let url = format!("redis://127.0.0.1:{}", server.port());
     let client = Client::connect(url.as_str()).await.unwrap();
-    let mut subscriber = client.subscriber().await.unwrap();
+    let subscriber = client.subscriber().await.unwrap();
     subscriber.subscribe("flood").await.unwrap();
-    let sent = redwire::SUBSCRIBER_BUFFER + 1000;
     let mut pipeline = Pipeline::new();
     for i in 0..sent {
         pipeline.publish("flood", i);
     }
     pipeline.query::<Vec<i64>>(&client).await.unwrap();
-    // Let the subscriber's task read them all while nobody reads it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(settle).await;
+    (client, subscriber)
+}
+
+#[tokio::test]
+async fn a_subscriber_not_read_drops_past_its_buffer_and_says_how_many() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let sent = redwire::SUBSCRIBER_BUFFER + 1000;
+    let (client, mut subscriber) = flooded(&server, sent, Duration::from_millis(500)).await;
     // Every message is either read or counted as dropped, the count told
     // as soon as the reader makes room.
     let (mut received, mut dropped) = (0, 0);
@@ -1153,17 +1160,8 @@ async fn a_subscriber_with_a_full_buffer_still_says_its_connection_was_lost() {
     use futures_util::StreamExt;
 
     let server = Server::start(ServerOptions::default()).unwrap();
-    let url = format!("redis://127.0.0.1:{}", server.port());
-    let client = Client::connect(url.as_str()).await.unwrap();
-    let mut subscriber = client.subscriber().await.unwrap();
-    subscriber.subscribe("flood").await.unwrap();
     let sent = redwire::SUBSCRIBER_BUFFER + 10;
-    let mut pipeline = Pipeline::new();
-    for i in 0..sent {
-        pipeline.publish("flood", i);
-    }
-    pipeline.query::<Vec<i64>>(&client).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (client, mut subscriber) = flooded(&server, sent, Duration::from_millis(300)).await;
     // The buffer is full when the connection is lost.
     let killed: i64 = client
         .query(("CLIENT", "KILL", "TYPE", "pubsub"))
@@ -1194,16 +1192,8 @@ async fn a_subscriber_says_its_loss_while_the_server_stays_away() {
     use futures_util::StreamExt;
 
     let mut server = Server::start(ServerOptions::default()).unwrap();
-    let url = format!("redis://127.0.0.1:{}", server.port());
-    let client = Client::connect(url.as_str()).await.unwrap();
-    let mut subscriber = client.subscriber().await.unwrap();
-    subscriber.subscribe("flood").await.unwrap();
-    let mut pipeline = Pipeline::new();
-    for i in 0..redwire::SUBSCRIBER_BUFFER + 10 {
-        pipeline.publish("flood", i);
-    }
-    pipeline.query::<Vec<i64>>(&client).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = redwire::SUBSCRIBER_BUFFER + 10;
+    let (_client, mut subscriber) = flooded(&server, sent, Duration::from_millis(300)).await;
     // Gone while the buffer is full, and not back: the reader, once it
     // made room, hears of the loss (and of the first failed reconnect)
     // all the same, in order after the count of messages dropped.

@@ -26,6 +26,15 @@ async fn behind_a_proxy(query: &str) -> (Server, FaultProxy, Client) {
     (server, proxy, client)
 }
 
+/// Each of `results` failed as a timeout of a request that may have been
+/// applied (written, then silence), none as merely "broken".
+fn all_timed_out<T: std::fmt::Debug>(results: Vec<Result<T, redwire::Error>>) {
+    for result in results {
+        let e = result.unwrap_err();
+        assert!(e.is_timeout() && e.may_have_been_applied(), "{e}");
+    }
+}
+
 #[tokio::test]
 async fn a_silent_server_is_noticed_within_the_peer_timeout_and_left_behind() {
     let (_server, proxy, client) = behind_a_proxy("peer_timeout=300").await;
@@ -39,12 +48,8 @@ async fn a_silent_server_is_noticed_within_the_peer_timeout_and_left_behind() {
         noticed >= Duration::from_millis(300) && noticed < Duration::from_millis(1500),
         "{noticed:?}"
     );
-    // Every request written met the silence: each says so, and that it
-    // may have been applied; none is merely "broken".
-    for result in results {
-        let e = result.unwrap_err();
-        assert!(e.is_timeout() && e.may_have_been_applied(), "{e}");
-    }
+    // Every request written met the silence.
+    all_timed_out(results);
     proxy.clear();
     assert_eq!(client.get::<String>("k").await.unwrap(), "v");
     assert_eq!(client.stats().shared_connections, 2);
@@ -538,15 +543,10 @@ async fn a_silent_cluster_master_leaves_the_other_shards_going() {
 async fn a_silent_sentinel_master_is_left_for_the_new_one() {
     let _alone = MEASURING.lock().await;
     let set = redwire_testkit::SentinelSet::start().unwrap();
-    let sentinels: Vec<String> = set
-        .sentinel_addresses()
-        .iter()
-        .map(|(host, port)| format!("{host}:{port}"))
-        .collect();
     let url = format!(
         "sentinel://{}:m/0?sentinels={}&peer_timeout=500&connect_timeout=500",
         set.name,
-        sentinels.join(",")
+        set.sentinel_list()
     );
     let client = Client::connect(url.as_str()).await.unwrap();
     let keys = (0..50).map(|t| (format!("drill2:{t}"), true)).collect();
@@ -597,10 +597,7 @@ async fn a_partitioned_server_is_noticed_by_the_peer_timeout_and_by_the_kernel()
         noticed >= Duration::from_millis(500) && noticed < Duration::from_millis(1500),
         "{noticed:?}"
     );
-    for result in results {
-        let e = result.unwrap_err();
-        assert!(e.is_timeout() && e.may_have_been_applied(), "{e}");
-    }
+    all_timed_out(results);
     drop(cut);
     assert_eq!(detecting.get::<String>("k").await.unwrap(), "v");
     let connections = detecting.stats().shared_connections;

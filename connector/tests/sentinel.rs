@@ -9,11 +9,6 @@ use redwire::{Config, Connection, Connector, Error, Frame, PoolConfig};
 use redwire_testkit::{AclUser, SentinelSet, Server, ServerOptions, SetCredentials};
 
 fn dsn(set: &SentinelSet, master: &str, role: &str, extra: &str) -> Config {
-    let sentinels: Vec<String> = set
-        .sentinel_addresses()
-        .iter()
-        .map(|(host, port)| format!("{host}:{port}"))
-        .collect();
     // A secured set's credentials: the data password in the authority, the
     // sentinel user in the query.
     let (data, sentinel) = match &set.credentials {
@@ -28,7 +23,7 @@ fn dsn(set: &SentinelSet, master: &str, role: &str, extra: &str) -> Config {
     };
     format!(
         "sentinel://{data}{master}:{role}/0?sentinels={}{sentinel}{extra}",
-        sentinels.join(",")
+        set.sentinel_list()
     )
     .parse()
     .unwrap()
@@ -303,12 +298,7 @@ async fn sentinel_acl_credentials_are_separate_from_the_data_nodes() {
     assert_eq!(reported, ("master".to_owned(), set.master.port()));
     assert_eq!(reach(&set, "s").await.1 .0, "slave");
 
-    let list: Vec<String> = set
-        .sentinel_addresses()
-        .iter()
-        .map(|(h, p)| format!("{h}:{p}"))
-        .collect();
-    let list = list.join(",");
+    let list = set.sentinel_list();
     let refused = |credentials: &str, query: &str| {
         let config: Config = format!("sentinel://{credentials}mymaster:m?sentinels={list}{query}")
             .parse()

@@ -173,15 +173,10 @@ async fn a_soak_with_restarts_and_failovers_loses_no_acknowledged_write() {
     let restart_every = Duration::from_secs((secs / 20).max(10));
     let failover_every = Duration::from_secs((secs / 5).max(20));
     let mut set = SentinelSet::start().unwrap();
-    let sentinels: Vec<String> = set
-        .sentinel_addresses()
-        .iter()
-        .map(|(h, p)| format!("{h}:{p}"))
-        .collect();
     let url = format!(
         "sentinel://{}:m/0?sentinels={}",
         set.name,
-        sentinels.join(",")
+        set.sentinel_list()
     );
     let client = Client::connect(url.as_str()).await.unwrap();
     let started = Instant::now();

@@ -77,11 +77,7 @@ impl Cluster {
 
     /// `host:port,host:port,…` of every node, for a seed list.
     pub fn seeds(&self) -> String {
-        self.addresses()
-            .iter()
-            .map(|(host, port)| format!("{host}:{port}"))
-            .collect::<Vec<_>>()
-            .join(",")
+        crate::server::address_list(&self.addresses())
     }
 
     /// Waits until every running node reports `cluster_state:ok` with all

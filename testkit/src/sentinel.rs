@@ -110,6 +110,12 @@ impl SentinelSet {
             .collect()
     }
 
+    /// `host:port,host:port,…` of the sentinels, as a `sentinel://` DSN's
+    /// `sentinels=` takes them.
+    pub fn sentinel_list(&self) -> String {
+        crate::server::address_list(&self.sentinel_addresses())
+    }
+
     fn wait_until_discovered(&self) -> Result<(), StartError> {
         let started = Instant::now();
         let replicas = self.replicas.len().to_string();

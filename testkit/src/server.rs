@@ -369,6 +369,15 @@ impl Drop for Server {
     }
 }
 
+/// `host:port,host:port,…` of `addresses`.
+pub(crate) fn address_list(addresses: &[(String, u16)]) -> String {
+    addresses
+        .iter()
+        .map(|(host, port)| format!("{host}:{port}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }

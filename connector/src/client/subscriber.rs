@@ -160,40 +160,36 @@ impl Client {
     /// A [`Subscriber`] on a connection of its own (on a cluster, to one
     /// master: messages published anywhere reach every node).
     pub async fn subscriber(&self) -> Result<Subscriber, Error> {
-        let connect: Connect = match &self.topology {
+        let (connect, silence, cluster): (Connect, _, _) = match &self.topology {
             Topology::Server { shared, .. } => {
                 let connector = Connector::new(shared.config().clone());
-                Arc::new(move || {
+                let connect: Connect = Arc::new(move || {
                     let connector = connector.clone();
                     Box::pin(async move { connector.connect().await.map(waiting_for_ever) })
-                })
+                });
+                (connect, shared.config().get_peer_timeout(), None)
             }
             Topology::Cluster(lazy) => {
                 let cluster = lazy.get().await?.clone();
-                Arc::new(move || {
-                    let cluster = cluster.clone();
+                let any_master = cluster.clone();
+                let connect: Connect = Arc::new(move || {
+                    let cluster = any_master.clone();
                     Box::pin(
                         async move { cluster.connect_to_any_master().await.map(waiting_for_ever) },
                     )
-                })
+                });
+                (connect, cluster.peer_timeout(), Some(cluster))
             }
         };
         let connection = connect().await?;
         let (control, controls) = mpsc::channel(16);
         let (sender, messages) = mpsc::channel(SUBSCRIBER_BUFFER);
-        let shards = match &self.topology {
-            Topology::Cluster(lazy) => Some(Shards {
-                cluster: lazy.get().await?.clone(),
-                sender: sender.clone(),
-                links: Mutex::default(),
-                channels: Mutex::default(),
-            }),
-            Topology::Server { .. } => None,
-        };
-        let silence = match &self.topology {
-            Topology::Server { shared, .. } => shared.config().get_peer_timeout(),
-            Topology::Cluster(lazy) => lazy.get().await?.peer_timeout(),
-        };
+        let shards = cluster.map(|cluster| Shards {
+            cluster,
+            sender: sender.clone(),
+            links: Mutex::default(),
+            channels: Mutex::default(),
+        });
         let task = tokio::spawn(run(connection, connect, controls, sender, silence));
         Ok(Subscriber {
             control,
