@@ -76,6 +76,8 @@ pub enum Phase {
     Select,
     /// The other handshake commands (`HELLO`, `CLIENT SETNAME`).
     Handshake,
+    /// `CLIENT TRACKING ON`: a client-side cache's connection.
+    Tracking,
     /// Writing a request.
     Send,
     /// Reading a reply.
@@ -83,13 +85,14 @@ pub enum Phase {
 }
 
 impl Phase {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Resolve,
         Self::Connect,
         Self::Tls,
         Self::Auth,
         Self::Select,
         Self::Handshake,
+        Self::Tracking,
         Self::Send,
         Self::Read,
     ];
@@ -125,6 +128,7 @@ impl fmt::Display for Phase {
             Self::Auth => "auth",
             Self::Select => "select",
             Self::Handshake => "handshake",
+            Self::Tracking => "client tracking (for the cache)",
             Self::Send => "send",
             Self::Read => "read",
         })
@@ -282,7 +286,7 @@ pub enum Error {
     },
     /// The server refused a handshake command (wrong password, unknown db…).
     Refused {
-        /// `Auth`, `Select` or `Handshake`.
+        /// `Auth`, `Select`, `Handshake` or `Tracking`.
         phase: Phase,
         /// The server.
         endpoint: String,

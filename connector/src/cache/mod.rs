@@ -32,7 +32,11 @@ use bytes::Bytes;
 use lru::LruCache;
 use redwire_resp::Frame;
 
+pub use crate::command::cacheable::CACHED_COMMANDS;
 use crate::error::ConfigError;
+pub use tracking::Tracking;
+
+mod tracking;
 
 /// What a cache entry costs beyond its bytes (its bookkeeping), counted
 /// against [`CacheConfig::max_bytes`].
@@ -55,6 +59,7 @@ pub struct CacheConfig {
     max_entries: NonZeroUsize,
     max_bytes: NonZeroUsize,
     ttl: Option<Duration>,
+    tracking: Tracking,
 }
 
 impl Default for CacheConfig {
@@ -64,6 +69,7 @@ impl Default for CacheConfig {
             max_entries: NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
             max_bytes: NonZeroUsize::new(64 << 20).unwrap_or(NonZeroUsize::MIN),
             ttl: None,
+            tracking: Tracking::Default,
         }
     }
 }
@@ -98,6 +104,18 @@ impl CacheConfig {
             return Err(ConfigError::invalid("ttl", "more than 0, or none", "0"));
         }
         Ok(Self { ttl, ..self })
+    }
+
+    /// How the server tells of the keys that change (default:
+    /// [`Tracking::Default`]).
+    #[must_use]
+    pub fn tracking(self, tracking: Tracking) -> Self {
+        Self { tracking, ..self }
+    }
+
+    /// How the server tells of the keys that change.
+    pub fn get_tracking(&self) -> &Tracking {
+        &self.tracking
     }
 
     /// The most entries kept.
@@ -243,6 +261,9 @@ struct Store {
     /// used first.
     replies: LruCache<Bytes, Entry>,
     keys: HashMap<Bytes, KeyState>,
+    /// The longest key ever read: a longer argument is none of them
+    /// (a write's value is not looked up).
+    longest: usize,
     bytes: usize,
     stats: CacheStats,
 }
@@ -271,6 +292,7 @@ impl Cache {
             store: Mutex::new(Store {
                 replies: LruCache::unbounded(),
                 keys: HashMap::new(),
+                longest: 0,
                 bytes: 0,
                 stats: CacheStats::default(),
             }),
@@ -329,6 +351,7 @@ impl Cache {
         let keys = keys
             .into_iter()
             .map(|key| {
+                store.longest = store.longest.max(key.len());
                 let state = store.keys.entry(key.clone()).or_insert_with(|| KeyState {
                     epoch: EPOCHS.fetch_add(1, Ordering::Relaxed),
                     reading: 0,
@@ -351,6 +374,9 @@ impl Cache {
         let keys: Vec<&[u8]> = keys.into_iter().collect();
         let mut store = self.store();
         for key in keys {
+            if key.len() > store.longest {
+                continue;
+            }
             let Some(state) = store.keys.get_mut(key) else {
                 continue;
             };
@@ -364,6 +390,21 @@ impl Cache {
             store.drop_if_unused(key);
             store.stats.invalidations += 1;
         }
+    }
+
+    /// Invalidates every key known to it (kept or read) for which
+    /// `moved` says yes: a cluster's slot gone to another node.
+    pub(crate) fn invalidate_where(&self, moved: impl Fn(&[u8]) -> bool) {
+        let keys: Vec<Bytes> = {
+            let store = self.store();
+            store
+                .keys
+                .keys()
+                .filter(|key| moved(key))
+                .cloned()
+                .collect()
+        };
+        self.invalidate(keys.iter().map(|key| &key[..]));
     }
 
     /// Drops everything, and makes every ticket stale.

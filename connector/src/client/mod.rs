@@ -13,6 +13,7 @@ mod transaction;
 use tracing::Instrument;
 
 use crate::backoff::RETRY_BACKOFF;
+use crate::cache::Cache;
 use crate::cluster::Cluster;
 use crate::command::pipeline::Pipeline;
 use crate::config::{ClientOptions, Config, Endpoint};
@@ -20,7 +21,7 @@ use crate::connection::Replies;
 use crate::discovery::Connector;
 use crate::error::Error;
 use crate::pool::{Pool, PooledConnection};
-use crate::shared::SharedConnection;
+use crate::shared::{on_own_connection, tracked, SharedConnection};
 pub use commands::{Commands, Expiry, SetOptions, Side, XRead, ZAddOptions, ZRange};
 pub use execute::Execute;
 pub use observe::ClientStats;
@@ -86,6 +87,8 @@ pub struct Client {
     target: std::sync::Arc<observe::Target>,
     /// [`ClientOptions::max_retries`].
     max_retries: u32,
+    /// [`ClientOptions::cache`].
+    cache: Option<std::sync::Arc<Cache>>,
 }
 
 #[derive(Clone, Debug)]
@@ -105,13 +108,20 @@ struct LazyCluster {
     cluster: tokio::sync::OnceCell<Cluster>,
     config: Config,
     options: ClientOptions,
+    cache: Option<std::sync::Arc<Cache>>,
 }
 
 impl LazyCluster {
     /// The cluster, its topology read now if it was not yet.
     async fn get(&self) -> Result<&Cluster, Error> {
         self.cluster
-            .get_or_try_init(|| Cluster::connect(self.config.clone(), self.options.clone()))
+            .get_or_try_init(|| {
+                Cluster::start(
+                    self.config.clone(),
+                    self.options.clone(),
+                    self.cache.clone(),
+                )
+            })
             .await
     }
 }
@@ -155,16 +165,25 @@ impl Client {
     pub fn lazy(config: Config, options: ClientOptions) -> Result<Self, Error> {
         let target = std::sync::Arc::new(observe::Target::of(&config));
         let max_retries = options.max_retries;
+        let cache = options.cache.clone().map(Cache::new);
         let topology = if let Endpoint::Cluster(_) = config.endpoint() {
+            if let Some(cache) = &cache {
+                // Refused now, not at first use.
+                tracked(config.clone(), cache)?;
+            }
             Topology::Cluster(std::sync::Arc::new(LazyCluster {
                 cluster: tokio::sync::OnceCell::new(),
                 config,
                 options,
+                cache: cache.clone(),
             }))
         } else {
             let pool = Connector::new(config.clone()).pool(options.pool)?;
             let sentinel = matches!(config.endpoint(), Endpoint::Sentinel(_));
-            let shared = SharedConnection::new(config);
+            let shared = match &cache {
+                Some(cache) => SharedConnection::with_cache(config, cache.clone())?,
+                None => SharedConnection::new(config),
+            };
             // A failover the pool's sentinel watcher hears moves the shared
             // connection too (nothing else invalidates the pool but
             // `close`, which lets the shared connection go itself: no check
@@ -179,7 +198,40 @@ impl Client {
             counters: std::sync::Arc::default(),
             target,
             max_retries,
+            cache,
         })
+    }
+
+    /// Its client-side cache ([`ClientOptions::cache`]), shared by its
+    /// clones: its [stats](Cache::stats), and [`flush`](Cache::flush).
+    ///
+    /// A read it keeps ([`CACHED_COMMANDS`](crate::cache::CACHED_COMMANDS),
+    /// sent alone, not in a pipeline) is answered from it until the server
+    /// says a key it read changed (`CLIENT TRACKING` on every shared
+    /// connection); a write sent through this client drops the keys among
+    /// its arguments before its reply is handed back; every connection
+    /// loss, failover, or `MOVED` of a cluster's slot drops what it may
+    /// have covered. A reply that raced a change of its key is not kept.
+    ///
+    /// ```no_run
+    /// use redwire::cache::CacheConfig;
+    /// use redwire::{Client, ClientOptions, Commands};
+    ///
+    /// # async fn demo() -> Result<(), redwire::Error> {
+    /// let client = Client::connect_with(
+    ///     "redis://127.0.0.1:6379?protocol=3".parse()?,
+    ///     ClientOptions::default().cache(CacheConfig::default()),
+    /// )
+    /// .await?;
+    /// let _: Option<String> = client.get("greeting").await?; // from the server
+    /// let _: Option<String> = client.get("greeting").await?; // from the cache
+    /// if let Some(cache) = client.cache() {
+    ///     assert_eq!(cache.stats().hits, 1);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn cache(&self) -> Option<&std::sync::Arc<Cache>> {
+        self.cache.as_ref()
     }
 
     /// Sends the commands of `pipeline`: one reply per command, an error
@@ -236,7 +288,7 @@ impl Client {
                 let mut retries = 0;
                 loop {
                     let sent = if own {
-                        Box::pin(async { pool.get().await?.pipeline(pipeline).await }).await
+                        Box::pin(on_own_connection(pool, self.cache.as_deref(), pipeline)).await
                     } else {
                         shared.pipeline(pipeline).await
                     };

@@ -13,6 +13,7 @@ use crate::connection::{single, Replies};
 use crate::error::{Error, ServerErrorKind};
 use crate::pool::PooledConnection;
 use crate::reply::FromFrame;
+use crate::shared::forget_writes;
 
 /// How many times [`Client::transaction`] runs its body before it gives up
 /// with [`Error::Aborted`].
@@ -25,6 +26,8 @@ pub const MAX_TRANSACTION_ATTEMPTS: usize = 16;
 #[derive(Debug)]
 pub struct Transaction {
     connection: PooledConnection,
+    /// The client's cache: what `exec` may write is dropped from it.
+    cache: Option<std::sync::Arc<crate::cache::Cache>>,
 }
 
 impl Transaction {
@@ -35,7 +38,15 @@ impl Transaction {
     pub async fn exec<T: FromFrame>(mut self, pipeline: &Pipeline) -> Result<T, Error> {
         let mut atomic = pipeline.clone();
         atomic.atomic();
-        atomic.query(&mut self.connection).await
+        let forget = || {
+            if let Some(cache) = &self.cache {
+                forget_writes(cache, &atomic);
+            }
+        };
+        forget();
+        let replies = atomic.query(&mut self.connection).await;
+        forget();
+        replies
     }
 }
 
@@ -113,7 +124,8 @@ impl Client {
                 }
                 (Err(e), _) => return Err(e),
             }
-            match body(Transaction { connection }).await {
+            let cache = self.cache.clone();
+            match body(Transaction { connection, cache }).await {
                 Err(Error::Aborted) => {}
                 done => return done,
             }

@@ -15,6 +15,7 @@ use redwire_resp::{Args, Frame};
 use redwire_sentinel::Address;
 
 use crate::backoff::RETRY_BACKOFF;
+use crate::cache::Cache;
 use crate::command::pipeline::{args_of, Pipeline, Queued};
 use crate::command::route::{Commands, Route};
 use crate::command::script;
@@ -24,7 +25,7 @@ use crate::connection::{single, Connection, Replies};
 use crate::discovery::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
 use crate::pool::{Pool, PooledConnection};
-use crate::shared::SharedConnection;
+use crate::shared::{on_own_connection, SharedConnection};
 use redirect::Redirect;
 pub use scan::{ClusterScan, MAX_SCAN_PASSES};
 use topology::SlotMap;
@@ -114,6 +115,8 @@ struct Inner {
     refreshes: std::sync::atomic::AtomicU64,
     /// Scripts by name: (source, SHA1).
     scripts: Mutex<HashMap<String, (String, String)>>,
+    /// The cache every node's shared connection reads through.
+    cache: Option<Arc<Cache>>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -138,7 +141,7 @@ impl Node {
     /// when `own` (a blocking command must not hold up everyone).
     async fn send(&self, part: &Pipeline, own: bool) -> Result<Replies, Error> {
         if own {
-            self.pool.get().await?.pipeline(part).await
+            on_own_connection(&self.pool, self.shared.cache().map(|c| &**c), part).await
         } else {
             self.shared.pipeline(part).await
         }
@@ -152,8 +155,20 @@ type Routed<'a> = (Queued<'a>, Route, bool);
 impl Cluster {
     /// Reads the topology through `config`'s seed nodes
     /// (`redis+cluster://host:port,host:port`, credentials and TLS applying
-    /// to every node) and the `COMMAND` table.
+    /// to every node) and the `COMMAND` table. With
+    /// [`ClientOptions::cache`], every node's shared connection reads
+    /// through one cache (see [`Client::cache`](crate::Client::cache)).
     pub async fn connect(config: Config, options: ClientOptions) -> Result<Self, Error> {
+        let cache = options.cache.clone().map(Cache::new);
+        Self::start(config, options, cache).await
+    }
+
+    /// [`connect`](Self::connect), its nodes reading through `cache`.
+    pub(crate) async fn start(
+        config: Config,
+        options: ClientOptions,
+        cache: Option<Arc<Cache>>,
+    ) -> Result<Self, Error> {
         let Endpoint::Cluster(seeds) = config.endpoint() else {
             return Err(ConfigError::invalid(
                 "endpoint",
@@ -184,6 +199,7 @@ impl Cluster {
                 redirections: std::sync::atomic::AtomicU64::new(0),
                 refreshes: std::sync::atomic::AtomicU64::new(0),
                 scripts: Mutex::new(HashMap::new()),
+                cache,
             }),
         };
         cluster.refresh().await?;
@@ -471,7 +487,10 @@ impl Cluster {
         };
         let node = Arc::new(Node {
             pool: Connector::new(config.clone()).pool(self.inner.options.pool.clone())?,
-            shared: SharedConnection::new(config),
+            shared: match &self.inner.cache {
+                Some(cache) => SharedConnection::with_cache(config, cache.clone())?,
+                None => SharedConnection::new(config),
+            },
         });
         nodes.insert(address.clone(), node.clone());
         Ok(node)
@@ -715,6 +734,10 @@ impl Cluster {
                 .unwrap_or_else(PoisonError::into_inner);
             let moved = map.with_moved(slot, to);
             *map = Arc::new(moved);
+        }
+        // The node that told of the slot's keys no longer does.
+        if let Some(cache) = &self.inner.cache {
+            cache.invalidate_where(|key| key_slot(key) == slot);
         }
         self.refresh_soon();
     }

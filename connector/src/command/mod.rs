@@ -1,7 +1,9 @@
 //! What the client knows of commands: what each does to its connection
 //! ([`Effects`]), where a cluster sends it (`route`), which are refused
-//! before sending (`policy`), pipelines of them, scripts, key slots.
+//! before sending (`policy`), what a cache keeps of them (`cacheable`),
+//! pipelines of them, scripts, key slots.
 
+pub(crate) mod cacheable;
 mod effects;
 pub(crate) mod pipeline;
 pub(crate) mod policy;

@@ -252,6 +252,8 @@ pub struct Config {
     pub(crate) keepalive: Option<Keepalive>,
     pub(crate) user_timeout: Option<Duration>,
     pub(crate) peer_timeout: Option<Duration>,
+    /// Sends `CLIENT TRACKING ON` in the handshake: a cache's connection.
+    pub(crate) tracking: Option<crate::cache::Tracking>,
 }
 
 /// The connect timeout when none is set.
@@ -280,6 +282,7 @@ impl Default for Config {
             keepalive: Some(DEFAULT_KEEPALIVE),
             user_timeout: Some(DEFAULT_USER_TIMEOUT),
             peer_timeout: Some(DEFAULT_PEER_TIMEOUT),
+            tracking: None,
         }
     }
 }

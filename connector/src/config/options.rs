@@ -2,6 +2,8 @@
 
 use redwire_pool::PoolConfig;
 
+use crate::cache::CacheConfig;
+
 /// How a [`Client`](crate::Client) pools connections, retries and, for a
 /// cluster, reads: [`pool`](Self::pool) and
 /// [`max_retries`](Self::max_retries) apply to every topology (the pool
@@ -25,6 +27,12 @@ pub struct ClientOptions {
     /// attempt takes, e.g. a connect timeout to a host that does not
     /// answer). 0: none.
     pub max_retries: u32,
+    /// A client-side cache of the replies to reads
+    /// ([`CACHED_COMMANDS`](crate::cache::CACHED_COMMANDS)), one for the
+    /// client and its clones, kept up to date by the server's invalidations
+    /// (see [`Client::cache`](crate::Client::cache)). Needs RESP3. Default:
+    /// none.
+    pub cache: Option<CacheConfig>,
 }
 
 impl Default for ClientOptions {
@@ -34,6 +42,7 @@ impl Default for ClientOptions {
             read_from_replicas: false,
             max_redirections: 5,
             max_retries: 16,
+            cache: None,
         }
     }
 }
@@ -50,6 +59,15 @@ impl ClientOptions {
     pub fn max_retries(self, max_retries: u32) -> Self {
         Self {
             max_retries,
+            ..self
+        }
+    }
+
+    /// Keeps the replies of reads in a client-side cache.
+    #[must_use]
+    pub fn cache(self, cache: CacheConfig) -> Self {
+        Self {
+            cache: Some(cache),
             ..self
         }
     }

@@ -1,6 +1,6 @@
 //! The commands a new connection sends before any of its caller's: `HELLO 3`
 //! (with `AUTH` and `SETNAME`) or `AUTH` and `CLIENT SETNAME`, then
-//! `READONLY` and `SELECT`, as its configuration asks.
+//! `READONLY`, `CLIENT TRACKING ON` and `SELECT`, as its configuration asks.
 
 use crate::config::{Config, Protocol};
 use crate::error::Phase;
@@ -51,6 +51,9 @@ pub(super) fn steps(config: &Config) -> Vec<(Phase, Vec<String>)> {
     }
     if config.readonly {
         steps.push((Phase::Handshake, vec!["READONLY".to_owned()]));
+    }
+    if let Some(tracking) = &config.tracking {
+        steps.push((Phase::Tracking, tracking.command()));
     }
     if config.db != 0 && !config.proxy {
         steps.push((

@@ -1,6 +1,7 @@
 //! A connection shared by many callers at once, made on first use and made
 //! again after it fails.
 
+mod cached;
 mod multiplexed;
 
 use std::sync::{Arc, PoisonError, RwLock};
@@ -8,14 +9,16 @@ use std::sync::{Arc, PoisonError, RwLock};
 use bytes::{Bytes, BytesMut};
 use redwire_resp::{encode_command, Args, Frame};
 
+use crate::cache::Cache;
 use crate::command::pipeline::Pipeline;
 use crate::command::policy::Policy;
 use crate::command::Effects;
-use crate::config::Config;
+use crate::config::{Config, Protocol};
 use crate::connection::{single, Replies};
 use crate::discovery::Connector;
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 use crate::pool::Pool;
+pub(crate) use cached::{forget_writes, on_own_connection};
 use multiplexed::Multiplexed;
 pub use multiplexed::MAX_QUEUED;
 
@@ -65,6 +68,8 @@ struct Inner {
     started: std::sync::atomic::AtomicU64,
     /// A pool whose invalidations it follows (see [`SharedConnection::follow`]).
     follows: std::sync::OnceLock<Follows>,
+    /// The cache its reads go through (see [`SharedConnection::with_cache`]).
+    cache: Option<Arc<Cache>>,
 }
 
 /// A pool a shared connection follows, kept alive (its sentinel watcher
@@ -89,13 +94,55 @@ impl std::fmt::Debug for SharedConnection {
 impl SharedConnection {
     /// A shared connection made with `config` on first use.
     pub fn new(config: Config) -> Self {
+        Self::made(config, None)
+    }
+
+    /// A shared connection whose reads go through `cache`: each connection
+    /// turns tracking on in its handshake (`CLIENT TRACKING ON`, in the
+    /// cache's [mode](crate::cache::Tracking)), and the replies of the
+    /// commands the cache keeps ([`CACHED_COMMANDS`](crate::cache::CACHED_COMMANDS)),
+    /// sent one per request, are kept until the server says a key they
+    /// read changed, a command sent here may have written one, or the
+    /// connection is let go or lost. Needs RESP3 (the invalidations come
+    /// on the same connection): a RESP2 `config` is refused; a server that
+    /// refuses tracking fails each connect ([`Phase::Tracking`]). One cache
+    /// serves one deployment: it must not be shared with a connection to
+    /// another.
+    ///
+    /// [`Phase::Tracking`]: crate::Phase::Tracking
+    ///
+    /// ```no_run
+    /// use redwire::cache::{Cache, CacheConfig};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let cache = Cache::new(CacheConfig::default());
+    /// let shared = redwire::SharedConnection::with_cache(
+    ///     "redis://127.0.0.1:6379?protocol=3".parse()?,
+    ///     cache.clone(),
+    /// )?;
+    /// shared.cmd(&["GET", "greeting"]).await?; // from the server
+    /// shared.cmd(&["GET", "greeting"]).await?; // from the cache
+    /// assert_eq!(cache.stats().hits, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_cache(config: Config, cache: Arc<Cache>) -> Result<Self, ConfigError> {
+        Ok(Self::made(tracked(config, &cache)?, Some(cache)))
+    }
+
+    fn made(config: Config, cache: Option<Arc<Cache>>) -> Self {
         Self(Arc::new(Inner {
             policy: Policy::new(&config),
             connector: Connector::new(config),
             current: RwLock::new(None),
             started: std::sync::atomic::AtomicU64::new(0),
             follows: std::sync::OnceLock::new(),
+            cache,
         }))
+    }
+
+    /// The cache its reads go through, if any.
+    pub fn cache(&self) -> Option<&Arc<Cache>> {
+        self.0.cache.as_ref()
     }
 
     /// Makes it follow the invalidations of a pool beside it: after one
@@ -172,7 +219,10 @@ impl SharedConnection {
         if let Some(live) = live(&current) {
             return Ok(live);
         }
-        let started = Arc::new(Multiplexed::start(self.0.connector.clone())?);
+        let started = Arc::new(Multiplexed::start(
+            self.0.connector.clone(),
+            self.0.cache.clone(),
+        )?);
         self.0
             .started
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -266,6 +316,14 @@ impl SharedConnection {
         if pipeline.is_empty() {
             return Ok(Vec::new());
         }
+        match &self.0.cache {
+            Some(cache) => cached::pipeline(self, cache, pipeline).await,
+            None => self.send(pipeline).await,
+        }
+    }
+
+    /// Sends `pipeline` (checked, not empty) and waits for its replies.
+    async fn send(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
         match self.live()?.pipeline(pipeline).await {
             // The connection stopped taking requests as this one came:
             // nothing was sent, so once more, on the next connection.
@@ -321,6 +379,8 @@ impl SharedConnection {
             return Err(done);
         } else if let Err(refused) = self.0.policy.check(args) {
             done(Err(refused));
+        } else if let Some(cache) = &self.0.cache {
+            cached::add(cache, batch, args, done);
         } else {
             encode_command(&mut batch.bytes, args);
             batch.done.push(Box::new(done));
@@ -356,6 +416,20 @@ impl SharedConnection {
             Err(e) => call(Err(e)),
         }
     }
+}
+
+/// `config` with tracking on for `cache`; refused unless on RESP3 (the
+/// invalidations come on the connection they are for).
+pub(crate) fn tracked(mut config: Config, cache: &Cache) -> Result<Config, ConfigError> {
+    if config.protocol != Protocol::Resp3 {
+        return Err(ConfigError::invalid(
+            "protocol",
+            "3 for a client-side cache (RESP3 brings its invalidations)",
+            2,
+        ));
+    }
+    config.tracking = Some(cache.config().get_tracking().clone());
+    Ok(config)
 }
 
 /// Hands each command of a batch its reply; when the batch failed, each

@@ -17,6 +17,7 @@ use bytes::{Bytes, BytesMut};
 use redwire_resp::Frame;
 use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
+use crate::cache::Cache;
 use crate::command::pipeline::Pipeline;
 use crate::config::{Endpoint, Role};
 use crate::connection::{error_message, Connection, Replies};
@@ -60,6 +61,10 @@ struct Signals {
     /// A handle let the connection go: requests not written yet go on the
     /// next one.
     let_go: Notify,
+    /// The cache its connection tracks keys for: it applies the
+    /// invalidations read, and is flushed when the connection is let go or
+    /// ends (nothing tells it of changes any more).
+    cache: Option<Arc<Cache>>,
 }
 
 /// [`Signals::awaited`] while no reply is due.
@@ -165,8 +170,10 @@ struct Waiting {
 impl Multiplexed {
     /// Starts the task that connects through `connector`, then owns the
     /// connection; requests queue meanwhile, in order (a failed connect
-    /// fails them). Outside a tokio runtime: [`Error::NoRuntime`].
-    pub(crate) fn start(connector: Connector) -> Result<Self, Error> {
+    /// fails them). Outside a tokio runtime: [`Error::NoRuntime`]. With a
+    /// `cache`, the connection tracks keys for it (its handshake turned
+    /// tracking on).
+    pub(crate) fn start(connector: Connector, cache: Option<Arc<Cache>>) -> Result<Self, Error> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
         let endpoint = connector.defaults().endpoint().to_string();
         let (requests, queued) = mpsc::unbounded_channel();
@@ -175,6 +182,7 @@ impl Multiplexed {
             last_read: AtomicU64::new(NOTHING_DUE),
             awaited: AtomicU64::new(NOTHING_DUE),
             let_go: Notify::new(),
+            cache,
         });
         drop(runtime.spawn(connect_and_drive(connector, queued, signals.clone())));
         Ok(Self {
@@ -203,6 +211,10 @@ impl Multiplexed {
     /// [`LET_GO_WAIT`].
     pub(crate) fn let_go(&self) {
         self.signals.let_go.notify_one();
+        // What it tracked is no longer followed.
+        if let Some(cache) = &self.signals.cache {
+            cache.flush();
+        }
     }
 
     /// Whether the connection failed (its task stopped), or no longer takes
@@ -289,6 +301,9 @@ async fn connect_and_drive(
         Endpoint::Sentinel(_) => &["READONLY", "LOADING"],
         _ => &[],
     };
+    // However the task ends, what its connection tracked is no longer
+    // followed.
+    let _flush = FlushOnEnd(signals.cache.as_deref());
     match connector.connect().await {
         Ok(connection) => {
             // A read timeout bounds the silence of a connection owing
@@ -367,8 +382,12 @@ async fn drive(
                     awaited = Some(tokio::time::Instant::now());
                     signals.awaited.store(signals.now(), Ordering::Relaxed);
                 }
-                // Nothing here subscribes: a push answers no request.
-                Some(Ok(Frame::Push(_))) => signals.last_read.store(signals.now(), Ordering::Relaxed),
+                // Nothing here subscribes: a push answers no request (an
+                // invalidation goes to the cache).
+                Some(Ok(push @ Frame::Push(_))) => {
+                    signals.last_read.store(signals.now(), Ordering::Relaxed);
+                    invalidate(&push, signals);
+                }
                 Some(Ok(_)) if waiting.is_empty() => break unasked(connection.endpoint()),
                 Some(Ok(frame)) => {
                     // One reading of the clock for the frames of one read.
@@ -376,7 +395,7 @@ async fn drive(
                     signals.last_read.store(signals.since_epoch(now), Ordering::Relaxed);
                     let mut next = Some(frame);
                     while let Some(frame) = next.take() {
-                        answer(frame, &mut waiting, &mut queued, lost);
+                        answer(frame, &mut waiting, &mut queued, lost, signals);
                         if closing && waiting.is_empty() {
                             return;
                         }
@@ -472,15 +491,17 @@ async fn write_within(
     Ok(())
 }
 
-/// Hands `frame` to the request it answers (a push answers none).
+/// Hands `frame` to the request it answers (a push answers none: an
+/// invalidation goes to the cache, before the replies read after it).
 fn answer(
     frame: Frame,
     waiting: &mut VecDeque<Waiting>,
     queued: &mut mpsc::UnboundedReceiver<Request>,
     lost: &[&str],
+    signals: &Signals,
 ) {
     if matches!(frame, Frame::Push(_)) {
-        return;
+        return invalidate(&frame, signals);
     }
     let reply = match error_message(&frame) {
         Some(message) => Err(ServerError::new(message)),
@@ -495,6 +516,25 @@ fn answer(
         }
     }
     hand_over(waiting, reply);
+}
+
+/// Applies `push` to the connection's cache, if it has one.
+fn invalidate(push: &Frame, signals: &Signals) {
+    if let Some(cache) = &signals.cache {
+        cache.apply(push);
+    }
+}
+
+/// Flushes a cache when dropped: the end of the connection that tracked
+/// keys for it.
+struct FlushOnEnd<'a>(Option<&'a Cache>);
+
+impl Drop for FlushOnEnd<'_> {
+    fn drop(&mut self) {
+        if let Some(cache) = self.0 {
+            cache.flush();
+        }
+    }
 }
 
 /// Gives `reply` to the first request waiting; once it has all of its

@@ -1,0 +1,193 @@
+//! A shared connection's requests through its cache: a read the cache
+//! keeps is answered from it, or sent with a [`Ticket`] that keeps its
+//! reply unless a key it read changed meanwhile; what may write drops the
+//! keys among its arguments before it is sent and again before its reply
+//! is handed back, so that no caller reads, after a write of its own, what
+//! the write replaced.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use redwire_resp::{encode_command, Args, Frame};
+
+use super::{Batch, SharedConnection};
+use crate::cache::{Cache, Ticket};
+use crate::command::cacheable::{cache_use, CacheUse};
+use crate::command::pipeline::{args_of, Pipeline};
+use crate::connection::Replies;
+use crate::error::Error;
+use crate::pool::Pool;
+
+/// What the cache makes of one command about to be sent.
+enum Plan {
+    /// Its reply, kept.
+    Hit(Frame),
+    /// A read to keep: its ticket.
+    Read(Ticket),
+    /// It may write: the keys among its arguments go.
+    Write,
+    /// Nothing for the cache.
+    Pass,
+}
+
+/// What `cache` makes of `command` (encoded); a write's keys are dropped
+/// now.
+fn plan(cache: &Arc<Cache>, command: &[u8]) -> Plan {
+    let mut args = Vec::new();
+    args_of(command, &mut args);
+    match cache_use(&args) {
+        CacheUse::Read(keys) if keys.iter().all(|k| cache.config().get_tracking().covers(k)) => {
+            match cache.get(command) {
+                Some(hit) => Plan::Hit(Frame::clone(&hit)),
+                None => Plan::Read(cache.begin(keys)),
+            }
+        }
+        CacheUse::Read(_) | CacheUse::Nothing => Plan::Pass,
+        CacheUse::Write | CacheUse::Everything => {
+            forget(cache, &args);
+            Plan::Write
+        }
+    }
+}
+
+/// Drops what the command `args` may have changed.
+fn forget(cache: &Cache, args: &[&[u8]]) {
+    match cache_use(args) {
+        CacheUse::Write => cache.invalidate(args.iter().skip(1).copied()),
+        CacheUse::Everything => cache.flush(),
+        CacheUse::Read(_) | CacheUse::Nothing => {}
+    }
+}
+
+/// Drops what the commands of `pipeline` may change: called before it is
+/// sent and once its replies came (or it failed: it may have run), before
+/// they are handed back.
+pub(crate) fn forget_writes(cache: &Cache, pipeline: &Pipeline) {
+    let mut args = Vec::new();
+    for command in pipeline.commands() {
+        args_of(command.encoded, &mut args);
+        forget(cache, &args);
+    }
+}
+
+/// Sends `pipeline` on a connection of `pool` (a blocking command): what
+/// it may write is dropped from `cache` before and after, as on a shared
+/// connection.
+pub(crate) async fn on_own_connection(
+    pool: &Pool,
+    cache: Option<&Cache>,
+    pipeline: &Pipeline,
+) -> Result<Replies, Error> {
+    let forget = || {
+        if let Some(cache) = cache {
+            forget_writes(cache, pipeline);
+        }
+    };
+    forget();
+    let replies = async { pool.get().await?.pipeline(pipeline).await }.await;
+    forget();
+    replies
+}
+
+/// `CLIENT CACHING YES`: the next read is tracked ([`Tracking::OptIn`]).
+///
+/// [`Tracking::OptIn`]: crate::cache::Tracking::OptIn
+const CACHING_YES: [&str; 3] = ["CLIENT", "CACHING", "YES"];
+
+/// Sends `pipeline` (checked, not empty) on `shared` through `cache`.
+pub(super) async fn pipeline(
+    shared: &SharedConnection,
+    cache: &Arc<Cache>,
+    pipeline: &Pipeline,
+) -> Result<Replies, Error> {
+    // A pipeline's reads are not kept: only a command sent alone.
+    if pipeline.len() > 1 {
+        forget_writes(cache, pipeline);
+        let replies = shared.send(pipeline).await;
+        forget_writes(cache, pipeline);
+        return replies;
+    }
+    let command = pipeline.bytes();
+    match plan(cache, command) {
+        Plan::Hit(frame) => {
+            // No I/O: without this, a task reading kept replies in a loop
+            // would never let others run on its thread.
+            tokio::task::consume_budget().await;
+            Ok(vec![Ok(frame)])
+        }
+        Plan::Read(ticket) => {
+            let replies = if cache.config().get_tracking().opts_in() {
+                let mut opted = Pipeline::new();
+                opted.cmd(&CACHING_YES);
+                pipeline.commands().for_each(|read| opted.push(read));
+                let mut replies = shared.send(&opted).await?;
+                let read = replies.pop();
+                if replies.first().is_some_and(Result::is_err) {
+                    // The read was not tracked: nothing may be kept.
+                    cache.flush();
+                }
+                read.into_iter().collect()
+            } else {
+                shared.send(pipeline).await?
+            };
+            if let Some(Ok(reply)) = replies.first() {
+                ticket.complete(command, reply);
+            }
+            Ok(replies)
+        }
+        Plan::Write => {
+            let replies = shared.send(pipeline).await;
+            forget_writes(cache, pipeline);
+            replies
+        }
+        Plan::Pass => shared.send(pipeline).await,
+    }
+}
+
+/// Adds `args` to `batch` through `cache`: a hit answers `done` at once.
+pub(super) fn add<A, F>(cache: &Arc<Cache>, batch: &mut Batch, args: &A, done: F)
+where
+    A: Args + ?Sized,
+    F: FnOnce(Result<Frame, Error>) + Send + 'static,
+{
+    let from = batch.bytes.len();
+    encode_command(&mut batch.bytes, args);
+    match plan(cache, &batch.bytes[from..]) {
+        Plan::Hit(frame) => {
+            batch.bytes.truncate(from);
+            done(Ok(frame));
+        }
+        Plan::Read(ticket) => {
+            let command = Bytes::copy_from_slice(&batch.bytes[from..]);
+            if cache.config().get_tracking().opts_in() {
+                batch.bytes.truncate(from);
+                encode_command(&mut batch.bytes, &CACHING_YES);
+                batch.bytes.extend_from_slice(&command);
+                let cache = cache.clone();
+                // Answered before the read: a refusal spoils its ticket.
+                batch.done.push(Box::new(move |caching| {
+                    if caching.is_err() {
+                        cache.flush();
+                    }
+                }));
+            }
+            batch.done.push(Box::new(move |reply| {
+                if let Ok(reply) = &reply {
+                    ticket.complete(&command, reply);
+                }
+                done(reply);
+            }));
+        }
+        Plan::Write => {
+            let command = Bytes::copy_from_slice(&batch.bytes[from..]);
+            let cache = cache.clone();
+            batch.done.push(Box::new(move |reply| {
+                let mut args = Vec::new();
+                args_of(&command, &mut args);
+                forget(&cache, &args);
+                done(reply);
+            }));
+        }
+        Plan::Pass => batch.done.push(Box::new(done)),
+    }
+}
