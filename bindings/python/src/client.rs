@@ -62,9 +62,10 @@ impl Parts {
         } else {
             calling_threads()?
         };
-        let client_options = ClientOptions::default()
+        let mut client_options = ClientOptions::default()
             .pool(options.pool.clone())
             .read_from_replicas(options.read_from_replicas);
+        client_options.cache.clone_from(&options.cache);
         let client = {
             let _runtime = runtime.enter();
             Client::lazy(options.config.clone(), client_options)
@@ -595,6 +596,50 @@ impl NativeClient {
         } else {
             let _inside = parts.runtime.enter();
             parts.client.close();
+        }
+        Ok(())
+    }
+
+    /// Its cache's counters (`hits`, `misses`, `invalidations`,
+    /// `evictions`, `flushes`, `entries`, `bytes`), or `None` without a
+    /// cache.
+    fn cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let parts = self.parts()?;
+        let Some(cache) = parts.client.cache() else {
+            return Ok(None);
+        };
+        let s = cache.stats();
+        let stats = PyDict::new(py);
+        for (name, value) in [
+            ("hits", s.hits),
+            ("misses", s.misses),
+            ("invalidations", s.invalidations),
+            ("evictions", s.evictions),
+            ("flushes", s.flushes),
+            ("entries", s.entries),
+            ("bytes", s.bytes),
+        ] {
+            stats.set_item(name, value)?;
+        }
+        Ok(Some(stats))
+    }
+
+    /// Empties its cache: how many replies it held.
+    fn cache_flush(&self) -> PyResult<u64> {
+        let parts = self.parts()?;
+        Ok(parts.client.cache().map_or(0, |cache| {
+            let held = cache.stats().entries;
+            cache.flush();
+            held
+        }))
+    }
+
+    /// Drops from its cache the replies that read any of `keys`.
+    fn cache_invalidate(&self, keys: Vec<Vec<u8>>) -> PyResult<()> {
+        if let Some(cache) = self.parts()?.client.cache() {
+            for key in keys {
+                cache.invalidate([key.as_slice()]);
+            }
         }
         Ok(())
     }

@@ -27,6 +27,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<pubsub::NativePubSub>()?;
     module.add_function(wrap_pyfunction!(client::keyslot, module)?)?;
     module.add_class::<completions::Completions>()?;
+    module.add("CACHED_COMMANDS", redwire::cache::CACHED_COMMANDS.to_vec())?;
     let forked = wrap_pyfunction!(runtime::forked, module)?;
     module.add_function(forked.clone())?;
     // A forked child makes its own runtimes and connections (see `runtime`).

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
+use redwire::cache::{CacheConfig, Tracking};
 use redwire::{Config, Endpoint, Keepalive, PoolConfig, Protocol, Role, Sentinel, TlsOptions};
 
 /// What a client is made from.
@@ -15,6 +16,8 @@ pub(crate) struct Options {
     pub(crate) pool: PoolConfig,
     pub(crate) decode_responses: bool,
     pub(crate) read_from_replicas: bool,
+    /// A client-side cache (`cache_max_entries` given).
+    pub(crate) cache: Option<CacheConfig>,
 }
 
 /// Every option a client takes.
@@ -47,6 +50,11 @@ const KNOWN: &[&str] = &[
     "tcp_keepalive",
     "tcp_user_timeout",
     "peer_timeout",
+    "cache_max_entries",
+    "cache_max_bytes",
+    "cache_ttl",
+    "cache_tracking",
+    "cache_prefixes",
 ];
 
 /// A `ConfigError` naming `option`; the value is shown unless secret.
@@ -259,8 +267,63 @@ impl Options {
             pool,
             decode_responses: r.boolean("decode_responses")?.unwrap_or(false),
             read_from_replicas: r.boolean("read_from_replicas")?.unwrap_or(false),
+            cache: cache(&r)?,
         })
     }
+}
+
+/// The cache the package makes of redis-py's `cache_config`:
+/// `cache_max_entries` (it is on when given), `cache_max_bytes`,
+/// `cache_ttl` (seconds), `cache_tracking` (`plain`, `optin`, `bcast`) and
+/// `cache_prefixes` (`bcast`'s).
+fn cache(r: &Reader<'_, '_>) -> PyResult<Option<CacheConfig>> {
+    let Some(entries) = r.integer("cache_max_entries", 1, i64::MAX)? else {
+        r.refuse_without(
+            &[
+                "cache_max_bytes",
+                "cache_ttl",
+                "cache_tracking",
+                "cache_prefixes",
+            ],
+            "cache_max_entries",
+        )?;
+        return Ok(None);
+    };
+    let fail = |e: redwire::ConfigError| config_error(r.py, &e.to_string());
+    let mut cache = CacheConfig::default()
+        .max_entries(usize::try_from(entries).unwrap_or(usize::MAX))
+        .map_err(fail)?;
+    if let Some(bytes) = r.integer("cache_max_bytes", 1, i64::MAX)? {
+        cache = cache
+            .max_bytes(usize::try_from(bytes).unwrap_or(usize::MAX))
+            .map_err(fail)?;
+    }
+    cache = cache.ttl(r.seconds("cache_ttl")?).map_err(fail)?;
+    let prefixes: Vec<String> = match r.get("cache_prefixes")? {
+        Some(value) => value
+            .extract()
+            .map_err(|_| invalid(r.py, "cache_prefixes", "a list of str", &value))?,
+        None => Vec::new(),
+    };
+    let tracking =
+        match r.string("cache_tracking")?.as_deref() {
+            None | Some("plain") => Tracking::Default,
+            Some("optin") => Tracking::OptIn,
+            Some("bcast") => Tracking::Broadcast(prefixes.clone()),
+            Some(other) => return Err(config_error(
+                r.py,
+                &format!(
+                    "invalid option cache_tracking: expected plain, optin or bcast, got {other:?}"
+                ),
+            )),
+        };
+    if !prefixes.is_empty() && !matches!(tracking, Tracking::Broadcast(_)) {
+        return Err(config_error(
+            r.py,
+            "invalid option cache_prefixes: it needs cache_tracking bcast",
+        ));
+    }
+    Ok(Some(cache.tracking(tracking)))
 }
 
 /// `tcp_keepalive` (`False`, or `(idle_s, interval_s, count)`) and

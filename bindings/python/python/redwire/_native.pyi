@@ -34,6 +34,12 @@ class NativeClient:
         ...
     def pool_stats(self) -> Dict[str, int]:
         """The pools' counters (blocking commands, ``WATCH``)."""
+    def cache_stats(self) -> Optional[Dict[str, int]]:
+        """Its cache's counters, or ``None`` without a cache."""
+    def cache_flush(self) -> int:
+        """Empties its cache: how many replies it held."""
+    def cache_invalidate(self, keys: List[bytes]) -> None:
+        """Drops the replies that read any of ``keys``."""
 
     def nodes(self) -> Tuple[List[str], List[str]]:
         """A cluster's masters and replicas (``host:port``)."""
@@ -49,6 +55,8 @@ class NativeScan:
         """The next keys, or ``None`` once the walk is over."""
     def submit(self, completions: "Completions", id: int) -> None:
         """``next_batch`` as asyncio request ``id``."""
+
+CACHED_COMMANDS: List[str]
 
 def keyslot(key: bytes) -> int:
     """The hash slot of ``key``."""

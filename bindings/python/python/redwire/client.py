@@ -15,6 +15,7 @@ from .lock import Lock
 from .monitor import Monitor as Monitor
 from .pubsub import PubSub as PubSub
 from .pubsub import PubSubWorkerThread as PubSubWorkerThread
+from .cache import Cache, CacheConfig
 from .options import split_url, translate, url_wins
 from .exceptions import ConnectionError, DataError, NoScriptError, RedisError, ResponseError, WatchError
 
@@ -171,6 +172,9 @@ class Client(Commands[_S]):
             "health_check_interval"
         )
         self._health_check_interval = float(health or 0)
+        self._cache_config: Optional[CacheConfig] = options.get("cache_config") or (
+            pool.connection_kwargs if pool else {}
+        ).get("cache_config")
         if sentinels is not None:
             options["sentinels"] = [tuple(address) for address in sentinels]
         if options.get("ssl_cert_reqs") == "required":
@@ -263,6 +267,11 @@ class Client(Commands[_S]):
         runs, on a connection of its own (``with client.monitor() as m:``)."""
         return Monitor(self._native.pubsub())
 
+    def get_cache(self) -> Optional[Cache]:
+        """Its client-side cache (``cache_config=``), or ``None``."""
+        config = getattr(self, "_cache_config", None)
+        return Cache(self._native, config) if config is not None else None
+
     def get_connection_kwargs(self) -> Dict[str, Any]:
         """The options the client was made with (those given)."""
         return self._connection_kwargs
@@ -279,10 +288,6 @@ class Client(Commands[_S]):
         """Keeps ``retry`` for :meth:`get_retry` (not used: the core retries
         what surely was not sent)."""
         self._connection_kwargs["retry"] = retry
-
-    def get_cache(self) -> None:
-        """The client-side cache: none (``cache_config`` is not there yet)."""
-        return None
 
     def set_response_callback(self, command: str, callback: Callable[..., Any]) -> None:
         """Reads the replies of ``command`` (a name as redis-py gives it:

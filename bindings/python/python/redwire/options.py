@@ -9,6 +9,7 @@ import ssl
 from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
+from .cache import cache_options
 from .exceptions import ConfigError
 
 #: Accepted, not used: the core does it its own way, or it does not apply.
@@ -37,8 +38,6 @@ NOT_USED = frozenset(
 NOT_YET = frozenset(
     {
         "redis_connect_func",
-        "cache",
-        "cache_config",
         "ssl_password",
         "ssl_ca_path",
         "ssl_ca_data",
@@ -59,6 +58,7 @@ _VERIFIED = ("required", "optional", ssl.CERT_REQUIRED, ssl.CERT_OPTIONAL)
 def translate(options: Dict[str, Any]) -> Dict[str, Any]:
     """``options`` (redis-py's names) as the native client takes them."""
     options = dict(options)
+    cache_options(options)
     for name in NOT_USED:
         options.pop(name, None)
     for name in NOT_YET:
