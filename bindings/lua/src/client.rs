@@ -51,7 +51,7 @@ async fn connect(lua: Lua, config: Value) -> Result<MultiValue> {
         Err(e) => return convert::failure(&lua, &e),
     };
     let pools = pools(&lua);
-    let key = SharedKey::new(&config, &[]);
+    let key = SharedKey::new(&config, &[]).cached(cfg.cache());
     let shared_config = || cfg.to_shared_config();
     let shared = match sharing::connection(&lua, &pools.0, &config, key, shared_config).await {
         Ok(shared) => shared,
@@ -87,6 +87,10 @@ impl UserData for Client {
         methods.add_async_method("cmd", cmd);
         methods.add_async_method("pipeline", pipeline);
         methods.add_async_method("read", read);
+        methods.add_method("cache_stats", |lua, this, ()| {
+            let stats = this.sharing.cache().map(|cache| cache.stats());
+            convert::cache_stats(lua, stats)
+        });
         methods.add_async_method(
             "close",
             |_lua, this, no_keepalive: Option<bool>| async move {

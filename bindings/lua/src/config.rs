@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use mlua::{Lua, Result, Table, Value};
-use redwire::{Config, Endpoint, Keepalive, Password, TlsOptions, DEFAULT_KEEPALIVE};
+use redwire::cache::{CacheConfig, Tracking};
+use redwire::{Config, Endpoint, Keepalive, Password, Protocol, TlsOptions, DEFAULT_KEEPALIVE};
 
 /// The environment variable naming a PEM file of CAs to trust for `ssl`
 /// (instead of the built-in web roots).
@@ -38,6 +39,8 @@ pub(crate) struct ClientConfig {
     /// `peer_timeout` in seconds (`0`: none); `None` when not given.
     #[allow(clippy::option_option)]
     peer_timeout: Option<Option<Duration>>,
+    /// `cache`: a client-side cache of its shared connection's reads.
+    cache: Option<CacheConfig>,
 }
 
 fn invalid(rule: &str, got: impl std::fmt::Display) -> String {
@@ -121,6 +124,73 @@ fn keepalive(value: &Value) -> std::result::Result<Option<Option<Keepalive>>, St
     Ok(Some(Some(keepalive)))
 }
 
+/// `cache = { max_entries, max_bytes, ttl, tracking, prefixes }` of
+/// `table` (a `redis.connect` config, a nauthilus pool's options): `nil`
+/// when not given; `tracking` is `"plain"` (the default), `"optin"` or
+/// `"bcast"` (with `prefixes`, a list of strings).
+pub(crate) fn cache(table: &Table) -> std::result::Result<Option<CacheConfig>, String> {
+    let cache = match table.raw_get::<Value>("cache").unwrap_or(Value::Nil) {
+        Value::Nil => return Ok(None),
+        Value::Table(cache) => cache,
+        other => return Err(invalid("cache must be a table", lua_type(&other))),
+    };
+    let field = |name: &str| cache.raw_get::<Value>(name).unwrap_or(Value::Nil);
+    let count = |name: &str| match field(name) {
+        Value::Nil => Ok(None),
+        Value::Integer(n) if n > 0 => Ok(usize::try_from(n).ok()),
+        Value::Number(n) if n.fract() == 0.0 && n >= 1.0 => Ok(Some(n as usize)),
+        other => Err(invalid(
+            &format!("cache.{name} must be a positive integer"),
+            shown(&other),
+        )),
+    };
+    let fail = |e: redwire::ConfigError| format!("invalid config: cache: {e}");
+    let mut config = CacheConfig::default();
+    if let Some(n) = count("max_entries")? {
+        config = config.max_entries(n).map_err(fail)?;
+    }
+    if let Some(n) = count("max_bytes")? {
+        config = config.max_bytes(n).map_err(fail)?;
+    }
+    let ttl = match field("ttl") {
+        Value::Nil => None,
+        value => seconds_or_off("cache.ttl", &value)?,
+    };
+    config = config.ttl(ttl).map_err(fail)?;
+    let prefixes = match field("prefixes") {
+        Value::Nil => Vec::new(),
+        Value::Table(list) => list
+            .sequence_values::<String>()
+            .collect::<Result<Vec<_>>>()
+            .map_err(|_| invalid("cache.prefixes must be a list of strings", "another table"))?,
+        other => {
+            return Err(invalid(
+                "cache.prefixes must be a list of strings",
+                shown(&other),
+            ))
+        }
+    };
+    let tracking = match field("tracking") {
+        Value::Nil => Tracking::Default,
+        Value::String(s) if s.as_bytes() == b"plain" => Tracking::Default,
+        Value::String(s) if s.as_bytes() == b"optin" => Tracking::OptIn,
+        Value::String(s) if s.as_bytes() == b"bcast" => Tracking::Broadcast(prefixes.clone()),
+        other => {
+            return Err(invalid(
+                "cache.tracking must be \"plain\", \"optin\" or \"bcast\"",
+                shown(&other),
+            ))
+        }
+    };
+    if !prefixes.is_empty() && !matches!(tracking, Tracking::Broadcast(_)) {
+        return Err(invalid(
+            "cache.prefixes needs cache.tracking \"bcast\"",
+            "another tracking",
+        ));
+    }
+    Ok(Some(config.tracking(tracking)))
+}
+
 /// `config` with the dead-peer settings `keepalive` and `peer_timeout`
 /// (seconds) of a Lua table applied, each when given.
 pub(crate) fn dead_peers(mut config: Config, table: &Table) -> std::result::Result<Config, String> {
@@ -189,6 +259,7 @@ impl ClientConfig {
             pass: None,
             keepalive: None,
             peer_timeout: None,
+            cache: None,
         })
     }
 
@@ -277,6 +348,7 @@ impl ClientConfig {
                 Value::Nil => None,
                 value => Some(seconds_or_off("peer_timeout", &value)?),
             },
+            cache: cache(table)?,
         })
     }
 
@@ -316,11 +388,23 @@ impl ClientConfig {
     /// client's server: its own without the `timeout` (see
     /// [`SharedKey`](crate::sharing::SharedKey)).
     pub(crate) fn to_shared_config(&self) -> std::result::Result<Config, String> {
-        Self {
+        let config = Self {
             timeout: None,
             ..self.clone()
         }
-        .to_config()
+        .to_config()?;
+        // A cache's invalidations come on RESP3; its replies are shown as
+        // RESP2's (see `convert::as_resp2`).
+        Ok(if self.cache.is_some() {
+            config.protocol(Protocol::Resp3)
+        } else {
+            config
+        })
+    }
+
+    /// The `cache` asked for, if any.
+    pub(crate) fn cache(&self) -> Option<&CacheConfig> {
+        self.cache.as_ref()
     }
 
     /// The `timeout`, if one was given.

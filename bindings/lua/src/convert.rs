@@ -14,6 +14,67 @@
 use mlua::{LightUserData, Lua, MultiValue, Result, Value};
 use redwire::{Arg, Args, Frame};
 
+/// `frame` (a RESP3 reply) in the shape RESP2 gives it: a map as its
+/// fields and values in turn, a set as an array, a double as its text, a
+/// boolean as 1 or 0, a null as a null bulk string. What a client that
+/// speaks RESP2 shows does not change when its reads go through a cache
+/// (whose connection speaks RESP3).
+pub(crate) fn as_resp2(frame: Frame) -> Frame {
+    match frame {
+        Frame::Map(pairs) => Frame::Array(
+            pairs
+                .into_iter()
+                .flat_map(|(field, value)| [as_resp2(field), as_resp2(value)])
+                .collect(),
+        ),
+        Frame::Set(items) | Frame::Array(items) => {
+            Frame::Array(items.into_iter().map(as_resp2).collect())
+        }
+        Frame::Double(n) => Frame::BulkString(resp2_double(n).into()),
+        Frame::Boolean(b) => Frame::Integer(i64::from(b)),
+        Frame::Null => Frame::NullBulk,
+        Frame::BigNumber(digits) => Frame::BulkString(digits),
+        Frame::Attributed(attributed) => as_resp2(attributed.frame),
+        other => other,
+    }
+}
+
+/// A double as a RESP2 reply writes it: `inf`, `-inf`, `nan`, else its
+/// shortest decimal form.
+fn resp2_double(n: f64) -> String {
+    if n.is_infinite() {
+        return if n > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    if n.is_nan() {
+        return "nan".to_owned();
+    }
+    n.to_string()
+}
+
+/// A cache's counters as a table (`hits`, `misses`, `invalidations`,
+/// `evictions`, `flushes`, `entries`, `bytes`), or `nil, "no cache"`.
+pub(crate) fn cache_stats(
+    lua: &Lua,
+    stats: Option<redwire::cache::CacheStats>,
+) -> Result<MultiValue> {
+    let Some(s) = stats else {
+        return failure(lua, "no cache");
+    };
+    let table = lua.create_table()?;
+    for (name, value) in [
+        ("hits", s.hits),
+        ("misses", s.misses),
+        ("invalidations", s.invalidations),
+        ("evictions", s.evictions),
+        ("flushes", s.flushes),
+        ("entries", s.entries),
+        ("bytes", s.bytes),
+    ] {
+        table.set(name, value)?;
+    }
+    Ok(MultiValue::from_vec(vec![Value::Table(table)]))
+}
+
 /// `redis.null`: a NULL inside an array, never a hole in the table.
 pub(crate) fn null() -> Value {
     Value::LightUserData(LightUserData(std::ptr::null_mut()))

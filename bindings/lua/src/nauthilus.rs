@@ -87,6 +87,16 @@ pub(crate) fn module(lua: &Lua) -> Result<Table> {
         )?,
     )?;
     module.set("redis_run_script", lua.create_async_function(run_script)?)?;
+    module.set(
+        "redis_cache_stats",
+        lua.create_function(|lua, handle: Value| {
+            let target = match target(lua, &handle) {
+                Ok(target) => target,
+                Err(e) => return convert::failure(lua, &e),
+            };
+            convert::cache_stats(lua, target.0.cache().map(|cache| cache.stats()))
+        })?,
+    )?;
     Ok(module)
 }
 
@@ -197,6 +207,7 @@ fn client_of(mode: &str, opts: &Table) -> std::result::Result<Client, String> {
         "tls_key_file",
         "keepalive",
         "peer_timeout",
+        "cache",
     ];
     for pair in opts.pairs::<Value, Value>() {
         let (key, _) = pair.map_err(|e| e.to_string())?;
@@ -264,7 +275,13 @@ fn client_of(mode: &str, opts: &Table) -> std::result::Result<Client, String> {
         tls.client_key = text(opts, "tls_key_file")?.map(Into::into);
         config = config.tls(tls);
     }
-    let config = crate::config::dead_peers(config, opts)?;
+    let mut config = crate::config::dead_peers(config, opts)?;
+    let cache = crate::config::cache(opts)?;
+    if cache.is_some() {
+        // Its invalidations come on RESP3; replies are shown as RESP2's
+        // (see `send`).
+        config = config.protocol(redwire::Protocol::Resp3);
+    }
     let mut pool = PoolConfig::default();
     if let Some(size) = count(opts, "pool_size")? {
         pool = pool.max_size(size);
@@ -272,7 +289,9 @@ fn client_of(mode: &str, opts: &Table) -> std::result::Result<Client, String> {
     if let Some(idle) = count(opts, "min_idle_conns")? {
         pool = pool.min_idle(idle);
     }
-    Client::lazy(config, ClientOptions::default().pool(pool)).map_err(|e| e.to_string())
+    let mut options = ClientOptions::default().pool(pool);
+    options.cache = cache;
+    Client::lazy(config, options).map_err(|e| e.to_string())
 }
 
 /// The target of a handle argument: a handle, or `"default"`.
@@ -312,7 +331,13 @@ fn target(lua: &Lua, handle: &Value) -> std::result::Result<Handle, String> {
 
 /// Runs one command on `handle`'s client.
 async fn send(handle: &Handle, args: &[LuaArg]) -> std::result::Result<Frame, Error> {
-    handle.0.query(args).await
+    let frame = handle.0.query(args).await?;
+    // A cached pool speaks RESP3: shown as the others.
+    Ok(if handle.0.cache().is_some() {
+        convert::as_resp2(frame)
+    } else {
+        frame
+    })
 }
 
 /// How a command function reads its arguments and shapes its reply.

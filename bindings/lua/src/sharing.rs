@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use mlua::{Lua, MultiValue, Result};
+use redwire::cache::{Cache, CacheConfig};
 use redwire::{
     spinning, Args, Config, Effects, Endpoint, Error, Frame, Keepalive, Phase, PoolKey, Pools,
     SharedConnection, DEFAULT_MAX_POOLS,
@@ -33,6 +34,9 @@ pub(crate) struct SharedKey {
     /// The dead-peer detection, which is the connection's own.
     keepalive: Option<Keepalive>,
     peer_timeout: Option<Duration>,
+    /// The cache its reads go through (one per state and key: shared by
+    /// the coroutines of every run).
+    cache: Option<CacheConfig>,
 }
 
 impl SharedKey {
@@ -42,6 +46,15 @@ impl SharedKey {
             disabled: disabled.to_vec(),
             keepalive: config.get_keepalive(),
             peer_timeout: config.get_peer_timeout(),
+            cache: None,
+        }
+    }
+
+    /// The key of a shared connection whose reads go through a cache.
+    pub(crate) fn cached(self, cache: Option<&CacheConfig>) -> Self {
+        Self {
+            cache: cache.cloned(),
+            ..self
         }
     }
 }
@@ -119,7 +132,11 @@ pub(crate) async fn connection(
     if let Some(found) = found {
         return Ok(found);
     }
-    let shared = SharedConnection::new(shared_config()?);
+    let shared = match &key.cache {
+        Some(cache) => SharedConnection::with_cache(shared_config()?, Cache::new(cache.clone()))
+            .map_err(|e| e.to_string())?,
+        None => SharedConnection::new(shared_config()?),
+    };
     if matches!(config.endpoint(), Endpoint::Sentinel(_)) {
         shared.follow(&pools.pool(config).map_err(|e| e.to_string())?);
     }
@@ -187,6 +204,11 @@ impl Sharing {
         }
     }
 
+    /// The cache its shared connection's reads go through, if any.
+    pub(crate) fn cache(&self) -> Option<&std::sync::Arc<Cache>> {
+        self.shared.cache()
+    }
+
     /// Whether the shared connection refuses the command `name` before
     /// sending it (disabled).
     pub(crate) fn refuses(&self, name: &[u8]) -> bool {
@@ -239,6 +261,11 @@ impl Sharing {
                 })
         };
         Ok(match lease.run(bounded).await {
+            // A cache's connection speaks RESP3: its replies shown as
+            // RESP2's, as every other connection's here.
+            Some(Ok(frame)) if self.shared.cache().is_some() => {
+                Outcome::Reply(Ok(convert::as_resp2(frame)))
+            }
             Some(reply) => Outcome::Reply(reply),
             None => Outcome::Closed,
         })

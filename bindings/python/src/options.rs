@@ -305,18 +305,19 @@ fn cache(r: &Reader<'_, '_>) -> PyResult<Option<CacheConfig>> {
             .map_err(|_| invalid(r.py, "cache_prefixes", "a list of str", &value))?,
         None => Vec::new(),
     };
-    let tracking =
-        match r.string("cache_tracking")?.as_deref() {
-            None | Some("plain") => Tracking::Default,
-            Some("optin") => Tracking::OptIn,
-            Some("bcast") => Tracking::Broadcast(prefixes.clone()),
-            Some(other) => return Err(config_error(
+    let tracking = match r.string("cache_tracking")?.as_deref() {
+        None | Some("plain") => Tracking::Default,
+        Some("optin") => Tracking::OptIn,
+        Some("bcast") => Tracking::Broadcast(prefixes.clone()),
+        Some(other) => {
+            return Err(config_error(
                 r.py,
                 &format!(
                     "invalid option cache_tracking: expected plain, optin or bcast, got {other:?}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     if !prefixes.is_empty() && !matches!(tracking, Tracking::Broadcast(_)) {
         return Err(config_error(
             r.py,

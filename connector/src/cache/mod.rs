@@ -54,7 +54,7 @@ const MIN_BYTES: usize = 1024;
 static EPOCHS: AtomicU64 = AtomicU64::new(1);
 
 /// The bounds and expiry of a client-side cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheConfig {
     max_entries: NonZeroUsize,
     max_bytes: NonZeroUsize,

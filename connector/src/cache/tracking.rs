@@ -8,7 +8,7 @@ use super::Cache;
 
 /// How the server tracks what a cache's connections read (`CLIENT
 /// TRACKING ON` in their handshake, on RESP3).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Tracking {
     /// The server remembers the keys each connection read and tells it
