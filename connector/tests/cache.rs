@@ -89,16 +89,38 @@ async fn reads_are_kept_until_another_connection_writes_their_key() {
 
 /// Redis sends the invalidation of a client's own write after the write's
 /// reply: the client drops the keys itself, whichever way the write went
-/// (shared connection, pipeline, transaction, blocking command).
-#[tokio::test]
+/// (shared connection, pipeline, transaction, blocking command, a script
+/// writing a key it made up). On two threads: the caller may run before
+/// the connection's task reads what came after the reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_writes_are_seen_by_the_next_read_whatever_way_they_went() {
     let server = Server::start(ServerOptions::default()).unwrap();
     let client = cached(&url(&server), CacheConfig::default()).await;
     for i in 0..200i64 {
         let _: Option<i64> = client.get("n").await.unwrap();
         let _: Option<i64> = client.get("n").await.unwrap(); // kept
-        match i % 5 {
+        match i % 7 {
             0 => client.set::<()>("n", i).await.unwrap(),
+            5 => {
+                // The key is not among the script's arguments.
+                let script = "redis.call('SET', 'n' .. ARGV[1], ARGV[2])";
+                let _: Option<()> = Pipeline::new()
+                    .cmd(&("EVAL", script, 0, "", i))
+                    .query::<(Option<()>,)>(&client)
+                    .await
+                    .unwrap()
+                    .0;
+            }
+            6 => {
+                // A write in the transaction's body, outside `exec`.
+                client
+                    .transaction("watched", |mut tx| async move {
+                        tx.set::<()>("n", i).await?;
+                        tx.exec::<((),)>(Pipeline::new().set("other", i)).await
+                    })
+                    .await
+                    .unwrap();
+            }
             1 => {
                 let ((), (), n): ((), (), i64) = Pipeline::new()
                     .set("other", 1)
@@ -548,4 +570,192 @@ async fn migrate(from: &str, to: &str, slot: u16) {
             .await
             .unwrap();
     }
+}
+
+/// Reads one command (an array of bulk strings) from `stream`, `None` once
+/// it closed.
+async fn next_command(
+    stream: &mut tokio::net::TcpStream,
+    buffer: &mut Vec<u8>,
+) -> Option<Vec<String>> {
+    use tokio::io::AsyncReadExt;
+    loop {
+        let mut args = Vec::new();
+        args_of(buffer, &mut args).map(|used| buffer.drain(..used));
+        if !args.is_empty() {
+            return Some(args);
+        }
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// The arguments of the first whole command in `bytes`, and its length.
+fn args_of(bytes: &[u8], args: &mut Vec<String>) -> Option<usize> {
+    let line = |at: usize| -> Option<(usize, usize)> {
+        let end = at + bytes.get(at..)?.windows(2).position(|w| w == b"\r\n")?;
+        let n = std::str::from_utf8(bytes.get(at + 1..end)?)
+            .ok()?
+            .parse()
+            .ok()?;
+        Some((n, end + 2))
+    };
+    let (count, mut at) = line(0)?;
+    let mut found = Vec::new();
+    for _ in 0..count {
+        let (len, start) = line(at)?;
+        found.push(String::from_utf8_lossy(bytes.get(start..start + len)?).into_owned());
+        at = start + len + 2;
+    }
+    *args = found;
+    Some(at)
+}
+
+/// A script's writes may name keys not among its arguments: its reply is
+/// handed back only once the invalidations the server sends after it are
+/// applied. A fake server sends the invalidation 200 ms after the reply
+/// (a real one sends it right after, where a caller may still run first).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_s_reply_waits_for_the_invalidations_of_its_writes() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buffer = Vec::new();
+        let mut written = false;
+        while let Some(command) = next_command(&mut stream, &mut buffer).await {
+            let reply: &[u8] = match command[0].to_ascii_uppercase().as_str() {
+                "HELLO" => b"%1\r\n$5\r\nproto\r\n:3\r\n",
+                "CLIENT" | "EVAL" => b"+OK\r\n",
+                "PING" => b"+PONG\r\n",
+                "GET" if written => b"$1\r\nv\r\n",
+                "GET" => b"_\r\n",
+                _ => b"-ERR unexpected\r\n",
+            };
+            stream.write_all(reply).await.unwrap();
+            if command[0] == "EVAL" {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                written = true;
+                stream
+                    .write_all(b">2\r\n$10\r\ninvalidate\r\n*1\r\n$4\r\nmade\r\n")
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    let client = cached(
+        &format!("redis://127.0.0.1:{port}?protocol=3"),
+        CacheConfig::default(),
+    )
+    .await;
+    assert_eq!(get(&client, "made").await, None);
+    assert_eq!(get(&client, "made").await, None);
+    assert_eq!(stats(&client).hits, 1);
+    let script = "redis.call('SET', 'made', 'v')";
+    let (reply,): (String,) = Pipeline::new()
+        .cmd(&("EVAL", script, 0))
+        .query(&client)
+        .await
+        .unwrap();
+    assert_eq!(reply, "OK");
+    assert_eq!(get(&client, "made").await.as_deref(), Some("v"));
+}
+
+/// The batch path the bindings use: a hit is answered inside `add`; a
+/// miss, an OPTIN read and a write go in the batch, each answered with
+/// its own reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_read_through_the_cache_as_single_requests_do() {
+    use std::sync::Mutex;
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let mut writer = other(&server).await;
+    writer.cmd(&("SET", "a", "1")).await.unwrap();
+    for tracking in [Tracking::Default, Tracking::OptIn] {
+        let cache = redwire::cache::Cache::new(CacheConfig::default().tracking(tracking));
+        let shared =
+            redwire::SharedConnection::with_cache(url(&server).parse().unwrap(), cache.clone())
+                .unwrap();
+        let replies: Arc<Mutex<Vec<Result<Frame, Error>>>> = Arc::default();
+        let batch = |commands: &[&[&str]]| {
+            let (done, mut batch) = (
+                tokio::sync::mpsc::unbounded_channel(),
+                redwire::Batch::default(),
+            );
+            for command in commands {
+                let (sender, replies) = (done.0.clone(), replies.clone());
+                let answered = shared.add(&mut batch, *command, move |reply| {
+                    replies.lock().unwrap().push(reply);
+                    sender.send(()).ok();
+                });
+                assert!(answered.is_ok());
+            }
+            (batch, done.1)
+        };
+        let send =
+            |(batch, mut done): (redwire::Batch, tokio::sync::mpsc::UnboundedReceiver<()>), n| {
+                shared.submit_batch(batch);
+                async move {
+                    for _ in 0..n {
+                        done.recv().await.unwrap();
+                    }
+                }
+            };
+        let value = |reply: &Result<Frame, Error>| {
+            reply
+                .as_ref()
+                .unwrap()
+                .as_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        send(batch(&[&["GET", "a"]]), 1).await;
+        // Kept: answered inside `add`, nothing to send.
+        let (hit, _) = batch(&[&["GET", "a"]]);
+        assert!(hit.is_empty());
+        assert_eq!(cache.stats().hits, 1);
+        // A write and a read after it in one batch: the write drops the key
+        // before the read is planned, so the read goes to the server.
+        send(batch(&[&["SET", "a", "2"], &["GET", "a"]]), 2).await;
+        let got: Vec<Option<String>> = replies.lock().unwrap().iter().map(value).collect();
+        assert_eq!(
+            got,
+            [
+                Some("1".into()),
+                Some("1".into()),
+                Some("OK".into()),
+                Some("2".into())
+            ]
+        );
+        replies.lock().unwrap().clear();
+        writer.cmd(&("SET", "a", "1")).await.unwrap();
+        shared.cmd(&["PING"]).await.unwrap();
+    }
+}
+
+/// A failover the sentinel watcher tells (the pool invalidated) lets the
+/// cache go before the next hit, while the old connection still answers.
+#[tokio::test]
+async fn a_failover_known_drops_the_cache_before_the_next_hit() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let config: Config = url(&server).parse().unwrap();
+    let pool = redwire::Connector::new(config.clone())
+        .pool(redwire::PoolConfig::default())
+        .unwrap();
+    let cache = redwire::cache::Cache::new(CacheConfig::default());
+    let shared = redwire::SharedConnection::with_cache(config, cache.clone()).unwrap();
+    shared.follow(&pool);
+    shared.cmd(&["GET", "a"]).await.unwrap();
+    shared.cmd(&["GET", "a"]).await.unwrap();
+    assert_eq!(cache.stats().hits, 1);
+    pool.invalidate();
+    shared.cmd(&["GET", "a"]).await.unwrap();
+    let stats = cache.stats();
+    // Not a hit: the old connection was let go (and the cache with it)
+    // before the read was planned.
+    assert_eq!(stats.hits, 1, "{stats:?}");
+    assert!(stats.flushes >= 1, "{stats:?}");
 }

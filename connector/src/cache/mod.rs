@@ -185,28 +185,28 @@ impl Ticket {
     pub fn complete(mut self, command: &[u8], reply: &Frame) {
         let keys = std::mem::take(&mut self.keys);
         let cache = &*self.cache;
-        // Copied before the lock is taken.
-        let entry = (!is_error(reply) && !keys.is_empty()).then(|| Entry {
-            weight: command.len()
-                + keys
-                    .iter()
-                    .map(|(k, _)| k.len() + KEY_OVERHEAD)
-                    .sum::<usize>()
-                + weight(reply)
-                + OVERHEAD,
+        let weight = command.len()
+            + keys
+                .iter()
+                .map(|(k, _)| k.len() + KEY_OVERHEAD)
+                .sum::<usize>()
+            + weight(reply)
+            + OVERHEAD;
+        // One reply may take at most a quarter of the bytes: none pushes
+        // out most of the others.
+        let keep =
+            !is_error(reply) && !keys.is_empty() && weight <= cache.config.max_bytes.get() / 4;
+        // Copied outside the lock, and only when it may be kept.
+        let entry = (keep && cache.store().current(&keys)).then(|| Entry {
+            weight,
             keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             frame: Arc::new(owned(reply)),
             stored: Instant::now(),
         });
         let command = Bytes::copy_from_slice(command);
         let mut store = cache.store();
-        let current = keys
-            .iter()
-            .all(|(key, epoch)| store.keys.get(key).is_some_and(|s| s.epoch == *epoch));
-        // One reply may take at most a quarter of the bytes: none pushes
-        // out most of the others.
-        let fits = |e: &Entry| e.weight <= cache.config.max_bytes.get() / 4;
-        if let Some(entry) = entry.filter(|e| current && fits(e)) {
+        // Checked again: an invalidation may have come while it was copied.
+        if let Some(entry) = entry.filter(|_| store.current(&keys)) {
             // A second read of the same command replaces the first.
             if let Some((old_command, old)) = store.replies.pop_entry(&command) {
                 store.forget(&old_command, &old);
@@ -316,15 +316,14 @@ impl Cache {
     }
 
     /// The reply kept for `command` (its encoded arguments), counted as a
-    /// hit; `None`, counted as a miss, when there is none (or it expired).
+    /// hit; `None` when there is none (or it expired). Only replies to
+    /// reads are kept: a command found is one. (A miss is counted by the
+    /// read that then goes to the server: [`begin`](Self::begin).)
     pub fn get(&self, command: &[u8]) -> Option<Arc<Frame>> {
         let mut store = self.store();
         let ttl = self.config.ttl;
         let expired = match store.replies.get(command) {
-            None => {
-                store.stats.misses += 1;
-                return None;
-            }
+            None => return None,
             Some(entry) if ttl.is_some_and(|ttl| entry.stored.elapsed() >= ttl) => true,
             Some(entry) => {
                 let frame = entry.frame.clone();
@@ -338,16 +337,16 @@ impl Cache {
                 store.stats.evictions += 1;
             }
         }
-        store.stats.misses += 1;
         None
     }
 
     /// Notes a read of `keys` about to be sent (before it is written: an
-    /// invalidation may come before its reply).
+    /// invalidation may come before its reply), counted as a miss.
     pub fn begin<'k>(self: &Arc<Self>, keys: impl IntoIterator<Item = &'k [u8]>) -> Ticket {
         // Copied before the lock is taken: no caller code runs under it.
         let keys: Vec<Bytes> = keys.into_iter().map(Bytes::copy_from_slice).collect();
         let mut store = self.store();
+        store.stats.misses += 1;
         let keys = keys
             .into_iter()
             .map(|key| {
@@ -374,37 +373,24 @@ impl Cache {
         let keys: Vec<&[u8]> = keys.into_iter().collect();
         let mut store = self.store();
         for key in keys {
-            if key.len() > store.longest {
-                continue;
-            }
-            let Some(state) = store.keys.get_mut(key) else {
-                continue;
-            };
-            state.epoch = EPOCHS.fetch_add(1, Ordering::Relaxed);
-            let commands: Vec<Bytes> = state.commands.drain().collect();
-            for command in commands {
-                if let Some((command, entry)) = store.replies.pop_entry(&command) {
-                    store.forget(&command, &entry);
-                }
-            }
-            store.drop_if_unused(key);
-            store.stats.invalidations += 1;
+            store.invalidate(key);
         }
     }
 
     /// Invalidates every key known to it (kept or read) for which
-    /// `moved` says yes: a cluster's slot gone to another node.
+    /// `moved` says yes: a cluster's slot gone to another node. (`moved`
+    /// runs under the store's lock: the crate's own code only.)
     pub(crate) fn invalidate_where(&self, moved: impl Fn(&[u8]) -> bool) {
-        let keys: Vec<Bytes> = {
-            let store = self.store();
-            store
-                .keys
-                .keys()
-                .filter(|key| moved(key))
-                .cloned()
-                .collect()
-        };
-        self.invalidate(keys.iter().map(|key| &key[..]));
+        let mut store = self.store();
+        let keys: Vec<Bytes> = store
+            .keys
+            .keys()
+            .filter(|key| moved(key))
+            .cloned()
+            .collect();
+        for key in keys {
+            store.invalidate(&key);
+        }
     }
 
     /// Drops everything, and makes every ticket stale.
@@ -437,6 +423,32 @@ impl Cache {
 }
 
 impl Store {
+    /// Whether none of `keys` was invalidated since it got its epoch.
+    fn current(&self, keys: &[(Bytes, u64)]) -> bool {
+        keys.iter()
+            .all(|(key, epoch)| self.keys.get(key).is_some_and(|s| s.epoch == *epoch))
+    }
+
+    /// Drops the replies that read `key`, and makes the tickets of reads
+    /// under way of it stale.
+    fn invalidate(&mut self, key: &[u8]) {
+        if key.len() > self.longest {
+            return;
+        }
+        let Some(state) = self.keys.get_mut(key) else {
+            return;
+        };
+        state.epoch = EPOCHS.fetch_add(1, Ordering::Relaxed);
+        let commands: Vec<Bytes> = state.commands.drain().collect();
+        for command in commands {
+            if let Some((command, entry)) = self.replies.pop_entry(&command) {
+                self.forget(&command, &entry);
+            }
+        }
+        self.drop_if_unused(key);
+        self.stats.invalidations += 1;
+    }
+
     /// Takes `entry` (kept for `command`, already out of `replies`) off
     /// its keys and the byte count.
     fn forget(&mut self, command: &Bytes, entry: &Entry) {

@@ -206,12 +206,24 @@ impl Client {
     /// clones: its [stats](Cache::stats), and [`flush`](Cache::flush).
     ///
     /// A read it keeps ([`CACHED_COMMANDS`](crate::cache::CACHED_COMMANDS),
-    /// sent alone, not in a pipeline) is answered from it until the server
-    /// says a key it read changed (`CLIENT TRACKING` on every shared
-    /// connection); a write sent through this client drops the keys among
-    /// its arguments before its reply is handed back; every connection
-    /// loss, failover, or `MOVED` of a cluster's slot drops what it may
-    /// have covered. A reply that raced a change of its key is not kept.
+    /// sent alone: a pipeline's are not, but a cluster's pipeline sends a
+    /// command alone on its node when it is the only one there) is answered
+    /// from it until the server says a key it read changed (`CLIENT
+    /// TRACKING` on every shared connection). A write sent through this
+    /// client (a transaction's too) drops the keys among its arguments
+    /// before its reply is handed back; a script's reply waits for the
+    /// server's invalidations of what it wrote (sent elsewhere than the
+    /// shared connection, it empties the cache). Every connection loss,
+    /// failover, or slot moving to another node drops what it may have
+    /// covered. A reply that raced a change of its key is not kept.
+    ///
+    /// Not covered: a write on a connection held by the caller
+    /// ([`connection`](Self::connection)) is seen when the server's
+    /// invalidation comes, not before its reply; a key's expiry is seen
+    /// when the server deletes it (use [`CacheConfig::ttl`] to bound how
+    /// long a reply is used).
+    ///
+    /// [`CacheConfig::ttl`]: crate::cache::CacheConfig::ttl
     ///
     /// ```no_run
     /// use redwire::cache::CacheConfig;

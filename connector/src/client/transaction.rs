@@ -40,7 +40,7 @@ impl Transaction {
         atomic.atomic();
         let forget = || {
             if let Some(cache) = &self.cache {
-                forget_writes(cache, &atomic);
+                forget_writes(cache, &atomic, false);
             }
         };
         forget();
@@ -50,9 +50,19 @@ impl Transaction {
     }
 }
 
+/// Its commands go on its connection; what they may write is dropped
+/// from the client's cache before and after, as `exec`'s.
 impl Execute for &mut Transaction {
-    fn send(&mut self, pipeline: &Pipeline) -> impl Future<Output = Result<Replies, Error>> + Send {
-        self.connection.pipeline(pipeline)
+    async fn send(&mut self, pipeline: &Pipeline) -> Result<Replies, Error> {
+        let forget = || {
+            if let Some(cache) = &self.cache {
+                forget_writes(cache, pipeline, false);
+            }
+        };
+        forget();
+        let replies = self.connection.pipeline(pipeline).await;
+        forget();
+        replies
     }
 }
 

@@ -25,7 +25,7 @@ use crate::connection::{single, Connection, Replies};
 use crate::discovery::Connector;
 use crate::error::{ConfigError, Error, Phase, ServerError};
 use crate::pool::{Pool, PooledConnection};
-use crate::shared::{on_own_connection, SharedConnection};
+use crate::shared::{on_own_connection, tracked, SharedConnection};
 use redirect::Redirect;
 pub use scan::{ClusterScan, MAX_SCAN_PASSES};
 use topology::SlotMap;
@@ -169,6 +169,10 @@ impl Cluster {
         options: ClientOptions,
         cache: Option<Arc<Cache>>,
     ) -> Result<Self, Error> {
+        if let Some(cache) = &cache {
+            // Refused now, not at each node.
+            tracked(config.clone(), cache)?;
+        }
         let Endpoint::Cluster(seeds) = config.endpoint() else {
             return Err(ConfigError::invalid(
                 "endpoint",
@@ -385,13 +389,30 @@ impl Cluster {
                     .iter()
                     .any(|s| s.master == *address || s.replicas.contains(address))
             });
-        *self
-            .inner
-            .map
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Arc::new(best);
+        let old = std::mem::replace(
+            &mut *self
+                .inner
+                .map
+                .write()
+                .unwrap_or_else(PoisonError::into_inner),
+            Arc::new(best),
+        );
+        // The keys of a slot whose master changed: the node that told of
+        // them no longer does.
+        let new = self.map();
+        self.moved_keys(|slot| {
+            old.shard(slot).map(|s| &s.master) != new.shard(slot).map(|s| &s.master)
+        });
         *refreshed = Some(Instant::now());
         Ok(())
+    }
+
+    /// Invalidates in the cache, if any, the keys of each slot `moved`
+    /// says moved.
+    fn moved_keys(&self, moved: impl Fn(u16) -> bool) {
+        if let Some(cache) = &self.inner.cache {
+            cache.invalidate_where(|key| moved(key_slot(key)));
+        }
     }
 
     /// The slot map one node reports (and the `COMMAND` table, the first time).
@@ -736,9 +757,7 @@ impl Cluster {
             *map = Arc::new(moved);
         }
         // The node that told of the slot's keys no longer does.
-        if let Some(cache) = &self.inner.cache {
-            cache.invalidate_where(|key| key_slot(key) == slot);
-        }
+        self.moved_keys(|moved| moved == slot);
         self.refresh_soon();
     }
 

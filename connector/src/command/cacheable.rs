@@ -76,6 +76,50 @@ pub const CACHED_COMMANDS: &[&str] = &[
     "zunion",
 ];
 
+/// Commands that change no key (lower case): their arguments are not
+/// taken for keys written.
+const UNCHANGING: &[&str] = &[
+    "client",
+    "cluster",
+    "command",
+    "config",
+    "dbsize",
+    "dump",
+    "echo",
+    "eval_ro",
+    "evalsha_ro",
+    "fcall_ro",
+    "hrandfield",
+    "hscan",
+    "info",
+    "keys",
+    "lastsave",
+    "latency",
+    "lolwut",
+    "memory",
+    "object",
+    "ping",
+    "pttl",
+    "publish",
+    "pubsub",
+    "randomkey",
+    "role",
+    "scan",
+    "script",
+    "slowlog",
+    "sort_ro",
+    "spublish",
+    "srandmember",
+    "sscan",
+    "time",
+    "touch",
+    "ttl",
+    "xinfo",
+    "xpending",
+    "zrandmember",
+    "zscan",
+];
+
 /// What one command is to a cache.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum CacheUse<'a> {
@@ -86,6 +130,9 @@ pub(crate) enum CacheUse<'a> {
     /// It may change keys named among its arguments (which, is not known:
     /// each argument is taken for one).
     Write,
+    /// A script or function: it may change keys not among its arguments
+    /// too (a name it makes up).
+    Script,
     /// It changes every key (`FLUSHALL`, `FLUSHDB`, `SWAPDB`).
     Everything,
 }
@@ -117,27 +164,26 @@ pub(crate) fn cache_use<'a>(args: &[&'a [u8]]) -> CacheUse<'a> {
             }
         }
         b"flushall" | b"flushdb" | b"swapdb" => CacheUse::Everything,
-        b"ttl" | b"pttl" | b"scan" | b"hscan" | b"sscan" | b"zscan" | b"keys" | b"randomkey"
-        | b"dbsize" | b"ping" | b"echo" | b"info" | b"time" | b"object" | b"dump" | b"memory"
-        | b"hrandfield" | b"srandmember" | b"zrandmember" | b"touch" | b"command" | b"config"
-        | b"lastsave" | b"role" | b"xinfo" | b"xpending" | b"publish" | b"spublish" | b"pubsub"
-        | b"eval_ro" | b"evalsha_ro" | b"fcall_ro" | b"sort_ro" | b"cluster" | b"lolwut"
-        | b"script" | b"client" | b"slowlog" | b"latency" => CacheUse::Nothing,
-        name if !rest.is_empty() && is_cached(name) => CacheUse::Read(vec![rest[0]]),
+        b"eval" | b"evalsha" | b"fcall" => CacheUse::Script,
+        name if among(UNCHANGING, name) => CacheUse::Nothing,
+        name if !rest.is_empty() && among(CACHED_COMMANDS, name) => CacheUse::Read(vec![rest[0]]),
         _ => CacheUse::Write,
     }
 }
 
-/// Whether `name` (lower case) is among [`CACHED_COMMANDS`].
-fn is_cached(name: &[u8]) -> bool {
-    CACHED_COMMANDS
-        .iter()
-        .any(|cached| cached.as_bytes() == name)
+/// Whether `name` (lower case) is in `list`.
+fn among(list: &[&str], name: &[u8]) -> bool {
+    list.iter().any(|listed| listed.as_bytes() == name)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{cache_use, CacheUse, CACHED_COMMANDS};
+    #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
+
+    use redwire_resp::Frame;
+
+    use super::{cache_use, CacheUse, CACHED_COMMANDS, UNCHANGING};
+    use crate::Connection;
 
     fn use_of<'a>(words: &[&'a str]) -> CacheUse<'a> {
         let args: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
@@ -185,7 +231,9 @@ mod tests {
     fn other_commands_write_change_everything_or_nothing() {
         assert_eq!(use_of(&["SET", "a", "1"]), CacheUse::Write);
         assert_eq!(use_of(&["HSET", "h", "f", "v"]), CacheUse::Write);
-        assert_eq!(use_of(&["EVAL", "return 1", "1", "a"]), CacheUse::Write);
+        assert_eq!(use_of(&["EVAL", "return 1", "1", "a"]), CacheUse::Script);
+        assert_eq!(use_of(&["fcall", "f", "0"]), CacheUse::Script);
+        assert_eq!(use_of(&["EVAL_RO", "return 1", "0"]), CacheUse::Nothing);
         assert_eq!(
             use_of(&["a-very-long-command-name-indeed"]),
             CacheUse::Write
@@ -197,5 +245,69 @@ mod tests {
         // Not kept: its reply depends on the clock, or on chance.
         assert_eq!(use_of(&["PTTL", "a"]), CacheUse::Nothing);
         assert_eq!(use_of(&["SRANDMEMBER", "s"]), CacheUse::Nothing);
+    }
+
+    /// Each command kept reads the keys the server's own `COMMAND GETKEYS`
+    /// says, and is flagged read-only by `COMMAND INFO`; none taken for
+    /// changing no key is flagged `write`.
+    #[tokio::test]
+    async fn the_server_agrees_on_keys_and_flags() {
+        let server =
+            redwire_testkit::Server::start(redwire_testkit::ServerOptions::default()).unwrap();
+        let config = format!("redis://127.0.0.1:{}", server.port())
+            .parse()
+            .unwrap();
+        let mut connection = Connection::connect(&config).await.unwrap();
+        let samples: &[&[&str]] = &[
+            &["GET", "k"],
+            &["MGET", "a", "b"],
+            &["HMGET", "h", "f", "g"],
+            &["LCS", "a", "b"],
+            &["ZUNION", "2", "a", "b", "WEIGHTS", "1", "2"],
+            &["SINTERCARD", "2", "a", "b", "LIMIT", "1"],
+            &["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+            &[
+                "GEOSEARCH",
+                "g",
+                "FROMLONLAT",
+                "0",
+                "0",
+                "BYRADIUS",
+                "1",
+                "km",
+            ],
+            &["EXISTS", "a", "b", "c"],
+            &["BITFIELD_RO", "b", "GET", "u8", "0"],
+            &["ZINTERCARD", "2", "a", "b"],
+        ];
+        for sample in samples {
+            let reply = connection
+                .cmd(&(["COMMAND", "GETKEYS"], *sample))
+                .await
+                .unwrap();
+            let Frame::Array(keys) = reply else {
+                panic!("GETKEYS {sample:?}");
+            };
+            let theirs: Vec<&[u8]> = keys.iter().filter_map(Frame::as_bytes).collect();
+            let args: Vec<&[u8]> = sample.iter().map(|w| w.as_bytes()).collect();
+            assert_eq!(cache_use(&args), CacheUse::Read(theirs), "{sample:?}");
+        }
+        for name in CACHED_COMMANDS.iter().chain(UNCHANGING) {
+            let Frame::Array(info) = connection.cmd(&("COMMAND", "INFO", name)).await.unwrap()
+            else {
+                panic!("COMMAND INFO {name}");
+            };
+            let Some(Frame::Array(entry)) = info.first() else {
+                panic!("{name} unknown to the server");
+            };
+            let Some(Frame::Array(flags)) = entry.get(2) else {
+                panic!("{name}: no flags");
+            };
+            let flagged = |flag: &str| flags.iter().any(|f| f.as_bytes() == Some(flag.as_bytes()));
+            assert!(!flagged("write"), "{name}");
+            if CACHED_COMMANDS.contains(name) {
+                assert!(flagged("readonly"), "{name}");
+            }
+        }
     }
 }

@@ -24,36 +24,49 @@ enum Plan {
     Hit(Frame),
     /// A read to keep: its ticket.
     Read(Ticket),
-    /// It may write: the keys among its arguments go.
-    Write,
+    /// It may write: the keys among its arguments go; a script's reply
+    /// waits for a `PING` after it (a barrier: see [`BARRIER`]).
+    Write { script: bool },
     /// Nothing for the cache.
     Pass,
 }
 
+/// Sent after a script on a tracking connection, its reply handed back
+/// only with this one's: Redis tells a connection of its own writes after
+/// their reply, before the next one's, so the invalidations of keys a
+/// script made up (not among its arguments) are applied by then.
+const BARRIER: [&str; 1] = ["PING"];
+
 /// What `cache` makes of `command` (encoded); a write's keys are dropped
 /// now.
 fn plan(cache: &Arc<Cache>, command: &[u8]) -> Plan {
+    // Only reads' replies are kept: a hit needs no reading of the command.
+    if let Some(hit) = cache.get(command) {
+        return Plan::Hit(Frame::clone(&hit));
+    }
     let mut args = Vec::new();
     args_of(command, &mut args);
     match cache_use(&args) {
         CacheUse::Read(keys) if keys.iter().all(|k| cache.config().get_tracking().covers(k)) => {
-            match cache.get(command) {
-                Some(hit) => Plan::Hit(Frame::clone(&hit)),
-                None => Plan::Read(cache.begin(keys)),
-            }
+            Plan::Read(cache.begin(keys))
         }
         CacheUse::Read(_) | CacheUse::Nothing => Plan::Pass,
-        CacheUse::Write | CacheUse::Everything => {
-            forget(cache, &args);
-            Plan::Write
+        used @ (CacheUse::Write | CacheUse::Script | CacheUse::Everything) => {
+            forget(cache, &args, true);
+            Plan::Write {
+                script: used == CacheUse::Script,
+            }
         }
     }
 }
 
-/// Drops what the command `args` may have changed.
-fn forget(cache: &Cache, args: &[&[u8]]) {
+/// Drops what the command `args` may have changed: the keys among its
+/// arguments; everything for `FLUSHALL`, and for a script sent where its
+/// invalidations do not come (not `on_tracking`: no barrier after it).
+fn forget(cache: &Cache, args: &[&[u8]], on_tracking: bool) {
     match cache_use(args) {
-        CacheUse::Write => cache.invalidate(args.iter().skip(1).copied()),
+        CacheUse::Script if !on_tracking => cache.flush(),
+        CacheUse::Write | CacheUse::Script => cache.invalidate(args.iter().skip(1).copied()),
         CacheUse::Everything => cache.flush(),
         CacheUse::Read(_) | CacheUse::Nothing => {}
     }
@@ -61,13 +74,40 @@ fn forget(cache: &Cache, args: &[&[u8]]) {
 
 /// Drops what the commands of `pipeline` may change: called before it is
 /// sent and once its replies came (or it failed: it may have run), before
-/// they are handed back.
-pub(crate) fn forget_writes(cache: &Cache, pipeline: &Pipeline) {
+/// they are handed back. `on_tracking`: it goes on a tracking connection,
+/// with a barrier after a script.
+pub(crate) fn forget_writes(cache: &Cache, pipeline: &Pipeline, on_tracking: bool) {
     let mut args = Vec::new();
     for command in pipeline.commands() {
         args_of(command.encoded, &mut args);
-        forget(cache, &args);
+        forget(cache, &args, on_tracking);
     }
+}
+
+/// Whether a command of `pipeline` is a script (see [`BARRIER`]).
+fn scripted(pipeline: &Pipeline) -> bool {
+    let mut args = Vec::new();
+    pipeline.commands().any(|command| {
+        args_of(command.encoded, &mut args);
+        cache_use(&args) == CacheUse::Script
+    })
+}
+
+/// Sends `pipeline` on `shared`, with a [`BARRIER`] after it when
+/// `script`, whose reply is not handed back.
+async fn send_barred(
+    shared: &SharedConnection,
+    pipeline: &Pipeline,
+    script: bool,
+) -> Result<Replies, Error> {
+    if !script {
+        return shared.send(pipeline).await;
+    }
+    let mut barred = pipeline.clone();
+    barred.cmd(&BARRIER);
+    let mut replies = shared.send(&barred).await?;
+    replies.pop();
+    Ok(replies)
 }
 
 /// Sends `pipeline` on a connection of `pool` (a blocking command): what
@@ -80,7 +120,7 @@ pub(crate) async fn on_own_connection(
 ) -> Result<Replies, Error> {
     let forget = || {
         if let Some(cache) = cache {
-            forget_writes(cache, pipeline);
+            forget_writes(cache, pipeline, false);
         }
     };
     forget();
@@ -102,9 +142,9 @@ pub(super) async fn pipeline(
 ) -> Result<Replies, Error> {
     // A pipeline's reads are not kept: only a command sent alone.
     if pipeline.len() > 1 {
-        forget_writes(cache, pipeline);
-        let replies = shared.send(pipeline).await;
-        forget_writes(cache, pipeline);
+        forget_writes(cache, pipeline, true);
+        let replies = send_barred(shared, pipeline, scripted(pipeline)).await;
+        forget_writes(cache, pipeline, true);
         return replies;
     }
     let command = pipeline.bytes();
@@ -135,9 +175,9 @@ pub(super) async fn pipeline(
             }
             Ok(replies)
         }
-        Plan::Write => {
-            let replies = shared.send(pipeline).await;
-            forget_writes(cache, pipeline);
+        Plan::Write { script } => {
+            let replies = send_barred(shared, pipeline, script).await;
+            forget_writes(cache, pipeline, true);
             replies
         }
         Plan::Pass => shared.send(pipeline).await,
@@ -178,15 +218,20 @@ where
                 done(reply);
             }));
         }
-        Plan::Write => {
+        Plan::Write { script } => {
             let command = Bytes::copy_from_slice(&batch.bytes[from..]);
             let cache = cache.clone();
+            // Called once the whole batch is answered: after the barrier.
             batch.done.push(Box::new(move |reply| {
                 let mut args = Vec::new();
                 args_of(&command, &mut args);
-                forget(&cache, &args);
+                forget(&cache, &args, true);
                 done(reply);
             }));
+            if script {
+                encode_command(&mut batch.bytes, &BARRIER);
+                batch.done.push(Box::new(drop));
+            }
         }
         Plan::Pass => batch.done.push(Box::new(done)),
     }

@@ -106,8 +106,8 @@ impl SharedConnection {
     /// connection is let go or lost. Needs RESP3 (the invalidations come
     /// on the same connection): a RESP2 `config` is refused; a server that
     /// refuses tracking fails each connect ([`Phase::Tracking`]). One cache
-    /// serves one deployment: it must not be shared with a connection to
-    /// another.
+    /// serves one deployment and database: replies are kept by command, so
+    /// it must not be shared with a connection to another.
     ///
     /// [`Phase::Tracking`]: crate::Phase::Tracking
     ///
@@ -171,9 +171,9 @@ impl SharedConnection {
         }));
     }
 
-    /// The connection: the current one, or a new one (connecting, its
-    /// requests queued meanwhile) when there is none or it failed.
-    fn live(&self) -> Result<Arc<Multiplexed>, Error> {
+    /// Lets the current connection go when the pool it follows was
+    /// invalidated since it was made (see [`follow`](Self::follow)).
+    fn follow_invalidations(&self) {
         if let Some(Follows {
             invalidations,
             seen,
@@ -199,6 +199,12 @@ impl SharedConnection {
                 }
             }
         }
+    }
+
+    /// The connection: the current one, or a new one (connecting, its
+    /// requests queued meanwhile) when there is none or it failed.
+    fn live(&self) -> Result<Arc<Multiplexed>, Error> {
+        self.follow_invalidations();
         let live = |current: &Option<Arc<Multiplexed>>| {
             current.as_ref().filter(|m| !m.is_closed()).cloned()
         };
@@ -317,7 +323,12 @@ impl SharedConnection {
             return Ok(Vec::new());
         }
         match &self.0.cache {
-            Some(cache) => cached::pipeline(self, cache, pipeline).await,
+            Some(cache) => {
+                // A failover known lets the cache go before a hit is
+                // answered from it.
+                self.follow_invalidations();
+                cached::pipeline(self, cache, pipeline).await
+            }
             None => self.send(pipeline).await,
         }
     }
@@ -366,7 +377,9 @@ impl SharedConnection {
     /// it. One that may not go on a shared connection ([`Effects::shares`])
     /// is not added: `done` comes back, for the caller to send the command
     /// on a connection of its own. Any other refused one (empty, disabled)
-    /// is answered at once.
+    /// is answered at once, and so is a read its [cache](Self::with_cache)
+    /// holds (on the caller's thread, before the commands added earlier
+    /// are answered).
     pub fn add<A, F>(&self, batch: &mut Batch, args: &A, done: F) -> Result<(), F>
     where
         A: Args + ?Sized,
@@ -380,6 +393,7 @@ impl SharedConnection {
         } else if let Err(refused) = self.0.policy.check(args) {
             done(Err(refused));
         } else if let Some(cache) = &self.0.cache {
+            self.follow_invalidations();
             cached::add(cache, batch, args, done);
         } else {
             encode_command(&mut batch.bytes, args);

@@ -301,11 +301,11 @@ async fn connect_and_drive(
         Endpoint::Sentinel(_) => &["READONLY", "LOADING"],
         _ => &[],
     };
-    // However the task ends, what its connection tracked is no longer
-    // followed.
-    let _flush = FlushOnEnd(signals.cache.as_deref());
     match connector.connect().await {
         Ok(connection) => {
+            // However the task ends, what its connection tracked is no
+            // longer followed (one that never connected tracked nothing).
+            let _flush = FlushOnEnd(signals.cache.as_deref());
             // A read timeout bounds the silence of a connection owing
             // replies; else the peer timeout.
             let defaults = connector.defaults();
@@ -513,6 +513,11 @@ fn answer(
     if let Err(e) = &reply {
         if lost.contains(&e.code()) {
             queued.close();
+            // What it tracked, and the reads still served here, are of a
+            // server no longer the one asked for.
+            if let Some(cache) = &signals.cache {
+                cache.flush();
+            }
         }
     }
     hand_over(waiting, reply);
