@@ -16,7 +16,8 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientStats {
-    /// Requests sent (a command, or a pipeline as one).
+    /// Requests sent (a command, or a pipeline as one); not the reads
+    /// answered by the cache ([`Cache::stats`](crate::cache::Cache::stats)).
     pub requests: u64,
     /// Requests that failed (an error reply of a single command included).
     pub failed: u64,

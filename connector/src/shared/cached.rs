@@ -37,12 +37,25 @@ enum Plan {
 /// script made up (not among its arguments) are applied by then.
 const BARRIER: [&str; 1] = ["PING"];
 
+/// The reply `cache` keeps for `pipeline`, a command sent alone. Only
+/// reads' replies are kept: a hit needs no reading of the command.
+pub(crate) fn hit(cache: &Cache, pipeline: &Pipeline) -> Option<Frame> {
+    if pipeline.len() != 1 || pipeline.is_atomic() {
+        return None;
+    }
+    kept(cache, pipeline.bytes())
+}
+
+/// The reply `cache` keeps for `command` (encoded).
+fn kept(cache: &Cache, command: &[u8]) -> Option<Frame> {
+    cache.get(command).map(|hit| Frame::clone(&hit))
+}
+
 /// What `cache` makes of `command` (encoded); a write's keys are dropped
 /// now.
 fn plan(cache: &Arc<Cache>, command: &[u8]) -> Plan {
-    // Only reads' replies are kept: a hit needs no reading of the command.
-    if let Some(hit) = cache.get(command) {
-        return Plan::Hit(Frame::clone(&hit));
+    if let Some(hit) = kept(cache, command) {
+        return Plan::Hit(hit);
     }
     let mut args = Vec::new();
     args_of(command, &mut args);

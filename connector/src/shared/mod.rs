@@ -1,7 +1,7 @@
 //! A connection shared by many callers at once, made on first use and made
 //! again after it fails.
 
-mod cached;
+pub(crate) mod cached;
 mod multiplexed;
 
 use std::sync::{Arc, PoisonError, RwLock};
@@ -173,7 +173,7 @@ impl SharedConnection {
 
     /// Lets the current connection go when the pool it follows was
     /// invalidated since it was made (see [`follow`](Self::follow)).
-    fn follow_invalidations(&self) {
+    pub(crate) fn follow_invalidations(&self) {
         if let Some(Follows {
             invalidations,
             seen,
