@@ -148,7 +148,10 @@ fn workload(c: &mut Criterion, clients: &mut Clients, name: &str, mixed: bool) {
 /// Reads 100 000 distinct keys (100-byte values) through a cache bound to
 /// 1 MiB: the most bytes it held at any point.
 fn flood(clients: &Clients, url: &str) {
-    let bound = 1 << 20;
+    let bound: usize = std::env::var("FLOOD_BOUND")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(1 << 20);
     clients.runtime.block_on(async {
         let client = redwire::Client::connect_with(
             url.parse().unwrap(),
@@ -172,6 +175,7 @@ fn flood(clients: &Clients, url: &str) {
             }
         }
         let cache = client.cache().unwrap();
+        let rss_before = rss();
         let mut most = 0;
         for i in 0..100_000 {
             client
@@ -183,13 +187,22 @@ fn flood(clients: &Clients, url: &str) {
         let stats = cache.stats();
         println!(
             "flood: 100 000 distinct keys through a {bound}-byte cache: at most {most} bytes held \
-             ({:.1} % of the bound), {} entries at the end, {} evictions",
+             ({:.1} % of the bound), {} entries at the end, {} evictions; the process grew by \
+             {} KiB",
             100.0 * most as f64 / bound as f64,
             stats.entries,
             stats.evictions,
+            (rss() - rss_before) / 1024,
         );
         assert!(most <= bound as u64);
     });
+}
+
+/// The process's resident memory, in bytes (`/proc/self/statm`).
+fn rss() -> i64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: i64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
 }
 
 fn main() {

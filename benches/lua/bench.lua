@@ -5,8 +5,9 @@
 -- coroutines of one lev.run, each doing connect → GET → close in a loop,
 -- against one coroutine doing the same; the same with redwire.connector
 -- (connect → GET → set_keepalive) and nauthilus_redis (a GET on a
--- registered pool). Prints one Markdown row per workload. Run by
--- benches/lua/run.
+-- registered pool). Then a hot key's GET with and without the client-side
+-- cache (`cache = {}`), for the `redis` module and a nauthilus pool.
+-- Prints one Markdown row per workload. Run by benches/lua/run.
 local socket = require("socket")
 local lev = require("lev")
 local redwire = require("redis")
@@ -164,6 +165,35 @@ for _ = 1, ROUNDS do
   nauthilus_alone = math.min(nauthilus_alone, spread(1, COROUTINES * PER_COROUTINE, nauthilus_get))
 end
 
+--- Seconds `n` GETs of the hot key take through `get`.
+local function gets(n, get)
+  return timed(function()
+    for _ = 1, n do assert(get() == VALUE) end
+  end)
+end
+local CACHED = 200000
+local cached, uncached = math.huge, math.huge
+local nauthilus_cached, nauthilus_uncached = math.huge, math.huge
+assert(nauthilus.register_redis_pool("cached", "standalone", { address = "127.0.0.1:" .. port, cache = {} }))
+local cached_pool = assert(nauthilus.get_redis_connection("cached"))
+lev.run(function()
+  local with = assert(redwire.connect({ host = "127.0.0.1", port = port, cache = {} }))
+  local without = assert(redwire.connect({ host = "127.0.0.1", port = port }))
+  for _ = 1, ROUNDS do
+    cached = math.min(cached, gets(CACHED, function() return with:cmd("GET", "bench:key") end))
+    uncached = math.min(uncached, gets(CACHED / 10, function() return without:cmd("GET", "bench:key") end))
+    nauthilus_cached = math.min(nauthilus_cached, gets(CACHED, function()
+      return nauthilus.redis_get(cached_pool, "bench:key")
+    end))
+    nauthilus_uncached = math.min(nauthilus_uncached, gets(CACHED / 10, function()
+      return nauthilus.redis_get(pool, "bench:key")
+    end))
+  end
+  assert(with:cache_stats().hits >= CACHED * ROUNDS - 1)
+  with:close()
+  without:close()
+end)
+
 local lua = jit and jit.version or _VERSION
 local function row(title, name)
   local operations = workloads[name].operations
@@ -183,3 +213,8 @@ print(string.format("| %s | redwire.connector: %d coroutines × connect, GET, se
   lua, COROUTINES, operations / resty_together, operations / resty_alone, resty_alone / resty_together))
 print(string.format("| %s | nauthilus_redis: %d coroutines × redis_get (ops/s) | %.0f | one coroutine: %.0f | %.2f× one coroutine |",
   lua, COROUTINES, operations / nauthilus_together, operations / nauthilus_alone, nauthilus_alone / nauthilus_together))
+print(string.format("| %s | hot key GET, cached (ops/s) | %.0f | uncached: %.0f | %.2f× |",
+  lua, CACHED / cached, CACHED / 10 / uncached, (CACHED / cached) / (CACHED / 10 / uncached)))
+print(string.format("| %s | nauthilus_redis: hot key redis_get, cached (ops/s) | %.0f | uncached: %.0f | %.2f× |",
+  lua, CACHED / nauthilus_cached, CACHED / 10 / nauthilus_uncached,
+  (CACHED / nauthilus_cached) / (CACHED / 10 / nauthilus_uncached)))
