@@ -57,19 +57,11 @@ pub(crate) fn cache_stats(
     lua: &Lua,
     stats: Option<redwire::cache::CacheStats>,
 ) -> Result<MultiValue> {
-    let Some(s) = stats else {
+    let Some(stats) = stats else {
         return failure(lua, "no cache");
     };
     let table = lua.create_table()?;
-    for (name, value) in [
-        ("hits", s.hits),
-        ("misses", s.misses),
-        ("invalidations", s.invalidations),
-        ("evictions", s.evictions),
-        ("flushes", s.flushes),
-        ("entries", s.entries),
-        ("bytes", s.bytes),
-    ] {
+    for (name, value) in stats.by_name() {
         table.set(name, value)?;
     }
     Ok(MultiValue::from_vec(vec![Value::Table(table)]))

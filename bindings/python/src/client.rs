@@ -608,17 +608,8 @@ impl NativeClient {
         let Some(cache) = parts.client.cache() else {
             return Ok(None);
         };
-        let s = cache.stats();
         let stats = PyDict::new(py);
-        for (name, value) in [
-            ("hits", s.hits),
-            ("misses", s.misses),
-            ("invalidations", s.invalidations),
-            ("evictions", s.evictions),
-            ("flushes", s.flushes),
-            ("entries", s.entries),
-            ("bytes", s.bytes),
-        ] {
+        for (name, value) in cache.stats().by_name() {
             stats.set_item(name, value)?;
         }
         Ok(Some(stats))

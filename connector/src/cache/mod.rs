@@ -164,6 +164,23 @@ pub struct CacheStats {
     pub bytes: u64,
 }
 
+impl CacheStats {
+    /// Each counter by name (`hits`, `misses`, `invalidations`,
+    /// `evictions`, `flushes`, `entries`, `bytes`), as the bindings show
+    /// them.
+    pub fn by_name(&self) -> [(&'static str, u64); 7] {
+        [
+            ("hits", self.hits),
+            ("misses", self.misses),
+            ("invalidations", self.invalidations),
+            ("evictions", self.evictions),
+            ("flushes", self.flushes),
+            ("entries", self.entries),
+            ("bytes", self.bytes),
+        ]
+    }
+}
+
 /// A read under way of its keys: its reply is kept by
 /// [`complete`](Ticket::complete) only if none of them was invalidated (nor
 /// the cache flushed) since [`begin`](Cache::begin). Dropped without
