@@ -759,3 +759,32 @@ async fn a_failover_known_drops_the_cache_before_the_next_hit() {
     assert_eq!(stats.hits, 1, "{stats:?}");
     assert!(stats.flushes >= 1, "{stats:?}");
 }
+
+/// A binding's sync client drives its runtime only while a request waits:
+/// an invalidation that came while nothing ran is read before a hit is
+/// answered, with no round trip between (redis-py reads its socket first
+/// too).
+#[test]
+fn a_runtime_driven_only_by_requests_reads_invalidations_before_a_hit() {
+    let server = Server::start(ServerOptions::default()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let writer = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut other = writer.block_on(other(&server));
+    let client = runtime.block_on(cached(&url(&server), CacheConfig::default()));
+    for i in 0..20 {
+        writer.block_on(other.cmd(&("SET", "k", i))).unwrap();
+        // Nothing runs the client's runtime meanwhile.
+        std::thread::sleep(Duration::from_millis(20));
+        for _ in 0..2 {
+            let read: Option<i64> = runtime.block_on(client.get("k")).unwrap();
+            assert_eq!(read, Some(i));
+        }
+    }
+    assert!(stats(&client).hits >= 20);
+}

@@ -5,6 +5,7 @@ local redis = require("redis")
 local nr = require("nauthilus_redis")
 
 local port = assert(tonumber(os.getenv("REDIS_PORT")), "REDIS_PORT is not set")
+local unpack = table.unpack or unpack
 
 local function cached_config(cache)
   return { host = "127.0.0.1", port = port, db = 6, cache = cache or {} }
@@ -50,6 +51,49 @@ describe("a cached redis client", function()
     end)
   end)
 
+  it("shows every reply as an uncached client does", function()
+    lev.run(function()
+      local plain = assert(redis.connect({ host = "127.0.0.1", port = port, db = 6 }))
+      local client = assert(redis.connect(cached_config()))
+      assert(plain:cmd("FLUSHDB"))
+      assert(plain:cmd("ZADD", "z", "1", "a", "2.5", "b"))
+      assert(plain:cmd("HSET", "h", "f", "x", "g", "y"))
+      assert(plain:cmd("SADD", "s", "m"))
+      assert(plain:cmd("XADD", "x", "1-1", "f", "v"))
+      local commands = {
+        { "ZRANGE", "z", "0", "-1", "WITHSCORES" },
+        { "ZRANGEBYSCORE", "z", "-inf", "+inf", "WITHSCORES" },
+        { "ZSCORE", "z", "b" },
+        { "ZMSCORE", "z", "a", "b", "c" },
+        { "HGETALL", "h" },
+        { "SMEMBERS", "s" },
+        { "XREAD", "COUNT", "1", "STREAMS", "x", "0" },
+        { "EVAL", "return false", "0" },
+        { "EVAL", "return {1, false, 'x'}", "0" },
+        { "EVAL", "return true", "0" },
+        { "HRANDFIELD", "h", "-5", "WITHVALUES" },
+        { "ZRANDMEMBER", "z", "-3", "WITHSCORES" },
+        { "CONFIG", "GET", "maxmemory" },
+        { "GET", "missing" },
+      }
+      for _, command in ipairs(commands) do
+        local theirs = { plain:cmd(unpack(command)) }
+        for _ = 1, 2 do -- from the server, then kept where it is kept
+          local ours = { client:cmd(unpack(command)) }
+          if command[1] == "HRANDFIELD" or command[1] == "ZRANDMEMBER" then
+            -- Chance: the same shape, a field (member) and its value in turn.
+            assert.are.equal(#theirs[1], #ours[1])
+            assert.are.equal("string", type(ours[1][2]))
+          else
+            assert.are.same(theirs, ours, table.concat(command, " "))
+          end
+        end
+      end
+      plain:close()
+      client:close()
+    end)
+  end)
+
   it("is shared by the coroutines of a run", function()
     lev.run(function()
       local first = assert(redis.connect(cached_config()))
@@ -84,6 +128,7 @@ describe("a cached redis client", function()
       { { ttl = -1 }, "invalid config: cache.ttl must be a number of seconds" },
       { { tracking = "optout" }, 'invalid config: cache.tracking must be "plain", "optin" or "bcast", got "optout"' },
       { { prefixes = { "u:" } }, 'invalid config: cache.prefixes needs cache.tracking "bcast"' },
+      { { max_entrie = 5 }, 'invalid config: cache takes max_entries, max_bytes, ttl, tracking and prefixes, got "max_entrie"' },
     }
     lev.run(function()
       for _, case in ipairs(cases) do

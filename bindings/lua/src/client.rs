@@ -124,7 +124,22 @@ async fn cmd(lua: Lua, this: UserDataRef<Client>, args: Variadic<Value>) -> Resu
         Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    match spinning(lease.run(|connection| connection.cmd(&args)), spin).await {
+    // On its own connection: what it may write is dropped from the shared
+    // connection's cache before and after.
+    let written = this.sharing.cache().map(|_| {
+        let mut one = Pipeline::new();
+        one.cmd(&args);
+        one
+    });
+    let forget = || {
+        if let Some(one) = &written {
+            this.sharing.forget_written(one);
+        }
+    };
+    forget();
+    let reply = spinning(lease.run(|connection| connection.cmd(&args)), spin).await;
+    forget();
+    match reply {
         Some(Ok(frame)) => convert::returned(&lua, &frame),
         Some(Err(e)) => convert::failed(&lua, &e),
         None => convert::failure(&lua, CLOSED_WHILE_WAITING),
@@ -160,12 +175,14 @@ async fn pipeline(lua: Lua, this: UserDataRef<Client>, commands: Value) -> Resul
         Ok(lease) => lease,
         Err(failure) => return Ok(failure),
     };
-    let replies = match spinning(
+    this.sharing.forget_written(&pipeline);
+    let replies = spinning(
         lease.run(|connection| connection.pipeline(&pipeline)),
         runtime::spin(&lua),
     )
-    .await
-    {
+    .await;
+    this.sharing.forget_written(&pipeline);
+    let replies = match replies {
         Some(Ok(replies)) => replies,
         Some(Err(e)) => return convert::failed(&lua, &e),
         None => return convert::failure(&lua, CLOSED_WHILE_WAITING),

@@ -134,6 +134,19 @@ pub(crate) fn cache(table: &Table) -> std::result::Result<Option<CacheConfig>, S
         Value::Table(cache) => cache,
         other => return Err(invalid("cache must be a table", lua_type(&other))),
     };
+    for pair in cache.pairs::<Value, Value>() {
+        let (name, _) = pair.map_err(|e| invalid("cache must be a table of fields", e))?;
+        let known = matches!(&name, Value::String(s) if matches!(
+            s.as_bytes().as_ref(),
+            b"max_entries" | b"max_bytes" | b"ttl" | b"tracking" | b"prefixes"
+        ));
+        if !known {
+            return Err(invalid(
+                "cache takes max_entries, max_bytes, ttl, tracking and prefixes",
+                shown(&name),
+            ));
+        }
+    }
     let field = |name: &str| cache.raw_get::<Value>(name).unwrap_or(Value::Nil);
     let count = |name: &str| match field(name) {
         Value::Nil => Ok(None),

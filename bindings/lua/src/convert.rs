@@ -14,33 +14,83 @@
 use mlua::{LightUserData, Lua, MultiValue, Result, Value};
 use redwire::{Arg, Args, Frame};
 
-/// `frame` (a RESP3 reply) in the shape RESP2 gives it: a map as its
-/// fields and values in turn, a set as an array, a double as its text, a
-/// boolean as 1 or 0, a null as a null bulk string. What a client that
-/// speaks RESP2 shows does not change when its reads go through a cache
-/// (whose connection speaks RESP3).
-pub(crate) fn as_resp2(frame: Frame) -> Frame {
+/// The reply to `command` (its name), read on RESP3, in the shape RESP2
+/// gives it: what a client that speaks RESP2 shows does not change when
+/// its reads go through a cache (whose connection speaks RESP3). Besides
+/// the shapes of [`resp2_shape`], the replies whose RESP3 shape depends on
+/// the command: pairs (`ZRANGE … WITHSCORES`, `HRANDFIELD … WITHVALUES`,
+/// `ZPOPMIN` with a count, …) are flat again, `XREAD`'s map is a list of
+/// `[stream, entries]`, and a script's `false` is a null, its `true` 1.
+pub(crate) fn as_resp2(command: &[u8], frame: Frame) -> Frame {
+    let name = command.to_ascii_uppercase();
+    match (name.as_slice(), frame) {
+        (
+            b"ZRANGE" | b"ZRANGEBYSCORE" | b"ZREVRANGE" | b"ZREVRANGEBYSCORE" | b"ZUNION"
+            | b"ZINTER" | b"ZDIFF" | b"ZRANDMEMBER" | b"ZPOPMIN" | b"ZPOPMAX" | b"HRANDFIELD",
+            Frame::Array(items),
+        ) if !items.is_empty()
+            && items
+                .iter()
+                .all(|item| matches!(item, Frame::Array(pair) if pair.len() == 2)) =>
+        {
+            Frame::Array(
+                items
+                    .into_iter()
+                    .flat_map(|pair| match pair {
+                        Frame::Array(pair) => pair.into_iter().map(resp2_shape).collect(),
+                        other => vec![resp2_shape(other)],
+                    })
+                    .collect(),
+            )
+        }
+        (b"XREAD" | b"XREADGROUP", Frame::Map(streams)) => Frame::Array(
+            streams
+                .into_iter()
+                .map(|(name, entries)| Frame::Array(vec![resp2_shape(name), resp2_shape(entries)]))
+                .collect(),
+        ),
+        (b"EVAL" | b"EVALSHA" | b"EVAL_RO" | b"EVALSHA_RO" | b"FCALL" | b"FCALL_RO", frame) => {
+            script_shape(frame)
+        }
+        (_, frame) => resp2_shape(frame),
+    }
+}
+
+/// A script's reply in RESP2's shape: Lua's `false` is a null, `true` 1.
+fn script_shape(frame: Frame) -> Frame {
+    match frame {
+        Frame::Boolean(false) => Frame::NullBulk,
+        Frame::Array(items) => Frame::Array(items.into_iter().map(script_shape).collect()),
+        other => resp2_shape(other),
+    }
+}
+
+/// `frame` in the shape RESP2 gives it, whatever the command: a map as
+/// its fields and values in turn, a set as an array, a double as its
+/// text, a boolean as 1 or 0, a null as a null bulk string.
+fn resp2_shape(frame: Frame) -> Frame {
     match frame {
         Frame::Map(pairs) => Frame::Array(
             pairs
                 .into_iter()
-                .flat_map(|(field, value)| [as_resp2(field), as_resp2(value)])
+                .flat_map(|(field, value)| [resp2_shape(field), resp2_shape(value)])
                 .collect(),
         ),
         Frame::Set(items) | Frame::Array(items) => {
-            Frame::Array(items.into_iter().map(as_resp2).collect())
+            Frame::Array(items.into_iter().map(resp2_shape).collect())
         }
         Frame::Double(n) => Frame::BulkString(resp2_double(n).into()),
         Frame::Boolean(b) => Frame::Integer(i64::from(b)),
         Frame::Null => Frame::NullBulk,
         Frame::BigNumber(digits) => Frame::BulkString(digits),
-        Frame::Attributed(attributed) => as_resp2(attributed.frame),
+        Frame::Attributed(attributed) => resp2_shape(attributed.frame),
         other => other,
     }
 }
 
 /// A double as a RESP2 reply writes it: `inf`, `-inf`, `nan`, else its
-/// shortest decimal form.
+/// shortest decimal form (as Redis 7.2 and later write it; 7.0 wrote 17
+/// significant digits: `0.10000000000000001`).
 fn resp2_double(n: f64) -> String {
     if n.is_infinite() {
         return if n > 0.0 { "inf" } else { "-inf" }.to_owned();

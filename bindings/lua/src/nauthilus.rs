@@ -333,10 +333,11 @@ fn target(lua: &Lua, handle: &Value) -> std::result::Result<Handle, String> {
 async fn send(handle: &Handle, args: &[LuaArg]) -> std::result::Result<Frame, Error> {
     let frame = handle.0.query(args).await?;
     // A cached pool speaks RESP3: shown as the others.
-    Ok(if handle.0.cache().is_some() {
-        convert::as_resp2(frame)
-    } else {
-        frame
+    Ok(match args.first() {
+        Some(name) if handle.0.cache().is_some() => {
+            name.with_bytes(|name| convert::as_resp2(name, frame))
+        }
+        _ => frame,
     })
 }
 

@@ -204,6 +204,14 @@ impl Sharing {
         }
     }
 
+    /// Drops from the cache, if any, what `pipeline` may write: for
+    /// commands sent on the object's own connection, before and after.
+    pub(crate) fn forget_written(&self, pipeline: &redwire::Pipeline) {
+        if let Some(cache) = self.cache() {
+            cache.forget_written(pipeline);
+        }
+    }
+
     /// The cache its shared connection's reads go through, if any.
     pub(crate) fn cache(&self) -> Option<&std::sync::Arc<Cache>> {
         self.shared.cache()
@@ -264,7 +272,7 @@ impl Sharing {
             // A cache's connection speaks RESP3: its replies shown as
             // RESP2's, as every other connection's here.
             Some(Ok(frame)) if self.shared.cache().is_some() => {
-                Outcome::Reply(Ok(convert::as_resp2(frame)))
+                Outcome::Reply(Ok(convert::as_resp2(&words[0], frame)))
             }
             Some(reply) => Outcome::Reply(reply),
             None => Outcome::Closed,

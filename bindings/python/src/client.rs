@@ -114,14 +114,27 @@ impl Parts {
         let Some(held) = &self.held else {
             return self.client.query(args).await;
         };
-        match &mut *held.lock().await {
+        let written = self.client.cache().map(|cache| {
+            let mut one = Pipeline::new();
+            one.cmd(args);
+            (cache, one)
+        });
+        let forget = || {
+            if let Some((cache, one)) = &written {
+                cache.forget_written(one);
+            }
+        };
+        forget();
+        let reply = match &mut *held.lock().await {
             Some(connection) => connection.cmd(args).await,
             slot @ None => {
                 slot.insert(self.client.connection(b"").await?)
                     .cmd(args)
                     .await
             }
-        }
+        };
+        forget();
+        reply
     }
 
     /// A cluster client's cluster, its topology read first if it was not
@@ -145,13 +158,23 @@ impl Parts {
         let Some(held) = &self.held else {
             return (&self.client).send(pipeline).await;
         };
-        match &mut *held.lock().await {
+        // Its writes' invalidations come on the shared connection, not
+        // before their replies: dropped from the cache here.
+        let forget = || {
+            if let Some(cache) = self.client.cache() {
+                cache.forget_written(pipeline);
+            }
+        };
+        forget();
+        let replies = match &mut *held.lock().await {
             Some(connection) => connection.pipeline(pipeline).await,
             slot @ None => {
                 let connection = slot.insert(self.client.connection(b"").await?);
                 connection.pipeline(pipeline).await
             }
-        }
+        };
+        forget();
+        replies
     }
 }
 
@@ -625,14 +648,21 @@ impl NativeClient {
         }))
     }
 
-    /// Drops from its cache the replies that read any of `keys`.
-    fn cache_invalidate(&self, keys: Vec<Vec<u8>>) -> PyResult<()> {
-        if let Some(cache) = self.parts()?.client.cache() {
-            for key in keys {
+    /// Drops from its cache the replies that read any of `keys`: for each,
+    /// whether it had any (or a read of it under way).
+    fn cache_invalidate(&self, keys: Vec<Vec<u8>>) -> PyResult<Vec<bool>> {
+        let parts = self.parts()?;
+        let Some(cache) = parts.client.cache() else {
+            return Ok(vec![false; keys.len()]);
+        };
+        Ok(keys
+            .into_iter()
+            .map(|key| {
+                let before = cache.stats().invalidations;
                 cache.invalidate([key.as_slice()]);
-            }
-        }
-        Ok(())
+                cache.stats().invalidations > before
+            })
+            .collect())
     }
 
     /// The pools' counters: `idle`, `in_use`, `created`, … (summed over a

@@ -192,3 +192,55 @@ def test_a_cluster_client_keeps_each_node_s_keys(cluster: Dict[str, Any]) -> Non
         for name in client.get_nodes():
             client.ping(target_nodes=name)
         assert [client.get(key) for key in keys] == [b"2"] * 20
+
+
+def test_writes_on_a_held_connection_are_seen_at_once(cached: Any) -> None:
+    # redis-py's check-and-set: WATCH, read, MULTI, write, EXEC, on a
+    # connection the pipeline holds.
+    for i in range(50):
+        cached.set("balance", i)
+        assert cached.get("balance") == str(i).encode()
+        assert cached.get("balance") == str(i).encode()
+
+        def add_one(pipe: Any) -> None:
+            value = int(pipe.get("balance"))
+            pipe.multi()
+            pipe.set("balance", value + 1)
+
+        cached.transaction(add_one, "balance")
+        assert cached.get("balance") == str(i + 1).encode()
+    # A held client shares the cache, and its writes drop what they change.
+    held = cached.client()
+    assert held.get_cache() is not None
+    cached.get("balance")
+    held.set("balance", "held")
+    assert cached.get("balance") == b"held"
+    held.close()
+
+
+def test_a_sync_client_reading_only_kept_replies_still_sees_changes(cached: Any, writer: Any) -> None:
+    # Nothing runs the sync client's connection between its calls: each
+    # read first takes in what came (as redis-py reads its socket first).
+    for i in range(20):
+        writer.set("flag", i)
+        threading.Event().wait(0.02)
+        assert cached.get("flag") == str(i).encode()
+        assert cached.get("flag") == str(i).encode()
+    assert cached.get_cache().stats()["hits"] >= 20
+
+
+def test_a_pool_s_clients_share_its_cache(server: Dict[str, Any]) -> None:
+    pool = redwire.ConnectionPool.from_url(_url(server), protocol=3, cache_config=CacheConfig())
+    first, second = redwire.Redis(connection_pool=pool), redwire.Redis(connection_pool=pool)
+    first.get("shared")
+    second.get("shared")
+    assert first.get_cache().stats()["hits"] == 1
+    assert second.get_cache().size == 1
+    # A cache asked for beside a RESP2 pool is refused as redis-py does.
+    plain = redwire.ConnectionPool.from_url(_url(server))
+    with pytest.raises(redwire.exceptions.RedisError, match="RESP version 3"):
+        redwire.Redis(connection_pool=plain, cache_config=CacheConfig())
+    assert redwire.Redis(connection_pool=plain).get_cache() is None
+    assert first.get_cache().delete_by_redis_keys(["shared", "never"]) == [True, False]
+    with pytest.raises(redwire.exceptions.ConfigError, match="cache_max_entries"):
+        redwire.Redis(protocol=3, cache_max_entries=5)

@@ -37,6 +37,7 @@ use crate::error::ConfigError;
 pub use tracking::Tracking;
 
 mod tracking;
+mod writes;
 
 /// What a cache entry costs beyond its bytes (its node in the LRU list and
 /// its slot in the map, the shared frame, the copy of its command, the
@@ -53,7 +54,7 @@ const KEY_OVERHEAD: usize = 320;
 const BLOB_OVERHEAD: usize = 32;
 
 /// The smallest byte bound: a few entries at least.
-const MIN_BYTES: usize = 1024;
+const MIN_BYTES: usize = 16 * 1024;
 
 /// Epochs handed out by every cache, never twice (a ticket of one cache
 /// never matches in another); 0 is never handed out.
@@ -91,14 +92,14 @@ impl CacheConfig {
         })
     }
 
-    /// At most `n` bytes (at least 1 KiB) of keys, commands and replies
+    /// At most `n` bytes (at least 16 KiB) of keys, commands and replies
     /// kept, their bookkeeping counted (about 650 bytes an entry of one
     /// key, besides its bytes): what the process holds for them. Default
     /// 64 MiB.
     pub fn max_bytes(self, n: usize) -> Result<Self, ConfigError> {
         let n = NonZeroUsize::new(n)
             .filter(|n| n.get() >= MIN_BYTES)
-            .ok_or_else(|| ConfigError::invalid("max_bytes", "at least 1024", n))?;
+            .ok_or_else(|| ConfigError::invalid("max_bytes", "at least 16384", n))?;
         Ok(Self {
             max_bytes: n,
             ..self
@@ -788,11 +789,11 @@ mod tests {
 
     #[test]
     fn what_can_never_fit_evicts_nothing() {
-        let cache = Cache::new(CacheConfig::default().max_bytes(4096).unwrap());
+        let cache = Cache::new(CacheConfig::default().max_bytes(16 * 1024).unwrap());
         for key in ["a", "b", "c"] {
             kept(&cache, key, key);
         }
-        begin(&cache, &["big"]).complete(b"GET big", &bulk(&"x".repeat(4000)));
+        begin(&cache, &["big"]).complete(b"GET big", &bulk(&"x".repeat(4200)));
         let long = "k".repeat(5000);
         begin(&cache, &[&long]).complete(b"GET long", &bulk("v"));
         assert_eq!(read(&cache, "big"), None);
@@ -916,7 +917,7 @@ mod tests {
     fn bad_bounds_are_refused_by_name() {
         let e = CacheConfig::default().max_entries(0).unwrap_err();
         assert!(e.to_string().contains("max_entries"), "{e}");
-        for bytes in [0, 1023] {
+        for bytes in [0, 16 * 1024 - 1] {
             let e = CacheConfig::default().max_bytes(bytes).unwrap_err();
             assert!(e.to_string().contains("max_bytes"), "{e}");
         }

@@ -252,10 +252,8 @@ impl Client {
     /// before anything is sent, what leaves state on its connection, and a
     /// `WAIT` with no write before it in the pipeline.
     async fn send(&self, pipeline: &Pipeline) -> Result<Replies, Error> {
-        if let Some(frame) = self.kept(pipeline) {
-            // No I/O: without this, a task reading kept replies in a loop
-            // would never let others run on its thread.
-            tokio::task::consume_budget().await;
+        if let Some(frame) = self.kept(pipeline).await {
+            cached::after_hit().await;
             return Ok(vec![Ok(frame)]);
         }
         let pipeline = &*pipeline.wrapped();
@@ -276,8 +274,9 @@ impl Client {
     /// The reply its cache keeps for `pipeline`, a read sent alone: found
     /// before anything else is done (nothing but a read kept is ever
     /// found). A failover known lets the cache go first.
-    fn kept(&self, pipeline: &Pipeline) -> Option<redwire_resp::Frame> {
-        let cache = self.cache.as_ref()?;
+    async fn kept(&self, pipeline: &Pipeline) -> Option<redwire_resp::Frame> {
+        let cache = self.cache.as_ref().filter(|_| cached::alone(pipeline))?;
+        cached::settle().await;
         if let Topology::Server { shared, .. } = &self.topology {
             shared.follow_invalidations();
         }

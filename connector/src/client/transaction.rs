@@ -13,7 +13,6 @@ use crate::connection::{single, Replies};
 use crate::error::{Error, ServerErrorKind};
 use crate::pool::PooledConnection;
 use crate::reply::FromFrame;
-use crate::shared::forget_writes;
 
 /// How many times [`Client::transaction`] runs its body before it gives up
 /// with [`Error::Aborted`].
@@ -40,7 +39,7 @@ impl Transaction {
         atomic.atomic();
         let forget = || {
             if let Some(cache) = &self.cache {
-                forget_writes(cache, &atomic, false);
+                cache.forget_written(&atomic);
             }
         };
         forget();
@@ -56,7 +55,7 @@ impl Execute for &mut Transaction {
     async fn send(&mut self, pipeline: &Pipeline) -> Result<Replies, Error> {
         let forget = || {
             if let Some(cache) = &self.cache {
-                forget_writes(cache, pipeline, false);
+                cache.forget_written(pipeline);
             }
         };
         forget();

@@ -37,13 +37,40 @@ enum Plan {
 /// script made up (not among its arguments) are applied by then.
 const BARRIER: [&str; 1] = ["PING"];
 
-/// The reply `cache` keeps for `pipeline`, a command sent alone. Only
-/// reads' replies are kept: a hit needs no reading of the command.
+/// Whether `pipeline` may be answered from a cache: one command, sent
+/// alone.
+pub(crate) fn alone(pipeline: &Pipeline) -> bool {
+    pipeline.len() == 1 && !pipeline.is_atomic()
+}
+
+/// The reply `cache` keeps for `pipeline`, a command sent
+/// [alone](alone). Only reads' replies are kept: a hit needs no reading of
+/// the command.
 pub(crate) fn hit(cache: &Cache, pipeline: &Pipeline) -> Option<Frame> {
-    if pipeline.len() != 1 || pipeline.is_atomic() {
-        return None;
+    alone(pipeline)
+        .then(|| kept(cache, pipeline.bytes()))
+        .flatten()
+}
+
+/// Called before a lookup. A runtime driven only while a request waits
+/// (a current-thread one, as a binding's sync client has) has read
+/// nothing its connections received since: the first yield makes it poll
+/// its sockets (waking a connection's task that has an invalidation to
+/// read), the second lets that task run before the lookup. On a
+/// multi-thread runtime the connections' tasks run meanwhile.
+pub(crate) async fn settle() {
+    let driven_by_requests = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread);
+    if driven_by_requests {
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
     }
-    kept(cache, pipeline.bytes())
+}
+
+/// Called after a hit. No I/O: without this, a task reading kept replies
+/// in a loop would never let others run on its thread.
+pub(crate) async fn after_hit() {
+    tokio::task::consume_budget().await;
 }
 
 /// The reply `cache` keeps for `command` (encoded).
@@ -65,35 +92,11 @@ fn plan(cache: &Arc<Cache>, command: &[u8]) -> Plan {
         }
         CacheUse::Read(_) | CacheUse::Nothing => Plan::Pass,
         used @ (CacheUse::Write | CacheUse::Script | CacheUse::Everything) => {
-            forget(cache, &args, true);
+            cache.forget(&args, true);
             Plan::Write {
-                script: used == CacheUse::Script,
+                script: used == CacheUse::Script && cache.barrier_works(),
             }
         }
-    }
-}
-
-/// Drops what the command `args` may have changed: the keys among its
-/// arguments; everything for `FLUSHALL`, and for a script sent where its
-/// invalidations do not come (not `on_tracking`: no barrier after it).
-fn forget(cache: &Cache, args: &[&[u8]], on_tracking: bool) {
-    match cache_use(args) {
-        CacheUse::Script if !on_tracking => cache.flush(),
-        CacheUse::Write | CacheUse::Script => cache.invalidate(args.iter().skip(1).copied()),
-        CacheUse::Everything => cache.flush(),
-        CacheUse::Read(_) | CacheUse::Nothing => {}
-    }
-}
-
-/// Drops what the commands of `pipeline` may change: called before it is
-/// sent and once its replies came (or it failed: it may have run), before
-/// they are handed back. `on_tracking`: it goes on a tracking connection,
-/// with a barrier after a script.
-pub(crate) fn forget_writes(cache: &Cache, pipeline: &Pipeline, on_tracking: bool) {
-    let mut args = Vec::new();
-    for command in pipeline.commands() {
-        args_of(command.encoded, &mut args);
-        forget(cache, &args, on_tracking);
     }
 }
 
@@ -133,7 +136,7 @@ pub(crate) async fn on_own_connection(
 ) -> Result<Replies, Error> {
     let forget = || {
         if let Some(cache) = cache {
-            forget_writes(cache, pipeline, false);
+            cache.forget_written(pipeline);
         }
     };
     forget();
@@ -155,17 +158,17 @@ pub(super) async fn pipeline(
 ) -> Result<Replies, Error> {
     // A pipeline's reads are not kept: only a command sent alone.
     if pipeline.len() > 1 {
-        forget_writes(cache, pipeline, true);
-        let replies = send_barred(shared, pipeline, scripted(pipeline)).await;
-        forget_writes(cache, pipeline, true);
+        cache.forget_writes(pipeline, true);
+        let barred = scripted(pipeline) && cache.barrier_works();
+        let replies = send_barred(shared, pipeline, barred).await;
+        cache.forget_writes(pipeline, true);
         return replies;
     }
+    settle().await;
     let command = pipeline.bytes();
     match plan(cache, command) {
         Plan::Hit(frame) => {
-            // No I/O: without this, a task reading kept replies in a loop
-            // would never let others run on its thread.
-            tokio::task::consume_budget().await;
+            after_hit().await;
             Ok(vec![Ok(frame)])
         }
         Plan::Read(ticket) => {
@@ -190,7 +193,7 @@ pub(super) async fn pipeline(
         }
         Plan::Write { script } => {
             let replies = send_barred(shared, pipeline, script).await;
-            forget_writes(cache, pipeline, true);
+            cache.forget_writes(pipeline, true);
             replies
         }
         Plan::Pass => shared.send(pipeline).await,
@@ -238,7 +241,7 @@ where
             batch.done.push(Box::new(move |reply| {
                 let mut args = Vec::new();
                 args_of(&command, &mut args);
-                forget(&cache, &args, true);
+                cache.forget(&args, true);
                 done(reply);
             }));
             if script {

@@ -18,7 +18,7 @@ use crate::connection::{single, Replies};
 use crate::discovery::Connector;
 use crate::error::{ConfigError, Error};
 use crate::pool::Pool;
-pub(crate) use cached::{forget_writes, on_own_connection};
+pub(crate) use cached::on_own_connection;
 use multiplexed::Multiplexed;
 pub use multiplexed::MAX_QUEUED;
 
@@ -440,6 +440,13 @@ pub(crate) fn tracked(mut config: Config, cache: &Cache) -> Result<Config, Confi
             "protocol",
             "3 for a client-side cache (RESP3 brings its invalidations)",
             2,
+        ));
+    }
+    if config.proxy {
+        return Err(ConfigError::invalid(
+            "proxy",
+            "no proxy for a client-side cache (CLIENT TRACKING is the server's)",
+            true,
         ));
     }
     config.tracking = Some(cache.config().get_tracking().clone());

@@ -38,8 +38,8 @@ class NativeClient:
         """Its cache's counters, or ``None`` without a cache."""
     def cache_flush(self) -> int:
         """Empties its cache: how many replies it held."""
-    def cache_invalidate(self, keys: List[bytes]) -> None:
-        """Drops the replies that read any of ``keys``."""
+    def cache_invalidate(self, keys: List[bytes]) -> List[bool]:
+        """Drops the replies that read any of ``keys``: whether each had any."""
 
     def nodes(self) -> Tuple[List[str], List[str]]:
         """A cluster's masters and replicas (``host:port``)."""

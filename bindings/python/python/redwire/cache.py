@@ -134,6 +134,9 @@ def cache_options(options: Dict[str, Any]) -> None:
     ``options`` with the native client's options; RESP3 only, as
     redis-py."""
     config = options.pop("cache_config", None)
+    for name in options:
+        if name.startswith("cache_"):
+            raise ConfigError(f"unknown option {name}")
     if options.pop("cache", None) is not None:
         raise ConfigError("option cache: redwire's cache is the core's; give cache_config (see COMPATIBILITY.md)")
     if config is None:
@@ -164,7 +167,7 @@ class Cache:
     @property
     def size(self) -> int:
         """How many replies it holds."""
-        return self.stats()["entries"]
+        return self.stats().get("entries", 0)
 
     def stats(self) -> Dict[str, int]:
         """``hits``, ``misses``, ``invalidations``, ``evictions``,
@@ -177,10 +180,10 @@ class Cache:
         return self._native.cache_flush()
 
     def delete_by_redis_keys(self, redis_keys: Iterable[Union[str, bytes]]) -> List[bool]:
-        """Drops the replies that read any of ``redis_keys``."""
+        """Drops the replies that read any of ``redis_keys``: for each key,
+        whether it had any (or a read of it under way)."""
         keys = [key.encode() if isinstance(key, str) else bytes(key) for key in redis_keys]
-        self._native.cache_invalidate(keys)
-        return [True for _ in keys]
+        return self._native.cache_invalidate(keys)
 
     def is_cachable(self, command: str) -> bool:
         """Whether replies to ``command`` are kept."""

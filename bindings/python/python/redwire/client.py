@@ -172,9 +172,13 @@ class Client(Commands[_S]):
             "health_check_interval"
         )
         self._health_check_interval = float(health or 0)
-        self._cache_config: Optional[CacheConfig] = options.get("cache_config") or (
-            pool.connection_kwargs if pool else {}
-        ).get("cache_config")
+        # A pool's clients share its cache, as redis-py's: one given here
+        # beside a pool is checked against the pool's protocol only.
+        self._cache_config: Optional[CacheConfig] = options.get("cache_config")
+        if pool is not None:
+            if options.pop("cache_config", None) is not None and str(pool.connection_kwargs.get("protocol")) != "3":
+                raise RedisError("Client caching is only supported with RESP version 3")
+            self._cache_config = pool.connection_kwargs.get("cache_config")
         if sentinels is not None:
             options["sentinels"] = [tuple(address) for address in sentinels]
         if options.get("ssl_cert_reqs") == "required":
@@ -259,6 +263,7 @@ class Client(Commands[_S]):
         held = type(self).__new__(type(self))
         held._native = self._native.hold()
         held._health_check_interval = self._health_check_interval
+        held._cache_config = self._cache_config
         held._started(self._connection_kwargs, owns_native=True)
         return held
 
