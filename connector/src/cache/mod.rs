@@ -299,6 +299,11 @@ struct Store {
 pub struct Cache {
     config: CacheConfig,
     store: Mutex<Store>,
+    /// When it was made: [`settled`](Self::settled) counts from it.
+    born: Instant,
+    /// When a lookup last let the runtime read its connections first
+    /// (nanoseconds since `born`; see [`settle_due`](Self::settle_due)).
+    settled: AtomicU64,
 }
 
 impl std::fmt::Debug for Cache {
@@ -322,7 +327,23 @@ impl Cache {
                 bytes: 0,
                 stats: CacheStats::default(),
             }),
+            born: Instant::now(),
+            settled: AtomicU64::new(0),
         })
+    }
+
+    /// Whether `every` has passed since this was last answered yes: how
+    /// often a lookup on a runtime driven only by requests lets it read
+    /// its connections first (see `shared::cached::settle`).
+    pub(crate) fn settle_due(&self, every: Duration) -> bool {
+        let now = u64::try_from(self.born.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let last = self.settled.load(Ordering::Relaxed);
+        let every = u64::try_from(every.as_nanos()).unwrap_or(u64::MAX);
+        now.saturating_sub(last) >= every
+            && self
+                .settled
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// The cache's settings.

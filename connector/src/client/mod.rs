@@ -276,7 +276,7 @@ impl Client {
     /// found). A failover known lets the cache go first.
     async fn kept(&self, pipeline: &Pipeline) -> Option<redwire_resp::Frame> {
         let cache = self.cache.as_ref().filter(|_| cached::alone(pipeline))?;
-        cached::settle().await;
+        cached::settle(cache).await;
         if let Topology::Server { shared, .. } = &self.topology {
             shared.follow_invalidations();
         }
