@@ -94,6 +94,27 @@ describe("a cached redis client", function()
     end)
   end)
 
+  it("reads what its connection received before a hit, from one run to the next", function()
+    -- Between runs nothing drives the client's connection: a write made
+    -- meanwhile (by another process) is read before the next hit.
+    local client
+    lev.run(function()
+      client = assert(redis.connect(cached_config()))
+      assert(client:cmd("SET", "between", "0"))
+      assert.are.equal("0", client:cmd("GET", "between"))
+      assert.are.equal("0", client:cmd("GET", "between"))
+    end)
+    for i = 1, 5 do
+      assert(os.execute("redis-cli -p " .. port .. " -n 6 SET between " .. i .. " > /dev/null"))
+      os.execute("sleep 0.05")
+      lev.run(function()
+        assert.are.equal(tostring(i), client:cmd("GET", "between"))
+        assert.are.equal(tostring(i), client:cmd("GET", "between"))
+      end)
+    end
+    lev.run(function() client:close() end)
+  end)
+
   it("is shared by the coroutines of a run", function()
     lev.run(function()
       local first = assert(redis.connect(cached_config()))
