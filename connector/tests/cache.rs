@@ -778,12 +778,17 @@ fn a_runtime_driven_only_by_requests_reads_invalidations_before_a_hit() {
     let mut other = writer.block_on(other(&server));
     let client = runtime.block_on(cached(&url(&server), CacheConfig::default()));
     for i in 0..20 {
-        writer.block_on(other.cmd(&("SET", "k", i))).unwrap();
+        writer
+            .block_on(other.cmd(&("MSET", "k", i, "j", i)))
+            .unwrap();
         // Nothing runs the client's runtime meanwhile.
         std::thread::sleep(Duration::from_millis(20));
         for _ in 0..2 {
-            let read: Option<i64> = runtime.block_on(client.get("k")).unwrap();
-            assert_eq!(read, Some(i));
+            // Two lookups at once: the second does not skip the first's
+            // reading of the connection.
+            let (k, j): (Result<Option<i64>, Error>, Result<Option<i64>, Error>) =
+                runtime.block_on(async { tokio::join!(client.get("k"), client.get("j")) });
+            assert_eq!((k.unwrap(), j.unwrap()), (Some(i), Some(i)));
         }
     }
     assert!(stats(&client).hits >= 20);

@@ -60,6 +60,7 @@ describe("a cached redis client", function()
       assert(plain:cmd("HSET", "h", "f", "x", "g", "y"))
       assert(plain:cmd("SADD", "s", "m"))
       assert(plain:cmd("XADD", "x", "1-1", "f", "v"))
+      assert(plain:cmd("GEOADD", "g", "13.361389", "38.115556", "Palermo"))
       local commands = {
         { "ZRANGE", "z", "0", "-1", "WITHSCORES" },
         { "ZRANGEBYSCORE", "z", "-inf", "+inf", "WITHSCORES" },
@@ -71,6 +72,9 @@ describe("a cached redis client", function()
         { "EVAL", "return false", "0" },
         { "EVAL", "return {1, false, 'x'}", "0" },
         { "EVAL", "return true", "0" },
+        { "EVAL", "redis.setresp(3); return redis.call('HGETALL', KEYS[1])", "1", "h" },
+        { "GEOPOS", "g", "Palermo", "nowhere" },
+        { "GEOSEARCH", "g", "FROMLONLAT", "13", "38", "BYRADIUS", "200", "km", "WITHCOORD", "WITHDIST" },
         { "HRANDFIELD", "h", "-5", "WITHVALUES" },
         { "ZRANDMEMBER", "z", "-3", "WITHSCORES" },
         { "CONFIG", "GET", "maxmemory" },
@@ -113,6 +117,22 @@ describe("a cached redis client", function()
       end)
     end
     lev.run(function() client:close() end)
+  end)
+
+  it("drops what a transaction on its own connection wrote", function()
+    lev.run(function()
+      local client = assert(redis.connect(cached_config()))
+      local other = assert(redis.connect(cached_config()))
+      assert(client:cmd("SET", "t", "before"))
+      assert(client:cmd("MULTI")) -- its own connection from here on
+      assert(client:cmd("SET", "t", "after"))
+      assert.are.equal("before", other:cmd("GET", "t"))
+      assert.are.equal("before", other:cmd("GET", "t"))
+      assert(client:cmd("EXEC"))
+      assert.are.equal("after", other:cmd("GET", "t"))
+      client:close()
+      other:close()
+    end)
   end)
 
   it("is shared by the coroutines of a run", function()

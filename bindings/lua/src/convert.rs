@@ -52,15 +52,40 @@ pub(crate) fn as_resp2(command: &[u8], frame: Frame) -> Frame {
         (b"EVAL" | b"EVALSHA" | b"EVAL_RO" | b"EVALSHA_RO" | b"FCALL" | b"FCALL_RO", frame) => {
             script_shape(frame)
         }
+        (name, frame) if name.starts_with(b"GEO") => geo_shape(frame),
         (_, frame) => resp2_shape(frame),
     }
 }
 
-/// A script's reply in RESP2's shape: Lua's `false` is a null, `true` 1.
+/// A script's reply in RESP2's shape: Lua's `false` is a null, `true` 1,
+/// at any depth.
 fn script_shape(frame: Frame) -> Frame {
     match frame {
         Frame::Boolean(false) => Frame::NullBulk,
-        Frame::Array(items) => Frame::Array(items.into_iter().map(script_shape).collect()),
+        Frame::Array(items) | Frame::Set(items) => {
+            Frame::Array(items.into_iter().map(script_shape).collect())
+        }
+        Frame::Map(pairs) => Frame::Array(
+            pairs
+                .into_iter()
+                .flat_map(|(field, value)| [script_shape(field), script_shape(value)])
+                .collect(),
+        ),
+        Frame::Attributed(attributed) => script_shape(attributed.frame),
+        other => resp2_shape(other),
+    }
+}
+
+/// A GEO reply in RESP2's shape: coordinates as Redis writes them (17
+/// decimals, trailing zeros cut), the rest as [`resp2_shape`].
+fn geo_shape(frame: Frame) -> Frame {
+    match frame {
+        Frame::Double(n) if n.is_finite() => {
+            let text = format!("{n:.17}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            Frame::BulkString(text.to_owned().into())
+        }
+        Frame::Array(items) => Frame::Array(items.into_iter().map(geo_shape).collect()),
         other => resp2_shape(other),
     }
 }

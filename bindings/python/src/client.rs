@@ -657,11 +657,7 @@ impl NativeClient {
         };
         Ok(keys
             .into_iter()
-            .map(|key| {
-                let before = cache.stats().invalidations;
-                cache.invalidate([key.as_slice()]);
-                cache.stats().invalidations > before
-            })
+            .map(|key| cache.invalidate([key.as_slice()]) > 0)
             .collect())
     }
 

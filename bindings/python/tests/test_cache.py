@@ -215,6 +215,13 @@ def test_writes_on_a_held_connection_are_seen_at_once(cached: Any) -> None:
     cached.get("balance")
     held.set("balance", "held")
     assert cached.get("balance") == b"held"
+    # A transaction sent command by command: read meanwhile, dropped at EXEC.
+    held.execute_command("MULTI")
+    held.execute_command("SET", "balance", "exec")
+    assert cached.get("balance") == b"held"
+    assert cached.get("balance") == b"held"
+    held.execute_command("EXEC")
+    assert cached.get("balance") == b"exec"
     held.close()
 
 

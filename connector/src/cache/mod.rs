@@ -53,6 +53,9 @@ const KEY_OVERHEAD: usize = 320;
 /// What each string of a reply costs beyond its bytes (its allocation).
 const BLOB_OVERHEAD: usize = 32;
 
+/// [`Cache::settled`] before any.
+const NEVER: u64 = u64::MAX;
+
 /// The smallest byte bound: a few entries at least.
 const MIN_BYTES: usize = 16 * 1024;
 
@@ -302,7 +305,8 @@ pub struct Cache {
     /// When it was made: [`settled`](Self::settled) counts from it.
     born: Instant,
     /// When a lookup last let the runtime read its connections first
-    /// (nanoseconds since `born`; see [`settle_due`](Self::settle_due)).
+    /// (nanoseconds since `born`; [`NEVER`] before the first; see
+    /// [`settle_due`](Self::settle_due)).
     settled: AtomicU64,
 }
 
@@ -328,22 +332,37 @@ impl Cache {
                 stats: CacheStats::default(),
             }),
             born: Instant::now(),
-            settled: AtomicU64::new(0),
+            settled: AtomicU64::new(NEVER),
         })
     }
 
-    /// Whether `every` has passed since this was last answered yes: how
-    /// often a lookup on a runtime driven only by requests lets it read
-    /// its connections first (see `shared::cached::settle`).
+    /// Now, counted from `born`.
+    fn now(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_nanos()).unwrap_or(NEVER - 1)
+    }
+
+    /// Whether `every` has passed since a lookup last let the runtime read
+    /// its connections first ([`settled`](Self::settled)), or none did:
+    /// every lookup until one has is due (see `shared::cached::settle`).
     pub(crate) fn settle_due(&self, every: Duration) -> bool {
-        let now = u64::try_from(self.born.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let last = self.settled.load(Ordering::Relaxed);
         let every = u64::try_from(every.as_nanos()).unwrap_or(u64::MAX);
-        now.saturating_sub(last) >= every
-            && self
-                .settled
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
+        last == NEVER || self.now().saturating_sub(last) >= every
+    }
+
+    /// Notes that a lookup let the runtime read its connections first,
+    /// begun at `since` (from [`settle_start`](Self::settle_start)).
+    pub(crate) fn settled(&self, since: u64) {
+        let _ = self
+            .settled
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+                (last == NEVER || last < since).then_some(since)
+            });
+    }
+
+    /// When a settle begins, for [`settled`](Self::settled).
+    pub(crate) fn settle_start(&self) -> u64 {
+        self.now()
     }
 
     /// The cache's settings.
@@ -415,13 +434,11 @@ impl Cache {
     }
 
     /// Drops the replies that read any of `keys` and makes the tickets of
-    /// reads under way of them stale.
-    pub fn invalidate<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) {
+    /// reads under way of them stale: how many of them had either.
+    pub fn invalidate<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> usize {
         let keys: Vec<&[u8]> = keys.into_iter().collect();
         let mut store = self.store();
-        for key in keys {
-            store.invalidate(key);
-        }
+        keys.into_iter().filter(|key| store.invalidate(key)).count()
     }
 
     /// Invalidates every key known to it (kept or read) for which
@@ -477,13 +494,13 @@ impl Store {
     }
 
     /// Drops the replies that read `key`, and makes the tickets of reads
-    /// under way of it stale.
-    fn invalidate(&mut self, key: &[u8]) {
+    /// under way of it stale: whether it had either.
+    fn invalidate(&mut self, key: &[u8]) -> bool {
         if key.len() > self.longest {
-            return;
+            return false;
         }
         let Some(state) = self.keys.get_mut(key) else {
-            return;
+            return false;
         };
         state.epoch = EPOCHS.fetch_add(1, Ordering::Relaxed);
         let commands: Vec<Bytes> = state.commands.drain().collect();
@@ -494,6 +511,7 @@ impl Store {
         }
         self.drop_if_unused(key);
         self.stats.invalidations += 1;
+        true
     }
 
     /// Takes `entry` (kept for `command`, already out of `replies`) off

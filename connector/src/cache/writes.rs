@@ -33,11 +33,19 @@ impl Cache {
 
     /// Drops what the commands of `pipeline` may write; `on_tracking`: it
     /// goes on a connection that tracks keys for this cache.
+    /// An `EXEC` without its `MULTI` before it in `pipeline` (its queued
+    /// commands were sent alone, each dropped when queued, before it ran)
+    /// empties the cache: what it wrote is not known here.
     pub(crate) fn forget_writes(&self, pipeline: &Pipeline, on_tracking: bool) {
         let mut args = Vec::new();
+        let mut opened = false;
         for command in pipeline.commands() {
             args_of(command.encoded, &mut args);
-            self.forget(&args, on_tracking);
+            match args.first() {
+                Some(name) if name.eq_ignore_ascii_case(b"MULTI") => opened = true,
+                Some(name) if name.eq_ignore_ascii_case(b"EXEC") && !opened => self.flush(),
+                _ => self.forget(&args, on_tracking),
+            }
         }
     }
 
@@ -48,7 +56,9 @@ impl Cache {
     pub(crate) fn forget(&self, args: &[&[u8]], on_tracking: bool) {
         match cache_use(args) {
             CacheUse::Script if !(on_tracking && self.barrier_works()) => self.flush(),
-            CacheUse::Write | CacheUse::Script => self.invalidate(args.iter().skip(1).copied()),
+            CacheUse::Write | CacheUse::Script => {
+                self.invalidate(args.iter().skip(1).copied());
+            }
             CacheUse::Everything => self.flush(),
             CacheUse::Read(_) | CacheUse::Nothing => {}
         }

@@ -399,13 +399,16 @@ impl Cluster {
         );
         // The keys of a slot whose master changed: the node that told of
         // them no longer does.
-        let new = self.map();
-        let master = |map: &SlotMap, slot| map.shard(slot).map(|s| s.master.clone());
-        let moved: Vec<bool> = (0..SLOTS)
-            .map(|slot| master(&old, slot) != master(&new, slot))
-            .collect();
-        if moved.contains(&true) {
-            self.moved_keys(|slot| moved[usize::from(slot)]);
+        if self.inner.cache.is_some() {
+            let new = self.map();
+            let moved: Vec<bool> = (0..SLOTS)
+                .map(|slot| {
+                    old.shard(slot).map(|s| &s.master) != new.shard(slot).map(|s| &s.master)
+                })
+                .collect();
+            if moved.contains(&true) {
+                self.moved_keys(|slot| moved[usize::from(slot)]);
+            }
         }
         *refreshed = Some(Instant::now());
         Ok(())

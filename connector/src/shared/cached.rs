@@ -60,17 +60,22 @@ const SETTLE_EVERY: Duration = Duration::from_millis(1);
 /// Called before a lookup in `cache`. A runtime driven only while a
 /// request waits (a current-thread one, as a binding's sync client has)
 /// may have read nothing its connections received since its last request:
-/// at most every [`SETTLE_EVERY`], the first yield makes it poll its
-/// sockets (waking a connection's task that has an invalidation to read),
-/// the second lets that task run before the lookup. (A loop of hits on
-/// such a runtime also yields each 128, its budget.) On a multi-thread
-/// runtime the connections' tasks run meanwhile.
+/// unless a lookup did in the last [`SETTLE_EVERY`], the first yield makes
+/// it poll its sockets (waking a connection's task that has an
+/// invalidation to read), the second lets that task run before the
+/// lookup. Best effort: a thread that waits while another drives the
+/// runtime polls nothing itself (the driving one reads meanwhile). (A
+/// loop of hits on such a runtime also yields each 128, its budget.) On a
+/// multi-thread runtime the connections' tasks run meanwhile.
 pub(crate) async fn settle(cache: &Cache) {
     let driven_by_requests = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread);
     if driven_by_requests && cache.settle_due(SETTLE_EVERY) {
+        // Noted once done: the lookups that come meanwhile settle too.
+        let since = cache.settle_start();
         tokio::task::yield_now().await;
         tokio::task::yield_now().await;
+        cache.settled(since);
     }
 }
 
