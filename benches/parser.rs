@@ -1,6 +1,8 @@
 //! RESP parsing: redwire-resp against redis-protocol, redis-rs and hiredis on
 //! the same inputs, in one run. Run with `cargo bench -p redwire-benches --bench parser`;
-//! `benches/report.py` turns the results into the table in `RESULTS.md`.
+//! `benches/report.py` turns the results into the table in `RESULTS.md`. The
+//! headline rows (`client-…`) are the client's path: the `Bytes` layer fed
+//! as socket reads come, hiredis fed the same reads.
 #![allow(clippy::unwrap_used, clippy::panic)] // a bench fails loudly on a wrong result
 
 mod hiredis;
@@ -274,6 +276,93 @@ fn chunked(c: &mut Criterion) {
     }
 }
 
+/// The inputs of the client's path: the replies most commands get.
+fn client_inputs() -> Vec<Input> {
+    let repeat = |count: usize, one: &[u8]| one.repeat(count);
+    let mut integers = Vec::new();
+    for i in 0..100_000 {
+        integers.extend_from_slice(format!(":{i}\r\n").as_bytes());
+    }
+    let mut arrays = b"*100\r\n".to_vec();
+    for _ in 0..100 {
+        arrays.extend_from_slice(&bulk(b"0123456789"));
+    }
+    vec![
+        Input {
+            name: "100000_OK",
+            bytes: repeat(100_000, b"+OK\r\n"),
+            frames: 100_000,
+            resp2: true,
+        },
+        Input {
+            name: "100000_integers",
+            bytes: integers,
+            frames: 100_000,
+            resp2: true,
+        },
+        Input {
+            name: "1000_arrays_of_100_short_bulks",
+            bytes: arrays.repeat(1000),
+            frames: 1000,
+            resp2: true,
+        },
+        Input {
+            name: "10000_1KiB_bulks",
+            bytes: bulk(&[b'x'; 1024]).repeat(10_000),
+            frames: 10_000,
+            resp2: true,
+        },
+    ]
+}
+
+/// The client's path, the headline rows (issue 22): a `BytesMut` fed the
+/// input in 16 KiB and in 16-byte reads, as a socket's would come, every
+/// complete frame decoded after each read with the `Bytes` layer the
+/// connection uses (`Decoder::decode_bytes`); hiredis fed the same reads.
+fn client_path(c: &mut Criterion) {
+    for input in client_inputs() {
+        let mut group = c.benchmark_group(format!("client-{}", input.name));
+        group.throughput(Throughput::Elements(input.frames as u64));
+        let bytes = &input.bytes[..];
+        for (read, piece) in [("16KiB", 16 * 1024), ("16B", 16)] {
+            group.bench_function(format!("redwire-bytes-{read}"), |b| {
+                let mut decoder = Decoder::default();
+                b.iter_batched_ref(
+                    || BytesMut::with_capacity(64 * 1024),
+                    |buf| {
+                        let mut frames = 0;
+                        for chunk in bytes.chunks(piece) {
+                            buf.extend_from_slice(chunk);
+                            while let Some(frame) = decoder.decode_bytes(buf).unwrap() {
+                                black_box(&frame);
+                                frames += 1;
+                            }
+                        }
+                        assert_eq!(frames, input.frames);
+                    },
+                    BatchSize::SmallInput,
+                );
+            });
+            if let Some(hiredis) = hiredis::Hiredis::get() {
+                group.bench_function(format!("hiredis-{read}"), |b| {
+                    let mut reader = hiredis.reader();
+                    b.iter(|| {
+                        let mut frames = 0;
+                        for chunk in bytes.chunks(piece) {
+                            reader.feed(chunk);
+                            while reader.next_reply() {
+                                frames += 1;
+                            }
+                        }
+                        assert_eq!(frames, input.frames);
+                    });
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -281,5 +370,5 @@ fn config() -> Criterion {
         .sample_size(30)
 }
 
-criterion_group! { name = benches; config = config(); targets = decode, chunked }
+criterion_group! { name = benches; config = config(); targets = client_path, decode, chunked }
 criterion_main!(benches);
