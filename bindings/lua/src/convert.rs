@@ -14,16 +14,16 @@
 use mlua::{LightUserData, Lua, MultiValue, Result, Value};
 use redwire::{Arg, Args, Frame};
 
-/// The reply to `command` (its name), read on RESP3, in the shape RESP2
+/// The reply to the command `name` (upper case, as both callers have it),
+/// read on RESP3, in the shape RESP2
 /// gives it: what a client that speaks RESP2 shows does not change when
 /// its reads go through a cache (whose connection speaks RESP3). Besides
 /// the shapes of [`resp2_shape`], the replies whose RESP3 shape depends on
 /// the command: pairs (`ZRANGE … WITHSCORES`, `HRANDFIELD … WITHVALUES`,
 /// `ZPOPMIN` with a count, …) are flat again, `XREAD`'s map is a list of
 /// `[stream, entries]`, and a script's `false` is a null, its `true` 1.
-pub(crate) fn as_resp2(command: &[u8], frame: Frame) -> Frame {
-    let name = command.to_ascii_uppercase();
-    match (name.as_slice(), frame) {
+pub(crate) fn as_resp2(name: &[u8], frame: Frame) -> Frame {
+    match (name, frame) {
         (
             b"ZRANGE" | b"ZRANGEBYSCORE" | b"ZREVRANGE" | b"ZREVRANGEBYSCORE" | b"ZUNION"
             | b"ZINTER" | b"ZDIFF" | b"ZRANDMEMBER" | b"ZPOPMIN" | b"ZPOPMAX" | b"HRANDFIELD",
