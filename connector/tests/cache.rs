@@ -413,20 +413,21 @@ async fn across_a_sentinel_failover_no_read_is_stale_or_goes_back() {
     let client = cached(&url, CacheConfig::default()).await;
     let writer = Client::connect(url.as_str()).await.unwrap();
     let sentinel = set.sentinels[0].port();
+    let replicas = set.replicas.len();
     let (follower, fencer) = (client.clone(), writer.clone());
     let faults = |quiet: Arc<AtomicBool>| async move {
         // Replication is asynchronous: a failover loses the writes its new
         // master had not received, for any client. Writes pause, and are
-        // all on the replica, before it.
+        // on every replica (the sentinels may promote either), before it.
         quiet.store(true, Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let ((), replicas): ((), i64) = Pipeline::new()
+        let ((), acknowledged): ((), usize) = Pipeline::new()
             .set("fence", 1)
-            .cmd(&("WAIT", 1, 5000))
+            .cmd(&("WAIT", replicas, 5000))
             .query(&fencer)
             .await
             .unwrap();
-        assert_eq!(replicas, 1);
+        assert_eq!(acknowledged, replicas);
         let config: Config = format!("redis://127.0.0.1:{sentinel}").parse().unwrap();
         let mut connection = Connection::connect(&config).await.unwrap();
         connection
