@@ -8,11 +8,12 @@
 mod hiredis;
 
 use std::hint::black_box;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use redwire_resp::{Decoder, RespCodec};
+use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion, Throughput};
+use redwire_resp::{Decoder, Frame, RespCodec};
 use tokio_util::codec::Decoder as _;
 
 /// One benchmark input: a name, its bytes, the frames they hold, and
@@ -318,30 +319,46 @@ fn client_inputs() -> Vec<Input> {
 /// The client's path, the headline rows (issue 22): a `BytesMut` fed the
 /// input in 16 KiB and in 16-byte reads, as a socket's would come, every
 /// complete frame decoded after each read with the `Bytes` layer the
-/// connection uses (`Decoder::decode_bytes`); hiredis fed the same reads.
+/// connection uses, as a shared connection does (`redwire-…`: the frame
+/// that completes a read with `Decoder::decode_bytes`, the rest with
+/// `decode_bytes_each`) and as a dedicated connection's pipeline does
+/// (`redwire-one-by-one-…`: `decode_bytes` per frame); hiredis fed the same
+/// reads.
 fn client_path(c: &mut Criterion) {
     for input in client_inputs() {
         let mut group = c.benchmark_group(format!("client-{}", input.name));
         group.throughput(Throughput::Elements(input.frames as u64));
         let bytes = &input.bytes[..];
         for (read, piece) in [("16KiB", 16 * 1024), ("16B", 16)] {
-            group.bench_function(format!("redwire-bytes-{read}"), |b| {
-                let mut decoder = Decoder::default();
-                b.iter_batched_ref(
-                    || BytesMut::with_capacity(64 * 1024),
-                    |buf| {
-                        let mut frames = 0;
-                        for chunk in bytes.chunks(piece) {
-                            buf.extend_from_slice(chunk);
-                            while let Some(frame) = decoder.decode_bytes(buf).unwrap() {
-                                black_box(&frame);
-                                frames += 1;
-                            }
-                        }
-                        assert_eq!(frames, input.frames);
-                    },
-                    BatchSize::SmallInput,
-                );
+            let frames = input.frames;
+            group.bench_function(format!("redwire-{read}"), |b| {
+                // As a shared connection reads: the frame a read
+                // completes, then the rest in one pass.
+                reads(b, bytes, piece, frames, |decoder, buf| {
+                    let Some(frame) = decoder.decode_bytes(buf).unwrap() else {
+                        return 0;
+                    };
+                    black_box(&frame);
+                    let mut taken = 1;
+                    decoder
+                        .decode_bytes_each(buf, |frame| {
+                            black_box(&frame);
+                            taken += 1;
+                            ControlFlow::Continue(())
+                        })
+                        .unwrap();
+                    taken
+                });
+            });
+            group.bench_function(format!("redwire-one-by-one-{read}"), |b| {
+                reads(b, bytes, piece, frames, |decoder, buf| {
+                    let mut taken = 0;
+                    while let Some(frame) = decoder.decode_bytes(buf).unwrap() {
+                        black_box(&frame);
+                        taken += 1;
+                    }
+                    taken
+                });
             });
             if let Some(hiredis) = hiredis::Hiredis::get() {
                 group.bench_function(format!("hiredis-{read}"), |b| {
@@ -359,8 +376,51 @@ fn client_path(c: &mut Criterion) {
                 });
             }
         }
+        if input.name.contains("arrays") {
+            // What the `Bytes` layer cannot go below: an array of 100
+            // `Frame::BulkString`s sliced off one buffer (a reference taken
+            // and dropped each), with no byte parsed.
+            let whole = bytes::Bytes::copy_from_slice(bytes);
+            group.bench_function("floor-100-slices-taken-and-dropped", |b| {
+                b.iter(|| {
+                    for array in 0..input.frames {
+                        let items: Vec<Frame> = (0..100)
+                            .map(|i| {
+                                let at = array * 1000 + i * 10;
+                                Frame::BulkString(whole.slice(at..at + 10))
+                            })
+                            .collect();
+                        black_box(&items);
+                    }
+                });
+            });
+        }
         group.finish();
     }
+}
+
+/// Feeds `bytes` to a fresh `BytesMut` in reads of `piece` bytes, `take`
+/// decoding what each read completes (and saying how many frames).
+fn reads(
+    b: &mut Bencher<'_>,
+    bytes: &[u8],
+    piece: usize,
+    frames: usize,
+    mut take: impl FnMut(&mut Decoder, &mut BytesMut) -> usize,
+) {
+    let mut decoder = Decoder::default();
+    b.iter_batched_ref(
+        || BytesMut::with_capacity(64 * 1024),
+        |buf| {
+            let mut taken = 0;
+            for chunk in bytes.chunks(piece) {
+                buf.extend_from_slice(chunk);
+                taken += take(&mut decoder, buf);
+            }
+            assert_eq!(taken, frames);
+        },
+        BatchSize::SmallInput,
+    );
 }
 
 fn config() -> Criterion {

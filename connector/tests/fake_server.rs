@@ -184,3 +184,42 @@ async fn a_script_load_reply_that_is_no_sha_is_an_unexpected_reply() {
         "unexpected reply to SCRIPT LOAD: integer, not a SHA1"
     );
 }
+
+/// A shared connection takes the replies of one read in one pass: those
+/// before a malformed frame reach their callers, the caller of the
+/// malformed one gets the protocol error, and one still due after it is
+/// failed too, never left waiting.
+#[tokio::test]
+async fn a_shared_connection_answers_a_read_s_replies_up_to_a_malformed_one() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        read_requests(&mut s, 5).await;
+        // One write: the client reads it all at once.
+        s.write_all(b"+OK\r\n:7\r\n$2\r\nhi\r\n@bad\r\n+late\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    });
+    let config: Config = format!("redis://127.0.0.1:{port}").parse().unwrap();
+    let shared = redwire::SharedConnection::new(config);
+    // Polled in order, so queued and written in order.
+    let (ok, seven, hi, bad, after) = tokio::time::timeout(Duration::from_secs(3), async {
+        tokio::join!(
+            shared.cmd(&["SET", "k", "v"]),
+            shared.cmd(&["INCR", "n"]),
+            shared.cmd(&["GET", "k"]),
+            shared.cmd(&["GET", "x"]),
+            shared.cmd(&["GET", "y"]),
+        )
+    })
+    .await
+    .expect("every caller is answered");
+    assert_eq!(ok.unwrap(), Frame::SimpleString("OK".into()));
+    assert_eq!(seven.unwrap(), Frame::Integer(7));
+    assert_eq!(hi.unwrap().as_bytes(), Some(&b"hi"[..]));
+    let bad = bad.unwrap_err();
+    assert!(matches!(bad, Error::Protocol { .. }), "{bad}");
+    assert!(after.is_err(), "{after:?}");
+}

@@ -1,6 +1,10 @@
 //! Feeding the same bytes in pieces gives the same frames and the same
-//! error as feeding them whole. The first byte picks the piece size.
+//! error as feeding them whole, and taking each read's frames in one pass
+//! (`decode_bytes_each`) gives what taking them one at a time does. The
+//! first byte picks the piece size.
 #![no_main]
+
+use std::ops::ControlFlow;
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
@@ -27,10 +31,12 @@ fn in_pieces(input: &[u8], piece: usize) -> Outcome {
     let mut frames = Vec::new();
     for chunk in input.chunks(piece) {
         buf.extend_from_slice(chunk);
-        let (more, error) = drain(&mut decoder, &mut buf, frames);
-        frames = more;
-        if error.is_some() {
-            return (frames, error);
+        let taken = decoder.decode_bytes_each(&mut buf, |frame| {
+            frames.push(describe(&frame));
+            ControlFlow::Continue(())
+        });
+        if let Err(error) = taken {
+            return (frames, Some(error));
         }
     }
     (frames, None)

@@ -1,7 +1,8 @@
 //! The incremental scanner and the decoding entry points.
 
 use alloc::vec::Vec;
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
+use core::ops::ControlFlow;
 
 use crate::error::DecodeError;
 use crate::frame::{Frame, FrameRef};
@@ -124,11 +125,14 @@ impl Decoder {
         &mut self,
         buf: &'a [u8],
     ) -> Result<Option<(FrameRef<'a>, usize)>, DecodeError> {
-        let Some((len, leaf)) = self.next_frame(buf)? else {
+        let mut payload = |start, end| &buf[start..end];
+        if let Some((token, len)) = self.top_level_leaf(buf) {
+            return Ok(Some((tape::leaf(token, &mut payload), len)));
+        }
+        let Some(len) = self.scan(buf)? else {
             return Ok(None);
         };
-        let frame = self.build(leaf, &mut |start, end| &buf[start..end]);
-        Ok(Some((frame, len)))
+        Ok(Some((self.build(&mut payload), len)))
     }
 
     /// Decodes the frame at the start of `buf` and splits its bytes off
@@ -146,13 +150,68 @@ impl Decoder {
     /// ```
     #[inline]
     pub fn decode_bytes(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
-        let Some((len, leaf)) = self.next_frame(buf)? else {
+        if let Some((token, len)) = self.top_level_leaf(buf) {
+            return Ok(Some(take_leaf(buf, token, len)));
+        }
+        self.decode_bytes_scanned(buf)
+    }
+
+    /// Decodes every complete frame at the start of `buf` in one pass,
+    /// handing each to `each` as [`decode_bytes`](Self::decode_bytes)
+    /// would return it, until `each` breaks or no complete frame is left
+    /// (a read's replies, taken at once: no frame is returned through
+    /// memory). On an error, the frames before it were handed over.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use bytes::BytesMut;
+    /// use redwire_resp::{Decoder, Frame};
+    ///
+    /// let mut buf = BytesMut::from(&b"+OK\r\n:1\r\n$2\r\nhi\r\n:2"[..]);
+    /// let mut frames = Vec::new();
+    /// Decoder::default()
+    ///     .decode_bytes_each(&mut buf, |frame| {
+    ///         frames.push(frame);
+    ///         ControlFlow::Continue(())
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(frames.len(), 3);
+    /// assert_eq!(&buf[..], b":2"); // not complete yet
+    /// ```
+    #[inline]
+    pub fn decode_bytes_each(
+        &mut self,
+        buf: &mut BytesMut,
+        mut each: impl FnMut(Frame) -> ControlFlow<()>,
+    ) -> Result<(), DecodeError> {
+        loop {
+            let frame = match self.top_level_leaf(buf) {
+                Some((token, len)) => take_leaf(buf, token, len),
+                None => match self.decode_bytes_scanned(buf)? {
+                    Some(frame) => frame,
+                    None => return Ok(()),
+                },
+            };
+            if each(frame).is_break() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// [`decode_bytes`](Self::decode_bytes) of a frame the scanner takes.
+    #[inline(never)]
+    fn decode_bytes_scanned(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+        let Some(len) = self.scan(buf)? else {
             return Ok(None);
         };
+        if let [token] = self.tape[..] {
+            if tape::is_leaf(token) {
+                self.reset();
+                return Ok(Some(take_leaf(buf, token, len)));
+            }
+        }
         let bytes: Bytes = buf.split_to(len).freeze();
-        Ok(Some(
-            self.build(leaf, &mut |start, end| bytes.slice(start..end)),
-        ))
+        Ok(Some(self.build(&mut |start, end| bytes.slice(start..end))))
     }
 
     /// The length of the complete frame at the start of `buf`, validated but
@@ -165,73 +224,33 @@ impl Decoder {
         Ok(len)
     }
 
-    /// Finds the next complete frame: its length, and either the lone
-    /// top-level leaf it is (the most common reply, taken without the tape)
-    /// or `None` when the tape describes it.
-    #[inline]
-    fn next_frame(&mut self, buf: &[u8]) -> Result<Option<(usize, Option<Token>)>, DecodeError> {
-        if let Some(leaf) = self.top_level_leaf(buf) {
-            return leaf.map(|(token, len)| Some((len, Some(token))));
-        }
-        Ok(self.scan(buf)?.map(|len| (len, None)))
-    }
-
-    /// Builds the frame `next_frame` found and readies for the next one.
-    #[inline]
-    fn build<B>(
-        &mut self,
-        leaf: Option<Token>,
-        payload: &mut impl FnMut(usize, usize) -> B,
-    ) -> Frame<B> {
-        if let Some(token) = leaf {
-            return tape::leaf(token, payload);
-        }
+    /// Builds the frame the tape describes and readies for the next one.
+    fn build<B>(&mut self, payload: &mut impl FnMut(usize, usize) -> B) -> Frame<B> {
         let frame = tape::build(&self.tape, payload);
         self.reset();
         frame
     }
 
-    /// A simple string, error, integer, null bulk or complete bulk string
-    /// alone at the start of a fresh frame, validated as the scanner would;
-    /// `None` for anything else, left to the scanner.
-    #[inline]
-    fn top_level_leaf(&mut self, buf: &[u8]) -> Option<Result<(Token, usize), DecodeError>> {
-        let fresh =
-            self.pos == 0 && self.line_from == 0 && self.stack.is_empty() && self.pending.is_none();
+    /// A leaf frame complete at the start of a fresh frame with a short
+    /// line (see [`quick_leaf`]); `None` for anything else, left to the
+    /// scanner.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn top_level_leaf(&mut self, buf: &[u8]) -> Option<(Token, usize)> {
+        // A frame under way has consumed a header or searched a line.
+        let fresh = self.pos == 0 && self.line_from == 0;
+        debug_assert!(!fresh || (self.stack.is_empty() && self.pending.is_none()));
         if !fresh || self.limits.frame_elements() == 0 {
             return None;
         }
-        let line_end = match self.find_line(buf) {
-            Ok(Some(line_end)) => line_end,
-            Ok(None) => return None,
-            Err(e) => {
-                self.reset();
-                return Some(Err(e));
-            }
+        let Some((token, len, examined)) = quick_leaf(buf, &self.limits) else {
+            // At most this much was looked at, once a frame: a frame it
+            // leaves to the scanner is no longer fresh on the next call.
+            self.examine(buf.len().min(SHORT_LINE + 3));
+            return None;
         };
-        let line = &buf[1..line_end];
-        let len = line_end + 2;
-        let token = match buf[0] {
-            b'+' => Token::SimpleString(1, line_end),
-            b'-' => Token::Error(1, line_end),
-            b':' => match number::parse_i64(line) {
-                Some(n) => Token::Integer(n),
-                None => return Some(Err(DecodeError::InvalidInteger)),
-            },
-            b'$' => match number::parse_len(line) {
-                Some(Len::Null) => Token::NullBulk,
-                Some(Len::Count(n)) if n <= self.limits.bulk_len() as u64 => {
-                    let end = len + n as usize;
-                    match buf.get(end..end + 2) {
-                        Some(b"\r\n") => return Some(Ok((Token::BulkString(len, end), end + 2))),
-                        _ => return None,
-                    }
-                }
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(Ok((token, len)))
+        self.examine(examined);
+        Some((token, len))
     }
 
     /// Scans on from the kept state; on success the tape holds the frame.
@@ -300,7 +319,8 @@ impl Decoder {
             let Some(cr) = header.iter().take(SHORT_LINE).position(|&b| b == b'\r') else {
                 break;
             };
-            let Some(Len::Count(len)) = number::parse_len(&header[..cr]) else {
+            // A null or streamed header is no digit: the general path's.
+            let Some(len) = number::parse_u64(&header[..cr]) else {
                 break;
             };
             if len > max_bulk as u64 || cr > max_line || header.get(cr + 1) != Some(&b'\n') {
@@ -699,6 +719,75 @@ impl Decoder {
             self.examined += bytes;
         }
     }
+}
+
+/// The leaf frame of `token`, the first `len` bytes of `buf`: its payload,
+/// if it has one, split off alone (one reference taken), the rest skipped.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn take_leaf(buf: &mut BytesMut, token: Token, len: usize) -> Frame {
+    let mut consumed = 0;
+    let mut payload = tape::payload(token).map(|(start, end)| {
+        common_payload(&buf[start..end]).unwrap_or_else(|| {
+            buf.advance(start);
+            consumed = end;
+            buf.split_to(end - start).freeze()
+        })
+    });
+    buf.advance(len - consumed);
+    // Built last, where it is returned: not moved again.
+    tape::leaf(token, &mut |_, _| payload.take().unwrap_or_default())
+}
+
+/// The payloads most replies are, as static bytes: a frame of them holds
+/// no reference to the read buffer (taking and dropping one costs two
+/// atomic operations, more than decoding the reply).
+#[inline]
+fn common_payload(payload: &[u8]) -> Option<Bytes> {
+    match payload {
+        b"OK" => Some(Bytes::from_static(b"OK")),
+        b"QUEUED" => Some(Bytes::from_static(b"QUEUED")),
+        b"PONG" => Some(Bytes::from_static(b"PONG")),
+        _ => None,
+    }
+}
+
+/// The leaf frame at the start of `buf`, with its length and the bytes
+/// looked at: a simple string, error, integer, null, boolean or bulk string
+/// whose line is short and whose bytes have all arrived, valid and within
+/// `limits`. Anything else, errors included, is `None` and left to the
+/// scanner, which accepts exactly what this accepts and reports the rest.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn quick_leaf(buf: &[u8], limits: &Limits) -> Option<(Token, usize, usize)> {
+    let (&type_byte, rest) = buf.split_first()?;
+    let cr = rest.iter().take(SHORT_LINE).position(|&b| b == b'\r')?;
+    if cr > limits.line_len() || rest.get(cr + 1) != Some(&b'\n') {
+        return None;
+    }
+    let line = &rest[..cr];
+    let len = cr + 3;
+    let token = match (type_byte, line) {
+        (b'+', _) => Token::SimpleString(1, cr + 1),
+        (b'-', _) => Token::Error(1, cr + 1),
+        (b':', _) => Token::Integer(number::parse_i64(line)?),
+        (b'_', b"") => Token::Null,
+        (b'#', b"t") => Token::Boolean(true),
+        (b'#', b"f") => Token::Boolean(false),
+        (b'$', _) => match number::parse_len(line)? {
+            Len::Null => Token::NullBulk,
+            Len::Count(n) if n <= limits.bulk_len() as u64 => {
+                let end = len + n as usize;
+                if buf.get(end..end + 2)? != b"\r\n" {
+                    return None;
+                }
+                return Some((Token::BulkString(len, end), end + 2, len + 2));
+            }
+            Len::Count(_) | Len::Streamed => return None,
+        },
+        _ => return None,
+    };
+    Some((token, len, len))
 }
 
 #[cfg(test)]

@@ -22,8 +22,11 @@ pub(crate) fn parse_len(line: &[u8]) -> Option<Len> {
 /// Fewer digits than this cannot overflow a `u64`, so need no checks.
 const SAFE_DIGITS: usize = 19;
 
-#[inline]
-fn parse_u64(digits: &[u8]) -> Option<u64> {
+/// Parses a run of decimal digits; `None` for anything else or an overflow.
+// Always inlined: a call costs a fifth of decoding an integer reply.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }

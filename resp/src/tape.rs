@@ -106,6 +106,30 @@ pub(crate) fn leaf<B>(token: Token, payload: &mut impl FnMut(usize, usize) -> B)
     }
 }
 
+/// The payload of a leaf token, as `start..end` offsets.
+#[inline]
+pub(crate) fn payload(token: Token) -> Option<(usize, usize)> {
+    match token {
+        Token::SimpleString(s, e)
+        | Token::Error(s, e)
+        | Token::BulkString(s, e)
+        | Token::BulkError(s, e)
+        | Token::Verbatim(_, s, e)
+        | Token::BigNumber(s, e)
+        | Token::Chunk(s, e) => Some((s, e)),
+        _ => None,
+    }
+}
+
+/// Whether `token` is a whole value on its own (not a header of others).
+#[inline]
+pub(crate) fn is_leaf(token: Token) -> bool {
+    !matches!(
+        token,
+        Token::Aggregate(..) | Token::StreamedString(_) | Token::Chunk(..)
+    )
+}
+
 /// An aggregate and, recursively, its elements.
 #[inline(never)]
 fn aggregate<B>(
@@ -136,9 +160,26 @@ fn values<B>(
 ) -> Vec<Frame<B>> {
     let mut items = Vec::with_capacity(count);
     for _ in 0..count {
-        items.push(value(tape, next, payload));
+        items.push(element(tape, next, payload));
     }
     items
+}
+
+/// One value inside an aggregate: a leaf (most are) built in the loop, no
+/// call made.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn element<B>(
+    tape: &[Token],
+    next: &mut usize,
+    payload: &mut impl FnMut(usize, usize) -> B,
+) -> Frame<B> {
+    let token = tape[*next];
+    if is_leaf(token) {
+        *next += 1;
+        return leaf(token, payload);
+    }
+    value(tape, next, payload)
 }
 
 fn pairs<B>(
@@ -149,8 +190,8 @@ fn pairs<B>(
 ) -> Vec<(Frame<B>, Frame<B>)> {
     let mut items = Vec::with_capacity(count);
     for _ in 0..count {
-        let key = value(tape, next, payload);
-        items.push((key, value(tape, next, payload)));
+        let key = element(tape, next, payload);
+        items.push((key, element(tape, next, payload)));
     }
     items
 }

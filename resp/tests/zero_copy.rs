@@ -2,8 +2,10 @@
 //! The `Bytes` layer hands out slices of the read buffer, and the borrowed
 //! layer slices of its input: no payload byte is copied.
 
+use std::ops::ControlFlow;
+
 use bytes::{Bytes, BytesMut};
-use redwire_resp::{Decoder, Frame};
+use redwire_resp::{DecodeError, Decoder, Frame};
 
 fn inside(payload: &[u8], buffer: &[u8]) -> bool {
     let range = buffer.as_ptr_range();
@@ -56,4 +58,66 @@ fn borrowed_layer_payloads_are_subslices_of_the_input() {
     for item in items {
         assert!(inside(item.as_bytes().unwrap(), input));
     }
+}
+
+#[test]
+fn a_lone_reply_holds_its_payload_only_and_the_commonest_none_of_the_buffer() {
+    let mut buf = BytesMut::from(&b"$5\r\nhello\r\n+OK\r\n+QUEUED\r\n:7\r\n"[..]);
+    let source = buf.as_ptr_range();
+    let mut decoder = Decoder::default();
+    let hello = decoder.decode_bytes(&mut buf).unwrap().unwrap();
+    let hello = hello.as_bytes().unwrap();
+    assert_eq!(hello, b"hello");
+    assert!(source.contains(&hello.as_ptr()), "a payload is not copied");
+    // `OK` and `QUEUED` are static: kept, they keep no read buffer alive.
+    for expected in [&b"OK"[..], b"QUEUED"] {
+        let frame = decoder.decode_bytes(&mut buf).unwrap().unwrap();
+        assert_eq!(frame, Frame::SimpleString(Bytes::from_static(expected)));
+        assert!(!source.contains(&frame.as_bytes().unwrap().as_ptr()));
+    }
+    let seven = decoder.decode_bytes(&mut buf).unwrap().unwrap();
+    assert_eq!(seven, Frame::Integer(7));
+    assert!(buf.is_empty());
+}
+
+#[test]
+fn frames_taken_in_one_pass_stop_where_asked_and_before_an_error() {
+    let mut buf = BytesMut::from(&b"+OK\r\n*2\r\n:1\r\n$1\r\nx\r\n:3\r\n:4\r\n"[..]);
+    let mut decoder = Decoder::default();
+    let mut frames = Vec::new();
+    decoder
+        .decode_bytes_each(&mut buf, |frame| {
+            frames.push(frame);
+            if frames.len() == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(frames.len(), 2);
+    assert_eq!(
+        frames[1],
+        Frame::Array(vec![
+            Frame::Integer(1),
+            Frame::BulkString(Bytes::from_static(b"x"))
+        ])
+    );
+    assert_eq!(&buf[..], b":3\r\n:4\r\n", "what follows the break is left");
+    // An error: the frames before it are handed over, then it is returned.
+    buf.extend_from_slice(b"+fine\r\n:not a number\r\n:5\r\n");
+    frames.clear();
+    let outcome = decoder.decode_bytes_each(&mut buf, |frame| {
+        frames.push(frame);
+        ControlFlow::Continue(())
+    });
+    assert_eq!(outcome, Err(DecodeError::InvalidInteger));
+    assert_eq!(
+        frames,
+        [
+            Frame::Integer(3),
+            Frame::Integer(4),
+            Frame::SimpleString(Bytes::from_static(b"fine"))
+        ]
+    );
 }

@@ -6,6 +6,7 @@ mod subscriptions;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -689,11 +690,16 @@ impl Connection {
         self.received
     }
 
-    /// The next frame if the read buffer holds it whole, without reading
-    /// (for a reader that takes every frame of one read at once); a frame
-    /// the decoder refuses breaks the connection.
-    pub(crate) fn buffered_frame(&mut self) -> Result<Option<Frame>, Error> {
-        self.decoder.decode_bytes(&mut self.read).map_err(|source| {
+    /// Hands every frame the read buffer holds whole to `each`, in one
+    /// pass, until it breaks, without reading (for a reader that takes
+    /// every frame of one read at once); a frame the decoder refuses breaks
+    /// the connection.
+    pub(crate) fn buffered_frames(
+        &mut self,
+        each: impl FnMut(Frame) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
+        let decoded = self.decoder.decode_bytes_each(&mut self.read, each);
+        decoded.map_err(|source| {
             self.state = State::Broken;
             Error::Protocol {
                 endpoint: self.endpoint.clone(),

@@ -9,6 +9,7 @@
 //! request is refused with [`Error::QueueFull`].
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -393,21 +394,24 @@ async fn drive(
                     // One reading of the clock for the frames of one read.
                     let now = std::time::Instant::now();
                     signals.last_read.store(signals.since_epoch(now), Ordering::Relaxed);
-                    let mut next = Some(frame);
-                    while let Some(frame) = next.take() {
-                        answer(frame, &mut waiting, &mut queued, lost, signals);
-                        if closing && waiting.is_empty() {
-                            return;
+                    answer(frame, &mut waiting, &mut queued, lost, signals);
+                    // The rest of the read in one pass. A frame after the
+                    // last due is read as any: it answers no request.
+                    if !waiting.is_empty() {
+                        let rest = connection.buffered_frames(|frame| {
+                            answer(frame, &mut waiting, &mut queued, lost, signals);
+                            if waiting.is_empty() {
+                                ControlFlow::Break(())
+                            } else {
+                                ControlFlow::Continue(())
+                            }
+                        });
+                        if let Err(e) = rest {
+                            break 'serve e;
                         }
-                        // A frame after the last due is read as any: it
-                        // answers no request.
-                        if waiting.is_empty() {
-                            break;
-                        }
-                        next = match connection.buffered_frame() {
-                            Ok(frame) => frame,
-                            Err(e) => break 'serve e,
-                        };
+                    }
+                    if closing && waiting.is_empty() {
+                        return;
                     }
                     awaited = (!waiting.is_empty()).then(|| now.into());
                     heard = connection.received();

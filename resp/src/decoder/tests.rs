@@ -82,3 +82,53 @@ fn a_long_line_fed_byte_by_byte_is_searched_once() {
         input.len()
     );
 }
+
+/// As [`examined_when_fed`], through the `Bytes` layer as a shared
+/// connection takes a read's frames: every complete one in one pass.
+fn examined_in_one_pass_when_fed(input: &[u8], piece: usize) -> (usize, usize) {
+    let mut decoder = Decoder::default();
+    let mut buf = bytes::BytesMut::new();
+    let mut frames = 0;
+    for chunk in input.chunks(piece) {
+        buf.extend_from_slice(chunk);
+        decoder
+            .decode_bytes_each(&mut buf, |_| {
+                frames += 1;
+                core::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+    }
+    assert!(buf.is_empty(), "complete input not decoded");
+    (decoder.examined, frames)
+}
+
+#[test]
+fn frames_taken_in_one_pass_are_scanned_once_however_they_arrive() {
+    let (array, _) = array_of_small_bulks(1 << 20);
+    let mut leaves = Vec::new();
+    for i in 0..20_000 {
+        leaves.extend_from_slice(match i % 4 {
+            0 => &b"+OK\r\n"[..],
+            1 => b":12345\r\n",
+            2 => b"$5\r\nvalue\r\n",
+            _ => b"_\r\n",
+        });
+    }
+    let mut long_line = b"+".to_vec();
+    long_line.resize(60_000, b'a');
+    long_line.extend_from_slice(b"\r\n");
+    for (input, frames) in [(&array, 1), (&leaves, 20_000), (&long_line, 1)] {
+        for piece in [1, 7, 4096] {
+            let (examined, taken) = examined_in_one_pass_when_fed(input, piece);
+            assert_eq!(taken, frames);
+            // A frame the leaf path leaves to the scanner has its first
+            // bytes looked at once more.
+            let bound = 2 * input.len() + frames * (super::SHORT_LINE + 3);
+            assert!(
+                examined <= bound,
+                "pieces of {piece}: examined {examined} bytes of {}",
+                input.len()
+            );
+        }
+    }
+}

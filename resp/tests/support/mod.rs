@@ -1,6 +1,8 @@
 //! Decoding helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub, clippy::panic)]
 
+use std::ops::ControlFlow;
+
 use bytes::BytesMut;
 use redwire_resp::{DecodeError, Decoder, Limits, OwnedFrame};
 
@@ -35,18 +37,55 @@ pub fn decode_all_with(limits: Limits, input: &[u8]) -> Result<Vec<OwnedFrame>, 
         format!("{from_bytes:?}"),
         "borrowed and Bytes layers disagree"
     );
+    let (from_each, error) = each_frame(&mut decoder, &mut BytesMut::from(input), Vec::new());
+    assert_eq!(error, None);
+    assert_eq!(
+        format!("{frames:?}"),
+        format!("{from_each:?}"),
+        "frames one at a time and in one pass disagree"
+    );
     Ok(frames)
 }
 
-/// Decodes `input` fed in pieces of `piece` bytes, as a socket would deliver it.
+/// Every complete frame in `buf`, taken in one pass
+/// (`Decoder::decode_bytes_each`), after `frames`; and the error that
+/// stopped it, if any.
+pub fn each_frame(
+    decoder: &mut Decoder,
+    buf: &mut BytesMut,
+    mut frames: Vec<OwnedFrame>,
+) -> (Vec<OwnedFrame>, Option<DecodeError>) {
+    let outcome = decoder.decode_bytes_each(buf, |frame| {
+        frames.push(frame.to_owned_frame());
+        ControlFlow::Continue(())
+    });
+    (frames, outcome.err())
+}
+
+/// Decodes `input` fed in pieces of `piece` bytes, as a socket would
+/// deliver it; checks that taking each read's frames in one pass gives the
+/// same frames, or the same error after them.
 pub fn decode_in_pieces(input: &[u8], piece: usize) -> Result<Vec<OwnedFrame>, DecodeError> {
-    let mut decoder = Decoder::default();
-    let mut buf = BytesMut::new();
-    let mut frames = Vec::new();
+    let (mut decoder, mut buf, mut frames) = (Decoder::default(), BytesMut::new(), Vec::new());
+    let (mut each_decoder, mut each_buf, mut each) =
+        (Decoder::default(), BytesMut::new(), Vec::new());
     for chunk in input.chunks(piece.max(1)) {
         buf.extend_from_slice(chunk);
-        while let Some(frame) = decoder.decode_bytes(&mut buf)? {
-            frames.push(frame.to_owned_frame());
+        each_buf.extend_from_slice(chunk);
+        let error = loop {
+            match decoder.decode_bytes(&mut buf) {
+                Ok(Some(frame)) => frames.push(frame.to_owned_frame()),
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        let (more, each_error) = each_frame(&mut each_decoder, &mut each_buf, each);
+        each = more;
+        assert_eq!(format!("{frames:?}"), format!("{each:?}"));
+        assert_eq!(error, each_error);
+        assert_eq!(buf, each_buf);
+        if let Some(e) = error {
+            return Err(e);
         }
     }
     assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
