@@ -15,7 +15,8 @@ use crate::tape::{self, Aggregate, Token};
 /// Each call is given the buffer from the start of the current frame. When
 /// the frame is not complete the call returns `Ok(None)` and keeps its scan
 /// state, so the next call, given the same bytes and more, resumes where it
-/// stopped: a frame delivered in many small reads is scanned once.
+/// stopped: a frame delivered in many small reads is scanned once (but for
+/// its first line, which a quick path for lone replies may have looked at).
 ///
 /// Frames are validated completely before anything is built, against the
 /// decoder's [`Limits`]. After an error the stream is out of step and must
@@ -136,8 +137,10 @@ impl Decoder {
     }
 
     /// Decodes the frame at the start of `buf` and splits its bytes off
-    /// `buf`; the frame's payloads are slices of those bytes, not copies.
-    /// `Ok(None)` (with `buf` untouched) when the frame is not complete yet.
+    /// `buf`; the frame's payloads are slices of those bytes, not copies
+    /// (but for a lone `OK`, `QUEUED` or `PONG`, which are static and keep
+    /// no buffer alive). `Ok(None)` (with `buf` untouched) when the frame is
+    /// not complete yet.
     ///
     /// ```
     /// use bytes::BytesMut;
@@ -307,33 +310,15 @@ impl Decoder {
             return;
         };
         let (mut left, mut pos, mut elements) = (*remaining, self.pos, self.elements);
-        let (max_bulk, max_elements, max_line) = (
-            self.limits.bulk_len(),
-            self.limits.frame_elements(),
-            self.limits.line_len(),
-        );
+        let max_elements = self.limits.frame_elements();
         while left > 1 && elements < max_elements {
-            let Some([b'$', header @ ..]) = buf.get(pos..) else {
+            let Some((start, end)) = buf.get(pos..).and_then(|at| whole_bulk(at, &self.limits))
+            else {
                 break;
             };
-            let Some(cr) = header.iter().take(SHORT_LINE).position(|&b| b == b'\r') else {
-                break;
-            };
-            // A null or streamed header is no digit: the general path's.
-            let Some(len) = number::parse_u64(&header[..cr]) else {
-                break;
-            };
-            if len > max_bulk as u64 || cr > max_line || header.get(cr + 1) != Some(&b'\n') {
-                break;
-            }
-            let start = pos + cr + 3;
-            let end = start + len as usize;
-            if buf.get(end..end + 2) != Some(b"\r\n") {
-                break;
-            }
-            self.tape.push(Token::BulkString(start, end));
-            self.examine(cr + 4);
-            (left, pos, elements) = (left - 1, end + 2, elements + 1);
+            self.tape.push(Token::BulkString(pos + start, pos + end));
+            self.examine(start + 2);
+            (left, pos, elements) = (left - 1, pos + end + 2, elements + 1);
         }
         if pos != self.pos {
             if let Some(Level {
@@ -761,6 +746,13 @@ fn common_payload(payload: &[u8]) -> Option<Bytes> {
 #[inline(always)]
 fn quick_leaf(buf: &[u8], limits: &Limits) -> Option<(Token, usize, usize)> {
     let (&type_byte, rest) = buf.split_first()?;
+    if type_byte == b'$' {
+        if buf.starts_with(b"$-1\r\n") && limits.line_len() >= 2 {
+            return Some((Token::NullBulk, 5, 5));
+        }
+        let (start, end) = whole_bulk(buf, limits)?;
+        return Some((Token::BulkString(start, end), end + 2, start + 2));
+    }
     let cr = rest.iter().take(SHORT_LINE).position(|&b| b == b'\r')?;
     if cr > limits.line_len() || rest.get(cr + 1) != Some(&b'\n') {
         return None;
@@ -774,20 +766,33 @@ fn quick_leaf(buf: &[u8], limits: &Limits) -> Option<(Token, usize, usize)> {
         (b'_', b"") => Token::Null,
         (b'#', b"t") => Token::Boolean(true),
         (b'#', b"f") => Token::Boolean(false),
-        (b'$', _) => match number::parse_len(line)? {
-            Len::Null => Token::NullBulk,
-            Len::Count(n) if n <= limits.bulk_len() as u64 => {
-                let end = len + n as usize;
-                if buf.get(end..end + 2)? != b"\r\n" {
-                    return None;
-                }
-                return Some((Token::BulkString(len, end), end + 2, len + 2));
-            }
-            Len::Count(_) | Len::Streamed => return None,
-        },
         _ => return None,
     };
     Some((token, len, len))
+}
+
+/// The payload's `start..end` of the bulk string at the start of `buf`
+/// when it is whole there with a short, valid header within `limits`;
+/// `None` for anything else (a null, a streamed header, an error, a part),
+/// left to the scanner.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn whole_bulk(buf: &[u8], limits: &Limits) -> Option<(usize, usize)> {
+    let [b'$', header @ ..] = buf else {
+        return None;
+    };
+    let cr = header.iter().take(SHORT_LINE).position(|&b| b == b'\r')?;
+    // A null or streamed header is no digit.
+    let len = number::parse_u64(&header[..cr])?;
+    if len > limits.bulk_len() as u64
+        || cr > limits.line_len()
+        || header.get(cr + 1) != Some(&b'\n')
+    {
+        return None;
+    }
+    let start = cr + 3;
+    let end = start + len as usize;
+    (buf.get(end..end + 2)? == b"\r\n").then_some((start, end))
 }
 
 #[cfg(test)]

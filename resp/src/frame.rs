@@ -9,7 +9,8 @@ use bytes::Bytes;
 /// `B` holds payload bytes and picks the layer:
 /// - [`FrameRef<'a>`](FrameRef): payloads borrow the input slice;
 /// - [`Frame`] (`Frame<Bytes>`): payloads are [`Bytes::slice`]s of the read
-///   buffer, no payload byte copied, and the frame is `'static`;
+///   buffer, no payload byte copied, and the frame is `'static` (a lone
+///   `OK`, `QUEUED` or `PONG` reply is a static `Bytes`, holding no buffer);
 /// - [`OwnedFrame`]: payloads are `Vec<u8>`.
 ///
 /// RESP2's two nulls and RESP3's null stay distinct so a frame encodes back

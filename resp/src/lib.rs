@@ -25,8 +25,11 @@
 //!
 //! [`Frame<B>`](Frame) is generic over how payloads are held: [`FrameRef`]
 //! borrows the input (`Decoder::decode`), [`Frame`] holds `Bytes` slices of
-//! the read buffer (`Decoder::decode_bytes`, the codec), [`OwnedFrame`] owns
-//! `Vec<u8>`s (`Frame::to_owned_frame`).
+//! the read buffer (`Decoder::decode_bytes`, the codec, and
+//! `Decoder::decode_bytes_each` for every complete frame of a read in one
+//! pass), [`OwnedFrame`] owns `Vec<u8>`s (`Frame::to_owned_frame`). A
+//! `Bytes` payload costs a reference count taken and dropped; the borrowed
+//! layer is the faster one where a frame need not outlive the buffer.
 //!
 //! # Hostile input
 //!

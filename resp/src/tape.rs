@@ -115,8 +115,7 @@ pub(crate) fn payload(token: Token) -> Option<(usize, usize)> {
         | Token::BulkString(s, e)
         | Token::BulkError(s, e)
         | Token::Verbatim(_, s, e)
-        | Token::BigNumber(s, e)
-        | Token::Chunk(s, e) => Some((s, e)),
+        | Token::BigNumber(s, e) => Some((s, e)),
         _ => None,
     }
 }

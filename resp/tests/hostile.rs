@@ -5,7 +5,7 @@
 mod support;
 
 use redwire_resp::{DecodeError, Decoder, Frame, Limits, MAX_DEPTH_CAP};
-use support::{decode_all, decode_all_with, decode_in_pieces};
+use support::{decode_all, decode_all_with, decode_in_pieces, decode_in_pieces_with};
 
 fn nested(depth: usize) -> Vec<u8> {
     let mut input = b"*1\r\n".repeat(depth);
@@ -316,4 +316,55 @@ fn incomplete_input_is_not_an_error() {
         );
     }
     assert!(Decoder::default().decode(complete).unwrap().is_some());
+}
+
+/// A lone reply whole in the buffer takes a quick path; fed a byte at a
+/// time it takes the scanner. At and around every limit they agree: the
+/// same frame or the same error.
+#[test]
+fn lone_replies_at_the_limits_decode_alike_whole_and_byte_by_byte() {
+    let inputs: [&[u8]; 12] = [
+        b"+OK\r\n",
+        b"+\r\n",
+        b"-ERR x\r\n",
+        b":12\r\n",
+        b":-1234\r\n",
+        b"_\r\n",
+        b"#t\r\n",
+        b"$-1\r\n",
+        b"$0\r\n\r\n",
+        b"$2\r\nab\r\n",
+        b"$10\r\n0123456789\r\n",
+        b"$3\r\nabc\r\n+OK\r\n",
+    ];
+    let (mut frames, mut errors) = (0, 0);
+    for line in 0..5 {
+        for bulk in [0, 1, 2, 3, 10] {
+            for elements in 0..2 {
+                let limits = Limits::default()
+                    .max_line_len(line)
+                    .max_bulk_len(bulk)
+                    .max_frame_elements(elements);
+                for input in inputs {
+                    let whole = decode_all_with(limits, input);
+                    let pieces = decode_in_pieces_with(limits, input, 1);
+                    assert_eq!(
+                        format!("{whole:?}"),
+                        format!("{pieces:?}"),
+                        "{limits:?} {:?}",
+                        String::from_utf8_lossy(input)
+                    );
+                    match whole {
+                        Ok(_) => frames += 1,
+                        Err(_) => errors += 1,
+                    }
+                }
+            }
+        }
+    }
+    // Both sides of the limits were met.
+    assert!(
+        frames > 100 && errors > 100,
+        "{frames} decoded, {errors} refused"
+    );
 }

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
-//! The `Bytes` layer hands out slices of the read buffer, and the borrowed
-//! layer slices of its input: no payload byte is copied.
+//! The `Bytes` layer hands out slices of the read buffer (a lone `OK`,
+//! `QUEUED` or `PONG` is static instead), and the borrowed layer slices of
+//! its input: no payload byte is copied.
 
 use std::ops::ControlFlow;
 
@@ -61,16 +62,20 @@ fn borrowed_layer_payloads_are_subslices_of_the_input() {
 }
 
 #[test]
-fn a_lone_reply_holds_its_payload_only_and_the_commonest_none_of_the_buffer() {
-    let mut buf = BytesMut::from(&b"$5\r\nhello\r\n+OK\r\n+QUEUED\r\n:7\r\n"[..]);
+fn a_lone_reply_is_a_slice_of_its_payload_and_the_commonest_are_static() {
+    let mut buf = BytesMut::from(&b"$5\r\nhello\r\n+OK\r\n+QUEUED\r\n+PONG\r\n:7\r\n"[..]);
     let source = buf.as_ptr_range();
     let mut decoder = Decoder::default();
     let hello = decoder.decode_bytes(&mut buf).unwrap().unwrap();
-    let hello = hello.as_bytes().unwrap();
-    assert_eq!(hello, b"hello");
+    let Frame::BulkString(hello) = hello else {
+        panic!("a bulk string")
+    };
+    assert_eq!(hello, &b"hello"[..]);
     assert!(source.contains(&hello.as_ptr()), "a payload is not copied");
-    // `OK` and `QUEUED` are static: kept, they keep no read buffer alive.
-    for expected in [&b"OK"[..], b"QUEUED"] {
+    // Its bytes are gone from the buffer, the next reply is next.
+    assert_eq!(&buf[..5], b"+OK\r\n");
+    // `OK`, `QUEUED` and `PONG` are static: kept, they keep no read buffer alive.
+    for expected in [&b"OK"[..], b"QUEUED", b"PONG"] {
         let frame = decoder.decode_bytes(&mut buf).unwrap().unwrap();
         assert_eq!(frame, Frame::SimpleString(Bytes::from_static(expected)));
         assert!(!source.contains(&frame.as_bytes().unwrap().as_ptr()));

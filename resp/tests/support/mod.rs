@@ -66,9 +66,17 @@ pub fn each_frame(
 /// deliver it; checks that taking each read's frames in one pass gives the
 /// same frames, or the same error after them.
 pub fn decode_in_pieces(input: &[u8], piece: usize) -> Result<Vec<OwnedFrame>, DecodeError> {
-    let (mut decoder, mut buf, mut frames) = (Decoder::default(), BytesMut::new(), Vec::new());
+    decode_in_pieces_with(Limits::default(), input, piece)
+}
+
+pub fn decode_in_pieces_with(
+    limits: Limits,
+    input: &[u8],
+    piece: usize,
+) -> Result<Vec<OwnedFrame>, DecodeError> {
+    let (mut decoder, mut buf, mut frames) = (Decoder::new(limits), BytesMut::new(), Vec::new());
     let (mut each_decoder, mut each_buf, mut each) =
-        (Decoder::default(), BytesMut::new(), Vec::new());
+        (Decoder::new(limits), BytesMut::new(), Vec::new());
     for chunk in input.chunks(piece.max(1)) {
         buf.extend_from_slice(chunk);
         each_buf.extend_from_slice(chunk);
