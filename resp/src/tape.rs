@@ -157,11 +157,7 @@ fn values<B>(
     count: usize,
     payload: &mut impl FnMut(usize, usize) -> B,
 ) -> Vec<Frame<B>> {
-    let mut items = Vec::with_capacity(count);
-    for _ in 0..count {
-        items.push(element(tape, next, payload));
-    }
-    items
+    (0..count).map(|_| element(tape, next, payload)).collect()
 }
 
 /// One value inside an aggregate: a leaf (most are) built in the loop, no
