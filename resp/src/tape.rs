@@ -157,7 +157,14 @@ fn values<B>(
     count: usize,
     payload: &mut impl FnMut(usize, usize) -> B,
 ) -> Vec<Frame<B>> {
-    (0..count).map(|_| element(tape, next, payload)).collect()
+    // A loop, not an iterator's `collect`: its frames would deepen the
+    // stack of every nesting level (a frame 1024 deep overflowed 2 MiB in
+    // a debug build).
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        items.push(element(tape, next, payload));
+    }
+    items
 }
 
 /// One value inside an aggregate: a leaf (most are) built in the loop, no

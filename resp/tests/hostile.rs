@@ -323,7 +323,14 @@ fn incomplete_input_is_not_an_error() {
 /// same frame or the same error.
 #[test]
 fn lone_replies_at_the_limits_decode_alike_whole_and_byte_by_byte() {
-    let inputs: [&[u8]; 12] = [
+    let inputs: [&[u8]; 19] = [
+        b"*3\r\n$1\r\na\r\n$-1\r\n$2\r\nbc\r\n",
+        b"*2\r\n$1\r\na\r\n$1\r\nab\r\n",
+        b"$-0\r\n",
+        b"$01\r\nx\r\n",
+        b"$?\r\n;1\r\na\r\n;0\r\n",
+        b"$1\r\nab\r\n",
+        b"$1\r\na\rx",
         b"+OK\r\n",
         b"+\r\n",
         b"-ERR x\r\n",
@@ -338,7 +345,7 @@ fn lone_replies_at_the_limits_decode_alike_whole_and_byte_by_byte() {
         b"$3\r\nabc\r\n+OK\r\n",
     ];
     let (mut frames, mut errors) = (0, 0);
-    for line in 0..5 {
+    for line in 0..7 {
         for bulk in [0, 1, 2, 3, 10] {
             for elements in 0..2 {
                 let limits = Limits::default()
