@@ -275,6 +275,9 @@ impl Decoder {
                 }
             }
             self.bulk_run(buf);
+            if self.pending.is_some() {
+                return Ok(None);
+            }
             let Some(line_end) = self.find_line(buf)? else {
                 return Ok(None);
             };
@@ -291,8 +294,10 @@ impl Decoder {
 
     /// Takes bulk strings that arrived whole inside a counted aggregate with
     /// more values to come (the shape of most array replies) in a tight
-    /// loop. It stops at anything else, or the aggregate's last value, and
-    /// leaves that (errors included) to the general path.
+    /// loop; one whose payload has not all arrived is left pending, as the
+    /// general path would leave it. It stops at anything else, or the
+    /// aggregate's last value, and leaves that (errors included) to the
+    /// general path.
     #[inline]
     fn bulk_run(&mut self, buf: &[u8]) {
         if self.line_from != 0 {
@@ -312,13 +317,31 @@ impl Decoder {
         let (mut left, mut pos, mut elements) = (*remaining, self.pos, self.elements);
         let max_elements = self.limits.frame_elements();
         while left > 1 && elements < max_elements {
-            let Some((start, end)) = buf.get(pos..).and_then(|at| whole_bulk(at, &self.limits))
+            let Some((start, end)) = buf.get(pos..).and_then(|at| bulk_header(at, &self.limits))
             else {
                 break;
             };
-            self.tape.push(Token::BulkString(pos + start, pos + end));
-            self.examine(start + 2);
-            (left, pos, elements) = (left - 1, pos + end + 2, elements + 1);
+            match buf.get(pos + end..pos + end + 2) {
+                Some(b"\r\n") => {
+                    self.tape.push(Token::BulkString(pos + start, pos + end));
+                    self.examine(start + 2);
+                    (left, pos, elements) = (left - 1, pos + end + 2, elements + 1);
+                }
+                // Not the terminator: the general path says what is wrong.
+                Some(_) => break,
+                // Its payload is on its way (a read ended inside it): awaited
+                // as the general path would, its header not read again.
+                None => {
+                    self.pending = Some(Payload {
+                        kind: PayloadKind::Bulk,
+                        start: pos + start,
+                        end: pos + end,
+                    });
+                    self.examine(start);
+                    (pos, elements) = (pos + start, elements + 1);
+                    break;
+                }
+            }
         }
         if pos != self.pos {
             if let Some(Level {
@@ -778,6 +801,16 @@ fn quick_leaf(buf: &[u8], limits: &Limits) -> Option<(Token, usize, usize)> {
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn whole_bulk(buf: &[u8], limits: &Limits) -> Option<(usize, usize)> {
+    let (start, end) = bulk_header(buf, limits)?;
+    (buf.get(end..end + 2)? == b"\r\n").then_some((start, end))
+}
+
+/// The payload's `start..end` announced by the bulk string header at the
+/// start of `buf` when the header is whole, short, valid and within
+/// `limits` (the payload may not have arrived); `None` for anything else.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn bulk_header(buf: &[u8], limits: &Limits) -> Option<(usize, usize)> {
     let [b'$', header @ ..] = buf else {
         return None;
     };
@@ -791,8 +824,7 @@ fn whole_bulk(buf: &[u8], limits: &Limits) -> Option<(usize, usize)> {
         return None;
     }
     let start = cr + 3;
-    let end = start + len as usize;
-    (buf.get(end..end + 2)? == b"\r\n").then_some((start, end))
+    Some((start, start + len as usize))
 }
 
 #[cfg(test)]

@@ -157,12 +157,24 @@ fn values<B>(
     count: usize,
     payload: &mut impl FnMut(usize, usize) -> B,
 ) -> Vec<Frame<B>> {
-    // A loop, not an iterator's `collect`: its frames would deepen the
-    // stack of every nesting level (a frame 1024 deep overflowed 2 MiB in
-    // a debug build).
     let mut items = Vec::with_capacity(count);
-    for _ in 0..count {
-        items.push(element(tape, next, payload));
+    while items.len() < count {
+        // A run of leaves is built in place (an iterator extending the
+        // vector writes each frame where it stays; pushed, each is copied);
+        // an aggregate recurses outside the iterator, so that its frames do
+        // not deepen the stack of every nesting level (`collect` did: a
+        // frame 1024 deep overflowed 2 MiB in a debug build).
+        let rest = &tape[*next..];
+        let run = rest
+            .iter()
+            .take(count - items.len())
+            .take_while(|token| is_leaf(**token))
+            .count();
+        items.extend(rest[..run].iter().map(|&token| leaf(token, payload)));
+        *next += run;
+        if items.len() < count {
+            items.push(value(tape, next, payload));
+        }
     }
     items
 }
@@ -191,9 +203,25 @@ fn pairs<B>(
     payload: &mut impl FnMut(usize, usize) -> B,
 ) -> Vec<(Frame<B>, Frame<B>)> {
     let mut items = Vec::with_capacity(count);
-    for _ in 0..count {
-        let key = element(tape, next, payload);
-        items.push((key, element(tape, next, payload)));
+    while items.len() < count {
+        // Pairs of leaves in place, as `values` builds its runs.
+        let rest = &tape[*next..];
+        let run = rest
+            .iter()
+            .take(2 * (count - items.len()))
+            .take_while(|token| is_leaf(**token))
+            .count()
+            / 2;
+        items.extend(
+            rest[..2 * run]
+                .chunks_exact(2)
+                .map(|pair| (leaf(pair[0], payload), leaf(pair[1], payload))),
+        );
+        *next += 2 * run;
+        if items.len() < count {
+            let key = element(tape, next, payload);
+            items.push((key, element(tape, next, payload)));
+        }
     }
     items
 }
