@@ -1,7 +1,7 @@
 //! RESP parsing: redwire-resp against redis-protocol, redis-rs and hiredis on
 //! the same inputs, in one run. Run with `cargo bench -p redwire-benches --bench parser`;
 //! `benches/report.py` turns the results into the table in `RESULTS.md`. The
-//! headline rows (`client-…`) are the client's path: the `Bytes` layer fed
+//! headline rows (`client_path-…`) are the client's path: the `Bytes` layer fed
 //! as socket reads come, hiredis fed the same reads.
 #![allow(clippy::unwrap_used, clippy::panic)] // a bench fails loudly on a wrong result
 
@@ -326,7 +326,7 @@ fn client_inputs() -> Vec<Input> {
 /// reads.
 fn client_path(c: &mut Criterion) {
     for input in client_inputs() {
-        let mut group = c.benchmark_group(format!("client-{}", input.name));
+        let mut group = c.benchmark_group(format!("client_path-{}", input.name));
         group.throughput(Throughput::Elements(input.frames as u64));
         let bytes = &input.bytes[..];
         for (read, piece) in [("16KiB", 16 * 1024), ("16B", 16)] {
