@@ -187,6 +187,10 @@ impl Decoder {
         buf: &mut BytesMut,
         mut each: impl FnMut(Frame) -> ControlFlow<()>,
     ) -> Result<(), DecodeError> {
+        // `decode_bytes`'s two steps, not a call of it: its frame, returned
+        // through `Result<Option<_>>`, is copied and the copy stalls (a
+        // loop over `decode_bytes` takes 1.86 ms for 100 000 `+OK`, this
+        // one 0.99 ms).
         loop {
             let frame = match self.top_level_leaf(buf) {
                 Some((token, len)) => take_leaf(buf, token, len),

@@ -179,23 +179,6 @@ fn values<B>(
     items
 }
 
-/// One value inside an aggregate: a leaf (most are) built in the loop, no
-/// call made.
-#[allow(clippy::inline_always)]
-#[inline(always)]
-fn element<B>(
-    tape: &[Token],
-    next: &mut usize,
-    payload: &mut impl FnMut(usize, usize) -> B,
-) -> Frame<B> {
-    let token = tape[*next];
-    if is_leaf(token) {
-        *next += 1;
-        return leaf(token, payload);
-    }
-    value(tape, next, payload)
-}
-
 fn pairs<B>(
     tape: &[Token],
     next: &mut usize,
@@ -219,8 +202,8 @@ fn pairs<B>(
         );
         *next += 2 * run;
         if items.len() < count {
-            let key = element(tape, next, payload);
-            items.push((key, element(tape, next, payload)));
+            let key = value(tape, next, payload);
+            items.push((key, value(tape, next, payload)));
         }
     }
     items
