@@ -7,10 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use criterion::{Criterion, Throughput};
 use fred::prelude::{ClientLike, KeysInterface};
 use redwire::Commands;
+use redwire::Payload;
 use redwire_testkit::{Server, ServerOptions};
 
 const KEY: &str = "bench:key";
@@ -97,7 +97,7 @@ fn sequential(c: &mut Criterion, clients: &mut Clients) {
             b.iter_custom(|iters| {
                 timed!(runtime, iters, {
                     if get {
-                        client.get::<Option<Bytes>>(KEY).await.unwrap();
+                        client.get::<Option<Payload>>(KEY).await.unwrap();
                     } else {
                         client.set::<()>(KEY, VALUE).await.unwrap();
                     }
@@ -300,7 +300,7 @@ fn fifty_tasks(c: &mut Criterion, clients: &Clients, url: &str) {
     group.bench_function("redwire-client", |b| {
         b.iter_custom(|iters| {
             timed!(runtime, iters, {
-                tasks!(client, |c| c.get::<Option<Bytes>>(KEY).await.unwrap());
+                tasks!(client, |c| c.get::<Option<Payload>>(KEY).await.unwrap());
             })
         });
     });
@@ -342,7 +342,7 @@ fn fifty_tasks(c: &mut Criterion, clients: &Clients, url: &str) {
         b.iter_custom(|iters| {
             timed!(runtime, iters, {
                 for _ in 0..TASKS * GETS_PER_TASK / PIPELINE_HALF {
-                    let values: Vec<Option<Bytes>> = pipeline.query(client).await.unwrap();
+                    let values: Vec<Option<Payload>> = pipeline.query(client).await.unwrap();
                     assert_eq!(values.len(), PIPELINE_HALF);
                 }
             })

@@ -182,7 +182,7 @@ fn fifty_tasks(c: &mut Criterion, runtime: &tokio::runtime::Runtime, clients: &C
             timed!(runtime, iters, {
                 fifty_tasks!(clients.client, |client, key| {
                     client.set::<()>(&key, VALUE).await.unwrap();
-                    client.get::<Option<bytes::Bytes>>(&key).await.unwrap();
+                    client.get::<Option<redwire::Payload>>(&key).await.unwrap();
                 })
                 .await;
             })

@@ -1,7 +1,7 @@
 //! RESP parsing: redwire-resp against redis-protocol, redis-rs and hiredis on
 //! the same inputs, in one run. Run with `cargo bench -p redwire-benches --bench parser`;
 //! `benches/report.py` turns the results into the table in `RESULTS.md`. The
-//! headline rows (`client_path-…`) are the client's path: the `Bytes` layer fed
+//! headline rows (`client_path-…`) are the client's path: `Frame` (`Payload`s) fed
 //! as socket reads come, hiredis fed the same reads.
 #![allow(clippy::unwrap_used, clippy::panic)] // a bench fails loudly on a wrong result
 
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion, Throughput};
-use redwire_resp::{Decoder, Frame, RespCodec};
+use redwire_resp::{Decoder, RespCodec};
 use tokio_util::codec::Decoder as _;
 
 /// One benchmark input: a name, its bytes, the frames they hold, and
@@ -318,7 +318,7 @@ fn client_inputs() -> Vec<Input> {
 
 /// The client's path, the headline rows (issue 22): a `BytesMut` fed the
 /// input in 16 KiB and in 16-byte reads, as a socket's would come, every
-/// complete frame decoded after each read with the `Bytes` layer the
+/// complete frame decoded after each read into the `Frame`s (`Payload`s) the
 /// connection uses, as a shared connection does (`redwire-…`: the frame
 /// that completes a read with `Decoder::decode_bytes`, the rest with
 /// `decode_bytes_each`) and as a dedicated connection's pipeline does
@@ -375,25 +375,6 @@ fn client_path(c: &mut Criterion) {
                     });
                 });
             }
-        }
-        if input.name.contains("arrays") {
-            // What the `Bytes` layer cannot go below: an array of 100
-            // `Frame::BulkString`s sliced off one buffer (a reference taken
-            // and dropped each), with no byte parsed.
-            let whole = bytes::Bytes::copy_from_slice(bytes);
-            group.bench_function("floor-100-slices-taken-and-dropped", |b| {
-                b.iter(|| {
-                    for array in 0..input.frames {
-                        let items: Vec<Frame> = (0..100)
-                            .map(|i| {
-                                let at = array * 1000 + i * 10;
-                                Frame::BulkString(whole.slice(at..at + 10))
-                            })
-                            .collect();
-                        black_box(&items);
-                    }
-                });
-            });
         }
         group.finish();
     }

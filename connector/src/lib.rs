@@ -103,7 +103,7 @@ pub use discovery::{try_hosts, Connector, NextUpstream};
 pub use error::{ConfigError, Error, Phase, ServerError, ServerErrorKind};
 pub use pool::{NamedPoolError, Pool, PoolKey, PooledConnection, Pools, DEFAULT_MAX_POOLS};
 pub use redwire_pool::{PoolConfig, PoolError, Stats as PoolStats, WhenFull};
-pub use redwire_resp::{Arg, ArgBuf, Args, Frame};
+pub use redwire_resp::{Arg, ArgBuf, Args, Frame, Payload};
 pub use reply::FromFrame;
 #[cfg(feature = "serde")]
 pub use reply::Json;

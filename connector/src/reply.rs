@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 
 use bytes::Bytes;
-use redwire_resp::Frame;
+use redwire_resp::{Frame, Payload};
 
 use crate::error::{Error, ServerError};
 
@@ -19,8 +19,9 @@ use crate::error::{Error, ServerError};
 ///   (`inf` and `-inf` too): RESP2 sends scores as strings.
 /// - `bool` takes an integer (non-zero: true), a RESP3 boolean, `OK`, a
 ///   string `"1"` or `"0"`, and a null (false).
-/// - `String`, `Vec<u8>` and [`Bytes`] take a simple, bulk or verbatim
-///   string, and an integer or double as its text.
+/// - `String`, `Vec<u8>`, [`Payload`] and [`Bytes`] take a simple, bulk or
+///   verbatim string, and an integer or double as its text ([`Payload`] as
+///   the frame holds it; [`Bytes`] copies a short one into an allocation).
 /// - `Option<T>` is `None` for a null (and, for a tuple, an empty array:
 ///   `ZPOPMIN` of nothing) and `T` otherwise.
 /// - `Vec<T>` and the sets take an array, a set or a push (a null is
@@ -126,7 +127,7 @@ fn plain(frame: Frame) -> Frame {
 }
 
 /// The bytes a string-like frame carries, or the text of a number.
-fn bytes_of(frame: Frame, expected: &'static str) -> Result<Bytes, Error> {
+fn bytes_of(frame: Frame, expected: &'static str) -> Result<Payload, Error> {
     match plain(frame) {
         Frame::SimpleString(b) | Frame::BulkString(b) | Frame::BigNumber(b) => Ok(b),
         Frame::VerbatimString { text, .. } => Ok(text),
@@ -199,9 +200,15 @@ impl FromFrame for () {
     }
 }
 
-impl FromFrame for Bytes {
+impl FromFrame for Payload {
     fn from_frame(frame: Frame) -> Result<Self, Error> {
         bytes_of(frame, "bytes")
+    }
+}
+
+impl FromFrame for Bytes {
+    fn from_frame(frame: Frame) -> Result<Self, Error> {
+        bytes_of(frame, "bytes").map(Bytes::from)
     }
 }
 

@@ -753,7 +753,7 @@ async fn a_scan_survives_the_failover_of_the_master_it_walks() {
         seen.extend(keys);
     }
     let expected: std::collections::HashSet<_> = (0..600)
-        .map(|i| bytes::Bytes::from(format!("walk:{i}")))
+        .map(|i| redwire::Payload::from(format!("walk:{i}")))
         .collect();
     let missing: Vec<_> = expected.difference(&seen).collect();
     assert!(

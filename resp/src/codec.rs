@@ -12,7 +12,8 @@ use crate::limits::Limits;
 /// `Frame<B>`.
 ///
 /// Decoding keeps the scan state between reads and splits each finished
-/// frame off the read buffer without copying its payloads. Encoding is
+/// frame off the read buffer (its long payloads slices of it, short ones
+/// copied inline: see [`Payload`](crate::Payload)). Encoding is
 /// checked (see [`encode_frame_checked`]).
 ///
 /// ```

@@ -8,6 +8,7 @@ use crate::error::DecodeError;
 use crate::frame::{Frame, FrameRef};
 use crate::limits::Limits;
 use crate::number::{self, Len};
+use crate::payload::Payload;
 use crate::tape::{self, Aggregate, Token};
 
 /// Decodes RESP2 and RESP3 frames from a byte stream, incrementally.
@@ -44,7 +45,7 @@ pub struct Decoder {
     /// Offset where the search for the current line's CR continues.
     line_from: usize,
     /// A payload whose header was read and whose bytes have not all arrived.
-    pending: Option<Payload>,
+    pending: Option<Pending>,
     /// Aggregates and streamed strings opened and not yet closed.
     stack: Vec<Level>,
     /// Every value validated so far in this frame.
@@ -59,8 +60,9 @@ pub struct Decoder {
 /// Bytes searched for CR by a plain loop before memchr takes over.
 const SHORT_LINE: usize = 24;
 
+/// A payload announced by its header, not yet (wholly) arrived.
 #[derive(Debug, Clone, Copy)]
-struct Payload {
+struct Pending {
     kind: PayloadKind,
     start: usize,
     end: usize,
@@ -137,10 +139,9 @@ impl Decoder {
     }
 
     /// Decodes the frame at the start of `buf` and splits its bytes off
-    /// `buf`; the frame's payloads are slices of those bytes, not copies
-    /// (but for a lone `OK`, `QUEUED` or `PONG`, which are static and keep
-    /// no buffer alive). `Ok(None)` (with `buf` untouched) when the frame is
-    /// not complete yet.
+    /// `buf`; the frame's [`Payload`]s are short ones copied inline and
+    /// longer ones slices of those bytes, not copies. `Ok(None)` (with
+    /// `buf` untouched) when the frame is not complete yet.
     ///
     /// ```
     /// use bytes::BytesMut;
@@ -148,7 +149,7 @@ impl Decoder {
     ///
     /// let mut buf = BytesMut::from(&b"$5\r\nhello\r\n:1\r\n"[..]);
     /// let frame = Decoder::default().decode_bytes(&mut buf).unwrap().unwrap();
-    /// assert_eq!(frame, Frame::BulkString(bytes::Bytes::from_static(b"hello")));
+    /// assert_eq!(frame, Frame::BulkString("hello".into()));
     /// assert_eq!(&buf[..], b":1\r\n");
     /// ```
     #[inline]
@@ -218,7 +219,9 @@ impl Decoder {
             }
         }
         let bytes: Bytes = buf.split_to(len).freeze();
-        Ok(Some(self.build(&mut |start, end| bytes.slice(start..end))))
+        Ok(Some(self.build(&mut |start, end| {
+            Payload::of_frame(&bytes, start, end)
+        })))
     }
 
     /// The length of the complete frame at the start of `buf`, validated but
@@ -336,7 +339,7 @@ impl Decoder {
                 // Its payload is on its way (a read ended inside it): awaited
                 // as the general path would, its header not read again.
                 None => {
-                    self.pending = Some(Payload {
+                    self.pending = Some(Pending {
                         kind: PayloadKind::Bulk,
                         start: pos + start,
                         end: pos + end,
@@ -487,7 +490,7 @@ impl Decoder {
             return Err(DecodeError::BulkTooLong { len, max });
         }
         let start = self.pos;
-        let payload = Payload {
+        let payload = Pending {
             kind,
             start,
             end: start + len as usize,
@@ -502,7 +505,7 @@ impl Decoder {
     fn complete_payload(
         &mut self,
         buf: &[u8],
-        payload: Payload,
+        payload: Pending,
     ) -> Result<Option<bool>, DecodeError> {
         let Some(terminator) = buf.get(payload.end..payload.end + 2) else {
             self.pending = Some(payload);
@@ -518,8 +521,8 @@ impl Decoder {
     }
 
     /// Records a payload whose CRLF was checked; returns whether the frame is complete.
-    fn payload_done(&mut self, buf: &[u8], payload: Payload) -> Result<bool, DecodeError> {
-        let Payload { kind, start, end } = payload;
+    fn payload_done(&mut self, buf: &[u8], payload: Pending) -> Result<bool, DecodeError> {
+        let Pending { kind, start, end } = payload;
         let token = match kind {
             PayloadKind::Bulk => Token::BulkString(start, end),
             PayloadKind::BulkError => Token::BulkError(start, end),
@@ -733,35 +736,23 @@ impl Decoder {
     }
 }
 
-/// The leaf frame of `token`, the first `len` bytes of `buf`: its payload,
-/// if it has one, split off alone (one reference taken), the rest skipped.
+/// The leaf frame of `token`, the first `len` bytes of `buf`, split off:
+/// a short payload copied inline, a longer one split off alone (one
+/// reference taken), the rest skipped.
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn take_leaf(buf: &mut BytesMut, token: Token, len: usize) -> Frame {
     let mut consumed = 0;
     let mut payload = tape::payload(token).map(|(start, end)| {
-        common_payload(&buf[start..end]).unwrap_or_else(|| {
+        Payload::inline_within(buf, start, end).unwrap_or_else(|| {
             buf.advance(start);
             consumed = end;
-            buf.split_to(end - start).freeze()
+            buf.split_to(end - start).freeze().into()
         })
     });
     buf.advance(len - consumed);
     // Built last, where it is returned: not moved again.
     tape::leaf(token, &mut |_, _| payload.take().unwrap_or_default())
-}
-
-/// The payloads most replies are, as static bytes: a frame of them holds
-/// no reference to the read buffer (taking and dropping one costs two
-/// atomic operations, more than decoding the reply).
-#[inline]
-fn common_payload(payload: &[u8]) -> Option<Bytes> {
-    match payload {
-        b"OK" => Some(Bytes::from_static(b"OK")),
-        b"QUEUED" => Some(Bytes::from_static(b"QUEUED")),
-        b"PONG" => Some(Bytes::from_static(b"PONG")),
-        _ => None,
-    }
 }
 
 /// The leaf frame at the start of `buf`, with its length and the bytes

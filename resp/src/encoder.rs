@@ -5,6 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use crate::error::EncodeError;
 use crate::frame::Frame;
 use crate::number::{self, NUMBER_BUF};
+use crate::payload::Payload;
 
 /// One command argument, seen as the bytes a bulk string carries.
 ///
@@ -46,6 +47,12 @@ impl Arg for alloc::vec::Vec<u8> {
 }
 
 impl Arg for Bytes {
+    fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        f(self)
+    }
+}
+
+impl Arg for Payload {
     fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         f(self)
     }
@@ -101,8 +108,8 @@ impl Arg for f32 {
 /// The arguments of one command, flattened: a scalar ([`Arg`]) is one
 /// argument; a slice, `Vec` or array of arguments, an `Option` (`None`: no
 /// argument), a tuple of up to twelve, and a map (each key then its value)
-/// are theirs end to end. Bytes (`&[u8]`, `Vec<u8>`, `[u8; N]`, `Bytes`)
-/// are one argument.
+/// are theirs end to end. Bytes (`&[u8]`, `Vec<u8>`, `[u8; N]`, `Bytes`,
+/// [`Payload`]) are one argument.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -134,6 +141,7 @@ scalar_args!(
     [u8],
     alloc::vec::Vec<u8>,
     Bytes,
+    Payload,
     i8,
     i16,
     i32,

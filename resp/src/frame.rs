@@ -2,15 +2,17 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use bytes::Bytes;
+
+use crate::payload::Payload;
 
 /// One RESP2 or RESP3 value.
 ///
 /// `B` holds payload bytes and picks the layer:
 /// - [`FrameRef<'a>`](FrameRef): payloads borrow the input slice;
-/// - [`Frame`] (`Frame<Bytes>`): payloads are [`Bytes::slice`]s of the read
-///   buffer, no payload byte copied, and the frame is `'static` (a lone
-///   `OK`, `QUEUED` or `PONG` reply is a static `Bytes`, holding no buffer);
+/// - [`Frame`] (`Frame<Payload>`): `'static` frames whose [`Payload`]s hold
+///   up to 23 bytes inline (copied, no reference to the read buffer kept)
+///   and are [`Bytes`](bytes::Bytes) slices of the read buffer beyond that
+///   (not copied);
 /// - [`OwnedFrame`]: payloads are `Vec<u8>`.
 ///
 /// RESP2's two nulls and RESP3's null stay distinct so a frame encodes back
@@ -18,7 +20,7 @@ use bytes::Bytes;
 /// Streamed aggregates (`*?` … `.`) decode to ordinary aggregates; a
 /// streamed string (`$?` with `;` chunks) keeps its chunks.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Frame<B = Bytes> {
+pub enum Frame<B = Payload> {
     /// `+` simple string.
     SimpleString(B),
     /// `-` error line, e.g. `ERR unknown command`.
@@ -64,7 +66,7 @@ pub enum Frame<B = Bytes> {
 
 /// A value and the `|` attribute map sent in front of it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Attributed<B = Bytes> {
+pub struct Attributed<B = Payload> {
     /// The attribute pairs.
     pub attributes: Vec<(Frame<B>, Frame<B>)>,
     /// The value they describe.

@@ -24,12 +24,14 @@
 //! # Layers
 //!
 //! [`Frame<B>`](Frame) is generic over how payloads are held: [`FrameRef`]
-//! borrows the input (`Decoder::decode`), [`Frame`] holds `Bytes` slices of
-//! the read buffer (`Decoder::decode_bytes`, the codec, and
-//! `Decoder::decode_bytes_each` for every complete frame of a read in one
-//! pass), [`OwnedFrame`] owns `Vec<u8>`s (`Frame::to_owned_frame`). A
-//! `Bytes` payload costs a reference count taken and dropped; the borrowed
-//! layer is the faster one where a frame need not outlive the buffer.
+//! borrows the input (`Decoder::decode`), [`Frame`] holds [`Payload`]s
+//! (`Decoder::decode_bytes`, the codec, and `Decoder::decode_bytes_each`
+//! for every complete frame of a read in one pass), [`OwnedFrame`] owns
+//! `Vec<u8>`s (`Frame::to_owned_frame`). A [`Payload`] of up to [`INLINE`]
+//! bytes is a copy held in the frame (no reference to the read buffer, no
+//! allocation); a longer one is a `Bytes` slice of the read buffer (a
+//! reference count taken and dropped, no copy). The borrowed layer is the
+//! faster one where a frame need not outlive the buffer.
 //!
 //! # Hostile input
 //!
@@ -58,6 +60,7 @@ mod error;
 mod frame;
 mod limits;
 mod number;
+mod payload;
 mod tape;
 
 #[cfg(feature = "codec")]
@@ -69,3 +72,4 @@ pub use encoder::{
 pub use error::{DecodeError, EncodeError};
 pub use frame::{Attributed, Frame, FrameRef, OwnedFrame};
 pub use limits::{Limits, MAX_DEPTH_CAP};
+pub use payload::{Payload, INLINE};

@@ -3,7 +3,7 @@
 //! The scanner is the only code that reads bytes: it records every value it
 //! validates as a [`Token`] holding offsets into the frame. Once the frame is
 //! complete, [`build`] turns the tape into a [`Frame`], asking the caller to
-//! turn offsets into payloads (a borrowed slice, a `Bytes::slice`, a `Vec`).
+//! turn offsets into payloads (a borrowed slice, a `Payload`, a `Vec`).
 //! Offsets are relative to the frame start, so they stay valid while the
 //! buffer grows between incremental scans.
 

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
-use redwire_resp::Frame;
+use redwire_resp::{Frame, Payload};
 
 use crate::error::Error;
 use crate::reply::{mismatch, FromFrame};
@@ -30,7 +29,7 @@ pub struct StreamEntry {
     /// Its id, `milliseconds-sequence`.
     pub id: String,
     /// Its fields and values, in the order they were added.
-    pub fields: Vec<(Bytes, Bytes)>,
+    pub fields: Vec<(Payload, Payload)>,
 }
 
 impl StreamEntry {
@@ -46,7 +45,7 @@ impl StreamEntry {
 
 impl FromFrame for StreamEntry {
     fn from_frame(frame: Frame) -> Result<Self, Error> {
-        let (id, fields): (String, Option<Vec<(Bytes, Bytes)>>) = FromFrame::from_frame(frame)?;
+        let (id, fields): (String, Option<Vec<(Payload, Payload)>>) = FromFrame::from_frame(frame)?;
         Ok(Self {
             id,
             fields: fields.unwrap_or_default(),

@@ -3,9 +3,8 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
 use futures_util::Stream;
-use redwire_resp::{ArgBuf, Args, Frame};
+use redwire_resp::{ArgBuf, Args, Frame, Payload};
 
 use super::{Client, LazyCluster, Topology};
 use crate::cluster::ClusterScan;
@@ -73,7 +72,7 @@ enum Source<'a> {
         head: ArgBuf,
         options: ScanOptions,
         /// `None` once the server said 0.
-        cursor: Option<Bytes>,
+        cursor: Option<Payload>,
     },
     /// Every master of a cluster in turn (its topology read first, for a
     /// client made lazily).
@@ -126,7 +125,7 @@ impl Source<'_> {
                         got: "fewer parts".to_owned(),
                     });
                 };
-                let next = Bytes::from_frame(next)?;
+                let next = Payload::from_frame(next)?;
                 *cursor = (&next[..] != b"0").then_some(next);
                 Ok(Some(Vec::<Frame>::from_frame(batch)?))
             }
@@ -165,7 +164,7 @@ fn walk<'a, T: FromFrame + 'a>(source: Source<'a>) -> impl Stream<Item = Result<
 }
 
 impl Client {
-    /// Every key (`SCAN`), one at a time, as `T` (`String`, `Bytes`, …);
+    /// Every key (`SCAN`), one at a time, as `T` (`String`, `Payload`, …);
     /// on a cluster, every master's in turn. As `SCAN` itself: a key that
     /// exists for the whole walk is returned, maybe more than once. An
     /// error ends the stream after it.
@@ -231,7 +230,7 @@ impl Client {
             client: self,
             head: words,
             options,
-            cursor: Some(Bytes::from_static(b"0")),
+            cursor: Some(Payload::from_static(b"0")),
         }
     }
 }

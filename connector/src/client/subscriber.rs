@@ -8,9 +8,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::Stream;
-use redwire_resp::{ArgBuf, Args, Frame};
+use redwire_resp::{ArgBuf, Args, Frame, Payload};
 use tokio::sync::{mpsc, oneshot};
 
 use redwire_sentinel::Address;
@@ -37,11 +36,11 @@ const RECONNECT: Backoff = Backoff::new(Duration::from_millis(10), Duration::fro
 #[non_exhaustive]
 pub struct Message {
     /// The channel it was published to.
-    pub channel: Bytes,
+    pub channel: Payload,
     /// The pattern it matched, for a `PSUBSCRIBE`.
-    pub pattern: Option<Bytes>,
+    pub pattern: Option<Payload>,
     /// What was published.
-    pub payload: Bytes,
+    pub payload: Payload,
     /// Whether it came on a shard channel (`SPUBLISH`).
     pub sharded: bool,
 }

@@ -2,8 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use bytes::Bytes;
-use redwire_resp::{Args, Frame};
+use redwire_resp::{Args, Frame, Payload};
 use redwire_sentinel::Address;
 
 use std::sync::Arc;
@@ -57,7 +56,7 @@ pub struct ClusterScan {
     pass: Option<Pass>,
     /// The part being walked: that part, the master walked, and the cursor
     /// there.
-    current: Option<(Part, Address, Bytes)>,
+    current: Option<(Part, Address, Payload)>,
     /// Failures in a row.
     retries: u32,
     /// Passes started.
@@ -106,7 +105,7 @@ impl ClusterScan {
     }
 
     /// The next keys (never none); `None` once every master has been walked.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<Bytes>>, Error> {
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<Payload>>, Error> {
         loop {
             let Some(pass) = &mut self.pass else {
                 let map = self.cluster.map();
@@ -147,7 +146,7 @@ impl ClusterScan {
                 _ => {
                     self.events += 1;
                     self.walks.insert(master.clone(), (self.events, None));
-                    Bytes::from_static(b"0")
+                    Payload::from_static(b"0")
                 }
             };
             self.current = Some((part.clone(), master.clone(), cursor.clone()));
@@ -384,7 +383,7 @@ fn own_line(nodes: &str) -> Option<OwnLine> {
 }
 
 /// A `SCAN` reply: the next cursor and the keys.
-fn page(reply: &Frame) -> Result<(Bytes, Vec<Bytes>), Error> {
+fn page(reply: &Frame) -> Result<(Payload, Vec<Payload>), Error> {
     let unexpected = || Error::UnexpectedReply {
         command: "SCAN",
         reason: format!("{}, not [cursor, keys]", reply.type_name()),

@@ -258,14 +258,13 @@ fn integer(frame: &Frame) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
     use redwire_sentinel::Address;
 
     use super::SlotMap;
     use crate::Frame;
 
     fn bulk(text: &str) -> Frame {
-        Frame::BulkString(Bytes::copy_from_slice(text.as_bytes()))
+        Frame::BulkString(crate::Payload::copy_from_slice(text.as_bytes()))
     }
 
     /// One `CLUSTER SHARDS` node: its endpoint (`None`: null), port, role

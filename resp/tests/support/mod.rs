@@ -7,7 +7,8 @@ use bytes::BytesMut;
 use redwire_resp::{DecodeError, Decoder, Limits, OwnedFrame};
 
 /// Decodes every frame of `input` through the borrowed layer, checks that
-/// the `Bytes` layer gives the same frames, and returns them owned.
+/// the `Payload` layer (`decode_bytes`) gives the same frames, and returns
+/// them owned.
 pub fn decode_all(input: &[u8]) -> Result<Vec<OwnedFrame>, DecodeError> {
     decode_all_with(Limits::default(), input)
 }
@@ -35,7 +36,7 @@ pub fn decode_all_with(limits: Limits, input: &[u8]) -> Result<Vec<OwnedFrame>, 
     assert_eq!(
         format!("{frames:?}"),
         format!("{from_bytes:?}"),
-        "borrowed and Bytes layers disagree"
+        "borrowed and Payload layers disagree"
     );
     let (from_each, error) = each_frame(&mut decoder, &mut BytesMut::from(input), Vec::new());
     assert_eq!(error, None);
