@@ -353,18 +353,7 @@ fn lone_replies_at_the_limits_decode_alike_whole_and_byte_by_byte() {
                     .max_bulk_len(bulk)
                     .max_frame_elements(elements);
                 for input in inputs {
-                    let whole = decode_all_with(limits, input);
-                    let pieces = decode_in_pieces_with(limits, input, 1);
-                    assert_eq!(
-                        format!("{whole:?}"),
-                        format!("{pieces:?}"),
-                        "{limits:?} {:?}",
-                        String::from_utf8_lossy(input)
-                    );
-                    match whole {
-                        Ok(_) => frames += 1,
-                        Err(_) => errors += 1,
-                    }
+                    (frames, errors) = count_alike(limits, input, (frames, errors));
                 }
             }
         }
@@ -372,6 +361,69 @@ fn lone_replies_at_the_limits_decode_alike_whole_and_byte_by_byte() {
     // Both sides of the limits were met.
     assert!(
         frames > 100 && errors > 100,
+        "{frames} decoded, {errors} refused"
+    );
+}
+
+/// Decodes `input` whole and byte by byte under `limits`, checks both give
+/// the same, and counts it as (decoded, refused).
+fn count_alike(limits: Limits, input: &[u8], (frames, errors): (usize, usize)) -> (usize, usize) {
+    let whole = decode_all_with(limits, input);
+    let pieces = decode_in_pieces_with(limits, input, 1);
+    assert_eq!(
+        format!("{whole:?}"),
+        format!("{pieces:?}"),
+        "{limits:?} {:?}",
+        String::from_utf8_lossy(input)
+    );
+    match whole {
+        Ok(_) => (frames + 1, errors),
+        Err(_) => (frames, errors + 1),
+    }
+}
+
+#[test]
+fn flat_aggregates_at_the_limits_decode_alike_whole_and_byte_by_byte() {
+    let long = format!("*1\r\n$30\r\n{}\r\n", "x".repeat(30));
+    let twelve = format!("*12\r\n{}", ":1\r\n".repeat(12));
+    let inputs: [&[u8]; 16] = [
+        b"*1\r\n+OK\r\n",
+        b"*3\r\n:1\r\n_\r\n#f\r\n",
+        b"~2\r\n$1\r\na\r\n$1\r\nb\r\n",
+        b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n",
+        b"*2\r\n-ERR x\r\n$-1\r\n",
+        b"*0\r\n",
+        b"*-1\r\n",
+        b"*01\r\n:1\r\n",
+        b"*2\r\n*1\r\n:1\r\n:2\r\n",
+        b"*2\r\n:1\r\n%1\r\n:1\r\n:2\r\n",
+        b"*2\r\n:1\r\n:x\r\n",
+        b"*2\r\n:1\r\n$1\r\nab\r\n",
+        b"*1\r\n:1\r\n*1\r\n:2\r\n",
+        b"*1\r:1\r\n",
+        long.as_bytes(),
+        twelve.as_bytes(),
+    ];
+    let (mut frames, mut errors) = (0, 0);
+    for line in [0, 1, 2, 7] {
+        for aggregate in [0, 1, 2, 3, 12] {
+            for elements in [0, 1, 2, 3, 4, 13] {
+                for depth in [0, 1, 2] {
+                    let limits = Limits::default()
+                        .max_line_len(line)
+                        .max_bulk_len(10)
+                        .max_aggregate_len(aggregate)
+                        .max_frame_elements(elements)
+                        .max_depth(depth);
+                    for input in inputs {
+                        (frames, errors) = count_alike(limits, input, (frames, errors));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        frames > 500 && errors > 500,
         "{frames} decoded, {errors} refused"
     );
 }
