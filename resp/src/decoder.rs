@@ -262,10 +262,7 @@ impl Decoder {
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn top_level_leaf(&mut self, buf: &[u8]) -> Option<(Token, usize)> {
-        // A frame under way has consumed a header or searched a line.
-        let fresh = self.pos == 0 && self.line_from == 0;
-        debug_assert!(!fresh || (self.stack.is_empty() && self.pending.is_none()));
-        if !fresh || self.limits.frame_elements() == 0 {
+        if !self.fresh() || self.limits.frame_elements() == 0 {
             return None;
         }
         let Some((token, len, examined)) = quick_leaf(buf, &self.limits) else {
@@ -278,6 +275,15 @@ impl Decoder {
         Some((token, len))
     }
 
+    /// Whether no frame is under way (one under way has consumed a header
+    /// or searched a line).
+    #[inline]
+    fn fresh(&self) -> bool {
+        let fresh = self.pos == 0 && self.line_from == 0;
+        debug_assert!(!fresh || (self.stack.is_empty() && self.pending.is_none()));
+        fresh
+    }
+
     /// A flat aggregate complete at the start of a fresh frame (see
     /// [`quick_aggregate`]); `None` for anything else, left to the scanner.
     #[inline]
@@ -286,7 +292,7 @@ impl Decoder {
         buf: &[u8],
         build: &mut impl FnMut(Token, usize, usize) -> Frame<B>,
     ) -> Option<(Frame<B>, usize)> {
-        if !(self.pos == 0 && self.line_from == 0) {
+        if !self.fresh() {
             return None;
         }
         match quick_aggregate(buf, &self.limits, build) {
@@ -308,6 +314,10 @@ impl Decoder {
     /// off when there is none).
     #[inline]
     fn take_aggregate(&mut self, buf: &mut BytesMut) -> Option<Frame> {
+        // Most calls find a frame under way: they end here.
+        if !self.fresh() {
+            return None;
+        }
         let mut long = core::mem::take(&mut self.long);
         let read: &[u8] = buf;
         let found = self.top_level_aggregate(read, &mut |token, at, element| {
@@ -825,17 +835,37 @@ impl Decoder {
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn take_leaf(buf: &mut BytesMut, token: Token, len: usize) -> Frame {
-    let mut consumed = 0;
-    let mut payload = tape::payload(token).map(|(start, end)| {
-        Payload::inline_within(buf, start, end).unwrap_or_else(|| {
-            buf.advance(start);
-            consumed = end;
-            buf.split_to(end - start).freeze().into()
-        })
-    });
-    buf.advance(len - consumed);
+    let Some((start, end)) = tape::payload(token) else {
+        buf.advance(len);
+        return tape::leaf(token, &mut |_, _| Payload::new());
+    };
+    let mut payload = if let Some(common) = common_payload(&buf[start..end]) {
+        buf.advance(len);
+        common
+    } else if let Some(inline) = Payload::inline_within(buf, start, end) {
+        buf.advance(len);
+        inline
+    } else {
+        buf.advance(start);
+        let long = buf.split_to(end - start).freeze();
+        buf.advance(len - end);
+        Payload::from(long)
+    };
     // Built last, where it is returned: not moved again.
-    tape::leaf(token, &mut |_, _| payload.take().unwrap_or_default())
+    tape::leaf(token, &mut |_, _| core::mem::take(&mut payload))
+}
+
+/// The payloads most lone replies are, as static bytes: no copy (where a
+/// read ends, a short payload's copy cannot take a fixed-size window and
+/// costs a call) and no reference to the read buffer.
+#[inline]
+fn common_payload(payload: &[u8]) -> Option<Payload> {
+    match payload {
+        b"OK" => Some(Payload::from_static(b"OK")),
+        b"QUEUED" => Some(Payload::from_static(b"QUEUED")),
+        b"PONG" => Some(Payload::from_static(b"PONG")),
+        _ => None,
+    }
 }
 
 /// The leaf frame at the start of `buf`, with its length and the bytes
