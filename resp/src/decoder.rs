@@ -16,12 +16,17 @@ use crate::tape::{self, Aggregate, Token};
 /// Each call is given the buffer from the start of the current frame. When
 /// the frame is not complete the call returns `Ok(None)` and keeps its scan
 /// state, so the next call, given the same bytes and more, resumes where it
-/// stopped: a frame delivered in many small reads is scanned once (but for
-/// its first line, which a quick path for lone replies may have looked at).
+/// stopped: a frame delivered in many small reads is scanned once, but for
+/// what quick paths looked at when the frame began (a lone reply's line; a
+/// flat aggregate's values, up to those in the buffer then) and left to the
+/// scanner.
 ///
-/// Frames are validated completely before anything is built, against the
-/// decoder's [`Limits`]. After an error the stream is out of step and must
-/// be dropped; the decoder itself is reset and can serve another stream.
+/// Frames are validated against the decoder's [`Limits`] before they are
+/// returned: the scanner validates a whole frame before building it; the
+/// quick path for a flat aggregate builds its values as it validates them,
+/// reserving no more than those seen, and drops them at the first it does
+/// not take. After an error the stream is out of step and must be dropped;
+/// the decoder itself is reset and can serve another stream.
 ///
 /// ```
 /// use redwire_resp::{Decoder, Frame};
@@ -63,6 +68,9 @@ pub struct Decoder {
 
 /// Bytes searched for CR by a plain loop before memchr takes over.
 const SHORT_LINE: usize = 24;
+
+/// Values [`quick_aggregate`] builds between checks that all were leaves.
+const CHUNK: usize = 128;
 
 /// A payload announced by its header, not yet (wholly) arrived.
 #[derive(Debug, Clone, Copy)]
@@ -830,8 +838,8 @@ impl Decoder {
 }
 
 /// The leaf frame of `token`, the first `len` bytes of `buf`, split off:
-/// a short payload copied inline, a longer one split off alone (one
-/// reference taken), the rest skipped.
+/// `OK`, `QUEUED` or `PONG` static, another short payload copied inline, a
+/// longer one split off alone (one reference taken), the rest skipped.
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn take_leaf(buf: &mut BytesMut, token: Token, len: usize) -> Frame {
@@ -911,8 +919,8 @@ fn quick_leaf(buf: &[u8], limits: &Limits) -> Option<(Token, usize, usize)> {
 /// making each (`token`'s offsets are from `at`). `Err` (with the bytes
 /// looked at) for anything else: an empty, null or streamed aggregate, a
 /// nested value, an element `quick_leaf` leaves to the scanner, a part;
-/// the scanner, which accepts exactly what this accepts, takes it from the
-/// start.
+/// the scanner, which accepts all this accepts and builds it alike, takes
+/// it from the start.
 #[inline]
 fn quick_aggregate<B>(
     buf: &[u8],
@@ -947,24 +955,30 @@ fn quick_aggregate<B>(
     let count = count as usize;
     let mut pos = cr + 3;
     // Not all there if the bytes present cannot hold it (a leaf takes
-    // three): nothing reserved then.
-    if count > (buf.len() - pos) / 3 {
+    // three), not flat if its first value is no leaf: nothing reserved.
+    if count > (buf.len() - pos) / 3 || quick_leaf(&buf[pos..], limits).is_none() {
         return Err(looked);
     }
-    let mut items = Vec::with_capacity(count);
+    let mut items = Vec::with_capacity(count.min(CHUNK));
     let mut whole = true;
-    // Each built where it is stored (an extension of known length; built
-    // apart and moved in, a frame's bytes stall).
-    items.extend((0..count).map(|element| {
-        let leaf = whole.then(|| quick_leaf(&buf[pos..], limits)).flatten();
-        let Some((token, len, _)) = leaf else {
-            whole = false;
-            return Frame::Null;
-        };
-        let at = pos;
-        pos += len;
-        build(token, at, element)
-    }));
+    // Built in place, a chunk at a time (an extension of known length:
+    // built apart and moved in, a frame's bytes stall); a value that is
+    // not a whole leaf ends it within its chunk, having reserved no more
+    // than the values before it and one chunk.
+    while whole && items.len() < count {
+        let first = items.len();
+        let chunk = first..first + (count - first).min(CHUNK);
+        items.extend(chunk.map(|element| {
+            let leaf = whole.then(|| quick_leaf(&buf[pos..], limits)).flatten();
+            let Some((token, len, _)) = leaf else {
+                whole = false;
+                return Frame::Null;
+            };
+            let at = pos;
+            pos += len;
+            build(token, at, element)
+        }));
+    }
     if !whole {
         return Err(buf.len().min(pos + SHORT_LINE + 3));
     }

@@ -10,9 +10,10 @@ use crate::payload::Payload;
 /// `B` holds payload bytes and picks the layer:
 /// - [`FrameRef<'a>`](FrameRef): payloads borrow the input slice;
 /// - [`Frame`] (`Frame<Payload>`): `'static` frames whose [`Payload`]s hold
-///   up to 23 bytes inline (copied, no reference to the read buffer kept)
-///   and are [`Bytes`](bytes::Bytes) slices of the read buffer beyond that
-///   (not copied);
+///   up to 23 bytes inline (copied, no reference to the read buffer kept;
+///   a lone `OK`, `QUEUED` or `PONG` is static) and are
+///   [`Bytes`](bytes::Bytes) slices of the read buffer beyond that (not
+///   copied);
 /// - [`OwnedFrame`]: payloads are `Vec<u8>`.
 ///
 /// RESP2's two nulls and RESP3's null stay distinct so a frame encodes back

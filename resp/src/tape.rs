@@ -1,7 +1,9 @@
 //! The tape a scan records, and the frame built from it.
 //!
-//! The scanner is the only code that reads bytes: it records every value it
-//! validates as a [`Token`] holding offsets into the frame. Once the frame is
+//! The scanner records every value it validates as a [`Token`] holding
+//! offsets into the frame (the decoder's quick paths for lone replies and
+//! flat aggregates build [`leaf`] frames from the tokens they read, with no
+//! tape). Once the frame is
 //! complete, [`build`] turns the tape into a [`Frame`], asking the caller to
 //! turn offsets into payloads (a borrowed slice, a `Payload`, a `Vec`).
 //! Offsets are relative to the frame start, so they stay valid while the

@@ -384,39 +384,59 @@ fn count_alike(limits: Limits, input: &[u8], (frames, errors): (usize, usize)) -
 
 #[test]
 fn flat_aggregates_at_the_limits_decode_alike_whole_and_byte_by_byte() {
-    let long = format!("*1\r\n$30\r\n{}\r\n", "x".repeat(30));
+    let long = format!("*2\r\n$30\r\n{}\r\n$2\r\nhi\r\n", "x".repeat(30));
     let twelve = format!("*12\r\n{}", ":1\r\n".repeat(12));
-    let inputs: [&[u8]; 16] = [
+    let lines = format!("*2\r\n+{}\r\n+{}\r\n", "a".repeat(23), "b".repeat(24));
+    let digits = format!("*{}1\r\n:1\r\n", "0".repeat(26));
+    let inputs: [&[u8]; 32] = [
         b"*1\r\n+OK\r\n",
         b"*3\r\n:1\r\n_\r\n#f\r\n",
         b"~2\r\n$1\r\na\r\n$1\r\nb\r\n",
         b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n",
         b"*2\r\n-ERR x\r\n$-1\r\n",
+        b"*1\r\n$0\r\n\r\n",
+        b"*1\r\n$10\r\n0123456789\r\n",
         b"*0\r\n",
         b"*-1\r\n",
+        b"~0\r\n",
+        b"~-1\r\n",
+        b">-1\r\n",
         b"*01\r\n:1\r\n",
+        b"*+1\r\n:1\r\n",
         b"*2\r\n*1\r\n:1\r\n:2\r\n",
         b"*2\r\n:1\r\n%1\r\n:1\r\n:2\r\n",
         b"*2\r\n:1\r\n:x\r\n",
+        b"*1\r\n:99999999999999999999\r\n",
+        b"*1\r\n_x\r\n",
+        b"*1\r\n#x\r\n",
+        b"*1\r\n+a\rb\r\n",
+        b"*4\r\n,1.5\r\n(12\r\n!3\r\nerr\r\n=7\r\ntxt:abc\r\n",
+        b"*1\r\n.\r\n",
+        b"*1\r\n;1\r\na\r\n",
         b"*2\r\n:1\r\n$1\r\nab\r\n",
         b"*1\r\n:1\r\n*1\r\n:2\r\n",
         b"*1\r:1\r\n",
         long.as_bytes(),
         twelve.as_bytes(),
+        lines.as_bytes(),
+        digits.as_bytes(),
+        b"*2\r\n$-1\r\n$2\r\nbc\r\n",
     ];
     let (mut frames, mut errors) = (0, 0);
-    for line in [0, 1, 2, 7] {
-        for aggregate in [0, 1, 2, 3, 12] {
-            for elements in [0, 1, 2, 3, 4, 13] {
+    for line in [0, 1, 2, 7, 24, 30] {
+        for aggregate in [0, 1, 2, 12] {
+            for elements in [0, 1, 2, 3, 13] {
                 for depth in [0, 1, 2] {
-                    let limits = Limits::default()
-                        .max_line_len(line)
-                        .max_bulk_len(10)
-                        .max_aggregate_len(aggregate)
-                        .max_frame_elements(elements)
-                        .max_depth(depth);
-                    for input in inputs {
-                        (frames, errors) = count_alike(limits, input, (frames, errors));
+                    for bulk in [10, 40] {
+                        let limits = Limits::default()
+                            .max_line_len(line)
+                            .max_bulk_len(bulk)
+                            .max_aggregate_len(aggregate)
+                            .max_frame_elements(elements)
+                            .max_depth(depth);
+                        for input in inputs {
+                            (frames, errors) = count_alike(limits, input, (frames, errors));
+                        }
                     }
                 }
             }
@@ -426,4 +446,17 @@ fn flat_aggregates_at_the_limits_decode_alike_whole_and_byte_by_byte() {
         frames > 500 && errors > 500,
         "{frames} decoded, {errors} refused"
     );
+    // A first read that holds part of the aggregate: built up to there,
+    // dropped, and taken by the scanner from the start.
+    for piece in [5, 7, 13] {
+        for input in inputs {
+            let limits = Limits::default().max_bulk_len(40);
+            assert_eq!(
+                format!("{:?}", decode_all_with(limits, input)),
+                format!("{:?}", decode_in_pieces_with(limits, input, piece)),
+                "pieces of {piece}: {:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
 }

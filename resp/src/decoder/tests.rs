@@ -123,9 +123,10 @@ fn frames_taken_in_one_pass_are_scanned_once_however_they_arrive() {
         for piece in [1, 7, 4096] {
             let (examined, taken) = examined_in_one_pass_when_fed(input, piece);
             assert_eq!(taken, frames);
-            // The quick path looks at the start of a frame it cannot take
-            // (at most the bytes of the last read, and of a short line) once
-            // a read, and once for each frame that is no lone reply.
+            // The quick paths look at the start of a frame they cannot take
+            // once a read (a lone reply's short line; a flat aggregate's
+            // values, at most the bytes of that read) and once for each frame
+            // that is no lone reply: within the slack of the bound.
             let quick = super::SHORT_LINE + 3;
             let reads = input.len().div_ceil(piece);
             let bound = 2 * input.len() + piece.min(quick) * reads + quick * not_quick;
