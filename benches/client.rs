@@ -235,6 +235,46 @@ fn pipelined(c: &mut Criterion, clients: &mut Clients) {
     group.finish();
 }
 
+/// An aggregate reply: `MGET` of 100 keys holding 16-byte values (an array
+/// of 100 short bulk strings), read as frames.
+fn mget(c: &mut Criterion, clients: &mut Clients) {
+    let mut group = c.benchmark_group("client-mget_100");
+    group.throughput(Throughput::Elements(100));
+    let Clients {
+        runtime,
+        client,
+        redis_async,
+        ..
+    } = clients;
+    let keys: Vec<String> = (0..100).map(|i| format!("bench:m:{i}")).collect();
+    runtime.block_on(async {
+        for key in &keys {
+            client.set::<()>(key.as_str(), VALUE).await.unwrap();
+        }
+    });
+    group.bench_function("redwire-client", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                let values: redwire::Frame = client.mget(&keys).await.unwrap();
+                assert!(matches!(values, redwire::Frame::Array(v) if v.len() == 100));
+            })
+        });
+    });
+    group.bench_function("redis-rs-multiplexed", |b| {
+        b.iter_custom(|iters| {
+            timed!(runtime, iters, {
+                let values: redis::Value = redis::cmd("MGET")
+                    .arg(&keys)
+                    .query_async(redis_async)
+                    .await
+                    .unwrap();
+                assert!(matches!(values, redis::Value::Array(v) if v.len() == 100));
+            })
+        });
+    });
+    group.finish();
+}
+
 /// What a typed reply costs: the same GET read as the raw frame and as a
 /// `String`.
 fn typed(c: &mut Criterion, clients: &Clients) {
@@ -471,6 +511,7 @@ fn main() {
         .configure_from_args();
     sequential(&mut criterion, &mut clients);
     pipelined(&mut criterion, &mut clients);
+    mget(&mut criterion, &mut clients);
     typed(&mut criterion, &clients);
     fifty_tasks(&mut criterion, &clients, &url);
     criterion.final_summary();
