@@ -320,12 +320,20 @@ impl Decoder {
     /// layer, its bytes taken off `buf`: short payloads copied as they are
     /// met, long ones sliced once the frame is split off (nothing split
     /// off when there is none).
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn take_aggregate(&mut self, buf: &mut BytesMut) -> Option<Frame> {
-        // Most calls find a frame under way: they end here.
+        // Most calls in small reads find a frame under way: they end here,
+        // with no call made.
         if !self.fresh() {
             return None;
         }
+        self.take_fresh_aggregate(buf)
+    }
+
+    /// [`take_aggregate`](Self::take_aggregate) of a fresh frame.
+    #[inline(never)]
+    fn take_fresh_aggregate(&mut self, buf: &mut BytesMut) -> Option<Frame> {
         let mut long = core::mem::take(&mut self.long);
         let read: &[u8] = buf;
         let found = self.top_level_aggregate(read, &mut |token, at, element| {
