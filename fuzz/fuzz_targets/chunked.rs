@@ -2,8 +2,8 @@
 //! error as feeding them whole, whether each read's frames are taken one at
 //! a time (`decode_bytes`) or in one pass (`decode_bytes_each`). The first
 //! byte picks the piece size; the second, small limits or the defaults (a
-//! lone reply whole in the buffer takes a quick path that must refuse what
-//! the scanner refuses).
+//! lone reply or a flat aggregate whole in the buffer takes a quick path
+//! that must refuse what the scanner refuses).
 #![no_main]
 
 use std::ops::ControlFlow;

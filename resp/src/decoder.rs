@@ -23,9 +23,9 @@ use crate::tape::{self, Aggregate, Token};
 ///
 /// Frames are validated against the decoder's [`Limits`] before they are
 /// returned: the scanner validates a whole frame before building it; the
-/// quick path for a flat aggregate builds its values as it validates them,
-/// reserving no more than those seen, and drops them at the first it does
-/// not take. After an error the stream is out of step and must be dropped;
+/// quick path for a flat aggregate builds its values as it validates them
+/// (once its first is a leaf, reserving at most twice those seen, or 128),
+/// and drops them at the first it does not take. After an error the stream is out of step and must be dropped;
 /// the decoder itself is reset and can serve another stream.
 ///
 /// ```
@@ -69,7 +69,8 @@ pub struct Decoder {
 /// Bytes searched for CR by a plain loop before memchr takes over.
 const SHORT_LINE: usize = 24;
 
-/// Values [`quick_aggregate`] builds between checks that all were leaves.
+/// Values [`quick_aggregate`] reserves first (and builds before it checks
+/// that all were leaves).
 const CHUNK: usize = 128;
 
 /// A payload announced by its header, not yet (wholly) arrived.
@@ -356,6 +357,9 @@ impl Decoder {
             let bytes = buf.split_to(len).freeze();
             if let Frame::Array(items) | Frame::Set(items) | Frame::Push(items) = &mut frame {
                 for &(element, start, end) in &long {
+                    debug_assert!(items
+                        .get(element)
+                        .is_some_and(|item| item.as_bytes().is_some()));
                     if let Some(
                         Frame::SimpleString(payload)
                         | Frame::Error(payload)
@@ -964,19 +968,24 @@ fn quick_aggregate<B>(
     let mut pos = cr + 3;
     // Not all there if the bytes present cannot hold it (a leaf takes
     // three), not flat if its first value is no leaf: nothing reserved.
-    if count > (buf.len() - pos) / 3 || quick_leaf(&buf[pos..], limits).is_none() {
+    if count > (buf.len() - pos) / 3 {
         return Err(looked);
+    }
+    if quick_leaf(&buf[pos..], limits).is_none() {
+        return Err(buf.len().min(pos + SHORT_LINE + 3));
     }
     let mut items = Vec::with_capacity(count.min(CHUNK));
     let mut whole = true;
     // Built in place, a chunk at a time (an extension of known length:
-    // built apart and moved in, a frame's bytes stall); a value that is
-    // not a whole leaf ends it within its chunk, having reserved no more
-    // than the values before it and one chunk.
+    // built apart and moved in, a frame's bytes stall), each chunk no
+    // larger than the values before it (or CHUNK) and reserved exactly: a
+    // value that is not a whole leaf ends it having reserved at most twice
+    // the values seen, and a whole frame's vector holds `count` exactly.
     while whole && items.len() < count {
         let first = items.len();
-        let chunk = first..first + (count - first).min(CHUNK);
-        items.extend(chunk.map(|element| {
+        let more = (count - first).min(first.max(CHUNK));
+        items.reserve_exact(more);
+        items.extend((first..first + more).map(|element| {
             let leaf = whole.then(|| quick_leaf(&buf[pos..], limits)).flatten();
             let Some((token, len, _)) = leaf else {
                 whole = false;

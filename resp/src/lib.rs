@@ -1,5 +1,6 @@
-//! Sans-IO RESP2 and RESP3 for Redis and Valkey: an incremental, zero-copy,
-//! hardened decoder and a one-pass encoder, `no_std` with `alloc`.
+//! Sans-IO RESP2 and RESP3 for Redis and Valkey: an incremental, hardened
+//! decoder that never copies a long payload and a one-pass encoder,
+//! `no_std` with `alloc`.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -10,7 +11,7 @@
 //! encode_command(&mut out, &("HSET", "user:1", "visits", 3));
 //! assert_eq!(&out[..], b"*4\r\n$4\r\nHSET\r\n$6\r\nuser:1\r\n$6\r\nvisits\r\n$1\r\n3\r\n");
 //!
-//! // Decode a RESP3 reply as it arrives, zero-copy.
+//! // Decode a RESP3 reply as it arrives.
 //! let mut decoder = Decoder::default();
 //! let mut read = BytesMut::from(&b"%1\r\n$6\r\nvisits\r"[..]);
 //! assert_eq!(decoder.decode_bytes(&mut read).unwrap(), None); // incomplete: state kept

@@ -18,10 +18,11 @@ pub const INLINE: usize = 23;
 /// A payload the decoder reads of up to [`INLINE`] (23) bytes is held in
 /// the value itself: copied off the read buffer, no reference to it kept,
 /// nothing allocated (most replies' strings: keys, short values, field
-/// names; a lone `OK`, `QUEUED` or `PONG` reply is static bytes instead). Longer payloads are [`Bytes`] slices of the buffer they
-/// were read into, not copied (a reference to that buffer kept while the
-/// payload lives). Either way it derefs to `[u8]`, and compares, orders and
-/// hashes as its bytes.
+/// names; a lone `OK`, `QUEUED` or `PONG` reply is static bytes instead).
+/// Longer payloads are [`Bytes`] slices of the buffer they were read into,
+/// not copied (a reference to that buffer kept while the payload lives).
+/// Either way it derefs to `[u8]`, and compares, orders and hashes as its
+/// bytes.
 ///
 /// ```
 /// use bytes::Bytes;

@@ -3,9 +3,9 @@
 //! The scanner records every value it validates as a [`Token`] holding
 //! offsets into the frame (the decoder's quick paths for lone replies and
 //! flat aggregates build [`leaf`] frames from the tokens they read, with no
-//! tape). Once the frame is
-//! complete, [`build`] turns the tape into a [`Frame`], asking the caller to
-//! turn offsets into payloads (a borrowed slice, a `Payload`, a `Vec`).
+//! tape). Once the frame is complete, [`build`] turns the tape into a
+//! [`Frame`], asking the caller to turn offsets into payloads (a borrowed
+//! slice, a `Payload`, a `Vec`).
 //! Offsets are relative to the frame start, so they stay valid while the
 //! buffer grows between incremental scans.
 

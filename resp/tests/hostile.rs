@@ -446,10 +446,37 @@ fn flat_aggregates_at_the_limits_decode_alike_whole_and_byte_by_byte() {
         frames > 500 && errors > 500,
         "{frames} decoded, {errors} refused"
     );
+    // Past the first chunk of values the quick path reserves: counts at
+    // its edges, long payloads late in the array, a value it does not take
+    // in a later chunk.
+    let leaves = |count: usize| format!("*{count}\r\n{}", "$2\r\nhi\r\n".repeat(count));
+    let late_long = format!(
+        "*300\r\n{}$30\r\n{}\r\n{}",
+        "$2\r\nhi\r\n".repeat(200),
+        "y".repeat(30),
+        ":1\r\n".repeat(99)
+    );
+    let late_nested = format!(
+        "*300\r\n{}*1\r\n:2\r\n{}",
+        ":1\r\n".repeat(200),
+        ":1\r\n".repeat(99)
+    );
+    let big = [
+        leaves(128),
+        leaves(129),
+        leaves(256),
+        leaves(513),
+        late_long,
+        late_nested,
+    ];
+    let inputs = inputs
+        .iter()
+        .copied()
+        .chain(big.iter().map(String::as_bytes));
     // A first read that holds part of the aggregate: built up to there,
     // dropped, and taken by the scanner from the start.
-    for piece in [5, 7, 13] {
-        for input in inputs {
+    for piece in [5, 7, 13, 1000] {
+        for input in inputs.clone() {
             let limits = Limits::default().max_bulk_len(40);
             assert_eq!(
                 format!("{:?}", decode_all_with(limits, input)),
@@ -458,5 +485,26 @@ fn flat_aggregates_at_the_limits_decode_alike_whole_and_byte_by_byte() {
                 String::from_utf8_lossy(input)
             );
         }
+    }
+}
+
+#[test]
+fn a_flat_aggregate_holds_exactly_its_values() {
+    for count in [1, 127, 128, 129, 256, 513] {
+        let input = format!("*{count}\r\n{}", ":1\r\n".repeat(count));
+        let mut buf = bytes::BytesMut::from(input.as_bytes());
+        let frame = Decoder::default().decode_bytes(&mut buf).unwrap().unwrap();
+        let Frame::Array(items) = frame else {
+            panic!("an array")
+        };
+        assert_eq!((items.len(), items.capacity()), (count, count));
+        let (frame, _) = Decoder::default()
+            .decode(input.as_bytes())
+            .unwrap()
+            .unwrap();
+        let Frame::Array(items) = frame else {
+            panic!("an array")
+        };
+        assert_eq!((items.len(), items.capacity()), (count, count));
     }
 }

@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail loudly
-//! The `Bytes` layer hands out slices of the read buffer for payloads
-//! longer than `INLINE` bytes and holds shorter ones inline, keeping no
-//! reference to the buffer; the borrowed layer hands out slices of its
-//! input: no payload byte is copied but the short ones.
+//! The `Payload` layer (`decode_bytes`) hands out slices of the read buffer
+//! for payloads longer than `INLINE` bytes and holds shorter ones inline,
+//! keeping no reference to the buffer (a lone `OK`, `QUEUED` or `PONG` is
+//! static); the borrowed layer hands out slices of its input, copying
+//! nothing.
 
 use std::ops::ControlFlow;
 
@@ -117,6 +118,31 @@ fn a_lone_reply_takes_its_bytes_off_the_buffer() {
     let seven = decoder.decode_bytes(&mut buf).unwrap().unwrap();
     assert_eq!(seven, Frame::Integer(7));
     assert!(buf.is_empty());
+}
+
+#[test]
+fn the_commonest_lone_replies_are_static_neither_copied_nor_sliced() {
+    let mut buf = BytesMut::from(&b"+OK\r\n+QUEUED\r\n+PONG\r\n+OKAY\r\n"[..]);
+    let source = buf.as_ptr_range();
+    let mut decoder = Decoder::default();
+    for (expected, is_static) in [
+        ("OK", true),
+        ("QUEUED", true),
+        ("PONG", true),
+        ("OKAY", false),
+    ] {
+        let frame = decoder.decode_bytes(&mut buf).unwrap().unwrap();
+        assert_eq!(frame, Frame::SimpleString(expected.into()));
+        let at = frame.as_bytes().unwrap().as_ptr();
+        // Inline bytes lie inside the frame value itself.
+        let frame_range = std::ptr::from_ref(&frame).cast::<u8>();
+        let frame_range = frame_range..frame_range.wrapping_add(size_of::<Frame>());
+        assert!(
+            !source.contains(&at),
+            "{expected}: a slice of the read buffer"
+        );
+        assert_eq!(!frame_range.contains(&at), is_static, "{expected}");
+    }
 }
 
 #[test]
