@@ -25,8 +25,9 @@ use crate::tape::{self, Aggregate, Token};
 /// returned: the scanner validates a whole frame before building it; the
 /// quick path for a flat aggregate builds its values as it validates them
 /// (once its first is a leaf, reserving at most twice those seen, or 128),
-/// and drops them at the first it does not take. After an error the stream is out of step and must be dropped;
-/// the decoder itself is reset and can serve another stream.
+/// and drops them at the first it does not take. After an error the
+/// stream is out of step and must be dropped; the decoder itself is reset
+/// and can serve another stream.
 ///
 /// ```
 /// use redwire_resp::{Decoder, Frame};
@@ -145,9 +146,13 @@ impl Decoder {
         if let Some((token, len)) = self.top_level_leaf(buf) {
             return Ok(Some((tape::leaf(token, &mut payload), len)));
         }
-        if let Some(found) = self.top_level_aggregate(buf, &mut |token, at, _| {
-            tape::leaf(token, &mut |start, end| &buf[at + start..at + end])
-        }) {
+        let mut build =
+            |token, at, _| tape::leaf(token, &mut |start, end| &buf[at + start..at + end]);
+        if let Some(found) = self
+            .fresh()
+            .then(|| self.top_level_aggregate(buf, &mut build))
+            .flatten()
+        {
             return Ok(Some(found));
         }
         let Some(len) = self.scan(buf)? else {
@@ -293,17 +298,16 @@ impl Decoder {
         fresh
     }
 
-    /// A flat aggregate complete at the start of a fresh frame (see
-    /// [`quick_aggregate`]); `None` for anything else, left to the scanner.
+    /// A flat aggregate complete at the start of `buf`, a fresh frame's
+    /// (see [`quick_aggregate`]); `None` for anything else, left to the
+    /// scanner.
     #[inline]
     fn top_level_aggregate<B>(
         &mut self,
         buf: &[u8],
         build: &mut impl FnMut(Token, usize, usize) -> Frame<B>,
     ) -> Option<(Frame<B>, usize)> {
-        if !self.fresh() {
-            return None;
-        }
+        debug_assert!(self.fresh());
         match quick_aggregate(buf, &self.limits, build) {
             Ok(found) => {
                 self.examine(found.1);
@@ -869,7 +873,7 @@ fn take_leaf(buf: &mut BytesMut, token: Token, len: usize) -> Frame {
         buf.advance(start);
         let long = buf.split_to(end - start).freeze();
         buf.advance(len - end);
-        Payload::from(long)
+        Payload::shared(long)
     };
     // Built last, where it is returned: not moved again.
     tape::leaf(token, &mut |_, _| core::mem::take(&mut payload))

@@ -353,7 +353,7 @@ fn lone_replies_at_the_limits_decode_alike_whole_and_byte_by_byte() {
                     .max_bulk_len(bulk)
                     .max_frame_elements(elements);
                 for input in inputs {
-                    (frames, errors) = count_alike(limits, input, (frames, errors));
+                    (frames, errors) = count_alike(limits, input, 1, (frames, errors));
                 }
             }
         }
@@ -365,15 +365,20 @@ fn lone_replies_at_the_limits_decode_alike_whole_and_byte_by_byte() {
     );
 }
 
-/// Decodes `input` whole and byte by byte under `limits`, checks both give
-/// the same, and counts it as (decoded, refused).
-fn count_alike(limits: Limits, input: &[u8], (frames, errors): (usize, usize)) -> (usize, usize) {
+/// Decodes `input` whole and in pieces of `piece` bytes under `limits`,
+/// checks both give the same, and counts it as (decoded, refused).
+fn count_alike(
+    limits: Limits,
+    input: &[u8],
+    piece: usize,
+    (frames, errors): (usize, usize),
+) -> (usize, usize) {
     let whole = decode_all_with(limits, input);
-    let pieces = decode_in_pieces_with(limits, input, 1);
+    let pieces = decode_in_pieces_with(limits, input, piece);
     assert_eq!(
         format!("{whole:?}"),
         format!("{pieces:?}"),
-        "{limits:?} {:?}",
+        "{limits:?}, pieces of {piece}: {:?}",
         String::from_utf8_lossy(input)
     );
     match whole {
@@ -435,7 +440,7 @@ fn flat_aggregates_at_the_limits_decode_alike_whole_and_byte_by_byte() {
                             .max_frame_elements(elements)
                             .max_depth(depth);
                         for input in inputs {
-                            (frames, errors) = count_alike(limits, input, (frames, errors));
+                            (frames, errors) = count_alike(limits, input, 1, (frames, errors));
                         }
                     }
                 }
@@ -475,15 +480,10 @@ fn flat_aggregates_at_the_limits_decode_alike_whole_and_byte_by_byte() {
         .chain(big.iter().map(String::as_bytes));
     // A first read that holds part of the aggregate: built up to there,
     // dropped, and taken by the scanner from the start.
+    let limits = Limits::default().max_bulk_len(40);
     for piece in [5, 7, 13, 1000] {
         for input in inputs.clone() {
-            let limits = Limits::default().max_bulk_len(40);
-            assert_eq!(
-                format!("{:?}", decode_all_with(limits, input)),
-                format!("{:?}", decode_in_pieces_with(limits, input, piece)),
-                "pieces of {piece}: {:?}",
-                String::from_utf8_lossy(input)
-            );
+            count_alike(limits, input, piece, (0, 0));
         }
     }
 }
